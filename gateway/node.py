@@ -1,0 +1,191 @@
+"""A gateway node: the chargers' WebSocket server, its stations, hub and HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+
+import structlog
+from aiohttp import web
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.headers import parse_subprotocol
+from websockets.http11 import Request, Response
+
+from gateway import http_api
+from gateway.hub import StreamHub
+from gateway.protocol import schemas
+from gateway.protocol.handshake import (
+    SUBPROTOCOL,
+    HandshakeRefused,
+    refusal_status,
+    station_id_from_path,
+)
+from gateway.protocol.session import SessionConfig
+from gateway.rpc_client import RPCClient, RPCError, make_env
+from gateway.station import Admission, StationConnection
+from ocpp_cable.pb import rpc_pb2
+from ocpp_cable.settings import Settings
+from rpc_app.env import REMOTE_ADDR_HEADER
+
+log = structlog.get_logger("gateway")
+
+CLOSE_NORMAL = 1000
+CLOSE_PROTOCOL_ERROR = 1002
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    offered: list[str] = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        offered += parse_subprotocol(value)
+    return offered
+
+
+class GatewayNode:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session_config = SessionConfig(
+            granular_actions=settings.granular_actions,
+            heartbeat_interval=settings.heartbeat_interval,
+            forward_heartbeat=settings.forward_heartbeat,
+            call_timeout=settings.call_timeout,
+            queue_limit=settings.call_queue_limit,
+            malformed_budget=settings.malformed_frame_budget,
+        )
+        self.hub = StreamHub()
+        self.stations: dict[str, StationConnection] = {}
+        self.rpc = RPCClient(settings.rpc_host, settings.rpc_timeout)
+        self._header_names = settings.header_names()
+        self._ws_server: Server | None = None
+        self._http_runner: web.AppRunner | None = None
+        self.port = 0
+        self.http_port = 0
+        self.broadcasts_dropped = 0
+
+    # --- start and stop --------------------------------------------------------
+
+    async def start(self) -> None:
+        schemas.warm_up()
+        s = self.settings
+        self._ws_server = await serve(
+            self._handle,
+            s.host,
+            s.port,
+            process_request=self._process_request,
+            select_subprotocol=self._select_subprotocol,
+            max_size=s.max_frame_size,
+            ping_interval=s.ping_interval or None,
+            ping_timeout=s.ping_timeout,
+            compression=None,  # per-connection zlib state costs more memory than it saves
+            max_queue=4,
+            server_header=None,
+        )
+        self.port = self._ws_server.sockets[0].getsockname()[1]
+        self._http_runner = web.AppRunner(http_api.make_app(self), access_log=None)
+        await self._http_runner.setup()
+        site = web.TCPSite(self._http_runner, s.http_host, s.http_port)
+        await site.start()
+        self.http_port = self._http_runner.addresses[0][1]
+        log.info(
+            "gateway started",
+            chargers=f"ws://{s.host}:{self.port}{s.path_prefix}/<station_id>",
+            http=f"http://{s.http_host}:{self.http_port}",
+            rpc=s.rpc_host,
+        )
+
+    async def stop(self) -> None:
+        if self._ws_server is not None:
+            self._ws_server.close(close_connections=True)
+            await self._ws_server.wait_closed()
+            # Disconnect calls finish in each station's teardown.
+            pending = [s.finished.wait() for s in list(self.stations.values())]
+            if pending:
+                await asyncio.wait(
+                    [asyncio.ensure_future(p) for p in pending], timeout=self.settings.rpc_timeout
+                )
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        await self.rpc.close()
+        log.info("gateway stopped")
+
+    # --- handshake -------------------------------------------------------------
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]):
+        return SUBPROTOCOL if SUBPROTOCOL in offered else None
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Connect before the upgrade: a refused station is never upgraded."""
+        connection.admission = None  # type: ignore[attr-defined]
+        try:
+            station_id = station_id_from_path(request.path, self.settings.path_prefix)
+        except HandshakeRefused as exc:
+            return connection.respond(exc.status, exc.reason + "\n")
+        bound = log.bind(station_id=station_id)
+        if (
+            SUBPROTOCOL not in offered_subprotocols(request.headers)
+            and not self.settings.accept_missing_subprotocol
+        ):
+            # OCPP-J 3.1: complete the handshake without the header, then close.
+            bound.warning("no ocpp1.6 subprotocol offered")
+            return None
+        headers = {
+            name: request.headers[name] for name in self._header_names if name in request.headers
+        }
+        remote = connection.remote_address
+        if remote:
+            headers[REMOTE_ADDR_HEADER] = str(remote[0])
+        host = request.headers.get("Host", f"{self.settings.host}:{self.port}")
+        url = f"ws://{host}{request.path}"
+        sid = uuid.uuid4().hex
+        try:
+            response = await self.rpc.connect(sid, make_env(url, headers))
+        except RPCError as exc:
+            bound.error("connect call failed", error=str(exc))
+            return connection.respond(503, "application unavailable\n")
+        if response.status != rpc_pb2.SUCCESS:
+            status_name = rpc_pb2.Status.Name(response.status)
+            status = refusal_status(status_name, "authorization" in headers)
+            bound.info("connection refused", status=status, reason=response.error_msg)
+            return connection.respond(status, "connection refused\n")
+        connection.admission = Admission(  # type: ignore[attr-defined]
+            station_id=station_id,
+            sid=sid,
+            url=url,
+            headers=headers,
+            identifiers=response.identifiers,
+            cstate=dict(response.env.cstate),
+            transmissions=list(response.transmissions),
+        )
+        return None
+
+    # --- connections -----------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        admission: Admission | None = getattr(ws, "admission", None)
+        if admission is None:
+            await ws.close(CLOSE_PROTOCOL_ERROR, f"the {SUBPROTOCOL} subprotocol is required")
+            return
+        previous = self.stations.get(admission.station_id)
+        if previous is not None:
+            # The newer connection wins; the old one's Disconnect is delivered first.
+            previous.log.info("replaced by a new connection")
+            await previous.close(CLOSE_NORMAL, "replaced by a new connection")
+        station = StationConnection(ws, admission, self)
+        self.stations[admission.station_id] = station
+        await station.run()
+
+    def forget(self, station: StationConnection) -> None:
+        if self.stations.get(station.station_id) is station:
+            del self.stations[station.station_id]
+
+    # --- broadcasts ------------------------------------------------------------
+
+    def broadcast(self, stream: str, data: str) -> int:
+        delivered = self.hub.broadcast(stream, data)
+        if not delivered:
+            self.broadcasts_dropped += 1
+            log.debug("broadcast for no local station dropped", stream=stream)
+        return delivered

@@ -1,0 +1,76 @@
+"""`ocpp-cable`: run the gateway and rpc_app, inspect settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from ocpp_cable import logs
+from ocpp_cable.settings import Settings, SettingsError, env_name, flag_name, load_settings
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("settings (each also from its environment variable)")
+    for name, field in Settings.model_fields.items():
+        group.add_argument(
+            flag_name(name),
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            help=f"{field.description} [{env_name(name)}, default {field.default!r}]",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in (
+        ("up", "run gateway and rpc_app together on embedded defaults"),
+        ("gateway", "run the gateway alone (chargers' WebSockets, HTTP broadcast)"),
+        ("rpc", "run rpc_app alone (the gRPC server with the channel classes)"),
+        ("config", "print the effective settings, secrets masked"),
+    ):
+        _add_setting_flags(commands.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def print_config(settings: Settings) -> None:
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if hasattr(value, "get_secret_value"):
+            value = "********"
+        print(f"{name:28} {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {name: getattr(args, name) for name in Settings.model_fields}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        print_config(settings)
+        return 0
+    logs.configure(settings.log_level, settings.log_format)
+    from ocpp_cable import runner  # deferred: `config` needs none of the servers
+
+    run = {"up": runner.run_up, "gateway": runner.run_gateway, "rpc": runner.run_rpc}
+    try:
+        asyncio.run(run[args.command](settings))
+    except Exception as exc:  # start-up failures: say what, not a traceback
+        from rpc_app.registry import ApplicationError
+
+        if isinstance(exc, (ApplicationError, OSError, RuntimeError)):
+            print(f"ocpp-cable: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Run the gateway, rpc_app, or both in one process, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+
+import structlog
+from pydantic import SecretStr
+
+from gateway.node import GatewayNode
+from ocpp_cable.settings import Settings
+from rpc_app import broadcasting
+from rpc_app.registry import load_application
+from rpc_app.server import start_server
+
+log = structlog.get_logger("ocpp_cable")
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_rpc(settings: Settings) -> None:
+    app = load_application(settings.channels_module)
+    broadcasting.configure(broadcasting.from_settings(settings))
+    server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
+    await _stop_event().wait()
+    await server.stop(grace=settings.rpc_timeout)
+
+
+async def run_gateway(settings: Settings) -> None:
+    node = GatewayNode(settings)
+    await node.start()
+    await _stop_event().wait()
+    await node.stop()
+
+
+def embedded(settings: Settings) -> Settings:
+    """`up` runs both halves together: they share a broadcast key and URL."""
+    update: dict[str, object] = {
+        "broadcast_url": f"http://{settings.http_host}:{settings.http_port}/_broadcast"
+    }
+    if settings.broadcast_auth and settings.broadcast_key is None:
+        update["broadcast_key"] = SecretStr(secrets.token_urlsafe(24))
+    return settings.model_copy(update=update)
+
+
+async def run_up(settings: Settings) -> None:
+    settings = embedded(settings)
+    app = load_application(settings.channels_module)
+    broadcasting.configure(broadcasting.from_settings(settings))
+    server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
+    node = GatewayNode(settings)
+    await node.start()
+    await _stop_event().wait()
+    await node.stop()
+    await server.stop(grace=settings.rpc_timeout)

@@ -1,0 +1,136 @@
+"""One settings object for gateway and rpc_app.
+
+Every setting comes from a CLI flag (`--rpc-host`) or an environment variable
+(`OCPP_CABLE_RPC_HOST`); the flag wins. Values are validated at start-up and an
+invalid one stops the process with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "OCPP_CABLE_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    # --- gateway: chargers ---
+    host: str = Field("127.0.0.1", description="Address the gateway listens on for chargers")
+    port: int = Field(9000, ge=0, le=65535, description="Port for chargers' WebSockets")
+    path_prefix: str = Field("/ocpp", description="Chargers connect at <prefix>/<station_id>")
+    headers: str = Field(
+        "authorization",
+        description="Comma-separated request headers passed to Connect "
+        "(Authorization and the remote address are always passed)",
+    )
+    heartbeat_interval: int = Field(
+        300, ge=1, description="Heartbeat interval (s) in default BootNotification responses"
+    )
+    forward_heartbeat: bool = Field(
+        False, description="Also perform Heartbeat on the channel (answered at the gateway)"
+    )
+    granular_actions: bool = Field(
+        True, description="One channel method per action; false sends everything to receive"
+    )
+    channel: str = Field("OCPPChannel", description="Channel every station subscribes to")
+    call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
+    call_queue_limit: int = Field(100, ge=1, description="CALLs that may wait per station")
+    malformed_frame_budget: int = Field(
+        10, ge=0, description="Malformed frames in a row before the connection is closed"
+    )
+    max_frame_size: int = Field(65536, ge=1024, description="Largest frame accepted, in bytes")
+    ping_interval: float = Field(
+        60.0, ge=0, description="Seconds between WebSocket pings to a station (0: none)"
+    )
+    ping_timeout: float = Field(
+        30.0, gt=0, description="Seconds a station has to answer a ping before it is closed"
+    )
+    accept_missing_subprotocol: bool = Field(
+        False, description="Serve chargers that offer no ocpp1.6 subprotocol as OCPP 1.6"
+    )
+
+    # --- gateway: RPC client / rpc_app: server ---
+    rpc_host: str = Field(
+        "127.0.0.1:50051", description="RPC address (the gateway calls it, rpc_app listens on it)"
+    )
+    rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
+
+    # --- broadcasting ---
+    http_host: str = Field("127.0.0.1", description="Address of the gateway's HTTP endpoints")
+    http_port: int = Field(
+        9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
+    )
+    broadcast_url: str = Field(
+        "http://127.0.0.1:9001/_broadcast",
+        description="Where rpc_app's HTTP broadcaster posts broadcasts",
+    )
+    broadcast_key: SecretStr | None = Field(
+        None, description="Bearer key for POST /_broadcast (`up` generates one when unset)"
+    )
+    broadcast_auth: bool = Field(
+        True, description="Require the bearer key on /_broadcast; false turns the check off"
+    )
+
+    # --- rpc_app ---
+    channels_module: str = Field("channels", description="Module that holds the channel classes")
+    rpc_workers: int = Field(
+        16, ge=1, description="Threads for synchronous channel methods in rpc_app"
+    )
+
+    # --- logs ---
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+    log_format: Literal["auto", "console", "json"] = Field(
+        "auto", description="console for people, json for machines; auto picks by terminal"
+    )
+
+    @field_validator("path_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value.rstrip("/") or ""
+
+    @field_validator("rpc_host")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
+        return value
+
+    def header_names(self) -> list[str]:
+        names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}
+        names.add("authorization")
+        return sorted(names)
+
+
+class SettingsError(Exception):
+    """A setting's value is invalid; the message names the setting."""
+
+
+def flag_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with `overrides` (CLI flags) winning."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            if field in Settings.model_fields:
+                where = f"{field} ({flag_name(field)} / {env_name(field)})"
+            else:
+                where = f"{field!r} (unknown setting)"
+            problems.append(f"invalid setting {where}: {err['msg']}; got {err.get('input')!r}")
+        raise SettingsError("\n".join(problems)) from None
