@@ -26,9 +26,7 @@ class OCPPChannel(Channel):
 
     def status_notification(self, data):
         payload = data["payload"]
-        self.logger.info(
-            "status", connector_id=payload["connectorId"], status=payload["status"]
-        )
+        self.logger.info("status", connector_id=payload["connectorId"], status=payload["status"])
 
     def authorize(self, data):
         self.logger.info("authorize", id_tag=data["payload"]["idTag"])

@@ -188,7 +188,9 @@ class StationConnection:
     # --- RPC -----------------------------------------------------------------------
 
     def _env(self, istate: dict[str, str] | None = None) -> rpc_pb2.Env:
-        return make_env(self.url, self.headers, self.cstate, self.istate if istate is None else istate)
+        return make_env(
+            self.url, self.headers, self.cstate, self.istate if istate is None else istate
+        )
 
     async def _perform(self, effect: Perform) -> None:
         data = orjson.dumps(effect.data).decode()
@@ -199,7 +201,9 @@ class StationConnection:
                 )
             except RPCError as exc:
                 self.log.error(
-                    "perform failed", action=effect.data.get("action"), error=str(exc),
+                    "perform failed",
+                    action=effect.data.get("action"),
+                    error=str(exc),
                     message_id=effect.data.get("id"),
                 )
                 if effect.call_id is not None:
@@ -208,8 +212,10 @@ class StationConnection:
             succeeded = response.status == rpc_pb2.SUCCESS
             if not succeeded:
                 self.log.error(
-                    "perform not successful", action=effect.data.get("action"),
-                    status=rpc_pb2.Status.Name(response.status), error=response.error_msg,
+                    "perform not successful",
+                    action=effect.data.get("action"),
+                    status=rpc_pb2.Status.Name(response.status),
+                    error=response.error_msg,
                     message_id=effect.data.get("id"),
                 )
             if effect.call_id is not None:

@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     run = {"up": runner.run_up, "gateway": runner.run_gateway, "rpc": runner.run_rpc}
     try:
         asyncio.run(run[args.command](settings))
+    except SettingsError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # start-up failures: say what, not a traceback
         from rpc_app.registry import ApplicationError
 

@@ -10,7 +10,7 @@ import structlog
 from pydantic import SecretStr
 
 from gateway.node import GatewayNode
-from ocpp_cable.settings import Settings
+from ocpp_cable.settings import Settings, SettingsError
 from rpc_app import broadcasting
 from rpc_app.registry import load_application
 from rpc_app.server import start_server
@@ -34,7 +34,16 @@ async def run_rpc(settings: Settings) -> None:
     await server.stop(grace=settings.rpc_timeout)
 
 
+def require_broadcast_key(settings: Settings) -> None:
+    if settings.broadcast_auth and settings.broadcast_key is None:
+        raise SettingsError(
+            "invalid setting broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY): "
+            "POST /_broadcast needs a bearer key; set one, or --broadcast-auth false"
+        )
+
+
 async def run_gateway(settings: Settings) -> None:
+    require_broadcast_key(settings)
     node = GatewayNode(settings)
     await node.start()
     await _stop_event().wait()

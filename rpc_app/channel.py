@@ -129,13 +129,13 @@ class Channel:
 
     # --- OCPP helpers -------------------------------------------------------
 
-    def transmit_ack(self, id: str, **payload: Any) -> None:  # noqa: A002 - OCPP's name
+    def transmit_ack(self, id: str, **payload: Any) -> None:
         """Answer the charger's CALL `id` with a CALLRESULT carrying `payload`."""
         self.transmit({"command": "Ack", "id": id, "payload": payload})
 
     def transmit_error(
         self,
-        id: str,  # noqa: A002
+        id: str,
         code: str,
         description: str = "",
         details: dict[str, Any] | None = None,
@@ -151,7 +151,7 @@ class Channel:
             }
         )
 
-    def send_call(self, action: str, payload: dict[str, Any], id: str | None = None) -> str:  # noqa: A002
+    def send_call(self, action: str, payload: dict[str, Any], id: str | None = None) -> str:
         """Send a CALL to this station; its answer comes to `ack` or `error`. Returns the id."""
         message_id = id or uuid.uuid4().hex
         self.transmit({"command": action, "id": message_id, "payload": payload})
@@ -164,8 +164,5 @@ def action_methods(channel_class: type[Channel]) -> frozenset[str]:
     return frozenset(
         name
         for name in dir(channel_class)
-        if not name.startswith("_")
-        and name not in base
-        and callable(getattr(channel_class, name))
+        if not name.startswith("_") and name not in base and callable(getattr(channel_class, name))
     )
-

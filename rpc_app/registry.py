@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -39,6 +41,9 @@ def _modules(root: ModuleType) -> list[ModuleType]:
 
 
 def load_application(module_name: str) -> Application:
+    # As uvicorn does: the application lives in the directory we were started from.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         root = importlib.import_module(module_name)
     except ImportError as exc:
@@ -47,7 +52,11 @@ def load_application(module_name: str) -> Application:
     connections: set[type[Connection]] = set()
     for module in _modules(root):
         for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Channel) and obj is not Channel and obj.__module__ == module.__name__:
+            if (
+                issubclass(obj, Channel)
+                and obj is not Channel
+                and obj.__module__ == module.__name__
+            ):
                 channels[obj.__name__] = obj
             elif issubclass(obj, Connection) and obj is not Connection:
                 connections.add(obj)

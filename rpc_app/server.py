@@ -60,7 +60,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     # --- Connect --------------------------------------------------------------
 
-    async def Connect(self, request, context):  # noqa: N802 - gRPC method name
+    async def Connect(self, request, context):
         env = RequestEnv(request.env.url, dict(request.env.headers))
         cstate = State(request.env.cstate)
         connection = self.app.connection_class(env, state=cstate)
@@ -93,7 +93,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
     def _channel_class(self, identifier: dict[str, Any]) -> type[Channel] | None:
         return self.app.channels.get(identifier.get("channel", ""))
 
-    async def Command(self, request, context):  # noqa: N802
+    async def Command(self, request, context):
         try:
             connection = self._connection(request.connection_identifiers, request.env)
             identifier = orjson.loads(request.identifier)
@@ -160,7 +160,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     # --- Disconnect -----------------------------------------------------------
 
-    async def Disconnect(self, request, context):  # noqa: N802
+    async def Disconnect(self, request, context):
         try:
             connection = self._connection(request.identifiers, request.env)
             for identifier_text in request.subscriptions:
@@ -181,9 +181,14 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         return rpc_pb2.DisconnectResponse(status=SUCCESS)
 
 
-async def start_server(app: Application, address: str, workers: int = 16) -> tuple[grpc.aio.Server, int]:
+async def start_server(
+    app: Application,
+    address: str,
+    workers: int = 16,
+    interceptors: list[grpc.aio.ServerInterceptor] | None = None,
+) -> tuple[grpc.aio.Server, int]:
     """Start serving on `address` (host:port, port 0 picks one); returns the server and port."""
-    server = grpc.aio.server(options=SERVER_OPTIONS)
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
     rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(app, workers), server)
     port = server.add_insecure_port(address)
     await server.start()

@@ -212,7 +212,12 @@ class StationSession:
 
     def _call_data(self, call: Call) -> dict[str, Any]:
         name = action_method_name(call.action) if self.config.granular_actions else "receive"
-        return {"action": name, "command": call.action, "id": call.unique_id, "payload": call.payload}
+        return {
+            "action": name,
+            "command": call.action,
+            "id": call.unique_id,
+            "payload": call.payload,
+        }
 
     # --- the application's answers ----------------------------------------
 
@@ -229,7 +234,9 @@ class StationSession:
             effects.append(
                 Send(
                     frames.encode_error(
-                        call_id, errors.INTERNAL_ERROR, f"the application could not process {action}"
+                        call_id,
+                        errors.INTERNAL_ERROR,
+                        f"the application could not process {action}",
                     )
                 )
             )
@@ -393,7 +400,12 @@ class StationSession:
         except schemas.SchemaViolation as exc:
             self.log.warning("invalid CALLRESULT", action=call.action, reason=exc.description)
             return self._finish_outstanding(self._error_data(call, exc.code, exc.description))
-        data = {"action": "ack", "id": call.unique_id, "command": call.action, "payload": result.payload}
+        data = {
+            "action": "ack",
+            "id": call.unique_id,
+            "command": call.action,
+            "payload": result.payload,
+        }
         return self._finish_outstanding(data)
 
     def _on_error(self, error: CallError) -> list[Effect]:

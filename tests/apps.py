@@ -1,0 +1,107 @@
+"""Channel classes the tests serve: they record what reached them."""
+
+from __future__ import annotations
+
+import threading
+
+from rpc_app import Channel, Connection
+
+_lock = threading.Lock()
+RECORD: list[tuple[str, str, dict]] = []
+
+
+def record(station_id: str, action: str, data: dict) -> None:
+    with _lock:
+        RECORD.append((station_id, action, data))
+
+
+def recorded(action: str | None = None, station_id: str | None = None) -> list[dict]:
+    with _lock:
+        return [
+            d
+            for s, a, d in RECORD
+            if (action is None or a == action) and (station_id is None or s == station_id)
+        ]
+
+
+class TestConnection(Connection):
+    def connect(self):
+        station_id = self.env.station_id
+        if station_id.startswith("reject"):
+            self.reject("station not allowed")
+        self.identifiers["station_id"] = station_id
+        self.state["remote"] = self.env.remote_address
+        record(station_id, "connect", {"headers": dict(self.env.headers)})
+
+    def disconnect(self):
+        record(self.station_id, "disconnect", {"cstate": dict(self.state)})
+
+
+class OCPPChannel(Channel):
+    def subscribed(self):
+        self.stream_for(self.params["station_id"])
+        record(self.params["station_id"], "subscribed", {"params": self.params})
+
+    def unsubscribed(self):
+        record(self.params["station_id"], "unsubscribed", {"istate": dict(self.state)})
+
+    def _record(self, action: str, data: dict) -> None:
+        record(self.params["station_id"], action, data)
+
+    def boot_notification(self, data):
+        self._record("boot_notification", data)
+        if data["payload"]["chargePointVendor"] == "Custom":
+            self.transmit_ack(data["id"], status="Pending", interval=42)
+
+    def heartbeat(self, data):
+        self._record("heartbeat", data)
+
+    def status_notification(self, data):
+        self._record("status_notification", data)
+
+    def meter_values(self, data):
+        self._record("meter_values", data)
+
+    def authorize(self, data):
+        self._record("authorize", data)
+        status = "Blocked" if data["payload"]["idTag"] == "BLOCKED" else "Accepted"
+        self.transmit_ack(data["id"], idTagInfo={"status": status})
+
+    def start_transaction(self, data):
+        self._record("start_transaction", data)
+        self.transmit_ack(data["id"], transactionId=42, idTagInfo={"status": "Accepted"})
+
+    def stop_transaction(self, data):
+        self._record("stop_transaction", data)
+
+    async def data_transfer(self, data):
+        self._record("data_transfer", data)
+        vendor = data["payload"]["vendorId"]
+        if vendor == "crash":
+            raise RuntimeError("boom")
+        if vendor == "call":
+            self.send_call("GetConfiguration", {"key": ["HeartbeatInterval"]}, id="cfg-1")
+        if vendor == "state":
+            count = self.state.get("count", 0) + 1
+            self.state["count"] = count
+            self.connection.state["last"] = count
+            self.transmit_ack(data["id"], status="Accepted", data=str(count))
+            return
+        if vendor == "silent":
+            return  # no answer: DataTransfer needs one, so the gateway sends CALLERROR
+        self.transmit_ack(data["id"], status="Accepted")
+
+    def ack(self, data):
+        self._record("ack", data)
+
+    def error(self, data):
+        self._record("error", data)
+
+
+class ReceiveChannel(Channel):
+    """Single-action mode: every CALL reaches `receive`."""
+
+    def receive(self, data):
+        record(self.params["station_id"], "receive", data)
+        if data["command"] == "Authorize":
+            self.transmit_ack(data["id"], idTagInfo={"status": "Accepted"})

@@ -1,0 +1,123 @@
+"""Running real gateways, rpc servers and chargers inside a test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+
+import grpc
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action
+
+from gateway.node import GatewayNode
+from ocpp_cable.settings import Settings
+from rpc_app.registry import Application
+from rpc_app.server import start_server
+from tests import apps
+
+BROADCAST_KEY = "test-key"
+
+
+class RPCCounter(grpc.aio.ServerInterceptor):
+    """Counts the RPC methods the server was called with."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def intercept_service(self, continuation, handler_call_details):
+        self.calls.append(handler_call_details.method.rsplit("/", 1)[-1])
+        return await continuation(handler_call_details)
+
+
+def test_app() -> Application:
+    return Application.of([apps.OCPPChannel, apps.ReceiveChannel], apps.TestConnection)
+
+
+@contextlib.asynccontextmanager
+async def rpc_server(port: int = 0, app: Application | None = None) -> AsyncIterator[tuple]:
+    counter = RPCCounter()
+    server, bound = await start_server(
+        app or test_app(), f"127.0.0.1:{port}", workers=4, interceptors=[counter]
+    )
+    try:
+        yield server, bound, counter
+    finally:
+        await server.stop(grace=None)
+
+
+def gateway_settings(rpc_port: int, **overrides) -> Settings:
+    values = {
+        "port": 0,
+        "http_port": 0,
+        "rpc_host": f"127.0.0.1:{rpc_port}",
+        "broadcast_key": BROADCAST_KEY,
+        "rpc_timeout": 3.0,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def gateway(rpc_port: int, **overrides) -> AsyncIterator[GatewayNode]:
+    node = GatewayNode(gateway_settings(rpc_port, **overrides))
+    await node.start()
+    try:
+        yield node
+    finally:
+        await node.stop()
+
+
+class Charger(ChargePoint):
+    """An `ocpp` package ChargePoint that answers the commands the tests send."""
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **_):
+        return call_result.GetConfiguration(
+            configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]
+        )
+
+    @on(Action.reset)
+    def on_reset(self, type, **_):
+        return call_result.Reset(status="Accepted")
+
+    @on(Action.trigger_message)
+    def on_trigger_message(self, requested_message, **_):
+        return call_result.TriggerMessage(status="Accepted")
+
+
+def station_url(node: GatewayNode, station_id: str) -> str:
+    return f"ws://127.0.0.1:{node.port}{node.settings.path_prefix}/{station_id}"
+
+
+@contextlib.asynccontextmanager
+async def charger(
+    node: GatewayNode, station_id: str = "CP-1", cls: type = Charger, **connect_kwargs
+) -> AsyncIterator[Charger]:
+    ws = await websockets.connect(
+        station_url(node, station_id), subprotocols=["ocpp1.6"], **connect_kwargs
+    )
+    cp = cls(station_id, ws, response_timeout=5)
+    task = asyncio.create_task(cp.start())
+    try:
+        yield cp
+    finally:
+        task.cancel()
+        await ws.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def eventually(check: Callable[[], object], within: float = 5.0) -> object:
+    """Wait until check() is truthy; returns its value."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(0.02)

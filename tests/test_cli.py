@@ -1,0 +1,154 @@
+"""The `ocpp-cable` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "ocpp_cable.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def test_config_masks_secrets_and_flag_beats_environment():
+    result = run(
+        "config",
+        "--port",
+        "9100",
+        env={"OCPP_CABLE_PORT": "9200", "OCPP_CABLE_BROADCAST_KEY": "s3cret"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert lines["port"] == "9100"
+    assert lines["broadcast_key"] == "********"
+
+
+def test_environment_sets_a_setting():
+    result = run("config", env={"OCPP_CABLE_RPC_HOST": "10.0.0.1:6000"})
+    assert "10.0.0.1:6000" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--port", "http"], {}, "port (--port / OCPP_CABLE_PORT)"),
+        ([], {"OCPP_CABLE_RPC_HOST": "nohost"}, "rpc_host (--rpc-host / OCPP_CABLE_RPC_HOST)"),
+        (["--granular-actions", "maybe"], {}, "granular_actions"),
+    ],
+)
+def test_invalid_setting_stops_start_up_naming_it(args, env, named):
+    result = run("up", *args, env=env)
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited early: {process.stderr.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"port {port} not open within {timeout} s")
+
+
+@pytest.fixture
+def running_up():
+    """`ocpp-cable up` with the hello-world channels from the README."""
+    port, http_port, rpc_port = free_port(), free_port(), free_port()
+    process = subprocess.Popen(
+        [
+            *CLI,
+            "up",
+            "--port",
+            str(port),
+            "--http-port",
+            str(http_port),
+            "--rpc-host",
+            f"127.0.0.1:{rpc_port}",
+            "--channels-module",
+            "examples.hello.hello_channels",
+            "--log-format",
+            "json",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield port, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=15)
+
+
+def test_up_serves_the_readme_hello_world_charger(running_up):
+    port, process = running_up
+    charger = subprocess.run(
+        [sys.executable, "examples/hello/charger.py", f"ws://127.0.0.1:{port}/ocpp/CP-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert charger.returncode == 0, charger.stderr
+    assert "boot: Accepted interval 300" in charger.stdout
+    assert "authorize: Accepted" in charger.stdout
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=15) == 0
+    logs = process.stderr.read()
+    assert '"event": "hello"' in logs and '"vendor": "World"' in logs
+    # The GetConfiguration reply came back to the channel's `ack`.
+    assert '"event": "station answered"' in logs and "HeartbeatInterval" in logs
+
+
+def test_readme_shows_the_hello_world_files():
+    readme = (ROOT / "README.md").read_text()
+    for name in ("hello_channels.py", "charger.py"):
+        body = (ROOT / "examples" / "hello" / name).read_text().strip()
+        assert body in readme, f"README's copy of examples/hello/{name} is out of date"
+
+
+def test_gateway_alone_needs_a_broadcast_key():
+    result = run("gateway", "--port", "0", "--http-port", "0")
+    assert result.returncode == 2
+    assert "broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY)" in result.stderr
+
+
+def test_readme_lists_every_setting():
+    from ocpp_cable.settings import Settings, env_name, flag_name
+
+    readme = (ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"`{flag_name(name)}` | `{env_name(name)}`" in readme, name

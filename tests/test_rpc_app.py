@@ -1,0 +1,169 @@
+"""The channel framework, called over a real gRPC channel."""
+
+import grpc
+import orjson
+import pytest
+
+from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+from rpc_app import Channel, Connection
+from rpc_app.registry import ApplicationError, load_application
+from rpc_app.state import State, apply_changes
+from tests.support import rpc_server
+
+IDENTIFIER = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
+IDS = orjson.dumps({"station_id": "CP-1"}).decode()
+META = (("protov", "v1"), ("sid", "s1"))
+
+
+async def stub(port):
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    return channel, rpc_pb2_grpc.RPCStub(channel)
+
+
+def env(**kw):
+    return rpc_pb2.Env(url="ws://h/ocpp/CP-1", **kw)
+
+
+async def test_unknown_channel_is_rejected():
+    async with rpc_server() as (_, port, _):
+        channel, rpc = await stub(port)
+        response = await rpc.Command(
+            rpc_pb2.CommandMessage(
+                command="subscribe",
+                identifier='{"channel":"NoSuchChannel"}',
+                connection_identifiers=IDS,
+                env=env(),
+            ),
+            metadata=META,
+        )
+        await channel.close()
+    assert response.status == rpc_pb2.FAILURE
+    assert "NoSuchChannel" in response.error_msg
+
+
+async def test_subscribe_streams_for_station():
+    async with rpc_server() as (_, port, _):
+        channel, rpc = await stub(port)
+        response = await rpc.Command(
+            rpc_pb2.CommandMessage(
+                command="subscribe", identifier=IDENTIFIER, connection_identifiers=IDS, env=env()
+            ),
+            metadata=META,
+        )
+        await channel.close()
+    assert response.status == rpc_pb2.SUCCESS
+    assert list(response.streams) == ["ocpp:CP-1"]
+
+
+async def test_undefined_action_transmits_not_supported():
+    async with rpc_server() as (_, port, _):
+        channel, rpc = await stub(port)
+        data = {"action": "get_log", "command": "GetLog", "id": "m1", "payload": {}}
+        response = await rpc.Command(
+            rpc_pb2.CommandMessage(
+                command="message",
+                identifier=IDENTIFIER,
+                connection_identifiers=IDS,
+                data=orjson.dumps(data).decode(),
+                env=env(),
+            ),
+            metadata=META,
+        )
+        await channel.close()
+    assert response.status == rpc_pb2.SUCCESS
+    (transmission,) = [orjson.loads(t) for t in response.transmissions]
+    assert transmission["command"] == "Error"
+    assert transmission["error_code"] == "NotSupported"
+    assert transmission["id"] == "m1"
+
+
+async def test_framework_methods_are_not_actions():
+    # A frame must not reach e.g. `transmit` or `reject` as an action.
+    async with rpc_server() as (_, port, _):
+        channel, rpc = await stub(port)
+        data = {"action": "stop_all_streams", "command": "X", "id": "m1", "payload": {}}
+        response = await rpc.Command(
+            rpc_pb2.CommandMessage(
+                command="message",
+                identifier=IDENTIFIER,
+                connection_identifiers=IDS,
+                data=orjson.dumps(data).decode(),
+                env=env(),
+            ),
+            metadata=META,
+        )
+        await channel.close()
+    assert not response.stop_streams
+    assert orjson.loads(response.transmissions[0])["error_code"] == "NotSupported"
+
+
+async def test_exception_is_status_error_without_transmissions():
+    async with rpc_server() as (_, port, _):
+        channel, rpc = await stub(port)
+        data = {
+            "action": "data_transfer",
+            "command": "DataTransfer",
+            "id": "m1",
+            "payload": {"vendorId": "crash"},
+        }
+        response = await rpc.Command(
+            rpc_pb2.CommandMessage(
+                command="message",
+                identifier=IDENTIFIER,
+                connection_identifiers=IDS,
+                data=orjson.dumps(data).decode(),
+                env=env(),
+            ),
+            metadata=META,
+        )
+        await channel.close()
+    assert response.status == rpc_pb2.ERROR
+    assert "RuntimeError: boom" in response.error_msg
+    assert list(response.transmissions) == []
+
+
+def test_state_records_changes_and_deletions():
+    state = State({"a": "1", "b": '"x"'})
+    assert state["a"] == 1 and state["b"] == "x"
+    state["c"] = {"n": [1, 2]}
+    del state["a"]
+    changes = state.changes()
+    assert changes == {"c": '{"n":[1,2]}', "a": ""}
+    held = {"a": "1", "b": '"x"'}
+    apply_changes(held, changes)
+    assert held == {"b": '"x"', "c": '{"n":[1,2]}'}
+
+
+def test_channel_names_and_streams():
+    class OCPPChannel(Channel):
+        pass
+
+    class ChargePointStatusChannel(Channel):
+        pass
+
+    assert OCPPChannel.channel_name() == "ocpp"
+    assert ChargePointStatusChannel.channel_name() == "charge_point_status"
+    assert OCPPChannel.broadcasting_for("CP-1") == "ocpp:CP-1"
+
+
+def test_connection_identifiers_read_as_attributes():
+    from rpc_app.env import RequestEnv
+
+    connection = Connection(RequestEnv("ws://h/ocpp/CP%2F1"), {"station_id": "x"})
+    assert connection.station_id == "x"
+    assert connection.env.station_id == "CP/1"
+    with pytest.raises(AttributeError):
+        _ = connection.nothing
+
+
+def test_the_shipped_channels_module_loads():
+    app = load_application("channels")
+    assert "OCPPChannel" in app.channels
+    assert {"authorize", "start_transaction", "ack", "error"} <= app.actions[
+        app.channels["OCPPChannel"]
+    ]
+
+
+def test_a_module_without_channels_is_refused():
+    with pytest.raises(ApplicationError, match="no Channel subclass"):
+        load_application("json")

@@ -1,0 +1,234 @@
+"""The per-station session state machine, driven by plain method calls."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from gateway.protocol import errors
+from gateway.protocol.session import (
+    ArmCallTimer,
+    BootState,
+    Close,
+    DisarmCallTimer,
+    Perform,
+    Send,
+    SessionConfig,
+    StationSession,
+    action_method_name,
+)
+
+NOW = "2026-11-21T10:00:00.000Z"
+BOOT = '[2,"b1","BootNotification",{"chargePointModel":"M","chargePointVendor":"V"}]'
+
+
+def session(**config) -> StationSession:
+    return StationSession("CP-1", SessionConfig(clock=lambda: NOW, **config))
+
+
+def sent(effects) -> list:
+    return [orjson.loads(e.text) for e in effects if isinstance(e, Send)]
+
+
+def performed(effects) -> list[dict]:
+    return [e.data for e in effects if isinstance(e, Perform)]
+
+
+def ack(unique_id, **payload) -> str:
+    return orjson.dumps({"command": "Ack", "id": unique_id, "payload": payload}).decode()
+
+
+def command(action, unique_id=None, **payload) -> str:
+    return orjson.dumps({"command": action, "id": unique_id, "payload": payload}).decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "method"),
+    [
+        ("BootNotification", "boot_notification"),
+        ("MeterValues", "meter_values"),
+        ("SignedFirmwareStatusNotification", "signed_firmware_status_notification"),
+        ("Heartbeat", "heartbeat"),
+    ],
+)
+def test_action_method_names(action, method):
+    assert action_method_name(action) == method
+
+
+def test_call_is_performed_with_snake_case_action():
+    effects = session().receive(BOOT)
+    assert performed(effects) == [
+        {
+            "action": "boot_notification",
+            "command": "BootNotification",
+            "id": "b1",
+            "payload": {"chargePointModel": "M", "chargePointVendor": "V"},
+        }
+    ]
+    assert all(e.call_id == "b1" for e in effects if isinstance(e, Perform))
+
+
+def test_single_action_mode_performs_receive():
+    effects = session(granular_actions=False).receive(BOOT)
+    assert performed(effects)[0]["action"] == "receive"
+
+
+def test_heartbeat_answered_locally():
+    effects = session().receive('[2,"h","Heartbeat",{}]')
+    assert effects == [Send(orjson.dumps([3, "h", {"currentTime": NOW}]).decode())]
+
+
+def test_heartbeat_forwarded_still_answered_locally():
+    effects = session(forward_heartbeat=True).receive('[2,"h","Heartbeat",{}]')
+    assert sent(effects) == [[3, "h", {"currentTime": NOW}]]
+    (perform,) = [e for e in effects if isinstance(e, Perform)]
+    assert perform.call_id is None and perform.data["action"] == "heartbeat"
+
+
+def test_default_boot_response_when_application_sends_none():
+    s = session(heartbeat_interval=60)
+    s.receive(BOOT)
+    effects = s.perform_finished("b1", succeeded=True)
+    assert sent(effects) == [[3, "b1", {"status": "Accepted", "currentTime": NOW, "interval": 60}]]
+    assert s.boot_state is BootState.ACCEPTED
+
+
+def test_empty_default_response_only_where_valid():
+    s = session()
+    s.receive(
+        '[2,"s1","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]'
+    )
+    assert sent(s.perform_finished("s1", True)) == [[3, "s1", {}]]
+    s.receive('[2,"a1","Authorize",{"idTag":"T"}]')
+    (reply,) = sent(s.perform_finished("a1", True))
+    assert reply[:3] == [4, "a1", errors.INTERNAL_ERROR]
+
+
+def test_failed_rpc_never_acks():
+    s = session()
+    s.receive(
+        '[2,"m1","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"}]}]}]'
+    )
+    (reply,) = sent(s.perform_finished("m1", succeeded=False))
+    assert reply[:3] == [4, "m1", errors.INTERNAL_ERROR]
+    assert reply[4] == {}
+
+
+def test_application_ack_is_sent_and_boot_state_follows_it():
+    s = session()
+    s.receive(BOOT)
+    effects = s.perform_finished("b1", True, [ack("b1", status="Pending", interval=10)])
+    assert sent(effects) == [[3, "b1", {"currentTime": NOW, "interval": 10, "status": "Pending"}]]
+    assert s.boot_state is BootState.PENDING
+
+
+def test_application_error_becomes_callerror():
+    s = session()
+    s.receive('[2,"a1","Authorize",{"idTag":"T"}]')
+    error = orjson.dumps(
+        {"command": "Error", "id": "a1", "error_code": "NotSupported", "error_message": "no"}
+    ).decode()
+    assert sent(s.perform_finished("a1", True, [error])) == [[4, "a1", "NotSupported", "no", {}]]
+
+
+def test_invalid_application_ack_becomes_internal_error():
+    s = session()
+    s.receive('[2,"a1","Authorize",{"idTag":"T"}]')
+    (reply,) = sent(s.perform_finished("a1", True, [ack("a1", idTagInfo={"status": "Maybe"})]))
+    assert reply[:3] == [4, "a1", errors.INTERNAL_ERROR]
+
+
+def test_ack_for_unknown_id_is_dropped():
+    assert session().apply_transmissions([ack("nope")]) == []
+
+
+def test_transmitted_command_becomes_call_with_timer():
+    s = session()
+    effects = s.apply_transmissions([command("Reset", "r1", type="Soft")])
+    assert effects == [Send('[2,"r1","Reset",{"type":"Soft"}]'), ArmCallTimer("r1")]
+
+
+def test_generated_id_when_absent():
+    s = session()
+    (call,) = sent(s.apply_transmissions([command("ClearCache")]))
+    assert call[0] == 2 and len(call[1]) == 32 and call[2:] == ["ClearCache", {}]
+
+
+def test_one_outstanding_call_the_next_after_the_reply():
+    s = session()
+    first = s.apply_transmissions([command("Reset", "r1", type="Soft")])
+    assert sent(first) == [[2, "r1", "Reset", {"type": "Soft"}]]
+    assert s.apply_transmissions([command("ClearCache", "c1")]) == []  # queued
+    effects = s.receive('[3,"r1",{"status":"Accepted"}]')
+    assert effects[0] == DisarmCallTimer()
+    assert performed(effects) == [
+        {"action": "ack", "id": "r1", "command": "Reset", "payload": {"status": "Accepted"}}
+    ]
+    assert sent(effects) == [[2, "c1", "ClearCache", {}]]
+    assert effects[-1] == ArmCallTimer("c1")
+
+
+def test_callerror_from_station_performs_error():
+    s = session()
+    s.apply_transmissions([command("Reset", "r1", type="Soft")])
+    effects = s.receive('[4,"r1","NotSupported","nope",{"x":1}]')
+    assert performed(effects) == [
+        {
+            "action": "error",
+            "id": "r1",
+            "command": "Reset",
+            "code": "NotSupported",
+            "message": "nope",
+            "payload": {"x": 1},
+        }
+    ]
+
+
+def test_timeout_performs_error_and_sends_next():
+    s = session(call_timeout=5)
+    s.apply_transmissions([command("Reset", "r1", type="Soft"), command("ClearCache", "c1")])
+    effects = s.call_timed_out("r1")
+    assert performed(effects)[0]["code"] == errors.TIMEOUT
+    assert sent(effects) == [[2, "c1", "ClearCache", {}]]
+    assert s.call_timed_out("r1") == []  # already over
+
+
+def test_invalid_outgoing_call_is_not_sent():
+    s = session()
+    effects = s.apply_transmissions([command("Reset", "r1", type="Medium")])
+    assert sent(effects) == []
+    (error,) = performed(effects)
+    assert error["action"] == "error" and error["code"] == errors.PROPERTY_CONSTRAINT_VIOLATION
+
+
+def test_charger_action_cannot_be_sent_to_a_charger():
+    (error,) = performed(session().apply_transmissions([command("Heartbeat", "x")]))
+    assert error["code"] == errors.NOT_SUPPORTED
+
+
+def test_queue_overflow_performs_error():
+    s = session(queue_limit=1)
+    s.apply_transmissions([command("ClearCache", "1"), command("ClearCache", "2")])
+    (error,) = performed(s.apply_transmissions([command("ClearCache", "3")]))
+    assert error["code"] == errors.QUEUE_FULL and error["id"] == "3"
+
+
+def test_unmatched_reply_is_dropped():
+    assert session().receive('[3,"ghost",{}]') == []
+
+
+def test_connection_lost_ends_open_calls():
+    s = session()
+    s.apply_transmissions([command("ClearCache", "1"), command("ClearCache", "2")])
+    assert [d["id"] for d in performed(s.connection_lost())] == ["1", "2"]
+
+
+def test_malformed_budget_closes():
+    s = session(malformed_budget=2)
+    assert not any(isinstance(e, Close) for e in s.receive("x") + s.receive("y"))
+    assert Close(1002, "too many malformed frames") in s.receive("z")
+
+
+def test_malformed_frame_answered_with_protocol_error():
+    (reply,) = sent(session().receive("not json"))
+    assert reply[:3] == [4, "-1", errors.PROTOCOL_ERROR]
