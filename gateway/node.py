@@ -77,6 +77,9 @@ class GatewayNode:
             max_size=s.max_frame_size,
             ping_interval=s.ping_interval or None,
             ping_timeout=s.ping_timeout,
+            # A peer gets as long to finish a close as to answer a ping; a dead one
+            # is then dropped instead of holding its socket for the default 10 s.
+            close_timeout=s.ping_timeout,
             compression=None,  # per-connection zlib state costs more memory than it saves
             max_queue=4,
             server_header=None,

@@ -1,0 +1,1 @@
+"""ocpp-cable's own benchmarks (`make bench`)."""
