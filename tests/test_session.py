@@ -232,3 +232,15 @@ def test_malformed_budget_closes():
 def test_malformed_frame_answered_with_protocol_error():
     (reply,) = sent(session().receive("not json"))
     assert reply[:3] == [4, "-1", errors.PROTOCOL_ERROR]
+
+
+@pytest.mark.parametrize("status", ["Pending", "Rejected"])
+def test_calls_refused_until_boot_accepted(status):
+    s = session()
+    s.receive(BOOT)
+    s.perform_finished("b1", True, [ack("b1", status=status)])
+    (refused,) = sent(s.receive('[2,"a1","Authorize",{"idTag":"T"}]'))
+    assert refused[:3] == [4, "a1", errors.SECURITY_ERROR]
+    assert performed(s.receive(BOOT.replace('"b1"', '"b2"')))  # a new boot goes through
+    s.perform_finished("b2", True)  # default Accepted
+    assert performed(s.receive('[2,"a2","Authorize",{"idTag":"T"}]'))
