@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test proto lint format clean
+.PHONY: run test proto docs lint format clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -24,6 +24,10 @@ run: proto
 
 test: proto
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate the README's settings table from ocpp_cable/settings.py.
+docs: $(STAMP)
+	$(BIN)/python -m ocpp_cable.docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

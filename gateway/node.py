@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 
+import orjson
 import structlog
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -14,6 +15,7 @@ from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
 from gateway import http_api
+from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 from gateway.hub import StreamHub
 from gateway.protocol import schemas
 from gateway.protocol.handshake import (
@@ -23,6 +25,9 @@ from gateway.protocol.handshake import (
     station_id_from_path,
 )
 from gateway.protocol.session import SessionConfig
+from gateway.pubsub import Subscriber
+from gateway.pubsub.nats_subscriber import NATSSubscriber
+from gateway.pubsub.redis_subscriber import RedisSubscriber
 from gateway.rpc_client import RPCClient, RPCError, make_env
 from gateway.station import Admission, StationConnection
 from ocpp_cable.pb import rpc_pb2
@@ -62,6 +67,23 @@ class GatewayNode:
         self.port = 0
         self.http_port = 0
         self.broadcasts_dropped = 0
+        # Identifies this node in control messages to the others.
+        self.node_id = uuid.uuid4().hex
+        self.subscribers: list[Subscriber] = self._subscribers()
+        self._background: set[asyncio.Task] = set()
+
+    def _subscribers(self) -> list[Subscriber]:
+        s = self.settings
+        subscribers: list[Subscriber] = []
+        if "redis" in s.adapters():
+            subscribers.append(
+                RedisSubscriber(s.redis_url, s.redis_channel, self.on_broadcast, self.on_control)
+            )
+        if "nats" in s.adapters():
+            subscribers.append(
+                NATSSubscriber(s.nats_servers, s.nats_subject, self.on_broadcast, self.on_control)
+            )
+        return subscribers
 
     # --- start and stop --------------------------------------------------------
 
@@ -90,14 +112,20 @@ class GatewayNode:
         site = web.TCPSite(self._http_runner, s.http_host, s.http_port)
         await site.start()
         self.http_port = self._http_runner.addresses[0][1]
+        for subscriber in self.subscribers:
+            await subscriber.start()
         log.info(
             "gateway started",
             chargers=f"ws://{s.host}:{self.port}{s.path_prefix}/<station_id>",
             http=f"http://{s.http_host}:{self.http_port}",
             rpc=s.rpc_host,
+            broadcast_adapter=s.broadcast_adapter,
+            node=self.node_id,
         )
 
     async def stop(self) -> None:
+        for subscriber in self.subscribers:
+            await subscriber.stop()
         if self._ws_server is not None:
             self._ws_server.close(close_connections=True)
             await self._ws_server.wait_closed()
@@ -178,13 +206,61 @@ class GatewayNode:
             await previous.close(CLOSE_NORMAL, "replaced by a new connection")
         station = StationConnection(ws, admission, self)
         self.stations[admission.station_id] = station
+        self._tell_other_nodes(station)
         await station.run()
 
     def forget(self, station: StationConnection) -> None:
         if self.stations.get(station.station_id) is station:
             del self.stations[station.station_id]
 
+    # --- other nodes -----------------------------------------------------------
+
+    def _tell_other_nodes(self, station: StationConnection) -> None:
+        """A station connected here: the node holding an older connection closes it."""
+        if not self.subscribers:
+            return
+        message = orjson.dumps(
+            {
+                "event": "station_connected",
+                "station_id": station.station_id,
+                "sid": station.sid,
+                "node": self.node_id,
+            }
+        )
+        for subscriber in self.subscribers:
+            self._spawn(subscriber.publish_control(message))
+
+    def on_control(self, data: bytes) -> None:
+        try:
+            message = orjson.loads(data)
+            event, station_id = message["event"], message["station_id"]
+            node, sid = message["node"], message["sid"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            log.warning("malformed control message dropped")
+            return
+        if event != "station_connected" or node == self.node_id:
+            return
+        station = self.stations.get(station_id)
+        if station is not None and station.sid != sid:
+            station.log.info("station connected to another node", node=node)
+            self._spawn(station.close(CLOSE_NORMAL, "connected to another node"))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     # --- broadcasts ------------------------------------------------------------
+
+    def on_broadcast(self, data: bytes) -> None:
+        """A message from the broker: one broadcast or an array of them."""
+        try:
+            broadcasts = parse_broadcasts(data)
+        except MalformedBroadcast as exc:
+            log.warning("malformed broadcast dropped", error=str(exc))
+            return
+        for stream, text in broadcasts:
+            self.broadcast(stream, text)
 
     def broadcast(self, stream: str, data: str) -> int:
         delivered = self.hub.broadcast(stream, data)

@@ -34,6 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
         ("config", "print the effective settings, secrets masked"),
     ):
         _add_setting_flags(commands.add_parser(name, help=help_text, description=help_text))
+    broadcast = commands.add_parser(
+        "broadcast",
+        help="send a transmission to a stream",
+        description="Publish {stream, data} through the configured --broadcaster.",
+    )
+    broadcast.add_argument("stream", help="stream name, e.g. ocpp:CP-1")
+    broadcast.add_argument("data", help='JSON transmission, e.g. \'{"command": "Reset", ...}\'')
+    _add_setting_flags(broadcast)
+    send = commands.add_parser(
+        "send",
+        help="send an OCPP command to a station",
+        description="Build a CALL for the station's stream (--station-stream) and publish it.",
+    )
+    send.add_argument("station_id")
+    send.add_argument("action", help="OCPP 1.6 action, e.g. Reset")
+    send.add_argument("payload", nargs="?", default="{}", help="JSON payload (default {})")
+    _add_setting_flags(send)
     return parser
 
 
@@ -56,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print_config(settings)
         return 0
+    if args.command in ("broadcast", "send"):
+        from ocpp_cable import commands
+
+        if args.command == "broadcast":
+            return commands.broadcast_command(settings, args.stream, args.data)
+        return commands.send_command(settings, args.station_id, args.action, args.payload)
     logs.configure(settings.log_level, settings.log_format)
     from ocpp_cable import runner  # deferred: `config` needs none of the servers
 

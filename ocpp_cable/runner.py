@@ -35,7 +35,7 @@ async def run_rpc(settings: Settings) -> None:
 
 
 def require_broadcast_key(settings: Settings) -> None:
-    if settings.broadcast_auth and settings.broadcast_key is None:
+    if "http" in settings.adapters() and settings.broadcast_auth and not settings.broadcast_key:
         raise SettingsError(
             "invalid setting broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY): "
             "POST /_broadcast needs a bearer key; set one, or --broadcast-auth false"

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "OCPP_CABLE_"
+BROADCAST_ADAPTERS = ("http", "redis", "nats")
 
 
 class Settings(BaseSettings):
@@ -60,6 +61,23 @@ class Settings(BaseSettings):
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
 
     # --- broadcasting ---
+    broadcast_adapter: str = Field(
+        "http",
+        description="Where the gateway takes broadcasts from: http, redis, nats, "
+        "or several, comma-separated",
+    )
+    broadcaster: Literal["http", "redis", "nats"] = Field(
+        "http", description="How rpc_app and the CLI publish broadcasts"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for broadcasting")
+    redis_channel: str = Field("__anycable__", description="Redis channel of broadcasts")
+    nats_servers: str = Field(
+        "nats://127.0.0.1:4222", description="NATS servers for broadcasting, comma-separated"
+    )
+    nats_subject: str = Field("__anycable__", description="NATS subject of broadcasts")
+    station_stream: str = Field(
+        "ocpp:{station_id}", description="A station's own stream, as its channel streams for it"
+    )
     http_host: str = Field("127.0.0.1", description="Address of the gateway's HTTP endpoints")
     http_port: int = Field(
         9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
@@ -94,6 +112,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with '/'")
         return value.rstrip("/") or ""
 
+    @field_validator("broadcast_adapter")
+    @classmethod
+    def _adapters(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(BROADCAST_ADAPTERS))
+        if not names or unknown:
+            raise ValueError(f"must be one or more of {', '.join(BROADCAST_ADAPTERS)}")
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("station_stream")
+    @classmethod
+    def _stream_template(cls, value: str) -> str:
+        if "{station_id}" not in value:
+            raise ValueError("must contain {station_id}")
+        return value
+
     @field_validator("rpc_host")
     @classmethod
     def _host_port(cls, value: str) -> str:
@@ -101,6 +135,12 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
         return value
+
+    def adapters(self) -> list[str]:
+        return self.broadcast_adapter.split(",")
+
+    def stream_for_station(self, station_id: str) -> str:
+        return self.station_stream.replace("{station_id}", station_id)
 
     def header_names(self) -> list[str]:
         names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}

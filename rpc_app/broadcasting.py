@@ -8,6 +8,7 @@ inside the event loop (it hands the publishing to a thread and returns).
 from __future__ import annotations
 
 import asyncio
+import threading
 import urllib.error
 import urllib.request
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ class HTTPBroadcaster:
         self.timeout = timeout
 
     def publish(self, messages: list[dict[str, str]]) -> None:
-        body = orjson.dumps(messages[0] if len(messages) == 1 else messages)
+        body = _payload(messages)
         request = urllib.request.Request(self.url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         if self.key:
@@ -50,11 +51,94 @@ class HTTPBroadcaster:
             raise BroadcastError(f"cannot reach {self.url}: {reason}") from None
 
 
+def _payload(messages: list[dict[str, str]]) -> bytes:
+    return orjson.dumps(messages[0] if len(messages) == 1 else messages)
+
+
+class RedisBroadcaster:
+    """PUBLISH on the broadcast channel (`__anycable__`), as AnyCable's redis broadcaster."""
+
+    def __init__(self, url: str, channel: str, timeout: float = 5.0) -> None:
+        import redis
+
+        self.url = url
+        self.channel = channel
+        self._errors = redis.RedisError
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=min(timeout, 2.0), socket_timeout=timeout
+        )
+
+    def publish(self, messages: list[dict[str, str]]) -> None:
+        try:
+            self._client.publish(self.channel, _payload(messages))
+        except self._errors as exc:
+            raise BroadcastError(f"cannot publish to Redis at {self.url}: {exc}") from None
+
+
+class NATSBroadcaster:
+    """Publishes on the broadcast subject (`__anycable__`).
+
+    nats-py is asyncio-only: one connection lives on a private event loop in a
+    daemon thread, so `publish` can be called from any thread, loop or not.
+    """
+
+    def __init__(self, servers: str, subject: str, timeout: float = 5.0) -> None:
+        self.servers = [s.strip() for s in servers.split(",") if s.strip()]
+        self.subject = subject
+        self.timeout = timeout
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, name="nats-publisher", daemon=True
+                ).start()
+                self._loop = loop
+            return self._loop
+
+    async def _publish(self, payload: bytes) -> None:
+        import nats
+
+        if self._client is None or self._client.is_closed:
+            self._client = await nats.connect(
+                servers=self.servers,
+                connect_timeout=min(self.timeout, 2.0),
+                max_reconnect_attempts=3,
+                reconnect_time_wait=0.2,
+                allow_reconnect=True,
+                error_cb=_quiet,  # failures surface as BroadcastError, not tracebacks
+            )
+        await self._client.publish(self.subject, payload)
+        await self._client.flush(timeout=self.timeout)
+
+    def publish(self, messages: list[dict[str, str]]) -> None:
+        future = asyncio.run_coroutine_threadsafe(
+            self._publish(_payload(messages)), self._ensure_loop()
+        )
+        try:
+            future.result(timeout=self.timeout * 2)
+        except Exception as exc:  # nats-py raises many kinds; all mean "not published"
+            future.cancel()
+            reason = str(exc) or type(exc).__name__
+            raise BroadcastError(
+                f"cannot publish to NATS at {','.join(self.servers)}: {reason}"
+            ) from None
+
+
+async def _quiet(_exc: Exception) -> None:
+    return None
+
+
 _broadcaster: Broadcaster | None = None
 _background: set[asyncio.Future[Any]] = set()
 
 
-def configure(broadcaster: Broadcaster) -> None:
+def configure(broadcaster: Broadcaster | None) -> None:
+    """Choose the process's broadcaster; None goes back to the one the settings name."""
     global _broadcaster
     _broadcaster = broadcaster
 
@@ -71,6 +155,10 @@ def from_settings(settings: Any = None) -> Broadcaster:
         from ocpp_cable.settings import load_settings
 
         settings = load_settings()
+    if settings.broadcaster == "redis":
+        return RedisBroadcaster(settings.redis_url, settings.redis_channel, settings.rpc_timeout)
+    if settings.broadcaster == "nats":
+        return NATSBroadcaster(settings.nats_servers, settings.nats_subject, settings.rpc_timeout)
     key = settings.broadcast_key.get_secret_value() if settings.broadcast_key else None
     return HTTPBroadcaster(settings.broadcast_url, key, timeout=settings.rpc_timeout)
 
