@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 proto: $(STAMP)
 	$(BIN)/python -m ocpp_cable.protogen
 
+# Development defaults: stations register on first connection (production: off).
 run: proto
-	$(BIN)/ocpp-cable up
+	OCPP_CABLE_AUTO_REGISTER=$${OCPP_CABLE_AUTO_REGISTER:-true} $(BIN)/ocpp-cable up
 
 test: proto
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

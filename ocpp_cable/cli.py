@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from ocpp_cable import logs
+from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
 from ocpp_cable.settings import Settings, SettingsError, env_name, flag_name, load_settings
 
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("gateway", "run the gateway alone (chargers' WebSockets, HTTP broadcast)"),
         ("rpc", "run rpc_app alone (the gRPC server with the channel classes)"),
         ("config", "print the effective settings, secrets masked"),
+        ("migrate", "bring the central system's database schema up to date"),
     ):
         _add_setting_flags(commands.add_parser(name, help=help_text, description=help_text))
     broadcast = commands.add_parser(
@@ -50,7 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("station_id")
     send.add_argument("action", help="OCPP 1.6 action, e.g. Reset")
     send.add_argument("payload", nargs="?", default="{}", help="JSON payload (default {})")
+    send.add_argument(
+        "--wait", action="store_true", help="wait for the station's answer and print it"
+    )
+    send.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help="do not record the command in the central system's database",
+    )
     _add_setting_flags(send)
+    add_admin_commands(commands, _add_setting_flags)
     return parser
 
 
@@ -73,12 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print_config(settings)
         return 0
+    if args.command == "migrate":
+        from channels import db
+
+        db.upgrade(settings.database_url)
+        print(f"database at {db.safe_url(settings.database_url)} is up to date")
+        return 0
+    if args.command in ADMIN_COMMANDS:
+        return run_admin(args, settings)
     if args.command in ("broadcast", "send"):
         from ocpp_cable import commands
 
         if args.command == "broadcast":
             return commands.broadcast_command(settings, args.stream, args.data)
-        return commands.send_command(settings, args.station_id, args.action, args.payload)
+        return commands.send_command(
+            settings, args.station_id, args.action, args.payload, args.wait, args.record
+        )
     logs.configure(settings.log_level, settings.log_format)
     from ocpp_cable import runner  # deferred: `config` needs none of the servers
 
@@ -98,5 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def entry() -> None:
+    """Console script: like main(), and quiet when the reader of our output goes away."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `ocpp-cable stations list | head`: stop quietly, as shell tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -17,6 +17,10 @@ class CommandLineError(Exception):
     """Bad input on the command line (exit 2)."""
 
 
+class CommandFailed(Exception):
+    """The command could not be sent (exit 1)."""
+
+
 def parse_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = orjson.loads(text)
@@ -56,6 +60,9 @@ def run(settings: Settings, publish_one) -> int:
     except BroadcastError as exc:
         print(f"ocpp-cable: broadcast failed: {exc}", file=sys.stderr)
         return 1
+    except CommandFailed as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -68,11 +75,31 @@ def broadcast_command(settings: Settings, stream: str, data: str) -> int:
     return run(settings, publish_one)
 
 
-def send_command(settings: Settings, station_id: str, action: str, payload: str) -> int:
+def send_command(
+    settings: Settings,
+    station_id: str,
+    action: str,
+    payload: str,
+    wait: bool = False,
+    record: bool = True,
+) -> int:
+    """Publish a CALL for the station; with `record`, keep it in the central system's database."""
+    transmission: dict[str, Any] = {}
+
     def publish_one() -> None:
-        transmission = build_call(action, parse_object(payload, "the payload"))
+        transmission.update(build_call(action, parse_object(payload, "the payload")))
         stream = settings.stream_for_station(station_id)
-        publish(settings, stream, transmission)
+        if record:
+            from ocpp_cable import command_records
+
+            command_records.publish_recorded(settings, station_id, transmission, stream)
+        else:
+            publish(settings, stream, transmission)
         print(f"{action} {transmission['id']} sent to {station_id} (stream {stream})")
 
-    return run(settings, publish_one)
+    code = run(settings, publish_one)
+    if code != 0 or not wait:
+        return code
+    from ocpp_cable import command_records
+
+    return command_records.wait_and_print(settings, transmission["id"])

@@ -28,6 +28,8 @@ def _stop_event() -> asyncio.Event:
 
 async def run_rpc(settings: Settings) -> None:
     app = load_application(settings.channels_module)
+    if app.setup is not None:
+        app.setup(settings)
     broadcasting.configure(broadcasting.from_settings(settings))
     server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
     await _stop_event().wait()
@@ -63,6 +65,8 @@ def embedded(settings: Settings) -> Settings:
 async def run_up(settings: Settings) -> None:
     settings = embedded(settings)
     app = load_application(settings.channels_module)
+    if app.setup is not None:
+        app.setup(settings)
     broadcasting.configure(broadcasting.from_settings(settings))
     server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
     node = GatewayNode(settings)

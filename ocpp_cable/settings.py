@@ -99,6 +99,22 @@ class Settings(BaseSettings):
         16, ge=1, description="Threads for synchronous channel methods in rpc_app"
     )
 
+    # --- the reference central system (channels/) ---
+    database_url: str = Field(
+        "sqlite:///ocpp_cable.db",
+        description="SQLAlchemy URL of the central system's database "
+        "(postgresql+psycopg://user@host/db in production)",
+    )
+    auto_migrate: bool = Field(
+        True, description="Bring the database schema up to date when rpc_app starts"
+    )
+    auto_register: bool = Field(
+        False, description="Accept stations that are not registered (and register them)"
+    )
+    audit_log: bool = Field(
+        True, description="Keep every message the application sees in MessageLog"
+    )
+
     # --- logs ---
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
     log_format: Literal["auto", "console", "json"] = Field(

@@ -7,8 +7,10 @@ import inspect
 import os
 import pkgutil
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from types import ModuleType
+from typing import Any
 
 from rpc_app.channel import Channel, action_methods
 from rpc_app.connection import Connection
@@ -23,6 +25,8 @@ class Application:
     connection_class: type[Connection]
     channels: dict[str, type[Channel]]
     actions: dict[type[Channel], frozenset[str]] = field(default_factory=dict)
+    # The module's `setup(settings)`, if it has one: run once before serving.
+    setup: Callable[[Any], None] | None = None
 
     @classmethod
     def of(
@@ -66,4 +70,6 @@ def load_application(module_name: str) -> Application:
         names = ", ".join(sorted(c.__qualname__ for c in connections))
         raise ApplicationError(f"more than one Connection class in {module_name!r}: {names}")
     connection_class = connections.pop() if connections else Connection
-    return Application.of(list(channels.values()), connection_class)
+    app = Application.of(list(channels.values()), connection_class)
+    setup = getattr(root, "setup", None)
+    return replace(app, setup=setup) if callable(setup) else app

@@ -11,4 +11,4 @@ def _clear_record():
 
 
 # Fixtures for the real servers (Redis, NATS, PostgreSQL), usable from every test module.
-from tests.services import nats_url, redis_url  # noqa: E402, F401
+from tests.services import database_url, nats_url, redis_url  # noqa: E402, F401
