@@ -7,9 +7,10 @@ invalid one stops the process with a message naming the setting.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "OCPP_CABLE_"
@@ -53,12 +54,33 @@ class Settings(BaseSettings):
     accept_missing_subprotocol: bool = Field(
         False, description="Serve chargers that offer no ocpp1.6 subprotocol as OCPP 1.6"
     )
+    tls_cert: str | None = Field(
+        None, description="Certificate chain (PEM) for wss://; needs --tls-key"
+    )
+    tls_key: str | None = Field(None, description="Private key (PEM) of --tls-cert")
+    tls_client_ca: str | None = Field(
+        None,
+        description="CA file (PEM) to verify charger certificates against (security profile 3)",
+    )
+    tls_client_cert_required: bool = Field(
+        False, description="With --tls-client-ca: refuse chargers without a valid certificate"
+    )
+    shutdown_timeout: float = Field(
+        10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
+    )
 
     # --- gateway: RPC client / rpc_app: server ---
     rpc_host: str = Field(
         "127.0.0.1:50051", description="RPC address (the gateway calls it, rpc_app listens on it)"
     )
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
+    rpc_concurrency: int = Field(
+        128, ge=1, description="RPC calls the gateway keeps in flight at most"
+    )
+    rpc_metrics_host: str = Field("127.0.0.1", description="Address of rpc_app's /metrics")
+    rpc_metrics_port: int = Field(
+        9002, ge=0, le=65535, description="Port of rpc_app's /metrics (Prometheus)"
+    )
 
     # --- broadcasting ---
     broadcast_adapter: str = Field(
@@ -152,6 +174,18 @@ class Settings(BaseSettings):
             raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
         return value
 
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key: set both or neither")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ValueError("tls_client_ca: needs tls_cert and tls_key")
+        for name in ("tls_cert", "tls_key", "tls_client_ca"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                raise ValueError(f"{name}: no file at {path}")
+        return self
+
     def adapters(self) -> list[str]:
         return self.broadcast_adapter.split(",")
 
@@ -183,7 +217,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a rule across settings: its message names them
+                problems.append(f"invalid settings: {err['msg'].removeprefix('Value error, ')}")
+                continue
+            field = str(err["loc"][0])
             if field in Settings.model_fields:
                 where = f"{field} ({flag_name(field)} / {env_name(field)})"
             else:
