@@ -32,6 +32,10 @@ class StationConnection(Connection):
         self.state["connection_id"] = uuid.uuid4().hex
 
     def _authenticated(self, station: ChargePoint) -> bool:
+        # Security profile 3: the gateway verified a client certificate issued to this station.
+        subject = self.env.client_subject or ""
+        if subject.split(",", 1)[0] == f"CN={station.id}":
+            return True
         credentials = self.env.basic_auth()
         if credentials is None or station.password_hash is None:
             return False

@@ -31,7 +31,16 @@ def make_app(node: GatewayNode) -> web.Application:
             node.broadcast(stream, data)
         return web.Response(status=201)
 
+    async def health(_request: web.Request) -> web.Response:
+        healthy, report = await node.health()
+        return web.json_response(report, status=200 if healthy else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=node.metrics.render(), content_type="text/plain", charset="utf-8")
+
     app = web.Application(client_max_size=settings.max_frame_size * 16)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
     if "http" in settings.adapters():
         app.router.add_post("/_broadcast", broadcast)
     return app

@@ -14,9 +14,10 @@ from websockets.datastructures import Headers
 from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
-from gateway import http_api
+from gateway import http_api, tls
 from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 from gateway.hub import StreamHub
+from gateway.metrics import GatewayMetrics
 from gateway.protocol import schemas
 from gateway.protocol.handshake import (
     SUBPROTOCOL,
@@ -32,7 +33,7 @@ from gateway.rpc_client import RPCClient, RPCError, make_env
 from gateway.station import Admission, StationConnection
 from ocpp_cable.pb import rpc_pb2
 from ocpp_cable.settings import Settings
-from rpc_app.env import REMOTE_ADDR_HEADER
+from rpc_app.env import REMOTE_ADDR_HEADER, TLS_CLIENT_SUBJECT_HEADER
 
 log = structlog.get_logger("gateway")
 
@@ -60,13 +61,20 @@ class GatewayNode:
         )
         self.hub = StreamHub()
         self.stations: dict[str, StationConnection] = {}
-        self.rpc = RPCClient(settings.rpc_host, settings.rpc_timeout)
+        self.metrics = GatewayMetrics()
+        self.metrics.track(
+            stations=lambda: len(self.stations),
+            queued=lambda: sum(s.session.queued for s in self.stations.values()),
+        )
+        self.rpc = RPCClient(
+            settings.rpc_host, settings.rpc_timeout, settings.rpc_concurrency, self.metrics
+        )
         self._header_names = settings.header_names()
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
         self.port = 0
         self.http_port = 0
-        self.broadcasts_dropped = 0
+        self.scheme = "wss" if settings.tls_cert else "ws"
         # Identifies this node in control messages to the others.
         self.node_id = uuid.uuid4().hex
         self.subscribers: list[Subscriber] = self._subscribers()
@@ -105,6 +113,7 @@ class GatewayNode:
             compression=None,  # per-connection zlib state costs more memory than it saves
             max_queue=4,
             server_header=None,
+            ssl=tls.server_context(s) if s.tls_cert else None,
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         self._http_runner = web.AppRunner(http_api.make_app(self), access_log=None)
@@ -116,7 +125,7 @@ class GatewayNode:
             await subscriber.start()
         log.info(
             "gateway started",
-            chargers=f"ws://{s.host}:{self.port}{s.path_prefix}/<station_id>",
+            chargers=f"{self.scheme}://{s.host}:{self.port}{s.path_prefix}/<station_id>",
             http=f"http://{s.http_host}:{self.http_port}",
             rpc=s.rpc_host,
             broadcast_adapter=s.broadcast_adapter,
@@ -124,17 +133,22 @@ class GatewayNode:
         )
 
     async def stop(self) -> None:
+        """Stop accepting, close every station with 1001 (Going Away) so it reconnects
+        elsewhere, deliver their Disconnect calls; all within the shutdown timeout."""
+        if self._ws_server is not None:
+            stations = list(self.stations.values())
+            log.info("draining", stations=len(stations))
+            self._ws_server.close(close_connections=True)
+            try:
+                async with asyncio.timeout(self.settings.shutdown_timeout):
+                    await self._ws_server.wait_closed()
+                    for station in stations:
+                        await station.finished.wait()
+            except TimeoutError:
+                left = sum(not s.finished.is_set() for s in stations)
+                log.error("drain timed out", stations_left=left)
         for subscriber in self.subscribers:
             await subscriber.stop()
-        if self._ws_server is not None:
-            self._ws_server.close(close_connections=True)
-            await self._ws_server.wait_closed()
-            # Disconnect calls finish in each station's teardown.
-            pending = [s.finished.wait() for s in list(self.stations.values())]
-            if pending:
-                await asyncio.wait(
-                    [asyncio.ensure_future(p) for p in pending], timeout=self.settings.rpc_timeout
-                )
         if self._http_runner is not None:
             await self._http_runner.cleanup()
         await self.rpc.close()
@@ -150,9 +164,16 @@ class GatewayNode:
     ) -> Response | None:
         """Connect before the upgrade: a refused station is never upgraded."""
         connection.admission = None  # type: ignore[attr-defined]
+        if request.path == "/health" and "Upgrade" not in request.headers:
+            # Load balancers probe the port they balance.
+            healthy, report = await self.health()
+            response = connection.respond(200 if healthy else 503, orjson.dumps(report).decode())
+            response.headers["Content-Type"] = "application/json"
+            return response
         try:
             station_id = station_id_from_path(request.path, self.settings.path_prefix)
         except HandshakeRefused as exc:
+            self.metrics.connect_rejections.labels(str(exc.status)).inc()
             return connection.respond(exc.status, exc.reason + "\n")
         bound = log.bind(station_id=station_id)
         if (
@@ -168,18 +189,25 @@ class GatewayNode:
         remote = connection.remote_address
         if remote:
             headers[REMOTE_ADDR_HEADER] = str(remote[0])
+        # Only the gateway sets this header, from a verified certificate: never a client.
+        headers.pop(TLS_CLIENT_SUBJECT_HEADER, None)
+        subject = tls.client_subject(connection.transport)
+        if subject:
+            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
         host = request.headers.get("Host", f"{self.settings.host}:{self.port}")
-        url = f"ws://{host}{request.path}"
+        url = f"{self.scheme}://{host}{request.path}"
         sid = uuid.uuid4().hex
         try:
             response = await self.rpc.connect(sid, make_env(url, headers))
         except RPCError as exc:
             bound.error("connect call failed", error=str(exc))
+            self.metrics.connect_rejections.labels("503").inc()
             return connection.respond(503, "application unavailable\n")
         if response.status != rpc_pb2.SUCCESS:
             status_name = rpc_pb2.Status.Name(response.status)
             status = refusal_status(status_name, "authorization" in headers)
             bound.info("connection refused", status=status, reason=response.error_msg)
+            self.metrics.connect_rejections.labels(str(status)).inc()
             return connection.respond(status, "connection refused\n")
         connection.admission = Admission(  # type: ignore[attr-defined]
             station_id=station_id,
@@ -262,9 +290,29 @@ class GatewayNode:
         for stream, text in broadcasts:
             self.broadcast(stream, text)
 
+    async def health(self) -> tuple[bool, dict]:
+        """Can this node serve? It needs the RPC server and every broker it subscribes to."""
+        rpc_ok = await self.rpc.healthy()
+        brokers = {s.name: "ok" if s.connected else "unavailable" for s in self.subscribers}
+        healthy = rpc_ok and all(v == "ok" for v in brokers.values())
+        report = {
+            "status": "ok" if healthy else "unavailable",
+            "rpc": "ok" if rpc_ok else "unavailable",
+            "brokers": brokers,
+            "stations": len(self.stations),
+        }
+        return healthy, report
+
     def broadcast(self, stream: str, data: str) -> int:
+        self.metrics.broadcasts_received.inc()
         delivered = self.hub.broadcast(stream, data)
-        if not delivered:
-            self.broadcasts_dropped += 1
+        if delivered:
+            self.metrics.broadcasts_delivered.inc(delivered)
+        else:
+            self.metrics.broadcasts_dropped.inc()
             log.debug("broadcast for no local station dropped", stream=stream)
         return delivered
+
+    @property
+    def broadcasts_dropped(self) -> int:
+        return int(self.metrics.broadcasts_dropped._value.get())

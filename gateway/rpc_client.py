@@ -1,14 +1,24 @@
-"""The gateway's client of AnyCable's RPC service."""
+"""The gateway's client of AnyCable's RPC service.
+
+Calls are bounded in number (a concurrency limit) and in time (one deadline
+that covers queueing and retries). UNAVAILABLE and RESOURCE_EXHAUSTED are
+retried with backoff while the deadline allows; anything else fails at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from gateway.metrics import GatewayMetrics
 from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
 
 PROTOCOL_VERSION = "v1"
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
+FIRST_BACKOFF, MAX_BACKOFF = 0.05, 1.0
 
 CHANNEL_OPTIONS = [
     # Pings no more often than the server's min_ping_interval allows.
@@ -16,11 +26,14 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 0),
     ("grpc.http2.max_pings_without_data", 0),
+    # Retries are ours (within the deadline, counted in metrics), not the channel's.
     ("grpc.enable_retries", 0),
     # Come back quickly after rpc_app restarts; CALLs fail fast meanwhile.
     ("grpc.initial_reconnect_backoff_ms", 200),
     ("grpc.min_reconnect_backoff_ms", 200),
     ("grpc.max_reconnect_backoff_ms", 3000),
+    # Spread calls over every address the name resolves to (several rpc_app replicas).
+    ("grpc.lb_policy_name", "round_robin"),
 ]
 
 
@@ -43,27 +56,64 @@ def make_env(
 
 
 class RPCClient:
-    def __init__(self, address: str, timeout: float) -> None:
+    def __init__(
+        self,
+        address: str,
+        timeout: float,
+        concurrency: int = 128,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self.address = address
         self.timeout = timeout
+        self.metrics = metrics or GatewayMetrics()
         self._channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
         self._stub = rpc_pb2_grpc.RPCStub(self._channel)
+        self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def close(self) -> None:
         await self._channel.close()
 
-    async def _call(self, method, request, sid: str):
+    async def _call(self, name: str, method, request, sid: str):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + self.timeout
+        metadata = (("protov", PROTOCOL_VERSION), ("sid", sid))
+        m = self.metrics
         try:
-            return await method(
-                request,
-                timeout=self.timeout,
-                metadata=(("protov", PROTOCOL_VERSION), ("sid", sid)),
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise RPCError(exc.code().name, exc.details() or "") from None
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        except TimeoutError:
+            m.rpc_errors.labels(name, "QUEUED_TOO_LONG").inc()
+            raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
+        m.rpc_in_flight.inc()
+        backoff = FIRST_BACKOFF
+        try:
+            while True:
+                try:
+                    response = await method(
+                        request, timeout=max(deadline - loop.time(), 0.001), metadata=metadata
+                    )
+                except grpc.aio.AioRpcError as exc:
+                    code = exc.code()
+                    if code in RETRYABLE and deadline - loop.time() > backoff:
+                        m.rpc_retries.labels(name, code.name).inc()
+                        await asyncio.sleep(backoff)
+                        backoff = min(backoff * 2, MAX_BACKOFF)
+                        continue
+                    m.rpc_errors.labels(name, code.name).inc()
+                    m.rpc_calls.labels(name, code.name).inc()
+                    raise RPCError(code.name, exc.details() or "") from None
+                m.rpc_calls.labels(name, rpc_pb2.Status.Name(response.status)).inc()
+                return response
+        finally:
+            self._slots.release()
+            m.rpc_in_flight.dec()
+            m.rpc_duration.labels(name).observe(loop.time() - started)
 
     async def connect(self, sid: str, env: rpc_pb2.Env) -> rpc_pb2.ConnectionResponse:
-        return await self._call(self._stub.Connect, rpc_pb2.ConnectionRequest(env=env), sid)
+        request = rpc_pb2.ConnectionRequest(env=env)
+        return await self._call("Connect", self._stub.Connect, request, sid)
 
     async def command(
         self,
@@ -81,7 +131,7 @@ class RPCClient:
             data=data,
             env=env,
         )
-        return await self._call(self._stub.Command, request, sid)
+        return await self._call("Command", self._stub.Command, request, sid)
 
     async def disconnect(
         self, sid: str, identifiers: str, subscriptions: list[str], env: rpc_pb2.Env
@@ -89,4 +139,12 @@ class RPCClient:
         request = rpc_pb2.DisconnectRequest(
             identifiers=identifiers, subscriptions=subscriptions, env=env
         )
-        return await self._call(self._stub.Disconnect, request, sid)
+        return await self._call("Disconnect", self._stub.Disconnect, request, sid)
+
+    async def healthy(self, within: float = 1.0) -> bool:
+        """Can we reach the RPC server? (One without the health service counts when reachable.)"""
+        try:
+            reply = await self._health.Check(health_pb2.HealthCheckRequest(), timeout=within)
+        except grpc.aio.AioRpcError as exc:
+            return exc.code() == grpc.StatusCode.UNIMPLEMENTED
+        return reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -79,8 +79,12 @@ class StationConnection:
         try:
             if await self._subscribe():
                 await self.execute(self.session.apply_transmissions(self._welcome))
+                frames_received = self.node.metrics.frames_received
                 async for message in self.ws:
-                    await self.execute(self.session.receive(message))
+                    effects = self.session.receive(message)
+                    kind, action = self.session.last_in
+                    frames_received.labels(kind, action or "").inc()
+                    await self.execute(effects)
         except ConnectionClosed:
             pass
         finally:
@@ -149,6 +153,7 @@ class StationConnection:
                     await self.ws.send(effect.text)
                 except ConnectionClosed:
                     return
+                self.node.metrics.frames_sent.labels(effect.kind, effect.action or "").inc()
             elif kind is Perform:
                 self._spawn(self._perform(effect))
             elif kind is ArmCallTimer:
@@ -177,6 +182,7 @@ class StationConnection:
         self._timer = None
         effects = self.session.call_timed_out(unique_id)
         if effects:
+            self.node.metrics.call_timeouts.inc()
             self._spawn(self.execute(effects))
 
     def deliver(self, data: str) -> None:

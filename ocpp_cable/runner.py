@@ -12,8 +12,9 @@ from pydantic import SecretStr
 from gateway.node import GatewayNode
 from ocpp_cable.settings import Settings, SettingsError
 from rpc_app import broadcasting
+from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import load_application
-from rpc_app.server import start_server
+from rpc_app.server import RPCServer, start_rpc_server
 
 log = structlog.get_logger("ocpp_cable")
 
@@ -26,14 +27,22 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def run_rpc(settings: Settings) -> None:
+async def start_rpc(settings: Settings) -> RPCServer:
     app = load_application(settings.channels_module)
     if app.setup is not None:
         app.setup(settings)
     broadcasting.configure(broadcasting.from_settings(settings))
-    server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
+    metrics = RPCMetrics()
+    server = await start_rpc_server(app, settings.rpc_host, settings.rpc_workers, metrics=metrics)
+    metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
+    return server
+
+
+async def run_rpc(settings: Settings) -> None:
+    server = await start_rpc(settings)
     await _stop_event().wait()
-    await server.stop(grace=settings.rpc_timeout)
+    log.info("shutting down")
+    await server.stop(grace=settings.shutdown_timeout)
 
 
 def require_broadcast_key(settings: Settings) -> None:
@@ -49,6 +58,7 @@ async def run_gateway(settings: Settings) -> None:
     node = GatewayNode(settings)
     await node.start()
     await _stop_event().wait()
+    log.info("shutting down")
     await node.stop()
 
 
@@ -64,13 +74,11 @@ def embedded(settings: Settings) -> Settings:
 
 async def run_up(settings: Settings) -> None:
     settings = embedded(settings)
-    app = load_application(settings.channels_module)
-    if app.setup is not None:
-        app.setup(settings)
-    broadcasting.configure(broadcasting.from_settings(settings))
-    server, _ = await start_server(app, settings.rpc_host, settings.rpc_workers)
+    server = await start_rpc(settings)
     node = GatewayNode(settings)
     await node.start()
     await _stop_event().wait()
+    log.info("shutting down")
+    # Chargers first (their Disconnect calls need rpc_app), then rpc_app.
     await node.stop()
-    await server.stop(grace=settings.rpc_timeout)
+    await server.stop(grace=settings.shutdown_timeout)

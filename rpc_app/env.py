@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 REMOTE_ADDR_HEADER = "REMOTE_ADDR"
+# The verified TLS client certificate's subject (RFC 4514), set only by the gateway.
+TLS_CLIENT_SUBJECT_HEADER = "tls-client-subject"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,11 @@ class RequestEnv:
     @property
     def remote_address(self) -> str | None:
         return self.headers.get(REMOTE_ADDR_HEADER)
+
+    @property
+    def client_subject(self) -> str | None:
+        """Subject of the charger's verified certificate (security profile 3), if any."""
+        return self.headers.get(TLS_CLIENT_SUBJECT_HEADER)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

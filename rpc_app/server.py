@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 import grpc
 import orjson
 import structlog
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
 
 from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
+from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import Application
 from rpc_app.state import State
 
@@ -25,6 +29,7 @@ log = structlog.get_logger("rpc_app")
 
 SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
 NOT_SUPPORTED = "NotSupported"
+SERVICE_NAME = "anycable.RPC"
 
 # Server-side keepalive that tolerates the gateway's client pings (no too_many_pings).
 SERVER_OPTIONS = [
@@ -40,10 +45,35 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def measured(method):
+    """Count and time an RPC method by the status it answers."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context):
+        metrics = self.metrics
+        metrics.in_flight.inc()
+        started = time.perf_counter()
+        status = "ERROR"
+        try:
+            response = await method(self, request, context)
+            status = rpc_pb2.Status.Name(response.status)
+            return response
+        finally:
+            metrics.in_flight.dec()
+            metrics.requests.labels(name, status).inc()
+            metrics.duration.labels(name).observe(time.perf_counter() - started)
+
+    return wrapper
+
+
 class RPCService(rpc_pb2_grpc.RPCServicer):
-    def __init__(self, app: Application, workers: int = 16) -> None:
+    def __init__(
+        self, app: Application, workers: int = 16, metrics: RPCMetrics | None = None
+    ) -> None:
         self.app = app
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="channel")
+        self.metrics = metrics or RPCMetrics()
 
     async def _invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Await async application code; run sync code in a worker thread."""
@@ -60,6 +90,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     # --- Connect --------------------------------------------------------------
 
+    @measured
     async def Connect(self, request, context):
         env = RequestEnv(request.env.url, dict(request.env.headers))
         cstate = State(request.env.cstate)
@@ -93,6 +124,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
     def _channel_class(self, identifier: dict[str, Any]) -> type[Channel] | None:
         return self.app.channels.get(identifier.get("channel", ""))
 
+    @measured
     async def Command(self, request, context):
         try:
             connection = self._connection(request.connection_identifiers, request.env)
@@ -160,6 +192,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     # --- Disconnect -----------------------------------------------------------
 
+    @measured
     async def Disconnect(self, request, context):
         try:
             connection = self._connection(request.identifiers, request.env)
@@ -181,16 +214,58 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         return rpc_pb2.DisconnectResponse(status=SUCCESS)
 
 
+class RPCServer:
+    """The gRPC server with AnyCable's RPC service and the standard health service."""
+
+    def __init__(
+        self, server: grpc.aio.Server, port: int, health: health_aio.HealthServicer
+    ) -> None:
+        self.server = server
+        self.port = port
+        self.health = health
+
+    async def stop(self, grace: float | None) -> None:
+        """Stop taking calls; in-flight calls get `grace` seconds to finish."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        log.info("rpc server stopped")
+
+
 async def start_server(
     app: Application,
     address: str,
     workers: int = 16,
     interceptors: list[grpc.aio.ServerInterceptor] | None = None,
+    metrics: RPCMetrics | None = None,
+    maximum_concurrent_rpcs: int | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start serving on `address` (host:port, port 0 picks one); returns the server and port."""
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
-    rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(app, workers), server)
+    rpc = await start_rpc_server(
+        app, address, workers, interceptors, metrics, maximum_concurrent_rpcs
+    )
+    return rpc.server, rpc.port
+
+
+async def start_rpc_server(
+    app: Application,
+    address: str,
+    workers: int = 16,
+    interceptors: list[grpc.aio.ServerInterceptor] | None = None,
+    metrics: RPCMetrics | None = None,
+    maximum_concurrent_rpcs: int | None = None,
+) -> RPCServer:
+    """Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED."""
+    server = grpc.aio.server(
+        options=SERVER_OPTIONS,
+        interceptors=interceptors,
+        maximum_concurrent_rpcs=maximum_concurrent_rpcs,
+    )
+    rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(app, workers, metrics), server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
     port = server.add_insecure_port(address)
     await server.start()
+    for service in ("", SERVICE_NAME):
+        await health.set(service, health_pb2.HealthCheckResponse.SERVING)
     log.info("rpc server started", address=address, port=port, channels=sorted(app.channels))
-    return server, port
+    return RPCServer(server, port, health)

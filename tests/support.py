@@ -38,10 +38,12 @@ def test_app() -> Application:
 
 
 @contextlib.asynccontextmanager
-async def rpc_server(port: int = 0, app: Application | None = None) -> AsyncIterator[tuple]:
+async def rpc_server(
+    port: int = 0, app: Application | None = None, **options
+) -> AsyncIterator[tuple]:
     counter = RPCCounter()
     server, bound = await start_server(
-        app or test_app(), f"127.0.0.1:{port}", workers=4, interceptors=[counter]
+        app or test_app(), f"127.0.0.1:{port}", workers=4, interceptors=[counter], **options
     )
     try:
         yield server, bound, counter

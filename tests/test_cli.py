@@ -94,6 +94,8 @@ def running_up():
             str(http_port),
             "--rpc-host",
             f"127.0.0.1:{rpc_port}",
+            "--rpc-metrics-port",
+            str(free_port()),
             "--channels-module",
             "examples.hello.hello_channels",
             "--log-format",
@@ -164,7 +166,8 @@ def test_readme_user_flow_add_station_charge_list_transaction(tmp_path):
     port, http_port, rpc_port = free_port(), free_port(), free_port()
     server = subprocess.Popen(
         [*CLI, "up", "--port", str(port), "--http-port", str(http_port),
-         "--rpc-host", f"127.0.0.1:{rpc_port}", "--log-format", "json"],
+         "--rpc-host", f"127.0.0.1:{rpc_port}", "--rpc-metrics-port", str(free_port()),
+         "--log-format", "json"],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip

@@ -75,7 +75,9 @@ def test_single_action_mode_performs_receive():
 
 def test_heartbeat_answered_locally():
     effects = session().receive('[2,"h","Heartbeat",{}]')
-    assert effects == [Send(orjson.dumps([3, "h", {"currentTime": NOW}]).decode())]
+    assert effects == [
+        Send(orjson.dumps([3, "h", {"currentTime": NOW}]).decode(), "CALLRESULT", "Heartbeat")
+    ]
 
 
 def test_heartbeat_forwarded_still_answered_locally():
@@ -145,7 +147,10 @@ def test_ack_for_unknown_id_is_dropped():
 def test_transmitted_command_becomes_call_with_timer():
     s = session()
     effects = s.apply_transmissions([command("Reset", "r1", type="Soft")])
-    assert effects == [Send('[2,"r1","Reset",{"type":"Soft"}]'), ArmCallTimer("r1")]
+    assert effects == [
+        Send('[2,"r1","Reset",{"type":"Soft"}]', "CALL", "Reset"),
+        ArmCallTimer("r1"),
+    ]
 
 
 def test_generated_id_when_absent():

@@ -66,9 +66,21 @@ class SessionConfig:
 
 @dataclass(slots=True, frozen=True)
 class Send:
-    """Send this text frame to the charger."""
+    """Send this text frame to the charger (`kind` and `action` say what it is, for metrics)."""
 
     text: str
+    kind: str = "CALL"
+    action: str | None = None
+
+
+def _result(unique_id: str, action: str | None, payload: Any) -> Send:
+    return Send(frames.encode_result(unique_id, payload), "CALLRESULT", action)
+
+
+def _error(
+    unique_id: str, action: str | None, code: str, description: str, details: Any = None
+) -> Send:
+    return Send(frames.encode_error(unique_id, code, description, details), "CALLERROR", action)
 
 
 @dataclass(slots=True, frozen=True)
@@ -122,6 +134,7 @@ class StationSession:
         "_queue",
         "boot_state",
         "config",
+        "last_in",
         "log",
         "station_id",
     )
@@ -137,6 +150,13 @@ class StationSession:
         self._outstanding: OutgoingCall | None = None
         self._queue: deque[OutgoingCall] | None = None  # created on first need
         self._malformed = 0
+        # (type, action) of the last frame received, for the shell's metrics.
+        self.last_in: tuple[str, str | None] = ("", None)
+
+    @property
+    def queued(self) -> int:
+        """Our CALLs waiting behind the outstanding one."""
+        return len(self._queue) if self._queue else 0
 
     # --- frames from the charger ------------------------------------------
 
@@ -144,14 +164,20 @@ class StationSession:
         try:
             frame = frames.parse(text)
         except FrameError as exc:
+            self.last_in = ("MALFORMED", None)
             return self._malformed_frame(exc)
         if frame is None:
+            self.last_in = ("UNKNOWN", None)
             return []  # unknown message type id: ignored (OCPP-J 4.1.3)
         self._malformed = 0
         if type(frame) is Call:
+            self.last_in = ("CALL", frame.action)
             return self._on_call(frame)
+        action = self._outstanding.action if self._outstanding else None
         if type(frame) is CallResult:
+            self.last_in = ("CALLRESULT", action)
             return self._on_result(frame)
+        self.last_in = ("CALLERROR", action)
         return self._on_error(frame)
 
     def _malformed_frame(self, exc: FrameError) -> list[Effect]:
@@ -163,7 +189,7 @@ class StationSession:
         if exc.message_type in (None, frames.CALL):
             # Only a CALL is answered; a broken frame of unknown type may have been one.
             unique_id = exc.unique_id or frames.UNKNOWN_ID
-            effects.append(Send(frames.encode_error(unique_id, exc.code, exc.description)))
+            effects.append(_error(unique_id, None, exc.code, exc.description))
         elif self._is_outstanding(exc.unique_id):
             effects += self._finish_outstanding(
                 self._error_data(self._outstanding, exc.code, exc.description)
@@ -178,10 +204,10 @@ class StationSession:
         if refusal is not None:
             code, description = refusal
             self.log.info("call refused", action=action, message_id=call.unique_id, code=code)
-            return [Send(frames.encode_error(call.unique_id, code, description))]
+            return [_error(call.unique_id, action, code, description)]
         if action == HEARTBEAT:
             effects: list[Effect] = [
-                Send(frames.encode_result(call.unique_id, {"currentTime": self.config.clock()}))
+                _result(call.unique_id, action, {"currentTime": self.config.clock()})
             ]
             if self.config.forward_heartbeat:
                 effects.append(Perform(self._call_data(call)))
@@ -232,12 +258,11 @@ class StationSession:
         if not succeeded:
             # Never a default ack: the charger keeps its message and retries.
             effects.append(
-                Send(
-                    frames.encode_error(
-                        call_id,
-                        errors.INTERNAL_ERROR,
-                        f"the application could not process {action}",
-                    )
+                _error(
+                    call_id,
+                    action,
+                    errors.INTERNAL_ERROR,
+                    f"the application could not process {action}",
                 )
             )
             return effects
@@ -252,14 +277,12 @@ class StationSession:
                 "currentTime": self.config.clock(),
                 "interval": self.config.heartbeat_interval,
             }
-            return Send(frames.encode_result(call_id, payload))
+            return _result(call_id, action, payload)
         if schemas.empty_response_valid(action):
-            return Send(frames.encode_result(call_id, {}))
+            return _result(call_id, action, {})
         self.log.error("no response from the application", action=action, message_id=call_id)
-        return Send(
-            frames.encode_error(
-                call_id, errors.INTERNAL_ERROR, f"the application sent no response to {action}"
-            )
+        return _error(
+            call_id, action, errors.INTERNAL_ERROR, f"the application sent no response to {action}"
         )
 
     def apply_transmissions(self, transmissions: Iterable[str]) -> list[Effect]:
@@ -306,17 +329,16 @@ class StationSession:
                 reason=exc.description,
             )
             return [
-                Send(
-                    frames.encode_error(
-                        unique_id,
-                        errors.INTERNAL_ERROR,
-                        f"the application's {action} response is invalid",
-                    )
+                _error(
+                    unique_id,
+                    action,
+                    errors.INTERNAL_ERROR,
+                    f"the application's {action} response is invalid",
                 )
             ]
         if action == BOOT_NOTIFICATION:
             self.boot_state = BootState(payload["status"])
-        return [Send(frames.encode_result(unique_id, payload))]
+        return [_result(unique_id, action, payload)]
 
     def _answer_error(self, message: dict[str, Any]) -> list[Effect]:
         unique_id = message.get("id")
@@ -330,7 +352,7 @@ class StationSession:
             code = errors.GENERIC_ERROR
         description = message.get("error_message")
         description = description if isinstance(description, str) else ""
-        return [Send(frames.encode_error(unique_id, code, description, message.get("payload")))]
+        return [_error(unique_id, action, code, description, message.get("payload"))]
 
     # --- our CALLs to the charger -----------------------------------------
 
@@ -376,7 +398,7 @@ class StationSession:
 
     def _start(self, call: OutgoingCall) -> list[Effect]:
         self._outstanding = call
-        return [Send(call.text), ArmCallTimer(call.unique_id)]
+        return [Send(call.text, "CALL", call.action), ArmCallTimer(call.unique_id)]
 
     def _send_next(self) -> list[Effect]:
         if self._queue:

@@ -1,0 +1,191 @@
+"""The central system's tables (SQLAlchemy 2.x). Migrations live in channels/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class ChargePoint(Base):
+    __tablename__ = "charge_points"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    vendor: Mapped[str | None] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(20))
+    charge_point_serial_number: Mapped[str | None] = mapped_column(String(25))
+    charge_box_serial_number: Mapped[str | None] = mapped_column(String(25))
+    firmware_version: Mapped[str | None] = mapped_column(String(50))
+    iccid: Mapped[str | None] = mapped_column(String(20))
+    imsi: Mapped[str | None] = mapped_column(String(20))
+    meter_type: Mapped[str | None] = mapped_column(String(25))
+    meter_serial_number: Mapped[str | None] = mapped_column(String(25))
+    boot_status: Mapped[str | None] = mapped_column(String(10))
+    booted_at: Mapped[datetime | None]
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The connection that set `connected`: a late Disconnect of an older one must not clear it.
+    connection_id: Mapped[str | None] = mapped_column(String(32))
+    last_seen: Mapped[datetime | None]
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    auth_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    firmware_status: Mapped[str | None] = mapped_column(String(30))
+    diagnostics_status: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Connector(Base):
+    """Connector 0 is the charge point itself."""
+
+    __tablename__ = "connectors"
+
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str] = mapped_column(String(30))
+    info: Mapped[str | None] = mapped_column(String(50))
+    vendor_id: Mapped[str | None] = mapped_column(String(255))
+    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdTag(Base):
+    __tablename__ = "id_tags"
+
+    tag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Accepted, Blocked, Expired or Invalid (OCPP 1.6 AuthorizationStatus).
+    status: Mapped[str] = mapped_column(String(20), default="Accepted")
+    expiry_date: Mapped[datetime | None]
+    parent_id_tag: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    # A retried StartTransaction carries the same values: it finds this row again.
+    __table_args__ = (
+        UniqueConstraint(
+            "station_id", "connector_id", "id_tag", "meter_start", "start_time", name="uq_tx_start"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    connector_id: Mapped[int] = mapped_column(Integer)
+    id_tag: Mapped[str] = mapped_column(String(20))
+    reservation_id: Mapped[int | None] = mapped_column(Integer)
+    meter_start: Mapped[int] = mapped_column(BigInteger)
+    start_time: Mapped[datetime]
+    meter_stop: Mapped[int | None] = mapped_column(BigInteger)
+    stop_time: Mapped[datetime | None]
+    stop_id_tag: Mapped[str | None] = mapped_column(String(20))
+    stop_reason: Mapped[str | None] = mapped_column(String(20))
+    # Wh delivered: meter_stop - meter_start.
+    energy_wh: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class MeterValue(Base):
+    __tablename__ = "meter_values"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    connector_id: Mapped[int] = mapped_column(Integer)
+    transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    timestamp: Mapped[datetime]
+    # One of the 22 OCPP 1.6 measurands; the default when the charger names none.
+    measurand: Mapped[str] = mapped_column(String(40), default="Energy.Active.Import.Register")
+    phase: Mapped[str | None] = mapped_column(String(10))
+    unit: Mapped[str | None] = mapped_column(String(10))
+    context: Mapped[str | None] = mapped_column(String(30))
+    location: Mapped[str | None] = mapped_column(String(10))
+    format: Mapped[str | None] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(64))
+    # Identifies the reading, so a re-sent MeterValues stores nothing twice.
+    dedup_key: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class MessageLog(Base):
+    __tablename__ = "message_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" from the station, "out" to it
+    station_id: Mapped[str] = mapped_column(String(48), index=True)
+    message_type: Mapped[str] = mapped_column(String(10))  # CALL, CALLRESULT, CALLERROR
+    action: Mapped[str | None] = mapped_column(String(40))
+    message_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Command(Base):
+    """A command sent to a station and what became of it."""
+
+    __tablename__ = "commands"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the CALL's message id
+    station_id: Mapped[str] = mapped_column(String(48), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    # queued, sent, accepted, rejected, error, timeout
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    response: Mapped[dict[str, Any] | None]
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+
+
+class StationNotification(Base):
+    """Diagnostics, firmware, log and security notifications, as the station sent them."""
+
+    __tablename__ = "station_notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(48), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

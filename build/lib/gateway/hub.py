@@ -1,0 +1,53 @@
+"""Stream hub: stream name -> the local sessions subscribed to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Subscriber(Protocol):
+    def deliver(self, data: str) -> None: ...
+
+
+class StreamHub:
+    def __init__(self) -> None:
+        self._streams: dict[str, set[Subscriber]] = {}
+        self._by_subscriber: dict[Subscriber, set[str]] = {}
+
+    def subscribe(self, subscriber: Subscriber, streams: Iterable[str]) -> None:
+        mine = self._by_subscriber.setdefault(subscriber, set())
+        for stream in streams:
+            self._streams.setdefault(stream, set()).add(subscriber)
+            mine.add(stream)
+
+    def unsubscribe(self, subscriber: Subscriber, streams: Iterable[str]) -> None:
+        mine = self._by_subscriber.get(subscriber)
+        if mine is None:
+            return
+        for stream in streams:
+            mine.discard(stream)
+            holders = self._streams.get(stream)
+            if holders is not None:
+                holders.discard(subscriber)
+                if not holders:
+                    del self._streams[stream]
+
+    def remove(self, subscriber: Subscriber) -> None:
+        self.unsubscribe(subscriber, list(self._by_subscriber.get(subscriber, ())))
+        self._by_subscriber.pop(subscriber, None)
+
+    def streams_of(self, subscriber: Subscriber) -> frozenset[str]:
+        return frozenset(self._by_subscriber.get(subscriber, ()))
+
+    def broadcast(self, stream: str, data: str) -> int:
+        """Deliver `data` to the stream's local subscribers; returns how many got it."""
+        holders = self._streams.get(stream)
+        if not holders:
+            return 0
+        for subscriber in tuple(holders):
+            subscriber.deliver(data)
+        return len(holders)
+
+    def __len__(self) -> int:
+        return len(self._streams)

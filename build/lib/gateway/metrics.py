@@ -1,0 +1,89 @@
+"""The gateway's Prometheus metrics, in a registry of its own (one per node)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+PREFIX = "ocpp_cable_gateway"
+
+# RPC latency buckets: sub-millisecond on loopback up to the default 5 s deadline.
+RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.stations_connected = Gauge(
+            f"{PREFIX}_stations_connected", "Stations connected to this node", registry=r
+        )
+        self.frames_received = Counter(
+            f"{PREFIX}_frames_received_total",
+            "OCPP-J frames from stations",
+            ["type", "action"],
+            registry=r,
+        )
+        self.frames_sent = Counter(
+            f"{PREFIX}_frames_sent_total",
+            "OCPP-J frames to stations",
+            ["type", "action"],
+            registry=r,
+        )
+        self.rpc_calls = Counter(
+            f"{PREFIX}_rpc_calls_total",
+            "RPC calls by method and outcome (SUCCESS, FAILURE, ERROR or the gRPC code)",
+            ["method", "status"],
+            registry=r,
+        )
+        self.rpc_errors = Counter(
+            f"{PREFIX}_rpc_errors_total",
+            "RPC calls that did not complete, by gRPC code",
+            ["method", "code"],
+            registry=r,
+        )
+        self.rpc_retries = Counter(
+            f"{PREFIX}_rpc_retries_total", "RPC attempts retried", ["method", "code"], registry=r
+        )
+        self.rpc_duration = Histogram(
+            f"{PREFIX}_rpc_duration_seconds",
+            "RPC call latency, retries included",
+            ["method"],
+            buckets=RPC_BUCKETS,
+            registry=r,
+        )
+        self.rpc_in_flight = Gauge(f"{PREFIX}_rpc_in_flight", "RPC calls under way", registry=r)
+        self.broadcasts_received = Counter(
+            f"{PREFIX}_broadcasts_received_total", "Broadcasts taken from a broker", registry=r
+        )
+        self.broadcasts_delivered = Counter(
+            f"{PREFIX}_broadcasts_delivered_total",
+            "Broadcast deliveries to local stations",
+            registry=r,
+        )
+        self.broadcasts_dropped = Counter(
+            f"{PREFIX}_broadcasts_dropped_total",
+            "Broadcasts for streams no local station holds",
+            registry=r,
+        )
+        self.call_queue_depth = Gauge(
+            f"{PREFIX}_call_queue_depth", "Outgoing CALLs waiting, all stations", registry=r
+        )
+        self.call_timeouts = Counter(
+            f"{PREFIX}_call_timeouts_total", "Outgoing CALLs a station did not answer", registry=r
+        )
+        self.connect_rejections = Counter(
+            f"{PREFIX}_connect_rejections_total",
+            "Handshakes refused, by HTTP status",
+            ["status"],
+            registry=r,
+        )
+
+    def track(self, stations: Callable[[], int], queued: Callable[[], int]) -> None:
+        """Gauges read at scrape time, from the node's own state."""
+        self.stations_connected.set_function(stations)
+        self.call_queue_depth.set_function(queued)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

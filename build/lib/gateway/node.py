@@ -1,0 +1,318 @@
+"""A gateway node: the chargers' WebSocket server, its stations, hub and HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+
+import orjson
+import structlog
+from aiohttp import web
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.headers import parse_subprotocol
+from websockets.http11 import Request, Response
+
+from gateway import http_api, tls
+from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
+from gateway.hub import StreamHub
+from gateway.metrics import GatewayMetrics
+from gateway.protocol import schemas
+from gateway.protocol.handshake import (
+    SUBPROTOCOL,
+    HandshakeRefused,
+    refusal_status,
+    station_id_from_path,
+)
+from gateway.protocol.session import SessionConfig
+from gateway.pubsub import Subscriber
+from gateway.pubsub.nats_subscriber import NATSSubscriber
+from gateway.pubsub.redis_subscriber import RedisSubscriber
+from gateway.rpc_client import RPCClient, RPCError, make_env
+from gateway.station import Admission, StationConnection
+from ocpp_cable.pb import rpc_pb2
+from ocpp_cable.settings import Settings
+from rpc_app.env import REMOTE_ADDR_HEADER, TLS_CLIENT_SUBJECT_HEADER
+
+log = structlog.get_logger("gateway")
+
+CLOSE_NORMAL = 1000
+CLOSE_PROTOCOL_ERROR = 1002
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    offered: list[str] = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        offered += parse_subprotocol(value)
+    return offered
+
+
+class GatewayNode:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session_config = SessionConfig(
+            granular_actions=settings.granular_actions,
+            heartbeat_interval=settings.heartbeat_interval,
+            forward_heartbeat=settings.forward_heartbeat,
+            call_timeout=settings.call_timeout,
+            queue_limit=settings.call_queue_limit,
+            malformed_budget=settings.malformed_frame_budget,
+        )
+        self.hub = StreamHub()
+        self.stations: dict[str, StationConnection] = {}
+        self.metrics = GatewayMetrics()
+        self.metrics.track(
+            stations=lambda: len(self.stations),
+            queued=lambda: sum(s.session.queued for s in self.stations.values()),
+        )
+        self.rpc = RPCClient(
+            settings.rpc_host, settings.rpc_timeout, settings.rpc_concurrency, self.metrics
+        )
+        self._header_names = settings.header_names()
+        self._ws_server: Server | None = None
+        self._http_runner: web.AppRunner | None = None
+        self.port = 0
+        self.http_port = 0
+        self.scheme = "wss" if settings.tls_cert else "ws"
+        # Identifies this node in control messages to the others.
+        self.node_id = uuid.uuid4().hex
+        self.subscribers: list[Subscriber] = self._subscribers()
+        self._background: set[asyncio.Task] = set()
+
+    def _subscribers(self) -> list[Subscriber]:
+        s = self.settings
+        subscribers: list[Subscriber] = []
+        if "redis" in s.adapters():
+            subscribers.append(
+                RedisSubscriber(s.redis_url, s.redis_channel, self.on_broadcast, self.on_control)
+            )
+        if "nats" in s.adapters():
+            subscribers.append(
+                NATSSubscriber(s.nats_servers, s.nats_subject, self.on_broadcast, self.on_control)
+            )
+        return subscribers
+
+    # --- start and stop --------------------------------------------------------
+
+    async def start(self) -> None:
+        schemas.warm_up()
+        s = self.settings
+        self._ws_server = await serve(
+            self._handle,
+            s.host,
+            s.port,
+            process_request=self._process_request,
+            select_subprotocol=self._select_subprotocol,
+            max_size=s.max_frame_size,
+            ping_interval=s.ping_interval or None,
+            ping_timeout=s.ping_timeout,
+            # A peer gets as long to finish a close as to answer a ping; a dead one
+            # is then dropped instead of holding its socket for the default 10 s.
+            close_timeout=s.ping_timeout,
+            compression=None,  # per-connection zlib state costs more memory than it saves
+            max_queue=4,
+            server_header=None,
+            ssl=tls.server_context(s) if s.tls_cert else None,
+        )
+        self.port = self._ws_server.sockets[0].getsockname()[1]
+        self._http_runner = web.AppRunner(http_api.make_app(self), access_log=None)
+        await self._http_runner.setup()
+        site = web.TCPSite(self._http_runner, s.http_host, s.http_port)
+        await site.start()
+        self.http_port = self._http_runner.addresses[0][1]
+        for subscriber in self.subscribers:
+            await subscriber.start()
+        log.info(
+            "gateway started",
+            chargers=f"{self.scheme}://{s.host}:{self.port}{s.path_prefix}/<station_id>",
+            http=f"http://{s.http_host}:{self.http_port}",
+            rpc=s.rpc_host,
+            broadcast_adapter=s.broadcast_adapter,
+            node=self.node_id,
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, close every station with 1001 (Going Away) so it reconnects
+        elsewhere, deliver their Disconnect calls; all within the shutdown timeout."""
+        if self._ws_server is not None:
+            stations = list(self.stations.values())
+            log.info("draining", stations=len(stations))
+            self._ws_server.close(close_connections=True)
+            try:
+                async with asyncio.timeout(self.settings.shutdown_timeout):
+                    await self._ws_server.wait_closed()
+                    for station in stations:
+                        await station.finished.wait()
+            except TimeoutError:
+                left = sum(not s.finished.is_set() for s in stations)
+                log.error("drain timed out", stations_left=left)
+        for subscriber in self.subscribers:
+            await subscriber.stop()
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        await self.rpc.close()
+        log.info("gateway stopped")
+
+    # --- handshake -------------------------------------------------------------
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]):
+        return SUBPROTOCOL if SUBPROTOCOL in offered else None
+
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Connect before the upgrade: a refused station is never upgraded."""
+        connection.admission = None  # type: ignore[attr-defined]
+        if request.path == "/health" and "Upgrade" not in request.headers:
+            # Load balancers probe the port they balance.
+            healthy, report = await self.health()
+            response = connection.respond(200 if healthy else 503, orjson.dumps(report).decode())
+            response.headers["Content-Type"] = "application/json"
+            return response
+        try:
+            station_id = station_id_from_path(request.path, self.settings.path_prefix)
+        except HandshakeRefused as exc:
+            self.metrics.connect_rejections.labels(str(exc.status)).inc()
+            return connection.respond(exc.status, exc.reason + "\n")
+        bound = log.bind(station_id=station_id)
+        if (
+            SUBPROTOCOL not in offered_subprotocols(request.headers)
+            and not self.settings.accept_missing_subprotocol
+        ):
+            # OCPP-J 3.1: complete the handshake without the header, then close.
+            bound.warning("no ocpp1.6 subprotocol offered")
+            return None
+        headers = {
+            name: request.headers[name] for name in self._header_names if name in request.headers
+        }
+        remote = connection.remote_address
+        if remote:
+            headers[REMOTE_ADDR_HEADER] = str(remote[0])
+        # Only the gateway sets this header, from a verified certificate: never a client.
+        headers.pop(TLS_CLIENT_SUBJECT_HEADER, None)
+        subject = tls.client_subject(connection.transport)
+        if subject:
+            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
+        host = request.headers.get("Host", f"{self.settings.host}:{self.port}")
+        url = f"{self.scheme}://{host}{request.path}"
+        sid = uuid.uuid4().hex
+        try:
+            response = await self.rpc.connect(sid, make_env(url, headers))
+        except RPCError as exc:
+            bound.error("connect call failed", error=str(exc))
+            self.metrics.connect_rejections.labels("503").inc()
+            return connection.respond(503, "application unavailable\n")
+        if response.status != rpc_pb2.SUCCESS:
+            status_name = rpc_pb2.Status.Name(response.status)
+            status = refusal_status(status_name, "authorization" in headers)
+            bound.info("connection refused", status=status, reason=response.error_msg)
+            self.metrics.connect_rejections.labels(str(status)).inc()
+            return connection.respond(status, "connection refused\n")
+        connection.admission = Admission(  # type: ignore[attr-defined]
+            station_id=station_id,
+            sid=sid,
+            url=url,
+            headers=headers,
+            identifiers=response.identifiers,
+            cstate=dict(response.env.cstate),
+            transmissions=list(response.transmissions),
+        )
+        return None
+
+    # --- connections -----------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        admission: Admission | None = getattr(ws, "admission", None)
+        if admission is None:
+            await ws.close(CLOSE_PROTOCOL_ERROR, f"the {SUBPROTOCOL} subprotocol is required")
+            return
+        previous = self.stations.get(admission.station_id)
+        if previous is not None:
+            # The newer connection wins; the old one's Disconnect is delivered first.
+            previous.log.info("replaced by a new connection")
+            await previous.close(CLOSE_NORMAL, "replaced by a new connection")
+        station = StationConnection(ws, admission, self)
+        self.stations[admission.station_id] = station
+        self._tell_other_nodes(station)
+        await station.run()
+
+    def forget(self, station: StationConnection) -> None:
+        if self.stations.get(station.station_id) is station:
+            del self.stations[station.station_id]
+
+    # --- other nodes -----------------------------------------------------------
+
+    def _tell_other_nodes(self, station: StationConnection) -> None:
+        """A station connected here: the node holding an older connection closes it."""
+        if not self.subscribers:
+            return
+        message = orjson.dumps(
+            {
+                "event": "station_connected",
+                "station_id": station.station_id,
+                "sid": station.sid,
+                "node": self.node_id,
+            }
+        )
+        for subscriber in self.subscribers:
+            self._spawn(subscriber.publish_control(message))
+
+    def on_control(self, data: bytes) -> None:
+        try:
+            message = orjson.loads(data)
+            event, station_id = message["event"], message["station_id"]
+            node, sid = message["node"], message["sid"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            log.warning("malformed control message dropped")
+            return
+        if event != "station_connected" or node == self.node_id:
+            return
+        station = self.stations.get(station_id)
+        if station is not None and station.sid != sid:
+            station.log.info("station connected to another node", node=node)
+            self._spawn(station.close(CLOSE_NORMAL, "connected to another node"))
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # --- broadcasts ------------------------------------------------------------
+
+    def on_broadcast(self, data: bytes) -> None:
+        """A message from the broker: one broadcast or an array of them."""
+        try:
+            broadcasts = parse_broadcasts(data)
+        except MalformedBroadcast as exc:
+            log.warning("malformed broadcast dropped", error=str(exc))
+            return
+        for stream, text in broadcasts:
+            self.broadcast(stream, text)
+
+    async def health(self) -> tuple[bool, dict]:
+        """Can this node serve? It needs the RPC server and every broker it subscribes to."""
+        rpc_ok = await self.rpc.healthy()
+        brokers = {s.name: "ok" if s.connected else "unavailable" for s in self.subscribers}
+        healthy = rpc_ok and all(v == "ok" for v in brokers.values())
+        report = {
+            "status": "ok" if healthy else "unavailable",
+            "rpc": "ok" if rpc_ok else "unavailable",
+            "brokers": brokers,
+            "stations": len(self.stations),
+        }
+        return healthy, report
+
+    def broadcast(self, stream: str, data: str) -> int:
+        self.metrics.broadcasts_received.inc()
+        delivered = self.hub.broadcast(stream, data)
+        if delivered:
+            self.metrics.broadcasts_delivered.inc(delivered)
+        else:
+            self.metrics.broadcasts_dropped.inc()
+            log.debug("broadcast for no local station dropped", stream=stream)
+        return delivered
+
+    @property
+    def broadcasts_dropped(self) -> int:
+        return int(self.metrics.broadcasts_dropped._value.get())

@@ -1,0 +1,487 @@
+"""One station's OCPP-J session as a state machine: the sans-I/O heart of the gateway.
+
+The asyncio shell feeds it events (a frame arrived, an RPC finished, a timer
+fired, a broadcast came in) and carries out the effects it returns (send a
+frame, perform an action on the channel, arm or disarm the call timer, close).
+Nothing here touches a socket or awaits, so every rule is testable by calling
+methods and looking at lists.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+import structlog
+
+from gateway.protocol import errors, frames, schemas
+from gateway.protocol.frames import Call, CallError, CallResult, FrameError
+
+HEARTBEAT = "Heartbeat"
+BOOT_NOTIFICATION = "BootNotification"
+
+# WebSocket close codes the core asks for.
+CLOSE_PROTOCOL_ERROR = 1002
+
+
+class BootState(StrEnum):
+    UNKNOWN = "Unknown"  # connected without booting (a reconnect): served as before
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def action_method_name(action: str) -> str:
+    """`BootNotification` -> `boot_notification`, as Action Cable names actions."""
+    return _CAMEL_BOUNDARY.sub("_", action).lower()
+
+
+@dataclass(slots=True, frozen=True)
+class SessionConfig:
+    granular_actions: bool = True
+    heartbeat_interval: int = 300
+    forward_heartbeat: bool = False
+    call_timeout: float = 30.0
+    queue_limit: int = 100
+    malformed_budget: int = 10
+    clock: Callable[[], str] = utc_now_text
+
+
+# --- effects -----------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class Send:
+    """Send this text frame to the charger (`kind` and `action` say what it is, for metrics)."""
+
+    text: str
+    kind: str = "CALL"
+    action: str | None = None
+
+
+def _result(unique_id: str, action: str | None, payload: Any) -> Send:
+    return Send(frames.encode_result(unique_id, payload), "CALLRESULT", action)
+
+
+def _error(
+    unique_id: str, action: str | None, code: str, description: str, details: Any = None
+) -> Send:
+    return Send(frames.encode_error(unique_id, code, description, details), "CALLERROR", action)
+
+
+@dataclass(slots=True, frozen=True)
+class Perform:
+    """Perform an action on the station's channel (RPC Command "message").
+
+    `call_id` names the charger CALL waiting on this perform: the shell must
+    report the RPC's outcome with `perform_finished(call_id, ...)`. Without it,
+    only the transmissions matter (`apply_transmissions`).
+    """
+
+    data: dict[str, Any]
+    call_id: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ArmCallTimer:
+    """Start the call timeout for our outstanding CALL `unique_id`."""
+
+    unique_id: str
+
+
+@dataclass(slots=True, frozen=True)
+class DisarmCallTimer:
+    """The outstanding CALL was answered: stop its timeout."""
+
+
+@dataclass(slots=True, frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+Effect = Send | Perform | ArmCallTimer | DisarmCallTimer | Close
+
+
+@dataclass(slots=True)
+class OutgoingCall:
+    unique_id: str
+    action: str
+    text: str
+
+
+class StationSession:
+    """Protocol state of one connected station."""
+
+    __slots__ = (
+        "_malformed",
+        "_outstanding",
+        "_pending",
+        "_queue",
+        "boot_state",
+        "config",
+        "last_in",
+        "log",
+        "station_id",
+    )
+
+    def __init__(self, station_id: str, config: SessionConfig, log: Any = None) -> None:
+        self.station_id = station_id
+        self.config = config
+        self.log = log or structlog.get_logger("gateway.session").bind(station_id=station_id)
+        self.boot_state = BootState.UNKNOWN
+        # Charger CALLs waiting for the application's answer: id -> action.
+        self._pending: dict[str, str] = {}
+        # Our CALLs: one outstanding at a time (OCPP-J 4.1.1), the rest queued.
+        self._outstanding: OutgoingCall | None = None
+        self._queue: deque[OutgoingCall] | None = None  # created on first need
+        self._malformed = 0
+        # (type, action) of the last frame received, for the shell's metrics.
+        self.last_in: tuple[str, str | None] = ("", None)
+
+    @property
+    def queued(self) -> int:
+        """Our CALLs waiting behind the outstanding one."""
+        return len(self._queue) if self._queue else 0
+
+    # --- frames from the charger ------------------------------------------
+
+    def receive(self, text: str | bytes) -> list[Effect]:
+        try:
+            frame = frames.parse(text)
+        except FrameError as exc:
+            self.last_in = ("MALFORMED", None)
+            return self._malformed_frame(exc)
+        if frame is None:
+            self.last_in = ("UNKNOWN", None)
+            return []  # unknown message type id: ignored (OCPP-J 4.1.3)
+        self._malformed = 0
+        if type(frame) is Call:
+            self.last_in = ("CALL", frame.action)
+            return self._on_call(frame)
+        action = self._outstanding.action if self._outstanding else None
+        if type(frame) is CallResult:
+            self.last_in = ("CALLRESULT", action)
+            return self._on_result(frame)
+        self.last_in = ("CALLERROR", action)
+        return self._on_error(frame)
+
+    def _malformed_frame(self, exc: FrameError) -> list[Effect]:
+        self._malformed += 1
+        self.log.warning(
+            "malformed frame", code=exc.code, reason=exc.description, message_id=exc.unique_id
+        )
+        effects: list[Effect] = []
+        if exc.message_type in (None, frames.CALL):
+            # Only a CALL is answered; a broken frame of unknown type may have been one.
+            unique_id = exc.unique_id or frames.UNKNOWN_ID
+            effects.append(_error(unique_id, None, exc.code, exc.description))
+        elif self._is_outstanding(exc.unique_id):
+            effects += self._finish_outstanding(
+                self._error_data(self._outstanding, exc.code, exc.description)
+            )
+        if self._malformed > self.config.malformed_budget:
+            effects.append(Close(CLOSE_PROTOCOL_ERROR, "too many malformed frames"))
+        return effects
+
+    def _on_call(self, call: Call) -> list[Effect]:
+        action = call.action
+        refusal = self._refusal(call)
+        if refusal is not None:
+            code, description = refusal
+            self.log.info("call refused", action=action, message_id=call.unique_id, code=code)
+            return [_error(call.unique_id, action, code, description)]
+        if action == HEARTBEAT:
+            effects: list[Effect] = [
+                _result(call.unique_id, action, {"currentTime": self.config.clock()})
+            ]
+            if self.config.forward_heartbeat:
+                effects.append(Perform(self._call_data(call)))
+            return effects
+        self._pending[call.unique_id] = action
+        return [Perform(self._call_data(call), call_id=call.unique_id)]
+
+    def _refusal(self, call: Call) -> tuple[str, str] | None:
+        """The CALLERROR (code, description) a CALL gets before reaching the application."""
+        action = call.action
+        if not schemas.is_known_action(action):
+            return errors.NOT_IMPLEMENTED, f"unknown action {action!r}"
+        if action not in schemas.CHARGER_ACTIONS:
+            return errors.NOT_SUPPORTED, f"{action} is not sent by a charge point"
+        if call.unique_id in self._pending:
+            return errors.PROTOCOL_ERROR, "a CALL with this message id is already being processed"
+        if action != BOOT_NOTIFICATION and self.boot_state in (
+            BootState.PENDING,
+            BootState.REJECTED,
+        ):
+            # Errata 3.8: until a boot is Accepted, other CALLs get SecurityError.
+            return errors.SECURITY_ERROR, f"BootNotification is {self.boot_state.value}"
+        try:
+            schemas.validate_request(action, call.payload)
+        except schemas.SchemaViolation as exc:
+            return exc.code, exc.description
+        return None
+
+    def _call_data(self, call: Call) -> dict[str, Any]:
+        name = action_method_name(call.action) if self.config.granular_actions else "receive"
+        return {
+            "action": name,
+            "command": call.action,
+            "id": call.unique_id,
+            "payload": call.payload,
+        }
+
+    # --- the application's answers ----------------------------------------
+
+    def perform_finished(
+        self, call_id: str, succeeded: bool, transmissions: Iterable[str] = ()
+    ) -> list[Effect]:
+        """The RPC for charger CALL `call_id` finished (or failed: succeeded=False)."""
+        effects = self.apply_transmissions(transmissions)
+        action = self._pending.pop(call_id, None)
+        if action is None:
+            return effects  # answered by one of the transmissions
+        if not succeeded:
+            # Never a default ack: the charger keeps its message and retries.
+            effects.append(
+                _error(
+                    call_id,
+                    action,
+                    errors.INTERNAL_ERROR,
+                    f"the application could not process {action}",
+                )
+            )
+            return effects
+        effects.append(self._default_response(call_id, action))
+        return effects
+
+    def _default_response(self, call_id: str, action: str) -> Effect:
+        if action == BOOT_NOTIFICATION:
+            self.boot_state = BootState.ACCEPTED
+            payload = {
+                "status": "Accepted",
+                "currentTime": self.config.clock(),
+                "interval": self.config.heartbeat_interval,
+            }
+            return _result(call_id, action, payload)
+        if schemas.empty_response_valid(action):
+            return _result(call_id, action, {})
+        self.log.error("no response from the application", action=action, message_id=call_id)
+        return _error(
+            call_id, action, errors.INTERNAL_ERROR, f"the application sent no response to {action}"
+        )
+
+    def apply_transmissions(self, transmissions: Iterable[str]) -> list[Effect]:
+        """Turn transmissions (from an RPC response or a broadcast) into effects."""
+        effects: list[Effect] = []
+        for raw in transmissions:
+            try:
+                message = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                self.log.error("transmission is not JSON", transmission=raw[:200])
+                continue
+            if not isinstance(message, dict):
+                self.log.error("transmission is not an object", transmission=raw[:200])
+                continue
+            command = message.get("command")
+            if command == "Ack":
+                effects += self._answer_ack(message.get("id"), message.get("payload"))
+            elif command == "Error":
+                effects += self._answer_error(message)
+            else:
+                effects += self._enqueue_call(command, message.get("id"), message.get("payload"))
+        return effects
+
+    def _answer_ack(self, unique_id: Any, payload: Any) -> list[Effect]:
+        action = self._pending.pop(unique_id, None) if isinstance(unique_id, str) else None
+        if action is None:
+            self.log.warning("ack for no pending call dropped", message_id=unique_id)
+            return []
+        payload = {} if payload is None else payload
+        if action == BOOT_NOTIFICATION and isinstance(payload, dict):
+            # As AnyCable does, a boot ack may leave time and interval to the gateway.
+            payload = {
+                "currentTime": self.config.clock(),
+                "interval": self.config.heartbeat_interval,
+                **payload,
+            }
+        try:
+            schemas.validate_response(action, payload)
+        except schemas.SchemaViolation as exc:
+            self.log.error(
+                "application response is invalid",
+                action=action,
+                message_id=unique_id,
+                reason=exc.description,
+            )
+            return [
+                _error(
+                    unique_id,
+                    action,
+                    errors.INTERNAL_ERROR,
+                    f"the application's {action} response is invalid",
+                )
+            ]
+        if action == BOOT_NOTIFICATION:
+            self.boot_state = BootState(payload["status"])
+        return [_result(unique_id, action, payload)]
+
+    def _answer_error(self, message: dict[str, Any]) -> list[Effect]:
+        unique_id = message.get("id")
+        action = self._pending.pop(unique_id, None) if isinstance(unique_id, str) else None
+        if action is None:
+            self.log.warning("error for no pending call dropped", message_id=unique_id)
+            return []
+        code = message.get("error_code")
+        if code not in errors.OCPP16_ERROR_CODES:
+            self.log.warning("unknown error code replaced by GenericError", code=code)
+            code = errors.GENERIC_ERROR
+        description = message.get("error_message")
+        description = description if isinstance(description, str) else ""
+        return [_error(unique_id, action, code, description, message.get("payload"))]
+
+    # --- our CALLs to the charger -----------------------------------------
+
+    def _enqueue_call(self, action: Any, unique_id: Any, payload: Any) -> list[Effect]:
+        if unique_id is None:
+            unique_id = uuid.uuid4().hex
+        payload = {} if payload is None else payload
+        problem = self._call_problem(action, unique_id, payload)
+        if problem is not None:
+            code, description = problem
+            self.log.error("call not sent", action=action, message_id=unique_id, reason=description)
+            return [self._perform_error(unique_id, action, code, description)]
+        call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
+        if self._outstanding is None:
+            return self._start(call)
+        queue = self._queue if self._queue is not None else deque()
+        self._queue = queue
+        if len(queue) >= self.config.queue_limit:
+            self.log.error("call queue full", action=action, message_id=unique_id)
+            return [
+                self._perform_error(
+                    unique_id,
+                    action,
+                    errors.QUEUE_FULL,
+                    f"{self.config.queue_limit} calls already wait for this station",
+                )
+            ]
+        queue.append(call)
+        return []
+
+    def _call_problem(self, action: Any, unique_id: Any, payload: Any) -> tuple[str, str] | None:
+        if not isinstance(action, str) or not schemas.is_known_action(action):
+            return errors.NOT_IMPLEMENTED, f"unknown action {action!r}"
+        if action not in schemas.CENTRAL_ACTIONS:
+            return errors.NOT_SUPPORTED, f"{action} is not sent by a central system"
+        if not frames.valid_unique_id(unique_id):
+            return errors.PROTOCOL_ERROR, "the message id must be a string of 1 to 36 characters"
+        try:
+            schemas.validate_request(action, payload)
+        except schemas.SchemaViolation as exc:
+            return exc.code, exc.description
+        return None
+
+    def _start(self, call: OutgoingCall) -> list[Effect]:
+        self._outstanding = call
+        return [Send(call.text, "CALL", call.action), ArmCallTimer(call.unique_id)]
+
+    def _send_next(self) -> list[Effect]:
+        if self._queue:
+            return self._start(self._queue.popleft())
+        return []
+
+    def _is_outstanding(self, unique_id: str | None) -> bool:
+        return self._outstanding is not None and self._outstanding.unique_id == unique_id
+
+    def _finish_outstanding(self, data: dict[str, Any]) -> list[Effect]:
+        self._outstanding = None
+        return [DisarmCallTimer(), Perform(data), *self._send_next()]
+
+    def _on_result(self, result: CallResult) -> list[Effect]:
+        call = self._outstanding
+        if call is None or call.unique_id != result.unique_id:
+            self.log.warning("unmatched CALLRESULT dropped", message_id=result.unique_id)
+            return []
+        try:
+            schemas.validate_response(call.action, result.payload)
+        except schemas.SchemaViolation as exc:
+            self.log.warning("invalid CALLRESULT", action=call.action, reason=exc.description)
+            return self._finish_outstanding(self._error_data(call, exc.code, exc.description))
+        data = {
+            "action": "ack",
+            "id": call.unique_id,
+            "command": call.action,
+            "payload": result.payload,
+        }
+        return self._finish_outstanding(data)
+
+    def _on_error(self, error: CallError) -> list[Effect]:
+        call = self._outstanding
+        if call is None or call.unique_id != error.unique_id:
+            self.log.warning("unmatched CALLERROR dropped", message_id=error.unique_id)
+            return []
+        return self._finish_outstanding(
+            self._error_data(call, error.code, error.description, error.details)
+        )
+
+    def call_timed_out(self, unique_id: str) -> list[Effect]:
+        call = self._outstanding
+        if call is None or call.unique_id != unique_id:
+            return []  # answered meanwhile
+        self.log.warning("call timed out", action=call.action, message_id=unique_id)
+        self._outstanding = None
+        description = f"no answer within {self.config.call_timeout:g} s"
+        data = self._error_data(call, errors.TIMEOUT, description)
+        return [Perform(data), *self._send_next()]
+
+    def connection_lost(self) -> list[Effect]:
+        """The socket closed: every CALL of ours still open ends in `error` NotConnected."""
+        calls = [self._outstanding] if self._outstanding else []
+        calls += self._queue or ()
+        self._outstanding, self._queue = None, None
+        self._pending.clear()
+        return [
+            Perform(self._error_data(c, errors.NOT_CONNECTED, "the station disconnected"))
+            for c in calls
+        ]
+
+    @staticmethod
+    def _error_data(
+        call: OutgoingCall | None, code: str, message: str, details: Any = None
+    ) -> dict[str, Any]:
+        assert call is not None
+        return {
+            "action": "error",
+            "id": call.unique_id,
+            "command": call.action,
+            "code": code,
+            "message": message,
+            "payload": details if isinstance(details, dict) else {},
+        }
+
+    def _perform_error(self, unique_id: Any, action: Any, code: str, message: str) -> Perform:
+        return Perform(
+            {
+                "action": "error",
+                "id": unique_id,
+                "command": action,
+                "code": code,
+                "message": message,
+                "payload": {},
+            }
+        )

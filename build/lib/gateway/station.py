@@ -1,0 +1,252 @@
+"""One connected station: the asyncio shell around its `StationSession`.
+
+It reads frames, carries out the session's effects and makes the RPC calls.
+Performs run one at a time per station, in arrival order, so the channel sees
+a station's messages in the order the station sent them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from gateway.protocol.session import (
+    ArmCallTimer,
+    Close,
+    DisarmCallTimer,
+    Effect,
+    Perform,
+    Send,
+    StationSession,
+)
+from gateway.rpc_client import RPCError, make_env
+from ocpp_cable.pb import rpc_pb2
+from rpc_app.state import apply_changes
+
+if TYPE_CHECKING:
+    from gateway.node import GatewayNode
+
+CLOSE_POLICY = 1008
+CLOSE_INTERNAL = 1011
+
+
+@dataclass(slots=True)
+class Admission:
+    """What Connect decided during the handshake, handed to the connection handler."""
+
+    station_id: str
+    sid: str
+    url: str
+    headers: dict[str, str]
+    identifiers: str
+    cstate: dict[str, str]
+    transmissions: list[str]
+
+
+class StationConnection:
+    def __init__(self, ws: ServerConnection, admission: Admission, node: GatewayNode) -> None:
+        self.ws = ws
+        self.node = node
+        self.station_id = admission.station_id
+        self.sid = admission.sid
+        self.url = admission.url
+        self.headers = admission.headers
+        self.identifiers = admission.identifiers
+        self.cstate = admission.cstate
+        self.istate: dict[str, str] = {}
+        self.identifier = orjson.dumps(
+            {"channel": node.settings.channel, "station_id": self.station_id}
+        ).decode()
+        self.subscribed = False
+        self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
+        self.session = StationSession(self.station_id, node.session_config, self.log)
+        self._welcome = admission.transmissions
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self.finished = asyncio.Event()
+
+    # --- life ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            if await self._subscribe():
+                await self.execute(self.session.apply_transmissions(self._welcome))
+                frames_received = self.node.metrics.frames_received
+                async for message in self.ws:
+                    effects = self.session.receive(message)
+                    kind, action = self.session.last_in
+                    frames_received.labels(kind, action or "").inc()
+                    await self.execute(effects)
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._teardown()
+
+    async def _subscribe(self) -> bool:
+        try:
+            response = await self.node.rpc.command(
+                self.sid, "subscribe", self.identifier, self.identifiers, self._env()
+            )
+        except RPCError as exc:
+            self.log.error("subscribe failed", error=str(exc))
+            await self.ws.close(CLOSE_INTERNAL, "application unavailable")
+            return False
+        if response.status != rpc_pb2.SUCCESS:
+            self.log.warning("subscription rejected", error=response.error_msg)
+            code = CLOSE_POLICY if response.status == rpc_pb2.FAILURE else CLOSE_INTERNAL
+            await self.ws.close(code, "subscription rejected")
+            return False
+        self.subscribed = True
+        self.log.info("station connected")
+        await self._apply_command_response(response)
+        return True
+
+    async def _teardown(self) -> None:
+        self._disarm()
+        # Let performs already under way finish, then end our CALLs still open.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.node.settings.rpc_timeout * 2)
+        if self.subscribed:
+            for effect in self.session.connection_lost():
+                if isinstance(effect, Perform):
+                    await self._perform(effect)
+        self.node.hub.remove(self)
+        await self._disconnect()
+        self.node.forget(self)
+        self.log.info("station disconnected", code=self.ws.close_code)
+        self.finished.set()
+
+    async def _disconnect(self) -> None:
+        subscriptions = [self.identifier] if self.subscribed else []
+        istate = {self.identifier: orjson.dumps(self.istate).decode()} if self.subscribed else {}
+        try:
+            response = await self.node.rpc.disconnect(
+                self.sid, self.identifiers, subscriptions, self._env(istate=istate)
+            )
+        except RPCError as exc:
+            self.log.error("disconnect call failed", error=str(exc))
+            return
+        if response.status != rpc_pb2.SUCCESS:
+            self.log.error("disconnect failed", error=response.error_msg)
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close the connection and wait until its Disconnect was delivered."""
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.close(code, reason)
+        await self.finished.wait()
+
+    # --- effects -------------------------------------------------------------------
+
+    async def execute(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            kind = type(effect)
+            if kind is Send:
+                try:
+                    await self.ws.send(effect.text)
+                except ConnectionClosed:
+                    return
+                self.node.metrics.frames_sent.labels(effect.kind, effect.action or "").inc()
+            elif kind is Perform:
+                self._spawn(self._perform(effect))
+            elif kind is ArmCallTimer:
+                self._disarm()
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(
+                    self.session.config.call_timeout, self._timed_out, effect.unique_id
+                )
+            elif kind is DisarmCallTimer:
+                self._disarm()
+            elif kind is Close:
+                self.log.warning("closing", code=effect.code, reason=effect.reason)
+                await self.ws.close(effect.code, effect.reason)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _timed_out(self, unique_id: str) -> None:
+        self._timer = None
+        effects = self.session.call_timed_out(unique_id)
+        if effects:
+            self.node.metrics.call_timeouts.inc()
+            self._spawn(self.execute(effects))
+
+    def deliver(self, data: str) -> None:
+        """A broadcast for one of our streams (called by the hub)."""
+        effects = self.session.apply_transmissions((data,))
+        if effects:
+            self._spawn(self.execute(effects))
+
+    # --- RPC -----------------------------------------------------------------------
+
+    def _env(self, istate: dict[str, str] | None = None) -> rpc_pb2.Env:
+        return make_env(
+            self.url, self.headers, self.cstate, self.istate if istate is None else istate
+        )
+
+    async def _perform(self, effect: Perform) -> None:
+        data = orjson.dumps(effect.data).decode()
+        async with self._lock:
+            try:
+                response = await self.node.rpc.command(
+                    self.sid, "message", self.identifier, self.identifiers, self._env(), data
+                )
+            except RPCError as exc:
+                self.log.error(
+                    "perform failed",
+                    action=effect.data.get("action"),
+                    error=str(exc),
+                    message_id=effect.data.get("id"),
+                )
+                if effect.call_id is not None:
+                    await self.execute(self.session.perform_finished(effect.call_id, False))
+                return
+            succeeded = response.status == rpc_pb2.SUCCESS
+            if not succeeded:
+                self.log.error(
+                    "perform not successful",
+                    action=effect.data.get("action"),
+                    status=rpc_pb2.Status.Name(response.status),
+                    error=response.error_msg,
+                    message_id=effect.data.get("id"),
+                )
+            if effect.call_id is not None:
+                effects = self.session.perform_finished(
+                    effect.call_id, succeeded, response.transmissions
+                )
+            else:
+                effects = self.session.apply_transmissions(response.transmissions)
+            await self._apply_command_response(response, effects)
+
+    async def _apply_command_response(
+        self, response: rpc_pb2.CommandResponse, effects: list[Effect] | None = None
+    ) -> None:
+        apply_changes(self.cstate, response.env.cstate)
+        apply_changes(self.istate, response.env.istate)
+        hub = self.node.hub
+        if response.stop_streams:
+            hub.remove(self)
+        if response.stopped_streams:
+            hub.unsubscribe(self, response.stopped_streams)
+        if response.streams:
+            hub.subscribe(self, response.streams)
+        if effects is None:
+            effects = self.session.apply_transmissions(response.transmissions)
+        await self.execute(effects)
+        if response.disconnect:
+            self.log.info("application asked to disconnect")
+            await self.ws.close(1000, "disconnected by the application")

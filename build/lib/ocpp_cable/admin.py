@@ -1,0 +1,578 @@
+"""`ocpp-cable stations|tags|transactions|meter-values`: the reference central system's data.
+
+Tables are for people, `--json` is for scripts. Results go to stdout, problems to stderr
+prefixed `ocpp-cable:`; exit 1 means "not found / already there", exit 2 means bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from channels import db
+from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
+from channels.stations import add_station
+from channels.timeutil import parse_time
+from gateway.protocol.handshake import HandshakeRefused, station_id_from_path
+from ocpp_cable.settings import Settings
+
+ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"})
+
+TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
+SHOWN_TRANSACTIONS = 5
+NONE = "—"
+
+Row = dict[str, Any]
+
+
+class AdminError(Exception):
+    """Ends the command with a message on stderr and `code` as exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- the parsers ------------------------------------------------------------------------------
+
+
+def add_admin_commands(
+    commands: argparse._SubParsersAction,
+    add_setting_flags: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add `stations`, `tags`, `transactions` and `meter-values` to the top-level subparsers."""
+
+    def leaf(
+        group: argparse._SubParsersAction,
+        name: str,
+        handler: Callable[[argparse.Namespace, Settings], int],
+        help_text: str,
+        json_flag: bool = False,
+    ) -> argparse.ArgumentParser:
+        parser = group.add_parser(name, help=help_text, description=help_text)
+        if json_flag:
+            parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+        # The handler travels with the parser, so run_admin needs no table of names.
+        parser.set_defaults(admin_handler=handler)
+        return parser
+
+    def finish(*parsers: argparse.ArgumentParser) -> None:
+        # Last, so a leaf's own arguments come before the long settings list in --help.
+        for parser in parsers:
+            add_setting_flags(parser)
+
+    stations = commands.add_parser(
+        "stations", help="register and inspect charge points", description="Charge points."
+    )
+    station_commands = stations.add_subparsers(
+        dest="stations_command", required=True, metavar="SUBCOMMAND"
+    )
+    station_add = leaf(station_commands, "add", _stations_add, "register a station")
+    station_add.add_argument("station_id", help="the id the charger connects with")
+    auth = station_add.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--password",
+        help="HTTP Basic password the station must present (stored as a salted hash)",
+    )
+    auth.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="the station may connect without credentials (the default without --password)",
+    )
+    station_list = leaf(station_commands, "list", _stations_list, "list stations", json_flag=True)
+    station_show = leaf(
+        station_commands,
+        "show",
+        _stations_show,
+        "a station's details, connectors and last transactions",
+        json_flag=True,
+    )
+    station_show.add_argument("station_id")
+    station_remove = leaf(
+        station_commands,
+        "remove",
+        _stations_remove,
+        "delete a station with its connectors, transactions and meter values",
+    )
+    station_remove.add_argument("station_id")
+
+    tags = commands.add_parser(
+        "tags", help="manage idTags (authorization)", description="idTags that may charge."
+    )
+    tag_commands = tags.add_subparsers(dest="tags_command", required=True, metavar="SUBCOMMAND")
+    tag_add = leaf(
+        tag_commands,
+        "add",
+        _tags_add,
+        "add an idTag, or set an existing one to exactly the values given",
+    )
+    tag_add.add_argument("tag", help=f"1 to {MAX_TAG_LENGTH} characters")
+    tag_add.add_argument("--status", choices=TAG_STATUSES, default="Accepted")
+    tag_add.add_argument("--expiry", help="ISO 8601, e.g. 2030-01-01T00:00:00Z (UTC if no zone)")
+    tag_add.add_argument("--parent", help="parent idTag (groups tags)")
+    tag_list = leaf(tag_commands, "list", _tags_list, "list idTags", json_flag=True)
+    tag_block = leaf(tag_commands, "block", _tags_block, "set an idTag's status to Blocked")
+    tag_block.add_argument("tag")
+
+    transactions = commands.add_parser(
+        "transactions", help="inspect charging sessions", description="Charging sessions."
+    )
+    transaction_commands = transactions.add_subparsers(
+        dest="transactions_command", required=True, metavar="SUBCOMMAND"
+    )
+    transaction_list = leaf(
+        transaction_commands,
+        "list",
+        _transactions_list,
+        "list transactions, newest first",
+        json_flag=True,
+    )
+    transaction_list.add_argument("--station", metavar="ID", help="only this station's")
+
+    meter_values = leaf(
+        commands,
+        "meter-values",
+        _meter_values,
+        "every meter value of a transaction, by time",
+        json_flag=True,
+    )
+    meter_values.add_argument("transaction_id", type=int)
+
+    finish(
+        station_add,
+        station_list,
+        station_show,
+        station_remove,
+        tag_add,
+        tag_list,
+        tag_block,
+        transaction_list,
+        meter_values,
+    )
+
+
+def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the admin command in `args`; the exit status."""
+    try:
+        return args.admin_handler(args, settings)
+    except AdminError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return exc.code
+    except DBAPIError as exc:
+        # exc.orig only: str(exc) carries the statement's parameters (a password hash, say).
+        print(f"ocpp-cable: database error: {exc.orig}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"ocpp-cable: database error: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        # One command per process: leave no pooled connection (or SQLite WAL) behind.
+        db.dispose(settings.database_url)
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    # Input is checked before this, so a typo never creates or migrates a database.
+    if settings.auto_migrate:
+        db.upgrade(settings.database_url)
+    with db.session_scope(settings.database_url) as session:
+        yield session
+
+
+# --- stations ---------------------------------------------------------------------------------
+
+
+def _check_station_id(station_id: str, settings: Settings) -> None:
+    """Refuse what the gateway would refuse: such a station could register but never connect."""
+    prefix = settings.path_prefix
+    try:
+        quoted = urllib.parse.quote(station_id, safe="")
+        station_id_from_path(f"{prefix}/{quoted}", prefix)
+    except HandshakeRefused as exc:
+        raise AdminError(f"invalid station id {station_id!r}: {exc.reason}", 2) from None
+    except UnicodeError:  # undecodable bytes on the command line arrive as surrogates
+        raise AdminError(f"invalid station id {station_id!r}: not valid text", 2) from None
+
+
+def _auth(station: ChargePoint) -> str:
+    # What the gateway does on Connect: auth_required without a hash refuses every attempt.
+    if not station.auth_required:
+        return "none"
+    return "password" if station.password_hash else "missing"
+
+
+def _stations_add(args: argparse.Namespace, settings: Settings) -> int:
+    _check_station_id(args.station_id, settings)
+    if args.password is not None and not args.password:
+        # add_station would take "" for "no password" and open the station to anyone.
+        raise AdminError("--password must not be empty (use --no-auth for none)", 2)
+    try:
+        with _session(settings) as session:
+            if session.get(ChargePoint, args.station_id) is not None:
+                raise AdminError(f"station {args.station_id} already exists")
+            add_station(session, args.station_id, password=args.password, auth_required=True)
+    except IntegrityError:  # registered meanwhile, by another admin or an auto-registration
+        raise AdminError(f"station {args.station_id} already exists") from None
+    auth = "password" if args.password else "none, connects without credentials"
+    print(f"added station {args.station_id} (auth: {auth})")
+    return 0
+
+
+def _stations_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        stations = session.scalars(select(ChargePoint).order_by(ChargePoint.id)).all()
+        rows = [
+            {
+                "id": s.id,
+                "connected": bool(s.connected),
+                "boot_status": s.boot_status,
+                "vendor": s.vendor,
+                "model": s.model,
+                "firmware_version": s.firmware_version,
+                "last_seen": s.last_seen,
+                "auth": _auth(s),
+            }
+            for s in stations
+        ]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("no stations")
+    else:
+        _print_table(
+            rows,
+            [
+                ("ID", "id"),
+                ("CONNECTED", "connected"),
+                ("BOOT", "boot_status"),
+                ("VENDOR", "vendor"),
+                ("MODEL", "model"),
+                ("FIRMWARE", "firmware_version"),
+                ("LAST SEEN", "last_seen"),
+                ("AUTH", "auth"),
+            ],
+        )
+    return 0
+
+
+STATION_COLUMNS = [c.key for c in ChargePoint.__table__.columns if c.key != "password_hash"]
+CONNECTOR_COLUMNS = [
+    ("CONNECTOR", "connector_id"),
+    ("STATUS", "status"),
+    ("ERROR", "error_code"),
+    ("INFO", "info"),
+    ("UPDATED", "updated_at"),
+]
+TRANSACTION_COLUMNS = [
+    ("ID", "id"),
+    ("STATION", "station_id"),
+    ("CONN", "connector_id"),
+    ("IDTAG", "id_tag"),
+    ("START", "start_time"),
+    ("STOP", "stop_time"),
+    ("METER START", "meter_start"),
+    ("METER STOP", "meter_stop"),
+    ("WH", "energy_wh"),
+    ("KWH", "energy_kwh"),
+    ("REASON", "stop_reason"),
+]
+
+
+def _stations_show(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        station = session.get(ChargePoint, args.station_id)
+        if station is None:
+            raise AdminError(f"no station {args.station_id}")
+        detail: Row = {name: getattr(station, name) for name in STATION_COLUMNS}
+        detail["has_password"] = station.password_hash is not None
+        detail["auth"] = _auth(station)
+        connectors = session.scalars(
+            select(Connector)
+            .where(Connector.station_id == station.id)
+            .order_by(Connector.connector_id)
+        ).all()
+        detail["connectors"] = [
+            {key: getattr(c, key) for _, key in CONNECTOR_COLUMNS} for c in connectors
+        ]
+        transactions = session.scalars(
+            select(Transaction)
+            .where(Transaction.station_id == station.id)
+            .order_by(Transaction.start_time.desc(), Transaction.id.desc())
+            .limit(SHOWN_TRANSACTIONS)
+        ).all()
+        detail["transactions"] = [_transaction_row(t) for t in transactions]
+    if args.json:
+        _print_json(detail)
+        return 0
+    scalars = [(k, v) for k, v in detail.items() if k not in ("connectors", "transactions")]
+    width = max(len(k) for k, _ in scalars)
+    for key, value in scalars:
+        print(f"{key.ljust(width)}  {_cell(value)}")
+    print()
+    print("connectors:")
+    if detail["connectors"]:
+        _print_table(detail["connectors"], CONNECTOR_COLUMNS, indent="  ")
+    else:
+        print("  no connectors")
+    print()
+    print(f"last {SHOWN_TRANSACTIONS} transactions:")
+    if detail["transactions"]:
+        _print_table(
+            detail["transactions"],
+            [c for c in TRANSACTION_COLUMNS if c[1] != "station_id"],
+            indent="  ",
+        )
+    else:
+        print("  no transactions")
+    return 0
+
+
+def _stations_remove(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        station = session.get(ChargePoint, args.station_id)
+        if station is None:
+            raise AdminError(f"no station {args.station_id}")
+        # The database cascades these; count first so the user learns what went with it.
+        transactions = session.scalar(
+            select(func.count()).where(Transaction.station_id == station.id)
+        )
+        values = session.scalar(select(func.count()).where(MeterValue.station_id == station.id))
+        connected = station.connected
+        session.delete(station)
+    print(
+        f"removed station {args.station_id} "
+        f"(with {transactions} transactions and {values} meter values)"
+    )
+    if connected:
+        print(
+            f"note: {args.station_id} was connected; it stays connected until it reconnects, "
+            "then it is refused unless --auto-register is on"
+        )
+    return 0
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def _check_tag(tag: str, what: str) -> None:
+    if not 0 < len(tag) <= MAX_TAG_LENGTH:
+        raise AdminError(
+            f"invalid {what} {tag!r}: an idTag has 1 to {MAX_TAG_LENGTH} characters", 2
+        )
+
+
+def _tags_add(args: argparse.Namespace, settings: Settings) -> int:
+    _check_tag(args.tag, "idTag")
+    if args.parent is not None:
+        _check_tag(args.parent, "--parent")
+    expiry = None
+    if args.expiry is not None:
+        try:
+            expiry = parse_time(args.expiry)
+        except ValueError:
+            raise AdminError(f"invalid --expiry {args.expiry!r}: not an ISO 8601 time", 2) from None
+        if expiry is None:
+            raise AdminError("invalid --expiry '': not an ISO 8601 time", 2)
+    with _session(settings) as session:
+        record = session.get(IdTag, args.tag)
+        created = record is None
+        if record is None:
+            record = IdTag(tag=args.tag)
+            session.add(record)
+        # Declarative: after `tags add`, the tag is exactly as the command line says.
+        record.status = args.status
+        record.expiry_date = expiry
+        record.parent_id_tag = args.parent
+    print(f"{'added' if created else 'updated'} tag {args.tag} ({args.status})")
+    return 0
+
+
+def _tags_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        tags = session.scalars(select(IdTag).order_by(IdTag.tag)).all()
+        rows = [
+            {
+                "tag": t.tag,
+                "status": t.status,
+                "expiry_date": t.expiry_date,
+                "parent_id_tag": t.parent_id_tag,
+                "created_at": t.created_at,
+            }
+            for t in tags
+        ]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("no tags")
+    else:
+        _print_table(
+            rows,
+            [
+                ("TAG", "tag"),
+                ("STATUS", "status"),
+                ("EXPIRY", "expiry_date"),
+                ("PARENT", "parent_id_tag"),
+                ("CREATED", "created_at"),
+            ],
+        )
+    return 0
+
+
+def _tags_block(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        record = session.get(IdTag, args.tag)
+        if record is None:
+            raise AdminError(f"no tag {args.tag}")
+        record.status = "Blocked"
+    print(f"blocked tag {args.tag}")
+    return 0
+
+
+# --- transactions and meter values ------------------------------------------------------------
+
+
+def _transaction_row(t: Transaction) -> Row:
+    return {
+        "id": t.id,
+        "station_id": t.station_id,
+        "connector_id": t.connector_id,
+        "id_tag": t.id_tag,
+        "start_time": t.start_time,
+        "stop_time": t.stop_time,
+        "meter_start": t.meter_start,
+        "meter_stop": t.meter_stop,
+        "energy_wh": t.energy_wh,
+        "stop_reason": t.stop_reason,
+    }
+
+
+def _transactions_list(args: argparse.Namespace, settings: Settings) -> int:
+    query = select(Transaction).order_by(Transaction.start_time.desc(), Transaction.id.desc())
+    if args.station is not None:
+        query = query.where(Transaction.station_id == args.station)
+    with _session(settings) as session:
+        rows = [_transaction_row(t) for t in session.scalars(query)]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("no transactions" + (f" for station {args.station}" if args.station else ""))
+    else:
+        for row in rows:
+            wh = row["energy_wh"]
+            row["energy_kwh"] = None if wh is None else wh / 1000
+        _print_table(rows, TRANSACTION_COLUMNS)
+    return 0
+
+
+def _meter_values(args: argparse.Namespace, settings: Settings) -> int:
+    with _session(settings) as session:
+        values = session.scalars(
+            select(MeterValue)
+            .where(MeterValue.transaction_id == args.transaction_id)
+            .order_by(MeterValue.timestamp, MeterValue.measurand, MeterValue.phase, MeterValue.id)
+        ).all()
+        # Values of a StopTransaction for an unknown id are kept too: those still count.
+        if not values and session.get(Transaction, args.transaction_id) is None:
+            raise AdminError(f"no transaction {args.transaction_id}")
+        rows = [
+            {
+                "timestamp": v.timestamp,
+                "measurand": v.measurand,
+                "phase": v.phase,
+                "value": v.value,
+                "unit": v.unit,
+                "context": v.context,
+                "location": v.location,
+            }
+            for v in values
+        ]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print(f"no meter values for transaction {args.transaction_id}")
+    else:
+        _print_table(
+            rows,
+            [
+                ("TIMESTAMP", "timestamp"),
+                ("MEASURAND", "measurand"),
+                ("PHASE", "phase"),
+                ("VALUE", "value"),
+                ("UNIT", "unit"),
+                ("CONTEXT", "context"),
+                ("LOCATION", "location"),
+            ],
+        )
+    return 0
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime, timespec: str = "auto") -> str:
+    return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=_json_default))
+
+
+# C0, DEL and C1: a charger chooses its vendor name and status info, and must not get to
+# send escape sequences to an administrator's terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return NONE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return _iso(value, "seconds")
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value).translate(_CONTROL)
+
+
+def _print_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], indent: str = "") -> None:
+    cells = [[_cell(row.get(key)) for _, key in columns] for row in rows]
+    widths = [
+        max([len(title), *(len(line[i]) for line in cells)]) for i, (title, _) in enumerate(columns)
+    ]
+    # Numbers line up on the right, like a spreadsheet; everything else on the left.
+    right = []
+    for _, key in columns:
+        values = [row.get(key) for row in rows]
+        present = [v for v in values if v is not None]
+        right.append(bool(present) and all(_is_number(v) for v in present))
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+        ]
+        return (indent + "  ".join(parts)).rstrip()
+
+    print(line([title for title, _ in columns]))
+    for values in cells:
+        print(line(values))

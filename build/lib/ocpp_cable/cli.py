@@ -1,0 +1,138 @@
+"""`ocpp-cable`: run the gateway and rpc_app, inspect settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from ocpp_cable import logs
+from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
+from ocpp_cable.settings import Settings, SettingsError, env_name, flag_name, load_settings
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("settings (each also from its environment variable)")
+    for name, field in Settings.model_fields.items():
+        group.add_argument(
+            flag_name(name),
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            help=f"{field.description} [{env_name(name)}, default {field.default!r}]",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in (
+        ("up", "run gateway and rpc_app together on embedded defaults"),
+        ("gateway", "run the gateway alone (chargers' WebSockets, HTTP broadcast)"),
+        ("rpc", "run rpc_app alone (the gRPC server with the channel classes)"),
+        ("config", "print the effective settings, secrets masked"),
+        ("migrate", "bring the central system's database schema up to date"),
+    ):
+        _add_setting_flags(commands.add_parser(name, help=help_text, description=help_text))
+    broadcast = commands.add_parser(
+        "broadcast",
+        help="send a transmission to a stream",
+        description="Publish {stream, data} through the configured --broadcaster.",
+    )
+    broadcast.add_argument("stream", help="stream name, e.g. ocpp:CP-1")
+    broadcast.add_argument("data", help='JSON transmission, e.g. \'{"command": "Reset", ...}\'')
+    _add_setting_flags(broadcast)
+    send = commands.add_parser(
+        "send",
+        help="send an OCPP command to a station",
+        description="Build a CALL for the station's stream (--station-stream) and publish it.",
+    )
+    send.add_argument("station_id")
+    send.add_argument("action", help="OCPP 1.6 action, e.g. Reset")
+    send.add_argument("payload", nargs="?", default="{}", help="JSON payload (default {})")
+    send.add_argument(
+        "--wait", action="store_true", help="wait for the station's answer and print it"
+    )
+    send.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help="do not record the command in the central system's database",
+    )
+    _add_setting_flags(send)
+    add_admin_commands(commands, _add_setting_flags)
+    return parser
+
+
+def print_config(settings: Settings) -> None:
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if hasattr(value, "get_secret_value"):
+            value = "********"
+        print(f"{name:28} {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {name: getattr(args, name) for name in Settings.model_fields}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        print_config(settings)
+        return 0
+    if args.command == "migrate":
+        from channels import db
+
+        db.upgrade(settings.database_url)
+        print(f"database at {db.safe_url(settings.database_url)} is up to date")
+        return 0
+    if args.command in ADMIN_COMMANDS:
+        return run_admin(args, settings)
+    if args.command in ("broadcast", "send"):
+        from ocpp_cable import commands
+
+        if args.command == "broadcast":
+            return commands.broadcast_command(settings, args.stream, args.data)
+        return commands.send_command(
+            settings, args.station_id, args.action, args.payload, args.wait, args.record
+        )
+    logs.configure(settings.log_level, settings.log_format)
+    from ocpp_cable import runner  # deferred: `config` needs none of the servers
+
+    run = {"up": runner.run_up, "gateway": runner.run_gateway, "rpc": runner.run_rpc}
+    try:
+        asyncio.run(run[args.command](settings))
+    except SettingsError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # start-up failures: say what, not a traceback
+        from rpc_app.registry import ApplicationError
+
+        if isinstance(exc, (ApplicationError, OSError, RuntimeError)):
+            print(f"ocpp-cable: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+def entry() -> None:
+    """Console script: like main(), and quiet when the reader of our output goes away."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `ocpp-cable stations list | head`: stop quietly, as shell tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    entry()

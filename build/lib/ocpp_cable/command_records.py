@@ -1,0 +1,64 @@
+"""`ocpp-cable send` on the reference central system: commands recorded, replies awaited."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from channels import audit, commands, db
+from channels.models import ChargePoint, Command
+from ocpp_cable.commands import CommandFailed, publish
+from ocpp_cable.settings import Settings
+from rpc_app.broadcasting import BroadcastError
+
+OPEN = ("queued", "sent")
+
+
+def publish_recorded(
+    settings: Settings, station_id: str, transmission: dict[str, Any], stream: str
+) -> None:
+    """Refuse at once for a station that is not connected; else record, publish, mark sent."""
+    if settings.auto_migrate:
+        db.upgrade(settings.database_url)
+    command_id, action, payload = (
+        transmission["id"],
+        transmission["command"],
+        transmission["payload"],
+    )
+    with db.session_scope(settings.database_url) as session:
+        station = session.get(ChargePoint, station_id)
+        if station is None:
+            raise CommandFailed(f"no station {station_id} (ocpp-cable stations add {station_id})")
+        if not station.connected:
+            raise CommandFailed(f"station {station_id} is not connected")
+        commands.record_command(session, command_id, station_id, action, payload)
+        if settings.audit_log:
+            audit.log_message(session, station_id, "out", "CALL", action, command_id, payload)
+    try:
+        publish(settings, stream, transmission)
+    except BroadcastError as exc:
+        with db.session_scope(settings.database_url) as session:
+            commands.record_failure(session, command_id, "BroadcastFailed", {"message": str(exc)})
+        raise
+    with db.session_scope(settings.database_url) as session:
+        commands.mark_sent(session, command_id)
+
+
+def wait_and_print(settings: Settings, command_id: str, poll: float = 0.1) -> int:
+    """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
+    # The gateway gives up after call_timeout; allow for the queue and the RPC on top.
+    deadline = time.monotonic() + settings.call_timeout + 2 * settings.rpc_timeout + 5
+    while time.monotonic() < deadline:
+        with db.session_scope(settings.database_url) as session:
+            command = session.get(Command, command_id)
+            status = command.status if command else None
+            response = command.response if command else None
+        if status not in OPEN:
+            print(f"{status}: {orjson.dumps(response).decode()}")
+            return 0 if status == "accepted" else 1
+        time.sleep(poll)
+    print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+    return 1

@@ -1,0 +1,41 @@
+"""Keep the README's settings table generated from the Settings model (`make docs`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ocpp_cable.settings import Settings, env_name, flag_name
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- settings -->\n", "<!-- /settings -->"
+BLOCK = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+
+
+def settings_table() -> str:
+    rows = ["| flag | environment | default | what |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None:
+            shown = "—"
+        elif isinstance(default, bool):
+            shown = f"`{str(default).lower()}`"
+        else:
+            shown = f"`{default}`"
+        description = (field.description or "").replace("|", "/")
+        rows.append(f"| `{flag_name(name)}` | `{env_name(name)}` | {shown} | {description} |")
+    return "\n".join(rows) + "\n"
+
+
+def readme_table(text: str) -> str | None:
+    match = BLOCK.search(text)
+    return match.group(0)[len(START) : -len(END)] if match else None
+
+
+def main() -> None:
+    text = README.read_text()
+    README.write_text(BLOCK.sub(lambda _: START + settings_table() + END, text))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Run the gateway, rpc_app, or both in one process, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+
+import structlog
+from pydantic import SecretStr
+
+from gateway.node import GatewayNode
+from ocpp_cable.settings import Settings, SettingsError
+from rpc_app import broadcasting
+from rpc_app.metrics import RPCMetrics
+from rpc_app.registry import load_application
+from rpc_app.server import RPCServer, start_rpc_server
+
+log = structlog.get_logger("ocpp_cable")
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def start_rpc(settings: Settings) -> RPCServer:
+    app = load_application(settings.channels_module)
+    if app.setup is not None:
+        app.setup(settings)
+    broadcasting.configure(broadcasting.from_settings(settings))
+    metrics = RPCMetrics()
+    server = await start_rpc_server(app, settings.rpc_host, settings.rpc_workers, metrics=metrics)
+    metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
+    return server
+
+
+async def run_rpc(settings: Settings) -> None:
+    server = await start_rpc(settings)
+    await _stop_event().wait()
+    log.info("shutting down")
+    await server.stop(grace=settings.shutdown_timeout)
+
+
+def require_broadcast_key(settings: Settings) -> None:
+    if "http" in settings.adapters() and settings.broadcast_auth and not settings.broadcast_key:
+        raise SettingsError(
+            "invalid setting broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY): "
+            "POST /_broadcast needs a bearer key; set one, or --broadcast-auth false"
+        )
+
+
+async def run_gateway(settings: Settings) -> None:
+    require_broadcast_key(settings)
+    node = GatewayNode(settings)
+    await node.start()
+    await _stop_event().wait()
+    log.info("shutting down")
+    await node.stop()
+
+
+def embedded(settings: Settings) -> Settings:
+    """`up` runs both halves together: they share a broadcast key and URL."""
+    update: dict[str, object] = {
+        "broadcast_url": f"http://{settings.http_host}:{settings.http_port}/_broadcast"
+    }
+    if settings.broadcast_auth and settings.broadcast_key is None:
+        update["broadcast_key"] = SecretStr(secrets.token_urlsafe(24))
+    return settings.model_copy(update=update)
+
+
+async def run_up(settings: Settings) -> None:
+    settings = embedded(settings)
+    server = await start_rpc(settings)
+    node = GatewayNode(settings)
+    await node.start()
+    await _stop_event().wait()
+    log.info("shutting down")
+    # Chargers first (their Disconnect calls need rpc_app), then rpc_app.
+    await node.stop()
+    await server.stop(grace=settings.shutdown_timeout)

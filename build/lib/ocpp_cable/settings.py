@@ -1,0 +1,229 @@
+"""One settings object for gateway and rpc_app.
+
+Every setting comes from a CLI flag (`--rpc-host`) or an environment variable
+(`OCPP_CABLE_RPC_HOST`); the flag wins. Values are validated at start-up and an
+invalid one stops the process with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "OCPP_CABLE_"
+BROADCAST_ADAPTERS = ("http", "redis", "nats")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    # --- gateway: chargers ---
+    host: str = Field("127.0.0.1", description="Address the gateway listens on for chargers")
+    port: int = Field(9000, ge=0, le=65535, description="Port for chargers' WebSockets")
+    path_prefix: str = Field("/ocpp", description="Chargers connect at <prefix>/<station_id>")
+    headers: str = Field(
+        "authorization",
+        description="Comma-separated request headers passed to Connect "
+        "(Authorization and the remote address are always passed)",
+    )
+    heartbeat_interval: int = Field(
+        300, ge=1, description="Heartbeat interval (s) in default BootNotification responses"
+    )
+    forward_heartbeat: bool = Field(
+        False, description="Also perform Heartbeat on the channel (answered at the gateway)"
+    )
+    granular_actions: bool = Field(
+        True, description="One channel method per action; false sends everything to receive"
+    )
+    channel: str = Field("OCPPChannel", description="Channel every station subscribes to")
+    call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
+    call_queue_limit: int = Field(100, ge=1, description="CALLs that may wait per station")
+    malformed_frame_budget: int = Field(
+        10, ge=0, description="Malformed frames in a row before the connection is closed"
+    )
+    max_frame_size: int = Field(65536, ge=1024, description="Largest frame accepted, in bytes")
+    ping_interval: float = Field(
+        60.0, ge=0, description="Seconds between WebSocket pings to a station (0: none)"
+    )
+    ping_timeout: float = Field(
+        30.0, gt=0, description="Seconds a station has to answer a ping before it is closed"
+    )
+    accept_missing_subprotocol: bool = Field(
+        False, description="Serve chargers that offer no ocpp1.6 subprotocol as OCPP 1.6"
+    )
+    tls_cert: str | None = Field(
+        None, description="Certificate chain (PEM) for wss://; needs --tls-key"
+    )
+    tls_key: str | None = Field(None, description="Private key (PEM) of --tls-cert")
+    tls_client_ca: str | None = Field(
+        None,
+        description="CA file (PEM) to verify charger certificates against (security profile 3)",
+    )
+    tls_client_cert_required: bool = Field(
+        False, description="With --tls-client-ca: refuse chargers without a valid certificate"
+    )
+    shutdown_timeout: float = Field(
+        10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
+    )
+
+    # --- gateway: RPC client / rpc_app: server ---
+    rpc_host: str = Field(
+        "127.0.0.1:50051", description="RPC address (the gateway calls it, rpc_app listens on it)"
+    )
+    rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
+    rpc_concurrency: int = Field(
+        128, ge=1, description="RPC calls the gateway keeps in flight at most"
+    )
+    rpc_metrics_host: str = Field("127.0.0.1", description="Address of rpc_app's /metrics")
+    rpc_metrics_port: int = Field(
+        9002, ge=0, le=65535, description="Port of rpc_app's /metrics (Prometheus)"
+    )
+
+    # --- broadcasting ---
+    broadcast_adapter: str = Field(
+        "http",
+        description="Where the gateway takes broadcasts from: http, redis, nats, "
+        "or several, comma-separated",
+    )
+    broadcaster: Literal["http", "redis", "nats"] = Field(
+        "http", description="How rpc_app and the CLI publish broadcasts"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for broadcasting")
+    redis_channel: str = Field("__anycable__", description="Redis channel of broadcasts")
+    nats_servers: str = Field(
+        "nats://127.0.0.1:4222", description="NATS servers for broadcasting, comma-separated"
+    )
+    nats_subject: str = Field("__anycable__", description="NATS subject of broadcasts")
+    station_stream: str = Field(
+        "ocpp:{station_id}", description="A station's own stream, as its channel streams for it"
+    )
+    http_host: str = Field("127.0.0.1", description="Address of the gateway's HTTP endpoints")
+    http_port: int = Field(
+        9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
+    )
+    broadcast_url: str = Field(
+        "http://127.0.0.1:9001/_broadcast",
+        description="Where rpc_app's HTTP broadcaster posts broadcasts",
+    )
+    broadcast_key: SecretStr | None = Field(
+        None, description="Bearer key for POST /_broadcast (`up` generates one when unset)"
+    )
+    broadcast_auth: bool = Field(
+        True, description="Require the bearer key on /_broadcast; false turns the check off"
+    )
+
+    # --- rpc_app ---
+    channels_module: str = Field("channels", description="Module that holds the channel classes")
+    rpc_workers: int = Field(
+        16, ge=1, description="Threads for synchronous channel methods in rpc_app"
+    )
+
+    # --- the reference central system (channels/) ---
+    database_url: str = Field(
+        "sqlite:///ocpp_cable.db",
+        description="SQLAlchemy URL of the central system's database "
+        "(postgresql+psycopg://user@host/db in production)",
+    )
+    auto_migrate: bool = Field(
+        True, description="Bring the database schema up to date when rpc_app starts"
+    )
+    auto_register: bool = Field(
+        False, description="Accept stations that are not registered (and register them)"
+    )
+    audit_log: bool = Field(
+        True, description="Keep every message the application sees in MessageLog"
+    )
+
+    # --- logs ---
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+    log_format: Literal["auto", "console", "json"] = Field(
+        "auto", description="console for people, json for machines; auto picks by terminal"
+    )
+
+    @field_validator("path_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value.rstrip("/") or ""
+
+    @field_validator("broadcast_adapter")
+    @classmethod
+    def _adapters(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(BROADCAST_ADAPTERS))
+        if not names or unknown:
+            raise ValueError(f"must be one or more of {', '.join(BROADCAST_ADAPTERS)}")
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("station_stream")
+    @classmethod
+    def _stream_template(cls, value: str) -> str:
+        if "{station_id}" not in value:
+            raise ValueError("must contain {station_id}")
+        return value
+
+    @field_validator("rpc_host")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key: set both or neither")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ValueError("tls_client_ca: needs tls_cert and tls_key")
+        for name in ("tls_cert", "tls_key", "tls_client_ca"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                raise ValueError(f"{name}: no file at {path}")
+        return self
+
+    def adapters(self) -> list[str]:
+        return self.broadcast_adapter.split(",")
+
+    def stream_for_station(self, station_id: str) -> str:
+        return self.station_stream.replace("{station_id}", station_id)
+
+    def header_names(self) -> list[str]:
+        names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}
+        names.add("authorization")
+        return sorted(names)
+
+
+class SettingsError(Exception):
+    """A setting's value is invalid; the message names the setting."""
+
+
+def flag_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with `overrides` (CLI flags) winning."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            if not err["loc"]:  # a rule across settings: its message names them
+                problems.append(f"invalid settings: {err['msg'].removeprefix('Value error, ')}")
+                continue
+            field = str(err["loc"][0])
+            if field in Settings.model_fields:
+                where = f"{field} ({flag_name(field)} / {env_name(field)})"
+            else:
+                where = f"{field!r} (unknown setting)"
+            problems.append(f"invalid setting {where}: {err['msg']}; got {err.get('input')!r}")
+        raise SettingsError("\n".join(problems)) from None

@@ -1,0 +1,168 @@
+"""The Channel base class, in the Action Cable manner, with OCPP helpers on top."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+
+from rpc_app import broadcasting
+from rpc_app.connection import Connection
+from rpc_app.errors import Rejected
+from rpc_app.state import State
+
+
+@dataclass(slots=True)
+class CommandResult:
+    """What one command did: it becomes the CommandResponse."""
+
+    transmissions: list[str] = field(default_factory=list)
+    streams: list[str] = field(default_factory=list)
+    stopped_streams: list[str] = field(default_factory=list)
+    stop_streams: bool = False
+    rejected: bool = False
+    disconnect: bool = False
+
+
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+class Channel:
+    """Subclass it and define one method per OCPP action (`boot_notification(self, data)`).
+
+    `data` is `{"id", "command", "payload"}` for a charger's CALL. Answer with
+    `transmit_ack` / `transmit_error`; send commands with `send_call`. The
+    station's replies to those arrive at `ack(data)` and `error(data)`.
+    """
+
+    # Methods of the base class that are hooks, not actions a charger can reach.
+    _HOOKS: ClassVar[frozenset[str]] = frozenset({"ack", "error", "receive"})
+
+    def __init__(
+        self,
+        connection: Connection,
+        identifier: str,
+        params: dict[str, Any],
+        state: State | None = None,
+        result: CommandResult | None = None,
+    ) -> None:
+        self.connection = connection
+        self.identifier = identifier
+        self.params = params
+        self.state = state if state is not None else State()
+        self.result = result if result is not None else CommandResult()
+        self.logger = connection.logger.bind(channel=type(self).__name__)
+
+    # --- naming -------------------------------------------------------------
+
+    @classmethod
+    def channel_name(cls) -> str:
+        """`OCPPChannel` -> `ocpp`, as Action Cable names channels."""
+        name = cls.__name__
+        name = name.removesuffix("Channel") or name
+        return _WORD_BOUNDARY.sub("_", name).lower()
+
+    @classmethod
+    def broadcasting_for(cls, model: Any) -> str:
+        """Stream name for `model`: `<channel_name>:<key>`."""
+        key = getattr(model, "to_param", None)
+        key = key() if callable(key) else getattr(model, "id", model) if key is None else key
+        return f"{cls.channel_name()}:{key}"
+
+    # --- lifecycle hooks ----------------------------------------------------
+
+    def subscribed(self) -> Any:
+        """Called when the station subscribes; stream from here."""
+
+    def unsubscribed(self) -> Any:
+        """Called when the station disconnects."""
+
+    def ack(self, data: dict[str, Any]) -> Any:
+        """The station answered one of our CALLs: `{"id", "command", "payload"}`."""
+        self.logger.info("ack", command=data.get("command"), message_id=data.get("id"))
+
+    def error(self, data: dict[str, Any]) -> Any:
+        """One of our CALLs failed: `{"id", "command", "code", "message", "payload"}`."""
+        self.logger.warning(
+            "call failed",
+            command=data.get("command"),
+            message_id=data.get("id"),
+            code=data.get("code"),
+            reason=data.get("message"),
+        )
+
+    # --- Action Cable API ---------------------------------------------------
+
+    def transmit(self, data: dict[str, Any]) -> None:
+        self.result.transmissions.append(orjson.dumps(data).decode())
+
+    def stream_from(self, stream: str) -> None:
+        self.result.streams.append(stream)
+
+    def stream_for(self, model: Any) -> None:
+        self.stream_from(self.broadcasting_for(model))
+
+    def stop_stream_from(self, stream: str) -> None:
+        self.result.stopped_streams.append(stream)
+
+    def stop_stream_for(self, model: Any) -> None:
+        self.stop_stream_from(self.broadcasting_for(model))
+
+    def stop_all_streams(self) -> None:
+        self.result.stop_streams = True
+
+    def reject(self) -> None:
+        """Refuse the subscription (call from `subscribed`)."""
+        self.result.rejected = True
+        raise Rejected("subscription rejected")
+
+    def disconnect(self) -> None:
+        """Ask the gateway to close the station's connection after this command."""
+        self.result.disconnect = True
+
+    @classmethod
+    def broadcast_to(cls, model: Any, data: dict[str, Any]) -> None:
+        broadcasting.broadcast(cls.broadcasting_for(model), data)
+
+    # --- OCPP helpers -------------------------------------------------------
+
+    def transmit_ack(self, id: str, **payload: Any) -> None:
+        """Answer the charger's CALL `id` with a CALLRESULT carrying `payload`."""
+        self.transmit({"command": "Ack", "id": id, "payload": payload})
+
+    def transmit_error(
+        self,
+        id: str,
+        code: str,
+        description: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Answer the charger's CALL `id` with a CALLERROR."""
+        self.transmit(
+            {
+                "command": "Error",
+                "id": id,
+                "error_code": code,
+                "error_message": description,
+                "payload": details or {},
+            }
+        )
+
+    def send_call(self, action: str, payload: dict[str, Any], id: str | None = None) -> str:
+        """Send a CALL to this station; its answer comes to `ack` or `error`. Returns the id."""
+        message_id = id or uuid.uuid4().hex
+        self.transmit({"command": action, "id": message_id, "payload": payload})
+        return message_id
+
+
+def action_methods(channel_class: type[Channel]) -> frozenset[str]:
+    """Public methods a charger's frames may reach: those the application defined."""
+    base = set(dir(Channel)) - Channel._HOOKS
+    return frozenset(
+        name
+        for name in dir(channel_class)
+        if not name.startswith("_") and name not in base and callable(getattr(channel_class, name))
+    )

@@ -1,0 +1,50 @@
+"""The Connection base class: who is this charger, may it connect?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from rpc_app.env import RequestEnv
+from rpc_app.errors import Rejected
+from rpc_app.state import State
+
+
+class Connection:
+    """Override `connect()` to authenticate a station and set its identifiers.
+
+    A Connection lives for one RPC call: for commands and Disconnect it is
+    rebuilt from the identifiers that `connect()` set, so keep anything that must
+    survive in `identifiers` or in `self.state` (cstate), not in attributes.
+    """
+
+    def __init__(
+        self,
+        env: RequestEnv,
+        identifiers: dict[str, Any] | None = None,
+        state: State | None = None,
+    ) -> None:
+        self.env = env
+        self.identifiers: dict[str, Any] = dict(identifiers or {})
+        self.state = state if state is not None else State()
+        self.logger = structlog.get_logger("channels").bind(
+            station_id=self.identifiers.get("station_id") or env.station_id
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # Identifiers read like attributes: `self.connection.station_id`.
+        identifiers = self.__dict__.get("identifiers", {})
+        if name in identifiers:
+            return identifiers[name]
+        raise AttributeError(name)
+
+    def connect(self) -> Any:
+        """Default: trust the URL and identify the connection by its station id."""
+        self.identifiers["station_id"] = self.env.station_id
+
+    def disconnect(self) -> Any:
+        """Called once the charger has gone; channels' `unsubscribed` ran before."""
+
+    def reject(self, reason: str = "unauthorized") -> None:
+        raise Rejected(reason)

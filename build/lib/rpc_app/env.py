@@ -1,0 +1,51 @@
+"""What a Connection sees of the charger's request."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+REMOTE_ADDR_HEADER = "REMOTE_ADDR"
+# The verified TLS client certificate's subject (RFC 4514), set only by the gateway.
+TLS_CLIENT_SUBJECT_HEADER = "tls-client-subject"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEnv:
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def station_id(self) -> str:
+        """The percent-decoded last path segment of the URL."""
+        return unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
+
+    @property
+    def remote_address(self) -> str | None:
+        return self.headers.get(REMOTE_ADDR_HEADER)
+
+    @property
+    def client_subject(self) -> str | None:
+        """Subject of the charger's verified certificate (security profile 3), if any."""
+        return self.headers.get(TLS_CLIENT_SUBJECT_HEADER)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def basic_auth(self) -> tuple[str, str] | None:
+        """(username, password) from an HTTP Basic Authorization header (security profiles 1, 2)."""
+        value = self.header("authorization")
+        if not value:
+            return None
+        scheme, _, encoded = value.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        return (user, password) if sep else None

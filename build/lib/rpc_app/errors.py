@@ -1,0 +1,5 @@
+"""Control-flow signals raised by application code."""
+
+
+class Rejected(Exception):
+    """Raised by `reject()`: the connection or subscription is refused."""

@@ -1,0 +1,75 @@
+"""Finding the application: its channel classes and its Connection class."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import Any
+
+from rpc_app.channel import Channel, action_methods
+from rpc_app.connection import Connection
+
+
+class ApplicationError(Exception):
+    """The channels module cannot be used as an application."""
+
+
+@dataclass(frozen=True)
+class Application:
+    connection_class: type[Connection]
+    channels: dict[str, type[Channel]]
+    actions: dict[type[Channel], frozenset[str]] = field(default_factory=dict)
+    # The module's `setup(settings)`, if it has one: run once before serving.
+    setup: Callable[[Any], None] | None = None
+
+    @classmethod
+    def of(
+        cls, channels: list[type[Channel]], connection_class: type[Connection] = Connection
+    ) -> Application:
+        by_name = {c.__name__: c for c in channels}
+        return cls(connection_class, by_name, {c: action_methods(c) for c in channels})
+
+
+def _modules(root: ModuleType) -> list[ModuleType]:
+    modules = [root]
+    if hasattr(root, "__path__"):  # a package: look into its modules too
+        for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
+            modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def load_application(module_name: str) -> Application:
+    # As uvicorn does: the application lives in the directory we were started from.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        root = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ApplicationError(f"cannot import channels module {module_name!r}: {exc}") from exc
+    channels: dict[str, type[Channel]] = {}
+    connections: set[type[Connection]] = set()
+    for module in _modules(root):
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(obj, Channel)
+                and obj is not Channel
+                and obj.__module__ == module.__name__
+            ):
+                channels[obj.__name__] = obj
+            elif issubclass(obj, Connection) and obj is not Connection:
+                connections.add(obj)
+    if not channels:
+        raise ApplicationError(f"no Channel subclass found in {module_name!r}")
+    if len(connections) > 1:
+        names = ", ".join(sorted(c.__qualname__ for c in connections))
+        raise ApplicationError(f"more than one Connection class in {module_name!r}: {names}")
+    connection_class = connections.pop() if connections else Connection
+    app = Application.of(list(channels.values()), connection_class)
+    setup = getattr(root, "setup", None)
+    return replace(app, setup=setup) if callable(setup) else app

@@ -1,0 +1,271 @@
+"""The gRPC server: AnyCable's RPC service (Connect, Command, Disconnect) over the channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+import orjson
+import structlog
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+
+from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+from rpc_app.channel import Channel, CommandResult
+from rpc_app.env import RequestEnv
+from rpc_app.errors import Rejected
+from rpc_app.metrics import RPCMetrics
+from rpc_app.registry import Application
+from rpc_app.state import State
+
+log = structlog.get_logger("rpc_app")
+
+SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
+NOT_SUPPORTED = "NotSupported"
+SERVICE_NAME = "anycable.RPC"
+
+# Server-side keepalive that tolerates the gateway's client pings (no too_many_pings).
+SERVER_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.max_concurrent_streams", 1000),
+]
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def measured(method):
+    """Count and time an RPC method by the status it answers."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context):
+        metrics = self.metrics
+        metrics.in_flight.inc()
+        started = time.perf_counter()
+        status = "ERROR"
+        try:
+            response = await method(self, request, context)
+            status = rpc_pb2.Status.Name(response.status)
+            return response
+        finally:
+            metrics.in_flight.dec()
+            metrics.requests.labels(name, status).inc()
+            metrics.duration.labels(name).observe(time.perf_counter() - started)
+
+    return wrapper
+
+
+class RPCService(rpc_pb2_grpc.RPCServicer):
+    def __init__(
+        self, app: Application, workers: int = 16, metrics: RPCMetrics | None = None
+    ) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="channel")
+        self.metrics = metrics or RPCMetrics()
+
+    async def _invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Await async application code; run sync code in a worker thread."""
+        if inspect.iscoroutinefunction(fn):
+            return await fn(*args)
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        result = await loop.run_in_executor(
+            self.executor, functools.partial(context.run, fn, *args)
+        )
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    # --- Connect --------------------------------------------------------------
+
+    @measured
+    async def Connect(self, request, context):
+        env = RequestEnv(request.env.url, dict(request.env.headers))
+        cstate = State(request.env.cstate)
+        connection = self.app.connection_class(env, state=cstate)
+        try:
+            await self._invoke(connection.connect)
+        except Rejected as exc:
+            connection.logger.info("connection rejected", reason=str(exc))
+            return rpc_pb2.ConnectionResponse(status=FAILURE, error_msg=str(exc))
+        except Exception as exc:
+            connection.logger.exception("connect failed")
+            return rpc_pb2.ConnectionResponse(status=ERROR, error_msg=_error_text(exc))
+        if not connection.identifiers:
+            connection.identifiers["station_id"] = env.station_id
+        connection.logger.info("connected")
+        return rpc_pb2.ConnectionResponse(
+            status=SUCCESS,
+            identifiers=orjson.dumps(connection.identifiers).decode(),
+            env=rpc_pb2.EnvResponse(cstate=cstate.changes()),
+        )
+
+    # --- Command --------------------------------------------------------------
+
+    def _connection(self, identifiers: str, env: Any):
+        return self.app.connection_class(
+            RequestEnv(env.url, dict(env.headers)),
+            orjson.loads(identifiers) if identifiers else {},
+            State(env.cstate),
+        )
+
+    def _channel_class(self, identifier: dict[str, Any]) -> type[Channel] | None:
+        return self.app.channels.get(identifier.get("channel", ""))
+
+    @measured
+    async def Command(self, request, context):
+        try:
+            connection = self._connection(request.connection_identifiers, request.env)
+            identifier = orjson.loads(request.identifier)
+            if not isinstance(identifier, dict):
+                raise ValueError("the identifier is not a JSON object")
+        except ValueError as exc:
+            return rpc_pb2.CommandResponse(status=ERROR, error_msg=f"bad command: {exc}")
+        channel_class = self._channel_class(identifier)
+        if channel_class is None:
+            connection.logger.warning("unknown channel", channel=identifier.get("channel"))
+            return rpc_pb2.CommandResponse(
+                status=FAILURE, error_msg=f"unknown channel {identifier.get('channel')!r}"
+            )
+        params = {k: v for k, v in identifier.items() if k != "channel"}
+        istate = State(request.env.istate)
+        result = CommandResult()
+        channel = channel_class(connection, request.identifier, params, istate, result)
+        try:
+            status = await self._run_command(channel, request.command, request.data)
+        except Rejected:
+            channel.logger.info("subscription rejected")
+            return rpc_pb2.CommandResponse(status=FAILURE, error_msg="subscription rejected")
+        except Exception as exc:
+            channel.logger.exception("command failed", command=request.command)
+            # No transmissions: a half-done command must not look like an answer.
+            return rpc_pb2.CommandResponse(status=ERROR, error_msg=_error_text(exc))
+        return rpc_pb2.CommandResponse(
+            status=status,
+            disconnect=result.disconnect,
+            stop_streams=result.stop_streams,
+            streams=result.streams,
+            stopped_streams=result.stopped_streams,
+            transmissions=result.transmissions,
+            env=rpc_pb2.EnvResponse(cstate=connection.state.changes(), istate=istate.changes()),
+        )
+
+    async def _run_command(self, channel: Channel, command: str, data: str) -> int:
+        if command == "subscribe":
+            await self._invoke(channel.subscribed)
+            return SUCCESS
+        if command == "unsubscribe":
+            await self._invoke(channel.unsubscribed)
+            channel.stop_all_streams()
+            return SUCCESS
+        if command == "message":
+            message = orjson.loads(data)
+            if not isinstance(message, dict):
+                raise ValueError("the message data is not a JSON object")
+            await self._perform(channel, message)
+            return SUCCESS
+        raise ValueError(f"unknown command {command!r}")
+
+    async def _perform(self, channel: Channel, data: dict[str, Any]) -> None:
+        action = data.get("action")
+        if isinstance(action, str) and action in self.app.actions[type(channel)]:
+            await self._invoke(getattr(channel, action), data)
+            return
+        command = data.get("command") or action
+        channel.logger.info("action not supported", action=action, message_id=data.get("id"))
+        if isinstance(data.get("id"), str):
+            channel.transmit_error(
+                data["id"], NOT_SUPPORTED, f"{type(channel).__name__} does not handle {command}"
+            )
+
+    # --- Disconnect -----------------------------------------------------------
+
+    @measured
+    async def Disconnect(self, request, context):
+        try:
+            connection = self._connection(request.identifiers, request.env)
+            for identifier_text in request.subscriptions:
+                identifier = orjson.loads(identifier_text)
+                channel_class = self._channel_class(identifier)
+                if channel_class is None:
+                    continue
+                istate_text = request.env.istate.get(identifier_text)
+                istate = State(orjson.loads(istate_text) if istate_text else {})
+                params = {k: v for k, v in identifier.items() if k != "channel"}
+                channel = channel_class(connection, identifier_text, params, istate)
+                await self._invoke(channel.unsubscribed)
+            await self._invoke(connection.disconnect)
+        except Exception as exc:
+            log.exception("disconnect failed", identifiers=request.identifiers)
+            return rpc_pb2.DisconnectResponse(status=ERROR, error_msg=_error_text(exc))
+        connection.logger.info("disconnected")
+        return rpc_pb2.DisconnectResponse(status=SUCCESS)
+
+
+class RPCServer:
+    """The gRPC server with AnyCable's RPC service and the standard health service."""
+
+    def __init__(
+        self, server: grpc.aio.Server, port: int, health: health_aio.HealthServicer
+    ) -> None:
+        self.server = server
+        self.port = port
+        self.health = health
+
+    async def stop(self, grace: float | None) -> None:
+        """Stop taking calls; in-flight calls get `grace` seconds to finish."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        log.info("rpc server stopped")
+
+
+async def start_server(
+    app: Application,
+    address: str,
+    workers: int = 16,
+    interceptors: list[grpc.aio.ServerInterceptor] | None = None,
+    metrics: RPCMetrics | None = None,
+    maximum_concurrent_rpcs: int | None = None,
+) -> tuple[grpc.aio.Server, int]:
+    """Start serving on `address` (host:port, port 0 picks one); returns the server and port."""
+    rpc = await start_rpc_server(
+        app, address, workers, interceptors, metrics, maximum_concurrent_rpcs
+    )
+    return rpc.server, rpc.port
+
+
+async def start_rpc_server(
+    app: Application,
+    address: str,
+    workers: int = 16,
+    interceptors: list[grpc.aio.ServerInterceptor] | None = None,
+    metrics: RPCMetrics | None = None,
+    maximum_concurrent_rpcs: int | None = None,
+) -> RPCServer:
+    """Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED."""
+    server = grpc.aio.server(
+        options=SERVER_OPTIONS,
+        interceptors=interceptors,
+        maximum_concurrent_rpcs=maximum_concurrent_rpcs,
+    )
+    rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(app, workers, metrics), server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    port = server.add_insecure_port(address)
+    await server.start()
+    for service in ("", SERVICE_NAME):
+        await health.set(service, health_pb2.HealthCheckResponse.SERVING)
+    log.info("rpc server started", address=address, port=port, channels=sorted(app.channels))
+    return RPCServer(server, port, health)

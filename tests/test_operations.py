@@ -1,0 +1,390 @@
+"""Running it like a service: health, metrics, logs, TLS, graceful shutdown, RPC robustness."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import ssl
+import subprocess
+import time
+
+import aiohttp
+import grpc
+import orjson
+import pytest
+import trustme
+import websockets
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from ocpp.v16 import call
+from prometheus_client.parser import text_string_to_metric_families
+
+from rpc_app.metrics import RPCMetrics
+from rpc_app.registry import Application
+from tests import apps, slow_app
+from tests.support import charger, eventually, gateway, rpc_server, station_url
+from tests.test_cli import CLI, ROOT, free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+
+
+async def get(url: str, **kw) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url, **kw) as response:
+        return response.status, await response.text()
+
+
+def samples(text: str) -> dict[tuple[str, tuple], float]:
+    """Prometheus text -> {(sample name, sorted labels): value}."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+# --- health ----------------------------------------------------------------------------
+
+
+async def test_health_ok_on_http_and_charger_ports():
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        status, body = await get(f"http://127.0.0.1:{node.http_port}/health")
+        ws_status, ws_body = await get(f"http://127.0.0.1:{node.port}/health")
+    assert status == 200 and ws_status == 200
+    assert orjson.loads(body) == {"status": "ok", "rpc": "ok", "brokers": {}, "stations": 0}
+    assert orjson.loads(ws_body)["status"] == "ok"
+
+
+async def test_health_503_when_rpc_or_broker_unreachable():
+    async with gateway(free_port()) as node:
+        status, body = await get(f"http://127.0.0.1:{node.http_port}/health")
+    assert status == 503 and orjson.loads(body)["rpc"] == "unavailable"
+    async with (
+        rpc_server() as (_, port, _),
+        gateway(
+            port, broadcast_adapter="redis", redis_url=f"redis://127.0.0.1:{free_port()}/0"
+        ) as node,
+    ):
+        status, body = await get(f"http://127.0.0.1:{node.http_port}/health")
+    assert status == 503
+    assert orjson.loads(body)["brokers"] == {"redis": "unavailable"}
+    assert orjson.loads(body)["rpc"] == "ok"
+
+
+async def test_rpc_app_serves_grpc_health():
+    async with rpc_server() as (_, port, _):
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            overall = await stub.Check(health_pb2.HealthCheckRequest())
+            rpc = await stub.Check(health_pb2.HealthCheckRequest(service="anycable.RPC"))
+    assert overall.status == rpc.status == health_pb2.HealthCheckResponse.SERVING
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+async def test_gateway_metrics():
+    async with rpc_server() as (_, port, _), gateway(port, call_timeout=0.3) as node:
+        async with charger(node, "CP-M") as cp:
+            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            await cp.call(call.Heartbeat())
+            node.broadcast("ocpp:nobody", "{}")
+            # A CALL the station (an ocpp ChargePoint without a ClearCache handler) won't ack.
+            node.broadcast("ocpp:CP-M", '{"command":"ClearCache","id":"c1"}')
+            with pytest.raises(websockets.InvalidStatus):
+                await websockets.connect(station_url(node, "reject-me"), subprotocols=["ocpp1.6"])
+            await eventually(lambda: apps.recorded("error", "CP-M") or apps.recorded("ack", "CP-M"))
+            status, text = await get(f"http://127.0.0.1:{node.http_port}/metrics")
+    assert status == 200
+    m = samples(text)
+    p = "ocpp_cable_gateway_"
+    assert m[(f"{p}stations_connected", ())] == 1
+    assert m[(f"{p}frames_received_total", (("action", "Heartbeat"), ("type", "CALL")))] == 1
+    assert m[(f"{p}frames_sent_total", (("action", "Heartbeat"), ("type", "CALLRESULT")))] == 1
+    assert m[(f"{p}frames_sent_total", (("action", "ClearCache"), ("type", "CALL")))] == 1
+    assert m[(f"{p}rpc_calls_total", (("method", "Connect"), ("status", "SUCCESS")))] == 1
+    assert m[(f"{p}rpc_calls_total", (("method", "Connect"), ("status", "FAILURE")))] == 1
+    assert m[(f"{p}rpc_duration_seconds_count", (("method", "Command"),))] >= 2
+    assert m[(f"{p}broadcasts_received_total", ())] == 2
+    assert m[(f"{p}broadcasts_delivered_total", ())] == 1
+    assert m[(f"{p}broadcasts_dropped_total", ())] == 1
+    assert m[(f"{p}connect_rejections_total", (("status", "404"),))] == 1
+    assert (f"{p}call_queue_depth", ()) in m
+    assert (f"{p}call_timeouts_total", ()) in m
+
+
+async def test_rpc_app_metrics_on_their_port():
+    metrics = RPCMetrics()
+    port = free_port()
+    server, _thread = metrics.serve("127.0.0.1", port)
+    try:
+        async with rpc_server(metrics=metrics) as (_, rpc_port, _), gateway(rpc_port) as node:
+            async with charger(node) as cp:
+                await cp.call(call.Authorize(id_tag="T"))
+            status, text = await get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        server.shutdown()
+    m = samples(text)
+    assert status == 200
+    assert m[("ocpp_cable_rpc_requests_total", (("method", "Connect"), ("status", "SUCCESS")))] == 1
+    assert m[("ocpp_cable_rpc_requests_total", (("method", "Command"), ("status", "SUCCESS")))] >= 2
+    assert m[("ocpp_cable_rpc_request_duration_seconds_count", (("method", "Command"),))] >= 2
+    assert ("ocpp_cable_rpc_requests_in_flight", ()) in m
+
+
+# --- logs ------------------------------------------------------------------------------
+
+
+def test_logs_are_json_lines_with_station_id_and_no_secrets(tmp_path):
+    env = {**os.environ, "OCPP_CABLE_DATABASE_URL": f"sqlite:///{tmp_path}/logs.db"}
+    subprocess.run(
+        [*CLI, "stations", "add", "CP-L", "--password", "hunter2-secret"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "up", "--port", str(port), "--http-port", str(free_port()),
+         "--rpc-host", f"127.0.0.1:{free_port()}", "--rpc-metrics-port", str(free_port()),
+         "--log-format", "json"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    tokens = []
+    try:
+        wait_for_port(port, server)
+
+        async def attempts():
+            for password in ("hunter2-secret", "wrong-guess"):
+                token = base64.b64encode(f"CP-L:{password}".encode()).decode()
+                tokens.append(token)
+                try:
+                    ws = await websockets.connect(
+                        f"ws://127.0.0.1:{port}/ocpp/CP-L",
+                        subprotocols=["ocpp1.6"],
+                        additional_headers={"Authorization": f"Basic {token}"},
+                    )
+                except websockets.InvalidStatus:
+                    continue
+                await ws.send('[2,"m1","Authorize",{"idTag":"T"}]')
+                await ws.recv()
+                await ws.close()
+
+        asyncio.run(attempts())
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, logs = server.communicate(timeout=20)
+    lines = [orjson.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    assert len(lines) == len(logs.strip().splitlines()), "every log line is one JSON event"
+    station_events = [e for e in lines if e.get("station_id") == "CP-L"]
+    assert {"connected", "station connected", "station authentication failed"} <= {
+        e["event"] for e in station_events
+    }
+    for secret in ("hunter2-secret", "wrong-guess", *tokens):
+        assert secret not in logs
+
+
+# --- TLS -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A CA, a server certificate for 127.0.0.1 and a charger certificate (CN=CP-TLS)."""
+    base = tmp_path_factory.mktemp("pki")
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1")
+    client = ca.issue_cert("cp-tls.example", common_name="CP-TLS", organization_name="Acme")
+    paths = {name: base / f"{name}.pem" for name in ("ca", "server", "client")}
+    ca.cert_pem.write_to_path(paths["ca"])
+    server.private_key_and_cert_chain_pem.write_to_path(paths["server"])
+    client.private_key_and_cert_chain_pem.write_to_path(paths["client"])
+    return paths
+
+
+def tls_settings(pki, **extra):
+    return {
+        "tls_cert": str(pki["server"]),
+        "tls_key": str(pki["server"]),
+        "tls_client_ca": str(pki["ca"]),
+        **extra,
+    }
+
+
+def client_context(pki, with_cert: bool, maximum=None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(pki["ca"]))
+    if with_cert:
+        context.load_cert_chain(str(pki["client"]))
+    if maximum is not None:
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = maximum
+    return context
+
+
+async def test_tls_with_and_without_client_certificate(pki):
+    async with rpc_server() as (_, port, _), gateway(port, **tls_settings(pki)) as node:
+        url = f"wss://127.0.0.1:{node.port}/ocpp"
+        for station_id, with_cert in (("CP-PLAIN", False), ("CP-TLS", True)):
+            ws = await websockets.connect(
+                f"{url}/{station_id}",
+                subprotocols=["ocpp1.6"],
+                ssl=client_context(pki, with_cert),
+            )
+            await ws.send('[2,"h","Heartbeat",{}]')
+            assert orjson.loads(await ws.recv())[0] == 3
+            await ws.close()
+    (plain,) = apps.recorded("connect", "CP-PLAIN")
+    (verified,) = apps.recorded("connect", "CP-TLS")
+    assert "tls-client-subject" not in plain["headers"]
+    subject = verified["headers"]["tls-client-subject"]
+    assert subject.startswith("CN=CP-TLS,OU=Testing cert ") and subject.endswith(",O=Acme")
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated")
+async def test_tls_client_certificate_required_and_old_tls_refused(pki):
+    settings = tls_settings(pki, tls_client_cert_required=True)
+    async with rpc_server() as (_, port, _), gateway(port, **settings) as node:
+        url = f"wss://127.0.0.1:{node.port}/ocpp/CP-TLS"
+        with pytest.raises((ssl.SSLError, OSError, websockets.InvalidHandshake)):
+            ws = await websockets.connect(url, ssl=client_context(pki, with_cert=False))
+            await ws.recv()
+        with pytest.raises((ssl.SSLError, OSError)):
+            await websockets.connect(
+                url, ssl=client_context(pki, with_cert=True, maximum=ssl.TLSVersion.TLSv1_1)
+            )
+        ws = await websockets.connect(
+            url, subprotocols=["ocpp1.6"], ssl=client_context(pki, with_cert=True)
+        )
+        assert ws.subprotocol == "ocpp1.6"
+        await ws.close()
+
+
+# --- graceful shutdown -----------------------------------------------------------------
+
+
+async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port):
+    async with rpc_server() as (_, rpc_port, _):
+        port = free_port()
+        process = subprocess.Popen(
+            [*CLI, "gateway", "--port", str(port), "--http-port", str(free_port()),
+             "--rpc-host", f"127.0.0.1:{rpc_port}", "--broadcast-auth", "false",
+             "--shutdown-timeout", "5", "--log-format", "json"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        await asyncio.to_thread(wait_for_port, port, process)
+        sockets = [
+            await websockets.connect(f"ws://127.0.0.1:{port}/ocpp/CP-{i}", subprotocols=["ocpp1.6"])
+            for i in range(3)
+        ]
+        await eventually(lambda: len(apps.recorded("subscribed")) == 3)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        for ws in sockets:
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+        code = await asyncio.to_thread(process.wait, 10)
+        elapsed = time.monotonic() - started
+        await eventually(lambda: len(apps.recorded("disconnect")) == 3)
+    assert [ws.close_code for ws in sockets] == [1001, 1001, 1001]
+    assert code == 0 and elapsed < 5 + 2
+    with pytest.raises(OSError):
+        await websockets.connect(f"ws://127.0.0.1:{port}/ocpp/CP-9")
+
+
+async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
+    from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*CLI, "rpc", "--rpc-host", f"127.0.0.1:{port}", "--channels-module", "tests.slow_app",
+         "--rpc-metrics-port", str(free_port()), "--shutdown-timeout", "5"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    await asyncio.to_thread(wait_for_port, port, process)
+    data = {"action": "data_transfer", "command": "DataTransfer", "id": "m1",
+            "payload": {"vendorId": "v", "data": "1.5"}}  # fmt: skip
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = rpc_pb2_grpc.RPCStub(channel)
+        request = rpc_pb2.CommandMessage(
+            command="message",
+            identifier='{"channel":"OCPPChannel","station_id":"CP-1"}',
+            connection_identifiers='{"station_id":"CP-1"}',
+            data=orjson.dumps(data).decode(),
+        )
+        in_flight = asyncio.ensure_future(stub.Command(request, timeout=10))
+        await asyncio.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        response = await in_flight
+    code = await asyncio.to_thread(process.wait, 10)
+    assert response.status == rpc_pb2.SUCCESS
+    assert orjson.loads(response.transmissions[0])["command"] == "Ack"
+    assert code == 0
+
+
+# --- RPC client robustness -------------------------------------------------------------
+
+
+@pytest.fixture
+def slow():
+    slow_app.IN_FLIGHT.update(now=0, max=0, done=0)
+    return Application.of([slow_app.OCPPChannel])
+
+
+async def run_chargers(node, count: int, delay: str) -> list:
+    async def one(i):
+        async with charger(node, f"CP-{i}") as cp:
+            return await cp.call(call.DataTransfer(vendor_id="v", data=delay))
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
+
+
+async def test_rpc_concurrency_limit(slow):
+    async with rpc_server(app=slow) as (_, port, _), gateway(port, rpc_concurrency=2) as node:
+        replies = await run_chargers(node, 6, "0.2")
+    assert [r.status for r in replies] == ["Accepted"] * 6
+    assert slow_app.IN_FLIGHT["max"] <= 2
+
+
+async def test_rpc_resource_exhausted_is_retried_within_the_deadline(slow):
+    async with (
+        rpc_server(app=slow, maximum_concurrent_rpcs=1) as (_, port, _),
+        gateway(port, rpc_timeout=10) as node,
+    ):
+        replies = await run_chargers(node, 4, "0.2")
+        retried = samples(node.metrics.render().decode())
+    assert [r.status for r in replies] == ["Accepted"] * 4
+    retries = sum(
+        v for (name, labels), v in retried.items() if name == "ocpp_cable_gateway_rpc_retries_total"
+    )
+    assert retries > 0
+
+
+class FakeTransport:
+    def __init__(self, cert):
+        self.cert = cert
+
+    def get_extra_info(self, name):
+        return self.cert if name == "peercert" else None
+
+
+def test_client_subject_is_rfc4514_escaped():
+    from gateway.tls import client_subject
+
+    cert = {
+        "subject": (
+            (("countryName", "DE"),),
+            (("organizationName", "Acme, Inc."),),
+            (("commonName", "CP-1"),),
+        )
+    }
+    assert client_subject(FakeTransport(cert)) == "CN=CP-1,O=Acme\\, Inc.,C=DE"
+    assert client_subject(FakeTransport({})) is None
+    assert client_subject(None) is None
+
+
+async def test_client_cannot_spoof_the_certificate_subject_header():
+    async with (
+        rpc_server() as (_, port, _),
+        gateway(port, headers="authorization,tls-client-subject") as node,
+    ):
+        async with charger(node, "CP-S", additional_headers={"tls-client-subject": "CN=CP-S"}):
+            await eventually(lambda: apps.recorded("subscribed", "CP-S"))
+    (connect,) = apps.recorded("connect", "CP-S")
+    assert "tls-client-subject" not in connect["headers"]
