@@ -63,6 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_setting_flags(send)
     add_admin_commands(commands, _add_setting_flags)
+    simulate = commands.add_parser(
+        "simulate",
+        help="run simulated OCPP 1.6 chargers against a central system",
+        description="N chargers: boot, status, then charging sessions (authorize, start, "
+        "meter values with rising energy, stop) until --duration ends; they answer "
+        "remote commands. Prints live progress and a summary table.",
+    )
+    simulate.add_argument("url", help="e.g. ws://127.0.0.1:9000/ocpp (the id is appended)")
+    simulate.add_argument("--count", type=int, default=10, help="chargers (default 10)")
+    simulate.add_argument(
+        "--ramp-up", type=float, default=1.0, help="seconds to start them all (default 1)"
+    )
+    simulate.add_argument(
+        "--meter-interval", type=float, default=5.0, help="seconds between MeterValues"
+    )
+    simulate.add_argument("--samples", type=int, default=6, help="MeterValues per session")
+    simulate.add_argument("--duration", type=float, default=60.0, help="seconds to run")
+    simulate.add_argument("--password", help="HTTP Basic password (username: station id)")
+    simulate.add_argument("--id-prefix", default="SIM-", help="station ids: <prefix>00000...")
+    simulate.add_argument("--id-tag", default="SIM", help="idTag the chargers present")
+    _add_setting_flags(simulate)
     return parser
 
 
@@ -85,6 +106,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print_config(settings)
         return 0
+    if args.command == "simulate":
+        from ocpp_cable import simulator
+
+        return simulator.run_cli(
+            simulator.SimulationOptions(
+                url=args.url,
+                count=args.count,
+                ramp_up=args.ramp_up,
+                meter_interval=args.meter_interval,
+                samples=args.samples,
+                duration=args.duration,
+                password=args.password,
+                id_prefix=args.id_prefix,
+                id_tag=args.id_tag,
+            )
+        )
     if args.command == "migrate":
         from channels import db
 
