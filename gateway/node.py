@@ -114,6 +114,8 @@ class GatewayNode:
             max_queue=4,
             server_header=None,
             ssl=tls.server_context(s) if s.tls_cert else None,
+            # A reboot storm sends thousands of SYNs at once: don't drop them.
+            backlog=4096,
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         self._http_runner = web.AppRunner(http_api.make_app(self), access_log=None)
