@@ -67,7 +67,11 @@ class GatewayNode:
             queued=lambda: sum(s.session.queued for s in self.stations.values()),
         )
         self.rpc = RPCClient(
-            settings.rpc_host, settings.rpc_timeout, settings.rpc_concurrency, self.metrics
+            settings.rpc_host,
+            settings.rpc_timeout,
+            settings.rpc_concurrency,
+            self.metrics,
+            batch=settings.rpc_batch,
         )
         self._header_names = settings.header_names()
         self._ws_server: Server | None = None

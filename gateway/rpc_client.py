@@ -13,12 +13,15 @@ from collections.abc import Mapping
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from gateway.batch_client import BatchStream, StreamError
 from gateway.metrics import GatewayMetrics
-from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.pb import batch_pb2, rpc_pb2, rpc_pb2_grpc
 
 PROTOCOL_VERSION = "v1"
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 FIRST_BACKOFF, MAX_BACKOFF = 0.05, 1.0
+# RPC method -> its field in a batch_pb2.Call / Reply.
+BATCH_KINDS = {"Connect": "connect", "Command": "command", "Disconnect": "disconnect"}
 
 CHANNEL_OPTIONS = [
     # Pings no more often than the server's min_ping_interval allows.
@@ -62,6 +65,7 @@ class RPCClient:
         timeout: float,
         concurrency: int = 128,
         metrics: GatewayMetrics | None = None,
+        batch: bool = True,
     ) -> None:
         self.address = address
         self.timeout = timeout
@@ -70,9 +74,26 @@ class RPCClient:
         self._stub = rpc_pb2_grpc.RPCStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._slots = asyncio.Semaphore(concurrency)
+        self._batch = BatchStream(self._channel) if batch else None
+
+    @property
+    def batching(self) -> bool:
+        return self._batch is not None and not self._batch.unsupported
 
     async def close(self) -> None:
+        if self._batch is not None:
+            await self._batch.close()
         await self._channel.close()
+
+    async def _batched(self, kind: str, request, sid: str, deadline: float):
+        call = batch_pb2.Call(sid=sid)
+        getattr(call, kind).CopyFrom(request)
+        try:
+            async with asyncio.timeout_at(deadline):
+                reply = await self._batch.call(call)
+        except TimeoutError:
+            raise StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded") from None
+        return getattr(reply, kind)
 
     async def _call(self, name: str, method, request, sid: str):
         loop = asyncio.get_running_loop()
@@ -89,13 +110,19 @@ class RPCClient:
         m.rpc_in_flight.inc()
         backoff = FIRST_BACKOFF
         try:
+            kind = BATCH_KINDS[name]
             while True:
                 try:
-                    response = await method(
-                        request, timeout=max(deadline - loop.time(), 0.001), metadata=metadata
-                    )
-                except grpc.aio.AioRpcError as exc:
+                    if self.batching:
+                        response = await self._batched(kind, request, sid, deadline)
+                    else:
+                        response = await method(
+                            request, timeout=max(deadline - loop.time(), 0.001), metadata=metadata
+                        )
+                except (grpc.aio.AioRpcError, StreamError) as exc:
                     code = exc.code()
+                    if code == grpc.StatusCode.UNIMPLEMENTED and not self.batching:
+                        continue  # the server has no Batch service: the same call, unary
                     if code in RETRYABLE and deadline - loop.time() > backoff:
                         m.rpc_retries.labels(name, code.name).inc()
                         await asyncio.sleep(backoff)

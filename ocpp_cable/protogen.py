@@ -15,11 +15,15 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
 PACKAGE_PATH = "ocpp_cable/pb"
-GENERATED = ("rpc_pb2.py", "rpc_pb2.pyi", "rpc_pb2_grpc.py")
+PROTOS = ("rpc", "batch")
+GENERATED = tuple(
+    f"{name}{suffix}" for name in PROTOS for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
+)
 
 
 def generate(out_dir: Path) -> None:
     """Write the generated modules under out_dir/ocpp_cable/pb."""
+    # `import "ocpp_cable/pb/rpc.proto"` in batch.proto resolves through the mapping below.
     (out_dir / PACKAGE_PATH).mkdir(parents=True, exist_ok=True)
     args = [
         "grpc_tools.protoc",
@@ -27,7 +31,7 @@ def generate(out_dir: Path) -> None:
         f"--python_out={out_dir}",
         f"--pyi_out={out_dir}",
         f"--grpc_python_out={out_dir}",
-        f"{PACKAGE_PATH}/rpc.proto",
+        *(f"{PACKAGE_PATH}/{name}.proto" for name in PROTOS),
     ]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed on proto/rpc.proto")

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         "127.0.0.1:50051", description="RPC address (the gateway calls it, rpc_app listens on it)"
     )
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
+    rpc_batch: bool = Field(
+        True,
+        description="Batch RPC calls over ocpp-cable's stream when the RPC server offers it "
+        "(false: AnyCable's unary calls only)",
+    )
     rpc_concurrency: int = Field(
         128, ge=1, description="RPC calls the gateway keeps in flight at most"
     )

@@ -74,17 +74,19 @@ class Channel:
 
     # --- lifecycle hooks ----------------------------------------------------
 
-    def subscribed(self) -> Any:
+    # The defaults are `async def` so they run on the event loop; an override
+    # may be `def` (run in a worker thread) or `async def`.
+    async def subscribed(self) -> Any:
         """Called when the station subscribes; stream from here."""
 
-    def unsubscribed(self) -> Any:
+    async def unsubscribed(self) -> Any:
         """Called when the station disconnects."""
 
-    def ack(self, data: dict[str, Any]) -> Any:
+    async def ack(self, data: dict[str, Any]) -> Any:
         """The station answered one of our CALLs: `{"id", "command", "payload"}`."""
         self.logger.info("ack", command=data.get("command"), message_id=data.get("id"))
 
-    def error(self, data: dict[str, Any]) -> Any:
+    async def error(self, data: dict[str, Any]) -> Any:
         """One of our CALLs failed: `{"id", "command", "code", "message", "payload"}`."""
         self.logger.warning(
             "call failed",

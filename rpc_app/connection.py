@@ -39,11 +39,13 @@ class Connection:
             return identifiers[name]
         raise AttributeError(name)
 
-    def connect(self) -> Any:
+    # The defaults are `async def` so they run on the event loop; an override
+    # may be `def` (run in a worker thread) or `async def`.
+    async def connect(self) -> Any:
         """Default: trust the URL and identify the connection by its station id."""
         self.identifiers["station_id"] = self.env.station_id
 
-    def disconnect(self) -> Any:
+    async def disconnect(self) -> Any:
         """Called once the charger has gone; channels' `unsubscribed` ran before."""
 
     def reject(self, reason: str = "unauthorized") -> None:

@@ -17,7 +17,8 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.pb import batch_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
@@ -30,6 +31,7 @@ log = structlog.get_logger("rpc_app")
 SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
 NOT_SUPPORTED = "NotSupported"
 SERVICE_NAME = "anycable.RPC"
+BATCH_SERVICE_NAME = "ocpp_cable.Batch"
 
 # Server-side keepalive that tolerates the gateway's client pings (no too_many_pings).
 SERVER_OPTIONS = [
@@ -260,12 +262,15 @@ async def start_rpc_server(
         interceptors=interceptors,
         maximum_concurrent_rpcs=maximum_concurrent_rpcs,
     )
-    rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(app, workers, metrics), server)
+    service = RPCService(app, workers, metrics)
+    rpc_pb2_grpc.add_RPCServicer_to_server(service, server)
+    # ocpp-cable's extension: the same calls, batched over a stream.
+    batch_pb2_grpc.add_BatchServicer_to_server(BatchService(service), server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     port = server.add_insecure_port(address)
     await server.start()
-    for service in ("", SERVICE_NAME):
-        await health.set(service, health_pb2.HealthCheckResponse.SERVING)
+    for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("rpc server started", address=address, port=port, channels=sorted(app.channels))
     return RPCServer(server, port, health)

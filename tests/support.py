@@ -15,6 +15,7 @@ from ocpp.v16.enums import Action
 
 from gateway.node import GatewayNode
 from ocpp_cable.settings import Settings
+from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import Application
 from rpc_app.server import start_server
 from tests import apps
@@ -23,14 +24,25 @@ BROADCAST_KEY = "test-key"
 
 
 class RPCCounter(grpc.aio.ServerInterceptor):
-    """Counts the RPC methods the server was called with."""
+    """What the RPC server served: `served()` counts Connect/Command/Disconnect however they
+    arrived (unary or in a batch); `methods` lists the gRPC methods called on the wire."""
 
     def __init__(self) -> None:
-        self.calls: list[str] = []
+        self.methods: list[str] = []
+        self.metrics = RPCMetrics()
 
     async def intercept_service(self, continuation, handler_call_details):
-        self.calls.append(handler_call_details.method.rsplit("/", 1)[-1])
+        self.methods.append(handler_call_details.method.rsplit("/", 1)[-1])
         return await continuation(handler_call_details)
+
+    def served(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for family in self.metrics.registry.collect():
+            for sample in family.samples:
+                if sample.name == "ocpp_cable_rpc_requests_total" and sample.value:
+                    method = sample.labels["method"]
+                    counts[method] = counts.get(method, 0) + int(sample.value)
+        return counts
 
 
 def test_app() -> Application:
@@ -42,6 +54,7 @@ async def rpc_server(
     port: int = 0, app: Application | None = None, **options
 ) -> AsyncIterator[tuple]:
     counter = RPCCounter()
+    options.setdefault("metrics", counter.metrics)
     server, bound = await start_server(
         app or test_app(), f"127.0.0.1:{port}", workers=4, interceptors=[counter], **options
     )

@@ -48,9 +48,9 @@ async def test_channel_provided_boot_response_wins():
 async def test_heartbeat_answered_without_rpc():
     async with rpc_server() as (_, port, counter), gateway(port) as node, charger(node) as cp:
         await cp.call(BOOT)
-        before = list(counter.calls)
+        before = counter.served()
         response = await cp.call(call.Heartbeat())
-        after = list(counter.calls)
+        after = counter.served()
     assert response.current_time.endswith("Z")
     assert before == after, "a Heartbeat must not make an RPC"
     assert apps.recorded("heartbeat") == []
@@ -179,7 +179,7 @@ async def test_rejected_connect_gives_http_status_and_no_upgrade(credentials, st
                 additional_headers=headers,
             )
     assert refused.value.response.status_code == status
-    assert counter.calls == ["Connect"], "nothing but Connect for a refused station"
+    assert counter.served() == {"Connect": 1}, "nothing but Connect for a refused station"
 
 
 async def test_connect_sees_headers_and_remote_address():
@@ -251,3 +251,43 @@ async def test_state_survives_between_commands_and_reaches_disconnect():
     (unsubscribed,) = apps.recorded("unsubscribed", "CP-S")
     assert unsubscribed["istate"] == {"count": 2}
     assert gone["cstate"] == {"remote": "127.0.0.1", "last": 2}
+
+
+async def test_calls_go_over_the_batch_stream_when_offered():
+    async with rpc_server() as (_, port, counter), gateway(port) as node:
+        async with charger(node) as cp:
+            for _ in range(3):
+                await cp.call(call.Authorize(id_tag="T"))
+        await eventually(lambda: counter.served().get("Disconnect") == 1)
+    assert counter.served() == {"Connect": 1, "Command": 4, "Disconnect": 1}
+    assert set(counter.methods) == {"Calls", "Check"} or set(counter.methods) == {"Calls"}
+
+
+async def test_unary_calls_without_the_batch_service():
+    """A plain AnyCable RPC server (no Batch service): the gateway falls back to unary calls."""
+    import grpc
+
+    from ocpp_cable.pb import rpc_pb2_grpc
+    from rpc_app.server import RPCService
+    from tests.support import RPCCounter, test_app
+
+    counter = RPCCounter()
+    server = grpc.aio.server(interceptors=[counter])
+    rpc_pb2_grpc.add_RPCServicer_to_server(RPCService(test_app(), metrics=counter.metrics), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with gateway(port) as node, charger(node) as cp:
+            reply = await cp.call(call.Authorize(id_tag="T"))
+            assert not node.rpc.batching
+    finally:
+        await server.stop(None)
+    assert reply.id_tag_info == {"status": "Accepted"}
+    assert {"Connect", "Command"} <= set(counter.methods)
+
+
+async def test_batching_can_be_turned_off():
+    async with rpc_server() as (_, port, counter), gateway(port, rpc_batch=False) as node:
+        async with charger(node) as cp:
+            await cp.call(call.Authorize(id_tag="T"))
+    assert "Calls" not in counter.methods and "Command" in counter.methods
