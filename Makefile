@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test proto docs lint format clean
+.PHONY: run test proto docs lint format clean bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -25,6 +25,10 @@ run: proto
 
 test: proto
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ocpp-cable against a typical Python central system; writes bench/results.md (~3 min).
+bench: proto
+	$(BIN)/python -m bench.run
 
 # Regenerate the README's settings table from ocpp_cable/settings.py.
 docs: $(STAMP)

@@ -315,8 +315,16 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(report)
     if not args.no_write:
-        RESULTS.write_text("# Benchmark results (`make bench`)\n\n" + report)
+        publish(report)
     return 0
+
+
+def publish(report: str) -> None:
+    """bench/results.md, and the same table in the README's Performance section."""
+    from ocpp_cable import docs
+
+    RESULTS.write_text("# Benchmark results (`make bench`)\n\n" + report)
+    docs.README.write_text(docs.replace_block(docs.README.read_text(), "bench", report))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -333,4 +341,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(parse_args())))
+    import uvloop
+
+    # The driver runs on uvloop for both systems alike: it should measure them, not itself.
+    sys.exit(uvloop.run(main(parse_args())))

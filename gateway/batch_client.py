@@ -20,6 +20,7 @@ from ocpp_cable.pb import batch_pb2, batch_pb2_grpc
 log = structlog.get_logger("gateway.batch")
 
 MAX_CALLS = 512  # per stream message
+SWEEP_INTERVAL = 0.05  # how often deadlines are checked: one timer for all calls
 
 
 class StreamError(Exception):
@@ -42,29 +43,48 @@ class BatchStream:
         self._stub = batch_pb2_grpc.BatchStub(channel)
         self._tags = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[batch_pb2.Reply]] = {}
+        self._deadlines: dict[int, float] = {}
+        self._sweeper: asyncio.Task[None] | None = None
         self._outbox: list[batch_pb2.Call] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.unsupported = False
 
-    async def call(self, call: batch_pb2.Call) -> batch_pb2.Reply:
+    async def call(self, call: batch_pb2.Call, deadline: float) -> batch_pb2.Reply:
+        """Send `call` in the next batch; its reply, or StreamError by `deadline` (loop time)."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="rpc-batch-stream")
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep(), name="rpc-batch-deadlines")
         call.tag = tag = next(self._tags)
         future: asyncio.Future[batch_pb2.Reply] = asyncio.get_running_loop().create_future()
         self._waiting[tag] = future
+        self._deadlines[tag] = deadline
         self._outbox.append(call)
         self._wake.set()
         try:
             return await future
         finally:
             self._waiting.pop(tag, None)
+            self._deadlines.pop(tag, None)
+
+    async def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        expired = StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        while True:
+            await asyncio.sleep(SWEEP_INTERVAL)
+            now = loop.time()
+            for tag, deadline in list(self._deadlines.items()):
+                future = self._waiting.get(tag)
+                if deadline <= now and future is not None and not future.done():
+                    future.set_exception(expired)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         stream = self._stub.Calls()

@@ -88,11 +88,7 @@ class RPCClient:
     async def _batched(self, kind: str, request, sid: str, deadline: float):
         call = batch_pb2.Call(sid=sid)
         getattr(call, kind).CopyFrom(request)
-        try:
-            async with asyncio.timeout_at(deadline):
-                reply = await self._batch.call(call)
-        except TimeoutError:
-            raise StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded") from None
+        reply = await self._batch.call(call, deadline)
         return getattr(reply, kind)
 
     async def _call(self, name: str, method, request, sid: str):
@@ -101,12 +97,17 @@ class RPCClient:
         deadline = started + self.timeout
         metadata = (("protov", PROTOCOL_VERSION), ("sid", sid))
         m = self.metrics
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self._slots.acquire()
-        except TimeoutError:
-            m.rpc_errors.labels(name, "QUEUED_TOO_LONG").inc()
-            raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
+        if (
+            self._slots.locked()
+        ):  # only then a timer: waiting for a slot counts against the deadline
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._slots.acquire()
+            except TimeoutError:
+                m.rpc_errors.labels(name, "QUEUED_TOO_LONG").inc()
+                raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
+        else:
+            await self._slots.acquire()
         m.rpc_in_flight.inc()
         backoff = FIRST_BACKOFF
         try:

@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
     run = {"up": runner.run_up, "gateway": runner.run_gateway, "rpc": runner.run_rpc}
     try:
-        asyncio.run(run[args.command](settings))
+        with asyncio.Runner(loop_factory=runner.loop_factory(settings)) as loop_runner:
+            loop_runner.run(run[args.command](settings))
     except SettingsError as exc:
         print(f"ocpp-cable: {exc}", file=sys.stderr)
         return 2

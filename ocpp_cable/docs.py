@@ -27,6 +27,15 @@ def settings_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def replace_block(text: str, name: str, content: str) -> str:
+    """Put `content` between `<!-- name -->` and `<!-- /name -->` in `text`."""
+    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
+    block = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not block.search(text):
+        raise ValueError(f"no <!-- {name} --> block")
+    return block.sub(lambda _: start + content.rstrip("\n") + "\n" + end, text)
+
+
 def readme_table(text: str) -> str | None:
     match = BLOCK.search(text)
     return match.group(0)[len(START) : -len(END)] if match else None

@@ -19,6 +19,15 @@ from rpc_app.server import RPCServer, start_rpc_server
 log = structlog.get_logger("ocpp_cable")
 
 
+def loop_factory(settings: Settings):
+    """uvloop by default: the same asyncio code, a faster loop underneath."""
+    if settings.event_loop == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -142,6 +142,10 @@ class Settings(BaseSettings):
         True, description="Keep every message the application sees in MessageLog"
     )
 
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop", description="Event loop of the gateway and rpc_app processes"
+    )
+
     # --- logs ---
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
     log_format: Literal["auto", "console", "json"] = Field(

@@ -350,9 +350,11 @@ def summary(stats: Stats, elapsed: float) -> str:
 
 
 def run_cli(options: SimulationOptions) -> int:
+    import uvloop
+
     started = time.monotonic()
     try:
-        stats = asyncio.run(simulate(options))
+        stats = uvloop.run(simulate(options))
     except KeyboardInterrupt:
         return 130
     print(summary(stats, time.monotonic() - started))
