@@ -233,21 +233,6 @@ class RPCServer:
         log.info("rpc server stopped")
 
 
-async def start_server(
-    app: Application,
-    address: str,
-    workers: int = 16,
-    interceptors: list[grpc.aio.ServerInterceptor] | None = None,
-    metrics: RPCMetrics | None = None,
-    maximum_concurrent_rpcs: int | None = None,
-) -> tuple[grpc.aio.Server, int]:
-    """Start serving on `address` (host:port, port 0 picks one); returns the server and port."""
-    rpc = await start_rpc_server(
-        app, address, workers, interceptors, metrics, maximum_concurrent_rpcs
-    )
-    return rpc.server, rpc.port
-
-
 async def start_rpc_server(
     app: Application,
     address: str,
@@ -256,7 +241,10 @@ async def start_rpc_server(
     metrics: RPCMetrics | None = None,
     maximum_concurrent_rpcs: int | None = None,
 ) -> RPCServer:
-    """Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED."""
+    """Serve `app` on `address` (host:port; port 0 picks one, see `.port`).
+
+    Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED.
+    """
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         interceptors=interceptors,

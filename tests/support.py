@@ -17,7 +17,7 @@ from gateway.node import GatewayNode
 from ocpp_cable.settings import Settings
 from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import Application
-from rpc_app.server import start_server
+from rpc_app.server import start_rpc_server
 from tests import apps
 
 BROADCAST_KEY = "test-key"
@@ -55,13 +55,13 @@ async def rpc_server(
 ) -> AsyncIterator[tuple]:
     counter = RPCCounter()
     options.setdefault("metrics", counter.metrics)
-    server, bound = await start_server(
+    rpc = await start_rpc_server(
         app or test_app(), f"127.0.0.1:{port}", workers=4, interceptors=[counter], **options
     )
     try:
-        yield server, bound, counter
+        yield rpc.server, rpc.port, counter
     finally:
-        await server.stop(grace=None)
+        await rpc.server.stop(grace=None)
 
 
 def gateway_settings(rpc_port: int, **overrides) -> Settings:

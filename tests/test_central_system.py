@@ -34,7 +34,15 @@ from channels.timeutil import now
 from ocpp_cable.settings import Settings
 from rpc_app import broadcasting
 from rpc_app.registry import load_application
-from tests.support import BROADCAST_KEY, Charger, eventually, gateway, rpc_server, station_url
+from tests.support import (
+    BROADCAST_KEY,
+    Charger,
+    charger,
+    eventually,
+    gateway,
+    rpc_server,
+    station_url,
+)
 from tests.test_cli import ROOT
 
 pytestmark = pytest.mark.integration
@@ -66,22 +74,9 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-@contextlib.asynccontextmanager
-async def connected(node, station_id="CP-1", password=PASSWORD, cls=CentralCharger):
-    ws = await websockets.connect(
-        station_url(node, station_id),
-        subprotocols=["ocpp1.6"],
-        additional_headers=basic(station_id, password) if password else {},
-    )
-    cp = cls(station_id, ws, response_timeout=10)
-    task = asyncio.create_task(cp.start())
-    try:
-        yield cp
-    finally:
-        task.cancel()
-        await ws.close()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+def connected(node, station_id="CP-1", password=PASSWORD, cls=CentralCharger):
+    headers = basic(station_id, password) if password else {}
+    return charger(node, station_id, cls=cls, additional_headers=headers)
 
 
 def seed(url, station_id="CP-1", tags=(("TAG-1", "Accepted", None),)):

@@ -24,52 +24,40 @@ def env(**kw):
     return rpc_pb2.Env(url="ws://h/ocpp/CP-1", **kw)
 
 
-async def test_unknown_channel_is_rejected():
+async def command(name: str, identifier: str = IDENTIFIER, data: dict | None = None):
+    """One Command over a real gRPC channel to a fresh rpc_app with the test channels."""
     async with rpc_server() as (_, port, _):
-        channel, rpc = await stub(port)
-        response = await rpc.Command(
-            rpc_pb2.CommandMessage(
-                command="subscribe",
-                identifier='{"channel":"NoSuchChannel"}',
-                connection_identifiers=IDS,
-                env=env(),
-            ),
-            metadata=META,
-        )
-        await channel.close()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            return await rpc_pb2_grpc.RPCStub(channel).Command(
+                rpc_pb2.CommandMessage(
+                    command=name,
+                    identifier=identifier,
+                    connection_identifiers=IDS,
+                    data=orjson.dumps(data).decode() if data is not None else "",
+                    env=env(),
+                ),
+                metadata=META,
+            )
+
+
+def perform(action: str, command_name: str, payload: dict | None = None) -> dict:
+    return {"action": action, "command": command_name, "id": "m1", "payload": payload or {}}
+
+
+async def test_unknown_channel_is_rejected():
+    response = await command("subscribe", identifier='{"channel":"NoSuchChannel"}')
     assert response.status == rpc_pb2.FAILURE
     assert "NoSuchChannel" in response.error_msg
 
 
 async def test_subscribe_streams_for_station():
-    async with rpc_server() as (_, port, _):
-        channel, rpc = await stub(port)
-        response = await rpc.Command(
-            rpc_pb2.CommandMessage(
-                command="subscribe", identifier=IDENTIFIER, connection_identifiers=IDS, env=env()
-            ),
-            metadata=META,
-        )
-        await channel.close()
+    response = await command("subscribe")
     assert response.status == rpc_pb2.SUCCESS
     assert list(response.streams) == ["ocpp:CP-1"]
 
 
 async def test_undefined_action_transmits_not_supported():
-    async with rpc_server() as (_, port, _):
-        channel, rpc = await stub(port)
-        data = {"action": "get_log", "command": "GetLog", "id": "m1", "payload": {}}
-        response = await rpc.Command(
-            rpc_pb2.CommandMessage(
-                command="message",
-                identifier=IDENTIFIER,
-                connection_identifiers=IDS,
-                data=orjson.dumps(data).decode(),
-                env=env(),
-            ),
-            metadata=META,
-        )
-        await channel.close()
+    response = await command("message", data=perform("get_log", "GetLog"))
     assert response.status == rpc_pb2.SUCCESS
     (transmission,) = [orjson.loads(t) for t in response.transmissions]
     assert transmission["command"] == "Error"
@@ -78,45 +66,15 @@ async def test_undefined_action_transmits_not_supported():
 
 
 async def test_framework_methods_are_not_actions():
-    # A frame must not reach e.g. `transmit` or `reject` as an action.
-    async with rpc_server() as (_, port, _):
-        channel, rpc = await stub(port)
-        data = {"action": "stop_all_streams", "command": "X", "id": "m1", "payload": {}}
-        response = await rpc.Command(
-            rpc_pb2.CommandMessage(
-                command="message",
-                identifier=IDENTIFIER,
-                connection_identifiers=IDS,
-                data=orjson.dumps(data).decode(),
-                env=env(),
-            ),
-            metadata=META,
-        )
-        await channel.close()
+    # A frame must not reach e.g. `transmit` or `stop_all_streams` as an action.
+    response = await command("message", data=perform("stop_all_streams", "X"))
     assert not response.stop_streams
     assert orjson.loads(response.transmissions[0])["error_code"] == "NotSupported"
 
 
 async def test_exception_is_status_error_without_transmissions():
-    async with rpc_server() as (_, port, _):
-        channel, rpc = await stub(port)
-        data = {
-            "action": "data_transfer",
-            "command": "DataTransfer",
-            "id": "m1",
-            "payload": {"vendorId": "crash"},
-        }
-        response = await rpc.Command(
-            rpc_pb2.CommandMessage(
-                command="message",
-                identifier=IDENTIFIER,
-                connection_identifiers=IDS,
-                data=orjson.dumps(data).decode(),
-                env=env(),
-            ),
-            metadata=META,
-        )
-        await channel.close()
+    data = perform("data_transfer", "DataTransfer", {"vendorId": "crash"})
+    response = await command("message", data=data)
     assert response.status == rpc_pb2.ERROR
     assert "RuntimeError: boom" in response.error_msg
     assert list(response.transmissions) == []
