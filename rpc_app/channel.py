@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -54,7 +55,11 @@ class Channel:
         self.params = params
         self.state = state if state is not None else State()
         self.result = result if result is not None else CommandResult()
-        self.logger = connection.logger.bind(channel=type(self).__name__)
+
+    @functools.cached_property
+    def logger(self) -> Any:
+        """The connection's logger with the channel bound, built on first use."""
+        return self.connection.logger.bind(channel=type(self).__name__)
 
     # --- naming -------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import structlog
@@ -28,9 +29,13 @@ class Connection:
         self.env = env
         self.identifiers: dict[str, Any] = dict(identifiers or {})
         self.state = state if state is not None else State()
-        self.logger = structlog.get_logger("channels").bind(
-            station_id=self.identifiers.get("station_id") or env.station_id
-        )
+
+    @functools.cached_property
+    def logger(self) -> Any:
+        """A structlog logger with the station id bound (built on first use: most
+        commands log nothing, and binding costs on every one)."""
+        station_id = self.identifiers.get("station_id") or self.env.station_id
+        return structlog.get_logger("channels").bind(station_id=station_id)
 
     def __getattr__(self, name: str) -> Any:
         # Identifiers read like attributes: `self.connection.station_id`.
