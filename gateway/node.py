@@ -72,6 +72,7 @@ class GatewayNode:
             settings.rpc_concurrency,
             self.metrics,
             batch=settings.rpc_batch,
+            batch_streams=settings.rpc_batch_streams,
         )
         self._header_names = settings.header_names()
         self._ws_server: Server | None = None

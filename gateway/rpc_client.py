@@ -8,6 +8,7 @@ retried with backoff while the deadline allows; anything else fails at once.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Mapping
 
 import grpc
@@ -66,6 +67,7 @@ class RPCClient:
         concurrency: int = 128,
         metrics: GatewayMetrics | None = None,
         batch: bool = True,
+        batch_streams: int = 4,
     ) -> None:
         self.address = address
         self.timeout = timeout
@@ -74,21 +76,25 @@ class RPCClient:
         self._stub = rpc_pb2_grpc.RPCStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._slots = asyncio.Semaphore(concurrency)
-        self._batch = BatchStream(self._channel) if batch else None
+        # Several streams: round_robin opens each on the next server address, so the
+        # calls, rotated over the streams, spread over every rpc_app replica.
+        self._batches = [BatchStream(self._channel) for _ in range(batch_streams)] if batch else []
+        self._rotation = itertools.cycle(self._batches)
 
     @property
     def batching(self) -> bool:
-        return self._batch is not None and not self._batch.unsupported
+        # UNIMPLEMENTED on any stream means the server has no Batch service at all.
+        return bool(self._batches) and not any(b.unsupported for b in self._batches)
 
     async def close(self) -> None:
-        if self._batch is not None:
-            await self._batch.close()
+        for batch in self._batches:
+            await batch.close()
         await self._channel.close()
 
     async def _batched(self, kind: str, request, sid: str, deadline: float):
         call = batch_pb2.Call(sid=sid)
         getattr(call, kind).CopyFrom(request)
-        reply = await self._batch.call(call, deadline)
+        reply = await next(self._rotation).call(call, deadline)
         return getattr(reply, kind)
 
     async def _call(self, name: str, method, request, sid: str):

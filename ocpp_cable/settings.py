@@ -71,13 +71,18 @@ class Settings(BaseSettings):
 
     # --- gateway: RPC client / rpc_app: server ---
     rpc_host: str = Field(
-        "127.0.0.1:50051", description="RPC address (the gateway calls it, rpc_app listens on it)"
+        "127.0.0.1:50051",
+        description="RPC address (the gateway calls it, rpc_app listens on it); the gateway "
+        "also takes a gRPC target such as dns:///rpc:50051",
     )
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
     rpc_batch: bool = Field(
         True,
         description="Batch RPC calls over ocpp-cable's stream when the RPC server offers it "
         "(false: AnyCable's unary calls only)",
+    )
+    rpc_batch_streams: int = Field(
+        4, ge=1, le=64, description="Batch streams per gateway, spread over rpc_app replicas"
     )
     rpc_concurrency: int = Field(
         128, ge=1, description="RPC calls the gateway keeps in flight at most"

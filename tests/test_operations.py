@@ -388,3 +388,17 @@ async def test_client_cannot_spoof_the_certificate_subject_header():
             await eventually(lambda: apps.recorded("subscribed", "CP-S"))
     (connect,) = apps.recorded("connect", "CP-S")
     assert "tls-client-subject" not in connect["headers"]
+
+
+async def test_batched_calls_spread_over_rpc_replicas():
+    """Two rpc_app processes behind one target: both serve the chargers' calls."""
+    async with rpc_server() as (_, port_a, a), rpc_server() as (_, port_b, b):
+        target = f"ipv4:127.0.0.1:{port_a},127.0.0.1:{port_b}"
+        async with gateway(port_a, rpc_host=target) as node:
+            for i in range(4):
+                async with charger(node, f"CP-{i}") as cp:
+                    for _ in range(5):
+                        await cp.call(call.Authorize(id_tag="T"))
+    served_a, served_b = a.served().get("Command", 0), b.served().get("Command", 0)
+    assert served_a + served_b == 4 * 6  # a subscribe and five Authorize each
+    assert served_a > 0 and served_b > 0
