@@ -37,9 +37,6 @@ class StreamHub:
         self.unsubscribe(subscriber, list(self._by_subscriber.get(subscriber, ())))
         self._by_subscriber.pop(subscriber, None)
 
-    def streams_of(self, subscriber: Subscriber) -> frozenset[str]:
-        return frozenset(self._by_subscriber.get(subscriber, ()))
-
     def broadcast(self, stream: str, data: str) -> int:
         """Deliver `data` to the stream's local subscribers; returns how many got it."""
         holders = self._streams.get(stream)
@@ -48,6 +45,3 @@ class StreamHub:
         for subscriber in tuple(holders):
             subscriber.deliver(data)
         return len(holders)
-
-    def __len__(self) -> int:
-        return len(self._streams)

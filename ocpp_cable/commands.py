@@ -51,7 +51,7 @@ def publish(settings: Settings, stream: str, transmission: dict[str, Any]) -> No
     from_settings(settings).publish([message(stream, transmission)])
 
 
-def run(settings: Settings, publish_one) -> int:
+def run(publish_one) -> int:
     try:
         publish_one()
     except CommandLineError as exc:
@@ -72,7 +72,7 @@ def broadcast_command(settings: Settings, stream: str, data: str) -> int:
         publish(settings, stream, transmission)
         print(f"broadcast to {stream} via {settings.broadcaster}")
 
-    return run(settings, publish_one)
+    return run(publish_one)
 
 
 def send_command(
@@ -97,7 +97,7 @@ def send_command(
             publish(settings, stream, transmission)
         print(f"{action} {transmission['id']} sent to {station_id} (stream {stream})")
 
-    code = run(settings, publish_one)
+    code = run(publish_one)
     if code != 0 or not wait:
         return code
     from ocpp_cable import command_records

@@ -192,7 +192,9 @@ class StationSession:
             effects.append(_error(unique_id, None, exc.code, exc.description))
         elif self._is_outstanding(exc.unique_id):
             effects += self._finish_outstanding(
-                self._error_data(self._outstanding, exc.code, exc.description)
+                error_data(
+                    self._outstanding.unique_id, self._outstanding.action, exc.code, exc.description
+                )
             )
         if self._malformed > self.config.malformed_budget:
             effects.append(Close(CLOSE_PROTOCOL_ERROR, "too many malformed frames"))
@@ -364,7 +366,7 @@ class StationSession:
         if problem is not None:
             code, description = problem
             self.log.error("call not sent", action=action, message_id=unique_id, reason=description)
-            return [self._perform_error(unique_id, action, code, description)]
+            return [Perform(error_data(unique_id, action, code, description))]
         call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
         if self._outstanding is None:
             return self._start(call)
@@ -373,11 +375,13 @@ class StationSession:
         if len(queue) >= self.config.queue_limit:
             self.log.error("call queue full", action=action, message_id=unique_id)
             return [
-                self._perform_error(
-                    unique_id,
-                    action,
-                    errors.QUEUE_FULL,
-                    f"{self.config.queue_limit} calls already wait for this station",
+                Perform(
+                    error_data(
+                        unique_id,
+                        action,
+                        errors.QUEUE_FULL,
+                        f"{self.config.queue_limit} calls already wait for this station",
+                    )
                 )
             ]
         queue.append(call)
@@ -421,7 +425,9 @@ class StationSession:
             schemas.validate_response(call.action, result.payload)
         except schemas.SchemaViolation as exc:
             self.log.warning("invalid CALLRESULT", action=call.action, reason=exc.description)
-            return self._finish_outstanding(self._error_data(call, exc.code, exc.description))
+            return self._finish_outstanding(
+                error_data(call.unique_id, call.action, exc.code, exc.description)
+            )
         data = {
             "action": "ack",
             "id": call.unique_id,
@@ -436,7 +442,7 @@ class StationSession:
             self.log.warning("unmatched CALLERROR dropped", message_id=error.unique_id)
             return []
         return self._finish_outstanding(
-            self._error_data(call, error.code, error.description, error.details)
+            error_data(call.unique_id, call.action, error.code, error.description, error.details)
         )
 
     def call_timed_out(self, unique_id: str) -> list[Effect]:
@@ -446,7 +452,7 @@ class StationSession:
         self.log.warning("call timed out", action=call.action, message_id=unique_id)
         self._outstanding = None
         description = f"no answer within {self.config.call_timeout:g} s"
-        data = self._error_data(call, errors.TIMEOUT, description)
+        data = error_data(call.unique_id, call.action, errors.TIMEOUT, description)
         return [Perform(data), *self._send_next()]
 
     def connection_lost(self) -> list[Effect]:
@@ -456,32 +462,22 @@ class StationSession:
         self._outstanding, self._queue = None, None
         self._pending.clear()
         return [
-            Perform(self._error_data(c, errors.NOT_CONNECTED, "the station disconnected"))
+            Perform(
+                error_data(c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected")
+            )
             for c in calls
         ]
 
-    @staticmethod
-    def _error_data(
-        call: OutgoingCall | None, code: str, message: str, details: Any = None
-    ) -> dict[str, Any]:
-        assert call is not None
-        return {
-            "action": "error",
-            "id": call.unique_id,
-            "command": call.action,
-            "code": code,
-            "message": message,
-            "payload": details if isinstance(details, dict) else {},
-        }
 
-    def _perform_error(self, unique_id: Any, action: Any, code: str, message: str) -> Perform:
-        return Perform(
-            {
-                "action": "error",
-                "id": unique_id,
-                "command": action,
-                "code": code,
-                "message": message,
-                "payload": {},
-            }
-        )
+def error_data(
+    unique_id: Any, action: Any, code: str, message: str, details: Any = None
+) -> dict[str, Any]:
+    """The `error` perform for one of our CALLs that failed, timed out or was never sent."""
+    return {
+        "action": "error",
+        "id": unique_id,
+        "command": action,
+        "code": code,
+        "message": message,
+        "payload": details if isinstance(details, dict) else {},
+    }
