@@ -6,7 +6,21 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from gateway.protocol import schemas
+
 PREFIX = "ocpp_cable_gateway"
+UNKNOWN = "unknown"
+
+
+def action_label(action: str | None) -> str:
+    """A label value from a bounded set: a known OCPP action, "" for none, else "unknown".
+
+    An action name comes from the client; as a label it would grow /metrics without bound.
+    """
+    if not action:
+        return ""
+    return action if schemas.is_known_action(action) else UNKNOWN
+
 
 # RPC latency buckets: sub-millisecond on loopback up to the default 5 s deadline.
 RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
@@ -79,6 +93,12 @@ class GatewayMetrics:
             ["status"],
             registry=r,
         )
+
+    def frame_received(self, kind: str, action: str | None) -> None:
+        self.frames_received.labels(kind, action_label(action)).inc()
+
+    def frame_sent(self, kind: str, action: str | None) -> None:
+        self.frames_sent.labels(kind, action_label(action)).inc()
 
     def track(self, stations: Callable[[], int], queued: Callable[[], int]) -> None:
         """Gauges read at scrape time, from the node's own state."""

@@ -79,11 +79,10 @@ class StationConnection:
         try:
             if await self._subscribe():
                 await self.execute(self.session.apply_transmissions(self._welcome))
-                frames_received = self.node.metrics.frames_received
+                frame_received = self.node.metrics.frame_received
                 async for message in self.ws:
                     effects = self.session.receive(message)
-                    kind, action = self.session.last_in
-                    frames_received.labels(kind, action or "").inc()
+                    frame_received(*self.session.last_in)
                     await self.execute(effects)
         except ConnectionClosed:
             pass
@@ -153,7 +152,7 @@ class StationConnection:
                     await self.ws.send(effect.text)
                 except ConnectionClosed:
                     return
-                self.node.metrics.frames_sent.labels(effect.kind, effect.action or "").inc()
+                self.node.metrics.frame_sent(effect.kind, effect.action)
             elif kind is Perform:
                 self._spawn(self._perform(effect))
             elif kind is ArmCallTimer:

@@ -27,8 +27,9 @@ def test_unknown_message_type_is_ignored():
         ("[]", errors.PROTOCOL_ERROR, None),
         ('["2","1","Heartbeat",{}]', errors.PROTOCOL_ERROR, None),
         ('[2,1,"Heartbeat",{}]', errors.PROTOCOL_ERROR, None),
-        ('[2,"","Heartbeat",{}]', errors.PROTOCOL_ERROR, None),
-        (f'[2,"{"x" * 37}","Heartbeat",{{}}]', errors.PROTOCOL_ERROR, None),
+        # A readable id is echoed even when it breaks the rules, so the charger can match it.
+        (f'[2,"{"x" * 37}","Heartbeat",{{}}]', errors.PROTOCOL_ERROR, "x" * 37),
+        ('[2,"","Heartbeat",{}]', errors.PROTOCOL_ERROR, ""),
         ('[2,"1","Heartbeat"]', errors.PROTOCOL_ERROR, "1"),
         ('[2,"1",7,{}]', errors.PROTOCOL_ERROR, "1"),
         ('[2,"1","Heartbeat",[]]', errors.FORMATION_VIOLATION, "1"),
@@ -63,3 +64,56 @@ def test_encoders_write_ocpp_j_arrays():
         "x",
         {},
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "unique_id", "message_type"),
+    [
+        # Valid JSON that a double or a UTF-8 string cannot hold: the id is still read.
+        ('[2,"m1","MeterValues",{"connectorId":1e400}]', errors.FORMATION_VIOLATION, "m1", 2),
+        ('[2,"m2","Authorize",{"idTag":"\\ud800"}]', errors.FORMATION_VIOLATION, "m2", 2),
+        # Broken JSON after a readable head: answered with the id it sent.
+        ('[2,"m3","Heartbeat",{', errors.PROTOCOL_ERROR, "m3", 2),
+        ('[2, "m\\"4" ,"Heartbeat",{', errors.PROTOCOL_ERROR, 'm"4', 2),
+        ('[4,"r1","GenericError","x",{', errors.PROTOCOL_ERROR, "r1", 4),
+        # Nothing readable.
+        ("[2,", errors.PROTOCOL_ERROR, None, None),
+        ('{"m": 1', errors.PROTOCOL_ERROR, None, None),
+    ],
+)
+def test_unparseable_frames_keep_the_id_they_carry(text, code, unique_id, message_type):
+    with pytest.raises(FrameError) as raised:
+        frames.parse(text)
+    assert (raised.value.code, raised.value.unique_id) == (code, unique_id)
+    assert raised.value.message_type == message_type
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("kind", ["call", "callerror"])
+def test_nesting_is_bounded_and_the_id_kept(kind):
+    deep = nested(frames.MAX_DEPTH)
+    text = (
+        f'[2,"m1","DataTransfer",{{"vendorId":"v","x":{deep}}}]'
+        if kind == "call"
+        else f'[4,"r1","GenericError","x",{{"d":{deep}}}]'
+    )
+    with pytest.raises(FrameError) as raised:
+        frames.parse(text)
+    assert raised.value.code == errors.FORMATION_VIOLATION
+    assert raised.value.unique_id == ("m1" if kind == "call" else "r1")
+    assert "nest" in raised.value.description
+
+
+def test_nesting_just_within_the_bound_parses():
+    # The frame array and the payload object are two levels of the bound.
+    inner = nested(frames.MAX_DEPTH - 3)
+    frame = frames.parse(f'[2,"m1","DataTransfer",{{"vendorId":"v","x":[{inner}]}}]')
+    assert frame.unique_id == "m1"
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = '[2,"m1","DataTransfer",{"vendorId":"v","data":"' + "[{" * 500 + '"}]'
+    assert frames.parse(text).payload["data"] == "[{" * 500

@@ -66,11 +66,18 @@ ERROR_ROWS = [
     ),
     ("unexpected property", call("Authorize", {"idTag": "T", "x": 1}), "m1", "FormationViolation"),
     ("payload not an object", '[2,"m1","Authorize",["T"]]', "m1", "FormationViolation"),
-    ("invalid JSON", '[2,"m1","Authorize",{', "-1", "ProtocolError"),
+    ("invalid JSON, id readable", '[2,"m1","Authorize",{', "m1", "ProtocolError"),
+    ("invalid JSON, id unreadable", '[2,"m1', "-1", "ProtocolError"),
+    (
+        "number beyond a double",
+        call("Heartbeat", {}).replace("{}", '{"x":1e400}'),
+        "m1",
+        "FormationViolation",
+    ),
     ("not an array", '{"id":"m1"}', "-1", "ProtocolError"),
     ("message type not a number", '["2","m1","Heartbeat",{}]', "-1", "ProtocolError"),
     ("message id not a string", '[2,17,"Heartbeat",{}]', "-1", "ProtocolError"),
-    ("message id of 37 characters", call("Heartbeat", {}, ID37), "-1", "ProtocolError"),
+    ("message id of 37 characters", call("Heartbeat", {}, ID37), ID37, "ProtocolError"),
     ("CALL with 3 elements, id readable", '[2,"m1","Heartbeat"]', "m1", "ProtocolError"),
 ]
 

@@ -249,3 +249,78 @@ def test_calls_refused_until_boot_accepted(status):
     assert performed(s.receive(BOOT.replace('"b1"', '"b2"')))  # a new boot goes through
     s.perform_finished("b2", True)  # default Accepted
     assert performed(s.receive('[2,"a2","Authorize",{"idTag":"T"}]'))
+
+
+def test_invalid_but_readable_id_is_echoed():
+    (reply,) = sent(session().receive(f'[2,"{"i" * 37}","Heartbeat",{{}}]'))
+    assert reply[:3] == [4, "i" * 37, errors.PROTOCOL_ERROR]
+
+
+def test_number_out_of_double_range_keeps_the_id():
+    (reply,) = sent(session().receive('[2,"m1","MeterValues",{"connectorId":1e400}]'))
+    assert reply[:3] == [4, "m1", errors.FORMATION_VIOLATION]
+
+
+def test_binary_frame_closes_with_unsupported_data():
+    assert session().receive(b'[2,"h","Heartbeat",{}]') == [
+        Close(1003, "OCPP-J uses text frames only")
+    ]
+
+
+def test_deeply_nested_callerror_reply_ends_our_call_as_error():
+    s = session()
+    s.apply_transmissions([command("ClearCache", "c1"), command("ClearCache", "c2")])
+    deep = "{}"
+    for _ in range(300):
+        deep = '{"d":' + deep + "}"
+    effects = s.receive(f'[4,"c1","GenericError","x",{deep}]')
+    (error,) = performed(effects)
+    assert (error["id"], error["code"]) == ("c1", errors.FORMATION_VIOLATION)
+    assert sent(effects) == [[2, "c2", "ClearCache", {}]]  # the queue moves on
+    assert orjson.dumps(error)  # the perform can be encoded
+
+
+STATUS = (
+    '[2,"s1","StatusNotification",'
+    '{"connectorId":CONNECTOR,"errorCode":"NoError","status":"Available"}]'
+)
+
+
+@pytest.mark.parametrize(
+    ("connector_id", "code"),
+    [
+        ("1.0", errors.TYPE_CONSTRAINT_VIOLATION),
+        ("1e300", errors.TYPE_CONSTRAINT_VIOLATION),
+        ("99999999999999999999999", errors.TYPE_CONSTRAINT_VIOLATION),
+        ("2147483648", errors.TYPE_CONSTRAINT_VIOLATION),
+        ("-2147483649", errors.TYPE_CONSTRAINT_VIOLATION),
+        ("true", errors.TYPE_CONSTRAINT_VIOLATION),
+    ],
+)
+def test_integer_fields_take_32_bit_integers_only(connector_id, code):
+    frame = STATUS.replace("CONNECTOR", connector_id)
+    (reply,) = sent(session().receive(frame))
+    assert reply[:3] == [4, "s1", code]
+    assert "connectorId" in reply[3]
+
+
+def test_largest_32_bit_integer_is_accepted():
+    frame = STATUS.replace("CONNECTOR", "2147483647")
+    (effect,) = session().receive(frame)
+    assert performed([effect])[0]["payload"]["connectorId"] == 2147483647
+
+
+def test_log_lines_never_carry_a_client_string_whole():
+    lines = []
+
+    class Capture:
+        def __getattr__(self, level):
+            return lambda event, **kw: lines.append(kw)
+
+        def bind(self, **kw):
+            return self
+
+    s = StationSession("CP-1", SessionConfig(clock=lambda: NOW), Capture())
+    s.receive(f'[2,"m1","{"A" * 30_000}",{{}}]')
+    s.receive(f'[2,"{"i" * 30_000}","Heartbeat",{{}}]')
+    assert lines and all(len(str(v)) <= 250 for kw in lines for v in kw.values())

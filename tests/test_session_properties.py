@@ -80,11 +80,13 @@ def assert_valid_reply(text: str) -> None:
     """A reply we send to a station is a well-formed CALLRESULT or CALLERROR."""
     message = orjson.loads(text)
     assert isinstance(message, list)
-    assert frames.valid_unique_id(message[1])
     if message[0] == frames.CALLRESULT:
+        assert frames.valid_unique_id(message[1])
         assert len(message) == 3 and isinstance(message[2], dict)
     else:
+        # A CALLERROR echoes the charger's id whenever it was a string, else "-1".
         assert message[0] == frames.CALLERROR and len(message) == 5
+        assert isinstance(message[1], str)
         assert message[2] in errors.OCPP16_ERROR_CODES
         assert isinstance(message[3], str) and isinstance(message[4], dict)
 

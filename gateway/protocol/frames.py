@@ -6,6 +6,8 @@ A frame is a JSON array: CALL `[2, id, action, payload]`, CALLRESULT
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,13 @@ CALLERROR = 4
 MAX_ID_LENGTH = 36
 # The id used in a CALLERROR when the frame's own id cannot be read.
 UNKNOWN_ID = "-1"
+# Deepest nesting of arrays and objects a frame may have (the frame array counts).
+# OCPP payloads need under ten levels; the bound keeps every later encoder (orjson
+# stops at 254) and every recursive walk far from its limit.
+MAX_DEPTH = 64
+
+# The head of a frame, `[<type>, "<id>"`, read when the whole frame cannot be parsed.
+_HEAD = re.compile(r'\s*\[\s*(-?\d{1,3})\s*,\s*("(?:[^"\\]|\\.)*")')
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,6 +77,13 @@ class FrameError(Exception):
         self.message_type = message_type
 
 
+def clip(value: Any, limit: int = 120) -> Any:
+    """A client's string cut to `limit` characters, for a log line or an error description."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}…(+{len(value) - limit})"
+    return value
+
+
 def valid_unique_id(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
 
@@ -77,7 +93,7 @@ def parse(text: str | bytes) -> Frame | None:
     try:
         message = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise FrameError(errors.PROTOCOL_ERROR, f"invalid JSON: {exc.msg}") from None
+        raise _unparseable(text, exc.msg) from None
     if not isinstance(message, list) or not message:
         raise FrameError(errors.PROTOCOL_ERROR, "an OCPP-J message is a non-empty JSON array")
     message_type = message[0]
@@ -90,7 +106,16 @@ def parse(text: str | bytes) -> Frame | None:
         raise FrameError(
             errors.PROTOCOL_ERROR,
             f"the message id must be a string of 1 to {MAX_ID_LENGTH} characters",
-            message_type=message_type,
+            # Echo any string id: the charger can then match the error to its CALL.
+            unique_id if isinstance(unique_id, str) else None,
+            message_type,
+        )
+    if _too_deep(text, message):
+        raise FrameError(
+            errors.FORMATION_VIOLATION,
+            f"the message nests arrays and objects deeper than {MAX_DEPTH} levels",
+            unique_id,
+            message_type,
         )
     if message_type == CALL:
         return _call(message, unique_id)
@@ -101,6 +126,65 @@ def parse(text: str | bytes) -> Frame | None:
             )
         return CallResult(unique_id, message[2])
     return _call_error(message, unique_id)
+
+
+def _unparseable(text: str | bytes, reason: str) -> FrameError:
+    """The error for a frame orjson cannot read, with its type and id when they can be read.
+
+    Valid JSON that orjson refuses holds a value no OCPP-J peer can carry (a number
+    beyond a double, an unpaired surrogate): a FormationViolation. Anything else is
+    not JSON: a ProtocolError.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        message = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        message_type, unique_id = _head(text)
+        return FrameError(errors.PROTOCOL_ERROR, f"invalid JSON: {reason}", unique_id, message_type)
+    message_type, unique_id = _head(text)
+    if isinstance(message, list) and message and type(message[0]) is int:
+        message_type = message[0]
+        unique_id = message[1] if len(message) > 1 and isinstance(message[1], str) else None
+    return FrameError(
+        errors.FORMATION_VIOLATION,
+        f"the message holds a value OCPP-J cannot carry: {reason}",
+        unique_id,
+        message_type,
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _head(text: str) -> tuple[int | None, str | None]:
+    match = _HEAD.match(text)
+    if match is None:
+        return None, None
+    try:
+        unique_id = orjson.loads(match.group(2))
+    except orjson.JSONDecodeError:
+        return int(match.group(1)), None
+    return int(match.group(1)), unique_id
+
+
+def _too_deep(text: str | bytes, message: list[Any]) -> bool:
+    # Fewer brackets than the bound cannot nest deeper than it: the common case, in C.
+    if isinstance(text, bytes):
+        brackets = text.count(b"[") + text.count(b"{")
+    else:
+        brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH:
+        return False
+    level: list[tuple[Any, int]] = [(message, 1)]
+    while level:
+        value, depth = level.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        level += [(child, depth + 1) for child in children if isinstance(child, (list, dict))]
+    return False
 
 
 def _call(message: list[Any], unique_id: str) -> Call:

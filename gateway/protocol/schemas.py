@@ -60,6 +60,10 @@ _RULE_CODES = {
 }
 
 
+# OCPP's integer is 32 bits (31 bits and a sign); the JSON schemas leave it unbounded.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
 class SchemaViolation(Exception):
     def __init__(self, code: str, description: str) -> None:
         super().__init__(description)
@@ -70,10 +74,23 @@ class SchemaViolation(Exception):
 @cache
 def _validator(schema_name: str) -> Callable[[Any], Any]:
     text = resources.files(SCHEMA_PACKAGE).joinpath(f"{schema_name}.json").read_text("utf-8")
-    schema = json.loads(text)
-    schema.pop("$schema", None)  # draft-04 is fastjsonschema's default reading
+    # The schemas name draft-04, whose integer is strictly a JSON integer: 1.0 and
+    # 1e300 are not (later drafts would take them and hand a float on).
+    schema = _bounded_integers(json.loads(text))
     # use_default=False: validation must never write defaults into the payload.
     return fastjsonschema.compile(schema, use_default=False)
+
+
+def _bounded_integers(schema: Any) -> Any:
+    """The schema with OCPP's 32-bit range on every integer that has no bound of its own."""
+    if isinstance(schema, dict):
+        schema = {key: _bounded_integers(value) for key, value in schema.items()}
+        if schema.get("type") == "integer":
+            schema.setdefault("minimum", INT32_MIN)
+            schema.setdefault("maximum", INT32_MAX)
+    elif isinstance(schema, list):
+        schema = [_bounded_integers(item) for item in schema]
+    return schema
 
 
 def is_known_action(action: str) -> bool:
@@ -108,6 +125,11 @@ def _validate(schema_name: str, payload: Any) -> None:
     try:
         _validator(schema_name)(payload)
     except fastjsonschema.JsonSchemaValueException as exc:
+        if exc.rule in ("minimum", "maximum") and exc.rule_definition in (INT32_MIN, INT32_MAX):
+            field = _describe(exc).split(" ", 1)[0]
+            raise SchemaViolation(
+                errors.TYPE_CONSTRAINT_VIOLATION, f"{field} must be a 32-bit integer"
+            ) from None
         code = _RULE_CODES.get(exc.rule or "", errors.PROPERTY_CONSTRAINT_VIOLATION)
         raise SchemaViolation(code, _describe(exc)) from None
 

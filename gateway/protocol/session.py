@@ -22,13 +22,14 @@ import orjson
 import structlog
 
 from gateway.protocol import errors, frames, schemas
-from gateway.protocol.frames import Call, CallError, CallResult, FrameError
+from gateway.protocol.frames import Call, CallError, CallResult, FrameError, clip
 
 HEARTBEAT = "Heartbeat"
 BOOT_NOTIFICATION = "BootNotification"
 
 # WebSocket close codes the core asks for.
 CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_UNSUPPORTED_DATA = 1003
 
 
 class BootState(StrEnum):
@@ -161,6 +162,10 @@ class StationSession:
     # --- frames from the charger ------------------------------------------
 
     def receive(self, text: str | bytes) -> list[Effect]:
+        if not isinstance(text, str):
+            # RFC 6455 7.4.1: 1003 for a data type the endpoint cannot accept.
+            self.last_in = ("BINARY", None)
+            return [Close(CLOSE_UNSUPPORTED_DATA, "OCPP-J uses text frames only")]
         try:
             frame = frames.parse(text)
         except FrameError as exc:
@@ -182,18 +187,19 @@ class StationSession:
 
     def _malformed_frame(self, exc: FrameError) -> list[Effect]:
         self._malformed += 1
+        description = clip(exc.description, 200)
         self.log.warning(
-            "malformed frame", code=exc.code, reason=exc.description, message_id=exc.unique_id
+            "malformed frame", code=exc.code, reason=description, message_id=clip(exc.unique_id)
         )
         effects: list[Effect] = []
         if exc.message_type in (None, frames.CALL):
             # Only a CALL is answered; a broken frame of unknown type may have been one.
-            unique_id = exc.unique_id or frames.UNKNOWN_ID
-            effects.append(_error(unique_id, None, exc.code, exc.description))
+            unique_id = frames.UNKNOWN_ID if exc.unique_id is None else exc.unique_id
+            effects.append(_error(unique_id, None, exc.code, description))
         elif self._is_outstanding(exc.unique_id):
             effects += self._finish_outstanding(
                 error_data(
-                    self._outstanding.unique_id, self._outstanding.action, exc.code, exc.description
+                    self._outstanding.unique_id, self._outstanding.action, exc.code, description
                 )
             )
         if self._malformed > self.config.malformed_budget:
@@ -205,7 +211,14 @@ class StationSession:
         refusal = self._refusal(call)
         if refusal is not None:
             code, description = refusal
-            self.log.info("call refused", action=action, message_id=call.unique_id, code=code)
+            description = clip(description, 200)
+            self.log.info(
+                "call refused",
+                action=clip(action),
+                message_id=call.unique_id,
+                code=code,
+                reason=description,
+            )
             return [_error(call.unique_id, action, code, description)]
         if action == HEARTBEAT:
             effects: list[Effect] = [
@@ -365,7 +378,12 @@ class StationSession:
         problem = self._call_problem(action, unique_id, payload)
         if problem is not None:
             code, description = problem
-            self.log.error("call not sent", action=action, message_id=unique_id, reason=description)
+            self.log.error(
+                "call not sent",
+                action=clip(action),
+                message_id=clip(unique_id),
+                reason=clip(description, 200),
+            )
             return [Perform(error_data(unique_id, action, code, description))]
         call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
         if self._outstanding is None:
@@ -424,9 +442,10 @@ class StationSession:
         try:
             schemas.validate_response(call.action, result.payload)
         except schemas.SchemaViolation as exc:
-            self.log.warning("invalid CALLRESULT", action=call.action, reason=exc.description)
+            description = clip(exc.description, 200)
+            self.log.warning("invalid CALLRESULT", action=call.action, reason=description)
             return self._finish_outstanding(
-                error_data(call.unique_id, call.action, exc.code, exc.description)
+                error_data(call.unique_id, call.action, exc.code, description)
             )
         data = {
             "action": "ack",
