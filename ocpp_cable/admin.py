@@ -453,6 +453,7 @@ def _transaction_row(t: Transaction) -> Row:
         "meter_start": t.meter_start,
         "meter_stop": t.meter_stop,
         "energy_wh": t.energy_wh,
+        "energy_kwh": None if t.energy_wh is None else t.energy_wh / 1000,
         "stop_reason": t.stop_reason,
     }
 
@@ -468,9 +469,6 @@ def _transactions_list(args: argparse.Namespace, settings: Settings) -> int:
     elif not rows:
         print("no transactions" + (f" for station {args.station}" if args.station else ""))
     else:
-        for row in rows:
-            wh = row["energy_wh"]
-            row["energy_kwh"] = None if wh is None else wh / 1000
         _print_table(rows, TRANSACTION_COLUMNS)
     return 0
 

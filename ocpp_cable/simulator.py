@@ -23,6 +23,11 @@ import websockets
 
 Payload = dict[str, Any]
 
+# When --duration ends, chargers stop their sessions at once (StopTransaction) and close;
+# whatever is still under way END_GRACE later (an answer, a connection, a closing handshake)
+# is cut off, so a run ends within END_GRACE of its duration.
+END_GRACE = 1.0
+
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -125,6 +130,15 @@ class SimCharger:
         if self._reader is not None:
             self._reader.cancel()
 
+    def abort(self) -> None:
+        """Drop the connection now, without a closing handshake."""
+        if self.ws is not None:
+            self.ws.transport.abort()
+
+    def unanswered(self) -> list[str]:
+        """The actions of the CALLs waiting for an answer."""
+        return [action for _, action, _ in self._pending.values()]
+
     async def call(self, action: str, payload: Payload | None = None) -> Payload:
         unique_id = str(next(self._ids))
         future: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
@@ -225,8 +239,13 @@ class SimCharger:
             payload["transactionId"] = transaction_id
         return payload
 
-    async def charge(self, meter_interval: float, samples: int, id_tag: str = "SIM") -> None:
-        """One session: authorize, start, periodic meter values with rising energy, stop."""
+    async def charge(
+        self, meter_interval: float, samples: int, id_tag: str = "SIM", until: float | None = None
+    ) -> None:
+        """One session: authorize, start, periodic meter values with rising energy, stop.
+
+        At `until` (time.monotonic()) the session stops early, with reason Local.
+        """
         await self.call("Authorize", {"idTag": id_tag})
         await self.call(
             "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}
@@ -241,8 +260,11 @@ class SimCharger:
             },
         )
         transaction_id = start["transactionId"]
+        reason = "EVDisconnected"
         for _ in range(samples):
-            await asyncio.sleep(meter_interval)
+            if not await pause(meter_interval, until):
+                reason = "Local"
+                break
             self.meter_wh += random.randint(100, 400)
             await self.call("MeterValues", self.meter_values(transaction_id))
         await self.call(
@@ -252,13 +274,23 @@ class SimCharger:
                 "meterStop": self.meter_wh,
                 "timestamp": utc_now(),
                 "idTag": id_tag,
-                "reason": "EVDisconnected",
+                "reason": reason,
             },
         )
         await self.call(
             "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
         )
         self.stats.sessions += 1
+
+
+async def pause(seconds: float, until: float | None = None) -> bool:
+    """Sleep `seconds`, but not past `until` (time.monotonic()); False if `until` came first."""
+    if until is None:
+        await asyncio.sleep(seconds)
+        return True
+    remaining = until - time.monotonic()
+    await asyncio.sleep(max(min(seconds, remaining), 0))
+    return seconds < remaining
 
 
 @dataclass
@@ -268,7 +300,7 @@ class SimulationOptions:
     ramp_up: float = 1.0
     meter_interval: float = 5.0
     samples: int = 6
-    duration: float = 60.0
+    duration: float = 60.0  # the run ends then, within END_GRACE
     password: str | None = None
     id_prefix: str = "SIM-"
     id_tag: str = "SIM"
@@ -284,9 +316,10 @@ async def _drive(charger: SimCharger, options: SimulationOptions, deadline: floa
     try:
         await charger.boot()
         while time.monotonic() < deadline:
-            await charger.charge(options.meter_interval, options.samples, options.id_tag)
-            await charger.call("Heartbeat")
-            await asyncio.sleep(random.uniform(0.5, 2.0))
+            await charger.charge(options.meter_interval, options.samples, options.id_tag, deadline)
+            if time.monotonic() < deadline:
+                await charger.call("Heartbeat")
+                await pause(random.uniform(0.5, 2.0), deadline)
     except CallFailed:
         pass  # counted in stats; this charger stops here
     finally:
@@ -297,18 +330,41 @@ async def simulate(options: SimulationOptions, progress: bool = True) -> Stats:
     stats = Stats()
     started = time.monotonic()
     deadline = started + options.duration
-    tasks = []
+    tasks: dict[asyncio.Task[None], SimCharger] = {}
     gap = options.ramp_up / max(options.count, 1)
     reporter = asyncio.create_task(_report(stats, started, deadline)) if progress else None
-    for i in range(options.count):
-        charger = SimCharger(options.url, f"{options.id_prefix}{i:05d}", stats, options.password)
-        tasks.append(asyncio.create_task(_drive(charger, options, deadline)))
-        if gap:
-            await asyncio.sleep(gap)
-    await asyncio.gather(*tasks)
-    if reporter is not None:
-        reporter.cancel()
-        print(file=sys.stderr)
+    try:
+        for i in range(options.count):
+            if time.monotonic() >= deadline:
+                break  # a ramp-up longer than the run: the rest never start
+            charger = SimCharger(
+                options.url, f"{options.id_prefix}{i:05d}", stats, options.password
+            )
+            tasks[asyncio.create_task(_drive(charger, options, deadline))] = charger
+            if gap:
+                await pause(gap, deadline)
+        if tasks:
+            _, late = await asyncio.wait(
+                tasks, timeout=max(deadline + END_GRACE - time.monotonic(), 0)
+            )
+            for task in late:
+                charger = tasks[task]
+                if charger.ws is None:
+                    stats.connect_failures += 1
+                    stats.fail("connect: unfinished at the end")
+                for action in charger.unanswered():
+                    stats.fail(f"{action}: unanswered at the end")
+                charger.abort()
+                task.cancel()
+            if late:
+                await asyncio.wait(late)  # quick: their connections are gone
+            for task in tasks:
+                if not task.cancelled():
+                    task.result()  # a charger's unexpected failure is not swallowed
+    finally:
+        if reporter is not None:
+            reporter.cancel()
+            print(file=sys.stderr)
     return stats
 
 

@@ -364,6 +364,22 @@ def test_transactions_list_newest_first_with_energy(admin, charged):
     assert rows[0]["stop_time"] is None and rows[0]["energy_wh"] is None
 
 
+def test_stations_show_and_transactions_list_show_the_same_energy(admin, charged):
+    def kwh_by_id(out: str, title: str = "") -> dict[int, str]:
+        lines = out.split(title)[1].strip().splitlines() if title else out.splitlines()
+        assert lines[0].split()[-2:] == ["KWH", "REASON"]
+        return {int(r[0]): r[-2] for r in (line.split() for line in lines[1:])}
+
+    listed = kwh_by_id(admin("transactions", "list", "--station", "CP-1")[1])
+    shown = kwh_by_id(admin("stations", "show", "CP-1")[1], "last 5 transactions:")
+    assert listed == shown == {charged["done"]: "12.345", charged["ongoing"]: "—"}
+
+    listed = json.loads(admin("transactions", "list", "--station", "CP-1", "--json")[1])
+    shown = json.loads(admin("stations", "show", "CP-1", "--json")[1])["transactions"]
+    assert listed == shown
+    assert [t["energy_kwh"] for t in shown] == [None, 12.345]
+
+
 def test_transactions_list_for_one_station(admin, charged):
     rows = json.loads(admin("transactions", "list", "--station", "CP-2", "--json")[1])
     assert [(r["id"], r["station_id"], r["energy_wh"]) for r in rows] == [

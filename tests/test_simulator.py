@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
+import hashlib
+import re
 import subprocess
 import sys
+import time
+from collections.abc import AsyncIterator
 
 import orjson
 import pytest
 
+from ocpp_cable import cli
 from ocpp_cable.simulator import SimCharger, SimulationOptions, Stats, simulate, summary
 from tests import apps
 from tests.support import eventually, gateway, rpc_server
@@ -29,11 +37,17 @@ async def test_simulated_chargers_run_whole_sessions():
         stats = await simulate(options, progress=False)
     assert stats.connected == 3 and stats.connect_failures == 0
     assert dict(stats.errors) == {}
-    assert stats.sessions >= 3
-    assert len(stats.latencies["MeterValues"]) == 3 * stats.sessions
     assert len(stats.latencies["BootNotification"]) == 3
-    starts = apps.recorded("start_transaction")
-    assert len(starts) == stats.sessions
+    starts, stops = apps.recorded("start_transaction"), apps.recorded("stop_transaction")
+    assert len(starts) == len(stops) == stats.sessions
+    # Every sample of a session, unless the end of the run stopped it early (reason Local).
+    # (0.3 s leave each charger time for one session: the pause after it outlasts the run.)
+    assert stats.sessions == 3
+    for station_id in ("SIM-00000", "SIM-00001", "SIM-00002"):
+        (stop,) = apps.recorded("stop_transaction", station_id)
+        taken = len(apps.recorded("meter_values", station_id))
+        assert taken == 3 if stop["payload"]["reason"] == "EVDisconnected" else taken < 3
+    assert len(stats.latencies["MeterValues"]) == len(apps.recorded("meter_values"))
     # Energy rises within a session.
     meters = [
         m["payload"]["meterValue"][0]["sampledValue"][0]["value"]
@@ -41,6 +55,88 @@ async def test_simulated_chargers_run_whole_sessions():
     ]
     assert [int(v) for v in meters[:3]] == sorted(int(v) for v in meters[:3])
     assert "MeterValues" in summary(stats, 1.0)
+
+
+# `simulate --duration D` ends within D plus this, whatever its chargers are doing.
+OVERRUN = 2.0
+
+
+async def run_simulate_command(capsys, *argv: str) -> tuple[int, float, str]:
+    """`ocpp-cable simulate ...` as main() runs it (its own event loop, in a thread):
+    exit status, seconds it took, and its summary (stdout from its first line on)."""
+    capsys.readouterr()
+    started = time.monotonic()
+    code = await asyncio.to_thread(cli.main, ["simulate", *argv])
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out  # the servers in this test log to stdout too
+    return code, elapsed, out[out.find("chargers connected ") :]
+
+
+async def test_simulate_ends_at_its_duration_mid_session_and_stops_the_transactions(capsys):
+    # Sessions of 100 MeterValues every 0.3 s would take 30 s; the run has 1.5 s.
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        code, elapsed, out = await run_simulate_command(
+            capsys,
+            f"ws://127.0.0.1:{node.port}/ocpp",
+            "--count", "4", "--ramp-up", "0.2", "--meter-interval", "0.3",
+            "--samples", "100", "--duration", "1.5",
+        )  # fmt: skip
+    assert elapsed <= 1.5 + OVERRUN
+    assert code == 0, out
+    assert out.startswith("chargers connected 4, connect failures 0, sessions 4,")
+    assert "MeterValues" in out and "errors:" not in out
+    # A session cut short by the end is stopped, not left open at the central system.
+    starts, stops = apps.recorded("start_transaction"), apps.recorded("stop_transaction")
+    assert len(starts) == len(stops) == 4
+    assert {s["payload"]["reason"] for s in stops} == {"Local"}
+
+
+@contextlib.asynccontextmanager
+async def silent_central_system() -> AsyncIterator[str]:
+    """Accepts the WebSocket upgrade, then answers nothing: no CALLRESULT, no close frame."""
+    handlers: set[asyncio.Task] = set()
+    done = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            request = await reader.readuntil(b"\r\n\r\n")
+            key = re.search(rb"(?i)sec-websocket-key:\s*(\S+)", request).group(1)
+            magic = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+            accept = base64.b64encode(hashlib.sha1(key + magic).digest())
+            writer.write(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Protocol: ocpp1.6\r\n"
+                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+            )
+            while await reader.read(65536):
+                pass
+            await done.wait()  # the charger closed its side; ours stays open
+        writer.transport.abort()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ocpp"
+    finally:
+        server.close()
+        done.set()
+        await asyncio.gather(*handlers)
+
+
+async def test_simulate_ends_at_its_duration_with_calls_unanswered_and_ramp_up_unfinished(
+    capsys,
+):
+    # A 10 s ramp-up, 30 s call timeouts and closing handshakes nobody answers; 1 s to run.
+    async with silent_central_system() as url:
+        code, elapsed, out = await run_simulate_command(
+            capsys, url, "--count", "20", "--ramp-up", "10", "--duration", "1"
+        )
+    assert elapsed <= 1 + OVERRUN
+    assert code == 1  # nothing was answered: that is an error
+    assert out.startswith("chargers connected ")
+    connected = int(out.split()[2].rstrip(","))
+    assert 0 < connected < 20  # the ramp-up stopped at the end
+    assert f"BootNotification: unanswered at the end: {connected}" in out
 
 
 @pytest.mark.parametrize(
@@ -74,6 +170,21 @@ def test_simulate_command_line_help():
     assert result.returncode == 0
     for option in ("--count", "--ramp-up", "--meter-interval", "--duration", "--password"):
         assert option in result.stdout
+    # Each option shows its default; the server's settings are not the simulator's options.
+    text = " ".join(result.stdout.split())
+    for default in (
+        "chargers (default: 10)",
+        "(default: 1.0)",
+        "seconds between MeterValues (default: 5.0)",
+        "MeterValues per session (default: 6)",
+        "(default: 60.0)",
+        "(default: SIM-)",
+        "idTag the chargers present (default: SIM)",
+    ):
+        assert default in text
+    for setting in ("--database-url", "--log-level", "--rpc-host", "settings ("):
+        assert setting not in result.stdout
+    assert "(default: None)" not in text
 
 
 def test_benchmark_harness_runs():
