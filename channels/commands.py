@@ -1,14 +1,23 @@
-"""Commands sent to stations and what became of them."""
+"""Commands sent to stations and what became of them.
+
+A command's state only moves forward: queued -> sent -> one answer (accepted,
+rejected, error, timeout), and an answer is final. Each step is one conditional
+UPDATE, so the CLI marking a command sent and rpc_app recording the station's
+answer can race in any order without undoing each other.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from channels.models import Command
 from channels.timeutil import now
 
+QUEUED, SENT = "queued", "sent"
+OPEN = (QUEUED, SENT)
 # A reply's `status` -> the command's status.
 REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
 
@@ -17,42 +26,53 @@ def record_command(
     session: Session, command_id: str, station_id: str, action: str, payload: dict[str, Any]
 ) -> Command:
     command = Command(
-        id=command_id, station_id=station_id, action=action, payload=payload, status="queued"
+        id=command_id, station_id=station_id, action=action, payload=payload, status=QUEUED
     )
     session.add(command)
     return command
 
 
+def _advance(session: Session, command_id: str, allowed_from: tuple[str, ...], **values) -> bool:
+    """Set `values` if the command is still in one of `allowed_from`; True when it was."""
+    result = session.execute(
+        update(Command)
+        .where(Command.id == command_id, Command.status.in_(allowed_from))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
 def mark_sent(session: Session, command_id: str) -> None:
-    command = session.get(Command, command_id)
-    if command is not None and command.status == "queued":
-        command.status = "sent"
-        command.sent_at = now()
+    _advance(session, command_id, (QUEUED,), status=SENT, sent_at=now())
 
 
 def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> None:
-    command = session.get(Command, command_id)
-    if command is None:
+    action = session.scalar(select(Command.action).where(Command.id == command_id))
+    if action is None:
         return  # a command not sent through `ocpp-cable send`
     status = payload.get("status") if isinstance(payload, dict) else None
     # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
     refused = status in REJECTED_STATUSES and not (
-        command.action == "UnlockConnector" and status == "Unlocked"
+        action == "UnlockConnector" and status == "Unlocked"
     )
-    command.status = "rejected" if refused else "accepted"
-    command.response = payload
-    command.answered_at = now()
+    _advance(
+        session,
+        command_id,
+        OPEN,
+        status="rejected" if refused else "accepted",
+        response=payload,
+        answered_at=now(),
+    )
 
 
 def record_failure(session: Session, command_id: str, code: str, data: dict[str, Any]) -> None:
-    command = session.get(Command, command_id)
-    if command is None:
-        return
-    command.status = "timeout" if code == "Timeout" else "error"
-    command.error_code = code
-    command.response = {
-        "code": code,
-        "message": data.get("message"),
-        "details": data.get("payload"),
-    }
-    command.answered_at = now()
+    _advance(
+        session,
+        command_id,
+        OPEN,
+        status="timeout" if code == "Timeout" else "error",
+        error_code=code,
+        response={"code": code, "message": data.get("message"), "details": data.get("payload")},
+        answered_at=now(),
+    )

@@ -14,8 +14,6 @@ from ocpp_cable.commands import CommandFailed, publish
 from ocpp_cable.settings import Settings
 from rpc_app.broadcasting import BroadcastError
 
-OPEN = ("queued", "sent")
-
 
 def publish_recorded(
     settings: Settings, station_id: str, transmission: dict[str, Any], stream: str
@@ -56,7 +54,7 @@ def wait_and_print(settings: Settings, command_id: str, poll: float = 0.1) -> in
             command = session.get(Command, command_id)
             status = command.status if command else None
             response = command.response if command else None
-        if status not in OPEN:
+        if status not in commands.OPEN:
             print(f"{status}: {orjson.dumps(response).decode()}")
             return 0 if status == "accepted" else 1
         time.sleep(poll)
