@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import uuid
 from collections.abc import Sequence
 
@@ -22,8 +23,8 @@ from gateway.protocol import schemas
 from gateway.protocol.handshake import (
     SUBPROTOCOL,
     HandshakeRefused,
+    read_request,
     refusal_status,
-    station_id_from_path,
 )
 from gateway.protocol.session import SessionConfig
 from gateway.pubsub import Subscriber
@@ -39,6 +40,13 @@ log = structlog.get_logger("gateway")
 
 CLOSE_NORMAL = 1000
 CLOSE_PROTOCOL_ERROR = 1002
+
+
+def ipaddress_is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
@@ -130,6 +138,11 @@ class GatewayNode:
         self.http_port = self._http_runner.addresses[0][1]
         for subscriber in self.subscribers:
             await subscriber.start()
+        if s.monitoring_token is None and not ipaddress_is_loopback(s.http_host):
+            log.warning(
+                "/metrics and /health are open on a public address; set --monitoring-token",
+                http_host=s.http_host,
+            )
         log.info(
             "gateway started",
             chargers=f"{self.scheme}://{s.host}:{self.port}{s.path_prefix}/<station_id>",
@@ -172,16 +185,22 @@ class GatewayNode:
         """Connect before the upgrade: a refused station is never upgraded."""
         connection.admission = None  # type: ignore[attr-defined]
         if request.path == "/health" and "Upgrade" not in request.headers:
-            # Load balancers probe the port they balance.
-            healthy, report = await self.health()
-            response = connection.respond(200 if healthy else 503, orjson.dumps(report).decode())
-            response.headers["Content-Type"] = "application/json"
-            return response
+            # Load balancers probe the port they balance; the world learns no more than this.
+            healthy, _ = await self.health()
+            return connection.respond(*((200, "ok\n") if healthy else (503, "unavailable\n")))
         try:
-            station_id = station_id_from_path(request.path, self.settings.path_prefix)
+            station = read_request(
+                request.path,
+                request.headers.raw_items(),
+                self.settings.path_prefix,
+                self.scheme,
+                f"{self.settings.host}:{self.port}",
+                self._header_names,
+            )
         except HandshakeRefused as exc:
             self.metrics.connect_rejections.labels(str(exc.status)).inc()
             return connection.respond(exc.status, exc.reason + "\n")
+        station_id, url, headers = station.station_id, station.url, station.headers
         bound = log.bind(station_id=station_id)
         if (
             SUBPROTOCOL not in offered_subprotocols(request.headers)
@@ -190,9 +209,6 @@ class GatewayNode:
             # OCPP-J 3.1: complete the handshake without the header, then close.
             bound.warning("no ocpp1.6 subprotocol offered")
             return None
-        headers = {
-            name: request.headers[name] for name in self._header_names if name in request.headers
-        }
         remote = connection.remote_address
         if remote:
             headers[REMOTE_ADDR_HEADER] = str(remote[0])
@@ -201,8 +217,6 @@ class GatewayNode:
         subject = tls.client_subject(connection.transport)
         if subject:
             headers[TLS_CLIENT_SUBJECT_HEADER] = subject
-        host = request.headers.get("Host", f"{self.settings.host}:{self.port}")
-        url = f"{self.scheme}://{host}{request.path}"
         sid = uuid.uuid4().hex
         try:
             response = await self.rpc.connect(sid, make_env(url, headers))

@@ -8,6 +8,7 @@ import sys
 
 from ocpp_cable import logs
 from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
+from ocpp_cable.redact import mask_secrets
 from ocpp_cable.settings import Settings, SettingsError, env_name, flag_name, load_settings
 
 
@@ -70,20 +71,41 @@ def build_parser() -> argparse.ArgumentParser:
         "meter values with rising energy, stop) until --duration ends; they answer "
         "remote commands. Prints live progress and a summary table.",
     )
+    # Only the simulator's own options: it uses none of the server's settings.
     simulate.add_argument("url", help="e.g. ws://127.0.0.1:9000/ocpp (the id is appended)")
-    simulate.add_argument("--count", type=int, default=10, help="chargers (default 10)")
+    simulate.add_argument("--count", type=int, default=10, help="chargers (default: %(default)s)")
     simulate.add_argument(
-        "--ramp-up", type=float, default=1.0, help="seconds to start them all (default 1)"
+        "--ramp-up",
+        type=float,
+        default=1.0,
+        help="seconds to start them all (default: %(default)s)",
     )
     simulate.add_argument(
-        "--meter-interval", type=float, default=5.0, help="seconds between MeterValues"
+        "--meter-interval",
+        type=float,
+        default=5.0,
+        help="seconds between MeterValues (default: %(default)s)",
     )
-    simulate.add_argument("--samples", type=int, default=6, help="MeterValues per session")
-    simulate.add_argument("--duration", type=float, default=60.0, help="seconds to run")
-    simulate.add_argument("--password", help="HTTP Basic password (username: station id)")
-    simulate.add_argument("--id-prefix", default="SIM-", help="station ids: <prefix>00000...")
-    simulate.add_argument("--id-tag", default="SIM", help="idTag the chargers present")
-    _add_setting_flags(simulate)
+    simulate.add_argument(
+        "--samples", type=int, default=6, help="MeterValues per session (default: %(default)s)"
+    )
+    simulate.add_argument(
+        "--duration",
+        type=float,
+        default=60.0,
+        help="seconds to run; chargers stop at once when it ends (default: %(default)s)",
+    )
+    simulate.add_argument(
+        "--password", help="HTTP Basic password (username: station id; default: none)"
+    )
+    simulate.add_argument(
+        "--id-prefix",
+        default="SIM-",
+        help="station ids: <prefix>00000... (default: %(default)s)",
+    )
+    simulate.add_argument(
+        "--id-tag", default="SIM", help="idTag the chargers present (default: %(default)s)"
+    )
     return parser
 
 
@@ -92,11 +114,31 @@ def print_config(settings: Settings) -> None:
         value = getattr(settings, name)
         if hasattr(value, "get_secret_value"):
             value = "********"
-        print(f"{name:28} {value}")
+        print(f"{name:28} {mask_secrets(str(value))}")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from ocpp_cable import simulator
+
+    return simulator.run_cli(
+        simulator.SimulationOptions(
+            url=args.url,
+            count=args.count,
+            ramp_up=args.ramp_up,
+            meter_interval=args.meter_interval,
+            samples=args.samples,
+            duration=args.duration,
+            password=args.password,
+            id_prefix=args.id_prefix,
+            id_tag=args.id_tag,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "simulate":  # a client of any central system: no server settings
+        return _simulate(args)
     overrides = {name: getattr(args, name) for name in Settings.model_fields}
     try:
         settings = load_settings(**overrides)
@@ -106,22 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print_config(settings)
         return 0
-    if args.command == "simulate":
-        from ocpp_cable import simulator
-
-        return simulator.run_cli(
-            simulator.SimulationOptions(
-                url=args.url,
-                count=args.count,
-                ramp_up=args.ramp_up,
-                meter_interval=args.meter_interval,
-                samples=args.samples,
-                duration=args.duration,
-                password=args.password,
-                id_prefix=args.id_prefix,
-                id_tag=args.id_tag,
-            )
-        )
     if args.command == "migrate":
         from channels import db
 
@@ -152,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         from rpc_app.registry import ApplicationError
 
         if isinstance(exc, (ApplicationError, OSError, RuntimeError)):
-            print(f"ocpp-cable: {exc}", file=sys.stderr)
+            print(f"ocpp-cable: {mask_secrets(str(exc))}", file=sys.stderr)
             return 1
         raise
     return 0

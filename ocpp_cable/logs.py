@@ -1,11 +1,18 @@
-"""structlog set-up: one event per line, JSON for machines, console for people."""
+"""structlog set-up: one event per line, JSON for machines, console for people.
+
+The libraries' stdlib log records (grpc, websockets, aiohttp, asyncio) go through
+the same processors, so every line, theirs included, is one event with no secret.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
+
+from ocpp_cable.redact import mask_secrets
 
 # Keys whose values never reach a log line, wherever they appear.
 SECRET_KEYS = frozenset({"authorization", "password", "broadcast_key", "secret"})
@@ -14,38 +21,46 @@ SECRET_KEYS = frozenset({"authorization", "password", "broadcast_key", "secret"}
 def _mask_secrets(_logger, _name, event_dict):
     for key in SECRET_KEYS.intersection(event_dict):
         event_dict[key] = "[masked]"
+    # Any text can carry a URL with a password: error messages, tracebacks, settings.
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = mask_secrets(value)
     return event_dict
 
 
 def configure(level: str = "info", fmt: str = "auto") -> None:
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
-    renderer = (
+    renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
         if fmt == "console"
         else structlog.processors.JSONRenderer()
     )
-    processors = [
+    # Tracebacks become text before masking, in both formats.
+    shared = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _mask_secrets,
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info if fmt == "json" else _noop,
-        renderer,
+        structlog.processors.format_exc_info,
+        _mask_secrets,
     ]
     structlog.configure(
-        processors=[p for p in processors if p is not _noop],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # Libraries that use stdlib logging (grpc, websockets, aiohttp) stay quiet
-    # unless something is wrong.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
-
-
-def _noop(_logger, _name, event_dict):
-    return event_dict
+    # Libraries that use stdlib logging stay quiet unless something is wrong.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)

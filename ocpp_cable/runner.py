@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import signal
 
 import structlog
 from pydantic import SecretStr
 
 from gateway.node import GatewayNode
+from ocpp_cable.key_file import KeyFileError, ensure_key
 from ocpp_cable.settings import Settings, SettingsError
 from rpc_app import broadcasting
 from rpc_app.metrics import RPCMetrics
@@ -55,10 +55,17 @@ async def run_rpc(settings: Settings) -> None:
 
 
 def require_broadcast_key(settings: Settings) -> None:
-    if "http" in settings.adapters() and settings.broadcast_auth and not settings.broadcast_key:
+    if "http" not in settings.adapters() or not settings.broadcast_auth:
+        return
+    try:
+        key = settings.broadcast_secret()
+    except KeyFileError as exc:
+        raise SettingsError(str(exc)) from None
+    if key is None:
         raise SettingsError(
             "invalid setting broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY): "
-            "POST /_broadcast needs a bearer key; set one, or --broadcast-auth false"
+            "POST /_broadcast needs a bearer key; set one, put one in "
+            f"{settings.broadcast_key_file} (--broadcast-key-file), or --broadcast-auth false"
         )
 
 
@@ -72,12 +79,20 @@ async def run_gateway(settings: Settings) -> None:
 
 
 def embedded(settings: Settings) -> Settings:
-    """`up` runs both halves together: they share a broadcast key and URL."""
-    update: dict[str, object] = {
-        "broadcast_url": f"http://{settings.http_host}:{settings.http_port}/_broadcast"
-    }
+    """`up` runs both halves together: they share a broadcast key and URL.
+
+    With no key set, the key lives in --broadcast-key-file (created on first use),
+    where `ocpp-cable send` and `broadcast` in the same directory find it.
+    """
+    update: dict[str, object] = {"broadcast_url": settings.broadcast_endpoint()}
     if settings.broadcast_auth and settings.broadcast_key is None:
-        update["broadcast_key"] = SecretStr(secrets.token_urlsafe(24))
+        try:
+            key = ensure_key(settings.broadcast_key_file)
+        except (KeyFileError, OSError) as exc:
+            raise SettingsError(
+                f"broadcast key file {settings.broadcast_key_file}: {exc}"
+            ) from None
+        update["broadcast_key"] = SecretStr(key)
     return settings.model_copy(update=update)
 
 

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ocpp_cable.redact import mask_secrets
+
 ENV_PREFIX = "OCPP_CABLE_"
 BROADCAST_ADAPTERS = ("http", "redis", "nats")
 
@@ -114,15 +116,27 @@ class Settings(BaseSettings):
     http_port: int = Field(
         9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
     )
-    broadcast_url: str = Field(
-        "http://127.0.0.1:9001/_broadcast",
-        description="Where rpc_app's HTTP broadcaster posts broadcasts",
+    broadcast_url: str | None = Field(
+        None,
+        description="Where rpc_app's HTTP broadcaster and the CLI post broadcasts "
+        "(unset: this machine's --http-port, http://127.0.0.1:<http-port>/_broadcast)",
     )
     broadcast_key: SecretStr | None = Field(
-        None, description="Bearer key for POST /_broadcast (`up` generates one when unset)"
+        None,
+        description="Bearer key for POST /_broadcast (unset: the key in --broadcast-key-file)",
+    )
+    broadcast_key_file: str = Field(
+        "ocpp_cable.key",
+        description="Holds the broadcast key when --broadcast-key is unset: `up` creates it "
+        "(mode 0600), `send` and `broadcast` read it",
     )
     broadcast_auth: bool = Field(
         True, description="Require the bearer key on /_broadcast; false turns the check off"
+    )
+    monitoring_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for /metrics and /health on the HTTP port (unset: open to "
+        "whoever reaches --http-host)",
     )
 
     # --- rpc_app ---
@@ -203,6 +217,25 @@ class Settings(BaseSettings):
     def adapters(self) -> list[str]:
         return self.broadcast_adapter.split(",")
 
+    def broadcast_endpoint(self) -> str:
+        """Where HTTP broadcasts go: --broadcast-url, else this machine's gateway."""
+        if self.broadcast_url:
+            return self.broadcast_url
+        host = self.http_host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.http_port}/_broadcast"
+
+    def broadcast_secret(self) -> str | None:
+        """The broadcast key: --broadcast-key, else the key file's, else None."""
+        if self.broadcast_key is not None:
+            return self.broadcast_key.get_secret_value()
+        from ocpp_cable.key_file import read_key
+
+        return read_key(self.broadcast_key_file)
+
     def stream_for_station(self, station_id: str) -> str:
         return self.station_stream.replace("{station_id}", station_id)
 
@@ -239,5 +272,6 @@ def load_settings(**overrides: Any) -> Settings:
                 where = f"{field} ({flag_name(field)} / {env_name(field)})"
             else:
                 where = f"{field!r} (unknown setting)"
-            problems.append(f"invalid setting {where}: {err['msg']}; got {err.get('input')!r}")
+            got = mask_secrets(repr(err.get("input")))
+            problems.append(f"invalid setting {where}: {err['msg']}; got {got}")
         raise SettingsError("\n".join(problems)) from None

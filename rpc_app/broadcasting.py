@@ -16,11 +16,16 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
+from ocpp_cable.redact import mask_secrets
+
 log = structlog.get_logger("rpc_app.broadcasting")
 
 
 class BroadcastError(Exception):
-    """The broadcast could not be handed to the broker."""
+    """The broadcast could not be handed to the broker. The message names no secret."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(mask_secrets(message))
 
 
 class Broadcaster(Protocol):
@@ -159,8 +164,9 @@ def from_settings(settings: Any = None) -> Broadcaster:
         return RedisBroadcaster(settings.redis_url, settings.redis_channel, settings.rpc_timeout)
     if settings.broadcaster == "nats":
         return NATSBroadcaster(settings.nats_servers, settings.nats_subject, settings.rpc_timeout)
-    key = settings.broadcast_key.get_secret_value() if settings.broadcast_key else None
-    return HTTPBroadcaster(settings.broadcast_url, key, timeout=settings.rpc_timeout)
+    return HTTPBroadcaster(
+        settings.broadcast_endpoint(), settings.broadcast_secret(), timeout=settings.rpc_timeout
+    )
 
 
 def message(stream: str, data: dict[str, Any] | str) -> dict[str, str]:

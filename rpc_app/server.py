@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
 from ocpp_cable.pb import batch_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.redact import mask_secrets
 from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
@@ -44,7 +45,8 @@ SERVER_OPTIONS = [
 
 
 def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    # It travels to the gateway and into its logs: no password inside a URL.
+    return mask_secrets(f"{type(exc).__name__}: {exc}")
 
 
 def measured(method):

@@ -1,6 +1,16 @@
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests import apps
+
+# `make run` leaves ocpp_cable.key in the checkout; neither in-process settings nor
+# the CLI processes a test starts may pick it up unasked.
+os.environ.setdefault(
+    "OCPP_CABLE_BROADCAST_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="ocpp-cable-")) / "none.key")
+)
 
 
 @pytest.fixture(autouse=True)

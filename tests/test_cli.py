@@ -142,8 +142,9 @@ def test_readme_shows_the_hello_world_files():
         assert body in readme, f"README's copy of examples/hello/{name} is out of date"
 
 
-def test_gateway_alone_needs_a_broadcast_key():
-    result = run("gateway", "--port", "0", "--http-port", "0")
+def test_gateway_alone_needs_a_broadcast_key(tmp_path):
+    no_key = {"OCPP_CABLE_BROADCAST_KEY_FILE": str(tmp_path / "missing.key")}
+    result = run("gateway", "--port", "0", "--http-port", "0", env=no_key)
     assert result.returncode == 2
     assert "broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY)" in result.stderr
 

@@ -73,7 +73,14 @@ def interpolate(value: str) -> str:
                 name, sep, default = expression.partition(operator)
                 if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                     return default
-        pytest.fail(f"{match.group(0)} in docker-compose.yml has no default (use ${{VAR:-...}})")
+            # ${VAR:?message}: compose refuses to start without it; the operator sets it.
+            name, sep, _ = expression.partition(":?")
+            if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                return f"operator-set-{name.lower()}"
+        pytest.fail(
+            f"{match.group(0)} in docker-compose.yml has no default "
+            "(use ${VAR:-default}, or ${VAR:?message} for a secret)"
+        )
 
     return _VARIABLE.sub(substitute, value)
 
@@ -283,6 +290,15 @@ def test_gateway_listens_on_all_interfaces(monkeypatch):
     assert gateway.http_host == "0.0.0.0", "/health and /metrics would be unreachable"
 
 
+def test_gateway_monitoring_is_private_and_token_protected(monkeypatch):
+    gateway = settings_of("gateway", monkeypatch)
+    assert gateway.monitoring_token is not None, "/metrics and /health would need no token"
+    published = {container_port(p): str(p) for p in service("gateway").get("ports") or []}
+    http = published[gateway.http_port]
+    assert http.startswith("127.0.0.1:"), f"the HTTP port is published to every interface: {http}"
+    assert not published[gateway.port].startswith("127.0.0.1:"), "chargers must reach 9000"
+
+
 def test_gateway_rpc_host_names_the_rpc_service_and_its_port(monkeypatch):
     rpc = settings_of("rpc", monkeypatch)
     gateway = settings_of("gateway", monkeypatch)
@@ -378,8 +394,9 @@ def test_gateway_healthcheck_hits_its_own_health_endpoint(monkeypatch):
     text = test if isinstance(test, str) else " ".join(map(str, test))
     found = re.findall(r"http://(?:127\.0\.0\.1|localhost):(\d+)/health\b", text)
     assert found, f"gateway healthcheck does not request /health: {text}"
-    assert {int(p) for p in found} == {gateway.http_port}, (
-        f"healthcheck asks port {found}, the gateway's HTTP is on {gateway.http_port}"
+    # The chargers' port answers a plain /health without credentials.
+    assert {int(p) for p in found} == {gateway.port}, (
+        f"healthcheck asks port {found}, the gateway's chargers' port is {gateway.port}"
     )
     if not isinstance(test, str):
         assert test[0] in ("CMD", "CMD-SHELL"), test
