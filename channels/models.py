@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -42,6 +43,37 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+class StationText(TypeDecorator):
+    """Text exactly as a station sent it, NUL characters included.
+
+    PostgreSQL's text cannot hold U+0000. There, U+0000 is written as ESCAPE + "0"
+    and ESCAPE itself doubled (a Private Use Area character no charger string holds
+    in practice); reading undoes it and lookups encode alike, so a value round-trips
+    exactly and ordinary text is stored as it reads. Other databases get it as is.
+    """
+
+    impl = Text
+    cache_ok = True
+    ESCAPE = "\ue000"
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        if "\x00" in value or self.ESCAPE in value:
+            value = value.replace(self.ESCAPE, self.ESCAPE * 2).replace("\x00", self.ESCAPE + "0")
+        return value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None or self.ESCAPE not in value:
+            return value
+        out, chars = [], iter(value)
+        for ch in chars:
+            if ch == self.ESCAPE:
+                ch = self.ESCAPE if next(chars, "") == self.ESCAPE else "\x00"
+            out.append(ch)
+        return "".join(out)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
@@ -50,15 +82,16 @@ class ChargePoint(Base):
     __tablename__ = "charge_points"
 
     id: Mapped[str] = mapped_column(String(48), primary_key=True)
-    vendor: Mapped[str | None] = mapped_column(String(20))
-    model: Mapped[str | None] = mapped_column(String(20))
-    charge_point_serial_number: Mapped[str | None] = mapped_column(String(25))
-    charge_box_serial_number: Mapped[str | None] = mapped_column(String(25))
-    firmware_version: Mapped[str | None] = mapped_column(String(50))
-    iccid: Mapped[str | None] = mapped_column(String(20))
-    imsi: Mapped[str | None] = mapped_column(String(20))
-    meter_type: Mapped[str | None] = mapped_column(String(25))
-    meter_serial_number: Mapped[str | None] = mapped_column(String(25))
+    # What the station says of itself, as it said it (the schema bounds the lengths).
+    vendor: Mapped[str | None] = mapped_column(StationText)
+    model: Mapped[str | None] = mapped_column(StationText)
+    charge_point_serial_number: Mapped[str | None] = mapped_column(StationText)
+    charge_box_serial_number: Mapped[str | None] = mapped_column(StationText)
+    firmware_version: Mapped[str | None] = mapped_column(StationText)
+    iccid: Mapped[str | None] = mapped_column(StationText)
+    imsi: Mapped[str | None] = mapped_column(StationText)
+    meter_type: Mapped[str | None] = mapped_column(StationText)
+    meter_serial_number: Mapped[str | None] = mapped_column(StationText)
     boot_status: Mapped[str | None] = mapped_column(String(10))
     booted_at: Mapped[datetime | None]
     connected: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -83,20 +116,22 @@ class Connector(Base):
     connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str] = mapped_column(String(30))
-    info: Mapped[str | None] = mapped_column(String(50))
-    vendor_id: Mapped[str | None] = mapped_column(String(255))
-    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    info: Mapped[str | None] = mapped_column(StationText)
+    vendor_id: Mapped[str | None] = mapped_column(StationText)
+    vendor_error_code: Mapped[str | None] = mapped_column(StationText)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The StatusNotification's timestamp as sent, when updated_at cannot hold it exactly.
+    timestamp_text: Mapped[str | None] = mapped_column(Text)
 
 
 class IdTag(Base):
     __tablename__ = "id_tags"
 
-    tag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tag: Mapped[str] = mapped_column(StationText, primary_key=True)
     # Accepted, Blocked, Expired or Invalid (OCPP 1.6 AuthorizationStatus).
     status: Mapped[str] = mapped_column(String(20), default="Accepted")
     expiry_date: Mapped[datetime | None]
-    parent_id_tag: Mapped[str | None] = mapped_column(String(20))
+    parent_id_tag: Mapped[str | None] = mapped_column(StationText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -114,13 +149,17 @@ class Transaction(Base):
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
     connector_id: Mapped[int] = mapped_column(Integer)
-    id_tag: Mapped[str] = mapped_column(String(20))
+    id_tag: Mapped[str] = mapped_column(StationText)
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     meter_start: Mapped[int] = mapped_column(BigInteger)
     start_time: Mapped[datetime]
     meter_stop: Mapped[int | None] = mapped_column(BigInteger)
     stop_time: Mapped[datetime | None]
-    stop_id_tag: Mapped[str | None] = mapped_column(String(20))
+    # The times as sent, when start_time / stop_time cannot hold them exactly
+    # (a leap second, more than microseconds, beyond years 1 to 9999).
+    start_time_text: Mapped[str | None] = mapped_column(Text)
+    stop_time_text: Mapped[str | None] = mapped_column(Text)
+    stop_id_tag: Mapped[str | None] = mapped_column(StationText)
     stop_reason: Mapped[str | None] = mapped_column(String(20))
     # Wh delivered: meter_stop - meter_start.
     energy_wh: Mapped[int | None] = mapped_column(BigInteger)
@@ -136,6 +175,7 @@ class MeterValue(Base):
     connector_id: Mapped[int] = mapped_column(Integer)
     transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
     timestamp: Mapped[datetime]
+    timestamp_text: Mapped[str | None] = mapped_column(Text)  # as sent, when inexact above
     # One of the 22 OCPP 1.6 measurands; the default when the charger names none.
     measurand: Mapped[str] = mapped_column(String(40), default="Energy.Active.Import.Register")
     phase: Mapped[str | None] = mapped_column(String(10))
@@ -143,7 +183,8 @@ class MeterValue(Base):
     context: Mapped[str | None] = mapped_column(String(30))
     location: Mapped[str | None] = mapped_column(String(10))
     format: Mapped[str | None] = mapped_column(String(12))
-    value: Mapped[str] = mapped_column(String(64))
+    # Unbounded in OCPP 1.6: a signed (OCMF) value runs to hundreds of characters.
+    value: Mapped[str] = mapped_column(StationText)
     # Identifies the reading, so a re-sent MeterValues stores nothing twice.
     dedup_key: Mapped[str] = mapped_column(String(40), unique=True)
 
@@ -156,7 +197,7 @@ class MessageLog(Base):
     station_id: Mapped[str] = mapped_column(String(48), index=True)
     message_type: Mapped[str] = mapped_column(String(10))  # CALL, CALLRESULT, CALLERROR
     action: Mapped[str | None] = mapped_column(String(40))
-    message_id: Mapped[str | None] = mapped_column(String(36))
+    message_id: Mapped[str | None] = mapped_column(StationText)
     payload: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -173,7 +214,7 @@ class Command(Base):
     # queued, sent, accepted, rejected, error, timeout
     status: Mapped[str] = mapped_column(String(10), default="queued")
     response: Mapped[dict[str, Any] | None]
-    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_code: Mapped[str | None] = mapped_column(StationText)  # the station's, as sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]

@@ -75,7 +75,8 @@ def record_status(session: Session, station_id: str, payload: dict[str, Any]) ->
     connector.info = payload.get("info")
     connector.vendor_id = payload.get("vendorId")
     connector.vendor_error_code = payload.get("vendorErrorCode")
-    connector.updated_at = parse_time(payload.get("timestamp")) or now()
+    sent = payload.get("timestamp")
+    connector.updated_at, connector.timestamp_text = parse_time(sent) if sent else (now(), None)
     session.add(connector)
 
 

@@ -15,18 +15,21 @@ from channels.models import MeterValue, Transaction
 from channels.timeutil import parse_time
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+# A sampledValue's fields, each stored in the MeterValue column of its name.
+SAMPLE_FIELDS = ("value", "measurand", "phase", "unit", "context", "location", "format")
 
 
 def start_transaction(
     session: Session, station_id: str, payload: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """(transactionId, idTagInfo). A repeated StartTransaction gets the same id back."""
+    start_time, start_time_text = parse_time(payload["timestamp"])
     values = {
         "station_id": station_id,
         "connector_id": payload["connectorId"],
         "id_tag": payload["idTag"],
         "meter_start": payload["meterStart"],
-        "start_time": parse_time(payload["timestamp"]),
+        "start_time": start_time,
     }
     existing = session.execute(
         select(Transaction).where(*(getattr(Transaction, k) == v for k, v in values.items()))
@@ -34,7 +37,9 @@ def start_transaction(
     if existing is not None:
         return existing.id, id_tag_info(session, existing.id_tag, ignore_transaction=existing.id)
     info = id_tag_info(session, payload["idTag"])
-    transaction = Transaction(reservation_id=payload.get("reservationId"), **values)
+    transaction = Transaction(
+        reservation_id=payload.get("reservationId"), start_time_text=start_time_text, **values
+    )
     session.add(transaction)
     session.flush()  # the database picks the id
     return transaction.id, info
@@ -48,7 +53,7 @@ def stop_transaction(
     if transaction is not None and transaction.station_id == station_id:
         if transaction.stop_time is None:
             transaction.meter_stop = payload["meterStop"]
-            transaction.stop_time = parse_time(payload["timestamp"])
+            transaction.stop_time, transaction.stop_time_text = parse_time(payload["timestamp"])
             transaction.stop_id_tag = payload.get("idTag")
             transaction.stop_reason = payload.get("reason", "Local")
             transaction.energy_wh = transaction.meter_stop - transaction.meter_start
@@ -73,43 +78,34 @@ def store_meter_values(
     transaction_id: int | None,
     meter_values: Iterable[dict[str, Any]],
 ) -> int:
-    """Store every sampled value once; a re-sent reading is skipped. Returns rows added."""
+    """Store every sampled value once; a re-sent reading is skipped. Returns rows added.
+
+    A reading is known by everything the station said of it, so two samples that
+    differ in anything (unit, format, location, ...) are two rows, and a sample the
+    station repeats within one meterValue is kept as many times as it was sent.
+    """
     rows = []
     for meter_value in meter_values:
-        timestamp = parse_time(meter_value["timestamp"])
+        timestamp, timestamp_text = parse_time(meter_value["timestamp"])
+        when = (timestamp.isoformat(), timestamp_text)
+        repeats: dict[tuple[Any, ...], int] = {}
         for sample in meter_value["sampledValue"]:
+            reading = tuple(sample.get(name) for name in SAMPLE_FIELDS)
+            repeat = repeats[reading] = repeats.get(reading, -1) + 1
             row = {
                 "station_id": station_id,
                 "connector_id": connector_id,
                 "transaction_id": transaction_id,
                 "timestamp": timestamp,
-                "measurand": sample.get("measurand", DEFAULT_MEASURAND),
-                "phase": sample.get("phase"),
-                "unit": sample.get("unit"),
-                "context": sample.get("context"),
-                "location": sample.get("location"),
-                "format": sample.get("format"),
-                "value": sample["value"],
+                "timestamp_text": timestamp_text,
+                **dict(zip(SAMPLE_FIELDS, reading, strict=True)),
             }
-            row["dedup_key"] = _reading_key(row)
+            row["measurand"] = row["measurand"] or DEFAULT_MEASURAND
+            key = (station_id, connector_id, transaction_id, when, reading, repeat)
+            row["dedup_key"] = hashlib.sha1(repr(key).encode()).hexdigest()
             rows.append(row)
     if not rows:
         return 0
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     statement = insert(MeterValue).values(rows).on_conflict_do_nothing(index_elements=["dedup_key"])
     return session.execute(statement).rowcount or 0
-
-
-def _reading_key(row: dict[str, Any]) -> str:
-    parts = (
-        row["station_id"],
-        row["connector_id"],
-        row["transaction_id"],
-        row["timestamp"].isoformat(),
-        row["measurand"],
-        row["phase"],
-        row["location"],
-        row["context"],
-        row["value"],
-    )
-    return hashlib.sha1(repr(parts).encode()).hexdigest()

@@ -379,11 +379,9 @@ def _tags_add(args: argparse.Namespace, settings: Settings) -> int:
     expiry = None
     if args.expiry is not None:
         try:
-            expiry = parse_time(args.expiry)
+            expiry, _ = parse_time(args.expiry)
         except ValueError:
             raise AdminError(f"invalid --expiry {args.expiry!r}: not an ISO 8601 time", 2) from None
-        if expiry is None:
-            raise AdminError("invalid --expiry '': not an ISO 8601 time", 2)
     with _session(settings) as session:
         record = session.get(IdTag, args.tag)
         created = record is None

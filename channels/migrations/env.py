@@ -23,6 +23,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode alters a SQLite table by copying it and dropping the old one;
+            # with foreign keys on, that drop would cascade into every child row.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         # Batch mode lets later migrations alter columns on SQLite too.
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True
