@@ -7,7 +7,7 @@ subclass; `--channels-module` points it at another package.
 from channels.connection import StationConnection
 from channels.ocpp_channel import OCPPChannel
 
-__all__ = ["OCPPChannel", "StationConnection", "setup"]
+__all__ = ["OCPPChannel", "StationConnection", "node_lease", "setup"]
 
 
 def setup(settings) -> None:
@@ -17,3 +17,11 @@ def setup(settings) -> None:
     config.configure(settings)
     if settings.auto_migrate:
         db.upgrade(settings.database_url)
+
+
+def node_lease(node: str, ttl: float, stations: list[str]) -> None:
+    """Called by rpc_app for each gateway node's lease renewal (ttl 0: the node is leaving)."""
+    from channels import config, db, presence
+
+    with db.session_scope(config.settings().database_url) as session:
+        presence.renew(session, node, ttl, stations)

@@ -76,3 +76,18 @@ def record_failure(session: Session, command_id: str, code: str, data: dict[str,
         response={"code": code, "message": data.get("message"), "details": data.get("payload")},
         answered_at=now(),
     )
+
+
+def fail_open(session: Session, station_ids: list[str], code: str, message: str) -> None:
+    """Every command still open for these stations ends as `error` with `code`."""
+    session.execute(
+        update(Command)
+        .where(Command.station_id.in_(station_ids), Command.status.in_(OPEN))
+        .values(
+            status="error",
+            error_code=code,
+            response={"code": code, "message": message, "details": {}},
+            answered_at=now(),
+        )
+        .execution_options(synchronize_session=False)
+    )

@@ -97,12 +97,25 @@ class ChargePoint(Base):
     connected: Mapped[bool] = mapped_column(Boolean, default=False)
     # The connection that set `connected`: a late Disconnect of an older one must not clear it.
     connection_id: Mapped[str | None] = mapped_column(String(32))
+    # The gateway node holding it; `connected` holds only while that node's lease does.
+    node_id: Mapped[str | None] = mapped_column(String(64), index=True)
     last_seen: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))
     auth_required: Mapped[bool] = mapped_column(Boolean, default=True)
     firmware_status: Mapped[str | None] = mapped_column(String(30))
     diagnostics_status: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GatewayNode(Base):
+    """A gateway node's lease: while it holds, the node's stations are connected."""
+
+    __tablename__ = "gateway_nodes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]
+    stations: Mapped[int] = mapped_column(Integer, default=0)
+    renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Connector(Base):

@@ -82,8 +82,9 @@ class OCPPChannel(Channel):
     def subscribed(self):
         self.stream_for(self.station_id)
         connection_id = self.connection.state.get("connection_id", "")
+        node = self.connection.env.node  # the gateway node holding this connection
         with session_scope(config.settings().database_url) as session:
-            stations.mark_connected(session, self.station_id, connection_id)
+            stations.mark_connected(session, self.station_id, connection_id, node)
         self.logger.info("station online")
 
     def unsubscribed(self):

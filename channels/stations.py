@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from channels import presence
 from channels.models import ChargePoint, Connector, StationNotification
 from channels.passwords import hash_password
 from channels.timeutil import now, parse_time
@@ -45,20 +46,28 @@ def record_boot(session: Session, station_id: str, payload: dict[str, Any], stat
     station.booted_at = station.last_seen = now()
 
 
-def mark_connected(session: Session, station_id: str, connection_id: str) -> None:
+def mark_connected(
+    session: Session, station_id: str, connection_id: str, node_id: str | None = None
+) -> None:
     station = session.get(ChargePoint, station_id) or add_station(session, station_id)
     station.connected = True
     station.connection_id = connection_id
+    station.node_id = node_id
     station.last_seen = now()
 
 
 def mark_disconnected(session: Session, station_id: str, connection_id: str) -> None:
-    """Only the connection that is current: a late Disconnect of an older one changes nothing."""
-    session.execute(
+    """Only the connection that is current: a late Disconnect of an older one changes nothing.
+
+    Commands still open for the station end as failed: no answer can come any more.
+    """
+    result = session.execute(
         update(ChargePoint)
         .where(ChargePoint.id == station_id, ChargePoint.connection_id == connection_id)
         .values(connected=False, last_seen=now())
     )
+    if result.rowcount:
+        presence.station_gone(session, station_id)
 
 
 def touch(session: Session, station_id: str) -> None:

@@ -87,6 +87,11 @@ class GatewayMetrics:
         self.call_timeouts = Counter(
             f"{PREFIX}_call_timeouts_total", "Outgoing CALLs a station did not answer", registry=r
         )
+        self.disconnect_queue_depth = Gauge(
+            f"{PREFIX}_disconnect_queue_depth",
+            "Disconnect calls waiting to be delivered",
+            registry=r,
+        )
         self.connect_rejections = Counter(
             f"{PREFIX}_connect_rejections_total",
             "Handshakes refused, by HTTP status",
@@ -100,10 +105,16 @@ class GatewayMetrics:
     def frame_sent(self, kind: str, action: str | None) -> None:
         self.frames_sent.labels(kind, action_label(action)).inc()
 
-    def track(self, stations: Callable[[], int], queued: Callable[[], int]) -> None:
+    def track(
+        self,
+        stations: Callable[[], int],
+        queued: Callable[[], int],
+        disconnects: Callable[[], int],
+    ) -> None:
         """Gauges read at scrape time, from the node's own state."""
         self.stations_connected.set_function(stations)
         self.call_queue_depth.set_function(queued)
+        self.disconnect_queue_depth.set_function(disconnects)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -7,7 +7,6 @@ import ipaddress
 import uuid
 from collections.abc import Sequence
 
-import orjson
 import structlog
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -17,8 +16,11 @@ from websockets.http11 import Request, Response
 
 from gateway import http_api, tls
 from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
+from gateway.disconnects import DisconnectQueue
 from gateway.hub import StreamHub
+from gateway.lease import LeaseKeeper
 from gateway.metrics import GatewayMetrics
+from gateway.node_control import ControlChannel
 from gateway.protocol import schemas
 from gateway.protocol.handshake import (
     SUBPROTOCOL,
@@ -34,7 +36,12 @@ from gateway.rpc_client import RPCClient, RPCError, make_env
 from gateway.station import Admission, StationConnection
 from ocpp_cable.pb import rpc_pb2
 from ocpp_cable.settings import Settings
-from rpc_app.env import REMOTE_ADDR_HEADER, TLS_CLIENT_SUBJECT_HEADER
+from rpc_app.env import (
+    GATEWAY_HEADERS,
+    NODE_HEADER,
+    REMOTE_ADDR_HEADER,
+    TLS_CLIENT_SUBJECT_HEADER,
+)
 
 log = structlog.get_logger("gateway")
 
@@ -73,6 +80,7 @@ class GatewayNode:
         self.metrics.track(
             stations=lambda: len(self.stations),
             queued=lambda: sum(s.session.queued for s in self.stations.values()),
+            disconnects=lambda: len(self.disconnects),
         )
         self.rpc = RPCClient(
             settings.rpc_host,
@@ -88,22 +96,27 @@ class GatewayNode:
         self.port = 0
         self.http_port = 0
         self.scheme = "wss" if settings.tls_cert else "ws"
-        # Identifies this node in control messages to the others.
+        # Identifies this node to the other nodes and, by its lease, to the application.
         self.node_id = uuid.uuid4().hex
         self.subscribers: list[Subscriber] = self._subscribers()
+        self.control = ControlChannel(
+            self.node_id, self.subscribers, lambda: self.stations, self._replaced_elsewhere
+        )
+        # Half the RPC slots at most: stations coming back need the rest to connect.
+        self.disconnects = DisconnectQueue(workers=max(1, settings.rpc_concurrency // 2))
+        self.lease = LeaseKeeper(
+            self.rpc, self.node_id, settings.presence_ttl, self._held_station_ids
+        )
         self._background: set[asyncio.Task] = set()
 
     def _subscribers(self) -> list[Subscriber]:
         s = self.settings
         subscribers: list[Subscriber] = []
+        handlers = (self.on_broadcast, self.on_control, self._subscribed)
         if "redis" in s.adapters():
-            subscribers.append(
-                RedisSubscriber(s.redis_url, s.redis_channel, self.on_broadcast, self.on_control)
-            )
+            subscribers.append(RedisSubscriber(s.redis_url, s.redis_channel, *handlers))
         if "nats" in s.adapters():
-            subscribers.append(
-                NATSSubscriber(s.nats_servers, s.nats_subject, self.on_broadcast, self.on_control)
-            )
+            subscribers.append(NATSSubscriber(s.nats_servers, s.nats_subject, *handlers))
         return subscribers
 
     # --- start and stop --------------------------------------------------------
@@ -138,6 +151,8 @@ class GatewayNode:
         self.http_port = self._http_runner.addresses[0][1]
         for subscriber in self.subscribers:
             await subscriber.start()
+        self.control.start()
+        self.lease.start()
         if s.monitoring_token is None and not ipaddress_is_loopback(s.http_host):
             log.warning(
                 "/metrics and /health are open on a public address; set --monitoring-token",
@@ -154,10 +169,15 @@ class GatewayNode:
 
     async def stop(self) -> None:
         """Stop accepting, close every station with 1001 (Going Away) so it reconnects
-        elsewhere, deliver their Disconnect calls; all within the shutdown timeout."""
+        elsewhere, deliver their Disconnect calls; all within the shutdown timeout. Then
+        give the lease up: the application counts whatever is left as gone."""
+        loop = asyncio.get_running_loop()
+        # Everything below that waits on rpc_app ends by this time.
+        deadline = loop.time() + self.settings.shutdown_timeout
         if self._ws_server is not None:
             stations = list(self.stations.values())
             log.info("draining", stations=len(stations))
+            self.disconnects.drain_by(deadline)
             self._ws_server.close(close_connections=True)
             try:
                 async with asyncio.timeout(self.settings.shutdown_timeout):
@@ -167,10 +187,15 @@ class GatewayNode:
             except TimeoutError:
                 left = sum(not s.finished.is_set() for s in stations)
                 log.error("drain timed out", stations_left=left)
+            if self.disconnects.failed:
+                log.error("disconnects not delivered", stations=self.disconnects.failed)
+        await self.lease.release(within=deadline - loop.time())
+        await self.control.close()
         for subscriber in self.subscribers:
             await subscriber.stop()
         if self._http_runner is not None:
             await self._http_runner.cleanup()
+        await self.disconnects.close()
         await self.rpc.close()
         log.info("gateway stopped")
 
@@ -209,14 +234,17 @@ class GatewayNode:
             # OCPP-J 3.1: complete the handshake without the header, then close.
             bound.warning("no ocpp1.6 subprotocol offered")
             return None
+        # Only the gateway sets these headers: never a client.
+        for name in GATEWAY_HEADERS:
+            headers.pop(name, None)
         remote = connection.remote_address
         if remote:
             headers[REMOTE_ADDR_HEADER] = str(remote[0])
-        # Only the gateway sets this header, from a verified certificate: never a client.
-        headers.pop(TLS_CLIENT_SUBJECT_HEADER, None)
-        subject = tls.client_subject(connection.transport)
+        subject = tls.client_subject(connection.transport)  # from a verified certificate
         if subject:
             headers[TLS_CLIENT_SUBJECT_HEADER] = subject
+        if self.lease.active:
+            headers[NODE_HEADER] = self.node_id
         sid = uuid.uuid4().hex
         try:
             response = await self.rpc.connect(sid, make_env(url, headers))
@@ -255,8 +283,11 @@ class GatewayNode:
             await previous.close(CLOSE_NORMAL, "replaced by a new connection")
         station = StationConnection(ws, admission, self)
         self.stations[admission.station_id] = station
-        self._tell_other_nodes(station)
+        self.control.announce(station)
         await station.run()
+
+    def _held_station_ids(self) -> list[str]:
+        return [sid for sid, station in self.stations.items() if not station.leaving]
 
     def forget(self, station: StationConnection) -> None:
         if self.stations.get(station.station_id) is station:
@@ -264,35 +295,14 @@ class GatewayNode:
 
     # --- other nodes -----------------------------------------------------------
 
-    def _tell_other_nodes(self, station: StationConnection) -> None:
-        """A station connected here: the node holding an older connection closes it."""
-        if not self.subscribers:
-            return
-        message = orjson.dumps(
-            {
-                "event": "station_connected",
-                "station_id": station.station_id,
-                "sid": station.sid,
-                "node": self.node_id,
-            }
-        )
-        for subscriber in self.subscribers:
-            self._spawn(subscriber.publish_control(message))
-
     def on_control(self, data: bytes) -> None:
-        try:
-            message = orjson.loads(data)
-            event, station_id = message["event"], message["station_id"]
-            node, sid = message["node"], message["sid"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            log.warning("malformed control message dropped")
-            return
-        if event != "station_connected" or node == self.node_id:
-            return
-        station = self.stations.get(station_id)
-        if station is not None and station.sid != sid:
-            station.log.info("station connected to another node", node=node)
-            self._spawn(station.close(CLOSE_NORMAL, "connected to another node"))
+        self.control.on_message(data)
+
+    def _subscribed(self, subscriber: Subscriber) -> None:
+        self.control.announce_all(subscriber)
+
+    def _replaced_elsewhere(self, station: StationConnection) -> None:
+        self._spawn(station.close(CLOSE_NORMAL, "connected to another node"))
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)

@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.batch_client import BatchStream, StreamError
 from gateway.metrics import GatewayMetrics
-from ocpp_cable.pb import batch_pb2, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.pb import batch_pb2, presence_pb2, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 
 PROTOCOL_VERSION = "v1"
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
@@ -75,6 +75,7 @@ class RPCClient:
         self._channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
         self._stub = rpc_pb2_grpc.RPCStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._presence = presence_pb2_grpc.PresenceStub(self._channel)
         self._slots = asyncio.Semaphore(concurrency)
         # Several streams: round_robin opens each on the next server address, so the
         # calls, rotated over the streams, spread over every rpc_app replica.
@@ -174,6 +175,18 @@ class RPCClient:
             identifiers=identifiers, subscriptions=subscriptions, env=env
         )
         return await self._call("Disconnect", self._stub.Disconnect, request, sid)
+
+    async def renew(
+        self, node: str, ttl: float, stations: list[str], within: float | None = None
+    ) -> None:
+        """Renew this node's lease (ocpp-cable's Presence service); RPCError if it failed."""
+        lease = presence_pb2.Lease(node=node, ttl=ttl, stations=stations)
+        timeout = self.timeout if within is None else min(within, self.timeout)
+        try:
+            await self._presence.Renew(lease, timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            self.metrics.rpc_errors.labels("Renew", exc.code().name).inc()
+            raise RPCError(exc.code().name, exc.details() or "") from None
 
     async def healthy(self, within: float = 1.0) -> bool:
         """Can we reach the RPC server? (One without the health service counts when reachable.)"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,11 +61,15 @@ class StationConnection:
         self.headers = admission.headers
         self.identifiers = admission.identifiers
         self.cstate = admission.cstate
+        # Wall-clock time: nodes compare it when a station is connected to two of them.
+        self.connected_at = time.time()
         self.istate: dict[str, str] = {}
         self.identifier = orjson.dumps(
             {"channel": node.settings.channel, "station_id": self.station_id}
         ).decode()
         self.subscribed = False
+        # Set once the connection is over: a lease renewal no longer names the station.
+        self.leaving = False
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
         self.session = StationSession(self.station_id, node.session_config, self.log)
         self._welcome = admission.transmissions
@@ -109,6 +114,7 @@ class StationConnection:
         return True
 
     async def _teardown(self) -> None:
+        self.leaving = True
         self._disarm()
         # Let performs already under way finish, then end our CALLs still open.
         if self._tasks:
@@ -118,21 +124,18 @@ class StationConnection:
                 if isinstance(effect, Perform):
                     await self._perform(effect)
         self.node.hub.remove(self)
-        await self._disconnect()
+        await self.node.disconnects.deliver(self._disconnect, self.log)
         self.node.forget(self)
         self.log.info("station disconnected", code=self.ws.close_code)
         self.finished.set()
 
     async def _disconnect(self) -> None:
+        """One Disconnect call (the node's queue makes it, and retries an RPCError)."""
         subscriptions = [self.identifier] if self.subscribed else []
         istate = {self.identifier: orjson.dumps(self.istate).decode()} if self.subscribed else {}
-        try:
-            response = await self.node.rpc.disconnect(
-                self.sid, self.identifiers, subscriptions, self._env(istate=istate)
-            )
-        except RPCError as exc:
-            self.log.error("disconnect call failed", error=str(exc))
-            return
+        response = await self.node.rpc.disconnect(
+            self.sid, self.identifiers, subscriptions, self._env(istate=istate)
+        )
         if response.status != rpc_pb2.SUCCESS:
             self.log.error("disconnect failed", error=response.error_msg)
 

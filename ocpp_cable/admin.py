@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from channels import db
+from channels import db, presence
 from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
 from channels.stations import add_station
 from channels.timeutil import parse_time
@@ -232,10 +232,11 @@ def _stations_add(args: argparse.Namespace, settings: Settings) -> int:
 def _stations_list(args: argparse.Namespace, settings: Settings) -> int:
     with _session(settings) as session:
         stations = session.scalars(select(ChargePoint).order_by(ChargePoint.id)).all()
+        present = presence.presence(session, stations)
         rows = [
             {
                 "id": s.id,
-                "connected": bool(s.connected),
+                "connected": present[s.id],
                 "boot_status": s.boot_status,
                 "vendor": s.vendor,
                 "model": s.model,
@@ -295,6 +296,7 @@ def _stations_show(args: argparse.Namespace, settings: Settings) -> int:
         if station is None:
             raise AdminError(f"no station {args.station_id}")
         detail: Row = {name: getattr(station, name) for name in STATION_COLUMNS}
+        detail["connected"] = presence.is_present(session, station)
         detail["has_password"] = station.password_hash is not None
         detail["auth"] = _auth(station)
         connectors = session.scalars(

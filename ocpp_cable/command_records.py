@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from channels import audit, commands, db
+from channels import audit, commands, db, presence
 from channels.models import ChargePoint, Command
 from ocpp_cable.commands import CommandFailed, publish
 from ocpp_cable.settings import Settings
@@ -32,6 +32,11 @@ def publish_recorded(
             raise CommandFailed(f"no station {station_id} (ocpp-cable stations add {station_id})")
         if not station.connected:
             raise CommandFailed(f"station {station_id} is not connected")
+        if not presence.is_present(session, station):
+            raise CommandFailed(
+                f"station {station_id} is not connected: its gateway node is gone "
+                "(no lease renewal)"
+            )
         commands.record_command(session, command_id, station_id, action, payload)
         if settings.audit_log:
             audit.log_message(session, station_id, "out", "CALL", action, command_id, payload)

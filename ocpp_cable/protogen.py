@@ -15,7 +15,7 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
 PACKAGE_PATH = "ocpp_cable/pb"
-PROTOS = ("rpc", "batch")
+PROTOS = ("rpc", "batch", "presence")
 GENERATED = tuple(
     f"{name}{suffix}" for name in PROTOS for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
 )

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(
         10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
     )
+    presence_ttl: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a gateway node's lease on the application lasts unless renewed "
+        "(every third of it): a node killed without a goodbye has its stations seen as "
+        "gone this long after (0: no lease)",
+    )
 
     # --- gateway: RPC client / rpc_app: server ---
     rpc_host: str = Field(

@@ -11,6 +11,10 @@ from urllib.parse import unquote, urlsplit
 REMOTE_ADDR_HEADER = "REMOTE_ADDR"
 # The verified TLS client certificate's subject (RFC 4514), set only by the gateway.
 TLS_CLIENT_SUBJECT_HEADER = "tls-client-subject"
+# The gateway node holding the connection (its lease names it), set only by the gateway.
+NODE_HEADER = "ocpp-cable-node"
+# Headers only the gateway writes: a client's own copy is dropped at the handshake.
+GATEWAY_HEADERS = frozenset({TLS_CLIENT_SUBJECT_HEADER, NODE_HEADER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,11 @@ class RequestEnv:
     @property
     def remote_address(self) -> str | None:
         return self.headers.get(REMOTE_ADDR_HEADER)
+
+    @property
+    def node(self) -> str | None:
+        """The gateway node holding the connection (None behind a gateway without leases)."""
+        return self.headers.get(NODE_HEADER)
 
     @property
     def client_subject(self) -> str | None:

@@ -27,6 +27,9 @@ class Application:
     actions: dict[type[Channel], frozenset[str]] = field(default_factory=dict)
     # The module's `setup(settings)`, if it has one: run once before serving.
     setup: Callable[[Any], None] | None = None
+    # The module's `node_lease(node, ttl, stations)`, if it has one: each gateway node
+    # renews its lease through it (ttl 0: the node is leaving).
+    node_lease: Callable[..., Any] | None = None
 
     @classmethod
     def of(
@@ -71,5 +74,5 @@ def load_application(module_name: str) -> Application:
         raise ApplicationError(f"more than one Connection class in {module_name!r}: {names}")
     connection_class = connections.pop() if connections else Connection
     app = Application.of(list(channels.values()), connection_class)
-    setup = getattr(root, "setup", None)
-    return replace(app, setup=setup) if callable(setup) else app
+    hooks = {name: getattr(root, name, None) for name in ("setup", "node_lease")}
+    return replace(app, **{name: hook for name, hook in hooks.items() if callable(hook)})

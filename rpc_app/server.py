@@ -17,13 +17,14 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from ocpp_cable.pb import batch_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 from ocpp_cable.redact import mask_secrets
 from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
 from rpc_app.metrics import RPCMetrics
+from rpc_app.presence import PresenceService
 from rpc_app.registry import Application
 from rpc_app.state import State
 
@@ -33,6 +34,7 @@ SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
 NOT_SUPPORTED = "NotSupported"
 SERVICE_NAME = "anycable.RPC"
 BATCH_SERVICE_NAME = "ocpp_cable.Batch"
+PRESENCE_SERVICE_NAME = "ocpp_cable.Presence"
 
 # Server-side keepalive that tolerates the gateway's client pings (no too_many_pings).
 SERVER_OPTIONS = [
@@ -79,7 +81,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="channel")
         self.metrics = metrics or RPCMetrics()
 
-    async def _invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Await async application code; run sync code in a worker thread."""
         if inspect.iscoroutinefunction(fn):
             return await fn(*args)
@@ -100,7 +102,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         cstate = State(request.env.cstate)
         connection = self.app.connection_class(env, state=cstate)
         try:
-            await self._invoke(connection.connect)
+            await self.invoke(connection.connect)
         except Rejected as exc:
             connection.logger.info("connection rejected", reason=str(exc))
             return rpc_pb2.ConnectionResponse(status=FAILURE, error_msg=str(exc))
@@ -168,10 +170,10 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     async def _run_command(self, channel: Channel, command: str, data: str) -> int:
         if command == "subscribe":
-            await self._invoke(channel.subscribed)
+            await self.invoke(channel.subscribed)
             return SUCCESS
         if command == "unsubscribe":
-            await self._invoke(channel.unsubscribed)
+            await self.invoke(channel.unsubscribed)
             channel.stop_all_streams()
             return SUCCESS
         if command == "message":
@@ -185,7 +187,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
     async def _perform(self, channel: Channel, data: dict[str, Any]) -> None:
         action = data.get("action")
         if isinstance(action, str) and action in self.app.actions[type(channel)]:
-            await self._invoke(getattr(channel, action), data)
+            await self.invoke(getattr(channel, action), data)
             return
         command = data.get("command") or action
         channel.logger.info("action not supported", action=action, message_id=data.get("id"))
@@ -209,8 +211,8 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
                 istate = State(orjson.loads(istate_text) if istate_text else {})
                 params = {k: v for k, v in identifier.items() if k != "channel"}
                 channel = channel_class(connection, identifier_text, params, istate)
-                await self._invoke(channel.unsubscribed)
-            await self._invoke(connection.disconnect)
+                await self.invoke(channel.unsubscribed)
+            await self.invoke(connection.disconnect)
         except Exception as exc:
             log.exception("disconnect failed", identifiers=request.identifiers)
             return rpc_pb2.DisconnectResponse(status=ERROR, error_msg=_error_text(exc))
@@ -254,13 +256,16 @@ async def start_rpc_server(
     )
     service = RPCService(app, workers, metrics)
     rpc_pb2_grpc.add_RPCServicer_to_server(service, server)
-    # ocpp-cable's extension: the same calls, batched over a stream.
+    # ocpp-cable's extensions: the same calls batched over a stream; gateway node leases.
     batch_pb2_grpc.add_BatchServicer_to_server(BatchService(service), server)
+    presence_pb2_grpc.add_PresenceServicer_to_server(
+        PresenceService(app.node_lease, service.invoke), server
+    )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     port = server.add_insecure_port(address)
     await server.start()
-    for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME):
+    for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME, PRESENCE_SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("rpc server started", address=address, port=port, channels=sorted(app.channels))
     return RPCServer(server, port, health)

@@ -71,6 +71,8 @@ def gateway_settings(rpc_port: int, **overrides) -> Settings:
         "rpc_host": f"127.0.0.1:{rpc_port}",
         "broadcast_key": BROADCAST_KEY,
         "rpc_timeout": 3.0,
+        # A test that stopped rpc_app must not wait 10 s for Disconnects it cannot deliver.
+        "shutdown_timeout": 3.0,
         **overrides,
     }
     return Settings(**values)

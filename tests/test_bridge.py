@@ -260,7 +260,8 @@ async def test_calls_go_over_the_batch_stream_when_offered():
                 await cp.call(call.Authorize(id_tag="T"))
         await eventually(lambda: counter.served().get("Disconnect") == 1)
     assert counter.served() == {"Connect": 1, "Command": 4, "Disconnect": 1}
-    assert set(counter.methods) == {"Calls", "Check"} or set(counter.methods) == {"Calls"}
+    # AnyCable's calls went over the stream; beside them only the extensions and health.
+    assert set(counter.methods) - {"Check", "Renew"} == {"Calls"}
 
 
 async def test_unary_calls_without_the_batch_service():

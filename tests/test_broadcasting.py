@@ -114,8 +114,8 @@ def publisher(adapter: str, redis: str, nats: str, channel: str):
     return NATSBroadcaster(nats, channel)
 
 
-@contextlib.contextmanager
-def gateway_process(rpc_port: int, settings: dict):
+@contextlib.asynccontextmanager
+async def gateway_process(rpc_port: int, settings: dict):
     port, http_port = free_port(), free_port()
     flags = []
     for name, value in settings.items():
@@ -134,7 +134,8 @@ def gateway_process(rpc_port: int, settings: dict):
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        # Not blocking the loop: its rpc_app takes the gateway's last Disconnect calls.
+        await asyncio.to_thread(process.wait, 15)
 
 
 async def until_subscribed(count: int) -> None:
@@ -148,7 +149,10 @@ async def test_two_gateway_processes_each_station_gets_its_command_once(
     channel = f"__anycable__test_{uuid.uuid4().hex[:8]}"
     settings = broker_settings(adapter, redis_url, nats_url, channel)
     async with rpc_server() as (_, rpc_port, _):
-        with gateway_process(rpc_port, settings) as a, gateway_process(rpc_port, settings) as b:
+        async with (
+            gateway_process(rpc_port, settings) as a,
+            gateway_process(rpc_port, settings) as b,
+        ):
             sockets = {}
             for i in range(20):
                 port = (a, b)[i % 2]

@@ -2,7 +2,9 @@
 
 Each subscriber hands raw message bytes to the node: `on_broadcast` for the
 broadcast channel, `on_control` for the control channel beside it. They
-reconnect by themselves when the broker goes away.
+reconnect by themselves when the broker goes away, and call `on_connected` each
+time they are subscribed again (messages sent meanwhile are lost: pub/sub keeps
+nothing).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 Handler = Callable[[bytes], None]
+Connected = Callable[["Subscriber"], None]
 
 
 class Subscriber(Protocol):
@@ -23,7 +26,9 @@ class Subscriber(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish_control(self, data: bytes) -> None: ...
+    async def publish_control(self, data: bytes) -> None:
+        """Publish on the control channel; raises when the broker did not take it."""
+        ...
 
 
 def control_name(name: str) -> str:

@@ -10,7 +10,7 @@ import structlog
 from nats.aio.client import Client
 from nats.errors import Error as NATSError
 
-from gateway.pubsub import Handler, control_name
+from gateway.pubsub import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.nats")
 
@@ -20,7 +20,15 @@ MAX_BACKOFF = 2.0
 class NATSSubscriber:
     name = "nats"
 
-    def __init__(self, servers: str, subject: str, on_broadcast: Handler, on_control: Handler):
+    def __init__(
+        self,
+        servers: str,
+        subject: str,
+        on_broadcast: Handler,
+        on_control: Handler,
+        on_connected: Connected | None = None,
+    ):
+        self._on_connected = on_connected
         self.servers = [s.strip() for s in servers.split(",") if s.strip()]
         self.subject = subject
         self.control = control_name(subject)
@@ -62,6 +70,7 @@ class NATSSubscriber:
         await self._client.subscribe(self.subject, cb=self._broadcast)
         await self._client.subscribe(self.control, cb=self._control)
         log.info("subscribed", subject=self.subject)
+        self._connected_again()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -74,12 +83,13 @@ class NATSSubscriber:
 
     async def publish_control(self, data: bytes) -> None:
         if self._client is None or not self._client.is_connected:
-            log.error("control message not published: nats not connected")
-            return
-        try:
-            await self._client.publish(self.control, data)
-        except NATSError as exc:
-            log.error("control message not published", error=str(exc))
+            raise ConnectionError("nats not connected")
+        await self._client.publish(self.control, data)
+        await self._client.flush(timeout=2)
+
+    def _connected_again(self) -> None:
+        if self._on_connected is not None:
+            self._on_connected(self)
 
     async def _broadcast(self, message) -> None:
         self._on_broadcast(message.data)
@@ -91,7 +101,8 @@ class NATSSubscriber:
         log.warning("nats connection lost")
 
     async def _reconnected(self) -> None:
-        log.info("nats reconnected")
+        log.info("nats reconnected")  # nats-py subscribes again by itself
+        self._connected_again()
 
     async def _error(self, exc: Exception) -> None:
         log.debug("nats error", error=str(exc) or type(exc).__name__)

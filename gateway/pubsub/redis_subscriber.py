@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from gateway.pubsub import Handler, control_name
+from gateway.pubsub import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.redis")
 
@@ -19,8 +19,16 @@ MAX_BACKOFF = 2.0
 class RedisSubscriber:
     name = "redis"
 
-    def __init__(self, url: str, channel: str, on_broadcast: Handler, on_control: Handler):
+    def __init__(
+        self,
+        url: str,
+        channel: str,
+        on_broadcast: Handler,
+        on_control: Handler,
+        on_connected: Connected | None = None,
+    ):
         self.url = url
+        self._on_connected = on_connected
         self.channel = channel
         self.control = control_name(channel)
         self._handlers = {channel.encode(): on_broadcast, self.control.encode(): on_control}
@@ -43,10 +51,7 @@ class RedisSubscriber:
         await self._publisher.aclose()
 
     async def publish_control(self, data: bytes) -> None:
-        try:
-            await self._publisher.publish(self.control, data)
-        except RedisError as exc:
-            log.error("control message not published", error=str(exc))
+        await self._publisher.publish(self.control, data)
 
     async def _run(self) -> None:
         backoff = 0.1
@@ -58,6 +63,8 @@ class RedisSubscriber:
                 self._connected = True
                 backoff = 0.1
                 log.info("subscribed", channel=self.channel)
+                if self._on_connected is not None:
+                    self._on_connected(self)
                 while True:
                     message = await pubsub.get_message(timeout=5.0)
                     if message is not None and message["type"] == "message":
