@@ -84,6 +84,12 @@ class GatewayMetrics:
         self.call_queue_depth = Gauge(
             f"{PREFIX}_call_queue_depth", "Outgoing CALLs waiting, all stations", registry=r
         )
+        self.calls_unreported = Counter(
+            f"{PREFIX}_calls_unreported_total",
+            "CALLs refused for a full queue whose refusal was not performed on the "
+            "application (too many such reports already waiting)",
+            registry=r,
+        )
         self.call_timeouts = Counter(
             f"{PREFIX}_call_timeouts_total", "Outgoing CALLs a station did not answer", registry=r
         )

@@ -28,6 +28,8 @@ from gateway.protocol.session import (
     StationSession,
 )
 from gateway.rpc_client import RPCError, make_env
+from gateway.throttle import LogThrottle
+from gateway.turns import Turns
 from ocpp_cable.pb import rpc_pb2
 from rpc_app.state import apply_changes
 
@@ -73,7 +75,10 @@ class StationConnection:
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
         self.session = StationSession(self.station_id, node.session_config, self.log)
         self._welcome = admission.transmissions
-        self._lock = asyncio.Lock()
+        # Performs one at a time; the station's own messages before reports about ours.
+        self._turns = Turns()
+        self._reports_waiting = 0  # droppable reports waiting for their turn
+        self._refusals = LogThrottle(interval=10.0)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self.finished = asyncio.Event()
@@ -157,7 +162,10 @@ class StationConnection:
                     return
                 self.node.metrics.frame_sent(effect.kind, effect.action)
             elif kind is Perform:
-                self._spawn(self._perform(effect))
+                if effect.droppable:
+                    self._report(effect)
+                else:
+                    self._spawn(self._perform(effect))
             elif kind is ArmCallTimer:
                 self._disarm()
                 loop = asyncio.get_running_loop()
@@ -169,6 +177,21 @@ class StationConnection:
             elif kind is Close:
                 self.log.warning("closing", code=effect.code, reason=effect.reason)
                 await self.ws.close(effect.code, effect.reason)
+
+    def _report(self, effect: Perform) -> None:
+        """A refusal report: performed while few wait, else dropped and counted."""
+        held_back = self._refusals.allow("queue full")
+        if held_back is not None:
+            self.log.error(
+                "calls refused: queue full",
+                limit=self.session.config.queue_limit,
+                since_last=held_back,
+            )
+        if self._reports_waiting >= self.session.config.queue_limit:
+            self.node.metrics.calls_unreported.inc()
+            return
+        self._reports_waiting += 1
+        self._spawn(self._perform(effect))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -202,7 +225,10 @@ class StationConnection:
 
     async def _perform(self, effect: Perform) -> None:
         data = orjson.dumps(effect.data).decode()
-        async with self._lock:
+        await self._turns.acquire(first=not effect.reply)
+        try:
+            if effect.droppable:
+                self._reports_waiting -= 1
             try:
                 response = await self.node.rpc.command(
                     self.sid, "message", self.identifier, self.identifiers, self._env(), data
@@ -233,6 +259,8 @@ class StationConnection:
             else:
                 effects = self.session.apply_transmissions(response.transmissions)
             await self._apply_command_response(response, effects)
+        finally:
+            self._turns.release()
 
     async def _apply_command_response(
         self, response: rpc_pb2.CommandResponse, effects: list[Effect] | None = None

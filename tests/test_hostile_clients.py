@@ -216,3 +216,30 @@ async def test_rejected_broadcasts_are_logged_once_per_burst(capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "broadcast refused" in line]
     assert len(lines) == 1, lines
     assert "wrong" not in lines[0]
+
+
+# --- 15. a flood of commands for one station -----------------------------------------------
+
+
+async def test_a_command_flood_neither_floods_the_application_nor_delays_the_station():
+    async with rpc_server() as (_, port, _), gateway(port, call_queue_limit=10) as node:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{node.port}/ocpp/CP-F", subprotocols=["ocpp1.6"]
+        ) as ws:  # a station that never answers our CALLs
+            await eventually(lambda: apps.recorded("subscribed", "CP-F"))
+            for n in range(2000):
+                node.broadcast("ocpp:CP-F", f'{{"command":"ClearCache","id":"f{n}"}}')
+            started = asyncio.get_running_loop().time()
+            status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+            await ws.send(orjson.dumps([2, "own-1", "StatusNotification", status]).decode())
+            while True:
+                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+                if frame[0] == 3 and frame[1] == "own-1":
+                    break
+            waited = asyncio.get_running_loop().time() - started
+            await asyncio.sleep(0.5)  # the reports that were made have arrived
+            reports = [e for e in apps.recorded("error", "CP-F") if e["code"] == "QueueFull"]
+            dropped = node.metrics.calls_unreported._value.get()
+    assert waited < 1.0, f"the station's own message waited {waited:.1f} s"
+    assert 10 <= len(reports) <= 20, len(reports)  # about one queue's worth, not 1,989
+    assert len(reports) + dropped == 2000 - 1 - 10  # one sent, ten queued

@@ -324,3 +324,26 @@ def test_log_lines_never_carry_a_client_string_whole():
     s.receive(f'[2,"m1","{"A" * 30_000}",{{}}]')
     s.receive(f'[2,"{"i" * 30_000}","Heartbeat",{{}}]')
     assert lines and all(len(str(v)) <= 250 for kw in lines for v in kw.values())
+
+
+def test_outcomes_of_our_calls_go_in_their_own_lane():
+    s = session()
+    s.receive(BOOT)
+    (station_call,) = s.receive(
+        '[2,"st","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]'
+    )  # noqa: E501
+    assert not station_call.reply
+    s.apply_transmissions([command("ClearCache", "c1")])
+    (outcome,) = performed_effects(s.receive('[3,"c1",{"status":"Accepted"}]'))
+    assert outcome.reply and not outcome.droppable
+
+
+def test_queue_overflow_reports_may_be_dropped():
+    s = session(queue_limit=1)
+    s.apply_transmissions([command("ClearCache", "1"), command("ClearCache", "2")])
+    (report,) = performed_effects(s.apply_transmissions([command("ClearCache", "3")]))
+    assert report.reply and report.droppable
+
+
+def performed_effects(effects) -> list[Perform]:
+    return [e for e in effects if isinstance(e, Perform)]

@@ -95,6 +95,12 @@ class Perform:
 
     data: dict[str, Any]
     call_id: str | None = None
+    # The outcome of one of our CALLs (`ack`, `error`): the station's own messages go
+    # before it, so they never wait behind reports about our commands.
+    reply: bool = False
+    # A report the application can do without (a CALL refused for a full queue): the
+    # shell drops it, counted, when many such reports already wait.
+    droppable: bool = False
 
 
 @dataclass(slots=True, frozen=True)
@@ -374,6 +380,16 @@ class StationSession:
     def _enqueue_call(self, action: Any, unique_id: Any, payload: Any) -> list[Effect]:
         if unique_id is None:
             unique_id = uuid.uuid4().hex
+        if self._outstanding is not None and self.queued >= self.config.queue_limit:
+            # Refused before any parsing: a flood of commands costs little. The shell
+            # logs these, a burst at a time.
+            report = error_data(
+                unique_id,
+                action,
+                errors.QUEUE_FULL,
+                f"{self.config.queue_limit} calls already wait for this station",
+            )
+            return [Perform(report, reply=True, droppable=True)]
         payload = {} if payload is None else payload
         problem = self._call_problem(action, unique_id, payload)
         if problem is not None:
@@ -384,25 +400,13 @@ class StationSession:
                 message_id=clip(unique_id),
                 reason=clip(description, 200),
             )
-            return [Perform(error_data(unique_id, action, code, description))]
+            return [Perform(error_data(unique_id, action, code, description), reply=True)]
         call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
         if self._outstanding is None:
             return self._start(call)
-        queue = self._queue if self._queue is not None else deque()
-        self._queue = queue
-        if len(queue) >= self.config.queue_limit:
-            self.log.error("call queue full", action=action, message_id=unique_id)
-            return [
-                Perform(
-                    error_data(
-                        unique_id,
-                        action,
-                        errors.QUEUE_FULL,
-                        f"{self.config.queue_limit} calls already wait for this station",
-                    )
-                )
-            ]
-        queue.append(call)
+        if self._queue is None:
+            self._queue = deque()
+        self._queue.append(call)
         return []
 
     def _call_problem(self, action: Any, unique_id: Any, payload: Any) -> tuple[str, str] | None:
@@ -432,7 +436,7 @@ class StationSession:
 
     def _finish_outstanding(self, data: dict[str, Any]) -> list[Effect]:
         self._outstanding = None
-        return [DisarmCallTimer(), Perform(data), *self._send_next()]
+        return [DisarmCallTimer(), Perform(data, reply=True), *self._send_next()]
 
     def _on_result(self, result: CallResult) -> list[Effect]:
         call = self._outstanding
@@ -472,7 +476,7 @@ class StationSession:
         self._outstanding = None
         description = f"no answer within {self.config.call_timeout:g} s"
         data = error_data(call.unique_id, call.action, errors.TIMEOUT, description)
-        return [Perform(data), *self._send_next()]
+        return [Perform(data, reply=True), *self._send_next()]
 
     def connection_lost(self) -> list[Effect]:
         """The socket closed: every CALL of ours still open ends in `error` NotConnected."""
@@ -482,7 +486,8 @@ class StationSession:
         self._pending.clear()
         return [
             Perform(
-                error_data(c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected")
+                error_data(c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected"),
+                reply=True,
             )
             for c in calls
         ]
