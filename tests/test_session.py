@@ -329,9 +329,7 @@ def test_log_lines_never_carry_a_client_string_whole():
 def test_outcomes_of_our_calls_go_in_their_own_lane():
     s = session()
     s.receive(BOOT)
-    (station_call,) = s.receive(
-        '[2,"st","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]'
-    )  # noqa: E501
+    (station_call,) = s.receive(STATUS.replace("CONNECTOR", "1"))
     assert not station_call.reply
     s.apply_transmissions([command("ClearCache", "c1")])
     (outcome,) = performed_effects(s.receive('[3,"c1",{"status":"Accepted"}]'))
