@@ -47,6 +47,8 @@ log = structlog.get_logger("gateway")
 
 CLOSE_NORMAL = 1000
 CLOSE_PROTOCOL_ERROR = 1002
+# Seconds a replaced connection gets to finish its closing handshake before it is dropped.
+REPLACED_GRACE = 1.0
 
 
 def ipaddress_is_loopback(host: str) -> bool:
@@ -280,7 +282,7 @@ class GatewayNode:
         if previous is not None:
             # The newer connection wins; the old one's Disconnect is delivered first.
             previous.log.info("replaced by a new connection")
-            await previous.close(CLOSE_NORMAL, "replaced by a new connection")
+            await previous.close(CLOSE_NORMAL, "replaced by a new connection", REPLACED_GRACE)
         station = StationConnection(ws, admission, self)
         self.stations[admission.station_id] = station
         self.control.announce(station)
@@ -302,7 +304,7 @@ class GatewayNode:
         self.control.announce_all(subscriber)
 
     def _replaced_elsewhere(self, station: StationConnection) -> None:
-        self._spawn(station.close(CLOSE_NORMAL, "connected to another node"))
+        self._spawn(station.close(CLOSE_NORMAL, "connected to another node", REPLACED_GRACE))
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)

@@ -17,6 +17,7 @@ import orjson
 import structlog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from gateway.protocol.session import (
     ArmCallTimer,
@@ -72,6 +73,7 @@ class StationConnection:
         self.subscribed = False
         # Set once the connection is over: a lease renewal no longer names the station.
         self.leaving = False
+        self.closing = False  # we sent a close frame: what the peer sends now is ignored
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
         self.session = StationSession(self.station_id, node.session_config, self.log)
         self._welcome = admission.transmissions
@@ -91,6 +93,8 @@ class StationConnection:
                 await self.execute(self.session.apply_transmissions(self._welcome))
                 frame_received = self.node.metrics.frame_received
                 async for message in self.ws:
+                    if self.closing:
+                        continue  # read on, so the peer's closing handshake is read too
                     effects = self.session.receive(message)
                     frame_received(*self.session.last_in)
                     await self.execute(effects)
@@ -144,10 +148,20 @@ class StationConnection:
         if response.status != rpc_pb2.SUCCESS:
             self.log.error("disconnect failed", error=response.error_msg)
 
-    async def close(self, code: int, reason: str) -> None:
-        """Close the connection and wait until its Disconnect was delivered."""
-        with contextlib.suppress(ConnectionClosed):
-            await self.ws.close(code, reason)
+    async def close(self, code: int, reason: str, grace: float | None = None) -> None:
+        """Close the connection and wait until its Disconnect was delivered.
+
+        With `grace`, a peer that has not finished the closing handshake by then is
+        dropped: a connection replaced by a newer one owes us none, and the newer one
+        must not wait for the close timeout of a half-dead peer.
+        """
+        try:
+            async with asyncio.timeout(grace):
+                with contextlib.suppress(ConnectionClosed):
+                    await self.ws.close(code, reason)
+        except TimeoutError:
+            self.log.info("dropped without a closing handshake", reason=reason)
+            self.ws.transport.abort()
         await self.finished.wait()
 
     # --- effects -------------------------------------------------------------------
@@ -156,6 +170,10 @@ class StationConnection:
         for effect in effects:
             kind = type(effect)
             if kind is Send:
+                if self.ws.state is not State.OPEN:
+                    # Closing: nothing more goes out. (websockets' send would wait for
+                    # the close to finish, and the read loop must not wait on that.)
+                    return
                 try:
                     await self.ws.send(effect.text)
                 except ConnectionClosed:
@@ -176,7 +194,10 @@ class StationConnection:
                 self._disarm()
             elif kind is Close:
                 self.log.warning("closing", code=effect.code, reason=effect.reason)
-                await self.ws.close(effect.code, effect.reason)
+                # Not awaited here: the read loop must go on consuming what the peer
+                # still sends, or its close frame would never be read.
+                self.closing = True
+                self._spawn(self.ws.close(effect.code, effect.reason))
 
     def _report(self, effect: Perform) -> None:
         """A refusal report: performed while few wait, else dropped and counted."""

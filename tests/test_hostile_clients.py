@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import re
 
@@ -243,3 +244,54 @@ async def test_a_command_flood_neither_floods_the_application_nor_delays_the_sta
     assert waited < 1.0, f"the station's own message waited {waited:.1f} s"
     assert 10 <= len(reports) <= 20, len(reports)  # about one queue's worth, not 1,989
     assert len(reports) + dropped == 2000 - 1 - 10  # one sent, ten queued
+
+
+# --- a station that reconnects while its old connection is half dead ----------------------
+
+
+async def test_a_reconnect_is_served_though_the_old_connection_never_closes():
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        # The old connection: upgraded, then silent; it will never answer a close frame.
+        status, _, old = await raw_request(node.port, upgrade("/ocpp/CP-Z"))
+        assert status == 101
+        await eventually(lambda: "CP-Z" in node.stations)
+        started = asyncio.get_running_loop().time()
+        async with websockets.connect(
+            f"ws://127.0.0.1:{node.port}/ocpp/CP-Z", subprotocols=["ocpp1.6"]
+        ) as ws:
+            await ws.send('[2,"h1","Heartbeat",{}]')
+            reply = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+        waited = asyncio.get_running_loop().time() - started
+        old.close()
+    assert reply[:2] == [3, "h1"]
+    assert waited < 3, f"the new connection waited {waited:.1f} s for the old one"
+
+
+async def test_a_close_completes_while_the_peer_keeps_sending():
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{node.port}/ocpp/CP-B", subprotocols=["ocpp1.6"], max_queue=None
+        ) as ws:
+            await eventually(lambda: "CP-B" in node.stations)
+            await ws.send(b"[2]")  # binary: the gateway closes with 1003...
+            for n in range(20):  # ...while the station, not yet aware, goes on
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await ws.send(f'[2,"x{n}","Heartbeat",{{}}]')
+            await asyncio.wait_for(ws.wait_closed(), 5)
+        assert ws.close_code == 1003
+        await eventually(lambda: "CP-B" not in node.stations, within=5)
+
+
+async def test_a_station_that_closes_amid_its_own_calls_is_let_go_at_once():
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        ws = await websockets.connect(
+            f"ws://127.0.0.1:{node.port}/ocpp/CP-C", subprotocols=["ocpp1.6"], max_queue=None
+        )
+        await eventually(lambda: "CP-C" in node.stations)
+        for n in range(30):  # each one is answered: the answers cannot all go out in time
+            await ws.send(f'[2,"u{n}","FlyToTheMoon",{{}}]')
+        started = asyncio.get_running_loop().time()
+        await ws.close()
+        await eventually(lambda: "CP-C" not in node.stations, within=5)
+        took = asyncio.get_running_loop().time() - started
+    assert took < 2, f"the gateway held the closed connection {took:.1f} s"

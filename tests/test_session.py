@@ -345,3 +345,10 @@ def test_queue_overflow_reports_may_be_dropped():
 
 def performed_effects(effects) -> list[Perform]:
     return [e for e in effects if isinstance(e, Perform)]
+
+
+def test_security_extension_integers_are_strict_too():
+    # LogStatusNotification's schema names draft-06, where 1.0 would pass as an integer.
+    frame = '[2,"l1","LogStatusNotification",{"status":"Idle","requestId":1.0}]'
+    (reply,) = sent(session().receive(frame))
+    assert reply[:3] == [4, "l1", errors.TYPE_CONSTRAINT_VIOLATION]

@@ -74,9 +74,11 @@ class SchemaViolation(Exception):
 @cache
 def _validator(schema_name: str) -> Callable[[Any], Any]:
     text = resources.files(SCHEMA_PACKAGE).joinpath(f"{schema_name}.json").read_text("utf-8")
-    # The schemas name draft-04, whose integer is strictly a JSON integer: 1.0 and
-    # 1e300 are not (later drafts would take them and hand a float on).
+    # Read as draft-04, whose integer is strictly a JSON integer: 1.0 and 1e300 are not.
+    # (The 1.6 schemas name draft-04; the security extension's name draft-06, which
+    # would take them and hand a float on.)
     schema = _bounded_integers(json.loads(text))
+    schema["$schema"] = "http://json-schema.org/draft-04/schema#"
     # use_default=False: validation must never write defaults into the payload.
     return fastjsonschema.compile(schema, use_default=False)
 
