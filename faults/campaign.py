@@ -1,0 +1,244 @@
+"""The fault campaigns: processes killed under load, and a fuzzed protocol line.
+
+`kill_campaign`: chargers run charging sessions against `ocpp-cable rpc` and
+`ocpp-cable gateway` while one or the other is killed with SIGKILL and started
+again; the chargers re-send what was not acked. At the end every acked message
+must be stored, once: acked = stored, on SQLite and on PostgreSQL.
+
+`fuzz_campaign`: connections send a mix of schema-valid CALLs and broken frames.
+Every schema-valid CALL must get a definitive answer (never InternalError), every
+reply must be well formed, and the gateway must still serve, with its memory and
+its /metrics bounded and no traceback in any log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import websockets
+from sqlalchemy import func, select
+
+from channels import db
+from channels.models import MeterValue, Transaction
+from faults.charger import Ledger, RetryingCharger
+from faults.payloads import broken_frame, valid_call
+from faults.system import System, database
+from gateway.protocol.errors import OCPP16_ERROR_CODES
+
+
+@dataclass
+class KillReport:
+    database: str
+    chargers: int
+    seconds: float
+    kills: dict[str, int]
+    ledger: Ledger
+    stored_readings: int = 0
+    lost: list[tuple[str, str]] = field(default_factory=list)  # acked, not stored
+    duplicated: list[tuple[str, str]] = field(default_factory=list)  # stored twice
+    unexpected: list[tuple[str, str]] = field(default_factory=list)  # stored, never sent
+    transactions: int = 0
+    transaction_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.lost
+            or self.duplicated
+            or self.unexpected
+            or self.transaction_problems
+            or self.ledger.refused
+        )
+
+
+async def kill_campaign(
+    kind: str, tmp: Path, chargers: int = 20, seconds: float = 10.0, every: float = 2.0
+) -> KillReport:
+    """Kill rpc_app and the gateway in turn, every `every` seconds, under load."""
+    with database(kind, tmp) as url:
+        system = System(url, tmp)
+        system.start()
+        ledger = Ledger()
+        fleet = [RetryingCharger(system.url, f"K-{n:03}", ledger) for n in range(chargers)]
+        until = time.monotonic() + seconds
+        try:
+            load = asyncio.gather(*(c.run(until) for c in fleet))
+            victims = ["rpc", "gateway"]
+            while time.monotonic() + every < until:
+                await asyncio.sleep(every)
+                victim = victims[sum(system.kills.values()) % 2]
+                system.kill(victim)
+                await asyncio.sleep(0.5)  # the chargers see the outage
+                await asyncio.to_thread(getattr(system, f"start_{victim}"))
+            await asyncio.wait_for(load, timeout=seconds + 120)
+        finally:
+            system.stop()
+        report = KillReport(kind, chargers, seconds, dict(system.kills), ledger)
+        _account(url, report)
+        return report
+
+
+def _account(url: str, report: KillReport) -> None:
+    ledger = report.ledger
+    with db.session_scope(url) as session:
+        rows = session.execute(
+            select(MeterValue.station_id, MeterValue.value, func.count()).group_by(
+                MeterValue.station_id, MeterValue.value
+            )
+        ).all()
+        stored = {(station, value): count for station, value, count in rows}
+        transactions = session.scalars(select(Transaction)).all()
+    report.stored_readings = sum(stored.values())
+    report.lost = sorted(ledger.readings - stored.keys())
+    report.duplicated = sorted(k for k, n in stored.items() if n > 1)
+    report.unexpected = sorted(stored.keys() - ledger.readings)
+    report.transactions = len(transactions)
+    by_id = {t.id: t for t in transactions}
+    if len(transactions) != len(ledger.starts):
+        report.transaction_problems.append(
+            f"{len(ledger.starts)} starts acked, {len(transactions)} transactions stored"
+        )
+    for (station, _), tx in ledger.starts.items():
+        if tx not in by_id or by_id[tx].station_id != station:
+            report.transaction_problems.append(f"start of {station} acked as {tx}, not stored")
+    for station, tx in ledger.stops:
+        if tx not in by_id or by_id[tx].stop_time is None:
+            report.transaction_problems.append(f"stop of {station} tx {tx} acked, not stored")
+
+
+@dataclass
+class FuzzReport:
+    frames: int = 0
+    valid_calls: int = 0
+    broken_frames: int = 0
+    replies: Counter = field(default_factory=Counter)  # "CALLRESULT" or the error code
+    closes: Counter = field(default_factory=Counter)  # close codes the gateway chose
+    violations: list[str] = field(default_factory=list)
+    gateway_rss_growth_kb: int = 0
+    metrics_bytes: int = 0
+    tracebacks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and self.tracebacks == 0
+
+
+async def fuzz_campaign(
+    tmp: Path, frames: int = 20_000, connections: int = 8, seed: int = 1, valid: float = 0.25
+) -> FuzzReport:
+    """`frames` frames over `connections` connections, a share `valid` of them
+    schema-valid CALLs (each answered before the next frame), the rest broken."""
+    report = FuzzReport()
+    with database("sqlite", tmp) as url:
+        system = System(url, tmp)
+        system.start()
+        try:
+            await asyncio.sleep(1)
+            rss_before = system.gateway_rss_kb()
+            per_connection = frames // connections
+            await asyncio.gather(
+                *(
+                    _fuzz_connection(system.url, n, per_connection, seed, valid, report)
+                    for n in range(connections)
+                )
+            )
+            await asyncio.sleep(1)
+            report.gateway_rss_growth_kb = system.gateway_rss_kb() - rss_before
+            await _check_still_serving(system, report)
+        finally:
+            system.stop()
+        report.tracebacks = sum(
+            1
+            for line in system.logs().splitlines()
+            if '"exception"' in line or "Traceback" in line or "never retrieved" in line
+        )
+    return report
+
+
+async def _fuzz_connection(
+    url: str, n: int, count: int, seed: int, valid: float, report: FuzzReport
+) -> None:
+    rng = random.Random(seed * 1000 + n)
+    ws = None
+    for i in range(count):
+        unique_id = f"z{n}-{i}"
+        try:
+            if ws is None:
+                # Reads everything the gateway sends (no receive queue limit): the
+                # half-dead peer has a test of its own.
+                ws = await websockets.connect(
+                    f"{url}/FZ-{n:02}", subprotocols=["ocpp1.6"], max_size=None, max_queue=None
+                )
+            if rng.random() < valid:
+                action, frame = valid_call(rng, unique_id)
+                report.valid_calls += 1
+                await ws.send(frame)
+                reply = await _answer(ws, unique_id, report)
+                if reply[0] == 4 and reply[2] == "InternalError":
+                    report.violations.append(f"InternalError for a valid {action}: {frame[:300]}")
+            else:
+                # Not waited for: whatever it gets is read, and checked, on the next wait.
+                report.broken_frames += 1
+                await ws.send(broken_frame(rng, unique_id))
+            report.frames += 1
+        except websockets.ConnectionClosed as exc:
+            report.frames += 1
+            report.closes[exc.rcvd.code if exc.rcvd else "none"] += 1
+            ws = None
+        except TimeoutError:
+            report.violations.append(f"no answer to {unique_id} within 10 s")
+            ws = None
+    if ws is not None:
+        await ws.close()
+
+
+async def _answer(ws, unique_id: str, report: FuzzReport, wait: float = 10.0) -> list[Any]:
+    """The reply to `unique_id`; every frame read on the way is checked."""
+    async with asyncio.timeout(wait):
+        while True:
+            text = await ws.recv()
+            frame = orjson.loads(text)
+            _check_reply(frame, report)
+            if frame[1] == unique_id:
+                return frame
+
+
+def _check_reply(frame: Any, report: FuzzReport) -> None:
+    if not isinstance(frame, list) or not frame or not isinstance(frame[1], str):
+        report.violations.append(f"malformed reply {frame!r:.200}")
+    elif frame[0] == 3 and len(frame) == 3 and isinstance(frame[2], dict):
+        report.replies["CALLRESULT"] += 1
+    elif (
+        frame[0] == 4
+        and len(frame) == 5
+        and frame[2] in OCPP16_ERROR_CODES
+        and isinstance(frame[3], str)
+        and isinstance(frame[4], dict)
+    ):
+        report.replies[frame[2]] += 1
+    else:
+        report.violations.append(f"unexpected frame {frame!r:.200}")
+
+
+async def _check_still_serving(system: System, report: FuzzReport) -> None:
+    if not system.alive():
+        report.violations.append("a process died")
+        return
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{system.port}/health") as response:
+            if response.status != 200:
+                report.violations.append(f"/health answered {response.status}")
+        async with http.get(f"http://127.0.0.1:{system.http_port}/metrics") as response:
+            report.metrics_bytes = len(await response.read())
+    async with websockets.connect(f"{system.url}/FZ-LAST", subprotocols=["ocpp1.6"]) as ws:
+        await ws.send('[2,"last","Heartbeat",{}]')
+        if orjson.loads(await ws.recv())[:2] != [3, "last"]:
+            report.violations.append("a new station is not served after the run")

@@ -1,0 +1,120 @@
+"""The fault campaign, the full form of what CI runs bounded (tests/test_faults.py).
+
+    python -m faults.run [--frames 200000] [--chargers 50] [--seconds 30] [--quick]
+
+SIGKILL of rpc_app and of the gateway, in turn, under load from chargers that
+re-send what was not acked, on SQLite and on PostgreSQL: every acked message
+must be stored, once. Then a fuzz run of schema-valid and broken frames: a
+definitive answer for every valid CALL, well-formed replies, the gateway alive
+with bounded memory and metrics, no traceback. Prints a table and writes it to
+faults/results.md and the README's Reliability section. Exit 1 on any violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.run import machine
+from faults.campaign import FuzzReport, KillReport, fuzz_campaign, kill_campaign
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) -> str:
+    lines = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "",
+        "| processes killed with SIGKILL under load | database | chargers | kills (rpc_app, "
+        "gateway) | messages sent | acked | stored readings | acked, not stored | stored twice |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for k in kills:
+        lines.append(
+            f"| {k.seconds:g} s of charging sessions | {k.database} | {k.chargers} | "
+            f"{k.kills['rpc']}, {k.kills['gateway']} | {k.ledger.sent:,} | {k.ledger.acked:,} | "
+            f"{k.stored_readings:,} of {len(k.ledger.readings):,} acked | {len(k.lost)} | "
+            f"{len(k.duplicated)} |"
+        )
+    closes = ", ".join(f"{code}: {n:,}" for code, n in sorted(fuzz.closes.items(), key=str))
+    errors = ", ".join(
+        f"{code} {n:,}" for code, n in fuzz.replies.most_common() if code != "CALLRESULT"
+    )
+    lines += [
+        "",
+        "| fuzzed protocol line | result |",
+        "|---|---|",
+        f"| frames sent | {fuzz.frames:,} ({fuzz.valid_calls:,} schema-valid CALLs, "
+        f"{fuzz.broken_frames:,} broken frames) |",
+        f"| answers to schema-valid CALLs | {fuzz.replies['CALLRESULT']:,} CALLRESULT; "
+        f"InternalError: {fuzz.replies['InternalError']} |",
+        f"| CALLERRORs for broken frames | {errors or 'none'} |",
+        f"| connections the gateway closed | {closes or 'none'} |",
+        f"| violations (no answer, malformed reply, InternalError for valid input) | "
+        f"{len(fuzz.violations)} |",
+        f"| gateway memory growth over the run | {fuzz.gateway_rss_growth_kb:,} KB |",
+        f"| /metrics after the run | {fuzz.metrics_bytes:,} bytes |",
+        f"| tracebacks in the logs | {fuzz.tracebacks} |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="ocpp-cable-faults-") as tmp:
+        kills = []
+        for kind in args.databases:
+            print(f"killing processes under load ({kind}) ...", file=sys.stderr, flush=True)
+            where = Path(tmp) / kind
+            where.mkdir()
+            kills.append(await kill_campaign(kind, where, args.chargers, args.seconds))
+        print(f"fuzzing with {args.frames:,} frames ...", file=sys.stderr, flush=True)
+        (Path(tmp) / "fuzz").mkdir()
+        fuzz = await fuzz_campaign(Path(tmp) / "fuzz", args.frames)
+    text = report(kills, fuzz, args)
+    print(text)
+    problems = [
+        f"{k.database}: {k.lost[:3]} {k.duplicated[:3]} {k.unexpected[:3]} "
+        f"{k.transaction_problems[:3]} {k.ledger.refused[:3]}"
+        for k in kills
+        if not k.ok
+    ]
+    problems += fuzz.violations[:20]
+    if fuzz.tracebacks:
+        problems.append(f"{fuzz.tracebacks} tracebacks in the logs")
+    for problem in problems:
+        print(f"VIOLATION: {problem}", file=sys.stderr)
+    if not args.no_write and not problems:
+        publish(text)
+    return 1 if problems else 0
+
+
+def publish(text: str) -> None:
+    from ocpp_cable import docs
+
+    RESULTS.write_text("# Fault campaign results (`make faults`)\n\n" + text)
+    docs.README.write_text(docs.replace_block(docs.README.read_text(), "faults", text))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=200_000, help="frames to fuzz")
+    parser.add_argument("--chargers", type=int, default=50, help="chargers under the kills")
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds of kills per database")
+    parser.add_argument(
+        "--databases", nargs="+", default=["sqlite", "postgresql"], help="where to store"
+    )
+    parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.frames, args.chargers, args.seconds, args.no_write = 4_000, 8, 6.0, True
+    return args
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

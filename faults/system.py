@@ -1,0 +1,113 @@
+"""ocpp-cable as it is deployed: `ocpp-cable rpc` and `ocpp-cable gateway`, two processes
+with the reference central system on a real database, each of which can be killed
+with SIGKILL and started again on its ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.run import free_port, rss_kb, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("OCPP_CABLE_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
+
+
+class System:
+    def __init__(self, database_url: str, log_dir: Path, presence_ttl: float = 3.0) -> None:
+        self.database_url = database_url
+        self.log_dir = log_dir
+        self.port, self.http_port, self.rpc_port = free_port(), free_port(), free_port()
+        self.presence_ttl = presence_ttl
+        self.rpc: subprocess.Popen | None = None
+        self.gateway: subprocess.Popen | None = None
+        self.kills = {"rpc": 0, "gateway": 0}
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ocpp"
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("a")
+        env = {**os.environ, "OCPP_CABLE_DATABASE_URL": self.database_url}
+        return subprocess.Popen(
+            [sys.executable, "-m", "ocpp_cable.cli", *args, "--log-format", "json"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+
+    def start_rpc(self) -> None:
+        self.rpc = self._spawn(
+            "rpc", "rpc", "--rpc-host", f"127.0.0.1:{self.rpc_port}",
+            "--rpc-metrics-port", "0", "--auto-register", "true", "--broadcast-auth", "false",
+        )  # fmt: skip
+        wait_for_port(self.rpc_port, self.rpc)
+
+    def start_gateway(self) -> None:
+        self.gateway = self._spawn(
+            "gateway", "gateway", "--port", str(self.port), "--http-port", str(self.http_port),
+            "--rpc-host", f"127.0.0.1:{self.rpc_port}", "--broadcast-auth", "false",
+            "--presence-ttl", str(self.presence_ttl),
+        )  # fmt: skip
+        wait_for_port(self.port, self.gateway)
+
+    def start(self) -> None:
+        self.start_rpc()
+        self.start_gateway()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no drain, no goodbye."""
+        process = getattr(self, name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        self.kills[name] += 1
+
+    def alive(self) -> bool:
+        return all(p is not None and p.poll() is None for p in (self.rpc, self.gateway))
+
+    def gateway_rss_kb(self) -> int:
+        assert self.gateway is not None
+        return rss_kb(self.gateway.pid)
+
+    def stop(self) -> None:
+        for process in (self.gateway, self.rpc):  # chargers drained before rpc_app goes
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def logs(self) -> str:
+        return "".join(p.read_text() for p in sorted(self.log_dir.glob("*.log")))
+
+
+@contextlib.contextmanager
+def database(kind: str, tmp: Path) -> Iterator[str]:
+    """A fresh, migrated database: an SQLite file, or a new PostgreSQL database."""
+    from channels import db
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp}/faults.db"
+        db.upgrade(url)
+        yield url
+        db.dispose(url)
+        return
+    import psycopg
+
+    name = f"ocpp_cable_faults_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    try:
+        db.upgrade(url)
+        yield url
+    finally:
+        db.dispose(url)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

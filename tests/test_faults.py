@@ -1,0 +1,39 @@
+"""The fault campaign, bounded for CI (`make faults` runs it in full: python -m faults.run).
+
+Processes killed with SIGKILL under load, on SQLite and PostgreSQL, must lose no
+acked message and store none twice; a fuzzed protocol line must answer every
+schema-valid CALL definitively (never InternalError), reply only well-formed
+frames, and keep serving with bounded memory and metrics and no traceback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from faults.campaign import fuzz_campaign, kill_campaign
+from tests.services import require
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_sigkill_under_load_loses_no_acked_message(kind, tmp_path):
+    if kind == "postgresql":
+        require("PostgreSQL", "127.0.0.1", 5432)
+    report = await kill_campaign(kind, tmp_path, chargers=10, seconds=8, every=2.5)
+    assert report.kills["rpc"] >= 1 and report.kills["gateway"] >= 1, report.kills
+    assert report.ledger.acked == report.ledger.sent > 50
+    assert report.lost == [] and report.duplicated == [] and report.unexpected == []
+    assert report.transaction_problems == [] and report.ledger.refused == []
+    assert report.stored_readings == len(report.ledger.readings)
+
+
+@pytest.mark.timeout(120)
+async def test_fuzzed_protocol_line_holds(tmp_path):
+    report = await fuzz_campaign(tmp_path, frames=20_000, connections=8, valid=0.1)
+    assert report.frames == 20_000
+    assert report.violations == [], report.violations[:5]
+    assert report.replies["InternalError"] == 0
+    assert report.tracebacks == 0
+    assert report.metrics_bytes < 64_000  # labels from bounded sets only
+    assert report.gateway_rss_growth_kb < 20_000
