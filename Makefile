@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test proto docs lint format clean bench
+.PHONY: run test proto docs lint format clean bench faults
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -29,6 +29,10 @@ test: proto
 # ocpp-cable against a typical Python central system; writes bench/results.md (~3 min).
 bench: proto
 	$(BIN)/python -m bench.run
+
+# The fault campaign in full (kills under load, fuzzing); writes faults/results.md (~5 min).
+faults: proto
+	$(BIN)/python -m faults.run
 
 # Regenerate the README's settings table from ocpp_cable/settings.py.
 docs: $(STAMP)

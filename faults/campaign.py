@@ -119,7 +119,10 @@ class FuzzReport:
     frames: int = 0
     valid_calls: int = 0
     broken_frames: int = 0
-    replies: Counter = field(default_factory=Counter)  # "CALLRESULT" or the error code
+    # What the schema-valid CALLs got: "CALLRESULT", an error code, or "closed" (sent into
+    # a connection the gateway was closing after a broken frame).
+    valid_answers: Counter = field(default_factory=Counter)
+    replies: Counter = field(default_factory=Counter)  # every frame read: CALLRESULT or code
     closes: Counter = field(default_factory=Counter)  # close codes the gateway chose
     violations: list[str] = field(default_factory=list)
     gateway_rss_growth_kb: int = 0
@@ -181,7 +184,12 @@ async def _fuzz_connection(
                 action, frame = valid_call(rng, unique_id)
                 report.valid_calls += 1
                 await ws.send(frame)
-                reply = await _answer(ws, unique_id, report)
+                try:
+                    reply = await _answer(ws, unique_id, report)
+                except websockets.ConnectionClosed:
+                    report.valid_answers["closed"] += 1
+                    raise
+                report.valid_answers["CALLRESULT" if reply[0] == 3 else reply[2]] += 1
                 if reply[0] == 4 and reply[2] == "InternalError":
                     report.violations.append(f"InternalError for a valid {action}: {frame[:300]}")
             else:

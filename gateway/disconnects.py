@@ -22,7 +22,8 @@ log = structlog.get_logger("gateway.disconnects")
 
 FIRST_BACKOFF, MAX_BACKOFF = 0.1, 1.0
 
-Delivery = Callable[[], Awaitable[Any]]
+# One Disconnect call; its argument caps the call's time (None: the RPC timeout).
+Delivery = Callable[[float | None], Awaitable[Any]]
 
 
 class DisconnectQueue:
@@ -78,8 +79,14 @@ class DisconnectQueue:
         loop = asyncio.get_running_loop()
         backoff = FIRST_BACKOFF
         while True:
+            within = None if self._deadline is None else self._deadline - loop.time()
+            if within is not None and within <= 0:
+                self.failed += 1
+                log_as.error("disconnect not delivered: the drain is over")
+                _settle(done, False)
+                return
             try:
-                await call()
+                await call(within)
             except RPCError as exc:
                 late = self._deadline is not None and loop.time() + backoff > self._deadline
                 if late:
@@ -91,6 +98,10 @@ class DisconnectQueue:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
+            except Exception:  # a bug, not the transport: no retry, and the queue goes on
+                log_as.exception("disconnect call broke")
+                _settle(done, False)
+                return
             _settle(done, True)
             return
 

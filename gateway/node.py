@@ -187,8 +187,15 @@ class GatewayNode:
                     for station in stations:
                         await station.finished.wait()
             except TimeoutError:
-                left = sum(not s.finished.is_set() for s in stations)
-                log.error("drain timed out", stations_left=left)
+                left = [s for s in stations if not s.finished.is_set()]
+                log.error("drain timed out", stations_left=len(left))
+                # Peers that never finished closing (frozen, gone) are dropped, and their
+                # teardown, with no time left for a Disconnect, ends at once.
+                for station in left:
+                    station.ws.transport.abort()
+                await asyncio.wait(
+                    [asyncio.ensure_future(s.finished.wait()) for s in left], timeout=1
+                )
             if self.disconnects.failed:
                 log.error("disconnects not delivered", stations=self.disconnects.failed)
         await self.lease.release(within=deadline - loop.time())

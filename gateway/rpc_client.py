@@ -98,10 +98,10 @@ class RPCClient:
         reply = await next(self._rotation).call(call, deadline)
         return getattr(reply, kind)
 
-    async def _call(self, name: str, method, request, sid: str):
+    async def _call(self, name: str, method, request, sid: str, within: float | None = None):
         loop = asyncio.get_running_loop()
         started = loop.time()
-        deadline = started + self.timeout
+        deadline = started + (self.timeout if within is None else min(within, self.timeout))
         metadata = (("protov", PROTOCOL_VERSION), ("sid", sid))
         m = self.metrics
         if (
@@ -169,12 +169,19 @@ class RPCClient:
         return await self._call("Command", self._stub.Command, request, sid)
 
     async def disconnect(
-        self, sid: str, identifiers: str, subscriptions: list[str], env: rpc_pb2.Env
+        self,
+        sid: str,
+        identifiers: str,
+        subscriptions: list[str],
+        env: rpc_pb2.Env,
+        within: float | None = None,
     ) -> rpc_pb2.DisconnectResponse:
+        """`within`: seconds the call may take at most (a drain's time left), if less than
+        the RPC timeout."""
         request = rpc_pb2.DisconnectRequest(
             identifiers=identifiers, subscriptions=subscriptions, env=env
         )
-        return await self._call("Disconnect", self._stub.Disconnect, request, sid)
+        return await self._call("Disconnect", self._stub.Disconnect, request, sid, within)
 
     async def renew(
         self, node: str, ttl: float, stations: list[str], within: float | None = None

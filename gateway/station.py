@@ -138,12 +138,12 @@ class StationConnection:
         self.log.info("station disconnected", code=self.ws.close_code)
         self.finished.set()
 
-    async def _disconnect(self) -> None:
+    async def _disconnect(self, within: float | None) -> None:
         """One Disconnect call (the node's queue makes it, and retries an RPCError)."""
         subscriptions = [self.identifier] if self.subscribed else []
         istate = {self.identifier: orjson.dumps(self.istate).decode()} if self.subscribed else {}
         response = await self.node.rpc.disconnect(
-            self.sid, self.identifiers, subscriptions, self._env(istate=istate)
+            self.sid, self.identifiers, subscriptions, self._env(istate=istate), within
         )
         if response.status != rpc_pb2.SUCCESS:
             self.log.error("disconnect failed", error=response.error_msg)

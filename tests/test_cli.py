@@ -156,42 +156,6 @@ def test_readme_settings_table_is_current():
     assert table == docs.settings_table(), "README settings table is stale: run `make docs`"
 
 
-def test_readme_user_flow_add_station_charge_list_transaction(tmp_path):
-    """The README's walk-through: add a station with a password, charge, list the transaction."""
-    import json
-
-    env = {"OCPP_CABLE_DATABASE_URL": f"sqlite:///{tmp_path}/flow.db"}
-    added = run("stations", "add", "CP-1", "--password", "s3cret", env=env)
-    assert added.returncode == 0, added.stderr
-    assert run("tags", "add", "TAG-1", env=env).returncode == 0
-    port, http_port, rpc_port = free_port(), free_port(), free_port()
-    server = subprocess.Popen(
-        [*CLI, "up", "--port", str(port), "--http-port", str(http_port),
-         "--rpc-host", f"127.0.0.1:{rpc_port}", "--rpc-metrics-port", str(free_port()),
-         "--log-format", "json"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, server)
-        charger = subprocess.run(
-            [sys.executable, "examples/charging_session.py", f"ws://127.0.0.1:{port}/ocpp",
-             "CP-1", "s3cret", "TAG-1"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert charger.returncode == 0, charger.stderr
-        assert "authorize: Accepted" in charger.stdout
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=15)
-    listed = run("transactions", "list", "--json", env=env)
-    (transaction,) = json.loads(listed.stdout)
-    assert transaction["station_id"] == "CP-1"
-    assert transaction["energy_wh"] == 14800
-    table = run("transactions", "list", env=env).stdout
-    assert "14.8" in table  # kWh for people
-
-
 def test_migrate_creates_the_schema(tmp_path):
     import sqlite3
 

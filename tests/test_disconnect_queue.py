@@ -16,7 +16,7 @@ async def test_delivers_in_order_and_retries_transport_failures():
     queue, delivered, failures = DisconnectQueue(workers=1), [], {"b": 2}
 
     def call(name):
-        async def disconnect():
+        async def disconnect(within):
             if failures.get(name):
                 failures[name] -= 1
                 raise RPCError("UNAVAILABLE", "rpc_app restarting")
@@ -34,7 +34,8 @@ async def test_retries_end_at_the_drain_deadline():
     queue = DisconnectQueue(workers=2)
     queue.drain_by(asyncio.get_running_loop().time() + 0.3)
 
-    async def never():
+    async def never(within):
+        assert within is not None and within <= 0.3
         raise RPCError("DEADLINE_EXCEEDED", "rpc_app hangs")
 
     assert await asyncio.wait_for(queue.deliver(never, log), 2) is False
@@ -45,7 +46,7 @@ async def test_retries_end_at_the_drain_deadline():
 async def test_no_waiter_is_left_when_the_workers_are_cancelled():
     queue, started = DisconnectQueue(workers=1), asyncio.Event()
 
-    async def slow():
+    async def slow(within):
         started.set()
         await asyncio.sleep(30)
 
@@ -55,3 +56,17 @@ async def test_no_waiter_is_left_when_the_workers_are_cancelled():
     await queue.close()
     assert await asyncio.wait_for(asyncio.gather(first, second), 1) == [False, False]
     assert await queue.deliver(slow, log) is False  # stopped: nothing waits
+
+
+async def test_a_broken_call_does_not_stop_the_queue():
+    queue = DisconnectQueue(workers=1)
+
+    async def broken(within):
+        raise KeyError("a bug")
+
+    async def fine(within):
+        return None
+
+    assert await queue.deliver(broken, log) is False
+    assert await queue.deliver(fine, log) is True
+    await queue.close()

@@ -34,6 +34,7 @@ async def test_fuzzed_protocol_line_holds(tmp_path):
     assert report.frames == 20_000
     assert report.violations == [], report.violations[:5]
     assert report.replies["InternalError"] == 0
+    assert set(report.valid_answers) <= {"CALLRESULT", "closed"}, report.valid_answers
     assert report.tracebacks == 0
     assert report.metrics_bytes < 64_000  # labels from bounded sets only
     assert report.gateway_rss_growth_kb < 20_000

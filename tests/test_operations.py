@@ -6,6 +6,7 @@ import asyncio
 import base64
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import time
@@ -402,3 +403,32 @@ async def test_batched_calls_spread_over_rpc_replicas():
     served_a, served_b = a.served().get("Command", 0), b.served().get("Command", 0)
     assert served_a + served_b == 4 * 6  # a subscribe and five Authorize each
     assert served_a > 0 and served_b > 0
+
+
+def test_sigterm_exits_within_the_shutdown_timeout_with_a_frozen_station(tmp_path):
+    from tests.test_hostile_clients import upgrade
+
+    env = {**os.environ, "OCPP_CABLE_DATABASE_URL": f"sqlite:///{tmp_path}/frozen.db"}
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "up", "--port", str(port), "--http-port", str(free_port()),
+         "--rpc-host", f"127.0.0.1:{free_port()}", "--rpc-metrics-port", str(free_port()),
+         "--auto-register", "true", "--shutdown-timeout", "3", "--log-format", "json"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_for_port(port, server)
+    frozen = socket.create_connection(("127.0.0.1", port))
+    try:
+        frozen.sendall(upgrade("/ocpp/CP-FROZEN"))  # upgraded, then never reads again
+        assert frozen.recv(12) == b"HTTP/1.1 101"
+        time.sleep(1)
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        frozen.close()
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0
+    assert took < 3 + 2, f"exited {took:.1f} s after SIGTERM, with --shutdown-timeout 3"

@@ -1,0 +1,157 @@
+"""The README's examples, run as written, in a fresh working directory after `make run`.
+
+The command lines are read from README.md itself, so the README cannot drift from
+what works. The only change made to them is the port numbers: the server here
+listens where the environment says (the commands read the same environment), so
+the test never collides with a `make run` of the developer's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+import websockets
+
+from tests.test_cli import ROOT, free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+
+README = (ROOT / "README.md").read_text()
+
+
+def readme_command(starts_with: str) -> str:
+    """The README's shell command that begins with `starts_with` (continuation lines joined)."""
+    blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
+    text = "\n".join(blocks).replace("\\\n", " ")
+    lines = [line.removeprefix("$ ") for line in text.splitlines()]
+    found = [line for line in lines if line.startswith(starts_with)]
+    assert len(found) == 1, f"README has {len(found)} commands starting {starts_with!r}"
+    return found[0]
+
+
+def readme_python(starts_with: str) -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    found = [b for b in blocks if b.startswith(starts_with)]
+    assert len(found) == 1, f"README has {len(found)} Python examples starting {starts_with!r}"
+    return found[0]
+
+
+class Workdir:
+    """A directory like a fresh clone after `make run`: .venv and examples, nothing else."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        (path / ".venv").symlink_to(ROOT / ".venv")
+        (path / "examples").symlink_to(ROOT / "examples")
+        self.port, self.http_port = free_port(), free_port()
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OCPP_CABLE_")},
+            "OCPP_CABLE_PORT": str(self.port),
+            "OCPP_CABLE_HTTP_PORT": str(self.http_port),
+            "OCPP_CABLE_RPC_HOST": f"127.0.0.1:{free_port()}",
+            "OCPP_CABLE_RPC_METRICS_PORT": str(free_port()),
+        }
+
+    def ported(self, command: str) -> str:
+        return command.replace(":9000/", f":{self.port}/").replace(":9001/", f":{self.http_port}/")
+
+    def run(self, command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", "-c", self.ported(command)],
+            cwd=self.path, env=self.env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+
+class Station:
+    """CP-1, connected with its password, answering every CALL it gets."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.calls: list[list] = []
+
+    async def run(self, ready: asyncio.Event) -> None:
+        token = base64.b64encode(b"CP-1:s3cret").decode()
+        async with websockets.connect(
+            f"ws://127.0.0.1:{self.port}/ocpp/CP-1",
+            subprotocols=["ocpp1.6"],
+            additional_headers={"Authorization": f"Basic {token}"},
+        ) as ws:
+            ready.set()
+            async for text in ws:
+                frame = orjson.loads(text)
+                if frame[0] == 2:
+                    self.calls.append(frame)
+                    answer = {"status": "Accepted"}
+                    await ws.send(orjson.dumps([3, frame[1], answer]).decode())
+
+
+async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
+    work = Workdir(tmp_path)
+    # `make run`: ocpp-cable up with stations registering on first connection.
+    server = subprocess.Popen(
+        [str(tmp_path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
+        cwd=tmp_path, env={**work.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(work.port, server)
+        key_file = tmp_path / "ocpp_cable.key"
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        # The walk-through of the reference central system.
+        for start in (
+            ".venv/bin/ocpp-cable stations add CP-1",
+            ".venv/bin/ocpp-cable tags add TAG-1",
+            ".venv/bin/python examples/charging_session.py",
+        ):
+            done = work.run(readme_command(start))
+            assert done.returncode == 0, (start, done.stdout, done.stderr)
+        listed = work.run(readme_command(".venv/bin/ocpp-cable transactions list"))
+        assert "14.8" in listed.stdout, listed.stdout
+        values = work.run(readme_command(".venv/bin/ocpp-cable meter-values 1"))
+        assert values.returncode == 0 and "11100" in values.stdout, values.stdout
+        # Remote commands to CP-1, connected again: from the command line, over HTTP,
+        # from Python.
+        station, ready = Station(work.port), asyncio.Event()
+        connection = asyncio.create_task(station.run(ready))
+        await asyncio.wait_for(ready.wait(), 10)
+        await asyncio.sleep(0.5)  # subscribed: the station is connected
+        for start in (
+            ".venv/bin/ocpp-cable send CP-1 RemoteStartTransaction",  # with --wait
+            '.venv/bin/ocpp-cable send CP-1 Reset \'{"type": "Soft"}\'',
+            ".venv/bin/ocpp-cable broadcast ocpp:CP-1",
+            "curl -X POST http://127.0.0.1:9001/_broadcast",
+        ):
+            done = await asyncio.to_thread(work.run, readme_command(start))
+            assert done.returncode == 0, (start, done.stdout, done.stderr)
+            assert "401" not in done.stdout + done.stderr
+        script = tmp_path / "remote.py"
+        script.write_text(readme_python("from channels import OCPPChannel\nfrom rpc_app import"))
+        done = await asyncio.to_thread(work.run, ".venv/bin/python remote.py")
+        assert done.returncode == 0, done.stderr
+        for _ in range(100):
+            if len(station.calls) >= 6:
+                break
+            await asyncio.sleep(0.1)
+        connection.cancel()
+        sent = sorted(call[2] for call in station.calls)
+        assert sent == [
+            "ClearCache",
+            "RemoteStartTransaction",
+            "Reset",
+            "Reset",
+            "Reset",
+            "TriggerMessage",
+        ], sent
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, logs = server.communicate(timeout=30)
+    key = key_file.read_text().strip()
+    assert key not in logs
