@@ -23,8 +23,10 @@ proto: $(STAMP)
 run: proto
 	OCPP_CABLE_AUTO_REGISTER=$${OCPP_CABLE_AUTO_REGISTER:-true} $(BIN)/ocpp-cable up
 
+# Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
 test: proto
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # ocpp-cable against a typical Python central system; writes bench/results.md (~3 min).
 bench: proto

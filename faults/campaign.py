@@ -60,27 +60,31 @@ class KillReport:
 
 
 async def kill_campaign(
-    kind: str, tmp: Path, chargers: int = 20, seconds: float = 10.0, every: float = 2.0
+    kind: str, tmp: Path, chargers: int = 20, kills: int = 2, every: float = 2.0
 ) -> KillReport:
-    """Kill rpc_app and the gateway in turn, every `every` seconds, under load."""
+    """Kill rpc_app and the gateway in turn (`kills` in all, one each `every` seconds)
+    under load, and start each again; the load goes on `every` seconds past the last."""
     with database(kind, tmp) as url:
         system = System(url, tmp)
         system.start()
         ledger = Ledger()
         fleet = [RetryingCharger(system.url, f"K-{n:03}", ledger) for n in range(chargers)]
-        until = time.monotonic() + seconds
+        started = time.monotonic()
+        stop = asyncio.Event()
         try:
-            load = asyncio.gather(*(c.run(until) for c in fleet))
-            victims = ["rpc", "gateway"]
-            while time.monotonic() + every < until:
+            load = asyncio.gather(*(c.run(stop) for c in fleet))
+            for n in range(kills):
                 await asyncio.sleep(every)
-                victim = victims[sum(system.kills.values()) % 2]
+                victim = ("rpc", "gateway")[n % 2]
                 system.kill(victim)
                 await asyncio.sleep(0.5)  # the chargers see the outage
                 await asyncio.to_thread(getattr(system, f"start_{victim}"))
-            await asyncio.wait_for(load, timeout=seconds + 120)
+            await asyncio.sleep(every)  # the load goes on past the last restart
+            stop.set()
+            await asyncio.wait_for(load, timeout=120)
         finally:
             system.stop()
+        seconds = time.monotonic() - started
         report = KillReport(kind, chargers, seconds, dict(system.kills), ledger)
         _account(url, report)
         return report

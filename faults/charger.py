@@ -47,9 +47,9 @@ class RetryingCharger:
         self.meter = 0
         self.sessions = 0
 
-    async def run(self, until: float, samples: int = 3) -> None:
-        """Charging sessions until `until` (monotonic); the one under way is finished."""
-        while time.monotonic() < until:
+    async def run(self, stop: asyncio.Event, samples: int = 3) -> None:
+        """Charging sessions until `stop` is set; the one under way is finished."""
+        while not stop.is_set():
             await self.session(samples)
         await self.close()
 

@@ -1,6 +1,6 @@
 """The fault campaign, the full form of what CI runs bounded (tests/test_faults.py).
 
-    python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--seconds 30] [--quick]
+    python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--kills 8] [--quick]
 
 SIGKILL of rpc_app and of the gateway, in turn, under load from chargers that
 re-send what was not acked, on SQLite and on PostgreSQL: every acked message
@@ -35,7 +35,7 @@ def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) 
     ]
     for k in kills:
         lines.append(
-            f"| {k.seconds:g} s of charging sessions | {k.database} | {k.chargers} | "
+            f"| {k.seconds:.0f} s of charging sessions | {k.database} | {k.chargers} | "
             f"{k.kills['rpc']}, {k.kills['gateway']} | {k.ledger.sent:,} | {k.ledger.acked:,} | "
             f"{k.stored_readings:,} of {len(k.ledger.readings):,} acked | {len(k.lost)} | "
             f"{len(k.duplicated)} |"
@@ -76,7 +76,7 @@ async def main(args: argparse.Namespace) -> int:
             print(f"killing processes under load ({kind}) ...", file=sys.stderr, flush=True)
             where = Path(tmp) / kind
             where.mkdir()
-            kills.append(await kill_campaign(kind, where, args.chargers, args.seconds))
+            kills.append(await kill_campaign(kind, where, args.chargers, args.kills, args.every))
         print(f"fuzzing with {args.frames:,} frames ...", file=sys.stderr, flush=True)
         (Path(tmp) / "fuzz").mkdir()
         fuzz = await fuzz_campaign(Path(tmp) / "fuzz", args.frames, valid=args.valid)
@@ -112,7 +112,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--valid", type=float, default=0.1, help="share of schema-valid CALLs among them"
     )
     parser.add_argument("--chargers", type=int, default=50, help="chargers under the kills")
-    parser.add_argument("--seconds", type=float, default=30.0, help="seconds of kills per database")
+    parser.add_argument("--kills", type=int, default=8, help="kills per database, in turn")
+    parser.add_argument("--every", type=float, default=3.0, help="seconds between kills")
     parser.add_argument(
         "--databases", nargs="+", default=["sqlite", "postgresql"], help="where to store"
     )
@@ -120,7 +121,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="do not write the results")
     args = parser.parse_args(argv)
     if args.quick:
-        args.frames, args.chargers, args.seconds, args.no_write = 4_000, 8, 6.0, True
+        args.frames, args.chargers, args.kills, args.no_write = 4_000, 8, 2, True
     return args
 
 

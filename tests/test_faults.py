@@ -20,8 +20,8 @@ pytestmark = pytest.mark.integration
 async def test_sigkill_under_load_loses_no_acked_message(kind, tmp_path):
     if kind == "postgresql":
         require("PostgreSQL", "127.0.0.1", 5432)
-    report = await kill_campaign(kind, tmp_path, chargers=10, seconds=8, every=2.5)
-    assert report.kills["rpc"] >= 1 and report.kills["gateway"] >= 1, report.kills
+    report = await kill_campaign(kind, tmp_path, chargers=10, kills=2, every=2.5)
+    assert report.kills == {"rpc": 1, "gateway": 1}
     assert report.ledger.acked == report.ledger.sent > 50
     assert report.lost == [] and report.duplicated == [] and report.unexpected == []
     assert report.transaction_problems == [] and report.ledger.refused == []
