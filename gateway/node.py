@@ -34,6 +34,7 @@ from gateway.pubsub.nats_subscriber import NATSSubscriber
 from gateway.pubsub.redis_subscriber import RedisSubscriber
 from gateway.rpc_client import RPCClient, RPCError, make_env
 from gateway.station import Admission, StationConnection
+from gateway.tasks import TaskSet
 from ocpp_cable.pb import rpc_pb2
 from ocpp_cable.settings import Settings
 from rpc_app.env import (
@@ -109,7 +110,7 @@ class GatewayNode:
         self.lease = LeaseKeeper(
             self.rpc, self.node_id, settings.presence_ttl, self._held_station_ids
         )
-        self._background: set[asyncio.Task] = set()
+        self._background = TaskSet(log)
 
     def _subscribers(self) -> list[Subscriber]:
         s = self.settings
@@ -311,12 +312,9 @@ class GatewayNode:
         self.control.announce_all(subscriber)
 
     def _replaced_elsewhere(self, station: StationConnection) -> None:
-        self._spawn(station.close(CLOSE_NORMAL, "connected to another node", REPLACED_GRACE))
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._background.spawn(
+            station.close(CLOSE_NORMAL, "connected to another node", REPLACED_GRACE)
+        )
 
     # --- broadcasts ------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 import structlog
@@ -29,6 +29,7 @@ from gateway.protocol.session import (
     StationSession,
 )
 from gateway.rpc_client import RPCError, make_env
+from gateway.tasks import TaskSet
 from gateway.throttle import LogThrottle
 from gateway.turns import Turns
 from ocpp_cable.pb import rpc_pb2
@@ -81,7 +82,7 @@ class StationConnection:
         self._turns = Turns()
         self._reports_waiting = 0  # droppable reports waiting for their turn
         self._refusals = LogThrottle(interval=10.0)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(self.log)
         self._timer: asyncio.TimerHandle | None = None
         self.finished = asyncio.Event()
 
@@ -183,7 +184,7 @@ class StationConnection:
                 if effect.droppable:
                     self._report(effect)
                 else:
-                    self._spawn(self._perform(effect))
+                    self._tasks.spawn(self._perform(effect))
             elif kind is ArmCallTimer:
                 self._disarm()
                 loop = asyncio.get_running_loop()
@@ -197,7 +198,7 @@ class StationConnection:
                 # Not awaited here: the read loop must go on consuming what the peer
                 # still sends, or its close frame would never be read.
                 self.closing = True
-                self._spawn(self.ws.close(effect.code, effect.reason))
+                self._tasks.spawn(self.ws.close(effect.code, effect.reason))
 
     def _report(self, effect: Perform) -> None:
         """A refusal report: performed while few wait, else dropped and counted."""
@@ -212,12 +213,7 @@ class StationConnection:
             self.node.metrics.calls_unreported.inc()
             return
         self._reports_waiting += 1
-        self._spawn(self._perform(effect))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._perform(effect))
 
     def _disarm(self) -> None:
         if self._timer is not None:
@@ -229,13 +225,13 @@ class StationConnection:
         effects = self.session.call_timed_out(unique_id)
         if effects:
             self.node.metrics.call_timeouts.inc()
-            self._spawn(self.execute(effects))
+            self._tasks.spawn(self.execute(effects))
 
     def deliver(self, data: str) -> None:
         """A broadcast for one of our streams (called by the hub)."""
         effects = self.session.apply_transmissions((data,))
         if effects:
-            self._spawn(self.execute(effects))
+            self._tasks.spawn(self.execute(effects))
 
     # --- RPC -----------------------------------------------------------------------
 

@@ -37,3 +37,23 @@ async def test_a_cancelled_waiter_does_not_keep_the_turn():
     waiting.cancel()
     turns.release()
     await asyncio.wait_for(turns.acquire(True), 1)  # free again
+
+
+async def test_a_failing_background_task_is_logged_not_lost():
+    from gateway.tasks import TaskSet
+
+    logged = []
+
+    class Log:
+        def error(self, event, **kw):
+            logged.append((event, kw))
+
+    tasks = TaskSet(Log())
+
+    async def broken():
+        raise RuntimeError("a bug")
+
+    await asyncio.wait([tasks.spawn(broken())])
+    assert len(tasks) == 0
+    assert logged[0][0] == "background task failed"
+    assert isinstance(logged[0][1]["exc_info"], RuntimeError)
