@@ -323,8 +323,7 @@ def publish(report: str) -> None:
     """bench/results.md, and the same table in the README's Performance section."""
     from ocpp_cable import docs
 
-    RESULTS.write_text("# Benchmark results (`make bench`)\n\n" + report)
-    docs.README.write_text(docs.replace_block(docs.README.read_text(), "bench", report))
+    docs.publish(RESULTS, "Benchmark results (`make bench`)", "bench", report)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -101,8 +101,7 @@ async def main(args: argparse.Namespace) -> int:
 def publish(text: str) -> None:
     from ocpp_cable import docs
 
-    RESULTS.write_text("# Fault campaign results (`make faults`)\n\n" + text)
-    docs.README.write_text(docs.replace_block(docs.README.read_text(), "faults", text))
+    docs.publish(RESULTS, "Fault campaign results (`make faults`)", "faults", text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -88,19 +88,19 @@ class System:
 
 
 @contextlib.contextmanager
-def database(kind: str, tmp: Path) -> Iterator[str]:
-    """A fresh, migrated database: an SQLite file, or a new PostgreSQL database."""
+def database(kind: str, tmp: Path, prefix: str = "ocpp_cable_faults") -> Iterator[str]:
+    """A fresh, migrated database: an SQLite file in tmp, or a new PostgreSQL database."""
     from channels import db
 
     if kind == "sqlite":
-        url = f"sqlite:///{tmp}/faults.db"
+        url = f"sqlite:///{tmp}/{prefix}.db"
         db.upgrade(url)
         yield url
         db.dispose(url)
         return
     import psycopg
 
-    name = f"ocpp_cable_faults_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"

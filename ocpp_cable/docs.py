@@ -36,6 +36,12 @@ def replace_block(text: str, name: str, content: str) -> str:
     return block.sub(lambda _: start + content.rstrip("\n") + "\n" + end, text)
 
 
+def publish(results: Path, title: str, block: str, report: str) -> None:
+    """A measured report: its own results file, and the same text in the README's block."""
+    results.write_text(f"# {title}\n\n" + report)
+    README.write_text(replace_block(README.read_text(), block, report))
+
+
 def readme_table(text: str) -> str | None:
     match = BLOCK.search(text)
     return match.group(0)[len(START) : -len(END)] if match else None

@@ -44,33 +44,12 @@ def nats_url() -> str:
     return NATS_URL
 
 
-PG_ADMIN = os.environ.get("OCPP_CABLE_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A fresh, migrated database: an SQLite file, and a new PostgreSQL database."""
-    from channels import db
+    from faults.system import database
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/central.db"
-        db.upgrade(url)
+    if request.param == "postgresql":
+        require("PostgreSQL", "127.0.0.1", 5432)
+    with database(request.param, tmp_path, prefix="ocpp_cable_test") as url:
         yield url
-        db.dispose(url)
-        return
-    require("PostgreSQL", "127.0.0.1", 5432)
-    import uuid
-
-    import psycopg
-
-    name = f"ocpp_cable_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
-    try:
-        db.upgrade(url)
-        yield url
-    finally:
-        db.dispose(url)
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
