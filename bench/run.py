@@ -1,244 +1,96 @@
-"""ocpp-cable against a typical Python central system, same machine, same load, one run.
+"""ocpp-cable beside its peers, same machine, same load, one run.
 
-    python -m bench.run [--storm 10000] [--chargers 50] [--seconds 8] [--quick]
+    python -m bench.run [--storm 10000] [--chargers 100] [--many 1000] [--seconds 6] [--quick]
 
-Starts ocpp-cable (gateway and rpc_app as two processes, with the minimal acking
-channel in bench/minimal_channels.py) and the comparison (bench/comparison.py),
-drives each with simulated chargers from ocpp_cable.simulator, and prints a
-table: calls/s and latency on the heartbeat and perform paths, a reboot storm,
-gateway memory per idle booted charger, and broadcast fan-out latency. The
-table is also written to bench/results.md.
+Starts each system as its users run it (bench/systems.py): ocpp-cable with the
+minimal channel (the bridge alone), the reference central system on SQLite and
+on PostgreSQL (every message stored), and two peers that store nothing — a
+central system on the `ocpp` package and one on Node's `ocpp-rpc`. Each is
+driven by the same simulated chargers (bench/scenarios.py); for the reference
+system, what was acked is then counted in its database. The table goes to
+bench/results.md and the README's Performance section.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import gc
 import os
 import platform
-import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
+from bench import scenarios
+from bench.systems import ROOT, System, start_bridge, start_comparison, start_reference
 
-from ocpp_cable.simulator import CallFailed, SimCharger, Stats, percentile
-
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
+Result = dict[str, float]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def systems(args: argparse.Namespace) -> list[tuple[str, Callable[[], System]]]:
+    chosen = [
+        ("bridge", start_bridge),
+        ("sqlite", lambda: start_reference("sqlite")),
+        ("postgresql", lambda: start_reference("postgresql")),
+        ("ocpp", start_comparison),
+    ]
+    if "node" in args.systems:
+        from bench.peers import node_available, start_node_peer
+
+        if node_available():
+            chosen.append(("node", start_node_peer))
+        else:
+            print("node/npm not installed: the ocpp-rpc peer is left out", file=sys.stderr)
+    return [(key, start) for key, start in chosen if key in args.systems]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"port {port} not open after {timeout} s")
+def stored(database_url: str, prefix: str) -> tuple[int, int]:
+    """(meter value rows, incoming CALLs in the audit log) of the stations named prefix-*."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            like = {"like": f"{prefix}-%"}
+            readings = connection.execute(
+                text("SELECT count(*) FROM meter_values WHERE station_id LIKE :like"), like
+            ).scalar_one()
+            audited = connection.execute(
+                text(
+                    "SELECT count(*) FROM message_log WHERE station_id LIKE :like"
+                    " AND direction = 'in' AND message_type = 'CALL'"
+                ),
+                like,
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return readings, audited
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+async def path(
+    system: System, key: str, script: scenarios.Script, chargers: int, args: argparse.Namespace
+) -> Result:
+    prefix = f"{key.upper()}{chargers}"
+    await system.settle()
+    result = await scenarios.throughput(system.url, prefix, script, chargers, args.seconds)
+    if system.database_url is not None:
+        readings, audited = stored(system.database_url, prefix)
+        result["readings_stored"] = readings
+        result["readings_acked"] = result["acked_meter_values"] * scenarios.SAMPLES_PER_METER_VALUES
+        result["calls_audited"] = audited
+    return {f"{key}_{name}": value for name, value in result.items()}
 
 
-@dataclass
-class System:
-    name: str
-    url: str
-    memory_pid: int  # the process whose memory holds the chargers (the gateway)
-    broadcast: Callable[[], Awaitable[None]]
-    processes: list[subprocess.Popen] = field(default_factory=list)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-async def post(url: str) -> None:
-    async with aiohttp.ClientSession() as http, http.post(url, data=b"") as response:
-        response.raise_for_status()
-
-
-def start_ocpp_cable() -> System:
-    port, http_port, rpc_port = free_port(), free_port(), free_port()
-    common = ["--log-level", "warning", "--log-format", "json"]
-    rpc = spawn(
-        "-m", "ocpp_cable.cli", "rpc", "--channels-module", "bench.minimal_channels",
-        "--rpc-host", f"127.0.0.1:{rpc_port}", "--rpc-metrics-port", str(free_port()), *common,
-    )  # fmt: skip
-    wait_for_port(rpc_port, rpc)
-    gateway = spawn(
-        "-m", "ocpp_cable.cli", "gateway", "--port", str(port), "--http-port", str(http_port),
-        "--rpc-host", f"127.0.0.1:{rpc_port}", "--broadcast-auth", "false", *common,
-    )  # fmt: skip
-    wait_for_port(port, gateway)
-    body = b'{"stream":"bench:all","data":"{\\"command\\":\\"ClearCache\\",\\"payload\\":{}}"}'
-
-    async def broadcast() -> None:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(f"http://127.0.0.1:{http_port}/_broadcast", data=body) as response,
-        ):
-            response.raise_for_status()
-
-    return System(
-        "ocpp-cable", f"ws://127.0.0.1:{port}/ocpp", gateway.pid, broadcast, [gateway, rpc]
-    )
-
-
-def start_comparison() -> System:
-    port, control = free_port(), free_port()
-    process = spawn("-m", "bench.comparison", "--port", str(port), "--control-port", str(control))
-    wait_for_port(port, process)
-    wait_for_port(control, process)
-    return System(
-        "comparison",
-        f"ws://127.0.0.1:{port}/ocpp",
-        process.pid,
-        lambda: post(f"http://127.0.0.1:{control}/broadcast"),
-        [process],
-    )
-
-
-# --- scenarios ---------------------------------------------------------------------------
-
-
-async def connect_all(url: str, ids: list[str], stats: Stats, limit: int) -> list[SimCharger]:
-    """Connect and boot every charger, at most `limit` handshakes at once."""
-    gate = asyncio.Semaphore(limit)
-    chargers = [SimCharger(url, station_id, stats, call_timeout=60) for station_id in ids]
-
-    async def one(charger: SimCharger) -> None:
-        async with gate:
-            try:
-                await charger.connect()
-                await charger.call(
-                    "BootNotification",
-                    {"chargePointVendor": "bench", "chargePointModel": "sim"},
-                )
-            except (OSError, CallFailed, TimeoutError, Exception) as exc:
-                stats.connect_failures += 1
-                stats.fail(f"connect/boot: {type(exc).__name__}")
-
-    await asyncio.gather(*(one(c) for c in chargers))
-    return chargers
-
-
-async def close_all(chargers: list[SimCharger]) -> None:
-    await asyncio.gather(*(c.close() for c in chargers), return_exceptions=True)
-
-
-async def throughput(
-    url: str, action: str, payload: Callable[[SimCharger], dict], chargers: int, seconds: float
-) -> dict[str, float]:
-    stats = Stats()
-    fleet = await connect_all(url, [f"TP-{i:05d}" for i in range(chargers)], stats, 100)
-    fleet = [c for c in fleet if c.ws is not None]
-    measured = Stats()
-    for charger in fleet:
-        charger.stats = measured
-    deadline = time.monotonic() + seconds
-
-    async def loop(charger: SimCharger) -> None:
-        while time.monotonic() < deadline:
-            try:
-                await charger.call(action, payload(charger))
-            except CallFailed:
-                return
-
-    started = time.monotonic()
-    await asyncio.gather(*(loop(c) for c in fleet))
-    elapsed = time.monotonic() - started
-    await close_all(fleet)
-    values = measured.latencies[action]
-    return {
-        "calls_per_s": len(values) / elapsed,
-        "p50_ms": percentile(values, 0.5) * 1e3,
-        "p99_ms": percentile(values, 0.99) * 1e3,
-        "errors": sum(measured.errors.values()),
-    }
-
-
-async def storm_memory_broadcast(system: System, count: int) -> dict[str, float]:
-    """N chargers connect and boot at once; then memory per idle charger and a broadcast."""
-    await asyncio.sleep(1)
-    baseline = rss_kb(system.memory_pid)
-    stats = Stats()
-    started = time.monotonic()
-    fleet = await connect_all(system.url, [f"ST-{i:05d}" for i in range(count)], stats, 1000)
-    storm_s = time.monotonic() - started
-    booted = sum(1 for c in fleet if c.ws is not None) - stats.connect_failures
-    await asyncio.sleep(3)  # idle: let buffers and garbage settle
-    loaded = rss_kb(system.memory_pid)
-    live = [c for c in fleet if c.ws is not None]
-    received_at: list[float] = []
-
-    async def first_call(charger: SimCharger) -> None:
-        await charger.received_calls.get()
-        received_at.append(time.perf_counter())
-
-    waiters = [asyncio.create_task(first_call(c)) for c in live]
-    sent = time.perf_counter()
-    await system.broadcast()
-    _, pending = await asyncio.wait(waiters, timeout=60)
-    for task in pending:
-        task.cancel()
-    latencies = sorted(t - sent for t in received_at)
-    await close_all(fleet)
-    gc.collect()
-    return {
-        "storm_s": storm_s,
-        "storm_booted": booted,
-        "storm_failures": stats.connect_failures,
-        "kb_per_charger": (loaded - baseline) / max(booted, 1),
-        "broadcast_reached": len(latencies),
-        "broadcast_p50_ms": percentile(latencies, 0.5) * 1e3,
-        "broadcast_all_ms": (latencies[-1] * 1e3) if latencies else float("nan"),
-    }
-
-
-def meter_values(charger: SimCharger) -> dict:
-    charger.meter_wh += 10
-    return charger.meter_values(1)
-
-
-async def measure(system: System, args: argparse.Namespace) -> dict[str, float]:
-    result: dict[str, float] = {}
-    heartbeat = await throughput(system.url, "Heartbeat", lambda c: {}, args.chargers, args.seconds)
-    result.update({f"heartbeat_{k}": v for k, v in heartbeat.items()})
-    perform = await throughput(system.url, "MeterValues", meter_values, args.chargers, args.seconds)
-    result.update({f"perform_{k}": v for k, v in perform.items()})
-    result.update(await storm_memory_broadcast(system, args.storm))
+async def measure(system: System, args: argparse.Namespace) -> Result:
+    # The storm first, on the fresh process: memory per charger is then measured
+    # from a heap that no earlier load has grown.
+    result: Result = await scenarios.storm_memory_broadcast(system, args.storm)
+    result |= await path(system, "mv", scenarios.meter_values_loop, args.chargers, args)
+    result |= await path(system, "mvmany", scenarios.meter_values_loop, args.many, args)
+    result |= await path(system, "mixed", scenarios.session_loop, args.chargers, args)
+    result |= await path(system, "hb", scenarios.heartbeat_loop, args.chargers, args)
     return result
 
 
@@ -259,57 +111,111 @@ def machine() -> str:
     )
 
 
-def table(ours: dict[str, float], theirs: dict[str, float], args: argparse.Namespace) -> str:
-    def ratio(key: str, higher_is_better: bool = True) -> str:
-        a, b = ours[key], theirs[key]
-        if not b or not a:
-            return "—"
-        if higher_is_better:
-            return f"{a / b:.2f}×"
-        return f"{b / a:.2f}× less" if a <= b else f"{a / b:.2f}× more"
+def cell(value: float | None, fmt: str) -> str:
+    if value is None or value != value:  # missing, or NaN
+        return "—"
+    return fmt.format(value)
 
+
+def stored_cell(result: Result) -> str:
+    keys = [k.removesuffix("_readings_acked") for k in result if k.endswith("_readings_acked")]
+    if not keys:
+        return "nothing stored"
+    acked = sum(result[f"{k}_readings_acked"] for k in keys)
+    kept = sum(result[f"{k}_readings_stored"] for k in keys)
+    calls = sum(result[f"{k}_acked_forwarded"] for k in keys)
+    audited = sum(result[f"{k}_calls_audited"] for k in keys)
+    return f"{kept:,.0f} of {acked:,.0f} readings, {audited:,.0f} of {calls:,.0f} CALLs in the audit log"
+
+
+def table(results: dict[str, Result], names: dict[str, str], args: argparse.Namespace) -> str:
     rows = [
-        ("heartbeat path: calls/s", "heartbeat_calls_per_s", "{:,.0f}", ratio("heartbeat_calls_per_s"), "≥ 3×"),
-        ("heartbeat path: p50 ms", "heartbeat_p50_ms", "{:.2f}", "", ""),
-        ("heartbeat path: p99 ms", "heartbeat_p99_ms", "{:.2f}", "", ""),
-        ("perform path (MeterValues): calls/s", "perform_calls_per_s", "{:,.0f}", ratio("perform_calls_per_s"), "≥ 1.0×"),
-        ("perform path: p50 ms", "perform_p50_ms", "{:.2f}", "", ""),
-        ("perform path: p99 ms", "perform_p99_ms", "{:.2f}", "", ""),
-        (f"reboot storm: {args.storm:,} connect + boot, s", "storm_s", "{:.1f}", ratio("storm_s", False), "≤ 20 s"),
-        ("reboot storm: failures", "storm_failures", "{:.0f}", "", "0"),
-        ("gateway memory per idle booted charger, KB", "kb_per_charger", "{:.1f}", ratio("kb_per_charger", False), "≤ 35 KB"),
-        (f"one broadcast to {args.storm:,} stations: p50 ms", "broadcast_p50_ms", "{:.0f}", "", ""),
-        (f"one broadcast to {args.storm:,} stations: all reached, ms", "broadcast_all_ms", "{:.0f}", ratio("broadcast_all_ms", False), ""),
-        ("broadcast: stations reached", "broadcast_reached", "{:.0f}", "", f"{args.storm:,}"),
+        (f"MeterValues, {args.chargers:,} chargers: calls/s", "mv_calls_per_s", "{:,.0f}"),
+        ("… p99 ms", "mv_p99_ms", "{:,.0f}"),
+        ("… errors", "mv_errors", "{:,.0f}"),
+        (f"MeterValues, {args.many:,} chargers: calls/s", "mvmany_calls_per_s", "{:,.0f}"),
+        ("… p99 ms", "mvmany_p99_ms", "{:,.0f}"),
+        ("… errors", "mvmany_errors", "{:,.0f}"),
+        (f"charging sessions (mixed), {args.chargers:,} chargers: calls/s", "mixed_calls_per_s", "{:,.0f}"),
+        ("… p99 ms", "mixed_p99_ms", "{:,.0f}"),
+        ("… errors", "mixed_errors", "{:,.0f}"),
+        (f"Heartbeat, {args.chargers:,} chargers: calls/s", "hb_calls_per_s", "{:,.0f}"),
+        (f"reboot storm, {args.storm:,} chargers connect + boot: s", "storm_s", "{:.1f}"),
+        ("… failures", "storm_failures", "{:,.0f}"),
+        ("gateway memory per idle booted charger, KB", "kb_per_charger", "{:.1f}"),
+        (f"one command to all {args.storm:,} stations: all reached, ms", "broadcast_all_ms", "{:,.0f}"),
     ]  # fmt: skip
+    keys = list(results)
     lines = [
-        "| measure | ocpp-cable | comparison | ratio | target |",
-        "|---|---:|---:|---:|---|",
+        "| measure | " + " | ".join(names[k] for k in keys) + " |",
+        "|---|" + "---:|" * len(keys),
     ]
-    for label, key, fmt, rel, target in rows:
-        lines.append(
-            f"| {label} | {fmt.format(ours[key])} | {fmt.format(theirs[key])} | {rel} | {target} |"
-        )
+    for label, key, fmt in rows:
+        cells = [cell(results[k].get(key), fmt) for k in keys]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| stored | " + " | ".join(stored_cell(results[k]) for k in keys) + " |")
     return "\n".join(lines)
 
 
+def goals(results: dict[str, Result], args: argparse.Namespace) -> str:
+    """The reference system against the `ocpp`-package peer, as issue #11 sets the bar."""
+    peer = results.get("ocpp")
+    lines = ["| goal | measured | met |", "|---|---|---|"]
+    for key in ("sqlite", "postgresql"):
+        ours = results.get(key)
+        if ours is None:
+            continue
+        name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[key]
+        for path, chargers in (
+            ("mv", args.chargers),
+            ("mvmany", args.many),
+            ("mixed", args.chargers),
+        ):
+            if peer is None:
+                break
+            ratio = ours[f"{path}_calls_per_s"] / max(peer[f"{path}_calls_per_s"], 1e-9)
+            what = "MeterValues" if path != "mixed" else "sessions"
+            lines.append(
+                f"| reference on {name}, {what} at {chargers:,}: ≥ 1.0× the ocpp peer "
+                f"| {ratio:.2f}× | {'yes' if ratio >= 1.0 else 'no'} |"
+            )
+        p99, errors = ours["mvmany_p99_ms"], ours["mvmany_errors"]
+        met = p99 <= 1000 and errors == 0
+        lines.append(
+            f"| reference on {name}, {args.many:,} chargers: 0 errors, p99 ≤ 1 s "
+            f"| {errors:,.0f} errors, p99 {p99:,.0f} ms | {'yes' if met else 'no'} |"
+        )
+        met = ours["storm_s"] <= 30 and ours["storm_failures"] == 0
+        lines.append(
+            f"| reference on {name}, storm of {args.storm:,}: ≤ 30 s, 0 failures "
+            f"| {ours['storm_s']:.1f} s, {ours['storm_failures']:,.0f} failures "
+            f"| {'yes' if met else 'no'} |"
+        )
+    return "\n".join(lines)  # fmt: skip
+
+
 async def main(args: argparse.Namespace) -> int:
-    results = {}
-    for name, start in (("ocpp-cable", start_ocpp_cable), ("comparison", start_comparison)):
-        print(f"measuring {name} ...", file=sys.stderr, flush=True)
+    results: dict[str, Result] = {}
+    names: dict[str, str] = {}
+    for key, start in systems(args):
         system = start()
+        names[key] = system.name
+        print(f"measuring {system.name} ...", file=sys.stderr, flush=True)
         try:
-            results[name] = await measure(system, args)
+            results[key] = await measure(system, args)
         finally:
             system.stop()
     report = "\n".join(
         [
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
-            f"Load: {args.chargers} chargers in closed loop for {args.seconds:g} s per path; "
-            f"a storm of {args.storm:,} chargers (at most 1,000 handshakes at once); "
-            "driver, gateway, rpc_app and comparison all on this machine.",
+            f"Load: chargers in closed loop (one CALL outstanding each) for {args.seconds:g} s "
+            f"per path; a storm of {args.storm:,} chargers (at most 1,000 handshakes at once); "
+            "driver and system on this machine, one system at a time. The reference system "
+            "runs with its defaults (audit log on, info logs); the peers store nothing.",
             "",
-            table(results["ocpp-cable"], results["comparison"], args),
+            table(results, names, args),
+            "",
+            goals(results, args),
             "",
         ]
     )
@@ -326,21 +232,29 @@ def publish(report: str) -> None:
     docs.publish(RESULTS, "Benchmark results (`make bench`)", "bench", report)
 
 
+SYSTEMS = ("bridge", "sqlite", "postgresql", "ocpp", "node")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--storm", type=int, default=10_000, help="chargers in the reboot storm")
-    parser.add_argument("--chargers", type=int, default=50, help="chargers on the call paths")
-    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per call path")
+    parser.add_argument("--chargers", type=int, default=100, help="chargers on the call paths")
+    parser.add_argument("--many", type=int, default=1_000, help="chargers on the large path")
+    parser.add_argument("--seconds", type=float, default=6.0, help="seconds per call path")
+    parser.add_argument(
+        "--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="what to measure"
+    )
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
     args = parser.parse_args(argv)
     if args.quick:
-        args.storm, args.chargers, args.seconds, args.no_write = 200, 10, 1.0, True
+        args.storm, args.chargers, args.many, args.seconds = 200, 10, 20, 1.0
+        args.no_write = True
     return args
 
 
 if __name__ == "__main__":
     import uvloop
 
-    # The driver runs on uvloop for both systems alike: it should measure them, not itself.
+    # The driver runs on uvloop for every system alike: it should measure them, not itself.
     sys.exit(uvloop.run(main(parse_args())))

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.run import free_port, rss_kb, wait_for_port
+from bench.systems import free_port, rss_kb, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("OCPP_CABLE_TEST_PG", "postgresql://root@127.0.0.1:5432/test")

@@ -1,0 +1,183 @@
+"""The systems the benchmark drives, each started as its users run it.
+
+- the bridge: ocpp-cable with the minimal acking channel (bench/minimal_channels.py);
+- the reference central system (channels/) on SQLite and on PostgreSQL, storing
+  every message;
+- the peers: a central system on the `ocpp` package (bench/comparison.py) and one on
+  Node's `ocpp-rpc` (bench/node_peer), both storing nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"port {port} not open after {timeout} s")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+@dataclass
+class System:
+    name: str
+    url: str
+    memory_pid: int  # the process whose memory holds the chargers (the gateway)
+    broadcast: Callable[[], Awaitable[None]]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    # Whether `broadcast` reaches every station (the reference system's stations
+    # stream only from their own stream: no one command reaches them all).
+    broadcast_all: bool = True
+    # The reference system: its database, to count what was stored.
+    database_url: str | None = None
+    # Its processes, when they are not in `processes` (stopped by `cleanup` instead).
+    other_pids: list[int] = field(default_factory=list)
+    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.cleanup.close()
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes] + self.other_pids
+
+    async def settle(self, quiet: float = 0.05, longest: float = 30) -> None:
+        """Wait until the system's processes are idle (work left by a scenario, such as
+        the Disconnects of closed chargers, must not be billed to the next one)."""
+        deadline = time.monotonic() + longest
+        ticks = os.sysconf("SC_CLK_TCK")
+        while time.monotonic() < deadline:
+            before = sum(cpu_ticks(pid) for pid in self.pids)
+            await asyncio.sleep(0.5)
+            used = (sum(cpu_ticks(pid) for pid in self.pids) - before) / ticks
+            if used < quiet * 0.5:
+                return
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of a process, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def post(url: str, body: bytes = b"") -> None:
+    async with aiohttp.ClientSession() as http, http.post(url, data=body) as response:
+        response.raise_for_status()
+
+
+# One command to every station: the minimal channel streams each station from `bench:all`.
+ALL_STREAM_BODY = (
+    b'{"stream":"bench:all","data":"{\\"command\\":\\"ClearCache\\",\\"payload\\":{}}"}'
+)
+
+
+def start_bridge() -> System:
+    port, http_port, rpc_port = free_port(), free_port(), free_port()
+    common = ["--log-level", "warning", "--log-format", "json"]
+    rpc = spawn(
+        "-m", "ocpp_cable.cli", "rpc", "--channels-module", "bench.minimal_channels",
+        "--rpc-host", f"127.0.0.1:{rpc_port}", "--rpc-metrics-port", "0", *common,
+    )  # fmt: skip
+    wait_for_port(rpc_port, rpc)
+    gateway = spawn(
+        "-m", "ocpp_cable.cli", "gateway", "--port", str(port), "--http-port", str(http_port),
+        "--rpc-host", f"127.0.0.1:{rpc_port}", "--broadcast-auth", "false", *common,
+    )  # fmt: skip
+    wait_for_port(port, gateway)
+    return System(
+        "bridge (minimal channel)",
+        f"ws://127.0.0.1:{port}/ocpp",
+        gateway.pid,
+        lambda: post(f"http://127.0.0.1:{http_port}/_broadcast", ALL_STREAM_BODY),
+        [gateway, rpc],
+    )
+
+
+async def no_broadcast() -> None:
+    raise RuntimeError("no one stream reaches every station of the reference system")
+
+
+def start_reference(kind: str) -> System:
+    """The reference central system as `ocpp-cable rpc` + `ocpp-cable gateway` run it:
+    default settings (info logs, audit log on), stations registered on first connection."""
+    from faults.system import System as Deployed
+    from faults.system import database
+
+    cleanup = contextlib.ExitStack()
+    tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="ocpp-cable-bench-")))
+    url = cleanup.enter_context(database(kind, tmp, prefix="ocpp_cable_bench"))
+    deployed = Deployed(url, tmp, presence_ttl=30)
+    deployed.start()
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[kind]
+    system = System(
+        f"reference, {label}",
+        deployed.url,
+        deployed.gateway.pid,
+        no_broadcast,
+        broadcast_all=False,
+        database_url=url,
+        cleanup=cleanup,
+        other_pids=[deployed.gateway.pid, deployed.rpc.pid],
+    )
+    cleanup.callback(deployed.stop)  # before the database goes (callbacks run in reverse)
+    return system
+
+
+def start_comparison() -> System:
+    port, control = free_port(), free_port()
+    process = spawn("-m", "bench.comparison", "--port", str(port), "--control-port", str(control))
+    wait_for_port(port, process)
+    wait_for_port(control, process)
+    return System(
+        "ocpp (Python)",
+        f"ws://127.0.0.1:{port}/ocpp",
+        process.pid,
+        lambda: post(f"http://127.0.0.1:{control}/broadcast"),
+        [process],
+    )
