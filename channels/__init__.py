@@ -19,9 +19,11 @@ def setup(settings) -> None:
         db.upgrade(settings.database_url)
 
 
-def node_lease(node: str, ttl: float, stations: list[str]) -> None:
+async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
     """Called by rpc_app for each gateway node's lease renewal (ttl 0: the node is leaving)."""
-    from channels import config, db, presence
+    from channels import config, presence
+    from channels.store import store
 
-    with db.session_scope(config.settings().database_url) as session:
-        presence.renew(session, node, ttl, stations)
+    await store(config.settings().database_url).run(
+        lambda u: presence.renew(u.session, node, ttl, stations)
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -18,11 +20,23 @@ _lock = threading.Lock()
 _factories: dict[str, sessionmaker[Session]] = {}
 
 
+def json_text(value: object) -> str:
+    """JSON columns in orjson's speed; what it cannot write (integers beyond 64 bits), in json's."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        # Channel methods run in worker threads: wait for the write lock instead of
-        # failing, and let readers work beside the writer (WAL).
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # The store's writer and readers (the CLI, other processes) share the file: wait
+        # for the write lock instead of failing, and let readers work beside the writer (WAL).
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=json_text,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):
@@ -33,7 +47,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text
+    )
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
@@ -79,6 +95,9 @@ def upgrade(url: str) -> None:
 
 
 def dispose(url: str) -> None:
+    from channels import store
+
+    store.close(url)  # its writer first: it holds a connection of the engine
     with _lock:
         factory = _factories.pop(url, None)
     if factory is not None:

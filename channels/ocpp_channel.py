@@ -1,23 +1,25 @@
 """The reference central system: every charger-initiated OCPP 1.6 action, persisted.
 
-Each method is one unit of work: the message (and our answer) go to the
-MessageLog in the same database transaction as what the message changed.
+Each action is one unit of work in the store (channels/store.py): the message,
+what it changed and our answer go to the database in one transaction, and the
+answer is sent only once that transaction is committed. The methods are `async`:
+they wait for the store on rpc_app's event loop, with no worker thread between.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import asyncio
+import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqlalchemy.orm import Session
-
-from channels import audit, authorization, commands, config, stations, transactions
-from channels.db import session_scope
+from channels import authorization, commands, config, stations, transactions
+from channels.store import Unit, store
 from channels.timeutil import now
 from rpc_app import Channel
 
 VendorHandler = Callable[["OCPPChannel", dict[str, Any]], dict[str, Any]]
+Work = Callable[[Unit], Any]
 
 NOTIFICATIONS = (
     "DiagnosticsStatusNotification",
@@ -26,6 +28,10 @@ NOTIFICATIONS = (
     "SecurityEventNotification",
     "SignedFirmwareStatusNotification",
 )
+
+
+def utc_text() -> str:
+    return now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class OCPPChannel(Channel):
@@ -48,127 +54,138 @@ class OCPPChannel(Channel):
     def station_id(self) -> str:
         return self.params["station_id"]
 
-    @contextmanager
-    def _unit(self, data: dict[str, Any], kind: str = "CALL") -> Iterator[Session]:
-        """A database transaction that also logs the incoming message and touches last_seen."""
-        settings = config.settings()
-        with session_scope(settings.database_url) as session:
-            if settings.audit_log:
-                audit.log_message(
-                    session,
-                    self.station_id,
-                    "in",
-                    kind,
-                    data.get("command"),
-                    data.get("id"),
-                    data.get("payload"),
-                )
-            stations.touch(session, self.station_id)
-            yield session
+    async def _store(self, data: dict[str, Any], work: Work | None = None, kind: str = "CALL"):
+        """Run `work` in the store with the incoming message logged and last_seen touched."""
+        station_id, audit = self.station_id, config.settings().audit_log
 
-    def _reply(
-        self, session: Session, call: dict[str, Any], payload: dict[str, Any] | None = None
-    ) -> None:
-        """Answer `call` with a CALLRESULT, logged in the same transaction."""
-        payload = payload or {}
-        if config.settings().audit_log:
-            audit.log_message(
-                session, self.station_id, "out", "CALLRESULT", call["command"], call["id"], payload
-            )
-        self.transmit({"command": "Ack", "id": call["id"], "payload": payload})
+        def unit(u: Unit) -> Any:
+            if audit:
+                u.audit(station_id, "in", kind, data.get("command"), data.get("id"),
+                        data.get("payload"))  # fmt: skip
+            u.touch(station_id)
+            return work(u) if work is not None else None
+
+        return await store(config.settings().database_url).run(unit)
+
+    async def _answer(self, data: dict[str, Any], work: Work | None = None) -> dict[str, Any]:
+        """Store the CALL with what `work` changed and the answer `work` returns (default
+        empty); once committed, send that answer as the CALLRESULT."""
+        station_id, audit = self.station_id, config.settings().audit_log
+
+        def answered(u: Unit) -> dict[str, Any]:
+            payload = (work(u) if work is not None else None) or {}
+            if audit:
+                u.audit(station_id, "out", "CALLRESULT", data["command"], data["id"], payload)
+            return payload
+
+        payload = await self._store(data, answered)
+        self.transmit_ack(data["id"], **payload)
+        return payload
 
     # --- lifecycle -------------------------------------------------------------
 
-    def subscribed(self):
+    async def subscribed(self):
         self.stream_for(self.station_id)
+        station_id = self.station_id
         connection_id = self.connection.state.get("connection_id", "")
         node = self.connection.env.node  # the gateway node holding this connection
-        with session_scope(config.settings().database_url) as session:
-            stations.mark_connected(session, self.station_id, connection_id, node)
+        await store(config.settings().database_url).run(
+            lambda u: stations.mark_connected(u.session, station_id, connection_id, node)
+        )
         self.logger.info("station online")
 
-    def unsubscribed(self):
+    async def unsubscribed(self):
+        station_id = self.station_id
         connection_id = self.connection.state.get("connection_id", "")
-        with session_scope(config.settings().database_url) as session:
-            stations.mark_disconnected(session, self.station_id, connection_id)
+        await store(config.settings().database_url).run(
+            lambda u: stations.mark_disconnected(u.session, station_id, connection_id)
+        )
         self.logger.info("station offline")
 
     # --- charger-initiated actions ---------------------------------------------
 
-    def boot_notification(self, data):
-        payload = data["payload"]
-        with self._unit(data) as session:
-            stations.record_boot(session, self.station_id, payload, "Accepted")
-            self._reply(
-                session,
-                data,
-                {
-                    "status": "Accepted",
-                    "currentTime": now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    "interval": config.settings().heartbeat_interval,
-                },
-            )
+    async def boot_notification(self, data):
+        payload, station_id = data["payload"], self.station_id
+        interval = config.settings().heartbeat_interval
+
+        def boot(u: Unit) -> dict[str, Any]:
+            stations.record_boot(u.session, station_id, payload, "Accepted")
+            return {"status": "Accepted", "currentTime": utc_text(), "interval": interval}
+
+        await self._answer(data, boot)
         self.logger.info(
             "boot", vendor=payload["chargePointVendor"], model=payload["chargePointModel"]
         )
 
-    def heartbeat(self, data):
+    async def heartbeat(self, data):
         # Only with --forward-heartbeat: the gateway has answered already.
-        with self._unit(data):
-            pass
+        await self._store(data)
 
-    def status_notification(self, data):
-        with self._unit(data) as session:
-            stations.record_status(session, self.station_id, data["payload"])
-            self._reply(session, data)
+    async def status_notification(self, data):
+        payload, station_id = data["payload"], self.station_id
+        await self._answer(data, lambda u: stations.record_status(u.session, station_id, payload))
 
-    def authorize(self, data):
-        with self._unit(data) as session:
-            info = authorization.id_tag_info(session, data["payload"]["idTag"])
-            self._reply(session, data, {"idTagInfo": info})
-        self.logger.info("authorize", id_tag=data["payload"]["idTag"], status=info["status"])
+    async def authorize(self, data):
+        tag = data["payload"]["idTag"]
+        answer = await self._answer(
+            data, lambda u: {"idTagInfo": authorization.id_tag_info(u.session, tag)}
+        )
+        self.logger.info("authorize", id_tag=tag, status=answer["idTagInfo"]["status"])
 
-    def start_transaction(self, data):
-        with self._unit(data) as session:
-            transaction_id, info = transactions.start_transaction(
-                session, self.station_id, data["payload"]
-            )
-            self._reply(session, data, {"transactionId": transaction_id, "idTagInfo": info})
+    async def start_transaction(self, data):
+        payload, station_id = data["payload"], self.station_id
+
+        def start(u: Unit) -> dict[str, Any]:
+            transaction_id, info = transactions.start_transaction(u.session, station_id, payload)
+            return {"transactionId": transaction_id, "idTagInfo": info}
+
+        answer = await self._answer(data, start)
         self.logger.info(
-            "transaction started", transaction_id=transaction_id, status=info["status"]
+            "transaction started",
+            transaction_id=answer["transactionId"],
+            status=answer["idTagInfo"]["status"],
         )
 
-    def meter_values(self, data):
-        payload = data["payload"]
-        with self._unit(data) as session:
-            transactions.store_meter_values(
-                session,
-                self.station_id,
-                payload["connectorId"],
-                payload.get("transactionId"),
-                payload["meterValue"],
+    async def meter_values(self, data):
+        payload, station_id = data["payload"], self.station_id
+
+        def store_readings(u: Unit) -> None:
+            u.add_meter_values(
+                transactions.meter_rows(
+                    station_id,
+                    payload["connectorId"],
+                    payload.get("transactionId"),
+                    payload["meterValue"],
+                )
             )
-            self._reply(session, data)
 
-    def stop_transaction(self, data):
-        with self._unit(data) as session:
-            info = transactions.stop_transaction(session, self.station_id, data["payload"])
-            if info is None:
-                self._reply(session, data)
-            else:
-                self._reply(session, data, {"idTagInfo": info})
-        self.logger.info("transaction stopped", transaction_id=data["payload"]["transactionId"])
+        await self._answer(data, store_readings)
 
-    def data_transfer(self, data):
+    async def stop_transaction(self, data):
+        payload, station_id = data["payload"], self.station_id
+
+        def stop(u: Unit) -> dict[str, Any]:
+            info = transactions.stop_transaction(u.session, station_id, payload)
+            return {} if info is None else {"idTagInfo": info}
+
+        await self._answer(data, stop)
+        self.logger.info("transaction stopped", transaction_id=payload["transactionId"])
+
+    async def data_transfer(self, data):
         handler = self.vendor_handlers.get(data["payload"]["vendorId"])
-        with self._unit(data) as session:
-            answer = handler(self, data) if handler else {"status": "UnknownVendorId"}
-            self._reply(session, data, answer)
+        if handler is None:
+            answer = {"status": "UnknownVendorId"}
+        elif inspect.iscoroutinefunction(handler):
+            answer = await handler(self, data)
+        else:
+            answer = await asyncio.to_thread(handler, self, data)  # the vendor's code may block
+        await self._answer(data, lambda u: answer)
 
-    def _notification(self, data):
-        with self._unit(data) as session:
-            stations.record_notification(session, self.station_id, data["command"], data["payload"])
-            self._reply(session, data)
+    async def _notification(self, data):
+        action, payload, station_id = data["command"], data["payload"], self.station_id
+        await self._answer(
+            data, lambda u: stations.record_notification(u.session, station_id, action, payload)
+        )
 
     diagnostics_status_notification = _notification
     firmware_status_notification = _notification
@@ -176,22 +193,30 @@ class OCPPChannel(Channel):
     security_event_notification = _notification
     signed_firmware_status_notification = _notification
 
-    def sign_certificate(self, data):
+    async def sign_certificate(self, data):
         # The CSR is kept; with no certificate authority configured we cannot sign it.
-        with self._unit(data) as session:
-            stations.record_notification(session, self.station_id, data["command"], data["payload"])
-            self._reply(session, data, {"status": "Rejected"})
+        action, payload, station_id = data["command"], data["payload"], self.station_id
+
+        def keep(u: Unit) -> dict[str, Any]:
+            stations.record_notification(u.session, station_id, action, payload)
+            return {"status": "Rejected"}
+
+        await self._answer(data, keep)
 
     # --- answers to our commands -----------------------------------------------
 
-    def ack(self, data):
-        with self._unit(data, kind="CALLRESULT") as session:
-            commands.record_reply(session, data["id"], data["payload"])
+    async def ack(self, data):
+        message_id, payload = data["id"], data["payload"]
+        await self._store(
+            data, lambda u: commands.record_reply(u.session, message_id, payload), "CALLRESULT"
+        )
         self.logger.info("command answered", command=data["command"], message_id=data["id"])
 
-    def error(self, data):
-        with self._unit(data, kind="CALLERROR") as session:
-            commands.record_failure(session, data["id"], data["code"], data)
+    async def error(self, data):
+        message_id, code = data["id"], data["code"]
+        await self._store(
+            data, lambda u: commands.record_failure(u.session, message_id, code, data), "CALLERROR"
+        )
         self.logger.warning(
             "command failed", command=data["command"], message_id=data["id"], code=data["code"]
         )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels import presence
@@ -38,22 +40,58 @@ def add_station(
     return station
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What Connect needs to know of a station, read in the store, checked outside it."""
+
+    station_id: str
+    auth_required: bool
+    password_hash: str | None
+    registered_now: bool = False
+
+
+def credentials(session: Session, station_id: str, register: bool) -> Credentials | None:
+    """The station's credentials; an unknown one is registered if `register`, else None."""
+    found = session.execute(
+        select(ChargePoint.auth_required, ChargePoint.password_hash).where(
+            ChargePoint.id == station_id
+        )
+    ).first()
+    if found is not None:
+        return Credentials(station_id, found.auth_required, found.password_hash)
+    if not register:
+        return None
+    add_station(session, station_id)
+    return Credentials(station_id, False, None, registered_now=True)
+
+
+def _update_or_add(session: Session, station_id: str, values: dict[str, Any]) -> None:
+    """Set `values` on the station; a station removed meanwhile is registered again."""
+    changed = session.execute(
+        update(ChargePoint)
+        .where(ChargePoint.id == station_id)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        station = add_station(session, station_id)
+        for column, value in values.items():
+            setattr(station, column, value)
+        session.flush()
+
+
 def record_boot(session: Session, station_id: str, payload: dict[str, Any], status: str) -> None:
-    station = session.get(ChargePoint, station_id) or add_station(session, station_id)
-    for field, column in BOOT_FIELDS.items():
-        setattr(station, column, payload.get(field))
-    station.boot_status = status
-    station.booted_at = station.last_seen = now()
+    at = now()
+    values = {column: payload.get(field) for field, column in BOOT_FIELDS.items()}
+    _update_or_add(session, station_id, {**values, "boot_status": status, "booted_at": at,
+                                         "last_seen": at})  # fmt: skip
 
 
 def mark_connected(
     session: Session, station_id: str, connection_id: str, node_id: str | None = None
 ) -> None:
-    station = session.get(ChargePoint, station_id) or add_station(session, station_id)
-    station.connected = True
-    station.connection_id = connection_id
-    station.node_id = node_id
-    station.last_seen = now()
+    values = {"connected": True, "connection_id": connection_id, "node_id": node_id}
+    _update_or_add(session, station_id, {**values, "last_seen": now()})
 
 
 def mark_disconnected(session: Session, station_id: str, connection_id: str) -> None:
@@ -75,18 +113,25 @@ def touch(session: Session, station_id: str) -> None:
 
 
 def record_status(session: Session, station_id: str, payload: dict[str, Any]) -> None:
-    key = (station_id, payload["connectorId"])
-    connector = session.get(Connector, key) or Connector(
-        station_id=station_id, connector_id=payload["connectorId"]
-    )
-    connector.status = payload["status"]
-    connector.error_code = payload["errorCode"]
-    connector.info = payload.get("info")
-    connector.vendor_id = payload.get("vendorId")
-    connector.vendor_error_code = payload.get("vendorErrorCode")
     sent = payload.get("timestamp")
-    connector.updated_at, connector.timestamp_text = parse_time(sent) if sent else (now(), None)
-    session.add(connector)
+    updated_at, timestamp_text = parse_time(sent) if sent else (now(), None)
+    values = {
+        "status": payload["status"],
+        "error_code": payload["errorCode"],
+        "info": payload.get("info"),
+        "vendor_id": payload.get("vendorId"),
+        "vendor_error_code": payload.get("vendorErrorCode"),
+        "updated_at": updated_at,
+        "timestamp_text": timestamp_text,
+    }
+    # One statement, whether the connector is new or known.
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Connector).values(
+        station_id=station_id, connector_id=payload["connectorId"], **values
+    )
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["station_id", "connector_id"], set_=values)
+    )
 
 
 def record_notification(

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -71,14 +71,13 @@ def stop_transaction(
     return id_tag_info(session, tag, ignore_transaction=payload["transactionId"]) if tag else None
 
 
-def store_meter_values(
-    session: Session,
+def meter_rows(
     station_id: str,
     connector_id: int,
     transaction_id: int | None,
     meter_values: Iterable[dict[str, Any]],
-) -> int:
-    """Store every sampled value once; a re-sent reading is skipped. Returns rows added.
+) -> list[dict[str, Any]]:
+    """One MeterValue row per sampled value, each with the key that finds a re-sent one.
 
     A reading is known by everything the station said of it, so two samples that
     differ in anything (unit, format, location, ...) are two rows, and a sample the
@@ -104,8 +103,27 @@ def store_meter_values(
             key = (station_id, connector_id, transaction_id, when, reading, repeat)
             row["dedup_key"] = hashlib.sha1(repr(key).encode()).hexdigest()
             rows.append(row)
+    return rows
+
+
+def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (from meter_rows) in one statement; a reading already stored is skipped."""
     if not rows:
-        return 0
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(MeterValue).values(rows).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return session.execute(statement).rowcount or 0
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(MeterValue.__table__).on_conflict_do_nothing(
+        index_elements=["dedup_key"]
+    )
+    connection.execute(statement, rows)
+
+
+def store_meter_values(
+    session: Session,
+    station_id: str,
+    connector_id: int,
+    transaction_id: int | None,
+    meter_values: Iterable[dict[str, Any]],
+) -> None:
+    """Store every sampled value once; a re-sent reading is skipped."""
+    rows = meter_rows(station_id, connector_id, transaction_id, meter_values)
+    insert_meter_values(session.connection(), rows)

@@ -434,7 +434,7 @@ def test_passwords_are_salted_and_checked():
     assert not verify_password("pw", "garbage")
 
 
-def test_certificate_subject_authenticates_a_station(database_url):
+async def test_certificate_subject_authenticates_a_station(database_url):
     """Security profile 3: a verified certificate with CN=<station id> needs no password."""
     from channels.connection import StationConnection
     from rpc_app import Rejected, RequestEnv
@@ -444,10 +444,10 @@ def test_certificate_subject_authenticates_a_station(database_url):
     try:
         url = "wss://gw/ocpp/CP-1"
         good = StationConnection(RequestEnv(url, {"tls-client-subject": "CN=CP-1,O=Acme"}))
-        good.connect()
+        await good.connect()
         assert good.identifiers == {"station_id": "CP-1"}
         for subject in ("CN=CP-2,O=Acme", "O=Acme,CN=CP-1"):
             with pytest.raises(Rejected):
-                StationConnection(RequestEnv(url, {"tls-client-subject": subject})).connect()
+                await StationConnection(RequestEnv(url, {"tls-client-subject": subject})).connect()
     finally:
         channels.config.configure(None)

@@ -1,0 +1,226 @@
+"""Group commit: one writer per database takes the units of work of many calls at once.
+
+A channel method hands its database work to the store as a function of a `Unit`
+and awaits it. The writer thread runs every unit that has gathered in one
+transaction and commits once; only then does each caller get its result, so an
+answer still goes out only after its data is committed. Under load a commit is
+shared by hundreds of calls, SQLite's single write lock is never fought over,
+and the rows most calls write (audit log, meter values, last_seen) go in as one
+statement per batch.
+
+A unit may run more than once: if anything in a batch fails, the batch is rolled
+back and each unit runs again in a transaction of its own, so one bad unit fails
+alone. A unit therefore only touches the database; what it decides it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.orm import Session
+
+from channels.db import session_factory
+from channels.models import ChargePoint, MessageLog
+from channels.timeutil import now
+from channels.transactions import insert_meter_values
+
+log = structlog.get_logger("channels.store")
+
+T = TypeVar("T")
+MAX_UNITS = 512  # per transaction: a bound on the work one commit may lose to a rollback
+
+
+@dataclass(slots=True)
+class Unit:
+    """What a unit of work sees: the batch's session, and writes the batch gathers."""
+
+    session: Session
+    audit_rows: list[dict[str, Any]] = field(default_factory=list)
+    meter_rows: list[dict[str, Any]] = field(default_factory=list)
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements without the ORM's cost."""
+        return self.session.connection()
+
+    def audit(
+        self,
+        station_id: str,
+        direction: str,
+        message_type: str,
+        action: str | None,
+        message_id: str | None,
+        payload: Any,
+    ) -> None:
+        """One MessageLog row, inserted with the batch's others."""
+        self.audit_rows.append(
+            {
+                "station_id": station_id,
+                "direction": direction,
+                "message_type": message_type,
+                "action": action,
+                "message_id": message_id,
+                "payload": payload if isinstance(payload, dict) else {"value": payload},
+                "created_at": now(),
+            }
+        )
+
+    def add_meter_values(self, rows: list[dict[str, Any]]) -> None:
+        """Sampled values, inserted with the batch's others; a known dedup_key is skipped."""
+        self.meter_rows.extend(rows)
+
+    def touch(self, station_id: str) -> None:
+        """The station was heard from: its last_seen, once per batch."""
+        self.seen[station_id] = now()
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Callable[[Unit], Any]
+    deliver: Callable[[Any, BaseException | None], None]
+
+
+class Store:
+    """The writer of one database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._factory = session_factory(url)
+        self._jobs: list[_Job] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    async def run(self, work: Callable[[Unit], T]) -> T:
+        """Run `work` in the next batch; its result once the batch is committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def deliver(result: Any, error: BaseException | None) -> None:
+            # The caller's loop may be gone (it was shut down): nobody to tell.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+        self._submit(_Job(work, deliver))
+        return await future
+
+    def run_sync(self, work: Callable[[Unit], T]) -> T:
+        """The same, from a thread that may block (a synchronous channel method)."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def deliver(result: Any, error: BaseException | None) -> None:
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+        self._submit(_Job(work, deliver))
+        return future.result()
+
+    def _submit(self, job: _Job) -> None:
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            self._jobs.append(job)
+            self._ready.notify()
+
+    def close(self) -> None:
+        """Finish what was handed in, then stop the writer."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    # --- the writer thread ---------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._jobs and not self._closed:
+                    self._ready.wait()
+                if not self._jobs:
+                    return
+                jobs, self._jobs = self._jobs[:MAX_UNITS], self._jobs[MAX_UNITS:]
+            self._commit(jobs)
+
+    def _commit(self, jobs: list[_Job]) -> None:
+        try:
+            results = self._transaction(jobs)
+        except Exception as exc:
+            if len(jobs) > 1:
+                # Someone's unit failed: each again on its own, so only it fails.
+                log.info("batch rolled back, units retried one by one", units=len(jobs))
+                for job in jobs:
+                    self._commit([job])
+                return
+            jobs[0].deliver(None, exc)
+            return
+        for job, result in zip(jobs, results, strict=True):
+            job.deliver(result, None)
+
+    def _transaction(self, jobs: list[_Job]) -> list[Any]:
+        with self._factory() as session, session.begin():
+            unit = Unit(session)
+            results = [job.work(unit) for job in jobs]
+            session.flush()
+            _write_gathered(unit)
+        return results
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.done():  # the caller gave up (cancelled): nothing to tell
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+_TOUCH = (
+    update(ChargePoint.__table__)
+    .where(ChargePoint.__table__.c.id == bindparam("station_id"))
+    .values(last_seen=bindparam("seen"))
+)
+
+
+def _write_gathered(unit: Unit) -> None:
+    connection = unit.connection
+    insert_meter_values(connection, unit.meter_rows)
+    if unit.audit_rows:
+        connection.execute(insert(MessageLog.__table__), unit.audit_rows)
+    if unit.seen:
+        # In id order: concurrent writers (PostgreSQL) take row locks in one order.
+        rows = [{"station_id": k, "seen": unit.seen[k]} for k in sorted(unit.seen)]
+        connection.execute(_TOUCH, rows)
+
+
+_stores: dict[str, Store] = {}
+_lock = threading.Lock()
+
+
+def store(url: str) -> Store:
+    """The writer of the database at `url`, started on first use."""
+    with _lock:
+        found = _stores.get(url)
+        if found is None:
+            found = _stores[url] = Store(url)
+        return found
+
+
+def close(url: str) -> None:
+    with _lock:
+        found = _stores.pop(url, None)
+    if found is not None:
+        found.close()

@@ -1,0 +1,132 @@
+"""The store's group commit (channels/store.py), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlalchemy import event, select
+
+from channels import db, stations
+from channels.models import ChargePoint, MessageLog, MeterValue
+from channels.store import store
+from channels.transactions import meter_rows
+
+
+def commits(url: str) -> list[int]:
+    """A list that grows by one at every commit on the database's engine."""
+    seen: list[int] = []
+    engine = db.session_factory(url).kw["bind"]
+    event.listen(engine, "commit", lambda _connection: seen.append(1))
+    return seen
+
+
+def reading(value: int) -> list[dict]:
+    return [{"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": str(value)}]}]
+
+
+async def test_concurrent_units_share_one_commit(database_url):
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+    counted = commits(database_url)
+    writer = store(database_url)
+
+    def work(i: int):
+        def unit(u):
+            u.audit("CP-1", "in", "CALL", "MeterValues", str(i), {"i": i})
+            u.add_meter_values(meter_rows("CP-1", 1, None, reading(i)))
+            u.touch("CP-1")
+            return i
+
+        return unit
+
+    results = await asyncio.gather(*(writer.run(work(i)) for i in range(200)))
+    assert results == list(range(200))
+    assert len(counted) < 50, f"{len(counted)} commits for 200 units"
+    with db.session_scope(database_url) as session:
+        assert len(session.scalars(select(MessageLog)).all()) == 200
+        assert len(session.scalars(select(MeterValue)).all()) == 200
+        assert session.get(ChargePoint, "CP-1").last_seen is not None
+
+
+async def test_a_failing_unit_fails_alone(database_url):
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+    writer = store(database_url)
+
+    def good(i: int):
+        return lambda u: u.audit("CP-1", "in", "CALL", "Heartbeat", str(i), {}) or i
+
+    def bad(u):
+        u.audit("CP-1", "in", "CALL", "Heartbeat", "bad", {})
+        raise ValueError("this unit is broken")
+
+    def breaks_at_commit(u):
+        # Fails only when the batch's gathered rows are written: a NOT NULL column.
+        u.audit_rows.append({"station_id": None, "direction": "in", "message_type": "CALL"})
+
+    units = (
+        [good(i) for i in range(50)] + [bad, breaks_at_commit] + [good(i) for i in range(50, 100)]
+    )
+    results = await asyncio.gather(*(writer.run(u) for u in units), return_exceptions=True)
+    assert isinstance(results[50], ValueError)
+    assert isinstance(results[51], Exception)
+    assert [r for r in results if not isinstance(r, Exception)] == list(range(100))
+    with db.session_scope(database_url) as session:
+        ids = set(session.scalars(select(MessageLog.message_id)))
+    assert ids == {str(i) for i in range(100)}, "the failed units' rows are not kept"
+
+
+async def test_the_result_comes_after_the_commit(database_url):
+    """What a unit wrote is visible to everyone else by the time its caller hears back."""
+    writer = store(database_url)
+    for i in range(20):
+        await writer.run(lambda u, i=i: stations.add_station(u.session, f"CP-{i}"))
+        with db.session_scope(database_url) as session:
+            assert session.get(ChargePoint, f"CP-{i}") is not None
+
+
+async def test_a_caller_that_gives_up_does_not_stop_the_writer(database_url):
+    writer = store(database_url)
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(u):
+        started.set()
+        release.wait(5)
+        stations.add_station(u.session, "CP-SLOW")
+
+    task = asyncio.create_task(writer.run(slow))
+    await asyncio.to_thread(started.wait, 5)
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The unit itself was committed (the caller only stopped waiting), and the writer goes on.
+    assert await writer.run(lambda u: u.session.get(ChargePoint, "CP-SLOW") is not None)
+
+
+async def test_synchronous_code_waits_in_its_thread(database_url):
+    writer = store(database_url)
+
+    def in_thread() -> bool:
+        writer.run_sync(lambda u: stations.add_station(u.session, "CP-T"))
+        return writer.run_sync(lambda u: u.session.get(ChargePoint, "CP-T") is not None)
+
+    assert await asyncio.to_thread(in_thread)
+
+
+async def test_closing_finishes_what_was_handed_in(database_url):
+    writer = store(database_url)
+    pending = [
+        asyncio.ensure_future(writer.run(lambda u, i=i: stations.add_station(u.session, f"C-{i}")))
+        for i in range(30)
+    ]
+    await asyncio.sleep(0)  # handed in
+    await asyncio.to_thread(db.dispose, database_url)  # closes the store first
+    await asyncio.gather(*pending)
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.run(lambda u: None)
+    with db.session_scope(database_url) as session:
+        assert len(session.scalars(select(ChargePoint)).all()) == 30
