@@ -3,42 +3,28 @@
 Calls are bounded in number (a concurrency limit) and in time (one deadline
 that covers queueing and retries). UNAVAILABLE and RESOURCE_EXHAUSTED are
 retried with backoff while the deadline allows; anything else fails at once.
+Each call, and each retry, goes to the next usable rpc_app replica (endpoints.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Mapping
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
-from gateway.batch_client import BatchStream, StreamError
+from gateway.batch_client import StreamError
+from gateway.endpoints import Endpoint, Endpoints
 from gateway.metrics import GatewayMetrics
-from ocpp_cable.pb import batch_pb2, presence_pb2, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.pb import batch_pb2, presence_pb2, rpc_pb2
 
 PROTOCOL_VERSION = "v1"
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 FIRST_BACKOFF, MAX_BACKOFF = 0.05, 1.0
 # RPC method -> its field in a batch_pb2.Call / Reply.
 BATCH_KINDS = {"Connect": "connect", "Command": "command", "Disconnect": "disconnect"}
-
-CHANNEL_OPTIONS = [
-    # Pings no more often than the server's min_ping_interval allows.
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 0),
-    ("grpc.http2.max_pings_without_data", 0),
-    # Retries are ours (within the deadline, counted in metrics), not the channel's.
-    ("grpc.enable_retries", 0),
-    # Come back quickly after rpc_app restarts; CALLs fail fast meanwhile.
-    ("grpc.initial_reconnect_backoff_ms", 200),
-    ("grpc.min_reconnect_backoff_ms", 200),
-    ("grpc.max_reconnect_backoff_ms", 3000),
-    # Spread calls over every address the name resolves to (several rpc_app replicas).
-    ("grpc.lb_policy_name", "round_robin"),
-]
+STATUS_NAMES = {value: name for name, value in rpc_pb2.Status.items()}
 
 
 class RPCError(Exception):
@@ -72,33 +58,26 @@ class RPCClient:
         self.address = address
         self.timeout = timeout
         self.metrics = metrics or GatewayMetrics()
-        self._channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
-        self._stub = rpc_pb2_grpc.RPCStub(self._channel)
-        self._health = health_pb2_grpc.HealthStub(self._channel)
-        self._presence = presence_pb2_grpc.PresenceStub(self._channel)
+        self._endpoints = Endpoints(address, batch, batch_streams)
         self._slots = asyncio.Semaphore(concurrency)
-        # Several streams: round_robin opens each on the next server address, so the
-        # calls, rotated over the streams, spread over every rpc_app replica.
-        self._batches = [BatchStream(self._channel) for _ in range(batch_streams)] if batch else []
-        self._rotation = itertools.cycle(self._batches)
 
     @property
     def batching(self) -> bool:
-        # UNIMPLEMENTED on any stream means the server has no Batch service at all.
-        return bool(self._batches) and not any(b.unsupported for b in self._batches)
+        # UNIMPLEMENTED on any stream means the servers have no Batch service: replicas
+        # of one rpc_app all have it or none has (a mix gets unary calls, which all serve).
+        batches = self._endpoints.batches
+        return bool(batches) and not any(b.unsupported for b in batches)
 
     async def close(self) -> None:
-        for batch in self._batches:
-            await batch.close()
-        await self._channel.close()
+        await self._endpoints.close()
 
-    async def _batched(self, kind: str, request, sid: str, deadline: float):
+    async def _batched(self, endpoint: Endpoint, kind: str, request, sid: str, deadline: float):
         call = batch_pb2.Call(sid=sid)
         getattr(call, kind).CopyFrom(request)
-        reply = await next(self._rotation).call(call, deadline)
+        reply = await endpoint.next_batch().call(call, deadline)
         return getattr(reply, kind)
 
-    async def _call(self, name: str, method, request, sid: str, within: float | None = None):
+    async def _call(self, name: str, request, sid: str, within: float | None = None):
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + (self.timeout if within is None else min(within, self.timeout))
@@ -120,15 +99,23 @@ class RPCClient:
         try:
             kind = BATCH_KINDS[name]
             while True:
+                endpoint = self._endpoints.pick()
                 try:
                     if self.batching:
-                        response = await self._batched(kind, request, sid, deadline)
+                        response = await self._batched(endpoint, kind, request, sid, deadline)
                     else:
-                        response = await method(
+                        response = await getattr(endpoint.rpc, name)(
                             request, timeout=max(deadline - loop.time(), 0.001), metadata=metadata
                         )
                 except (grpc.aio.AioRpcError, StreamError) as exc:
                     code = exc.code()
+                    if code == grpc.StatusCode.CANCELLED:
+                        # Not by us (that raises CancelledError): a replica stopped under
+                        # the call, which may or may not have been served, as when a
+                        # connection drops; the batch stream reports it UNAVAILABLE too.
+                        code = grpc.StatusCode.UNAVAILABLE
+                    if code == grpc.StatusCode.UNAVAILABLE:
+                        endpoint.failed()  # the retry goes to another replica, if one is up
                     if code == grpc.StatusCode.UNIMPLEMENTED and not self.batching:
                         continue  # the server has no Batch service: the same call, unary
                     if code in RETRYABLE and deadline - loop.time() > backoff:
@@ -139,16 +126,16 @@ class RPCClient:
                     m.rpc_errors.labels(name, code.name).inc()
                     m.rpc_calls.labels(name, code.name).inc()
                     raise RPCError(code.name, exc.details() or "") from None
-                m.rpc_calls.labels(name, rpc_pb2.Status.Name(response.status)).inc()
+                m.rpc_answered(name, STATUS_NAMES[response.status]).inc()
                 return response
         finally:
             self._slots.release()
             m.rpc_in_flight.dec()
-            m.rpc_duration.labels(name).observe(loop.time() - started)
+            m.rpc_timed(name).observe(loop.time() - started)
 
     async def connect(self, sid: str, env: rpc_pb2.Env) -> rpc_pb2.ConnectionResponse:
         request = rpc_pb2.ConnectionRequest(env=env)
-        return await self._call("Connect", self._stub.Connect, request, sid)
+        return await self._call("Connect", request, sid)
 
     async def command(
         self,
@@ -166,7 +153,7 @@ class RPCClient:
             data=data,
             env=env,
         )
-        return await self._call("Command", self._stub.Command, request, sid)
+        return await self._call("Command", request, sid)
 
     async def disconnect(
         self,
@@ -181,7 +168,7 @@ class RPCClient:
         request = rpc_pb2.DisconnectRequest(
             identifiers=identifiers, subscriptions=subscriptions, env=env
         )
-        return await self._call("Disconnect", self._stub.Disconnect, request, sid, within)
+        return await self._call("Disconnect", request, sid, within)
 
     async def renew(
         self, node: str, ttl: float, stations: list[str], within: float | None = None
@@ -189,16 +176,25 @@ class RPCClient:
         """Renew this node's lease (ocpp-cable's Presence service); RPCError if it failed."""
         lease = presence_pb2.Lease(node=node, ttl=ttl, stations=stations)
         timeout = self.timeout if within is None else min(within, self.timeout)
+        endpoint = self._endpoints.pick()  # leases are the application's: any replica will do
         try:
-            await self._presence.Renew(lease, timeout=timeout)
+            await endpoint.presence.Renew(lease, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                endpoint.failed()
             self.metrics.rpc_errors.labels("Renew", exc.code().name).inc()
             raise RPCError(exc.code().name, exc.details() or "") from None
 
     async def healthy(self, within: float = 1.0) -> bool:
-        """Can we reach the RPC server? (One without the health service counts when reachable.)"""
+        """Can we reach an RPC server? (One without the health service counts when reachable.)
+        One healthy replica is enough: the calls go to it."""
+        checks = [self._check(e, within) for e in self._endpoints.all]
+        return any(await asyncio.gather(*checks))
+
+    @staticmethod
+    async def _check(endpoint: Endpoint, within: float) -> bool:
         try:
-            reply = await self._health.Check(health_pb2.HealthCheckRequest(), timeout=within)
+            reply = await endpoint.health.Check(health_pb2.HealthCheckRequest(), timeout=within)
         except grpc.aio.AioRpcError as exc:
             return exc.code() == grpc.StatusCode.UNIMPLEMENTED
         return reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import signal
 import socket
@@ -391,18 +392,136 @@ async def test_client_cannot_spoof_the_certificate_subject_header():
     assert "tls-client-subject" not in connect["headers"]
 
 
-async def test_batched_calls_spread_over_rpc_replicas():
-    """Two rpc_app processes behind one target: both serve the chargers' calls."""
+async def keep_calling(node, station_id: str, stop: asyncio.Event, log: dict) -> None:
+    """Authorize after Authorize until `stop`; each failure and the slowest call go in `log`."""
+    async with charger(node, station_id) as cp:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await cp.call(call.Authorize(id_tag="T"), suppress=False)
+                log["done"] += 1
+            except Exception as exc:  # InternalError when the RPC failed, or a timeout
+                log["failed"].append(repr(exc))
+            log["slowest"] = max(log["slowest"], time.monotonic() - started)
+            await asyncio.sleep(0.005)
+
+
+@contextlib.asynccontextmanager
+async def calling(node, chargers: int):
+    """Chargers calling without pause while the block runs; yields their log."""
+    stop = asyncio.Event()
+    log = {"done": 0, "failed": [], "slowest": 0.0}
+    tasks = [asyncio.create_task(keep_calling(node, f"CP-{i}", stop, log)) for i in range(chargers)]
+    try:
+        yield log
+    finally:
+        stop.set()
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log["failed"].append(repr(result))
+
+
+def commands(counter) -> int:
+    return counter.served().get("Command", 0)
+
+
+async def both_serve(a, b, least: int, within: float = 5.0) -> None:
+    """Wait until replicas `a` and `b` have served `least` Commands each."""
+    try:
+        await eventually(lambda: commands(a) >= least and commands(b) >= least, within)
+    except AssertionError:
+        raise AssertionError(f"Commands per replica: {commands(a)} / {commands(b)}") from None
+
+
+async def served_next(a, b, seconds: float = 1.0) -> tuple[int, int]:
+    """The Commands each replica serves in the next `seconds`."""
+    start_a, start_b = commands(a), commands(b)
+    await asyncio.sleep(seconds)
+    return commands(a) - start_a, commands(b) - start_b
+
+
+def replicas(*ports: int) -> str:
+    return "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
+
+
+BATCHED_OR_UNARY = pytest.mark.parametrize("batch", [True, False], ids=["batched", "unary"])
+
+
+@pytest.mark.parametrize(
+    ("target", "endpoints"),
+    [
+        ("ipv4:10.0.0.1:50051,10.0.0.2:50051", ["ipv4:10.0.0.1:50051", "ipv4:10.0.0.2:50051"]),
+        ("ipv6:[::1]:50051,[::2]:50051", ["ipv6:[::1]:50051", "ipv6:[::2]:50051"]),
+        ("rpc-1:50051, rpc-2:50051", ["rpc-1:50051", "rpc-2:50051"]),
+        ("rpc:50051", ["rpc:50051"]),  # a name: one channel, round_robin over what it resolves to
+        ("dns:///rpc:50051", ["dns:///rpc:50051"]),
+    ],
+)
+def test_rpc_target_gives_one_endpoint_per_replica(target, endpoints):
+    from gateway.endpoints import split_target
+
+    assert split_target(target) == endpoints
+
+
+@BATCHED_OR_UNARY
+async def test_calls_spread_over_rpc_replicas(batch):
+    """Two rpc_app replicas behind one target: each serves a fair share of the calls."""
+    chargers, calls = 6, 30
     async with rpc_server() as (_, port_a, a), rpc_server() as (_, port_b, b):
-        target = f"ipv4:127.0.0.1:{port_a},127.0.0.1:{port_b}"
-        async with gateway(port_a, rpc_host=target) as node:
-            for i in range(4):
+        async with gateway(port_a, rpc_host=replicas(port_a, port_b), rpc_batch=batch) as node:
+
+            async def one(i):
                 async with charger(node, f"CP-{i}") as cp:
-                    for _ in range(5):
-                        await cp.call(call.Authorize(id_tag="T"))
-    served_a, served_b = a.served().get("Command", 0), b.served().get("Command", 0)
-    assert served_a + served_b == 4 * 6  # a subscribe and five Authorize each
-    assert served_a > 0 and served_b > 0
+                    for _ in range(calls):
+                        await cp.call(call.Authorize(id_tag="T"), suppress=False)
+
+            await asyncio.gather(*(one(i) for i in range(chargers)))
+        served_a, served_b = commands(a), commands(b)
+    assert served_a + served_b == chargers * (calls + 1)  # a subscribe and the Authorizes
+    share = min(served_a, served_b) / (served_a + served_b)
+    assert share >= 0.3, f"Commands per replica: {served_a} / {served_b}"
+
+
+@BATCHED_OR_UNARY
+async def test_rpc_replica_added_gets_a_fair_share(batch):
+    """A replica started while the gateway is busy with the others gets calls."""
+    port_b = free_port()
+    async with rpc_server() as (_, port_a, a):
+        async with (
+            gateway(port_a, rpc_host=replicas(port_a, port_b), rpc_batch=batch) as node,
+            calling(node, chargers=4) as log,
+        ):
+            await eventually(lambda: commands(a) > 20)
+            async with rpc_server(port_b) as (_, _, b):
+                await both_serve(a, b, 1)
+                added = await served_next(a, b)
+            # B stops here with the chargers still calling: its calls under way are retried.
+    assert log["failed"] == [], log["failed"][:3]
+    assert min(added) >= 0.3 * sum(added), f"Commands per replica once added: {added}"
+
+
+@BATCHED_OR_UNARY
+async def test_rpc_replica_gone_moves_its_calls_and_back_gets_them_again(batch):
+    chargers = 4
+    async with rpc_server() as (_, port_a, a), rpc_server() as (server_b, port_b, b):
+        async with (
+            gateway(port_a, rpc_host=replicas(port_a, port_b), rpc_batch=batch) as node,
+            calling(node, chargers) as log,
+        ):
+            await both_serve(a, b, 20)
+            await server_b.stop(grace=None)
+            # Every call completed from here on was served by replica A.
+            served_a, done = commands(a), log["done"]
+            await asyncio.sleep(2)
+            gone = (commands(a) - served_a, log["done"] - done)
+            async with rpc_server(port_b) as (_, _, b_again):
+                await both_serve(a, b_again, 1)  # back within the reconnect backoff
+                back = await served_next(a, b_again)
+    assert log["failed"] == [], log["failed"][:3]  # the calls under way at the stop: retried
+    assert log["slowest"] < 3.0  # the gateway's RPC timeout in tests
+    served_by_a, completed = gone
+    assert completed > 20 and served_by_a >= completed - chargers, gone
+    assert min(back) >= 0.3 * sum(back), f"Commands per replica once back: {back}"
 
 
 def test_sigterm_exits_within_the_shutdown_timeout_with_a_frozen_station(tmp_path):
