@@ -7,6 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from gateway.protocol import schemas
+from ocpp_cable.metric_children import Children
 
 PREFIX = "ocpp_cable_gateway"
 UNKNOWN = "unknown"
@@ -105,11 +106,17 @@ class GatewayMetrics:
             registry=r,
         )
 
+        self._received = Children(self.frames_received)
+        self._sent = Children(self.frames_sent)
+        # Every RPC call: (method, status) and (method,), children made once.
+        self.rpc_answered = Children(self.rpc_calls)
+        self.rpc_timed = Children(self.rpc_duration)
+
     def frame_received(self, kind: str, action: str | None) -> None:
-        self.frames_received.labels(kind, action_label(action)).inc()
+        self._received(kind, action_label(action)).inc()
 
     def frame_sent(self, kind: str, action: str | None) -> None:
-        self.frames_sent.labels(kind, action_label(action)).inc()
+        self._sent(kind, action_label(action)).inc()
 
     def track(
         self,

@@ -283,6 +283,12 @@ class GatewayNode:
 
     async def _handle(self, ws: ServerConnection) -> None:
         admission: Admission | None = getattr(ws, "admission", None)
+        # websockets keeps the handshake's request and response for the connection's
+        # life, but reads their headers no more; admission took what we need from them.
+        # Per idle station that is kilobytes: released.
+        for message in (ws.request, ws.response):
+            if message is not None:
+                message.headers.clear()
         if admission is None:
             await ws.close(CLOSE_PROTOCOL_ERROR, f"the {SUBPROTOCOL} subprotocol is required")
             return

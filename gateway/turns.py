@@ -12,15 +12,20 @@ from collections import deque
 
 
 class Turns:
+    __slots__ = ("_busy", "_first", "_later")
+
     def __init__(self) -> None:
         self._busy = False
-        self._first: deque[asyncio.Future[None]] = deque()  # the station's own messages
-        self._later: deque[asyncio.Future[None]] = deque()  # outcomes of our CALLs
+        # Made on the first wait: most stations never wait, and every idle one counts.
+        self._first: deque[asyncio.Future[None]] | None = None  # the station's own messages
+        self._later: deque[asyncio.Future[None]] | None = None  # outcomes of our CALLs
 
     async def acquire(self, first: bool) -> None:
         if not self._busy:
             self._busy = True
             return
+        if self._first is None or self._later is None:
+            self._first, self._later = deque(), deque()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         (self._first if first else self._later).append(waiter)
         try:
@@ -32,7 +37,7 @@ class Turns:
 
     def release(self) -> None:
         for waiting in (self._first, self._later):
-            while waiting:
+            while waiting:  # (None: nobody has waited yet)
                 waiter = waiting.popleft()
                 if not waiter.done():
                     waiter.set_result(None)  # handed over: still busy

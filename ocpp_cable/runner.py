@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 import structlog
 from pydantic import SecretStr
@@ -19,8 +20,16 @@ from rpc_app.server import RPCServer, start_rpc_server
 log = structlog.get_logger("ocpp_cable")
 
 
+# How long a thread may hold the GIL while another waits for it (CPython: 5 ms). Our
+# processes pass work between the event loop and gRPC's poller thread (and rpc_app's
+# store writer) thousands of times a second; at 5 ms a hand-over, each call would wait
+# behind the other thread's turn instead of the CPU.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
 def loop_factory(settings: Settings):
     """uvloop by default: the same asyncio code, a faster loop underneath."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     if settings.event_loop == "uvloop":
         import uvloop
 

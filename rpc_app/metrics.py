@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from ocpp_cable.metric_children import Children
+
 PREFIX = "ocpp_cable_rpc"
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
@@ -26,6 +28,8 @@ class RPCMetrics:
             registry=r,
         )
         self.in_flight = Gauge(f"{PREFIX}_requests_in_flight", "RPC requests under way", registry=r)
+        self.served = Children(self.requests)  # (method, status)
+        self.timed = Children(self.duration)  # (method,)
 
     def serve(self, host: str, port: int):
         """Start the /metrics HTTP server in a thread; returns (server, thread)."""

@@ -67,8 +67,8 @@ def measured(method):
             return response
         finally:
             metrics.in_flight.dec()
-            metrics.requests.labels(name, status).inc()
-            metrics.duration.labels(name).observe(time.perf_counter() - started)
+            metrics.served(name, status).inc()
+            metrics.timed(name).observe(time.perf_counter() - started)
 
     return wrapper
 
