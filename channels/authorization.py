@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from channels.db import core
 from channels.models import IdTag, Transaction
 from channels.timeutil import now
 
@@ -19,7 +20,8 @@ def id_tag_info(
     ConcurrentTx when the tag already holds a transaction that is not over
     (`ignore_transaction`: the one being started, when a retry finds it again).
     """
-    record = session.get(IdTag, tag)
+    connection = core(session)
+    record = connection.execute(_TAG, {"tag": tag}).first()
     if record is None:
         return {"status": "Invalid"}
     info: dict[str, Any] = {}
@@ -31,17 +33,30 @@ def id_tag_info(
         status = record.status
     elif record.expiry_date is not None and record.expiry_date <= now():
         status = "Expired"
-    elif _in_transaction(session, tag, ignore_transaction):
+    elif _in_transaction(connection, tag, ignore_transaction):
         status = "ConcurrentTx"
     else:
         status = "Accepted"
     return {"status": status, **info}
 
 
-def _in_transaction(session: Session, tag: str, ignore: int | None) -> bool:
-    ongoing = select(Transaction.id).where(
-        Transaction.id_tag == tag, Transaction.stop_time.is_(None)
+# Built once (see db.core): every Authorize, StartTransaction and StopTransaction runs them.
+TAGS, TRANSACTIONS = IdTag.__table__, Transaction.__table__
+_TAG = select(TAGS.c.status, TAGS.c.expiry_date, TAGS.c.parent_id_tag).where(
+    TAGS.c.tag == bindparam("tag")
+)
+_ONGOING = (
+    select(TRANSACTIONS.c.id)
+    .where(
+        TRANSACTIONS.c.id_tag == bindparam("tag"),
+        TRANSACTIONS.c.stop_time.is_(None),
+        TRANSACTIONS.c.id != bindparam("ignore"),
     )
-    if ignore is not None:
-        ongoing = ongoing.where(Transaction.id != ignore)
-    return session.execute(ongoing.limit(1)).first() is not None
+    .limit(1)
+)
+
+
+def _in_transaction(connection: Connection, tag: str, ignore: int | None) -> bool:
+    # Transaction ids start at 1: 0 ignores none.
+    params = {"tag": tag, "ignore": ignore if ignore is not None else 0}
+    return connection.execute(_ONGOING, params).first() is not None

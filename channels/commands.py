@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from channels.models import Command
@@ -43,6 +43,12 @@ def _advance(session: Session, command_id: str, allowed_from: tuple[str, ...], *
     return bool(result.rowcount)
 
 
+def _sent_by(at: Any) -> Any:
+    """An answer proves the command went out: if the answer was recorded before the
+    sender marked it sent (they race), sent_at is the answer's time, an upper bound."""
+    return func.coalesce(Command.sent_at, literal(at, Command.__table__.c.sent_at.type))
+
+
 def mark_sent(session: Session, command_id: str) -> None:
     _advance(session, command_id, (QUEUED,), status=SENT, sent_at=now())
 
@@ -56,17 +62,20 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
     refused = status in REJECTED_STATUSES and not (
         action == "UnlockConnector" and status == "Unlocked"
     )
+    at = now()
     _advance(
         session,
         command_id,
         OPEN,
         status="rejected" if refused else "accepted",
         response=payload,
-        answered_at=now(),
+        answered_at=at,
+        sent_at=_sent_by(at),
     )
 
 
 def record_failure(session: Session, command_id: str, code: str, data: dict[str, Any]) -> None:
+    at = now()
     _advance(
         session,
         command_id,
@@ -74,7 +83,8 @@ def record_failure(session: Session, command_id: str, code: str, data: dict[str,
         status="timeout" if code == "Timeout" else "error",
         error_code=code,
         response={"code": code, "message": data.get("message"), "details": data.get("payload")},
-        answered_at=now(),
+        answered_at=at,
+        sent_at=_sent_by(at),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -47,9 +47,14 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text
     )
+    # An executemany of INSERTs (the store's audit log and meter values) as statements of
+    # many rows each, as SQLAlchemy does when rows come back; psycopg would otherwise send
+    # one statement per row.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
@@ -73,6 +78,14 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for Core statements built once: on paths every message
+    takes, the ORM's per-statement work costs more than the database's. What the ORM
+    holds unflushed is flushed first, so those statements see it."""
+    session.flush()
+    return session.connection()
 
 
 def safe_url(url: str) -> str:

@@ -162,7 +162,7 @@ class Transaction(Base):
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
     connector_id: Mapped[int] = mapped_column(Integer)
-    id_tag: Mapped[str] = mapped_column(StationText)
+    id_tag: Mapped[str] = mapped_column(StationText, index=True)
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     meter_start: Mapped[int] = mapped_column(BigInteger)
     start_time: Mapped[datetime]

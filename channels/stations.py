@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels import presence
+from channels.db import core
 from channels.models import ChargePoint, Connector, StationNotification
 from channels.passwords import hash_password
 from channels.timeutil import now, parse_time
@@ -50,34 +51,42 @@ class Credentials:
     registered_now: bool = False
 
 
+# The statements every connection and boot runs, built once (see db.core).
+STATIONS = ChargePoint.__table__
+_CREDENTIALS = select(STATIONS.c.auth_required, STATIONS.c.password_hash).where(
+    STATIONS.c.id == bindparam("station")
+)
+_REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
+_updates: dict[tuple[str, ...], Update] = {}
+
+
 def credentials(session: Session, station_id: str, register: bool) -> Credentials | None:
     """The station's credentials; an unknown one is registered if `register`, else None."""
-    found = session.execute(
-        select(ChargePoint.auth_required, ChargePoint.password_hash).where(
-            ChargePoint.id == station_id
-        )
-    ).first()
+    connection = core(session)
+    found = connection.execute(_CREDENTIALS, {"station": station_id}).first()
     if found is not None:
         return Credentials(station_id, found.auth_required, found.password_hash)
     if not register:
         return None
-    add_station(session, station_id)
+    connection.execute(_REGISTER, {"station": station_id})
     return Credentials(station_id, False, None, registered_now=True)
 
 
 def _update_or_add(session: Session, station_id: str, values: dict[str, Any]) -> None:
     """Set `values` on the station; a station removed meanwhile is registered again."""
-    changed = session.execute(
-        update(ChargePoint)
-        .where(ChargePoint.id == station_id)
-        .values(values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        station = add_station(session, station_id)
-        for column, value in values.items():
-            setattr(station, column, value)
-        session.flush()
+    columns = tuple(values)
+    statement = _updates.get(columns)
+    if statement is None:
+        statement = _updates[columns] = (
+            update(STATIONS)
+            .where(STATIONS.c.id == bindparam("station"))
+            .values({column: bindparam(f"new_{column}") for column in columns})
+        )
+    params = {"station": station_id, **{f"new_{k}": v for k, v in values.items()}}
+    connection = core(session)
+    if not connection.execute(statement, params).rowcount:
+        connection.execute(_REGISTER, {"station": station_id})
+        connection.execute(statement, params)
 
 
 def record_boot(session: Session, station_id: str, payload: dict[str, Any], status: str) -> None:
@@ -94,43 +103,61 @@ def mark_connected(
     _update_or_add(session, station_id, {**values, "last_seen": now()})
 
 
+_DISCONNECTED = (
+    update(STATIONS)
+    .where(STATIONS.c.id == bindparam("station"), STATIONS.c.connection_id == bindparam("conn"))
+    .values(connected=False, last_seen=bindparam("at"))
+)
+
+
 def mark_disconnected(session: Session, station_id: str, connection_id: str) -> None:
     """Only the connection that is current: a late Disconnect of an older one changes nothing.
 
     Commands still open for the station end as failed: no answer can come any more.
     """
-    result = session.execute(
-        update(ChargePoint)
-        .where(ChargePoint.id == station_id, ChargePoint.connection_id == connection_id)
-        .values(connected=False, last_seen=now())
-    )
-    if result.rowcount:
+    params = {"station": station_id, "conn": connection_id, "at": now()}
+    if core(session).execute(_DISCONNECTED, params).rowcount:
         presence.station_gone(session, station_id)
 
 
-def touch(session: Session, station_id: str) -> None:
-    session.execute(update(ChargePoint).where(ChargePoint.id == station_id).values(last_seen=now()))
+_STATUS_COLUMNS = (
+    "status", "error_code", "info", "vendor_id", "vendor_error_code", "updated_at",
+    "timestamp_text",
+)  # fmt: skip
+_status_upserts: dict[str, Any] = {}
+
+
+def _status_upsert(dialect_name: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for a connector: one statement, new or known."""
+    statement = _status_upserts.get(dialect_name)
+    if statement is None:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        table = Connector.__table__
+        insert_ = dialect.insert(table)
+        statement = _status_upserts[dialect_name] = insert_.on_conflict_do_update(
+            index_elements=[table.c.station_id, table.c.connector_id],
+            set_={column: insert_.excluded[column] for column in _STATUS_COLUMNS},
+        )
+    return statement
 
 
 def record_status(session: Session, station_id: str, payload: dict[str, Any]) -> None:
     sent = payload.get("timestamp")
     updated_at, timestamp_text = parse_time(sent) if sent else (now(), None)
-    values = {
-        "status": payload["status"],
-        "error_code": payload["errorCode"],
-        "info": payload.get("info"),
-        "vendor_id": payload.get("vendorId"),
-        "vendor_error_code": payload.get("vendorErrorCode"),
-        "updated_at": updated_at,
-        "timestamp_text": timestamp_text,
-    }
-    # One statement, whether the connector is new or known.
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Connector).values(
-        station_id=station_id, connector_id=payload["connectorId"], **values
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["station_id", "connector_id"], set_=values)
+    connection = core(session)
+    connection.execute(
+        _status_upsert(connection.dialect.name),
+        {
+            "station_id": station_id,
+            "connector_id": payload["connectorId"],
+            "status": payload["status"],
+            "error_code": payload["errorCode"],
+            "info": payload.get("info"),
+            "vendor_id": payload.get("vendorId"),
+            "vendor_error_code": payload.get("vendorErrorCode"),
+            "updated_at": updated_at,
+            "timestamp_text": timestamp_text,
+        },
     )
 
 

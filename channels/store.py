@@ -21,7 +21,6 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -46,7 +45,7 @@ class Unit:
     session: Session
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
     meter_rows: list[dict[str, Any]] = field(default_factory=list)
-    seen: dict[str, datetime] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
 
     @property
     def connection(self) -> Connection:
@@ -80,8 +79,9 @@ class Unit:
         self.meter_rows.extend(rows)
 
     def touch(self, station_id: str) -> None:
-        """The station was heard from: its last_seen, once per batch."""
-        self.seen[station_id] = now()
+        """The station was heard from: its last_seen, set once per batch (to the batch's
+        time, a few milliseconds later at most)."""
+        self.seen.add(station_id)
 
 
 @dataclass(slots=True)
@@ -190,7 +190,7 @@ def _settle(future: asyncio.Future, result: Any, error: BaseException | None) ->
 
 _TOUCH = (
     update(ChargePoint.__table__)
-    .where(ChargePoint.__table__.c.id == bindparam("station_id"))
+    .where(ChargePoint.__table__.c.id.in_(bindparam("stations", expanding=True)))
     .values(last_seen=bindparam("seen"))
 )
 
@@ -201,9 +201,7 @@ def _write_gathered(unit: Unit) -> None:
     if unit.audit_rows:
         connection.execute(insert(MessageLog.__table__), unit.audit_rows)
     if unit.seen:
-        # In id order: concurrent writers (PostgreSQL) take row locks in one order.
-        rows = [{"station_id": k, "seen": unit.seen[k]} for k in sorted(unit.seen)]
-        connection.execute(_TOUCH, rows)
+        connection.execute(_TOUCH, {"stations": sorted(unit.seen), "seen": now()})
 
 
 _stores: dict[str, Store] = {}

@@ -6,17 +6,41 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels.authorization import id_tag_info
+from channels.db import core
 from channels.models import MeterValue, Transaction
 from channels.timeutil import parse_time
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 # A sampledValue's fields, each stored in the MeterValue column of its name.
 SAMPLE_FIELDS = ("value", "measurand", "phase", "unit", "context", "location", "format")
+
+
+# Built once (see db.core): every StartTransaction and StopTransaction runs them.
+TRANSACTIONS = Transaction.__table__
+_START_FIELDS = ("station_id", "connector_id", "id_tag", "meter_start", "start_time")
+_FIND_START = select(TRANSACTIONS.c.id, TRANSACTIONS.c.id_tag).where(
+    *(TRANSACTIONS.c[name] == bindparam(name) for name in _START_FIELDS)
+)
+_START = insert(TRANSACTIONS)
+_FIND = select(
+    TRANSACTIONS.c.station_id, TRANSACTIONS.c.connector_id, TRANSACTIONS.c.meter_start
+).where(TRANSACTIONS.c.id == bindparam("transaction"))
+_STOP = (
+    update(TRANSACTIONS)
+    .where(TRANSACTIONS.c.id == bindparam("transaction"), TRANSACTIONS.c.stop_time.is_(None))
+    .values(
+        {
+            name: bindparam(f"new_{name}")
+            for name in ("meter_stop", "stop_time", "stop_time_text", "stop_id_tag",
+                         "stop_reason", "energy_wh")
+        }
+    )
+)  # fmt: skip
 
 
 def start_transaction(
@@ -31,44 +55,48 @@ def start_transaction(
         "meter_start": payload["meterStart"],
         "start_time": start_time,
     }
-    existing = session.execute(
-        select(Transaction).where(*(getattr(Transaction, k) == v for k, v in values.items()))
-    ).scalar_one_or_none()
+    connection = core(session)
+    existing = connection.execute(_FIND_START, values).first()
     if existing is not None:
         return existing.id, id_tag_info(session, existing.id_tag, ignore_transaction=existing.id)
     info = id_tag_info(session, payload["idTag"])
-    transaction = Transaction(
-        reservation_id=payload.get("reservationId"), start_time_text=start_time_text, **values
-    )
-    session.add(transaction)
-    session.flush()  # the database picks the id
-    return transaction.id, info
+    row = {
+        **values,
+        "reservation_id": payload.get("reservationId"),
+        "start_time_text": start_time_text,
+    }
+    transaction_id = connection.execute(_START, row).inserted_primary_key[0]
+    return transaction_id, info
 
 
 def stop_transaction(
     session: Session, station_id: str, payload: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Close the transaction (idempotent); returns idTagInfo when the stop named an idTag."""
-    transaction = session.get(Transaction, payload["transactionId"])
-    if transaction is not None and transaction.station_id == station_id:
-        if transaction.stop_time is None:
-            transaction.meter_stop = payload["meterStop"]
-            transaction.stop_time, transaction.stop_time_text = parse_time(payload["timestamp"])
-            transaction.stop_id_tag = payload.get("idTag")
-            transaction.stop_reason = payload.get("reason", "Local")
-            transaction.energy_wh = transaction.meter_stop - transaction.meter_start
-        connector_id = transaction.connector_id
+    connection = core(session)
+    transaction_id = payload["transactionId"]
+    found = connection.execute(_FIND, {"transaction": transaction_id}).first()
+    if found is not None and found.station_id == station_id:
+        stop_time, stop_time_text = parse_time(payload["timestamp"])
+        stop = {
+            "transaction": transaction_id,
+            "new_meter_stop": payload["meterStop"],
+            "new_stop_time": stop_time,
+            "new_stop_time_text": stop_time_text,
+            "new_stop_id_tag": payload.get("idTag"),
+            "new_stop_reason": payload.get("reason", "Local"),
+            "new_energy_wh": payload["meterStop"] - found.meter_start,
+        }
+        connection.execute(_STOP, stop)  # a transaction already stopped stays as it was
+        connector_id = found.connector_id
     else:
         connector_id = 0  # unknown transaction: its data is still kept
-    store_meter_values(
-        session,
-        station_id,
-        connector_id,
-        payload["transactionId"],
-        payload.get("transactionData", []),
+    insert_meter_values(
+        connection,
+        meter_rows(station_id, connector_id, transaction_id, payload.get("transactionData", [])),
     )
     tag = payload.get("idTag")
-    return id_tag_info(session, tag, ignore_transaction=payload["transactionId"]) if tag else None
+    return id_tag_info(session, tag, ignore_transaction=transaction_id) if tag else None
 
 
 def meter_rows(
@@ -107,23 +135,11 @@ def meter_rows(
 
 
 def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (from meter_rows) in one statement; a reading already stored is skipped."""
+    """Insert `rows` (from meter_rows); a reading already stored is skipped."""
     if not rows:
         return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(MeterValue.__table__).on_conflict_do_nothing(
         index_elements=["dedup_key"]
     )
-    connection.execute(statement, rows)
-
-
-def store_meter_values(
-    session: Session,
-    station_id: str,
-    connector_id: int,
-    transaction_id: int | None,
-    meter_values: Iterable[dict[str, Any]],
-) -> None:
-    """Store every sampled value once; a re-sent reading is skipped."""
-    rows = meter_rows(station_id, connector_id, transaction_id, meter_values)
-    insert_meter_values(session.connection(), rows)
+    connection.execute(statement, rows)  # many rows per statement: see db.make_engine

@@ -428,9 +428,10 @@ def test_migrations_match_the_models(database_url):
 def test_passwords_are_salted_and_checked():
     from channels.passwords import hash_password, verify_password
 
-    first, second = hash_password("pw"), hash_password("pw")
-    assert first != second and "pw" not in first
-    assert verify_password("pw", first) and not verify_password("pW", first)
+    password = "correct horse battery staple"  # too long to turn up in a hash by chance
+    first, second = hash_password(password), hash_password(password)
+    assert first != second and password not in first
+    assert verify_password(password, first) and not verify_password(password.upper(), first)
     assert not verify_password("pw", "garbage")
 
 

@@ -29,6 +29,10 @@ def test_mark_sent_never_overwrites_an_answer_recorded_meanwhile(database_url):
             commands.record_reply(rpc_app, "c1", {"status": "Accepted"})
         commands.mark_sent(sender, "c1")
     assert status(database_url) == "accepted"
+    with db.session_scope(database_url) as session:
+        command = session.get(Command, "c1")
+        # An answer proves it went out: sent by the answer's time at the latest.
+        assert command.sent_at is not None and command.sent_at <= command.answered_at
 
 
 @pytest.mark.parametrize(
