@@ -50,10 +50,6 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text
     )
-    # An executemany of INSERTs (the store's audit log and meter values) as statements of
-    # many rows each, as SQLAlchemy does when rows come back; psycopg would otherwise send
-    # one statement per row.
-    engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session
 
+from channels.bulk import insert_rows
 from channels.db import session_factory
 from channels.models import ChargePoint, MessageLog
 from channels.timeutil import now
@@ -90,17 +91,29 @@ class _Job:
     deliver: Callable[[Any, BaseException | None], None]
 
 
-class Store:
-    """The writer of one database."""
+def writers_for(url: str) -> int:
+    """SQLite takes one writer at a time. PostgreSQL takes several: while one batch waits
+    for the server (its statements, its commit's WAL flush), the next one is prepared.
+    A station's messages never meet in two batches (the gateway performs them one at a
+    time, each after the last was answered), so concurrent batches do not fight over rows."""
+    return 1 if url.startswith("sqlite") else 2
 
-    def __init__(self, url: str) -> None:
+
+class Store:
+    """The writer(s) of one database."""
+
+    def __init__(self, url: str, writers: int | None = None) -> None:
         self.url = url
         self._factory = session_factory(url)
         self._jobs: list[_Job] = []
         self._ready = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"store-writer-{i}", daemon=True)
+            for i in range(writers or writers_for(url))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     async def run(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in the next batch; its result once the batch is committed."""
@@ -139,9 +152,10 @@ class Store:
         """Finish what was handed in, then stop the writer."""
         with self._ready:
             self._closed = True
-            self._ready.notify()
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
+            self._ready.notify_all()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join()
 
     # --- the writer thread ---------------------------------------------------------
 
@@ -151,6 +165,7 @@ class Store:
                 while not self._jobs and not self._closed:
                     self._ready.wait()
                 if not self._jobs:
+                    self._ready.notify_all()  # closing: the other writers end too
                     return
                 jobs, self._jobs = self._jobs[:MAX_UNITS], self._jobs[MAX_UNITS:]
             self._commit(jobs)
@@ -199,7 +214,7 @@ def _write_gathered(unit: Unit) -> None:
     connection = unit.connection
     insert_meter_values(connection, unit.meter_rows)
     if unit.audit_rows:
-        connection.execute(insert(MessageLog.__table__), unit.audit_rows)
+        insert_rows(connection, MessageLog.__table__, unit.audit_rows)
     if unit.seen:
         connection.execute(_TOUCH, {"stations": sorted(unit.seen), "seen": now()})
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels.authorization import id_tag_info
+from channels.bulk import insert_rows
 from channels.db import core
 from channels.models import MeterValue, Transaction
 from channels.timeutil import parse_time
@@ -138,8 +138,4 @@ def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> N
     """Insert `rows` (from meter_rows); a reading already stored is skipped."""
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(MeterValue.__table__).on_conflict_do_nothing(
-        index_elements=["dedup_key"]
-    )
-    connection.execute(statement, rows)  # many rows per statement: see db.make_engine
+    insert_rows(connection, MeterValue.__table__, rows, skip_conflicts_on=["dedup_key"])

@@ -155,3 +155,37 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
         _, logs = server.communicate(timeout=30)
     key = key_file.read_text().strip()
     assert key not in logs
+
+
+async def test_the_store_example_in_writing_channels(database_url):
+    """The README's channel that keeps DataTransfer payloads through the store."""
+    from sqlalchemy import select
+
+    import channels.config
+    from channels import db, stations
+    from channels.models import StationNotification
+    from ocpp_cable.settings import Settings
+    from rpc_app import Connection, RequestEnv
+
+    namespace: dict = {}
+    exec(readme_python("from channels import config\nfrom channels.models"), namespace)
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+    channels.config.configure(Settings(database_url=database_url))
+    try:
+        connection = Connection(RequestEnv("ws://gw/ocpp/CP-1", {}))
+        channel = namespace["VendorChannel"](connection, "{}", {"station_id": "CP-1"})
+        data = {"id": "m1", "command": "DataTransfer", "payload": {"vendorId": "Acme"}}
+        await channel.data_transfer(data)
+    finally:
+        channels.config.configure(None)
+    assert [orjson.loads(t) for t in channel.result.transmissions] == [
+        {"command": "Ack", "id": "m1", "payload": {"status": "Accepted"}}
+    ]
+    with db.session_scope(database_url) as session:
+        (kept,) = session.scalars(select(StationNotification)).all()
+    assert (kept.station_id, kept.action, kept.payload) == (
+        "CP-1",
+        "DataTransfer",
+        {"vendorId": "Acme"},
+    )

@@ -130,3 +130,26 @@ async def test_closing_finishes_what_was_handed_in(database_url):
         await writer.run(lambda u: None)
     with db.session_scope(database_url) as session:
         assert len(session.scalars(select(ChargePoint)).all()) == 30
+
+
+async def test_a_batch_with_readings_already_stored_adds_only_the_new_ones(database_url):
+    """PostgreSQL copies rows straight in; a batch that meets a stored reading (a
+    charger's retry) goes through the conflict-skipping path instead."""
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+    writer = store(database_url)
+
+    def readings(values):
+        return lambda u: u.add_meter_values(meter_rows("CP-1", 1, None, reading_list(values)))
+
+    await writer.run(readings(range(0, 10)))
+    await writer.run(readings(range(5, 15)))  # 5..9 again, 10..14 new
+    with db.session_scope(database_url) as session:
+        stored = sorted(int(v) for v in session.scalars(select(MeterValue.value)))
+    assert stored == list(range(15))
+
+
+def reading_list(values) -> list[dict]:
+    return [
+        {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": str(v)} for v in values]}
+    ]
