@@ -101,12 +101,15 @@ class RPCClient:
             while True:
                 endpoint = self._endpoints.pick()
                 try:
-                    if self.batching:
-                        response = await self._batched(endpoint, kind, request, sid, deadline)
-                    else:
-                        response = await getattr(endpoint.rpc, name)(
-                            request, timeout=max(deadline - loop.time(), 0.001), metadata=metadata
-                        )
+                    with endpoint:  # counted: a replica let go closes once its calls are done
+                        if self.batching:
+                            response = await self._batched(endpoint, kind, request, sid, deadline)
+                        else:
+                            response = await getattr(endpoint.rpc, name)(
+                                request,
+                                timeout=max(deadline - loop.time(), 0.001),
+                                metadata=metadata,
+                            )
                 except (grpc.aio.AioRpcError, StreamError) as exc:
                     code = exc.code()
                     if code == grpc.StatusCode.CANCELLED:
@@ -178,7 +181,8 @@ class RPCClient:
         timeout = self.timeout if within is None else min(within, self.timeout)
         endpoint = self._endpoints.pick()  # leases are the application's: any replica will do
         try:
-            await endpoint.presence.Renew(lease, timeout=timeout)
+            with endpoint:
+                await endpoint.presence.Renew(lease, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 endpoint.failed()
@@ -194,7 +198,8 @@ class RPCClient:
     @staticmethod
     async def _check(endpoint: Endpoint, within: float) -> bool:
         try:
-            reply = await endpoint.health.Check(health_pb2.HealthCheckRequest(), timeout=within)
+            with endpoint:
+                reply = await endpoint.health.Check(health_pb2.HealthCheckRequest(), timeout=within)
         except grpc.aio.AioRpcError as exc:
             return exc.code() == grpc.StatusCode.UNIMPLEMENTED
         return reply.status == health_pb2.HealthCheckResponse.SERVING

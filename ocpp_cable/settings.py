@@ -82,8 +82,9 @@ class Settings(BaseSettings):
     rpc_host: str = Field(
         "127.0.0.1:50051",
         description="RPC address (the gateway calls it, rpc_app listens on it); the gateway "
-        "also takes a gRPC target such as dns:///rpc:50051, or several rpc_app replicas "
-        "(host:port,host:port or ipv4:a:port,b:port), each given a fair share of the calls",
+        "also takes several rpc_app replicas (host:port,host:port or ipv4:a:port,b:port), or "
+        "a name that resolves to each of them (rpc:50051, dns:///rpc:50051; looked up again "
+        "every 10 s), and gives each replica a fair share of the calls",
     )
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
     rpc_batch: bool = Field(

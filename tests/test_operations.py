@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -22,9 +23,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway import endpoints, rpc_client
+from gateway.endpoints import Endpoints, host_name, resolve_targets
 from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import Application
-from tests import apps, slow_app
+from rpc_app.server import start_rpc_server
+from tests import apps, slow_app, support
 from tests.support import charger, eventually, gateway, rpc_server, station_url
 from tests.test_cli import CLI, ROOT, free_port, wait_for_port
 
@@ -453,7 +457,7 @@ BATCHED_OR_UNARY = pytest.mark.parametrize("batch", [True, False], ids=["batched
         ("ipv4:10.0.0.1:50051,10.0.0.2:50051", ["ipv4:10.0.0.1:50051", "ipv4:10.0.0.2:50051"]),
         ("ipv6:[::1]:50051,[::2]:50051", ["ipv6:[::1]:50051", "ipv6:[::2]:50051"]),
         ("rpc-1:50051, rpc-2:50051", ["rpc-1:50051", "rpc-2:50051"]),
-        ("rpc:50051", ["rpc:50051"]),  # a name: one channel, round_robin over what it resolves to
+        ("rpc:50051", ["rpc:50051"]),  # a name: resolved by Endpoints itself, see below
         ("dns:///rpc:50051", ["dns:///rpc:50051"]),
     ],
 )
@@ -521,6 +525,153 @@ async def test_rpc_replica_gone_moves_its_calls_and_back_gets_them_again(batch):
     assert log["slowest"] < 3.0  # the gateway's RPC timeout in tests
     served_by_a, completed = gone
     assert completed > 20 and served_by_a >= completed - chargers, gone
+    assert min(back) >= 0.3 * sum(back), f"Commands per replica once back: {back}"
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        ("rpc:50051", ("rpc", 50051)),
+        ("dns:///rpc:50051", ("rpc", 50051)),
+        ("dns:rpc.svc.cluster.local:50051", ("rpc.svc.cluster.local", 50051)),
+        ("localhost:50051", ("localhost", 50051)),
+        ("dns://10.0.0.53/rpc:50051", None),  # its own DNS server: gRPC's resolver asks it
+        ("127.0.0.1:50051", None),
+        ("[::1]:50051", None),
+        ("ipv4:10.0.0.1:50051", None),
+        ("unix:/run/rpc.sock", None),
+        ("unix:rpc:50051", None),
+        ("rpc-1:50051,rpc-2:50051", None),
+        ("rpc", None),
+    ],
+)
+def test_rpc_target_that_is_one_host_name_is_resolved_by_the_gateway(target, name):
+    assert host_name(target) == name
+
+
+class FakeDNS:
+    """getaddrinfo for one made-up name; what it resolves to may change under way."""
+
+    def __init__(self, name: str, *addresses: str) -> None:
+        self.name = name
+        self.addresses = list(addresses)
+
+    async def __call__(self, host: str, port: int, **_) -> list[tuple]:
+        if host != self.name:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, kind, 0, "", (a, port))
+            for a in self.addresses
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM)  # one per socket type
+        ]
+
+
+async def test_resolved_addresses_count_once_and_ipv6_keeps_its_brackets():
+    dns = FakeDNS("rpc", "10.0.0.1", "fd00::1", "10.0.0.1", "fe80::1%eth0")
+    assert await resolve_targets(dns, "rpc", 50051) == [
+        "ipv4:10.0.0.1:50051",
+        "ipv6:[fd00::1]:50051",
+        "ipv6:[fe80::1%25eth0]:50051",
+    ]
+
+
+def targets(pool: Endpoints) -> list[str]:
+    return [endpoint.target for endpoint in pool.all]
+
+
+class FakeLog:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str, dict]] = []
+
+    def __getattr__(self, level: str):
+        return lambda event, **kw: self.lines.append((level, event, kw))
+
+
+async def test_rpc_name_endpoints_follow_its_addresses(monkeypatch):
+    """An address gone closes its endpoint once its calls are done; a failed lookup keeps
+    the endpoints, with one warning until the name resolves again."""
+    monkeypatch.setattr(endpoints, "RETIRE_GRACE", 0.01)
+    monkeypatch.setattr(endpoints, "log", fake_log := FakeLog())
+    dns = FakeDNS("rpc.test", "10.0.0.1", "10.0.0.2")
+    pool = Endpoints("rpc.test:50051", batch=True, batch_streams=4, resolve=dns, every=0.05)
+    both = ["ipv4:10.0.0.1:50051", "ipv4:10.0.0.2:50051"]
+    try:
+        assert targets(pool) == ["rpc.test:50051"]  # until resolved: gRPC resolves the name
+        await eventually(lambda: targets(pool) == both, 2)
+        assert len(pool.batches) == 4  # the streams shared out: two per replica
+        leaving = pool.all[1]
+        closed, close = asyncio.Event(), leaving.close
+
+        async def closing():
+            closed.set()
+            await close()
+
+        leaving.close = closing
+        with leaving:  # a call under way on it
+            dns.addresses = ["10.0.0.1"]
+            await eventually(lambda: targets(pool) == both[:1], 2)
+            await asyncio.sleep(0.2)
+            assert not closed.is_set()
+        await asyncio.wait_for(closed.wait(), 1)
+        dns.addresses = ["10.0.0.2", "10.0.0.1"]
+        await eventually(lambda: targets(pool) == both, 2)  # the ones kept keep their turn
+
+        dns.name = "elsewhere.test"
+        await asyncio.sleep(0.3)
+        dns.name, dns.addresses = "rpc.test", []
+        await asyncio.sleep(0.3)
+        assert targets(pool) == both
+        warnings = [line for line in fake_log.lines if line[0] == "warning"]
+        assert len(warnings) == 1, warnings
+        assert warnings[0][2] == {
+            "host": "rpc.test",
+            "error": "[Errno -2] Name or service not known",
+        }
+        dns.addresses = ["10.0.0.1"]
+        await eventually(lambda: targets(pool) == both[:1], 2)
+        assert ("info", "rpc host resolves again") in [line[:2] for line in fake_log.lines]
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def replica_at(host: str, port: int):
+    """An rpc_app replica listening on `host` (any 127.x.y.z is loopback on Linux)."""
+    counter = support.RPCCounter()
+    rpc = await start_rpc_server(
+        support.test_app(), f"{host}:{port}", 4, [counter], metrics=counter.metrics
+    )
+    try:
+        yield counter
+    finally:
+        await rpc.server.stop(grace=None)
+
+
+@BATCHED_OR_UNARY
+async def test_rpc_name_resolving_to_replicas_shares_the_calls_and_follows_them(batch, monkeypatch):
+    """A name that resolves to two replicas (a Docker service, a Kubernetes headless
+    service): each serves a fair share; one the name drops loses its calls within seconds,
+    and gets its share back once the name resolves to it again."""
+    port = free_port()
+    dns = FakeDNS("rpc.test", "127.0.0.1", "127.0.0.2")
+    looked_up = functools.partial(Endpoints, resolve=dns, every=0.5)
+    monkeypatch.setattr(rpc_client, "Endpoints", looked_up)
+    async with replica_at("127.0.0.1", port) as a, replica_at("127.0.0.2", port) as b:
+        async with (
+            gateway(port, rpc_host=f"rpc.test:{port}", rpc_batch=batch) as node,
+            calling(node, chargers=4) as log,
+        ):
+            await both_serve(a, b, 20)
+            shared = await served_next(a, b)
+            dns.addresses = ["127.0.0.1"]
+            await asyncio.sleep(1.0)  # the next lookup; B's calls under way are served
+            dropped = await served_next(a, b)
+            dns.addresses = ["127.0.0.1", "127.0.0.2"]
+            await both_serve(a, b, commands(b) + 1)
+            back = await served_next(a, b)
+    assert log["failed"] == [], log["failed"][:3]
+    assert min(shared) >= 0.3 * sum(shared), f"Commands per replica: {shared}"
+    assert dropped[0] > 20 and dropped[1] == 0, f"Commands per replica once dropped: {dropped}"
     assert min(back) >= 0.3 * sum(back), f"Commands per replica once back: {back}"
 
 
