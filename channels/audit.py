@@ -7,24 +7,29 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from channels.models import MessageLog
+from channels.timeutil import now
 
 
-def log_message(
-    session: Session,
+def row(
     station_id: str,
     direction: str,
     message_type: str,
     action: str | None,
     message_id: str | None,
     payload: Any,
-) -> None:
-    session.add(
-        MessageLog(
-            station_id=station_id,
-            direction=direction,
-            message_type=message_type,
-            action=action,
-            message_id=message_id,
-            payload=payload if isinstance(payload, dict) else {"value": payload},
-        )
-    )
+) -> dict[str, Any]:
+    """One MessageLog row: `direction` "in" from the station, "out" to it."""
+    return {
+        "station_id": station_id,
+        "direction": direction,
+        "message_type": message_type,
+        "action": action,
+        "message_id": message_id,
+        "payload": payload if isinstance(payload, dict) else {"value": payload},
+        "created_at": now(),
+    }
+
+
+def log_message(session: Session, *args: Any) -> None:
+    """The row for `args` (as `row` takes them), added to the session."""
+    session.add(MessageLog(**row(*args)))

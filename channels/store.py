@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session
 
+from channels import audit
 from channels.bulk import insert_rows
 from channels.db import session_factory
 from channels.models import ChargePoint, MessageLog
@@ -53,27 +54,9 @@ class Unit:
         """The transaction's connection, for Core statements without the ORM's cost."""
         return self.session.connection()
 
-    def audit(
-        self,
-        station_id: str,
-        direction: str,
-        message_type: str,
-        action: str | None,
-        message_id: str | None,
-        payload: Any,
-    ) -> None:
-        """One MessageLog row, inserted with the batch's others."""
-        self.audit_rows.append(
-            {
-                "station_id": station_id,
-                "direction": direction,
-                "message_type": message_type,
-                "action": action,
-                "message_id": message_id,
-                "payload": payload if isinstance(payload, dict) else {"value": payload},
-                "created_at": now(),
-            }
-        )
+    def audit(self, *args: Any) -> None:
+        """One MessageLog row (audit.row's arguments), inserted with the batch's others."""
+        self.audit_rows.append(audit.row(*args))
 
     def add_meter_values(self, rows: list[dict[str, Any]]) -> None:
         """Sampled values, inserted with the batch's others; a known dedup_key is skipped."""
