@@ -74,29 +74,18 @@ class _Job:
     deliver: Callable[[Any, BaseException | None], None]
 
 
-def writers_for(url: str) -> int:
-    """SQLite takes one writer at a time. PostgreSQL takes several: while one batch waits
-    for the server (its statements, its commit's WAL flush), the next one is prepared.
-    A station's messages never meet in two batches (the gateway performs them one at a
-    time, each after the last was answered), so concurrent batches do not fight over rows."""
-    return 1 if url.startswith("sqlite") else 2
-
-
 class Store:
-    """The writer(s) of one database."""
+    """The writer of one database. One is enough on PostgreSQL too: a second one, to
+    prepare a batch while the server works on the last, measured no faster."""
 
-    def __init__(self, url: str, writers: int | None = None) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self._factory = session_factory(url)
         self._jobs: list[_Job] = []
         self._ready = threading.Condition()
         self._closed = False
-        self._threads = [
-            threading.Thread(target=self._run, name=f"store-writer-{i}", daemon=True)
-            for i in range(writers or writers_for(url))
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
 
     async def run(self, work: Callable[[Unit], T]) -> T:
         """Run `work` in the next batch; its result once the batch is committed."""
@@ -135,10 +124,9 @@ class Store:
         """Finish what was handed in, then stop the writer."""
         with self._ready:
             self._closed = True
-            self._ready.notify_all()
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join()
+            self._ready.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
 
     # --- the writer thread ---------------------------------------------------------
 
@@ -148,7 +136,6 @@ class Store:
                 while not self._jobs and not self._closed:
                     self._ready.wait()
                 if not self._jobs:
-                    self._ready.notify_all()  # closing: the other writers end too
                     return
                 jobs, self._jobs = self._jobs[:MAX_UNITS], self._jobs[MAX_UNITS:]
             self._commit(jobs)
