@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from channels.db import core
@@ -20,8 +20,9 @@ def id_tag_info(
     ConcurrentTx when the tag already holds a transaction that is not over
     (`ignore_transaction`: the one being started, when a retry finds it again).
     """
-    connection = core(session)
-    record = connection.execute(_TAG, {"tag": tag}).first()
+    # Transaction ids start at 1: 0 ignores none.
+    params = {"tag": tag, "ignore": ignore_transaction if ignore_transaction is not None else 0}
+    record = core(session).execute(_TAG, params).first()
     if record is None:
         return {"status": "Invalid"}
     info: dict[str, Any] = {}
@@ -33,30 +34,21 @@ def id_tag_info(
         status = record.status
     elif record.expiry_date is not None and record.expiry_date <= now():
         status = "Expired"
-    elif _in_transaction(connection, tag, ignore_transaction):
+    elif record.busy:
         status = "ConcurrentTx"
     else:
         status = "Accepted"
     return {"status": status, **info}
 
 
-# Built once (see db.core): every Authorize, StartTransaction and StopTransaction runs them.
+# Built once (see db.core): every Authorize, StartTransaction and StopTransaction runs it.
+# The tag and whether it holds a transaction come in one round trip.
 TAGS, TRANSACTIONS = IdTag.__table__, Transaction.__table__
-_TAG = select(TAGS.c.status, TAGS.c.expiry_date, TAGS.c.parent_id_tag).where(
-    TAGS.c.tag == bindparam("tag")
+_ONGOING = exists().where(
+    TRANSACTIONS.c.id_tag == TAGS.c.tag,
+    TRANSACTIONS.c.stop_time.is_(None),
+    TRANSACTIONS.c.id != bindparam("ignore"),
 )
-_ONGOING = (
-    select(TRANSACTIONS.c.id)
-    .where(
-        TRANSACTIONS.c.id_tag == bindparam("tag"),
-        TRANSACTIONS.c.stop_time.is_(None),
-        TRANSACTIONS.c.id != bindparam("ignore"),
-    )
-    .limit(1)
-)
-
-
-def _in_transaction(connection: Connection, tag: str, ignore: int | None) -> bool:
-    # Transaction ids start at 1: 0 ignores none.
-    params = {"tag": tag, "ignore": ignore if ignore is not None else 0}
-    return connection.execute(_ONGOING, params).first() is not None
+_TAG = select(
+    TAGS.c.status, TAGS.c.expiry_date, TAGS.c.parent_id_tag, _ONGOING.label("busy")
+).where(TAGS.c.tag == bindparam("tag"))

@@ -7,7 +7,7 @@ import uuid
 
 from channels import config, stations
 from channels.passwords import verify_password
-from channels.store import store
+from channels.store import Unit, store
 from rpc_app import Connection
 
 
@@ -16,9 +16,15 @@ class StationConnection(Connection):
         station_id = self.env.station_id
         settings = config.settings()
         register = settings.auto_register
-        found = await store(settings.database_url).run(
-            lambda u: stations.credentials(u.session, station_id, register)
-        )
+
+        def look_up(u: Unit) -> stations.Credentials | None:
+            found = stations.credentials(u.session, station_id)
+            if found is None and register:
+                u.register(station_id)
+                return stations.Credentials(station_id, False, None, registered_now=True)
+            return found
+
+        found = await store(settings.database_url).run(look_up)
         if found is None:
             self.logger.warning("unknown station refused")
             self.reject("unknown station")

@@ -28,7 +28,7 @@ def json_text(value: object) -> str:
         return json.dumps(value)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pre_ping: bool = True) -> Engine:
     if url.startswith("sqlite"):
         # The store's writer and readers (the CLI, other processes) share the file: wait
         # for the write lock instead of failing, and let readers work beside the writer (WAL).
@@ -47,10 +47,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=json_text
+    return create_engine(
+        url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=20, json_serializer=json_text
     )
-    return engine
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -11,11 +11,13 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -155,14 +157,19 @@ class Transaction(Base):
         UniqueConstraint(
             "station_id", "connector_id", "id_tag", "meter_start", "start_time", name="uq_tx_start"
         ),
-    )
+        # The ConcurrentTx check: an idTag's transaction that is not over (migration 0005).
+        Index(
+            "ix_transactions_open_id_tag", "id_tag",
+            postgresql_where=text("stop_time IS NULL"), sqlite_where=text("stop_time IS NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
     connector_id: Mapped[int] = mapped_column(Integer)
-    id_tag: Mapped[str] = mapped_column(StationText, index=True)
+    id_tag: Mapped[str] = mapped_column(StationText)
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     meter_start: Mapped[int] = mapped_column(BigInteger)
     start_time: Mapped[datetime]

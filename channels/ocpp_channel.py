@@ -123,7 +123,7 @@ class OCPPChannel(Channel):
 
     async def status_notification(self, data):
         payload, station_id = data["payload"], self.station_id
-        await self._answer(data, lambda u: stations.record_status(u.session, station_id, payload))
+        await self._answer(data, lambda u: u.set_status(station_id, payload))
 
     async def authorize(self, data):
         tag = data["payload"]["idTag"]
@@ -165,7 +165,8 @@ class OCPPChannel(Channel):
         payload, station_id = data["payload"], self.station_id
 
         def stop(u: Unit) -> dict[str, Any]:
-            info = transactions.stop_transaction(u.session, station_id, payload)
+            info, readings = transactions.stop_transaction(u.session, station_id, payload)
+            u.add_meter_values(readings)
             return {} if info is None else {"idTagInfo": info}
 
         await self._answer(data, stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,16 +60,17 @@ _REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False
 _updates: dict[tuple[str, ...], Update] = {}
 
 
-def credentials(session: Session, station_id: str, register: bool) -> Credentials | None:
-    """The station's credentials; an unknown one is registered if `register`, else None."""
-    connection = core(session)
-    found = connection.execute(_CREDENTIALS, {"station": station_id}).first()
-    if found is not None:
-        return Credentials(station_id, found.auth_required, found.password_hash)
-    if not register:
+def credentials(session: Session, station_id: str) -> Credentials | None:
+    """The station's credentials; None for a station we do not know."""
+    found = core(session).execute(_CREDENTIALS, {"station": station_id}).first()
+    if found is None:
         return None
-    connection.execute(_REGISTER, {"station": station_id})
-    return Credentials(station_id, False, None, registered_now=True)
+    return Credentials(station_id, found.auth_required, found.password_hash)
+
+
+def register(connection: Connection, station_ids: list[str]) -> None:
+    """Register stations first heard of (no password: auto-registration)."""
+    connection.execute(_REGISTER, [{"station": station_id} for station_id in station_ids])
 
 
 def _update_or_add(session: Session, station_id: str, values: dict[str, Any]) -> None:
@@ -141,24 +142,28 @@ def _status_upsert(dialect_name: str) -> Any:
     return statement
 
 
-def record_status(session: Session, station_id: str, payload: dict[str, Any]) -> None:
+def status_row(station_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A StatusNotification as the connector's row (written by write_statuses)."""
     sent = payload.get("timestamp")
     updated_at, timestamp_text = parse_time(sent) if sent else (now(), None)
-    connection = core(session)
-    connection.execute(
-        _status_upsert(connection.dialect.name),
-        {
-            "station_id": station_id,
-            "connector_id": payload["connectorId"],
-            "status": payload["status"],
-            "error_code": payload["errorCode"],
-            "info": payload.get("info"),
-            "vendor_id": payload.get("vendorId"),
-            "vendor_error_code": payload.get("vendorErrorCode"),
-            "updated_at": updated_at,
-            "timestamp_text": timestamp_text,
-        },
-    )
+    return {
+        "station_id": station_id,
+        "connector_id": payload["connectorId"],
+        "status": payload["status"],
+        "error_code": payload["errorCode"],
+        "info": payload.get("info"),
+        "vendor_id": payload.get("vendorId"),
+        "vendor_error_code": payload.get("vendorErrorCode"),
+        "updated_at": updated_at,
+        "timestamp_text": timestamp_text,
+    }
+
+
+def write_statuses(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Upsert connector rows in order, in one statement: of several for one connector the
+    last is what stays, as if each had been written in turn."""
+    last = {(row["station_id"], row["connector_id"]): row for row in rows}
+    connection.execute(_status_upsert(connection.dialect.name), list(last.values()))
 
 
 def record_notification(

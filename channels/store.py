@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Connection, bindparam, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from channels import audit
+from channels import audit, stations
 from channels.bulk import insert_rows
-from channels.db import session_factory
+from channels.db import make_engine
 from channels.models import ChargePoint, MessageLog
 from channels.timeutil import now
 from channels.transactions import insert_meter_values
@@ -47,6 +47,8 @@ class Unit:
     session: Session
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
     meter_rows: list[dict[str, Any]] = field(default_factory=list)
+    status_rows: list[dict[str, Any]] = field(default_factory=list)
+    new_stations: dict[str, None] = field(default_factory=dict)  # in order, each once
     seen: set[str] = field(default_factory=set)
 
     @property
@@ -61,6 +63,17 @@ class Unit:
     def add_meter_values(self, rows: list[dict[str, Any]]) -> None:
         """Sampled values, inserted with the batch's others; a known dedup_key is skipped."""
         self.meter_rows.extend(rows)
+
+    def register(self, station_id: str) -> None:
+        """Register a station first heard of, with the batch's others. If it exists by
+        then (added meanwhile), the batch fails and each unit runs again alone: this one
+        then finds the station as it was added."""
+        self.new_stations[station_id] = None
+
+    def set_status(self, station_id: str, payload: dict[str, Any]) -> None:
+        """A StatusNotification: the connector's row, upserted with the batch's others
+        (nothing in a unit reads connectors, so none misses one written later)."""
+        self.status_rows.append(stations.status_row(station_id, payload))
 
     def touch(self, station_id: str) -> None:
         """The station was heard from: its last_seen, set once per batch (to the batch's
@@ -80,7 +93,10 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._factory = session_factory(url)
+        # Its own engine, without a ping per batch: a connection that broke fails its batch,
+        # is dropped by the pool, and the units run again on a new one.
+        self.engine = make_engine(url, pre_ping=False)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._jobs: list[_Job] = []
         self._ready = threading.Condition()
         self._closed = False
@@ -127,6 +143,7 @@ class Store:
             self._ready.notify()
         if threading.current_thread() is not self._thread:
             self._thread.join()
+            self.engine.dispose()
 
     # --- the writer thread ---------------------------------------------------------
 
@@ -182,7 +199,11 @@ _TOUCH = (
 
 def _write_gathered(unit: Unit) -> None:
     connection = unit.connection
+    if unit.new_stations:  # first: the other rows may name them
+        stations.register(connection, list(unit.new_stations))
     insert_meter_values(connection, unit.meter_rows)
+    if unit.status_rows:
+        stations.write_statuses(connection, unit.status_rows)
     if unit.audit_rows:
         insert_rows(connection, MessageLog.__table__, unit.audit_rows)
     if unit.seen:

@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels.authorization import id_tag_info
@@ -20,26 +21,48 @@ DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 SAMPLE_FIELDS = ("value", "measurand", "phase", "unit", "context", "location", "format")
 
 
-# Built once (see db.core): every StartTransaction and StopTransaction runs them.
+# Built once (see db.core): every StartTransaction and StopTransaction runs them, in one
+# round trip when the transaction is new (start) or still open (stop).
 TRANSACTIONS = Transaction.__table__
 _START_FIELDS = ("station_id", "connector_id", "id_tag", "meter_start", "start_time")
-_FIND_START = select(TRANSACTIONS.c.id, TRANSACTIONS.c.id_tag).where(
+_FIND_START = select(TRANSACTIONS.c.id).where(
     *(TRANSACTIONS.c[name] == bindparam(name) for name in _START_FIELDS)
 )
-_START = insert(TRANSACTIONS)
-_FIND = select(
-    TRANSACTIONS.c.station_id, TRANSACTIONS.c.connector_id, TRANSACTIONS.c.meter_start
-).where(TRANSACTIONS.c.id == bindparam("transaction"))
+_starts: dict[str, Any] = {}
+
+
+def _start(dialect_name: str) -> Any:
+    """INSERT ... ON CONFLICT (uq_tx_start) DO NOTHING RETURNING id: no id on a retry."""
+    statement = _starts.get(dialect_name)
+    if statement is None:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        statement = _starts[dialect_name] = (
+            dialect.insert(TRANSACTIONS)
+            .on_conflict_do_nothing(index_elements=[TRANSACTIONS.c[n] for n in _START_FIELDS])
+            .returning(TRANSACTIONS.c.id)
+        )
+    return statement
+
+
+_FIND = select(TRANSACTIONS.c.station_id, TRANSACTIONS.c.connector_id).where(
+    TRANSACTIONS.c.id == bindparam("transaction")
+)
 _STOP = (
     update(TRANSACTIONS)
-    .where(TRANSACTIONS.c.id == bindparam("transaction"), TRANSACTIONS.c.stop_time.is_(None))
+    .where(
+        TRANSACTIONS.c.id == bindparam("transaction"),
+        TRANSACTIONS.c.station_id == bindparam("station"),
+        TRANSACTIONS.c.stop_time.is_(None),
+    )
     .values(
         {
-            name: bindparam(f"new_{name}")
-            for name in ("meter_stop", "stop_time", "stop_time_text", "stop_id_tag",
-                         "stop_reason", "energy_wh")
+            **{name: bindparam(f"new_{name}")
+               for name in ("meter_stop", "stop_time", "stop_time_text", "stop_id_tag",
+                            "stop_reason")},
+            "energy_wh": bindparam("new_meter_stop") - TRANSACTIONS.c.meter_start,
         }
     )
+    .returning(TRANSACTIONS.c.connector_id)
 )  # fmt: skip
 
 
@@ -56,47 +79,42 @@ def start_transaction(
         "start_time": start_time,
     }
     connection = core(session)
-    existing = connection.execute(_FIND_START, values).first()
-    if existing is not None:
-        return existing.id, id_tag_info(session, existing.id_tag, ignore_transaction=existing.id)
-    info = id_tag_info(session, payload["idTag"])
-    row = {
-        **values,
-        "reservation_id": payload.get("reservationId"),
-        "start_time_text": start_time_text,
-    }
-    transaction_id = connection.execute(_START, row).inserted_primary_key[0]
-    return transaction_id, info
+    row = {**values, "reservation_id": payload.get("reservationId"),
+           "start_time_text": start_time_text}  # fmt: skip
+    transaction_id = connection.execute(_start(connection.dialect.name), row).scalar()
+    if transaction_id is None:  # a retry: uq_tx_start holds its transaction already
+        transaction_id = connection.execute(_FIND_START, values).scalar_one()
+    # The tag is checked as of the start: the transaction being started does not count.
+    return transaction_id, id_tag_info(session, payload["idTag"], ignore_transaction=transaction_id)
 
 
 def stop_transaction(
     session: Session, station_id: str, payload: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Close the transaction (idempotent); returns idTagInfo when the stop named an idTag."""
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Close the transaction (idempotent). Returns the idTagInfo when the stop named an
+    idTag, and the meter value rows of its transactionData, to be inserted with the rest."""
     connection = core(session)
     transaction_id = payload["transactionId"]
-    found = connection.execute(_FIND, {"transaction": transaction_id}).first()
-    if found is not None and found.station_id == station_id:
-        stop_time, stop_time_text = parse_time(payload["timestamp"])
-        stop = {
-            "transaction": transaction_id,
-            "new_meter_stop": payload["meterStop"],
-            "new_stop_time": stop_time,
-            "new_stop_time_text": stop_time_text,
-            "new_stop_id_tag": payload.get("idTag"),
-            "new_stop_reason": payload.get("reason", "Local"),
-            "new_energy_wh": payload["meterStop"] - found.meter_start,
-        }
-        connection.execute(_STOP, stop)  # a transaction already stopped stays as it was
-        connector_id = found.connector_id
-    else:
-        connector_id = 0  # unknown transaction: its data is still kept
-    insert_meter_values(
-        connection,
-        meter_rows(station_id, connector_id, transaction_id, payload.get("transactionData", [])),
-    )
+    stop_time, stop_time_text = parse_time(payload["timestamp"])
+    stop = {
+        "transaction": transaction_id,
+        "station": station_id,
+        "new_meter_stop": payload["meterStop"],
+        "new_stop_time": stop_time,
+        "new_stop_time_text": stop_time_text,
+        "new_stop_id_tag": payload.get("idTag"),
+        "new_stop_reason": payload.get("reason", "Local"),
+    }
+    connector_id = connection.execute(_STOP, stop).scalar()
+    if connector_id is None:
+        # Already stopped (a retry: it stays as it was), or not this station's, or unknown.
+        found = connection.execute(_FIND, {"transaction": transaction_id}).first()
+        known = found is not None and found.station_id == station_id
+        connector_id = found.connector_id if known else 0  # unknown: its data is still kept
+    rows = meter_rows(station_id, connector_id, transaction_id, payload.get("transactionData", []))
     tag = payload.get("idTag")
-    return id_tag_info(session, tag, ignore_transaction=transaction_id) if tag else None
+    info = id_tag_info(session, tag, ignore_transaction=transaction_id) if tag else None
+    return info, rows
 
 
 def meter_rows(

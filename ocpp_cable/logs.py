@@ -6,10 +6,12 @@ the same processors, so every line, theirs included, is one event with no secret
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Any
 
+import orjson
 import structlog
 
 from ocpp_cable.redact import mask_secrets
@@ -28,13 +30,22 @@ def _mask_secrets(_logger, _name, event_dict):
     return event_dict
 
 
+def _json_line(event_dict: dict[str, Any], **_kw: Any) -> str:
+    # orjson: a quarter of the stdlib's time per line, on paths that log every message.
+    # What it cannot write (integers beyond 64 bits, odd keys) goes through json.
+    try:
+        return orjson.dumps(event_dict, default=repr).decode()
+    except TypeError:
+        return json.dumps(event_dict, default=repr)
+
+
 def configure(level: str = "info", fmt: str = "auto") -> None:
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
         if fmt == "console"
-        else structlog.processors.JSONRenderer()
+        else structlog.processors.JSONRenderer(serializer=_json_line)
     )
     # Tracebacks become text before masking, in both formats.
     shared = [

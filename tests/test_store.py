@@ -9,16 +9,15 @@ import pytest
 from sqlalchemy import event, select
 
 from channels import db, stations
-from channels.models import ChargePoint, MessageLog, MeterValue
+from channels.models import ChargePoint, Connector, MessageLog, MeterValue
 from channels.store import store
 from channels.transactions import meter_rows
 
 
 def commits(url: str) -> list[int]:
-    """A list that grows by one at every commit on the database's engine."""
+    """A list that grows by one at every commit of the database's store."""
     seen: list[int] = []
-    engine = db.session_factory(url).kw["bind"]
-    event.listen(engine, "commit", lambda _connection: seen.append(1))
+    event.listen(store(url).engine, "commit", lambda _connection: seen.append(1))
     return seen
 
 
@@ -31,6 +30,7 @@ async def test_concurrent_units_share_one_commit(database_url):
         stations.add_station(session, "CP-1")
     counted = commits(database_url)
     writer = store(database_url)
+    assert await writer.run(lambda u: 1) == 1 and len(counted) == 1  # the counter counts
 
     def work(i: int):
         def unit(u):
@@ -153,3 +153,62 @@ def reading_list(values) -> list[dict]:
     return [
         {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": str(v)} for v in values]}
     ]
+
+
+async def held_batch(writer, units):
+    """Run `units` in one batch: the writer is held busy until all are handed in."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(u):
+        started.set()
+        release.wait(5)
+
+    holding = asyncio.ensure_future(writer.run(hold))
+    await asyncio.to_thread(started.wait, 5)
+    pending = [asyncio.ensure_future(writer.run(unit)) for unit in units]
+    await asyncio.sleep(0)  # handed in, in this order
+    release.set()
+    await holding
+    return await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def test_statuses_of_one_batch_leave_the_last_per_connector(database_url):
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+    writer = store(database_url)
+    states = ["Preparing", "Charging", "SuspendedEV", "Finishing", "Available"]
+
+    def status(connector: int, state: str):
+        payload = {"connectorId": connector, "errorCode": "NoError", "status": state}
+        return lambda u: u.set_status("CP-1", payload)
+
+    units = [status(1, state) for state in states] + [status(2, s) for s in reversed(states)]
+    await held_batch(writer, units)
+    with db.session_scope(database_url) as session:
+        found = dict(session.execute(select(Connector.connector_id, Connector.status)).all())
+    assert found == {1: "Available", 2: "Preparing"}
+
+
+async def test_a_station_added_while_its_first_connection_registers_it_keeps_its_password(
+    database_url,
+):
+    """The registration goes in at the end of the batch; if the station was added meanwhile
+    (by the CLI, in a transaction of its own), the connection's unit runs again and finds it."""
+    writer = store(database_url)
+
+    def first_connection(u):
+        found = stations.credentials(u.session, "CP-NEW")
+        if found is None:
+            u.register("CP-NEW")
+            return "registered"
+        return "password required" if found.auth_required else "open"
+
+    def operator_adds(_u):
+        with db.session_scope(database_url) as session:
+            stations.add_station(session, "CP-NEW", password="s3cret-pass")
+        return "added"
+
+    results = await held_batch(writer, [first_connection, operator_adds])
+    assert results[0] == "password required"
+    with db.session_scope(database_url) as session:
+        assert session.get(ChargePoint, "CP-NEW").password_hash is not None
