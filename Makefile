@@ -28,7 +28,7 @@ PYTEST_WORKERS ?= auto
 test: proto
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# ocpp-cable against a typical Python central system; writes bench/results.md (~3 min).
+# ocpp-cable and the reference system beside Python and Node peers; writes bench/results.md (~15 min).
 bench: proto
 	$(BIN)/python -m bench.run
 

@@ -65,6 +65,9 @@ class System:
     database_url: str | None = None
     # Its processes, when they are not in `processes` (stopped by `cleanup` instead).
     other_pids: list[int] = field(default_factory=list)
+    # Processes it shares with others but keeps busy (a database server: its autovacuum
+    # after a storm), looked up at each settle.
+    server_pids: Callable[[], list[int]] = list
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def stop(self) -> None:
@@ -79,7 +82,7 @@ class System:
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in self.processes] + self.other_pids
+        return [p.pid for p in self.processes] + self.other_pids + self.server_pids()
 
     async def settle(self, quiet: float = 0.05, longest: float = 30) -> None:
         """Wait until the system's processes are idle (work left by a scenario, such as
@@ -87,17 +90,33 @@ class System:
         deadline = time.monotonic() + longest
         ticks = os.sysconf("SC_CLK_TCK")
         while time.monotonic() < deadline:
-            before = sum(cpu_ticks(pid) for pid in self.pids)
+            pids = self.pids
+            before = {pid: cpu_ticks(pid) for pid in pids}
             await asyncio.sleep(0.5)
-            used = (sum(cpu_ticks(pid) for pid in self.pids) - before) / ticks
+            used = sum(max(0, cpu_ticks(pid) - before[pid]) for pid in pids) / ticks
             if used < quiet * 0.5:
                 return
 
 
 def cpu_ticks(pid: int) -> int:
-    """User + system CPU time of a process, in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU time of a process, in clock ticks (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0
     return int(fields[11]) + int(fields[12])
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().startswith(f"{stat.parent.name} (postgres)"):
+                found.append(int(stat.parent.name))
+        except OSError:
+            continue  # gone meanwhile
+    return found
 
 
 def spawn(*args: str) -> subprocess.Popen:
@@ -164,6 +183,7 @@ def start_reference(kind: str) -> System:
         database_url=url,
         cleanup=cleanup,
         other_pids=[deployed.gateway.pid, deployed.rpc.pid],
+        server_pids=postgres_pids if kind == "postgresql" else list,
     )
     cleanup.callback(deployed.stop)  # before the database goes (callbacks run in reverse)
     return system

@@ -83,19 +83,24 @@ def _connected_on(session: Session, node: str) -> list[str]:
 
 
 def _reconcile(session: Session, node: str, held: set[str], quiet_since: datetime) -> None:
-    rows = session.execute(
-        select(ChargePoint.id, ChargePoint.connected, ChargePoint.last_seen).where(
-            ChargePoint.node_id == node
+    # Only the rows that may change are read: the node's connected ones (its idle history
+    # of thousands of stations that came and went is left alone at every renewal).
+    connected = session.execute(
+        select(ChargePoint.id, ChargePoint.last_seen).where(
+            ChargePoint.node_id == node, ChargePoint.connected
         )
     ).all()
-    back = [sid for sid, connected, _ in rows if sid in held and not connected]
     gone = [
-        sid
-        for sid, connected, seen in rows
-        if connected and sid not in held and (seen is None or seen < quiet_since)
+        sid for sid, seen in connected if sid not in held and (seen is None or seen < quiet_since)
     ]
+    back = held.difference(sid for sid, _ in connected)  # most renewals: none
     if back:
-        session.execute(update(ChargePoint).where(ChargePoint.id.in_(back)).values(connected=True))
+        session.execute(
+            update(ChargePoint)
+            .where(ChargePoint.id.in_(back), ChargePoint.node_id == node, ~ChargePoint.connected)
+            .values(connected=True)
+            .execution_options(synchronize_session=False)
+        )
     if gone:
         _disconnect(session, gone, "the station's gateway node no longer holds it")
 

@@ -36,6 +36,7 @@ Resolver = Callable[..., Awaitable[list[tuple]]]
 
 RESOLVE_EVERY = 10.0  # seconds between looks at what a name resolves to
 RESOLVE_GAP = 1.0  # at least this long between two looks, however often endpoints fail
+RESOLVE_TIMEOUT = 5.0  # a lookup that hangs (a DNS server gone quiet) counts as failed
 RETIRE_GRACE = 1.0  # lets a call that picked an endpoint just before it went start on it
 HOST_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -222,8 +223,9 @@ class Endpoints:
 
     async def _update(self, resolve: Resolver, host: str, port: int) -> None:
         try:
-            targets, error = await resolve_targets(resolve, host, port), "no address"
-        except Exception as exc:  # gaierror mostly; whatever it is, the watch goes on
+            async with asyncio.timeout(RESOLVE_TIMEOUT):
+                targets, error = await resolve_targets(resolve, host, port), "no address"
+        except Exception as exc:  # gaierror or a timeout; whatever it is, the watch goes on
             targets, error = [], str(exc) or type(exc).__name__
         if not targets:
             if not self._warned:

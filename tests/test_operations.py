@@ -634,6 +634,33 @@ async def test_rpc_name_endpoints_follow_its_addresses(monkeypatch):
         await pool.close()
 
 
+async def test_a_hung_name_lookup_does_not_stop_the_watch(monkeypatch):
+    """A DNS server that never answers: the lookup times out, the endpoints stay, and the
+    next lookup that answers is followed."""
+    monkeypatch.setattr(endpoints, "RESOLVE_TIMEOUT", 0.1)
+    monkeypatch.setattr(endpoints, "log", fake_log := FakeLog())
+    dns, hung = FakeDNS("rpc.test", "10.0.0.1"), asyncio.Event()
+    answer = dns.__call__
+
+    async def sometimes_hangs(host, port, **kw):
+        if not hung.is_set():
+            hung.set()
+            await asyncio.Event().wait()  # never answers
+        return await answer(host, port, **kw)
+
+    pool = Endpoints(
+        "rpc.test:50051", batch=False, batch_streams=1, resolve=sometimes_hangs, every=0.05
+    )
+    try:
+        await eventually(lambda: targets(pool) == ["ipv4:10.0.0.1:50051"], 3)
+        assert ("warning", "rpc host did not resolve; its endpoints stay") in [
+            line[:2] for line in fake_log.lines
+        ]
+        assert fake_log.lines[0][2]["error"] == "TimeoutError"
+    finally:
+        await pool.close()
+
+
 @contextlib.asynccontextmanager
 async def replica_at(host: str, port: int):
     """An rpc_app replica listening on `host` (any 127.x.y.z is loopback on Linux)."""
