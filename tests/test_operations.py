@@ -729,3 +729,21 @@ def test_sigterm_exits_within_the_shutdown_timeout_with_a_frozen_station(tmp_pat
             server.kill()
     assert server.returncode == 0
     assert took < 3 + 2, f"exited {took:.1f} s after SIGTERM, with --shutdown-timeout 3"
+
+
+def test_processes_collect_young_garbage_rarely_and_leave_imports_alone():
+    """Full collections of a heap with thousands of connections stopped the gateway for
+    half a second (see runner.GC_THRESHOLDS); the runner sets what avoids them."""
+    import gc
+
+    from ocpp_cable import runner
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        runner.tune_collector()
+        assert gc.get_threshold() == runner.GC_THRESHOLDS
+        assert gc.get_threshold()[0] >= 10_000
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
