@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -81,6 +83,11 @@ def core(session: Session) -> Connection:
     holds unflushed is flushed first, so those statements see it."""
     session.flush()
     return session.connection()
+
+
+def dialect_insert(dialect_name: str) -> Callable[..., Any]:
+    """The dialect's `insert`, which has ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def safe_url(url: str) -> str:

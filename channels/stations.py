@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Update, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels import presence
-from channels.db import core
+from channels.db import core, dialect_insert
 from channels.models import ChargePoint, Connector, StationNotification
 from channels.passwords import hash_password
 from channels.timeutil import now, parse_time
@@ -125,21 +125,17 @@ _STATUS_COLUMNS = (
     "status", "error_code", "info", "vendor_id", "vendor_error_code", "updated_at",
     "timestamp_text",
 )  # fmt: skip
-_status_upserts: dict[str, Any] = {}
 
 
+@functools.cache
 def _status_upsert(dialect_name: str) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE for a connector: one statement, new or known."""
-    statement = _status_upserts.get(dialect_name)
-    if statement is None:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        table = Connector.__table__
-        insert_ = dialect.insert(table)
-        statement = _status_upserts[dialect_name] = insert_.on_conflict_do_update(
-            index_elements=[table.c.station_id, table.c.connector_id],
-            set_={column: insert_.excluded[column] for column in _STATUS_COLUMNS},
-        )
-    return statement
+    table = Connector.__table__
+    insert_ = dialect_insert(dialect_name)(table)
+    return insert_.on_conflict_do_update(
+        index_elements=[table.c.station_id, table.c.connector_id],
+        set_={column: insert_.excluded[column] for column in _STATUS_COLUMNS},
+    )
 
 
 def status_row(station_id: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels.authorization import id_tag_info
 from channels.bulk import insert_rows
-from channels.db import core
+from channels.db import core, dialect_insert
 from channels.models import MeterValue, Transaction
 from channels.timeutil import parse_time
 
@@ -28,20 +28,16 @@ _START_FIELDS = ("station_id", "connector_id", "id_tag", "meter_start", "start_t
 _FIND_START = select(TRANSACTIONS.c.id).where(
     *(TRANSACTIONS.c[name] == bindparam(name) for name in _START_FIELDS)
 )
-_starts: dict[str, Any] = {}
 
 
+@functools.cache
 def _start(dialect_name: str) -> Any:
     """INSERT ... ON CONFLICT (uq_tx_start) DO NOTHING RETURNING id: no id on a retry."""
-    statement = _starts.get(dialect_name)
-    if statement is None:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        statement = _starts[dialect_name] = (
-            dialect.insert(TRANSACTIONS)
-            .on_conflict_do_nothing(index_elements=[TRANSACTIONS.c[n] for n in _START_FIELDS])
-            .returning(TRANSACTIONS.c.id)
-        )
-    return statement
+    return (
+        dialect_insert(dialect_name)(TRANSACTIONS)
+        .on_conflict_do_nothing(index_elements=[TRANSACTIONS.c[n] for n in _START_FIELDS])
+        .returning(TRANSACTIONS.c.id)
+    )
 
 
 _FIND = select(TRANSACTIONS.c.station_id, TRANSACTIONS.c.connector_id).where(
