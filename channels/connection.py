@@ -6,25 +6,32 @@ import asyncio
 import uuid
 
 from channels import config, stations
+from channels.batched_read import BatchedRead
 from channels.passwords import verify_password
 from channels.store import Unit, store
 from rpc_app import Connection
 
 
+def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]:
+    """The stations' credentials; with auto-registration, those we do not know are
+    registered (with the batch's writes) and come back as registered now."""
+    found = stations.credentials_of(u.session, station_ids)
+    if config.settings().auto_register:
+        for station_id in station_ids:
+            if station_id not in found:
+                u.register(station_id)
+                found[station_id] = stations.Credentials(station_id, False, None, True)
+    return found
+
+
+# Every Connect of a storm looks up its station: one query for all that wait together.
+credentials = BatchedRead(_look_up)
+
+
 class StationConnection(Connection):
     async def connect(self):
         station_id = self.env.station_id
-        settings = config.settings()
-        register = settings.auto_register
-
-        def look_up(u: Unit) -> stations.Credentials | None:
-            found = stations.credentials(u.session, station_id)
-            if found is None and register:
-                u.register(station_id)
-                return stations.Credentials(station_id, False, None, registered_now=True)
-            return found
-
-        found = await store(settings.database_url).run(look_up)
+        found = await credentials.get(store(config.settings().database_url), station_id)
         if found is None:
             self.logger.warning("unknown station refused")
             self.reject("unknown station")

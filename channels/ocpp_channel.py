@@ -89,8 +89,9 @@ class OCPPChannel(Channel):
         station_id = self.station_id
         connection_id = self.connection.state.get("connection_id", "")
         node = self.connection.env.node  # the gateway node holding this connection
+        values = stations.connected_values(connection_id, node)
         await store(config.settings().database_url).run(
-            lambda u: stations.mark_connected(u.session, station_id, connection_id, node)
+            lambda u: u.update_station(station_id, values)
         )
         self.logger.info("station online")
 
@@ -109,7 +110,7 @@ class OCPPChannel(Channel):
         interval = config.settings().heartbeat_interval
 
         def boot(u: Unit) -> dict[str, Any]:
-            stations.record_boot(u.session, station_id, payload, "Accepted")
+            u.update_station(station_id, stations.boot_values(payload, "Accepted"))
             return {"status": "Accepted", "currentTime": utc_text(), "interval": interval}
 
         await self._answer(data, boot)

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Update, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from channels import presence
@@ -53,19 +53,21 @@ class Credentials:
 
 # The statements every connection and boot runs, built once (see db.core).
 STATIONS = ChargePoint.__table__
-_CREDENTIALS = select(STATIONS.c.auth_required, STATIONS.c.password_hash).where(
-    STATIONS.c.id == bindparam("station")
+_CREDENTIALS = select(STATIONS.c.id, STATIONS.c.auth_required, STATIONS.c.password_hash).where(
+    STATIONS.c.id.in_(bindparam("stations", expanding=True))
 )
 _REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
-_updates: dict[tuple[str, ...], Update] = {}
+
+
+def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Credentials]:
+    """The credentials of those of `station_ids` we know, in one query."""
+    found = core(session).execute(_CREDENTIALS, {"stations": station_ids})
+    return {row.id: Credentials(row.id, row.auth_required, row.password_hash) for row in found}
 
 
 def credentials(session: Session, station_id: str) -> Credentials | None:
     """The station's credentials; None for a station we do not know."""
-    found = core(session).execute(_CREDENTIALS, {"station": station_id}).first()
-    if found is None:
-        return None
-    return Credentials(station_id, found.auth_required, found.password_hash)
+    return credentials_of(session, [station_id]).get(station_id)
 
 
 def register(connection: Connection, station_ids: list[str]) -> None:
@@ -73,35 +75,46 @@ def register(connection: Connection, station_ids: list[str]) -> None:
     connection.execute(_REGISTER, [{"station": station_id} for station_id in station_ids])
 
 
-def _update_or_add(session: Session, station_id: str, values: dict[str, Any]) -> None:
-    """Set `values` on the station; a station removed meanwhile is registered again."""
-    columns = tuple(values)
-    statement = _updates.get(columns)
-    if statement is None:
-        statement = _updates[columns] = (
-            update(STATIONS)
-            .where(STATIONS.c.id == bindparam("station"))
-            .values({column: bindparam(f"new_{column}") for column in columns})
-        )
-    params = {"station": station_id, **{f"new_{k}": v for k, v in values.items()}}
-    connection = core(session)
-    if not connection.execute(statement, params).rowcount:
-        connection.execute(_REGISTER, {"station": station_id})
-        connection.execute(statement, params)
+def boot_values(payload: dict[str, Any], status: str) -> dict[str, Any]:
+    """A BootNotification's columns of the station's row."""
+    at = now()
+    values = {column: payload.get(field) for field, column in BOOT_FIELDS.items()}
+    return {**values, "boot_status": status, "booted_at": at, "last_seen": at}
+
+
+def connected_values(connection_id: str, node_id: str | None = None) -> dict[str, Any]:
+    """The station's columns once `connection_id` (held by gateway node `node_id`) is its."""
+    return {"connected": True, "connection_id": connection_id, "node_id": node_id,
+            "last_seen": now()}  # fmt: skip
+
+
+@functools.cache
+def _update_upsert(dialect_name: str, columns: tuple[str, ...]) -> Any:
+    """Set `columns` on a station; one removed meanwhile is registered again."""
+    insert_ = dialect_insert(dialect_name)(STATIONS)
+    new = {column: insert_.excluded[column] for column in columns}
+    return insert_.on_conflict_do_update(index_elements=[STATIONS.c.id], set_=new)
+
+
+def write_updates(connection: Connection, updates: dict[str, dict[str, Any]]) -> None:
+    """Set each station's values: one statement per set of columns, each sent once for
+    all its rows (the columns come from this module's *_values, so the sets are few)."""
+    rows_by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for station_id, values in updates.items():
+        rows = rows_by_columns.setdefault(tuple(values), [])
+        rows.append({**values, "id": station_id, "auth_required": False})
+    for columns, rows in rows_by_columns.items():
+        connection.execute(_update_upsert(connection.dialect.name, columns), rows)
 
 
 def record_boot(session: Session, station_id: str, payload: dict[str, Any], status: str) -> None:
-    at = now()
-    values = {column: payload.get(field) for field, column in BOOT_FIELDS.items()}
-    _update_or_add(session, station_id, {**values, "boot_status": status, "booted_at": at,
-                                         "last_seen": at})  # fmt: skip
+    write_updates(core(session), {station_id: boot_values(payload, status)})
 
 
 def mark_connected(
     session: Session, station_id: str, connection_id: str, node_id: str | None = None
 ) -> None:
-    values = {"connected": True, "connection_id": connection_id, "node_id": node_id}
-    _update_or_add(session, station_id, {**values, "last_seen": now()})
+    write_updates(core(session), {station_id: connected_values(connection_id, node_id)})
 
 
 _DISCONNECTED = (

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels import audit, stations
 from channels.bulk import insert_rows
-from channels.db import make_engine
+from channels.db import core, make_engine
 from channels.models import ChargePoint, MessageLog
 from channels.timeutil import now
 from channels.transactions import insert_meter_values
@@ -44,12 +44,21 @@ MAX_UNITS = 512  # per transaction: a bound on the work one commit may lose to a
 class Unit:
     """What a unit of work sees: the batch's session, and writes the batch gathers."""
 
-    session: Session
+    _session: Session
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
     meter_rows: list[dict[str, Any]] = field(default_factory=list)
     status_rows: list[dict[str, Any]] = field(default_factory=list)
     new_stations: dict[str, None] = field(default_factory=dict)  # in order, each once
+    station_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+
+    @property
+    def session(self) -> Session:
+        """The batch's session. Station rows gathered so far are written first: a unit that
+        reads or writes the database itself comes after what earlier units did."""
+        if self.new_stations or self.station_updates:
+            self._write_stations()
+        return self._session
 
     @property
     def connection(self) -> Connection:
@@ -70,6 +79,11 @@ class Unit:
         then finds the station as it was added."""
         self.new_stations[station_id] = None
 
+    def update_station(self, station_id: str, values: dict[str, Any]) -> None:
+        """Set columns of the station's row (stations.boot_values, connected_values), with
+        the batch's others; of several for one station, each column's last value stays."""
+        self.station_updates.setdefault(station_id, {}).update(values)
+
     def set_status(self, station_id: str, payload: dict[str, Any]) -> None:
         """A StatusNotification: the connector's row, upserted with the batch's others
         (nothing in a unit reads connectors, so none misses one written later)."""
@@ -79,6 +93,15 @@ class Unit:
         """The station was heard from: its last_seen, set once per batch (to the batch's
         time, a few milliseconds later at most)."""
         self.seen.add(station_id)
+
+    def _write_stations(self) -> None:
+        connection = core(self._session)
+        if self.new_stations:  # first: the updates may name them
+            stations.register(connection, list(self.new_stations))
+            self.new_stations.clear()
+        if self.station_updates:
+            stations.write_updates(connection, self.station_updates)
+            self.station_updates = {}
 
 
 @dataclass(slots=True)
@@ -198,9 +221,7 @@ _TOUCH = (
 
 
 def _write_gathered(unit: Unit) -> None:
-    connection = unit.connection
-    if unit.new_stations:  # first: the other rows may name them
-        stations.register(connection, list(unit.new_stations))
+    connection = unit.connection  # first the stations: the other rows may name them
     insert_meter_values(connection, unit.meter_rows)
     if unit.status_rows:
         stations.write_statuses(connection, unit.status_rows)

@@ -212,3 +212,73 @@ async def test_a_station_added_while_its_first_connection_registers_it_keeps_its
     assert results[0] == "password required"
     with db.session_scope(database_url) as session:
         assert session.get(ChargePoint, "CP-NEW").password_hash is not None
+
+
+async def test_a_storm_s_connections_and_boots_are_a_few_statements(database_url):
+    """Each station's connection and boot set columns of its row; the batch writes them
+    together, and a station the batch registers gets them too."""
+    stations_seen: list[str] = []
+    event.listen(
+        store(database_url).engine,
+        "before_cursor_execute",
+        lambda *args: stations_seen.append(args[2]),
+    )
+    writer = store(database_url)
+    boot = {"chargePointVendor": "Acme", "chargePointModel": "X", "iccid": "8931"}
+    units = []
+    for i in range(100):
+        station_id = f"CP-{i}"
+        units.append(lambda u, s=station_id: u.register(s))
+        units.append(
+            lambda u, s=station_id: u.update_station(s, stations.connected_values(f"c-{s}", "n1"))
+        )
+        units.append(
+            lambda u, s=station_id: u.update_station(s, stations.boot_values(boot, "Accepted"))
+        )
+    await held_batch(writer, units)
+    written = [s for s in stations_seen if "charge_points" in s]
+    assert len(written) <= 4, f"{len(written)} statements for 100 connections and boots"
+    with db.session_scope(database_url) as session:
+        rows = session.scalars(select(ChargePoint)).all()
+    assert len(rows) == 100
+    assert all(r.connected and r.connection_id == f"c-{r.id}" and r.node_id == "n1" for r in rows)
+    assert all(r.vendor == "Acme" and r.iccid == "8931" and r.booted_at for r in rows)
+
+
+async def test_a_disconnect_in_the_batch_of_its_connection_comes_after_it(database_url):
+    """A unit that uses the session itself sees the station rows earlier units set."""
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+        stations.add_station(session, "CP-2")
+    writer = store(database_url)
+
+    def connected(station_id, connection_id):
+        values = stations.connected_values(connection_id)
+        return lambda u: u.update_station(station_id, values)
+
+    def disconnected(station_id, connection_id):
+        return lambda u: stations.mark_disconnected(u.session, station_id, connection_id)
+
+    await held_batch(
+        writer,
+        [
+            connected("CP-1", "a"),
+            disconnected("CP-1", "a"),  # CP-1's only connection ends
+            connected("CP-2", "old"),
+            connected("CP-2", "new"),
+            disconnected("CP-2", "old"),  # late: CP-2 stays on "new"
+        ],
+    )
+    with db.session_scope(database_url) as session:
+        one, two = session.get(ChargePoint, "CP-1"), session.get(ChargePoint, "CP-2")
+        assert (one.connected, one.connection_id) == (False, "a")
+        assert (two.connected, two.connection_id) == (True, "new")
+
+
+async def test_a_station_removed_while_connected_comes_back_with_its_boot(database_url):
+    writer = store(database_url)
+    boot = {"chargePointVendor": "Acme", "chargePointModel": "X"}
+    await writer.run(lambda u: u.update_station("CP-GONE", stations.boot_values(boot, "Accepted")))
+    with db.session_scope(database_url) as session:
+        found = session.get(ChargePoint, "CP-GONE")
+        assert found.vendor == "Acme" and found.auth_required is False
