@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Regenerate ocpp_cable/pb from proto/rpc.proto.
+# Regenerate contract/pb from proto/rpc.proto.
 proto: $(STAMP)
-	$(BIN)/python -m ocpp_cable.protogen
+	$(BIN)/python -m contract.protogen
 
 # Development defaults: stations register on first connection (production: off).
 run: proto
@@ -36,7 +36,7 @@ bench: proto
 faults: proto
 	$(BIN)/python -m faults.run
 
-# Regenerate the README's settings table from ocpp_cable/settings.py.
+# Regenerate the README's settings table from foundation/settings.py.
 docs: $(STAMP)
 	$(BIN)/python -m ocpp_cable.docs
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from channels.db import core
 from channels.models import IdTag, Transaction
 from channels.timeutil import now
+from contract.timestamps import utc_text
 
 
 def id_tag_info(
@@ -27,7 +28,7 @@ def id_tag_info(
         return {"status": "Invalid"}
     info: dict[str, Any] = {}
     if record.expiry_date is not None:
-        info["expiryDate"] = record.expiry_date.isoformat().replace("+00:00", "Z")
+        info["expiryDate"] = utc_text(record.expiry_date, timespec="auto")
     if record.parent_id_tag:
         info["parentIdTag"] = record.parent_id_tag
     if record.status != "Accepted":

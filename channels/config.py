@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ocpp_cable.settings import Settings, load_settings
+from foundation.settings import Settings, load_settings
 
 _settings: Settings | None = None
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from channels import authorization, commands, config, stations, transactions
 from channels.store import Unit, store
-from channels.timeutil import now
+from contract.timestamps import utc_text
 from rpc_app import Channel
 
 VendorHandler = Callable[["OCPPChannel", dict[str, Any]], dict[str, Any]]
@@ -28,10 +28,6 @@ NOTIFICATIONS = (
     "SecurityEventNotification",
     "SignedFirmwareStatusNotification",
 )
-
-
-def utc_text() -> str:
-    return now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class OCPPChannel(Channel):

@@ -25,8 +25,8 @@ import grpc
 import structlog
 from grpc_health.v1 import health_pb2_grpc
 
+from contract.pb import presence_pb2_grpc, rpc_pb2_grpc
 from gateway.batch_client import BatchStream
-from ocpp_cable.pb import presence_pb2_grpc, rpc_pb2_grpc
 
 log = structlog.get_logger("gateway.rpc")
 

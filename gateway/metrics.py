@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from foundation.metric_children import Children
 from gateway.protocol import schemas
-from ocpp_cable.metric_children import Children
 
 PREFIX = "ocpp_cable_gateway"
 UNKNOWN = "unknown"

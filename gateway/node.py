@@ -14,6 +14,14 @@ from websockets.datastructures import Headers
 from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
+from contract.env import (
+    GATEWAY_HEADERS,
+    NODE_HEADER,
+    REMOTE_ADDR_HEADER,
+    TLS_CLIENT_SUBJECT_HEADER,
+)
+from contract.pb import rpc_pb2
+from foundation.settings import Settings
 from gateway import http_api, tls
 from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 from gateway.disconnects import DisconnectQueue
@@ -35,14 +43,6 @@ from gateway.pubsub.redis_subscriber import RedisSubscriber
 from gateway.rpc_client import RPCClient, RPCError, make_env
 from gateway.station import Admission, StationConnection
 from gateway.tasks import TaskSet
-from ocpp_cable.pb import rpc_pb2
-from ocpp_cable.settings import Settings
-from rpc_app.env import (
-    GATEWAY_HEADERS,
-    NODE_HEADER,
-    REMOTE_ADDR_HEADER,
-    TLS_CLIENT_SUBJECT_HEADER,
-)
 
 log = structlog.get_logger("gateway")
 

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 import grpc
 from grpc_health.v1 import health_pb2
 
+from contract.pb import batch_pb2, presence_pb2, rpc_pb2
 from gateway.batch_client import StreamError
 from gateway.endpoints import Endpoint, Endpoints
 from gateway.metrics import GatewayMetrics
-from ocpp_cable.pb import batch_pb2, presence_pb2, rpc_pb2
 
 PROTOCOL_VERSION = "v1"
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})

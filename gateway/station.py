@@ -19,6 +19,9 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
+from contract import performs
+from contract.pb import rpc_pb2
+from contract.state import apply_changes
 from gateway.protocol.session import (
     ArmCallTimer,
     Close,
@@ -32,8 +35,6 @@ from gateway.rpc_client import RPCError, make_env
 from gateway.tasks import Finished, TaskSet
 from gateway.throttle import LogThrottle
 from gateway.turns import Turns
-from ocpp_cable.pb import rpc_pb2
-from rpc_app.state import apply_changes
 
 if TYPE_CHECKING:
     from gateway.node import GatewayNode
@@ -243,7 +244,7 @@ class StationConnection:
     # --- RPC -----------------------------------------------------------------------
 
     async def _perform(self, effect: Perform) -> None:
-        data = orjson.dumps(effect.data).decode()
+        data = performs.encode(effect.data)
         await self._turns.acquire(first=not effect.reply)
         try:
             if effect.droppable:

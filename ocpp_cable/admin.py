@@ -23,8 +23,8 @@ from channels import db, presence
 from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
 from channels.stations import add_station
 from channels.timeutil import parse_time
+from foundation.settings import Settings
 from gateway.protocol.handshake import HandshakeRefused, station_id_from_path
-from ocpp_cable.settings import Settings
 
 ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"})
 

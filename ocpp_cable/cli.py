@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
-from ocpp_cable import logs
+from foundation import logs
+from foundation.redact import mask_secrets
+from foundation.settings import Settings, SettingsError, env_name, flag_name, load_settings
 from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
-from ocpp_cable.redact import mask_secrets
-from ocpp_cable.settings import Settings, SettingsError, env_name, flag_name, load_settings
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:

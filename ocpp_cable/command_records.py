@@ -10,8 +10,8 @@ import orjson
 
 from channels import audit, commands, db, presence
 from channels.models import ChargePoint, Command
+from foundation.settings import Settings
 from ocpp_cable.commands import CommandFailed, publish
-from ocpp_cable.settings import Settings
 from rpc_app.broadcasting import BroadcastError
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import orjson
 
+from contract import transmissions
+from foundation.settings import Settings
 from gateway.protocol import schemas
-from ocpp_cable.settings import Settings
 from rpc_app.broadcasting import BroadcastError, from_settings, message
 
 
@@ -44,7 +45,7 @@ def build_call(action: str, payload: dict[str, Any], unique_id: str | None = Non
         raise CommandLineError(
             f"invalid {action} payload: {exc.description} ({exc.code})"
         ) from None
-    return {"command": action, "id": unique_id or uuid.uuid4().hex, "payload": payload}
+    return transmissions.call(action, unique_id or uuid.uuid4().hex, payload)
 
 
 def publish(settings: Settings, stream: str, transmission: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ocpp_cable.settings import Settings, env_name, flag_name
+from foundation.settings import Settings, env_name, flag_name
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- settings -->\n", "<!-- /settings -->"

@@ -10,9 +10,9 @@ import sys
 import structlog
 from pydantic import SecretStr
 
+from foundation.key_file import KeyFileError, ensure_key
+from foundation.settings import Settings, SettingsError
 from gateway.node import GatewayNode
-from ocpp_cable.key_file import KeyFileError, ensure_key
-from ocpp_cable.settings import Settings, SettingsError
 from rpc_app import broadcasting
 from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import load_application

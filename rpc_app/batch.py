@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from ocpp_cable.pb import batch_pb2, batch_pb2_grpc
+from contract.pb import batch_pb2, batch_pb2_grpc
 
 if TYPE_CHECKING:
     from rpc_app.server import RPCService

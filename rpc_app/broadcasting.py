@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
-from ocpp_cable.redact import mask_secrets
+from foundation.redact import mask_secrets
 
 log = structlog.get_logger("rpc_app.broadcasting")
 
@@ -157,7 +157,7 @@ def current() -> Broadcaster:
 
 def from_settings(settings: Any = None) -> Broadcaster:
     if settings is None:
-        from ocpp_cable.settings import load_settings
+        from foundation.settings import load_settings
 
         settings = load_settings()
     if settings.broadcaster == "redis":

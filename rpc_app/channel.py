@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import orjson
-
+from contract import transmissions
+from contract.naming import snake_case
 from rpc_app import broadcasting
 from rpc_app.connection import Connection
 from rpc_app.errors import Rejected
@@ -26,9 +25,6 @@ class CommandResult:
     stop_streams: bool = False
     rejected: bool = False
     disconnect: bool = False
-
-
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 class Channel:
@@ -67,8 +63,7 @@ class Channel:
     def channel_name(cls) -> str:
         """`OCPPChannel` -> `ocpp`, as Action Cable names channels."""
         name = cls.__name__
-        name = name.removesuffix("Channel") or name
-        return _WORD_BOUNDARY.sub("_", name).lower()
+        return snake_case(name.removesuffix("Channel") or name)
 
     @classmethod
     def broadcasting_for(cls, model: Any) -> str:
@@ -104,7 +99,7 @@ class Channel:
     # --- Action Cable API ---------------------------------------------------
 
     def transmit(self, data: dict[str, Any]) -> None:
-        self.result.transmissions.append(orjson.dumps(data).decode())
+        self.result.transmissions.append(transmissions.encode(data))
 
     def stream_from(self, stream: str) -> None:
         self.result.streams.append(stream)
@@ -138,7 +133,7 @@ class Channel:
 
     def transmit_ack(self, id: str, **payload: Any) -> None:
         """Answer the charger's CALL `id` with a CALLRESULT carrying `payload`."""
-        self.transmit({"command": "Ack", "id": id, "payload": payload})
+        self.transmit(transmissions.ack(id, payload))
 
     def transmit_error(
         self,
@@ -148,20 +143,12 @@ class Channel:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Answer the charger's CALL `id` with a CALLERROR."""
-        self.transmit(
-            {
-                "command": "Error",
-                "id": id,
-                "error_code": code,
-                "error_message": description,
-                "payload": details or {},
-            }
-        )
+        self.transmit(transmissions.error(id, code, description, details))
 
     def send_call(self, action: str, payload: dict[str, Any], id: str | None = None) -> str:
         """Send a CALL to this station; its answer comes to `ack` or `error`. Returns the id."""
         message_id = id or uuid.uuid4().hex
-        self.transmit({"command": action, "id": message_id, "payload": payload})
+        self.transmit(transmissions.call(action, message_id, payload))
         return message_id
 
 

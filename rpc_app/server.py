@@ -17,8 +17,9 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from ocpp_cable.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
-from ocpp_cable.redact import mask_secrets
+from contract import performs
+from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from foundation.redact import mask_secrets
 from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
@@ -177,10 +178,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             channel.stop_all_streams()
             return SUCCESS
         if command == "message":
-            message = orjson.loads(data)
-            if not isinstance(message, dict):
-                raise ValueError("the message data is not a JSON object")
-            await self._perform(channel, message)
+            await self._perform(channel, performs.decode(data))
             return SUCCESS
         raise ValueError(f"unknown command {command!r}")
 

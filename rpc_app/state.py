@@ -1,9 +1,5 @@
-"""Channel state (istate) and connection state (cstate), as AnyCable carries them.
-
-The gateway holds the state as a map of strings and sends it with every
-command; the application sees a dict of JSON values and only its changes go
-back (an empty string deletes a key).
-"""
+"""Channel state (istate) and connection state (cstate) as the application sees them:
+a dict of JSON values whose changes go back to the gateway (contract/state.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ from typing import Any
 
 import orjson
 
-DELETED = ""
+from contract.state import DELETED
 
 
 class State(MutableMapping[str, Any]):
@@ -46,12 +42,3 @@ class State(MutableMapping[str, Any]):
     def changes(self) -> dict[str, str]:
         """What the gateway must apply: changed keys, deleted ones as ''."""
         return dict(self._changes)
-
-
-def apply_changes(raw: dict[str, str], changes: Mapping[str, str]) -> None:
-    """Gateway side: merge an EnvResponse map into the held state."""
-    for key, value in changes.items():
-        if value == DELETED:
-            raw.pop(key, None)
-        else:
-            raw[key] = value

@@ -13,8 +13,8 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+from foundation.settings import Settings
 from gateway.node import GatewayNode
-from ocpp_cable.settings import Settings
 from rpc_app.metrics import RPCMetrics
 from rpc_app.registry import Application
 from rpc_app.server import start_rpc_server

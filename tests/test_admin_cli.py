@@ -20,9 +20,9 @@ from channels import db
 from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
 from channels.passwords import verify_password
 from channels.stations import mark_connected, record_boot
+from foundation.settings import Settings
 from ocpp_cable import cli
 from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
-from ocpp_cable.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

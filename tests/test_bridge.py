@@ -268,7 +268,7 @@ async def test_unary_calls_without_the_batch_service():
     """A plain AnyCable RPC server (no Batch service): the gateway falls back to unary calls."""
     import grpc
 
-    from ocpp_cable.pb import rpc_pb2_grpc
+    from contract.pb import rpc_pb2_grpc
     from rpc_app.server import RPCService
     from tests.support import RPCCounter, test_app
 

@@ -31,7 +31,7 @@ from channels.models import (
 )
 from channels.ocpp_channel import OCPPChannel
 from channels.timeutil import now
-from ocpp_cable.settings import Settings
+from foundation.settings import Settings
 from rpc_app import broadcasting
 from rpc_app.registry import load_application
 from tests.support import (

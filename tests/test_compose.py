@@ -21,14 +21,14 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from ocpp_cable.cli import build_parser
-from ocpp_cable.runner import require_broadcast_key
-from ocpp_cable.settings import (
+from foundation.settings import (
     ENV_PREFIX,
     Settings,
     SettingsError,
     load_settings,
 )
+from ocpp_cable.cli import build_parser
+from ocpp_cable.runner import require_broadcast_key
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -467,8 +467,8 @@ def test_dockerignore_keeps_build_inputs_and_drops_local_state():
     def ignored(path: str) -> bool:
         return any(fnmatch.fnmatch(path, p.removeprefix("**/")) for p in patterns)
 
-    needed = ["pyproject.toml", "README.md", "ocpp_cable", "gateway", "rpc_app", "channels"]
-    needed += ["ocpp_cable/pb/rpc_pb2.py", "channels/migrations/env.py"]
+    needed = ["pyproject.toml", "README.md", "contract", "foundation", "ocpp_cable", "gateway"]
+    needed += ["rpc_app", "channels", "contract/pb/rpc_pb2.py", "channels/migrations/env.py"]
     assert not [p for p in needed if ignored(p)], "the image build needs these"
     for local in (".venv", ".git", "ocpp_cable.db"):
         assert ignored(local), f"{local} should not be sent to the Docker daemon"

@@ -295,7 +295,7 @@ async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port)
 
 
 async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
-    from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+    from contract.pb import rpc_pb2, rpc_pb2_grpc
 
     port = free_port()
     process = subprocess.Popen(

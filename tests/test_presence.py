@@ -18,9 +18,9 @@ import websockets
 import channels
 from channels import commands, db, stations
 from channels.models import ChargePoint, Command
+from foundation.settings import Settings
 from ocpp_cable.command_records import publish_recorded
 from ocpp_cable.commands import CommandFailed, build_call
-from ocpp_cable.settings import Settings
 from rpc_app import Channel
 from rpc_app.broadcasting import BroadcastError
 from rpc_app.registry import Application, load_application

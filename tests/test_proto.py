@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ocpp_cable import protogen
-from ocpp_cable.pb import rpc_pb2
+from contract import protogen
+from contract.pb import rpc_pb2
 
 
 def test_generated_code_is_not_stale(tmp_path: Path):

@@ -165,7 +165,7 @@ async def test_the_store_example_in_writing_channels(database_url):
     import channels.config
     from channels import db, stations
     from channels.models import StationNotification
-    from ocpp_cable.settings import Settings
+    from foundation.settings import Settings
     from rpc_app import Connection, RequestEnv
 
     namespace: dict = {}

@@ -4,10 +4,11 @@ import grpc
 import orjson
 import pytest
 
-from ocpp_cable.pb import rpc_pb2, rpc_pb2_grpc
+from contract.pb import rpc_pb2, rpc_pb2_grpc
+from contract.state import apply_changes
 from rpc_app import Channel, Connection
 from rpc_app.registry import ApplicationError, load_application
-from rpc_app.state import State, apply_changes
+from rpc_app.state import State
 from tests.support import rpc_server
 
 IDENTIFIER = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()

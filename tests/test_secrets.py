@@ -11,7 +11,7 @@ import orjson
 import pytest
 import websockets
 
-from ocpp_cable.redact import mask_secrets
+from foundation.redact import mask_secrets
 from tests.test_cli import CLI, ROOT, free_port, wait_for_port
 
 SECRET_URLS = {

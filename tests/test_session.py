@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 
-from gateway.protocol import errors
+from contract.naming import action_method_name
+from gateway.protocol import errors, schemas
 from gateway.protocol.session import (
     ArmCallTimer,
     BootState,
@@ -15,7 +18,6 @@ from gateway.protocol.session import (
     Send,
     SessionConfig,
     StationSession,
-    action_method_name,
 )
 
 NOW = "2026-11-21T10:00:00.000Z"
@@ -53,6 +55,15 @@ def command(action, unique_id=None, **payload) -> str:
 )
 def test_action_method_names(action, method):
     assert action_method_name(action) == method
+
+
+def test_every_ocpp16_action_keeps_its_method_name():
+    """One naming rule for channels and actions: no 1.6 action's method changed with it."""
+    before = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # the actions' own rule until then
+    actions = schemas.CHARGER_ACTIONS | schemas.CENTRAL_ACTIONS
+    assert len(actions) > 25
+    for action in actions:
+        assert action_method_name(action) == before.sub("_", action).lower()
 
 
 def test_call_is_performed_with_snake_case_action():

@@ -9,18 +9,17 @@ methods and looking at lists.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import orjson
 import structlog
 
+from contract import performs, transmissions
+from contract.timestamps import utc_text
 from gateway.protocol import errors, frames, schemas
 from gateway.protocol.frames import Call, CallError, CallResult, FrameError, clip
 
@@ -39,18 +38,6 @@ class BootState(StrEnum):
     REJECTED = "Rejected"
 
 
-def utc_now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def action_method_name(action: str) -> str:
-    """`BootNotification` -> `boot_notification`, as Action Cable names actions."""
-    return _CAMEL_BOUNDARY.sub("_", action).lower()
-
-
 @dataclass(slots=True, frozen=True)
 class SessionConfig:
     granular_actions: bool = True
@@ -59,7 +46,7 @@ class SessionConfig:
     call_timeout: float = 30.0
     queue_limit: int = 100
     malformed_budget: int = 10
-    clock: Callable[[], str] = utc_now_text
+    clock: Callable[[], str] = utc_text
 
 
 # --- effects -----------------------------------------------------------------
@@ -204,7 +191,7 @@ class StationSession:
             effects.append(_error(unique_id, None, exc.code, description))
         elif self._is_outstanding(exc.unique_id):
             effects += self._finish_outstanding(
-                error_data(
+                performs.error(
                     self._outstanding.unique_id, self._outstanding.action, exc.code, description
                 )
             )
@@ -258,21 +245,17 @@ class StationSession:
         return None
 
     def _call_data(self, call: Call) -> dict[str, Any]:
-        name = action_method_name(call.action) if self.config.granular_actions else "receive"
-        return {
-            "action": name,
-            "command": call.action,
-            "id": call.unique_id,
-            "payload": call.payload,
-        }
+        return performs.call(
+            call.unique_id, call.action, call.payload, self.config.granular_actions
+        )
 
     # --- the application's answers ----------------------------------------
 
     def perform_finished(
-        self, call_id: str, succeeded: bool, transmissions: Iterable[str] = ()
+        self, call_id: str, succeeded: bool, sent: Iterable[str] = ()
     ) -> list[Effect]:
         """The RPC for charger CALL `call_id` finished (or failed: succeeded=False)."""
-        effects = self.apply_transmissions(transmissions)
+        effects = self.apply_transmissions(sent)
         action = self._pending.pop(call_id, None)
         if action is None:
             return effects  # answered by one of the transmissions
@@ -306,25 +289,22 @@ class StationSession:
             call_id, action, errors.INTERNAL_ERROR, f"the application sent no response to {action}"
         )
 
-    def apply_transmissions(self, transmissions: Iterable[str]) -> list[Effect]:
+    def apply_transmissions(self, sent: Iterable[str]) -> list[Effect]:
         """Turn transmissions (from an RPC response or a broadcast) into effects."""
         effects: list[Effect] = []
-        for raw in transmissions:
+        for raw in sent:
             try:
-                message = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                self.log.error("transmission is not JSON", transmission=raw[:200])
+                message = transmissions.decode(raw)
+            except transmissions.Malformed as exc:
+                self.log.error(str(exc), transmission=raw[:200])
                 continue
-            if not isinstance(message, dict):
-                self.log.error("transmission is not an object", transmission=raw[:200])
-                continue
-            command = message.get("command")
-            if command == "Ack":
-                effects += self._answer_ack(message.get("id"), message.get("payload"))
-            elif command == "Error":
-                effects += self._answer_error(message)
-            else:
-                effects += self._enqueue_call(command, message.get("id"), message.get("payload"))
+            match message:
+                case transmissions.Ack(unique_id, payload):
+                    effects += self._answer_ack(unique_id, payload)
+                case transmissions.Error():
+                    effects += self._answer_error(message)
+                case transmissions.Call(action, unique_id, payload):
+                    effects += self._enqueue_call(action, unique_id, payload)
         return effects
 
     def _answer_ack(self, unique_id: Any, payload: Any) -> list[Effect]:
@@ -361,19 +341,18 @@ class StationSession:
             self.boot_state = BootState(payload["status"])
         return [_result(unique_id, action, payload)]
 
-    def _answer_error(self, message: dict[str, Any]) -> list[Effect]:
-        unique_id = message.get("id")
+    def _answer_error(self, message: transmissions.Error) -> list[Effect]:
+        unique_id = message.id
         action = self._pending.pop(unique_id, None) if isinstance(unique_id, str) else None
         if action is None:
             self.log.warning("error for no pending call dropped", message_id=unique_id)
             return []
-        code = message.get("error_code")
+        code = message.code
         if code not in errors.OCPP16_ERROR_CODES:
             self.log.warning("unknown error code replaced by GenericError", code=code)
             code = errors.GENERIC_ERROR
-        description = message.get("error_message")
-        description = description if isinstance(description, str) else ""
-        return [_error(unique_id, action, code, description, message.get("payload"))]
+        description = message.message if isinstance(message.message, str) else ""
+        return [_error(unique_id, action, code, description, message.details)]
 
     # --- our CALLs to the charger -----------------------------------------
 
@@ -383,7 +362,7 @@ class StationSession:
         if self._outstanding is not None and self.queued >= self.config.queue_limit:
             # Refused before any parsing: a flood of commands costs little. The shell
             # logs these, a burst at a time.
-            report = error_data(
+            report = performs.error(
                 unique_id,
                 action,
                 errors.QUEUE_FULL,
@@ -400,7 +379,7 @@ class StationSession:
                 message_id=clip(unique_id),
                 reason=clip(description, 200),
             )
-            return [Perform(error_data(unique_id, action, code, description), reply=True)]
+            return [Perform(performs.error(unique_id, action, code, description), reply=True)]
         call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
         if self._outstanding is None:
             return self._start(call)
@@ -449,15 +428,9 @@ class StationSession:
             description = clip(exc.description, 200)
             self.log.warning("invalid CALLRESULT", action=call.action, reason=description)
             return self._finish_outstanding(
-                error_data(call.unique_id, call.action, exc.code, description)
+                performs.error(call.unique_id, call.action, exc.code, description)
             )
-        data = {
-            "action": "ack",
-            "id": call.unique_id,
-            "command": call.action,
-            "payload": result.payload,
-        }
-        return self._finish_outstanding(data)
+        return self._finish_outstanding(performs.ack(call.unique_id, call.action, result.payload))
 
     def _on_error(self, error: CallError) -> list[Effect]:
         call = self._outstanding
@@ -465,7 +438,9 @@ class StationSession:
             self.log.warning("unmatched CALLERROR dropped", message_id=error.unique_id)
             return []
         return self._finish_outstanding(
-            error_data(call.unique_id, call.action, error.code, error.description, error.details)
+            performs.error(
+                call.unique_id, call.action, error.code, error.description, error.details
+            )
         )
 
     def call_timed_out(self, unique_id: str) -> list[Effect]:
@@ -475,7 +450,7 @@ class StationSession:
         self.log.warning("call timed out", action=call.action, message_id=unique_id)
         self._outstanding = None
         description = f"no answer within {self.config.call_timeout:g} s"
-        data = error_data(call.unique_id, call.action, errors.TIMEOUT, description)
+        data = performs.error(call.unique_id, call.action, errors.TIMEOUT, description)
         return [Perform(data, reply=True), *self._send_next()]
 
     def connection_lost(self) -> list[Effect]:
@@ -486,22 +461,10 @@ class StationSession:
         self._pending.clear()
         return [
             Perform(
-                error_data(c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected"),
+                performs.error(
+                    c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected"
+                ),
                 reply=True,
             )
             for c in calls
         ]
-
-
-def error_data(
-    unique_id: Any, action: Any, code: str, message: str, details: Any = None
-) -> dict[str, Any]:
-    """The `error` perform for one of our CALLs that failed, timed out or was never sent."""
-    return {
-        "action": "error",
-        "id": unique_id,
-        "command": action,
-        "code": code,
-        "message": message,
-        "payload": details if isinstance(details, dict) else {},
-    }

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ocpp_cable.redact import mask_secrets
+from foundation.redact import mask_secrets
 
 ENV_PREFIX = "OCPP_CABLE_"
 BROADCAST_ADAPTERS = ("http", "redis", "nats")
@@ -241,7 +241,7 @@ class Settings(BaseSettings):
         """The broadcast key: --broadcast-key, else the key file's, else None."""
         if self.broadcast_key is not None:
             return self.broadcast_key.get_secret_value()
-        from ocpp_cable.key_file import read_key
+        from foundation.key_file import read_key
 
         return read_key(self.broadcast_key_file)
 

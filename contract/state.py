@@ -1,0 +1,20 @@
+"""Channel state (istate) and connection state (cstate) as they travel.
+
+The gateway holds each as a map of strings and sends it with every command;
+the application sends back only what changed, a deleted key as DELETED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DELETED = ""
+
+
+def apply_changes(raw: dict[str, str], changes: Mapping[str, str]) -> None:
+    """Merge an EnvResponse map into the held state."""
+    for key, value in changes.items():
+        if value == DELETED:
+            raw.pop(key, None)
+        else:
+            raw[key] = value

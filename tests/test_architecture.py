@@ -1,0 +1,82 @@
+"""Which package may import which (README, Architecture): a forbidden import fails here.
+
+The gateway knows no application and the application no socket: the gateway
+and rpc_app share nothing but `contract`; the application (`channels`) reaches
+the gateway only through rpc_app, and never imports gRPC; `contract` and
+`foundation` import nothing of ours. Only the CLI (`ocpp_cable`) sees everything.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ("contract", "foundation", "gateway", "rpc_app", "channels", "ocpp_cable")
+MAY_IMPORT = {
+    "contract": {"contract"},
+    "foundation": {"foundation"},
+    "gateway": {"gateway", "contract", "foundation"},
+    "rpc_app": {"rpc_app", "contract", "foundation"},
+    "channels": {"channels", "rpc_app", "contract", "foundation"},
+    "ocpp_cable": set(OURS),
+}
+# Modules a package must not import even though their package is allowed, or third-party.
+NEVER = {
+    "channels": ("grpc", "contract.pb", "websockets"),
+    "rpc_app": ("websockets",),
+}
+
+
+def imports(source: str) -> list[str]:
+    """Every module an import statement names, at any depth (deferred imports too)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def violations(package: str, source: str) -> list[str]:
+    bad = []
+    for name in imports(source):
+        top = name.split(".", 1)[0]
+        if top in OURS and top not in MAY_IMPORT[package]:
+            bad.append(name)
+        elif any(name == n or name.startswith(f"{n}.") for n in NEVER.get(package, ())):
+            bad.append(name)
+    return sorted(set(bad))
+
+
+@pytest.mark.parametrize("package", OURS)
+def test_packages_import_only_what_they_may(package):
+    files = [p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts]
+    assert files
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for path in files
+        if (bad := violations(package, path.read_text()))
+    }
+    assert found == {}, f"forbidden imports: {found}"
+
+
+@pytest.mark.parametrize(
+    ("package", "line"),
+    [
+        ("gateway", "from rpc_app.state import State"),
+        ("gateway", "from channels import stations"),
+        ("rpc_app", "import gateway.hub"),
+        ("channels", "def f():\n    import grpc"),
+        ("channels", "from contract.pb import rpc_pb2"),
+        ("channels", "from gateway.protocol import schemas"),
+        ("contract", "from foundation.settings import Settings"),
+        ("foundation", "from ocpp_cable import cli"),
+    ],
+)
+def test_the_checker_catches_a_forbidden_import(package, line):
+    assert violations(package, line)
