@@ -21,14 +21,6 @@ from rpc_app import Channel
 VendorHandler = Callable[["OCPPChannel", dict[str, Any]], dict[str, Any]]
 Work = Callable[[Unit], Any]
 
-NOTIFICATIONS = (
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "LogStatusNotification",
-    "SecurityEventNotification",
-    "SignedFirmwareStatusNotification",
-)
-
 
 class OCPPChannel(Channel):
     # DataTransfer vendorId -> handler returning the DataTransfer.conf payload.

@@ -27,7 +27,7 @@ from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 from gateway.disconnects import DisconnectQueue
 from gateway.hub import StreamHub
 from gateway.lease import LeaseKeeper
-from gateway.metrics import GatewayMetrics
+from gateway.metrics import PREFIX, GatewayMetrics
 from gateway.node_control import ControlChannel
 from gateway.protocol import schemas
 from gateway.protocol.handshake import (
@@ -359,4 +359,5 @@ class GatewayNode:
 
     @property
     def broadcasts_dropped(self) -> int:
-        return int(self.metrics.broadcasts_dropped._value.get())
+        found = self.metrics.registry.get_sample_value(f"{PREFIX}_broadcasts_dropped_total")
+        return int(found or 0)

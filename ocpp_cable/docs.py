@@ -8,8 +8,6 @@ from pathlib import Path
 from foundation.settings import Settings, env_name, flag_name
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-START, END = "<!-- settings -->\n", "<!-- /settings -->"
-BLOCK = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
 
 
 def settings_table() -> str:
@@ -27,10 +25,20 @@ def settings_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _block(name: str) -> tuple[str, str, re.Pattern[str]]:
+    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
+    return start, end, re.compile(re.escape(start) + "(.*?)" + re.escape(end), re.S)
+
+
+def read_block(text: str, name: str) -> str | None:
+    """What stands between `<!-- name -->` and `<!-- /name -->` in `text`."""
+    match = _block(name)[2].search(text)
+    return match.group(1) if match else None
+
+
 def replace_block(text: str, name: str, content: str) -> str:
     """Put `content` between `<!-- name -->` and `<!-- /name -->` in `text`."""
-    start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
-    block = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    start, end, block = _block(name)
     if not block.search(text):
         raise ValueError(f"no <!-- {name} --> block")
     return block.sub(lambda _: start + content.rstrip("\n") + "\n" + end, text)
@@ -42,14 +50,8 @@ def publish(results: Path, title: str, block: str, report: str) -> None:
     README.write_text(replace_block(README.read_text(), block, report))
 
 
-def readme_table(text: str) -> str | None:
-    match = BLOCK.search(text)
-    return match.group(0)[len(START) : -len(END)] if match else None
-
-
 def main() -> None:
-    text = README.read_text()
-    README.write_text(BLOCK.sub(lambda _: START + settings_table() + END, text))
+    README.write_text(replace_block(README.read_text(), "settings", settings_table()))
 
 
 if __name__ == "__main__":

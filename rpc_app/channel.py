@@ -23,7 +23,6 @@ class CommandResult:
     streams: list[str] = field(default_factory=list)
     stopped_streams: list[str] = field(default_factory=list)
     stop_streams: bool = False
-    rejected: bool = False
     disconnect: bool = False
 
 
@@ -118,7 +117,6 @@ class Channel:
 
     def reject(self) -> None:
         """Refuse the subscription (call from `subscribed`)."""
-        self.result.rejected = True
         raise Rejected("subscription rejected")
 
     def disconnect(self) -> None:

@@ -46,9 +46,9 @@ def violations(package: str, source: str) -> list[str]:
     bad = []
     for name in imports(source):
         top = name.split(".", 1)[0]
-        if top in OURS and top not in MAY_IMPORT[package]:
-            bad.append(name)
-        elif any(name == n or name.startswith(f"{n}.") for n in NEVER.get(package, ())):
+        if (top in OURS and top not in MAY_IMPORT[package]) or any(
+            name == n or name.startswith(f"{n}.") for n in NEVER.get(package, ())
+        ):
             bad.append(name)
     return sorted(set(bad))
 
