@@ -6,22 +6,22 @@ from collections.abc import Iterable
 from typing import Protocol
 
 
-class Subscriber(Protocol):
+class StreamListener(Protocol):
     def deliver(self, data: str) -> None: ...
 
 
 class StreamHub:
     def __init__(self) -> None:
-        self._streams: dict[str, set[Subscriber]] = {}
-        self._by_subscriber: dict[Subscriber, set[str]] = {}
+        self._streams: dict[str, set[StreamListener]] = {}
+        self._by_subscriber: dict[StreamListener, set[str]] = {}
 
-    def subscribe(self, subscriber: Subscriber, streams: Iterable[str]) -> None:
+    def subscribe(self, subscriber: StreamListener, streams: Iterable[str]) -> None:
         mine = self._by_subscriber.setdefault(subscriber, set())
         for stream in streams:
             self._streams.setdefault(stream, set()).add(subscriber)
             mine.add(stream)
 
-    def unsubscribe(self, subscriber: Subscriber, streams: Iterable[str]) -> None:
+    def unsubscribe(self, subscriber: StreamListener, streams: Iterable[str]) -> None:
         mine = self._by_subscriber.get(subscriber)
         if mine is None:
             return
@@ -33,7 +33,7 @@ class StreamHub:
                 if not holders:
                     del self._streams[stream]
 
-    def remove(self, subscriber: Subscriber) -> None:
+    def remove(self, subscriber: StreamListener) -> None:
         self.unsubscribe(subscriber, list(self._by_subscriber.get(subscriber, ())))
         self._by_subscriber.pop(subscriber, None)
 

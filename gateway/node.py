@@ -37,11 +37,11 @@ from gateway.protocol.handshake import (
     refusal_status,
 )
 from gateway.protocol.session import SessionConfig
-from gateway.pubsub import Subscriber
+from gateway.pubsub import BrokerSubscriber
 from gateway.pubsub.nats_subscriber import NATSSubscriber
 from gateway.pubsub.redis_subscriber import RedisSubscriber
 from gateway.rpc_client import RPCClient, RPCError, make_env
-from gateway.station import Admission, StationConnection
+from gateway.station import Admission, StationSocket
 from gateway.tasks import TaskSet
 
 log = structlog.get_logger("gateway")
@@ -78,7 +78,7 @@ class GatewayNode:
             malformed_budget=settings.malformed_frame_budget,
         )
         self.hub = StreamHub()
-        self.stations: dict[str, StationConnection] = {}
+        self.stations: dict[str, StationSocket] = {}
         self.metrics = GatewayMetrics()
         self.metrics.track(
             stations=lambda: len(self.stations),
@@ -101,7 +101,7 @@ class GatewayNode:
         self.scheme = "wss" if settings.tls_cert else "ws"
         # Identifies this node to the other nodes and, by its lease, to the application.
         self.node_id = uuid.uuid4().hex
-        self.subscribers: list[Subscriber] = self._subscribers()
+        self.subscribers: list[BrokerSubscriber] = self._subscribers()
         self.control = ControlChannel(
             self.node_id, self.subscribers, lambda: self.stations, self._replaced_elsewhere
         )
@@ -112,9 +112,9 @@ class GatewayNode:
         )
         self._background = TaskSet(log)
 
-    def _subscribers(self) -> list[Subscriber]:
+    def _subscribers(self) -> list[BrokerSubscriber]:
         s = self.settings
-        subscribers: list[Subscriber] = []
+        subscribers: list[BrokerSubscriber] = []
         handlers = (self.on_broadcast, self.on_control, self._subscribed)
         if "redis" in s.adapters():
             subscribers.append(RedisSubscriber(s.redis_url, s.redis_channel, *handlers))
@@ -297,7 +297,7 @@ class GatewayNode:
             # The newer connection wins; the old one's Disconnect is delivered first.
             previous.log.info("replaced by a new connection")
             await previous.close(CLOSE_NORMAL, "replaced by a new connection", REPLACED_GRACE)
-        station = StationConnection(ws, admission, self)
+        station = StationSocket(ws, admission, self)
         self.stations[admission.station_id] = station
         self.control.announce(station)
         await station.run()
@@ -305,7 +305,7 @@ class GatewayNode:
     def _held_station_ids(self) -> list[str]:
         return [sid for sid, station in self.stations.items() if not station.leaving]
 
-    def forget(self, station: StationConnection) -> None:
+    def forget(self, station: StationSocket) -> None:
         if self.stations.get(station.station_id) is station:
             del self.stations[station.station_id]
 
@@ -314,10 +314,10 @@ class GatewayNode:
     def on_control(self, data: bytes) -> None:
         self.control.on_message(data)
 
-    def _subscribed(self, subscriber: Subscriber) -> None:
+    def _subscribed(self, subscriber: BrokerSubscriber) -> None:
         self.control.announce_all(subscriber)
 
-    def _replaced_elsewhere(self, station: StationConnection) -> None:
+    def _replaced_elsewhere(self, station: StationSocket) -> None:
         self._background.spawn(
             station.close(CLOSE_NORMAL, "connected to another node", REPLACED_GRACE)
         )

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
-from gateway.pubsub import Subscriber
+from gateway.pubsub import BrokerSubscriber
 from gateway.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.control")
@@ -40,7 +40,7 @@ class ControlChannel:
     def __init__(
         self,
         node_id: str,
-        subscribers: list[Subscriber],
+        subscribers: list[BrokerSubscriber],
         held: Callable[[], Mapping[str, Held]],
         close: Callable[[Held], Any],
     ) -> None:
@@ -71,7 +71,7 @@ class ControlChannel:
             pending[station.station_id] = station
         self._wake.set()
 
-    def announce_all(self, subscriber: Subscriber) -> None:
+    def announce_all(self, subscriber: BrokerSubscriber) -> None:
         """The subscriber (re)connected: whatever was said meanwhile may be lost."""
         pending = self._pending.get(id(subscriber))
         if pending is not None:
@@ -93,7 +93,7 @@ class ControlChannel:
             else:
                 backoff = FIRST_BACKOFF
 
-    async def _publish_pending(self, subscriber: Subscriber) -> bool:
+    async def _publish_pending(self, subscriber: BrokerSubscriber) -> bool:
         pending = self._pending[id(subscriber)]
         held = self._held()
         # A station that left or reconnected meanwhile is not announced (its newer one is).

@@ -56,7 +56,7 @@ class Admission:
     transmissions: list[str]
 
 
-class StationConnection:
+class StationSocket:
     def __init__(self, ws: ServerConnection, admission: Admission, node: GatewayNode) -> None:
         self.ws = ws
         self.node = node

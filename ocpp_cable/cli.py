@@ -157,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ADMIN_COMMANDS:
         return run_admin(args, settings)
     if args.command in ("broadcast", "send"):
-        from ocpp_cable import commands
+        from ocpp_cable import publishing
 
         if args.command == "broadcast":
-            return commands.broadcast_command(settings, args.stream, args.data)
-        return commands.send_command(
+            return publishing.broadcast_command(settings, args.stream, args.data)
+        return publishing.send_command(
             settings, args.station_id, args.action, args.payload, args.wait, args.record
         )
     logs.configure(settings.log_level, settings.log_format)
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ocpp-cable: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # start-up failures: say what, not a traceback
-        from rpc_app.registry import ApplicationError
+        from rpc_app.application import ApplicationError
 
         if isinstance(exc, (ApplicationError, OSError, RuntimeError)):
             print(f"ocpp-cable: {mask_secrets(str(exc))}", file=sys.stderr)

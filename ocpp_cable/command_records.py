@@ -11,7 +11,7 @@ import orjson
 from channels import audit, commands, db, presence
 from channels.models import ChargePoint, Command
 from foundation.settings import Settings
-from ocpp_cable.commands import CommandFailed, publish
+from ocpp_cable.publishing import CommandFailed, publish
 from rpc_app.broadcasting import BroadcastError
 
 

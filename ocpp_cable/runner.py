@@ -14,8 +14,8 @@ from foundation.key_file import KeyFileError, ensure_key
 from foundation.settings import Settings, SettingsError
 from gateway.node import GatewayNode
 from rpc_app import broadcasting
+from rpc_app.application import load_application
 from rpc_app.metrics import RPCMetrics
-from rpc_app.registry import load_application
 from rpc_app.server import RPCServer, start_rpc_server
 
 log = structlog.get_logger("ocpp_cable")

@@ -20,13 +20,13 @@ from grpc_health.v1.health import aio as health_aio
 from contract import performs
 from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 from foundation.redact import mask_secrets
+from rpc_app.application import Application
 from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
 from rpc_app.metrics import RPCMetrics
 from rpc_app.presence import PresenceService
-from rpc_app.registry import Application
 from rpc_app.state import State
 
 log = structlog.get_logger("rpc_app")

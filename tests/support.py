@@ -15,8 +15,8 @@ from ocpp.v16.enums import Action
 
 from foundation.settings import Settings
 from gateway.node import GatewayNode
+from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
-from rpc_app.registry import Application
 from rpc_app.server import start_rpc_server
 from tests import apps
 

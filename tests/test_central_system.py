@@ -33,7 +33,7 @@ from channels.ocpp_channel import OCPPChannel
 from channels.timeutil import now
 from foundation.settings import Settings
 from rpc_app import broadcasting
-from rpc_app.registry import load_application
+from rpc_app.application import load_application
 from tests.support import (
     BROADCAST_KEY,
     Charger,

@@ -25,8 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import endpoints, rpc_client
 from gateway.endpoints import Endpoints, host_name, resolve_targets
+from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
-from rpc_app.registry import Application
 from rpc_app.server import start_rpc_server
 from tests import apps, slow_app, support
 from tests.support import charger, eventually, gateway, rpc_server, station_url

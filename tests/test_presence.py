@@ -20,10 +20,10 @@ from channels import commands, db, stations
 from channels.models import ChargePoint, Command
 from foundation.settings import Settings
 from ocpp_cable.command_records import publish_recorded
-from ocpp_cable.commands import CommandFailed, build_call
+from ocpp_cable.publishing import CommandFailed, build_call
 from rpc_app import Channel
+from rpc_app.application import Application, load_application
 from rpc_app.broadcasting import BroadcastError
-from rpc_app.registry import Application, load_application
 from tests import apps
 from tests.support import eventually, gateway, rpc_server
 from tests.test_central_system import PASSWORD, basic

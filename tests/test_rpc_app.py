@@ -7,7 +7,7 @@ import pytest
 from contract.pb import rpc_pb2, rpc_pb2_grpc
 from contract.state import apply_changes
 from rpc_app import Channel, Connection
-from rpc_app.registry import ApplicationError, load_application
+from rpc_app.application import ApplicationError, load_application
 from rpc_app.state import State
 from tests.support import rpc_server
 

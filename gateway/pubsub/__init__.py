@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 Handler = Callable[[bytes], None]
-Connected = Callable[["Subscriber"], None]
+Connected = Callable[["BrokerSubscriber"], None]
 
 
-class Subscriber(Protocol):
+class BrokerSubscriber(Protocol):
     name: str
 
     @property
