@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test proto docs lint format clean bench faults
+.PHONY: run test test-unit proto docs lint format clean bench faults
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -27,6 +27,10 @@ run: proto
 PYTEST_WORKERS ?= auto
 test: proto
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fast part alone: protocol cores and pure functions, no sockets, servers or databases.
+test-unit: proto
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not integration" $(PYTEST_ARGS)
 
 # ocpp-cable and the reference system beside Python and Node peers; writes bench/results.md (~15 min).
 bench: proto

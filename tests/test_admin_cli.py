@@ -24,6 +24,8 @@ from foundation.settings import Settings
 from ocpp_cable import cli
 from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"

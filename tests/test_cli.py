@@ -13,6 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "ocpp_cable.cli"]
 

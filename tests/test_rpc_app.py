@@ -11,6 +11,8 @@ from rpc_app.application import ApplicationError, load_application
 from rpc_app.state import State
 from tests.support import rpc_server
 
+pytestmark = pytest.mark.integration
+
 IDENTIFIER = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
 IDS = orjson.dumps({"station_id": "CP-1"}).decode()
 META = (("protov", "v1"), ("sid", "s1"))
