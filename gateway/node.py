@@ -67,6 +67,15 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 
 
 class GatewayNode:
+    """One gateway process: it accepts stations at `/ocpp/<station_id>` and serves them.
+
+    It runs the WebSocket server and the HTTP endpoints (health, metrics,
+    broadcasts), admits each station through the application's Connect, keeps
+    the registry of the stations it holds (one connection per station across
+    nodes), and hands broadcasts from the HTTP endpoint or a broker to the
+    stream hub. Start it with `start()`, end it with `stop()`.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.session_config = SessionConfig(

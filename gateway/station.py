@@ -57,6 +57,14 @@ class Admission:
 
 
 class StationSocket:
+    """The asyncio shell around one station's WebSocket and its protocol core.
+
+    It feeds the core (`StationSession`) what arrives (frames, RPC answers,
+    broadcasts, timer events) and carries out the effects it returns: frames
+    sent, performs made over RPC one at a time in arrival order, the call timer,
+    the close. It holds the station's request env and state between calls.
+    """
+
     def __init__(self, ws: ServerConnection, admission: Admission, node: GatewayNode) -> None:
         self.ws = ws
         self.node = node

@@ -98,21 +98,27 @@ class Channel:
     # --- Action Cable API ---------------------------------------------------
 
     def transmit(self, data: dict[str, Any]) -> None:
+        """Send a transmission (contract/transmissions.py) once this command is done."""
         self.result.transmissions.append(transmissions.encode(data))
 
     def stream_from(self, stream: str) -> None:
+        """Subscribe the station to `stream`: broadcasts to it reach the station."""
         self.result.streams.append(stream)
 
     def stream_for(self, model: Any) -> None:
+        """`stream_from` the stream `broadcasting_for(model)` names."""
         self.stream_from(self.broadcasting_for(model))
 
     def stop_stream_from(self, stream: str) -> None:
+        """Unsubscribe the station from `stream`."""
         self.result.stopped_streams.append(stream)
 
     def stop_stream_for(self, model: Any) -> None:
+        """`stop_stream_from` the stream `broadcasting_for(model)` names."""
         self.stop_stream_from(self.broadcasting_for(model))
 
     def stop_all_streams(self) -> None:
+        """Unsubscribe the station from every stream this channel subscribed it to."""
         self.result.stop_streams = True
 
     def reject(self) -> None:
@@ -125,6 +131,11 @@ class Channel:
 
     @classmethod
     def broadcast_to(cls, model: Any, data: dict[str, Any]) -> None:
+        """Publish `data` (a transmission) to the stream of `model`, on every node.
+
+        Raises:
+            BroadcastError: the broadcaster did not take it.
+        """
         broadcasting.broadcast(cls.broadcasting_for(model), data)
 
     # --- OCPP helpers -------------------------------------------------------

@@ -47,11 +47,24 @@ class Connection:
     # The defaults are `async def` so they run on the event loop; an override
     # may be `def` (run in a worker thread) or `async def`.
     async def connect(self) -> Any:
-        """Default: trust the URL and identify the connection by its station id."""
+        """Decide whether the station may connect (the RPC Connect).
+
+        Read the request from `self.env`; set `self.identifiers` (they come back
+        with every later call). Default: trust the URL and identify the connection
+        by its station id.
+
+        Raises:
+            Rejected: by `reject()`; the gateway refuses the WebSocket handshake.
+        """
         self.identifiers["station_id"] = self.env.station_id
 
     async def disconnect(self) -> Any:
         """Called once the charger has gone; channels' `unsubscribed` ran before."""
 
     def reject(self, reason: str = "unauthorized") -> None:
+        """Refuse the connection (from `connect`); `reason` is logged, not sent.
+
+        Raises:
+            Rejected: always.
+        """
         raise Rejected(reason)

@@ -155,6 +155,16 @@ class StationSession:
     # --- frames from the charger ------------------------------------------
 
     def receive(self, text: str | bytes) -> list[Effect]:
+        """Take one WebSocket message from the station.
+
+        Args:
+            text: the message as received; bytes (a binary frame) close the connection.
+
+        Returns:
+            What the shell must do, in order: answer the station (`Send`), ask the
+            channel (`Perform`), arm or disarm the call timer, or `Close`. Bad input
+            never raises: it becomes a CALLERROR or, past the budget, a close.
+        """
         if not isinstance(text, str):
             # RFC 6455 7.4.1: 1003 for a data type the endpoint cannot accept.
             self.last_in = ("BINARY", None)
@@ -444,6 +454,12 @@ class StationSession:
         )
 
     def call_timed_out(self, unique_id: str) -> list[Effect]:
+        """The call timer armed for our CALL `unique_id` fired.
+
+        Returns:
+            The `error` perform (Timeout) for the channel and the next queued CALL;
+            nothing if the station answered meanwhile.
+        """
         call = self._outstanding
         if call is None or call.unique_id != unique_id:
             return []  # answered meanwhile
