@@ -30,6 +30,19 @@ def add(url: str, *station_ids: str, password: str | None = None) -> None:
             stations.add_station(session, station_id, password=password)
 
 
+async def hold(writer):
+    """Keep the writer busy until `release` is set: what is handed in meanwhile waits."""
+    started, release = threading.Event(), threading.Event()
+
+    def busy(u):
+        started.set()
+        release.wait(5)
+
+    holding = asyncio.ensure_future(writer.run(busy))
+    await asyncio.to_thread(started.wait, 5)
+    return release, holding
+
+
 async def test_concurrent_lookups_are_one_query(database_url):
     add(database_url, *(f"CP-{i}" for i in range(0, 300, 2)))
     writer = store(database_url)
@@ -65,17 +78,11 @@ async def test_a_lookup_made_while_the_writer_reads_waits_for_the_next_query(dat
 async def test_a_read_in_a_rolled_back_batch_reads_the_same_keys_again(database_url):
     add(database_url, "CP-1", "CP-2")
     writer = store(database_url)
-    started, release = threading.Event(), threading.Event()
-
-    def hold(u):
-        started.set()
-        release.wait(5)
 
     def broken(u):
         raise ValueError("this unit is broken")
 
-    holding = asyncio.ensure_future(writer.run(hold))
-    await asyncio.to_thread(started.wait, 5)
+    release, holding = await hold(writer)
     lookups = [asyncio.ensure_future(credentials.get(writer, f"CP-{i}")) for i in (1, 2, 3)]
     failing = asyncio.ensure_future(writer.run(broken))
     await asyncio.sleep(0)
@@ -89,14 +96,7 @@ async def test_a_read_in_a_rolled_back_batch_reads_the_same_keys_again(database_
 async def test_a_caller_that_gives_up_leaves_the_others_their_answer(database_url):
     add(database_url, "CP-1", "CP-2")
     writer = store(database_url)
-    started, release = threading.Event(), threading.Event()
-
-    def hold(u):
-        started.set()
-        release.wait(5)
-
-    holding = asyncio.ensure_future(writer.run(hold))
-    await asyncio.to_thread(started.wait, 5)
+    release, holding = await hold(writer)
     leaving = asyncio.ensure_future(credentials.get(writer, "CP-1"))
     staying = asyncio.ensure_future(credentials.get(writer, "CP-2"))
     await asyncio.sleep(0)
