@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # Regenerate contract/pb from proto/rpc.proto.
 proto: $(STAMP)
-	$(BIN)/python -m contract.protogen
+	$(BIN)/python -m devtools.protogen
 
 # Development defaults: stations register on first connection (production: off).
 run: proto
@@ -42,7 +42,7 @@ faults: proto
 
 # Regenerate the README's settings table from foundation/settings.py.
 docs: $(STAMP)
-	$(BIN)/python -m ocpp_cable.docs
+	$(BIN)/python -m devtools.readme
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -227,7 +227,7 @@ async def main(args: argparse.Namespace) -> int:
 
 def publish(report: str) -> None:
     """bench/results.md, and the same table in the README's Performance section."""
-    from ocpp_cable import docs
+    from devtools import readme as docs
 
     docs.publish(RESULTS, "Benchmark results (`make bench`)", "bench", report)
 

@@ -14,8 +14,8 @@ import timeit
 
 import orjson
 
-from gateway.protocol import schemas
-from gateway.protocol.session import SessionConfig, StationSession
+from gateway.ocpp.session import SessionConfig, StationSession
+from ocppj import schemas
 
 METER_VALUES = {
     "connectorId": 1,

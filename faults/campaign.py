@@ -31,7 +31,7 @@ from channels.models import MeterValue, Transaction
 from faults.charger import Ledger, RetryingCharger
 from faults.payloads import broken_frame, valid_call
 from faults.system import System, database
-from gateway.protocol.errors import OCPP16_ERROR_CODES
+from ocppj.errors import OCPP16_ERROR_CODES
 
 
 @dataclass

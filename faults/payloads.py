@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from gateway.protocol import schemas
+from ocppj import schemas
 
 CHARGER_ACTIONS = sorted(schemas.CHARGER_ACTIONS)
 

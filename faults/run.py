@@ -99,7 +99,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def publish(text: str) -> None:
-    from ocpp_cable import docs
+    from devtools import readme as docs
 
     docs.publish(RESULTS, "Fault campaign results (`make faults`)", "faults", text)
 

@@ -1,6 +1,6 @@
 """The gateway: chargers' WebSockets in, AnyCable RPC out.
 
-`gateway.protocol` is the sans-I/O OCPP-J core; the rest are thin asyncio shells.
+`gateway.ocpp` is the sans-I/O session core (on `ocppj`); the rest are thin asyncio shells.
 """
 
 import os

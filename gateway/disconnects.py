@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from gateway.rpc_client import RPCError
+from gateway.rpc import RPCError
 
 log = structlog.get_logger("gateway.disconnects")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import structlog
 
-from gateway.rpc_client import RPCClient, RPCError
+from gateway.rpc import RPCClient, RPCError
 from gateway.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.lease")

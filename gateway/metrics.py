@@ -7,7 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from foundation.metric_children import Children
-from gateway.protocol import schemas
+from ocppj import schemas
 
 PREFIX = "ocpp_cable_gateway"
 UNKNOWN = "unknown"

@@ -1,4 +1,11 @@
-"""A gateway node: the chargers' WebSocket server, its stations, hub and HTTP API."""
+"""A gateway node: the parts of one gateway process, put together, started and stopped.
+
+Like anycable-go's node, it owns no protocol logic of its own: admission.py
+admits stations (handshake and Connect), station.py serves each one,
+stations.py holds them (one connection per station across nodes),
+broadcasts.py and the brokers in pubsub/ bring broadcasts to the stream hub,
+http_api.py serves the HTTP endpoints, and rpc/ makes every call to rpc_app.
+"""
 
 from __future__ import annotations
 
@@ -10,46 +17,27 @@ from collections.abc import Sequence
 import structlog
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
-from contract.env import (
-    GATEWAY_HEADERS,
-    NODE_HEADER,
-    REMOTE_ADDR_HEADER,
-    TLS_CLIENT_SUBJECT_HEADER,
-)
-from contract.pb import rpc_pb2
 from foundation.settings import Settings
 from gateway import http_api, tls
-from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
+from gateway.admission import Admissions
+from gateway.broadcasts import Broadcasts
 from gateway.disconnects import DisconnectQueue
 from gateway.hub import StreamHub
 from gateway.lease import LeaseKeeper
-from gateway.metrics import PREFIX, GatewayMetrics
-from gateway.node_control import ControlChannel
-from gateway.protocol import schemas
-from gateway.protocol.handshake import (
-    SUBPROTOCOL,
-    HandshakeRefused,
-    read_request,
-    refusal_status,
-)
-from gateway.protocol.session import SessionConfig
-from gateway.pubsub import BrokerSubscriber
-from gateway.pubsub.nats_subscriber import NATSSubscriber
-from gateway.pubsub.redis_subscriber import RedisSubscriber
-from gateway.rpc_client import RPCClient, RPCError, make_env
-from gateway.station import Admission, StationSocket
-from gateway.tasks import TaskSet
+from gateway.metrics import GatewayMetrics
+from gateway.ocpp.session import SessionConfig
+from gateway.pubsub import BrokerSubscriber, subscribers_for
+from gateway.rpc import RPCClient
+from gateway.station import StationSocket
+from gateway.stations import StationRegistry
+from ocppj import schemas
+from ocppj.handshake import SUBPROTOCOL
 
 log = structlog.get_logger("gateway")
 
-CLOSE_NORMAL = 1000
 CLOSE_PROTOCOL_ERROR = 1002
-# Seconds a replaced connection gets to finish its closing handshake before it is dropped.
-REPLACED_GRACE = 1.0
 
 
 def ipaddress_is_loopback(host: str) -> bool:
@@ -57,13 +45,6 @@ def ipaddress_is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def offered_subprotocols(headers: Headers) -> list[str]:
-    offered: list[str] = []
-    for value in headers.get_all("Sec-WebSocket-Protocol"):
-        offered += parse_subprotocol(value)
-    return offered
 
 
 class GatewayNode:
@@ -86,14 +67,7 @@ class GatewayNode:
             queue_limit=settings.call_queue_limit,
             malformed_budget=settings.malformed_frame_budget,
         )
-        self.hub = StreamHub()
-        self.stations: dict[str, StationSocket] = {}
         self.metrics = GatewayMetrics()
-        self.metrics.track(
-            stations=lambda: len(self.stations),
-            queued=lambda: sum(s.session.queued for s in self.stations.values()),
-            disconnects=lambda: len(self.disconnects),
-        )
         self.rpc = RPCClient(
             settings.rpc_host,
             settings.rpc_timeout,
@@ -102,34 +76,39 @@ class GatewayNode:
             batch=settings.rpc_batch,
             batch_streams=settings.rpc_batch_streams,
         )
-        self._header_names = settings.header_names()
+        self.hub = StreamHub()
+        self.broadcasts = Broadcasts(self.hub, self.metrics)
+        # Identifies this node to the other nodes and, by its lease, to the application.
+        self.node_id = uuid.uuid4().hex
+        self.subscribers: list[BrokerSubscriber] = subscribers_for(
+            settings,
+            self.broadcasts.on_message,
+            lambda data: self.stations.control.on_message(data),
+            lambda subscriber: self.stations.control.announce_all(subscriber),
+        )
+        self.stations = StationRegistry(self.node_id, self.subscribers)
+        # Half the RPC slots at most: stations coming back need the rest to connect.
+        self.disconnects = DisconnectQueue(workers=max(1, settings.rpc_concurrency // 2))
+        self.lease = LeaseKeeper(
+            self.rpc, self.node_id, settings.presence_ttl, self.stations.held_ids
+        )
+        self.admissions = Admissions(
+            settings,
+            self.rpc,
+            self.metrics,
+            authority=lambda: f"{settings.host}:{self.port}",
+            node_header=lambda: self.node_id if self.lease.active else None,
+        )
+        self.metrics.track(
+            stations=lambda: len(self.stations),
+            queued=self.stations.queued,
+            disconnects=lambda: len(self.disconnects),
+        )
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
         self.port = 0
         self.http_port = 0
-        self.scheme = "wss" if settings.tls_cert else "ws"
-        # Identifies this node to the other nodes and, by its lease, to the application.
-        self.node_id = uuid.uuid4().hex
-        self.subscribers: list[BrokerSubscriber] = self._subscribers()
-        self.control = ControlChannel(
-            self.node_id, self.subscribers, lambda: self.stations, self._replaced_elsewhere
-        )
-        # Half the RPC slots at most: stations coming back need the rest to connect.
-        self.disconnects = DisconnectQueue(workers=max(1, settings.rpc_concurrency // 2))
-        self.lease = LeaseKeeper(
-            self.rpc, self.node_id, settings.presence_ttl, self._held_station_ids
-        )
-        self._background = TaskSet(log)
-
-    def _subscribers(self) -> list[BrokerSubscriber]:
-        s = self.settings
-        subscribers: list[BrokerSubscriber] = []
-        handlers = (self.on_broadcast, self.on_control, self._subscribed)
-        if "redis" in s.adapters():
-            subscribers.append(RedisSubscriber(s.redis_url, s.redis_channel, *handlers))
-        if "nats" in s.adapters():
-            subscribers.append(NATSSubscriber(s.nats_servers, s.nats_subject, *handlers))
-        return subscribers
+        self.scheme = self.admissions.scheme
 
     # --- start and stop --------------------------------------------------------
 
@@ -163,7 +142,7 @@ class GatewayNode:
         self.http_port = self._http_runner.addresses[0][1]
         for subscriber in self.subscribers:
             await subscriber.start()
-        self.control.start()
+        self.stations.control.start()
         self.lease.start()
         if s.monitoring_token is None and not ipaddress_is_loopback(s.http_host):
             log.warning(
@@ -209,7 +188,7 @@ class GatewayNode:
             if self.disconnects.failed:
                 log.error("disconnects not delivered", stations=self.disconnects.failed)
         await self.lease.release(within=deadline - loop.time())
-        await self.control.close()
+        await self.stations.control.close()
         for subscriber in self.subscribers:
             await subscriber.stop()
         if self._http_runner is not None:
@@ -218,7 +197,7 @@ class GatewayNode:
         await self.rpc.close()
         log.info("gateway stopped")
 
-    # --- handshake -------------------------------------------------------------
+    # --- chargers' connections ----------------------------------------------------
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]):
         return SUBPROTOCOL if SUBPROTOCOL in offered else None
@@ -226,72 +205,14 @@ class GatewayNode:
     async def _process_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
-        """Connect before the upgrade: a refused station is never upgraded."""
-        connection.admission = None  # type: ignore[attr-defined]
         if request.path == "/health" and "Upgrade" not in request.headers:
             # Load balancers probe the port they balance; the world learns no more than this.
             healthy, _ = await self.health()
             return connection.respond(*((200, "ok\n") if healthy else (503, "unavailable\n")))
-        try:
-            station = read_request(
-                request.path,
-                request.headers.raw_items(),
-                self.settings.path_prefix,
-                self.scheme,
-                f"{self.settings.host}:{self.port}",
-                self._header_names,
-            )
-        except HandshakeRefused as exc:
-            self.metrics.connect_rejections.labels(str(exc.status)).inc()
-            return connection.respond(exc.status, exc.reason + "\n")
-        station_id, url, headers = station.station_id, station.url, station.headers
-        bound = log.bind(station_id=station_id)
-        if (
-            SUBPROTOCOL not in offered_subprotocols(request.headers)
-            and not self.settings.accept_missing_subprotocol
-        ):
-            # OCPP-J 3.1: complete the handshake without the header, then close.
-            bound.warning("no ocpp1.6 subprotocol offered")
-            return None
-        # Only the gateway sets these headers: never a client.
-        for name in GATEWAY_HEADERS:
-            headers.pop(name, None)
-        remote = connection.remote_address
-        if remote:
-            headers[REMOTE_ADDR_HEADER] = str(remote[0])
-        subject = tls.client_subject(connection.transport)  # from a verified certificate
-        if subject:
-            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
-        if self.lease.active:
-            headers[NODE_HEADER] = self.node_id
-        sid = uuid.uuid4().hex
-        try:
-            response = await self.rpc.connect(sid, make_env(url, headers))
-        except RPCError as exc:
-            bound.error("connect call failed", error=str(exc))
-            self.metrics.connect_rejections.labels("503").inc()
-            return connection.respond(503, "application unavailable\n")
-        if response.status != rpc_pb2.SUCCESS:
-            status_name = rpc_pb2.Status.Name(response.status)
-            status = refusal_status(status_name, "authorization" in headers)
-            bound.info("connection refused", status=status, reason=response.error_msg)
-            self.metrics.connect_rejections.labels(str(status)).inc()
-            return connection.respond(status, "connection refused\n")
-        connection.admission = Admission(  # type: ignore[attr-defined]
-            station_id=station_id,
-            sid=sid,
-            url=url,
-            headers=headers,
-            identifiers=response.identifiers,
-            cstate=dict(response.env.cstate),
-            transmissions=list(response.transmissions),
-        )
-        return None
-
-    # --- connections -----------------------------------------------------------
+        return await self.admissions.admit(connection, request)
 
     async def _handle(self, ws: ServerConnection) -> None:
-        admission: Admission | None = getattr(ws, "admission", None)
+        admission = self.admissions.take(ws)
         # websockets keeps the handshake's request and response for the connection's
         # life, but reads their headers no more; admission took what we need from them.
         # Per idle station that is kilobytes: released.
@@ -301,47 +222,11 @@ class GatewayNode:
         if admission is None:
             await ws.close(CLOSE_PROTOCOL_ERROR, f"the {SUBPROTOCOL} subprotocol is required")
             return
-        previous = self.stations.get(admission.station_id)
-        if previous is not None:
-            # The newer connection wins; the old one's Disconnect is delivered first.
-            previous.log.info("replaced by a new connection")
-            await previous.close(CLOSE_NORMAL, "replaced by a new connection", REPLACED_GRACE)
         station = StationSocket(ws, admission, self)
-        self.stations[admission.station_id] = station
-        self.control.announce(station)
+        await self.stations.hold(station)
         await station.run()
 
-    def _held_station_ids(self) -> list[str]:
-        return [sid for sid, station in self.stations.items() if not station.leaving]
-
-    def forget(self, station: StationSocket) -> None:
-        if self.stations.get(station.station_id) is station:
-            del self.stations[station.station_id]
-
-    # --- other nodes -----------------------------------------------------------
-
-    def on_control(self, data: bytes) -> None:
-        self.control.on_message(data)
-
-    def _subscribed(self, subscriber: BrokerSubscriber) -> None:
-        self.control.announce_all(subscriber)
-
-    def _replaced_elsewhere(self, station: StationSocket) -> None:
-        self._background.spawn(
-            station.close(CLOSE_NORMAL, "connected to another node", REPLACED_GRACE)
-        )
-
-    # --- broadcasts ------------------------------------------------------------
-
-    def on_broadcast(self, data: bytes) -> None:
-        """A message from the broker: one broadcast or an array of them."""
-        try:
-            broadcasts = parse_broadcasts(data)
-        except MalformedBroadcast as exc:
-            log.warning("malformed broadcast dropped", error=str(exc))
-            return
-        for stream, text in broadcasts:
-            self.broadcast(stream, text)
+    # --- what the HTTP endpoints serve ------------------------------------------------
 
     async def health(self) -> tuple[bool, dict]:
         """Can this node serve? It needs the RPC server and every broker it subscribes to."""
@@ -357,16 +242,9 @@ class GatewayNode:
         return healthy, report
 
     def broadcast(self, stream: str, data: str) -> int:
-        self.metrics.broadcasts_received.inc()
-        delivered = self.hub.broadcast(stream, data)
-        if delivered:
-            self.metrics.broadcasts_delivered.inc(delivered)
-        else:
-            self.metrics.broadcasts_dropped.inc()
-            log.debug("broadcast for no local station dropped", stream=stream)
-        return delivered
+        """Deliver a broadcast to this node's listeners of `stream`; how many got it."""
+        return self.broadcasts.deliver(stream, data)
 
     @property
     def broadcasts_dropped(self) -> int:
-        found = self.metrics.registry.get_sample_value(f"{PREFIX}_broadcasts_dropped_total")
-        return int(found or 0)
+        return self.broadcasts.dropped

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import orjson
@@ -20,9 +19,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from contract import performs
-from contract.pb import rpc_pb2
-from contract.state import apply_changes
-from gateway.protocol.session import (
+from gateway.admission import Admission
+from gateway.ocpp.session import (
     ArmCallTimer,
     Close,
     DisarmCallTimer,
@@ -31,7 +29,7 @@ from gateway.protocol.session import (
     Send,
     StationSession,
 )
-from gateway.rpc_client import RPCError, make_env
+from gateway.rpc import CommandResult, RPCError, Status
 from gateway.tasks import Finished, TaskSet
 from gateway.throttle import LogThrottle
 from gateway.turns import Turns
@@ -41,19 +39,6 @@ if TYPE_CHECKING:
 
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL = 1011
-
-
-@dataclass(slots=True)
-class Admission:
-    """What Connect decided during the handshake, handed to the connection handler."""
-
-    station_id: str
-    sid: str
-    url: str
-    headers: dict[str, str]
-    identifiers: str
-    cstate: dict[str, str]
-    transmissions: list[str]
 
 
 class StationSocket:
@@ -72,9 +57,9 @@ class StationSocket:
         self.sid = admission.sid
         self.identifiers = admission.identifiers
         # The request env of every call: url, headers, and the connection's and the
-        # channel's state, merged into it as the application changes them. One message
+        # channel's state, merged into it as the application changes them. One env
         # for all of it: nothing rebuilt per call, and less memory per idle station.
-        self.env = make_env(admission.url, admission.headers, admission.cstate)
+        self.env = admission.env
         # Wall-clock time: nodes compare it when a station is connected to two of them.
         self.connected_at = time.time()
         self.identifier = orjson.dumps(
@@ -115,21 +100,21 @@ class StationSocket:
 
     async def _subscribe(self) -> bool:
         try:
-            response = await self.node.rpc.command(
+            result = await self.node.rpc.command(
                 self.sid, "subscribe", self.identifier, self.identifiers, self.env
             )
         except RPCError as exc:
             self.log.error("subscribe failed", error=str(exc))
             await self.ws.close(CLOSE_INTERNAL, "application unavailable")
             return False
-        if response.status != rpc_pb2.SUCCESS:
-            self.log.warning("subscription rejected", error=response.error_msg)
-            code = CLOSE_POLICY if response.status == rpc_pb2.FAILURE else CLOSE_INTERNAL
+        if result.status is not Status.SUCCESS:
+            self.log.warning("subscription rejected", error=result.error)
+            code = CLOSE_POLICY if result.status is Status.FAILURE else CLOSE_INTERNAL
             await self.ws.close(code, "subscription rejected")
             return False
         self.subscribed = True
         self.log.info("station connected")
-        await self._apply_command_response(response)
+        await self._apply_command_result(result)
         return True
 
     async def _teardown(self) -> None:
@@ -144,24 +129,18 @@ class StationSocket:
                     await self._perform(effect)
         self.node.hub.remove(self)
         await self.node.disconnects.deliver(self._disconnect, self.log)
-        self.node.forget(self)
+        self.node.stations.forget(self)
         self.log.info("station disconnected", code=self.ws.close_code)
         self.finished.set()
 
     async def _disconnect(self, within: float | None) -> None:
         """One Disconnect call (the node's queue makes it, and retries an RPCError)."""
         subscriptions = [self.identifier] if self.subscribed else []
-        # Disconnect carries the channel state per subscription (AnyCable's shape).
-        env = rpc_pb2.Env()
-        env.CopyFrom(self.env)
-        env.istate.clear()
-        if self.subscribed:
-            env.istate[self.identifier] = orjson.dumps(dict(self.env.istate)).decode()
-        response = await self.node.rpc.disconnect(
-            self.sid, self.identifiers, subscriptions, env, within
+        result = await self.node.rpc.disconnect(
+            self.sid, self.identifiers, subscriptions, self.env, within
         )
-        if response.status != rpc_pb2.SUCCESS:
-            self.log.error("disconnect failed", error=response.error_msg)
+        if result.status is not Status.SUCCESS:
+            self.log.error("disconnect failed", error=result.error)
 
     async def close(self, code: int, reason: str, grace: float | None = None) -> None:
         """Close the connection and wait until its Disconnect was delivered.
@@ -258,7 +237,7 @@ class StationSocket:
             if effect.droppable:
                 self._reports_waiting -= 1
             try:
-                response = await self.node.rpc.command(
+                result = await self.node.rpc.command(
                     self.sid, "message", self.identifier, self.identifiers, self.env, data
                 )
             except RPCError as exc:
@@ -271,40 +250,38 @@ class StationSocket:
                 if effect.call_id is not None:
                     await self.execute(self.session.perform_finished(effect.call_id, False))
                 return
-            succeeded = response.status == rpc_pb2.SUCCESS
+            succeeded = result.status is Status.SUCCESS
             if not succeeded:
                 self.log.error(
                     "perform not successful",
                     action=effect.data.get("action"),
-                    status=rpc_pb2.Status.Name(response.status),
-                    error=response.error_msg,
+                    status=result.status.value,
+                    error=result.error,
                     message_id=effect.data.get("id"),
                 )
             if effect.call_id is not None:
                 effects = self.session.perform_finished(
-                    effect.call_id, succeeded, response.transmissions
+                    effect.call_id, succeeded, result.transmissions
                 )
             else:
-                effects = self.session.apply_transmissions(response.transmissions)
-            await self._apply_command_response(response, effects)
+                effects = self.session.apply_transmissions(result.transmissions)
+            await self._apply_command_result(result, effects)
         finally:
             self._turns.release()
 
-    async def _apply_command_response(
-        self, response: rpc_pb2.CommandResponse, effects: list[Effect] | None = None
+    async def _apply_command_result(
+        self, result: CommandResult, effects: list[Effect] | None = None
     ) -> None:
-        apply_changes(self.env.cstate, response.env.cstate)
-        apply_changes(self.env.istate, response.env.istate)
         hub = self.node.hub
-        if response.stop_streams:
+        if result.stop_streams:
             hub.remove(self)
-        if response.stopped_streams:
-            hub.unsubscribe(self, response.stopped_streams)
-        if response.streams:
-            hub.subscribe(self, response.streams)
+        if result.stopped_streams:
+            hub.unsubscribe(self, result.stopped_streams)
+        if result.streams:
+            hub.subscribe(self, result.streams)
         if effects is None:
-            effects = self.session.apply_transmissions(response.transmissions)
+            effects = self.session.apply_transmissions(result.transmissions)
         await self.execute(effects)
-        if response.disconnect:
+        if result.disconnect:
             self.log.info("application asked to disconnect")
             await self.ws.close(1000, "disconnected by the application")

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 
+from channels.admin.commands import ADMIN_COMMANDS, add_admin_commands, run_admin
 from foundation import logs
 from foundation.redact import mask_secrets
 from foundation.settings import Settings, SettingsError, env_name, flag_name, load_settings
-from ocpp_cable.admin import ADMIN_COMMANDS, add_admin_commands, run_admin
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +118,7 @@ def print_config(settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from ocpp_cable import simulator
+    import simulator
 
     return simulator.run_cli(
         simulator.SimulationOptions(
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ADMIN_COMMANDS:
         return run_admin(args, settings)
     if args.command in ("broadcast", "send"):
-        from ocpp_cable import publishing
+        from channels.admin import publishing
 
         if args.command == "broadcast":
             return publishing.broadcast_command(settings, args.stream, args.data)

@@ -155,7 +155,7 @@ def test_gateway_alone_needs_a_broadcast_key(tmp_path):
 
 
 def test_readme_settings_table_is_current():
-    from ocpp_cable import docs
+    from devtools import readme as docs
 
     table = docs.read_block((ROOT / "README.md").read_text(), "settings")
     assert table == docs.settings_table(), "README settings table is stale: run `make docs`"

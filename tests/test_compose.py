@@ -468,7 +468,8 @@ def test_dockerignore_keeps_build_inputs_and_drops_local_state():
         return any(fnmatch.fnmatch(path, p.removeprefix("**/")) for p in patterns)
 
     needed = ["pyproject.toml", "README.md", "contract", "foundation", "ocpp_cable", "gateway"]
-    needed += ["rpc_app", "channels", "contract/pb/rpc_pb2.py", "channels/migrations/env.py"]
+    needed += ["ocppj", "rpc_app", "channels", "simulator", "contract/pb/rpc_pb2.py"]
+    needed += ["channels/migrations/env.py"]
     assert not [p for p in needed if ignored(p)], "the image build needs these"
     for local in (".venv", ".git", "ocpp_cable.db"):
         assert ignored(local), f"{local} should not be sent to the Docker daemon"

@@ -7,7 +7,7 @@ import asyncio
 import structlog
 
 from gateway.disconnects import DisconnectQueue
-from gateway.rpc_client import RPCError
+from gateway.rpc import RPCError
 
 log = structlog.get_logger("test")
 

@@ -3,8 +3,8 @@
 import orjson
 import pytest
 
-from gateway.protocol import errors, frames
-from gateway.protocol.frames import Call, CallError, CallResult, FrameError
+from ocppj import errors, frames
+from ocppj.frames import Call, CallError, CallResult, FrameError
 
 
 def test_parses_the_three_message_types():

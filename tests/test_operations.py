@@ -23,8 +23,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway import endpoints, rpc_client
-from gateway.endpoints import Endpoints, host_name, resolve_targets
+from gateway.rpc import client as rpc_client
+from gateway.rpc import endpoints
+from gateway.rpc.endpoints import Endpoints, host_name, resolve_targets
 from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
 from rpc_app.server import start_rpc_server
@@ -462,7 +463,7 @@ BATCHED_OR_UNARY = pytest.mark.parametrize("batch", [True, False], ids=["batched
     ],
 )
 def test_rpc_target_gives_one_endpoint_per_replica(target, endpoints):
-    from gateway.endpoints import split_target
+    from gateway.rpc.endpoints import split_target
 
     assert split_target(target) == endpoints
 

@@ -17,10 +17,10 @@ import websockets
 
 import channels
 from channels import commands, db, stations
+from channels.admin.command_records import publish_recorded
+from channels.admin.publishing import CommandFailed, build_call
 from channels.models import ChargePoint, Command
 from foundation.settings import Settings
-from ocpp_cable.command_records import publish_recorded
-from ocpp_cable.publishing import CommandFailed, build_call
 from rpc_app import Channel
 from rpc_app.application import Application, load_application
 from rpc_app.broadcasting import BroadcastError

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from contract import protogen
 from contract.pb import rpc_pb2
+from devtools import protogen
 
 
 def test_generated_code_is_not_stale(tmp_path: Path):

@@ -8,8 +8,7 @@ import orjson
 import pytest
 
 from contract.naming import action_method_name
-from gateway.protocol import errors, schemas
-from gateway.protocol.session import (
+from gateway.ocpp.session import (
     ArmCallTimer,
     BootState,
     Close,
@@ -19,6 +18,7 @@ from gateway.protocol.session import (
     SessionConfig,
     StationSession,
 )
+from ocppj import errors, schemas
 
 NOW = "2026-11-21T10:00:00.000Z"
 BOOT = '[2,"b1","BootNotification",{"chargePointModel":"M","chargePointVendor":"V"}]'

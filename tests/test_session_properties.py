@@ -6,8 +6,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.protocol import errors, frames
-from gateway.protocol.session import Close, Perform, Send, SessionConfig, StationSession
+from gateway.ocpp.session import Close, Perform, Send, SessionConfig, StationSession
+from ocppj import errors, frames
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=40)
 json_values = st.recursive(

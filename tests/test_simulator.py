@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from ocpp_cable import cli
-from ocpp_cable.simulator import SimCharger, SimulationOptions, Stats, simulate, summary
+from simulator import SimCharger, SimulationOptions, Stats, simulate, summary
 from tests import apps
 from tests.support import eventually, gateway, rpc_server
 from tests.test_cli import ROOT

@@ -10,7 +10,10 @@ nothing).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from foundation.settings import Settings as GatewaySettings
 
 Handler = Callable[[bytes], None]
 Connected = Callable[["BrokerSubscriber"], None]
@@ -34,3 +37,22 @@ class BrokerSubscriber(Protocol):
 def control_name(name: str) -> str:
     """The control channel (Redis) or subject (NATS) beside the broadcast one."""
     return f"{name}.control"
+
+
+def subscribers_for(
+    settings: GatewaySettings,
+    on_broadcast: Handler,
+    on_control: Handler,
+    on_connected: Connected,
+) -> list[BrokerSubscriber]:
+    """One subscriber per broker adapter the settings name (HTTP needs none)."""
+    from gateway.pubsub.nats_subscriber import NATSSubscriber
+    from gateway.pubsub.redis_subscriber import RedisSubscriber
+
+    handlers = (on_broadcast, on_control, on_connected)
+    subscribers: list[BrokerSubscriber] = []
+    if "redis" in settings.adapters():
+        subscribers.append(RedisSubscriber(settings.redis_url, settings.redis_channel, *handlers))
+    if "nats" in settings.adapters():
+        subscribers.append(NATSSubscriber(settings.nats_servers, settings.nats_subject, *handlers))
+    return subscribers

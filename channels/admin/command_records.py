@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 
 from channels import audit, commands, db, presence
+from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
 from foundation.settings import Settings
-from ocpp_cable.publishing import CommandFailed, publish
 from rpc_app.broadcasting import BroadcastError
 
 

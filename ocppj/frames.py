@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gateway.protocol import errors
+from ocppj import errors
 
 CALL = 2
 CALLRESULT = 3

@@ -1,6 +1,6 @@
 """Simulated OCPP 1.6 chargers: a demo against `make run` and the benchmark's load driver.
 
-Each charger is a lean asyncio client (websockets + orjson, no per-message
+Each charger is a lean asyncio client (websockets and ocppj's framing, no per-message
 schema work) so that one process can drive thousands of them and the numbers
 measure the server, not the driver.
 """
@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import websockets
+
+from ocppj import frames
 
 Payload = dict[str, Any]
 
@@ -144,7 +145,7 @@ class SimCharger:
         future: asyncio.Future[Payload] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         self._pending[unique_id] = (future, action, started)
-        await self.ws.send(orjson.dumps([2, unique_id, action, payload or {}]).decode())
+        await self.ws.send(frames.encode_call(unique_id, action, payload or {}))
         try:
             return await asyncio.wait_for(future, self.call_timeout)
         except TimeoutError:
@@ -156,23 +157,28 @@ class SimCharger:
     async def _read(self) -> None:
         try:
             async for message in self.ws:
-                frame = orjson.loads(message)
-                kind = frame[0]
-                if kind == 2:
-                    await self._answer(frame[1], frame[2], frame[3])
+                try:
+                    frame = frames.parse(message)
+                except frames.FrameError as exc:
+                    self.stats.fail(f"unreadable frame: {exc}")
                     continue
-                entry = self._pending.get(frame[1])
+                if isinstance(frame, frames.Call):
+                    await self._answer(frame.unique_id, frame.action, frame.payload)
+                    continue
+                if frame is None:
+                    continue  # an unknown message type: ignored, as OCPP-J says
+                entry = self._pending.get(frame.unique_id)
                 if entry is None:
                     continue
                 future, action, started = entry
                 if future.done():
                     continue
-                if kind == 3:
+                if isinstance(frame, frames.CallResult):
                     self.stats.record(action, time.perf_counter() - started)
-                    future.set_result(frame[2])
+                    future.set_result(frame.payload)
                 else:
-                    self.stats.fail(f"{action}: {frame[2]}")
-                    future.set_exception(CallFailed(frame[2], frame[3]))
+                    self.stats.fail(f"{action}: {frame.code}")
+                    future.set_exception(CallFailed(frame.code, frame.description))
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -193,10 +199,10 @@ class SimCharger:
         elif action in COMMAND_REPLIES:
             reply = COMMAND_REPLIES[action]
         else:
-            error = [4, unique_id, "NotImplemented", f"{action} is not simulated", {}]
-            await self.ws.send(orjson.dumps(error).decode())
+            error = frames.encode_error(unique_id, "NotImplemented", f"{action} is not simulated")
+            await self.ws.send(error)
             return
-        await self.ws.send(orjson.dumps([3, unique_id, reply]).decode())
+        await self.ws.send(frames.encode_result(unique_id, reply))
 
     # --- what a charger does -------------------------------------------------------------
 

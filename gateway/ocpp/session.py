@@ -20,8 +20,8 @@ import structlog
 
 from contract import performs, transmissions
 from contract.timestamps import utc_text
-from gateway.protocol import errors, frames, schemas
-from gateway.protocol.frames import Call, CallError, CallResult, FrameError, clip
+from ocppj import errors, frames, schemas
+from ocppj.frames import Call, CallError, CallResult, FrameError, clip
 
 HEARTBEAT = "Heartbeat"
 BOOT_NOTIFICATION = "BootNotification"

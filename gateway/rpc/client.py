@@ -9,43 +9,45 @@ Each call, and each retry, goes to the next usable rpc_app replica (endpoints.py
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 
 import grpc
+import orjson
 from grpc_health.v1 import health_pb2
 
-from contract.pb import batch_pb2, presence_pb2, rpc_pb2
-from gateway.batch_client import StreamError
-from gateway.endpoints import Endpoint, Endpoints
+from contract.pb import presence_pb2, rpc_pb2
+from contract.state import apply_changes
 from gateway.metrics import GatewayMetrics
+from gateway.rpc.batch_stream import StreamError
+from gateway.rpc.endpoints import Endpoint, Endpoints
+from gateway.rpc.results import (
+    STATUSES,
+    CommandResult,
+    ConnectResult,
+    DisconnectResult,
+    Env,
+    RPCError,
+    new_env,
+)
+from gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
 
-PROTOCOL_VERSION = "v1"
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 FIRST_BACKOFF, MAX_BACKOFF = 0.05, 1.0
-# RPC method -> its field in a batch_pb2.Call / Reply.
-BATCH_KINDS = {"Connect": "connect", "Command": "command", "Disconnect": "disconnect"}
 STATUS_NAMES = {value: name for name, value in rpc_pb2.Status.items()}
 
 
-class RPCError(Exception):
-    """The RPC did not complete (unreachable, deadline exceeded, server crash)."""
-
-    def __init__(self, code: str, details: str) -> None:
-        super().__init__(f"{code}: {details}")
-        self.code = code
-        self.details = details
-
-
-def make_env(
-    url: str,
-    headers: Mapping[str, str],
-    cstate: Mapping[str, str] | None = None,
-    istate: Mapping[str, str] | None = None,
-) -> rpc_pb2.Env:
-    return rpc_pb2.Env(url=url, headers=headers, cstate=cstate or {}, istate=istate or {})
-
-
 class RPCClient:
+    """AnyCable's three calls, and ocpp-cable's lease and health check, for the gateway.
+
+    Args:
+        address: the rpc_app target (one address, a list, or a name to resolve).
+        timeout: seconds one call may take, queueing and retries included.
+        concurrency: calls in flight at most; more wait for a slot.
+        batch: use the Batch stream when the servers offer it.
+        batch_streams: Batch streams in all, spread over the replicas.
+
+    Every call returns a plain result or raises `RPCError`.
+    """
+
     def __init__(
         self,
         address: str,
@@ -60,32 +62,22 @@ class RPCClient:
         self.metrics = metrics or GatewayMetrics()
         self._endpoints = Endpoints(address, batch, batch_streams)
         self._slots = asyncio.Semaphore(concurrency)
+        self._transport: UnaryTransport | BatchTransport = BATCH if batch else UNARY
 
     @property
     def batching(self) -> bool:
-        # UNIMPLEMENTED on any stream means the servers have no Batch service: replicas
-        # of one rpc_app all have it or none has (a mix gets unary calls, which all serve).
-        batches = self._endpoints.batches
-        return bool(batches) and not any(b.unsupported for b in batches)
+        return self._transport.batching
 
     async def close(self) -> None:
         await self._endpoints.close()
-
-    async def _batched(self, endpoint: Endpoint, kind: str, request, sid: str, deadline: float):
-        call = batch_pb2.Call(sid=sid)
-        getattr(call, kind).CopyFrom(request)
-        reply = await endpoint.next_batch().call(call, deadline)
-        return getattr(reply, kind)
 
     async def _call(self, name: str, request, sid: str, within: float | None = None):
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + (self.timeout if within is None else min(within, self.timeout))
-        metadata = (("protov", PROTOCOL_VERSION), ("sid", sid))
         m = self.metrics
-        if (
-            self._slots.locked()
-        ):  # only then a timer: waiting for a slot counts against the deadline
+        if self._slots.locked():
+            # Only then a timer: waiting for a slot counts against the deadline.
             try:
                 async with asyncio.timeout_at(deadline):
                     await self._slots.acquire()
@@ -97,19 +89,12 @@ class RPCClient:
         m.rpc_in_flight.inc()
         backoff = FIRST_BACKOFF
         try:
-            kind = BATCH_KINDS[name]
             while True:
                 endpoint = self._endpoints.pick()
+                transport = self._transport
                 try:
                     with endpoint:  # counted: a replica let go closes once its calls are done
-                        if self.batching:
-                            response = await self._batched(endpoint, kind, request, sid, deadline)
-                        else:
-                            response = await getattr(endpoint.rpc, name)(
-                                request,
-                                timeout=max(deadline - loop.time(), 0.001),
-                                metadata=metadata,
-                            )
+                        response = await transport.call(endpoint, name, request, sid, deadline)
                 except (grpc.aio.AioRpcError, StreamError) as exc:
                     code = exc.code()
                     if code == grpc.StatusCode.CANCELLED:
@@ -119,8 +104,11 @@ class RPCClient:
                         code = grpc.StatusCode.UNAVAILABLE
                     if code == grpc.StatusCode.UNAVAILABLE:
                         endpoint.failed()  # the retry goes to another replica, if one is up
-                    if code == grpc.StatusCode.UNIMPLEMENTED and not self.batching:
-                        continue  # the server has no Batch service: the same call, unary
+                    if code == grpc.StatusCode.UNIMPLEMENTED and transport.batching:
+                        # No Batch service: replicas of one rpc_app all have it or none
+                        # has, so unary calls from now on, starting with this one.
+                        self._transport = UNARY
+                        continue
                     if code in RETRYABLE and deadline - loop.time() > backoff:
                         m.rpc_retries.labels(name, code.name).inc()
                         await asyncio.sleep(backoff)
@@ -136,9 +124,19 @@ class RPCClient:
             m.rpc_in_flight.dec()
             m.rpc_timed(name).observe(loop.time() - started)
 
-    async def connect(self, sid: str, env: rpc_pb2.Env) -> rpc_pb2.ConnectionResponse:
-        request = rpc_pb2.ConnectionRequest(env=env)
-        return await self._call("Connect", request, sid)
+    async def connect(self, sid: str, url: str, headers: dict[str, str]) -> ConnectResult:
+        """Connect for a connection at `url` with the request `headers` the gateway passes."""
+        env = new_env(url, headers)
+        response = await self._call("Connect", rpc_pb2.ConnectionRequest(env=env), sid)
+        if response.env.cstate:
+            env.cstate.update(response.env.cstate)
+        return ConnectResult(
+            STATUSES[response.status],
+            response.error_msg,
+            response.identifiers,
+            list(response.transmissions),
+            env,
+        )
 
     async def command(
         self,
@@ -146,9 +144,10 @@ class RPCClient:
         command: str,
         identifier: str,
         connection_identifiers: str,
-        env: rpc_pb2.Env,
+        env: Env,
         data: str = "",
-    ) -> rpc_pb2.CommandResponse:
+    ) -> CommandResult:
+        """One Command (subscribe, message, unsubscribe); its state changes go into `env`."""
         request = rpc_pb2.CommandMessage(
             command=command,
             identifier=identifier,
@@ -156,22 +155,43 @@ class RPCClient:
             data=data,
             env=env,
         )
-        return await self._call("Command", request, sid)
+        response = await self._call("Command", request, sid)
+        changed = response.env
+        apply_changes(env.cstate, changed.cstate)
+        apply_changes(env.istate, changed.istate)
+        return CommandResult(
+            STATUSES[response.status],
+            response.error_msg,
+            list(response.transmissions),
+            list(response.streams),
+            list(response.stopped_streams),
+            response.stop_streams,
+            response.disconnect,
+        )
 
     async def disconnect(
         self,
         sid: str,
         identifiers: str,
         subscriptions: list[str],
-        env: rpc_pb2.Env,
+        env: Env,
         within: float | None = None,
-    ) -> rpc_pb2.DisconnectResponse:
-        """`within`: seconds the call may take at most (a drain's time left), if less than
-        the RPC timeout."""
+    ) -> DisconnectResult:
+        """Disconnect, with the channel state of `env` under each subscription (AnyCable's
+        shape). `within`: seconds the call may take at most (a drain's time left), if less
+        than the RPC timeout."""
+        sent = rpc_pb2.Env()
+        sent.CopyFrom(env)
+        sent.istate.clear()
+        if subscriptions:
+            channel_state = orjson.dumps(dict(env.istate)).decode()
+            for identifier in subscriptions:
+                sent.istate[identifier] = channel_state
         request = rpc_pb2.DisconnectRequest(
-            identifiers=identifiers, subscriptions=subscriptions, env=env
+            identifiers=identifiers, subscriptions=subscriptions, env=sent
         )
-        return await self._call("Disconnect", request, sid, within)
+        response = await self._call("Disconnect", request, sid, within)
+        return DisconnectResult(STATUSES[response.status], response.error_msg)
 
     async def renew(
         self, node: str, ttl: float, stations: list[str], within: float | None = None

@@ -1,5 +1,5 @@
-"""Handshake rules without I/O: which path is a station, what Connect is told, what a
-refusal answers.
+"""OCPP-J handshake rules without I/O: which path is a station, and what of the
+request the central system is told.
 
 Identity is the first rule: the station id is read from the request path and
 nowhere else, and the URL sent to Connect is built so that its path is that same
@@ -100,10 +100,3 @@ def read_request(
         raise HandshakeRefused(400, "the request does not name one station")
     # Repeated list-valued headers combine into one, as RFC 9110 5.3 allows.
     return StationRequest(station_id, url, {name: ", ".join(v) for name, v in seen.items()})
-
-
-def refusal_status(connect_status: str, sent_credentials: bool) -> int:
-    """HTTP status for a Connect that did not succeed (DESIGN.md, a charger's life, 1)."""
-    if connect_status == "FAILURE":
-        return 401 if sent_credentials else 404
-    return 500

@@ -10,7 +10,7 @@ import orjson
 
 from contract import transmissions
 from foundation.settings import Settings
-from gateway.protocol import schemas
+from ocppj import schemas
 from rpc_app.broadcasting import BroadcastError, from_settings, message
 
 
@@ -91,7 +91,7 @@ def send_command(
         transmission.update(build_call(action, parse_object(payload, "the payload")))
         stream = settings.stream_for_station(station_id)
         if record:
-            from ocpp_cable import command_records
+            from channels.admin import command_records
 
             command_records.publish_recorded(settings, station_id, transmission, stream)
         else:
@@ -101,6 +101,6 @@ def send_command(
     code = run(publish_one)
     if code != 0 or not wait:
         return code
-    from ocpp_cable import command_records
+    from channels.admin import command_records
 
     return command_records.wait_and_print(settings, transmission["id"])

@@ -26,7 +26,7 @@ import structlog
 from grpc_health.v1 import health_pb2_grpc
 
 from contract.pb import presence_pb2_grpc, rpc_pb2_grpc
-from gateway.batch_client import BatchStream
+from gateway.rpc.batch_stream import BatchStream
 
 log = structlog.get_logger("gateway.rpc")
 

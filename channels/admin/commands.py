@@ -24,7 +24,7 @@ from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transacti
 from channels.stations import add_station
 from channels.timeutil import parse_time
 from foundation.settings import Settings
-from gateway.protocol.handshake import HandshakeRefused, station_id_from_path
+from ocppj.handshake import HandshakeRefused, station_id_from_path
 
 ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"})
 

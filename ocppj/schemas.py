@@ -15,7 +15,7 @@ from typing import Any
 
 import fastjsonschema
 
-from gateway.protocol import errors
+from ocppj import errors
 
 SCHEMA_PACKAGE = "ocpp.v16.schemas"
 

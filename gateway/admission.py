@@ -1,0 +1,149 @@
+"""Admission: the OCPP-J handshake rules, then the application's Connect, before the upgrade.
+
+A refused station is never upgraded: it gets an HTTP status (404 for a path or
+station the application does not know, 401 for wrong credentials, 503 when the
+application cannot be asked). What Connect decided waits here for the
+connection handler, which takes it once the upgrade is done.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.headers import parse_subprotocol
+from websockets.http11 import Request, Response
+
+from contract.env import (
+    GATEWAY_HEADERS,
+    NODE_HEADER,
+    REMOTE_ADDR_HEADER,
+    TLS_CLIENT_SUBJECT_HEADER,
+)
+from foundation.settings import Settings
+from gateway import tls
+from gateway.metrics import GatewayMetrics
+from gateway.rpc import Env, RPCClient, RPCError, Status
+from ocppj.handshake import SUBPROTOCOL, HandshakeRefused, read_request
+
+log = structlog.get_logger("gateway")
+
+
+@dataclass(slots=True)
+class Admission:
+    """What Connect decided for one station, handed to the connection handler."""
+
+    station_id: str
+    sid: str
+    identifiers: str
+    env: Env
+    transmissions: list[str]
+
+
+def refusal_status(status: Status, sent_credentials: bool) -> int:
+    """HTTP status for a Connect that did not succeed (DESIGN.md, a charger's life, 1)."""
+    if status is Status.FAILURE:
+        return 401 if sent_credentials else 404
+    return 500
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    offered: list[str] = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        offered += parse_subprotocol(value)
+    return offered
+
+
+class Admissions:
+    """Decides, for each upgrade request, whether a station is served, and as whom.
+
+    Args:
+        settings: the gateway's settings (path prefix, headers passed, subprotocol rule).
+        rpc: the client that makes Connect.
+        metrics: counts refusals by status.
+        authority: the host:port a request without Host is taken to have asked for.
+        node_header: this node's id for Connect's headers, or None while it holds no lease.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        rpc: RPCClient,
+        metrics: GatewayMetrics,
+        authority: Callable[[], str],
+        node_header: Callable[[], str | None],
+    ) -> None:
+        self.settings = settings
+        self.scheme = "wss" if settings.tls_cert else "ws"
+        self._rpc = rpc
+        self._metrics = metrics
+        self._authority = authority
+        self._node_header = node_header
+        self._header_names = settings.header_names()
+        # Kept until the handler takes it; a handshake that fails after Connect leaves
+        # nothing behind (the entry goes with its connection).
+        self._decided: weakref.WeakKeyDictionary[ServerConnection, Admission] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def take(self, connection: ServerConnection) -> Admission | None:
+        """The admission decided for `connection`; None if it was upgraded without one
+        (no ocpp1.6 subprotocol offered: OCPP-J wants the handshake completed, then closed)."""
+        return self._decided.pop(connection, None)
+
+    async def admit(self, connection: ServerConnection, request: Request) -> Response | None:
+        """websockets' process_request: None upgrades the request, a Response refuses it."""
+        try:
+            station = read_request(
+                request.path,
+                request.headers.raw_items(),
+                self.settings.path_prefix,
+                self.scheme,
+                self._authority(),
+                self._header_names,
+            )
+        except HandshakeRefused as exc:
+            self._metrics.connect_rejections.labels(str(exc.status)).inc()
+            return connection.respond(exc.status, exc.reason + "\n")
+        station_id, headers = station.station_id, station.headers
+        bound = log.bind(station_id=station_id)
+        if (
+            SUBPROTOCOL not in offered_subprotocols(request.headers)
+            and not self.settings.accept_missing_subprotocol
+        ):
+            # OCPP-J 3.1: complete the handshake without the header, then close.
+            bound.warning("no ocpp1.6 subprotocol offered")
+            return None
+        # Only the gateway sets these headers: never a client.
+        for name in GATEWAY_HEADERS:
+            headers.pop(name, None)
+        remote = connection.remote_address
+        if remote:
+            headers[REMOTE_ADDR_HEADER] = str(remote[0])
+        subject = tls.client_subject(connection.transport)  # from a verified certificate
+        if subject:
+            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
+        node = self._node_header()
+        if node is not None:
+            headers[NODE_HEADER] = node
+        sid = uuid.uuid4().hex
+        try:
+            result = await self._rpc.connect(sid, station.url, headers)
+        except RPCError as exc:
+            bound.error("connect call failed", error=str(exc))
+            self._metrics.connect_rejections.labels("503").inc()
+            return connection.respond(503, "application unavailable\n")
+        if result.status is not Status.SUCCESS:
+            status = refusal_status(result.status, "authorization" in headers)
+            bound.info("connection refused", status=status, reason=result.error)
+            self._metrics.connect_rejections.labels(str(status)).inc()
+            return connection.respond(status, "connection refused\n")
+        self._decided[connection] = Admission(
+            station_id, sid, result.identifiers, result.env, result.transmissions
+        )
+        return None

@@ -1,1 +1,0 @@
-"""OCPP-J 1.6 as plain, synchronously testable code: no sockets, no asyncio."""

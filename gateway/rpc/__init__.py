@@ -1,0 +1,27 @@
+"""The gateway's side of the RPC contract: calls out, plain results back.
+
+Protobuf stays in here. `RPCClient` makes AnyCable's Connect, Command and
+Disconnect calls (and ocpp-cable's lease renewal and health check) over the
+transport chosen once: unary calls, or the Batch stream when the servers offer
+it. Each call answers a result from `results` or raises `RPCError`.
+"""
+
+from gateway.rpc.client import RPCClient
+from gateway.rpc.results import (
+    CommandResult,
+    ConnectResult,
+    DisconnectResult,
+    Env,
+    RPCError,
+    Status,
+)
+
+__all__ = [
+    "CommandResult",
+    "ConnectResult",
+    "DisconnectResult",
+    "Env",
+    "RPCClient",
+    "RPCError",
+    "Status",
+]
