@@ -1,4 +1,4 @@
-"""The fault campaign, the full form of what CI runs bounded (tests/test_faults.py).
+"""The fault campaign, the full form of what CI runs bounded (tests/faults/test_faults.py).
 
     python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--kills 8] [--quick]
 

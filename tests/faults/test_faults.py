@@ -11,9 +11,7 @@ from __future__ import annotations
 import pytest
 
 from faults.campaign import fuzz_campaign, kill_campaign
-from tests.services import require
-
-pytestmark = pytest.mark.integration
+from tests.support.services import require
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

@@ -12,10 +12,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests import apps
-from tests.support import charger, eventually, gateway, rpc_server, station_url
-
-pytestmark = pytest.mark.integration
+from tests.support.servers import charger, eventually, gateway, rpc_server, station_url
 
 NOW = "2026-11-21T10:00:00Z"
 ID37 = "x" * 37
@@ -141,14 +138,14 @@ async def test_pending_boot_refuses_other_calls_until_accepted(node):
         await ws.close()
 
 
-async def test_frame_over_the_limit_closes_1009():
+async def test_frame_over_the_limit_closes_1009(record):
     async with rpc_server() as (_, port, _), gateway(port, max_frame_size=2048) as node:
         ws = await raw(node)
         await ws.send(call("DataTransfer", {"vendorId": "v", "data": "x" * 4096}))
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == 1009
-        await eventually(lambda: apps.recorded("disconnect", "CP-1"))
+        await eventually(lambda: record("disconnect", "CP-1"))
 
 
 async def test_malformed_budget_closes_1002():
@@ -184,46 +181,46 @@ async def test_good_frame_resets_the_malformed_budget():
         ("", 400),
     ],
 )
-async def test_bad_station_ids_get_http_400(node, path_id, status):
+async def test_bad_station_ids_get_http_400(node, path_id, status, record):
     with pytest.raises(InvalidStatus) as refused:
         await raw(node, path_id)
     assert refused.value.response.status_code == status
-    assert apps.recorded("connect") == []
+    assert record("connect") == []
 
 
-async def test_48_characters_and_percent_decoding_accepted(node):
+async def test_48_characters_and_percent_decoding_accepted(node, record):
     station_id = "é" + "x" * 47
     from urllib.parse import quote
 
     async with charger(node, quote(station_id)):
-        (subscribed,) = await eventually(lambda: apps.recorded("subscribed"))
+        (subscribed,) = await eventually(lambda: record("subscribed"))
     assert subscribed["params"]["station_id"] == station_id
 
 
-async def test_second_connection_replaces_the_first(node):
+async def test_second_connection_replaces_the_first(node, record):
     first = await raw(node, "CP-D")
-    await eventually(lambda: apps.recorded("subscribed", "CP-D"))
+    await eventually(lambda: record("subscribed", "CP-D"))
     second = await raw(node, "CP-D")
     try:
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(first.recv(), 5)
         assert first.close_code == 1000
-        await eventually(lambda: len(apps.recorded("subscribed", "CP-D")) == 2)
+        await eventually(lambda: len(record("subscribed", "CP-D")) == 2)
         # The old connection's Disconnect was delivered before the new one subscribed.
-        order = [a for s, a, _ in apps.RECORD if s == "CP-D" and a != "connect"]
+        order = [a for s, a, _ in record.entries if s == "CP-D" and a != "connect"]
         assert order == ["subscribed", "unsubscribed", "disconnect", "subscribed"]
         assert (await exchange(second, call("Heartbeat", {})))[0] == 3
     finally:
         await second.close()
 
 
-async def test_no_ocpp16_subprotocol_completes_handshake_then_closes(node):
+async def test_no_ocpp16_subprotocol_completes_handshake_then_closes(node, record):
     ws = await raw(node, subprotocols=["ocpp2.0.1"])
     assert ws.subprotocol is None  # handshake completed without the header
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(ws.recv(), 5)
     assert ws.close_code == 1002
-    assert apps.recorded("connect") == []  # never reached the application
+    assert record("connect") == []  # never reached the application
 
 
 async def test_setting_accepts_chargers_without_subprotocol():
@@ -252,27 +249,27 @@ def silent_websocket(port: int, path: str) -> socket.socket:
     return sock
 
 
-async def test_peer_that_stops_answering_pings_is_closed_and_disconnected():
+async def test_peer_that_stops_answering_pings_is_closed_and_disconnected(record):
     async with (
         rpc_server() as (_, port, _),
         gateway(port, ping_interval=0.3, ping_timeout=0.5) as node,
     ):
         sock = await asyncio.to_thread(silent_websocket, node.port, "/ocpp/CP-P")
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-P"))
-            await eventually(lambda: apps.recorded("disconnect", "CP-P"), within=10)
+            await eventually(lambda: record("subscribed", "CP-P"))
+            await eventually(lambda: record("disconnect", "CP-P"), within=10)
             # The node forgets the station right after its Disconnect was delivered.
             await eventually(lambda: "CP-P" not in node.stations)
         finally:
             sock.close()
 
 
-async def test_commands_reach_a_station_one_after_the_other():
+async def test_commands_reach_a_station_one_after_the_other(record):
     """The second CALL goes out only after the first was answered."""
     async with rpc_server() as (_, port, _), gateway(port) as node:
         ws = await raw(node, "CP-O")
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-O"))
+            await eventually(lambda: record("subscribed", "CP-O"))
             node.broadcast(
                 "ocpp:CP-O", orjson.dumps({"command": "ClearCache", "id": "c1"}).decode()
             )
@@ -291,18 +288,18 @@ async def test_commands_reach_a_station_one_after_the_other():
             assert second[:3] == [2, "c2", "Reset"]
             await ws.send(orjson.dumps([3, "c2", {"status": "Accepted"}]).decode())
             acks = await eventually(
-                lambda: len(apps.recorded("ack", "CP-O")) == 2 and apps.recorded("ack", "CP-O")
+                lambda: len(record("ack", "CP-O")) == 2 and record("ack", "CP-O")
             )
         finally:
             await ws.close()
     assert [a["id"] for a in acks] == ["c1", "c2"]
 
 
-async def test_second_command_goes_out_after_the_first_timed_out():
+async def test_second_command_goes_out_after_the_first_timed_out(record):
     async with rpc_server() as (_, port, _), gateway(port, call_timeout=0.5) as node:
         ws = await raw(node, "CP-T")
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-T"))
+            await eventually(lambda: record("subscribed", "CP-T"))
             node.broadcast(
                 "ocpp:CP-T", orjson.dumps({"command": "ClearCache", "id": "c1"}).decode()
             )
@@ -311,17 +308,17 @@ async def test_second_command_goes_out_after_the_first_timed_out():
             )
             assert orjson.loads(await asyncio.wait_for(ws.recv(), 5))[1] == "c1"
             assert orjson.loads(await asyncio.wait_for(ws.recv(), 5))[1] == "c2"  # after 0.5 s
-            (error,) = await eventually(lambda: apps.recorded("error", "CP-T"))
+            (error,) = await eventually(lambda: record("error", "CP-T"))
         finally:
             await ws.close()
     assert error["id"] == "c1" and error["code"] == "Timeout" and error["command"] == "ClearCache"
 
 
-async def test_invalid_callresult_performs_error_and_invalid_call_is_not_sent():
+async def test_invalid_callresult_performs_error_and_invalid_call_is_not_sent(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         ws = await raw(node, "CP-V")
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-V"))
+            await eventually(lambda: record("subscribed", "CP-V"))
             node.broadcast(
                 "ocpp:CP-V",
                 orjson.dumps(
@@ -335,17 +332,17 @@ async def test_invalid_callresult_performs_error_and_invalid_call_is_not_sent():
             assert sent[1] == "c1"  # "bad" never went out
             await ws.send(orjson.dumps([3, "c1", {"status": "Maybe"}]).decode())
             errors = await eventually(
-                lambda: len(apps.recorded("error", "CP-V")) == 2 and apps.recorded("error", "CP-V")
+                lambda: len(record("error", "CP-V")) == 2 and record("error", "CP-V")
             )
         finally:
             await ws.close()
     by_id = {e["id"]: e for e in errors}
     assert by_id["bad"]["code"] == "PropertyConstraintViolation"
     assert by_id["c1"]["code"] == "PropertyConstraintViolation"
-    assert apps.recorded("ack", "CP-V") == []
+    assert record("ack", "CP-V") == []
 
 
-async def test_unmatched_reply_is_dropped_and_connection_stays(node):
+async def test_unmatched_reply_is_dropped_and_connection_stays(node, record):
     ws = await raw(node)
     try:
         await ws.send(orjson.dumps([3, "nobody", {}]).decode())
@@ -353,4 +350,4 @@ async def test_unmatched_reply_is_dropped_and_connection_stays(node):
         assert (await exchange(ws, call("Heartbeat", {})))[0] == 3
     finally:
         await ws.close()
-    assert apps.recorded("ack") == [] and apps.recorded("error") == []
+    assert record("ack") == [] and record("error") == []

@@ -18,7 +18,7 @@ from gateway.node import GatewayNode
 from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
 from rpc_app.server import start_rpc_server
-from tests import apps
+from tests.support import apps
 
 BROADCAST_KEY = "test-key"
 

@@ -29,11 +29,9 @@ from gateway.rpc.endpoints import Endpoints, host_name, resolve_targets
 from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
 from rpc_app.server import start_rpc_server
-from tests import apps, slow_app, support
-from tests.support import charger, eventually, gateway, rpc_server, station_url
-from tests.test_cli import CLI, ROOT, free_port, wait_for_port
-
-pytestmark = pytest.mark.integration
+from tests.support import servers, slow_app
+from tests.support.processes import CLI, ROOT, free_port, wait_for_port
+from tests.support.servers import charger, eventually, gateway, rpc_server, station_url
 
 
 async def get(url: str, **kw) -> tuple[int, str]:
@@ -90,7 +88,7 @@ async def test_rpc_app_serves_grpc_health():
 # --- metrics ---------------------------------------------------------------------------
 
 
-async def test_gateway_metrics():
+async def test_gateway_metrics(record):
     async with rpc_server() as (_, port, _), gateway(port, call_timeout=0.3) as node:
         async with charger(node, "CP-M") as cp:
             await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
@@ -100,7 +98,7 @@ async def test_gateway_metrics():
             node.broadcast("ocpp:CP-M", '{"command":"ClearCache","id":"c1"}')
             with pytest.raises(websockets.InvalidStatus):
                 await websockets.connect(station_url(node, "reject-me"), subprotocols=["ocpp1.6"])
-            await eventually(lambda: apps.recorded("error", "CP-M") or apps.recorded("ack", "CP-M"))
+            await eventually(lambda: record("error", "CP-M") or record("ack", "CP-M"))
             status, text = await get(f"http://127.0.0.1:{node.http_port}/metrics")
     assert status == 200
     m = samples(text)
@@ -225,7 +223,7 @@ def client_context(pki, with_cert: bool, maximum=None) -> ssl.SSLContext:
     return context
 
 
-async def test_tls_with_and_without_client_certificate(pki):
+async def test_tls_with_and_without_client_certificate(pki, record):
     async with rpc_server() as (_, port, _), gateway(port, **tls_settings(pki)) as node:
         url = f"wss://127.0.0.1:{node.port}/ocpp"
         for station_id, with_cert in (("CP-PLAIN", False), ("CP-TLS", True)):
@@ -237,8 +235,8 @@ async def test_tls_with_and_without_client_certificate(pki):
             await ws.send('[2,"h","Heartbeat",{}]')
             assert orjson.loads(await ws.recv())[0] == 3
             await ws.close()
-    (plain,) = apps.recorded("connect", "CP-PLAIN")
-    (verified,) = apps.recorded("connect", "CP-TLS")
+    (plain,) = record("connect", "CP-PLAIN")
+    (verified,) = record("connect", "CP-TLS")
     assert "tls-client-subject" not in plain["headers"]
     subject = verified["headers"]["tls-client-subject"]
     assert subject.startswith("CN=CP-TLS,OU=Testing cert ") and subject.endswith(",O=Acme")
@@ -266,7 +264,7 @@ async def test_tls_client_certificate_required_and_old_tls_refused(pki):
 # --- graceful shutdown -----------------------------------------------------------------
 
 
-async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port):
+async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port, record):
     async with rpc_server() as (_, rpc_port, _):
         port = free_port()
         process = subprocess.Popen(
@@ -280,7 +278,7 @@ async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port)
             await websockets.connect(f"ws://127.0.0.1:{port}/ocpp/CP-{i}", subprotocols=["ocpp1.6"])
             for i in range(3)
         ]
-        await eventually(lambda: len(apps.recorded("subscribed")) == 3)
+        await eventually(lambda: len(record("subscribed")) == 3)
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         for ws in sockets:
@@ -288,7 +286,7 @@ async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port)
                 await asyncio.wait_for(ws.recv(), 5)
         code = await asyncio.to_thread(process.wait, 10)
         elapsed = time.monotonic() - started
-        await eventually(lambda: len(apps.recorded("disconnect")) == 3)
+        await eventually(lambda: len(record("disconnect")) == 3)
     assert [ws.close_code for ws in sockets] == [1001, 1001, 1001]
     assert code == 0 and elapsed < 5 + 2
     with pytest.raises(OSError):
@@ -300,7 +298,8 @@ async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
 
     port = free_port()
     process = subprocess.Popen(
-        [*CLI, "rpc", "--rpc-host", f"127.0.0.1:{port}", "--channels-module", "tests.slow_app",
+        [*CLI, "rpc", "--rpc-host", f"127.0.0.1:{port}", "--channels-module",
+         "tests.support.slow_app",
          "--rpc-metrics-port", str(free_port()), "--shutdown-timeout", "5"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -386,14 +385,14 @@ def test_client_subject_is_rfc4514_escaped():
     assert client_subject(None) is None
 
 
-async def test_client_cannot_spoof_the_certificate_subject_header():
+async def test_client_cannot_spoof_the_certificate_subject_header(record):
     async with (
         rpc_server() as (_, port, _),
         gateway(port, headers="authorization,tls-client-subject") as node,
     ):
         async with charger(node, "CP-S", additional_headers={"tls-client-subject": "CN=CP-S"}):
-            await eventually(lambda: apps.recorded("subscribed", "CP-S"))
-    (connect,) = apps.recorded("connect", "CP-S")
+            await eventually(lambda: record("subscribed", "CP-S"))
+    (connect,) = record("connect", "CP-S")
     assert "tls-client-subject" not in connect["headers"]
 
 
@@ -665,9 +664,9 @@ async def test_a_hung_name_lookup_does_not_stop_the_watch(monkeypatch):
 @contextlib.asynccontextmanager
 async def replica_at(host: str, port: int):
     """An rpc_app replica listening on `host` (any 127.x.y.z is loopback on Linux)."""
-    counter = support.RPCCounter()
+    counter = servers.RPCCounter()
     rpc = await start_rpc_server(
-        support.test_app(), f"{host}:{port}", 4, [counter], metrics=counter.metrics
+        servers.test_app(), f"{host}:{port}", 4, [counter], metrics=counter.metrics
     )
     try:
         yield counter
@@ -704,7 +703,7 @@ async def test_rpc_name_resolving_to_replicas_shares_the_calls_and_follows_them(
 
 
 def test_sigterm_exits_within_the_shutdown_timeout_with_a_frozen_station(tmp_path):
-    from tests.test_hostile_clients import upgrade
+    from tests.support.handshakes import upgrade
 
     env = {**os.environ, "OCPP_CABLE_DATABASE_URL": f"sqlite:///{tmp_path}/frozen.db"}
     port = free_port()

@@ -7,8 +7,6 @@ import pytest
 from channels import commands, db, stations
 from channels.models import Command
 
-pytestmark = pytest.mark.integration
-
 
 def new_command(url: str, command_id: str = "c1") -> None:
     with db.session_scope(url) as session:

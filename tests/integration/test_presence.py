@@ -24,12 +24,10 @@ from foundation.settings import Settings
 from rpc_app import Channel
 from rpc_app.application import Application, load_application
 from rpc_app.broadcasting import BroadcastError
-from tests import apps
-from tests.support import eventually, gateway, rpc_server
-from tests.test_central_system import PASSWORD, basic
-from tests.test_cli import CLI, ROOT, free_port, wait_for_port
-
-pytestmark = pytest.mark.integration
+from tests.support import apps
+from tests.support.central import PASSWORD, basic
+from tests.support.processes import CLI, ROOT, free_port, wait_for_port
+from tests.support.servers import eventually, gateway, rpc_server
 
 
 async def open_stations(port: int, ids, headers=None) -> list:
@@ -61,7 +59,7 @@ class SlowToLeave(Channel):
         apps.record(self.params["station_id"], "unsubscribed", {})
 
 
-async def test_every_disconnect_is_delivered_when_many_stations_leave_at_once():
+async def test_every_disconnect_is_delivered_when_many_stations_leave_at_once(record):
     # 8 RPC slots and 100 ms per Disconnect: the last of 200 would wait 2.5 s for a slot.
     count = 200
     app = Application.of([SlowToLeave], apps.TestConnection)
@@ -76,14 +74,14 @@ async def test_every_disconnect_is_delivered_when_many_stations_leave_at_once():
         took = time.monotonic() - started
         for ws in sockets:
             await ws.close()
-    assert len(apps.recorded("unsubscribed")) == count
-    assert len(apps.recorded("disconnect")) == count
+    assert len(record("unsubscribed")) == count
+    assert len(record("disconnect")) == count
     assert took < node.settings.shutdown_timeout
 
 
 async def _started_gateway(rpc_port: int, **overrides):
     from gateway.node import GatewayNode
-    from tests.support import gateway_settings
+    from tests.support.servers import gateway_settings
 
     node = GatewayNode(gateway_settings(rpc_port, shutdown_timeout=20, **overrides))
     await node.start()

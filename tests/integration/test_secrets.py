@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from foundation.redact import mask_secrets
-from tests.test_cli import CLI, ROOT, free_port, wait_for_port
+from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 
 SECRET_URLS = {
     "OCPP_CABLE_DATABASE_URL": "postgresql+psycopg://ocpp:db-pass-1@127.0.0.1:5432/ocpp",
@@ -72,14 +72,13 @@ def test_send_failure_names_no_password(tmp_path, broadcaster):
     assert_no_secret(result.stdout + result.stderr)
 
 
-@pytest.mark.integration
 def test_failed_broadcasts_in_channels_log_no_password(tmp_path):
     env = secret_env(tmp_path)
     env["OCPP_CABLE_DATABASE_URL"] = f"sqlite:///{tmp_path}/x.db"
     env["OCPP_CABLE_BROADCASTER"] = "redis"  # `up` would post to itself over HTTP
     port = free_port()
     server = subprocess.Popen(
-        [*CLI, "up", "--channels-module", "tests.secret_leak_app", "--port", str(port),
+        [*CLI, "up", "--channels-module", "tests.support.secret_leak_app", "--port", str(port),
          "--http-port", str(free_port()), "--rpc-host", f"127.0.0.1:{free_port()}",
          "--rpc-metrics-port", str(free_port()), "--log-format", "json"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -9,9 +9,7 @@ from contract.state import apply_changes
 from rpc_app import Channel, Connection
 from rpc_app.application import ApplicationError, load_application
 from rpc_app.state import State
-from tests.support import rpc_server
-
-pytestmark = pytest.mark.integration
+from tests.support.servers import rpc_server
 
 IDENTIFIER = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
 IDS = orjson.dumps({"station_id": "CP-1"}).decode()

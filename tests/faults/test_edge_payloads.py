@@ -17,9 +17,7 @@ from sqlalchemy import select
 
 from channels import db
 from channels.models import ChargePoint, Connector, IdTag, MessageLog, MeterValue, Transaction
-from tests.test_central_system import PASSWORD, basic, central_system, seed
-
-pytestmark = pytest.mark.integration
+from tests.support.central import PASSWORD, basic, central_system, seed
 
 # A signed meter value as Open Charge Metering Format (OCMF) writes it: ~300 characters.
 OCMF = (

@@ -17,12 +17,9 @@ import subprocess
 from pathlib import Path
 
 import orjson
-import pytest
 import websockets
 
-from tests.test_cli import ROOT, free_port, wait_for_port
-
-pytestmark = pytest.mark.integration
+from tests.support.processes import ROOT, free_port, wait_for_port
 
 README = (ROOT / "README.md").read_text()
 

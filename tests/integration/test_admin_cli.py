@@ -24,9 +24,7 @@ from channels.stations import mark_connected, record_boot
 from foundation.settings import Settings
 from ocpp_cable import cli
 
-pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"
 

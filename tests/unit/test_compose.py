@@ -30,7 +30,7 @@ from foundation.settings import (
 from ocpp_cable.cli import build_parser
 from ocpp_cable.runner import require_broadcast_key
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import orjson
 import pytest
 
-pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "ocpp_cable.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -68,19 +56,6 @@ def test_invalid_setting_stops_start_up_naming_it(args, env, named):
     assert result.returncode == 2
     assert named in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"exited early: {process.stderr.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"port {port} not open within {timeout} s")
 
 
 @pytest.fixture

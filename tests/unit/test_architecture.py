@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OURS = (
     "contract", "foundation", "ocppj", "gateway", "rpc_app", "channels", "simulator", "ocpp_cable",
     "devtools",

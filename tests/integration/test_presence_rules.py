@@ -8,15 +8,12 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import orjson
-import pytest
 from sqlalchemy import update
 
 from channels import commands, db, presence, stations
 from channels.models import ChargePoint, Command
 from channels.timeutil import now
 from gateway.node_control import ControlChannel
-
-pytestmark = pytest.mark.integration
 
 
 def connect(url: str, station_id: str, node: str, seen_ago: float = 60) -> None:

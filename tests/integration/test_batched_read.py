@@ -12,8 +12,6 @@ from channels import db, stations
 from channels.batched_read import BatchedRead
 from channels.store import store
 
-pytestmark = pytest.mark.integration
-
 credentials = BatchedRead(lambda u, ids: stations.credentials_of(u.session, ids))
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
 from channels import db
 from channels.models import MeterValue, Transaction
-from tests.test_central_system import rows
-
-pytestmark = pytest.mark.integration
+from tests.support.central import rows
 
 
 def test_upgrade_to_text_columns_keeps_the_rows(database_url):

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import os
 import sys
 from datetime import timedelta
 
 import pytest
 import websockets
-from ocpp.routing import on
-from ocpp.v16 import call, call_result
-from ocpp.v16.enums import Action
-from sqlalchemy import select
+from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
 import channels
@@ -23,7 +18,6 @@ from channels.models import (
     ChargePoint,
     Command,
     Connector,
-    IdTag,
     MessageLog,
     MeterValue,
     StationNotification,
@@ -33,62 +27,15 @@ from channels.ocpp_channel import OCPPChannel
 from channels.timeutil import now
 from foundation.settings import Settings
 from rpc_app import broadcasting
-from rpc_app.application import load_application
-from tests.support import (
+from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
+from tests.support.processes import ROOT
+from tests.support.servers import (
     BROADCAST_KEY,
-    Charger,
-    charger,
     eventually,
-    gateway,
-    rpc_server,
     station_url,
 )
-from tests.test_cli import ROOT
 
-pytestmark = pytest.mark.integration
-
-PASSWORD = "s3cret-pass"
 T0 = "2026-11-21T10:00:00Z"
-
-
-class CentralCharger(Charger):
-    @on(Action.remote_start_transaction)
-    def on_remote_start(self, id_tag, **_):
-        return call_result.RemoteStartTransaction(status="Accepted")
-
-
-@contextlib.asynccontextmanager
-async def central_system(database_url, **overrides):
-    settings = Settings(database_url=database_url, broadcast_key=BROADCAST_KEY, **overrides)
-    channels.setup(settings)
-    try:
-        async with rpc_server(app=load_application("channels")) as (_, port, _):
-            async with gateway(port, **overrides) as node:
-                yield node, settings
-    finally:
-        channels.config.configure(None)
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-def connected(node, station_id="CP-1", password=PASSWORD, cls=CentralCharger):
-    headers = basic(station_id, password) if password else {}
-    return charger(node, station_id, cls=cls, additional_headers=headers)
-
-
-def seed(url, station_id="CP-1", tags=(("TAG-1", "Accepted", None),)):
-    with db.session_scope(url) as session:
-        stations.add_station(session, station_id, password=PASSWORD)
-        for tag, status, expiry in tags:
-            session.add(IdTag(tag=tag, status=status, expiry_date=expiry))
-
-
-def rows(url, model, *where):
-    with db.session_scope(url) as session:
-        return list(session.scalars(select(model).where(*where)))
 
 
 def sampled(energy_wh: int, timestamp: str) -> list[dict]:

@@ -16,11 +16,8 @@ import redis as redis_lib
 import websockets
 
 from rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster, message
-from tests import apps
-from tests.support import BROADCAST_KEY, eventually, gateway, rpc_server, station_url
-from tests.test_cli import ROOT, free_port, wait_for_port
-
-pytestmark = pytest.mark.integration
+from tests.support.processes import ROOT, free_port, wait_for_port
+from tests.support.servers import BROADCAST_KEY, eventually, gateway, rpc_server, station_url
 
 CLEAR_CACHE = {"command": "ClearCache", "id": "c-1", "payload": {}}
 
@@ -62,11 +59,11 @@ async def test_http_malformed_broadcast_400(body):
         assert await post(node, body) == 400
 
 
-async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered():
+async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered(record):
     async with rpc_server() as (_, port, _), gateway(port, broadcast_auth=False) as node:
         ws = await websockets.connect(station_url(node, "CP-A"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-A"))
+            await eventually(lambda: record("subscribed", "CP-A"))
             body = orjson.dumps(
                 [message("ocpp:CP-A", CLEAR_CACHE), message("ocpp:nobody", CLEAR_CACHE)]
             )
@@ -78,9 +75,9 @@ async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered():
     assert node.broadcasts_dropped == 1  # the stream no local station holds
 
 
-async def test_channel_broadcast_to_reaches_station_over_http():
+async def test_channel_broadcast_to_reaches_station_over_http(record):
     from rpc_app import broadcasting
-    from tests.apps import OCPPChannel
+    from tests.support.apps import OCPPChannel
 
     async with rpc_server() as (_, port, _), gateway(port) as node:
         broadcasting.configure(
@@ -90,7 +87,7 @@ async def test_channel_broadcast_to_reaches_station_over_http():
         )
         ws = await websockets.connect(station_url(node, "CP-H"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-H"))
+            await eventually(lambda: record("subscribed", "CP-H"))
             await asyncio.to_thread(OCPPChannel.broadcast_to, "CP-H", CLEAR_CACHE)
             frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
         finally:
@@ -138,13 +135,13 @@ async def gateway_process(rpc_port: int, settings: dict):
         await asyncio.to_thread(process.wait, 15)
 
 
-async def until_subscribed(count: int) -> None:
-    await eventually(lambda: len(apps.recorded("subscribed")) >= count, within=15)
+async def until_subscribed(record, count: int) -> None:
+    await eventually(lambda: len(record("subscribed")) >= count, within=15)
 
 
 @pytest.mark.parametrize("adapter", ["redis", "nats"])
 async def test_two_gateway_processes_each_station_gets_its_command_once(
-    adapter, redis_url, nats_url
+    adapter, redis_url, nats_url, record
 ):
     channel = f"__anycable__test_{uuid.uuid4().hex[:8]}"
     settings = broker_settings(adapter, redis_url, nats_url, channel)
@@ -160,7 +157,7 @@ async def test_two_gateway_processes_each_station_gets_its_command_once(
                     f"ws://127.0.0.1:{port}/ocpp/S-{i:02}", subprotocols=["ocpp1.6"]
                 )
             try:
-                await until_subscribed(20)
+                await until_subscribed(record, 20)
                 await asyncio.sleep(0.5)  # both nodes' broker subscriptions are live
                 broker = publisher(adapter, redis_url, nats_url, channel)
                 for station_id in sockets:
@@ -178,22 +175,22 @@ async def test_two_gateway_processes_each_station_gets_its_command_once(
                 for station_id, ws in sockets.items():
                     with contextlib.suppress(TimeoutError):
                         received[station_id].append(await asyncio.wait_for(ws.recv(), 0.01))
-                await eventually(lambda: len(apps.recorded("ack")) == 20)
+                await eventually(lambda: len(record("ack")) == 20)
             finally:
                 for ws in sockets.values():
                     await ws.close()
     for station_id, frames in received.items():
         assert frames == [[2, f"c-{station_id}", "ClearCache", {}]], station_id
-    assert sorted(a["id"] for a in apps.recorded("ack")) == sorted(f"c-{s}" for s in sockets)
+    assert sorted(a["id"] for a in record("ack")) == sorted(f"c-{s}" for s in sockets)
 
 
-async def test_redis_connection_killed_broadcasts_flow_again_within_5s(redis_url):
+async def test_redis_connection_killed_broadcasts_flow_again_within_5s(redis_url, record):
     channel = f"__anycable__test_{uuid.uuid4().hex[:8]}"
     settings = broker_settings("redis", redis_url, "", channel)
     async with rpc_server() as (_, port, _), gateway(port, **settings) as node:
         ws = await websockets.connect(station_url(node, "CP-K"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: apps.recorded("subscribed", "CP-K"))
+            await eventually(lambda: record("subscribed", "CP-K"))
             await eventually(lambda: node.subscribers[0].connected)
             admin = redis_lib.Redis.from_url(redis_url)
             killed = admin.client_kill_filter(_type="pubsub")
@@ -213,7 +210,9 @@ async def test_redis_connection_killed_broadcasts_flow_again_within_5s(redis_url
 
 
 @pytest.mark.parametrize("adapter", ["redis", "nats"])
-async def test_duplicate_station_across_nodes_older_connection_closed(adapter, redis_url, nats_url):
+async def test_duplicate_station_across_nodes_older_connection_closed(
+    adapter, redis_url, nats_url, record
+):
     channel = f"__anycable__test_{uuid.uuid4().hex[:8]}"
     settings = broker_settings(adapter, redis_url, nats_url, channel)
     async with (
@@ -226,13 +225,13 @@ async def test_duplicate_station_across_nodes_older_connection_closed(adapter, r
         )
         await asyncio.sleep(0.3)
         old = await websockets.connect(station_url(node_a, "CP-X"), subprotocols=["ocpp1.6"])
-        await eventually(lambda: apps.recorded("subscribed", "CP-X"))
+        await eventually(lambda: record("subscribed", "CP-X"))
         new = await websockets.connect(station_url(node_b, "CP-X"), subprotocols=["ocpp1.6"])
         try:
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(old.recv(), 5)
             assert old.close_code == 1000
-            await eventually(lambda: apps.recorded("disconnect", "CP-X"))
+            await eventually(lambda: record("disconnect", "CP-X"))
             await eventually(lambda: "CP-X" not in node_a.stations)
             assert "CP-X" in node_b.stations
             await new.send('[2,"h","Heartbeat",{}]')

@@ -13,8 +13,6 @@ from channels.models import ChargePoint, Connector, MessageLog, MeterValue
 from channels.store import store
 from channels.transactions import meter_rows
 
-pytestmark = pytest.mark.integration
-
 
 def commits(url: str) -> list[int]:
     """A list that grows by one at every commit of the database's store."""

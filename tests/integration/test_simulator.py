@@ -17,14 +17,11 @@ import pytest
 
 from ocpp_cable import cli
 from simulator import SimCharger, SimulationOptions, Stats, simulate, summary
-from tests import apps
-from tests.support import eventually, gateway, rpc_server
-from tests.test_cli import ROOT
-
-pytestmark = pytest.mark.integration
+from tests.support.processes import ROOT
+from tests.support.servers import eventually, gateway, rpc_server
 
 
-async def test_simulated_chargers_run_whole_sessions():
+async def test_simulated_chargers_run_whole_sessions(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         options = SimulationOptions(
             url=f"ws://127.0.0.1:{node.port}/ocpp",
@@ -38,21 +35,21 @@ async def test_simulated_chargers_run_whole_sessions():
     assert stats.connected == 3 and stats.connect_failures == 0
     assert dict(stats.errors) == {}
     assert len(stats.latencies["BootNotification"]) == 3
-    starts, stops = apps.recorded("start_transaction"), apps.recorded("stop_transaction")
+    starts, stops = record("start_transaction"), record("stop_transaction")
     assert len(starts) == len(stops) == stats.sessions
     # Every sample of a session, unless the end of the run stopped it early (reason Local).
     # (0.45 s leave each charger time for one session, also on a busy machine; the pause
     # after it, at least 0.5 s, outlasts the run.)
     assert stats.sessions == 3
     for station_id in ("SIM-00000", "SIM-00001", "SIM-00002"):
-        (stop,) = apps.recorded("stop_transaction", station_id)
-        taken = len(apps.recorded("meter_values", station_id))
+        (stop,) = record("stop_transaction", station_id)
+        taken = len(record("meter_values", station_id))
         assert taken == 3 if stop["payload"]["reason"] == "EVDisconnected" else taken < 3
-    assert len(stats.latencies["MeterValues"]) == len(apps.recorded("meter_values"))
+    assert len(stats.latencies["MeterValues"]) == len(record("meter_values"))
     # Energy rises within a session.
     meters = [
         m["payload"]["meterValue"][0]["sampledValue"][0]["value"]
-        for m in apps.recorded("meter_values", "SIM-00000")
+        for m in record("meter_values", "SIM-00000")
     ]
     assert [int(v) for v in meters[:3]] == sorted(int(v) for v in meters[:3])
     assert "MeterValues" in summary(stats, 1.0)
@@ -73,7 +70,7 @@ async def run_simulate_command(capsys, *argv: str) -> tuple[int, float, str]:
     return code, elapsed, out[out.find("chargers connected ") :]
 
 
-async def test_simulate_ends_at_its_duration_mid_session_and_stops_the_transactions(capsys):
+async def test_simulate_ends_at_its_duration_mid_session_and_stops_the_transactions(capsys, record):
     # Sessions of 100 MeterValues every 0.3 s would take 30 s; the run has 1.5 s.
     async with rpc_server() as (_, port, _), gateway(port) as node:
         code, elapsed, out = await run_simulate_command(
@@ -87,7 +84,7 @@ async def test_simulate_ends_at_its_duration_mid_session_and_stops_the_transacti
     assert out.startswith("chargers connected 4, connect failures 0, sessions 4,")
     assert "MeterValues" in out and "errors:" not in out
     # A session cut short by the end is stopped, not left open at the central system.
-    starts, stops = apps.recorded("start_transaction"), apps.recorded("stop_transaction")
+    starts, stops = record("start_transaction"), record("stop_transaction")
     assert len(starts) == len(stops) == 4
     assert {s["payload"]["reason"] for s in stops} == {"Local"}
 
@@ -149,7 +146,7 @@ async def test_simulate_ends_at_its_duration_with_calls_unanswered_and_ramp_up_u
         ("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Accepted"}),
     ],
 )
-async def test_simulated_charger_answers_remote_commands(action, payload, reply):
+async def test_simulated_charger_answers_remote_commands(action, payload, reply, record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         charger = SimCharger(f"ws://127.0.0.1:{node.port}/ocpp", "SIM-R", Stats())
         await charger.connect()
@@ -157,7 +154,7 @@ async def test_simulated_charger_answers_remote_commands(action, payload, reply)
             await charger.boot()
             command = {"command": action, "id": "cmd-1", "payload": payload}
             node.broadcast("ocpp:SIM-R", orjson.dumps(command).decode())
-            (ack,) = await eventually(lambda: apps.recorded("ack", "SIM-R"))
+            (ack,) = await eventually(lambda: record("ack", "SIM-R"))
         finally:
             await charger.close()
     assert ack["command"] == action and ack["payload"] == reply

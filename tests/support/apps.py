@@ -6,22 +6,44 @@ import threading
 
 from rpc_app import Channel, Connection
 
-_lock = threading.Lock()
-RECORD: list[tuple[str, str, dict]] = []
+
+class Record:
+    """What reached the test channels during one test, in arrival order.
+
+    A test takes it as the `record` fixture; calling it lists the data of what
+    matched (`record("subscribed", "CP-1")`), `entries` holds (station, action, data).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # channel methods run on rpc_app's worker threads
+        self.entries: list[tuple[str, str, dict]] = []
+
+    def add(self, station_id: str, action: str, data: dict) -> None:
+        with self._lock:
+            self.entries.append((station_id, action, data))
+
+    def __call__(self, action: str | None = None, station_id: str | None = None) -> list[dict]:
+        with self._lock:
+            return [
+                d
+                for s, a, d in self.entries
+                if (action is None or a == action) and (station_id is None or s == station_id)
+            ]
+
+
+# The channels run inside rpc_app, which knows nothing of tests: they write to the
+# record of the test under way, which the `record` fixture starts.
+_current = Record()
+
+
+def start_recording() -> Record:
+    global _current
+    _current = Record()
+    return _current
 
 
 def record(station_id: str, action: str, data: dict) -> None:
-    with _lock:
-        RECORD.append((station_id, action, data))
-
-
-def recorded(action: str | None = None, station_id: str | None = None) -> list[dict]:
-    with _lock:
-        return [
-            d
-            for s, a, d in RECORD
-            if (action is None or a == action) and (station_id is None or s == station_id)
-        ]
+    _current.add(station_id, action, data)
 
 
 class TestConnection(Connection):

@@ -18,32 +18,13 @@ from sqlalchemy import select
 
 from channels import db, stations
 from channels.models import ChargePoint, MessageLog
-from tests import apps
-from tests.support import charger, eventually, gateway, rpc_server
-from tests.test_central_system import PASSWORD, central_system
-
-pytestmark = pytest.mark.integration
-
-KEY = base64.b64encode(b"0123456789abcdef").decode()
+from tests.support.central import PASSWORD, central_system
+from tests.support.handshakes import upgrade
+from tests.support.servers import charger, eventually, gateway, rpc_server
 
 
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def upgrade(path: str, *headers: tuple[str, str], host: str | None = "127.0.0.1") -> bytes:
-    lines = [f"GET {path} HTTP/1.1"]
-    if host is not None:
-        lines.append(f"Host: {host}")
-    lines += [
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        f"Sec-WebSocket-Key: {KEY}",
-        "Sec-WebSocket-Version: 13",
-        "Sec-WebSocket-Protocol: ocpp1.6",
-    ]
-    lines += [f"{name}: {value}" for name, value in headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 async def raw_request(port: int, request: bytes) -> tuple[int, str, asyncio.StreamWriter]:
@@ -110,14 +91,14 @@ async def test_auto_register_cannot_be_reached_through_the_host_header(database_
         assert session.get(ChargePoint, "NEWCOMER") is None
 
 
-async def test_connect_sees_the_routed_station_with_a_normal_host():
+async def test_connect_sees_the_routed_station_with_a_normal_host(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         request = upgrade("/ocpp/CP-7?token=1", host=f"gw.example.com:{node.port}")
         status, _, writer = await raw_request(node.port, request)
-        await eventually(lambda: apps.recorded("subscribed", "CP-7"))
+        await eventually(lambda: record("subscribed", "CP-7"))
         writer.close()
     assert status == 101
-    assert apps.recorded("connect", "CP-7")
+    assert record("connect", "CP-7")
 
 
 # --- 2. client errors are 400s, without a traceback ------------------------------------
@@ -135,14 +116,14 @@ async def test_connect_sees_the_routed_station_with_a_normal_host():
     ],
     ids=["bad utf-8", "overlong utf-8", "two Host", "two Authorization", "userinfo", "netloc"],
 )
-async def test_broken_handshakes_are_client_errors(request_bytes, status, caplog):
+async def test_broken_handshakes_are_client_errors(request_bytes, status, caplog, record):
     caplog.set_level(logging.WARNING)
     async with rpc_server() as (_, port, _), gateway(port) as node:
         got, text, writer = await raw_request(node.port, request_bytes)
         writer.close()
     assert got == status, text
     assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info]
-    assert not apps.recorded("connect")
+    assert not record("connect")
 
 
 # --- 3. labels come from bounded sets ------------------------------------------------
@@ -222,12 +203,12 @@ async def test_rejected_broadcasts_are_logged_once_per_burst(capsys):
 # --- 15. a flood of commands for one station -----------------------------------------------
 
 
-async def test_a_command_flood_neither_floods_the_application_nor_delays_the_station():
+async def test_a_command_flood_neither_floods_the_application_nor_delays_the_station(record):
     async with rpc_server() as (_, port, _), gateway(port, call_queue_limit=10) as node:
         async with websockets.connect(
             f"ws://127.0.0.1:{node.port}/ocpp/CP-F", subprotocols=["ocpp1.6"]
         ) as ws:  # a station that never answers our CALLs
-            await eventually(lambda: apps.recorded("subscribed", "CP-F"))
+            await eventually(lambda: record("subscribed", "CP-F"))
             for n in range(2000):
                 node.broadcast("ocpp:CP-F", f'{{"command":"ClearCache","id":"f{n}"}}')
             started = asyncio.get_running_loop().time()
@@ -239,7 +220,7 @@ async def test_a_command_flood_neither_floods_the_application_nor_delays_the_sta
                     break
             waited = asyncio.get_running_loop().time() - started
             await asyncio.sleep(0.5)  # the reports that were made have arrived
-            reports = [e for e in apps.recorded("error", "CP-F") if e["code"] == "QueueFull"]
+            reports = [e for e in record("error", "CP-F") if e["code"] == "QueueFull"]
             dropped = node.metrics.registry.get_sample_value(
                 "ocpp_cable_gateway_calls_unreported_total"
             )

@@ -13,23 +13,27 @@ from ocpp.exceptions import InternalError, NotSupportedError
 from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
-from tests import apps
-from tests.support import BROADCAST_KEY, charger, eventually, gateway, rpc_server, station_url
-
-pytestmark = pytest.mark.integration
+from tests.support.servers import (
+    BROADCAST_KEY,
+    charger,
+    eventually,
+    gateway,
+    rpc_server,
+    station_url,
+)
 
 BOOT = call.BootNotification(charge_point_model="Model", charge_point_vendor="Vendor")
 NOW = "2026-11-21T10:00:00Z"
 
 
-async def test_default_boot_response_and_channel_reached():
+async def test_default_boot_response_and_channel_reached(record):
     async with rpc_server() as (_, port, _), gateway(port, heartbeat_interval=77) as node:
         async with charger(node) as cp:
             response = await cp.call(BOOT)
     assert response.status == "Accepted"
     assert response.interval == 77
     assert response.current_time.endswith("Z")
-    (boot,) = apps.recorded("boot_notification")
+    (boot,) = record("boot_notification")
     assert boot["action"] == "boot_notification"
     assert boot["command"] == "BootNotification"
     assert boot["payload"] == {"chargePointModel": "Model", "chargePointVendor": "Vendor"}
@@ -45,7 +49,7 @@ async def test_channel_provided_boot_response_wins():
     assert response.interval == 42  # the channel's, not the default 300
 
 
-async def test_heartbeat_answered_without_rpc():
+async def test_heartbeat_answered_without_rpc(record):
     async with rpc_server() as (_, port, counter), gateway(port) as node, charger(node) as cp:
         await cp.call(BOOT)
         before = counter.served()
@@ -53,18 +57,18 @@ async def test_heartbeat_answered_without_rpc():
         after = counter.served()
     assert response.current_time.endswith("Z")
     assert before == after, "a Heartbeat must not make an RPC"
-    assert apps.recorded("heartbeat") == []
+    assert record("heartbeat") == []
 
 
-async def test_heartbeat_forwarded_when_configured():
+async def test_heartbeat_forwarded_when_configured(record):
     async with rpc_server() as (_, port, _), gateway(port, forward_heartbeat=True) as node:
         async with charger(node) as cp:
             response = await cp.call(call.Heartbeat())
-            await eventually(lambda: apps.recorded("heartbeat"))
+            await eventually(lambda: record("heartbeat"))
     assert response.current_time
 
 
-async def test_charging_actions_reach_channel_and_answers_reach_charger():
+async def test_charging_actions_reach_channel_and_answers_reach_charger(record):
     async with rpc_server() as (_, port, _), gateway(port) as node, charger(node) as cp:
         await cp.call(BOOT)
         status = await cp.call(
@@ -87,19 +91,19 @@ async def test_charging_actions_reach_channel_and_answers_reach_charger():
     assert blocked.id_tag_info == {"status": "Blocked"}
     assert start.transaction_id == 42
     assert meter is not None and stop is not None  # default empty confirmations
-    assert apps.recorded("status_notification")[0]["payload"]["status"] == "Preparing"
-    assert apps.recorded("meter_values")[0]["payload"]["meterValue"][0]["sampledValue"] == [
+    assert record("status_notification")[0]["payload"]["status"] == "Preparing"
+    assert record("meter_values")[0]["payload"]["meterValue"][0]["sampledValue"] == [
         {"value": "150", "unit": "Wh"}
     ]
-    assert apps.recorded("start_transaction")[0]["payload"]["meterStart"] == 100
-    assert apps.recorded("stop_transaction")[0]["payload"]["meterStop"] == 500
+    assert record("start_transaction")[0]["payload"]["meterStart"] == 100
+    assert record("stop_transaction")[0]["payload"]["meterStop"] == 500
 
 
-async def test_reconnect_without_boot_is_served():
+async def test_reconnect_without_boot_is_served(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         async with charger(node, "CP-R") as cp:
             await cp.call(BOOT)
-        await eventually(lambda: apps.recorded("disconnect", "CP-R"))
+        await eventually(lambda: record("disconnect", "CP-R"))
         async with charger(node, "CP-R") as cp:
             auth = await cp.call(call.Authorize(id_tag="TAG"))
             status = await cp.call(
@@ -107,7 +111,7 @@ async def test_reconnect_without_boot_is_served():
             )
     assert auth.id_tag_info == {"status": "Accepted"}
     assert status is not None
-    assert len(apps.recorded("subscribed", "CP-R")) == 2
+    assert len(record("subscribed", "CP-R")) == 2
 
 
 async def test_exception_in_channel_gives_internal_error_and_server_keeps_serving():
@@ -130,7 +134,9 @@ async def test_undefined_action_gives_not_supported():
             await cp.call(call.DiagnosticsStatusNotification(status="Uploaded"), suppress=False)
 
 
-async def test_rpc_app_down_gives_internal_error_never_ack_and_service_resumes(unused_tcp_port):
+async def test_rpc_app_down_gives_internal_error_never_ack_and_service_resumes(
+    unused_tcp_port, record
+):
     port = unused_tcp_port
     async with gateway(port) as node, rpc_server(port) as (server, _, _), charger(node) as cp:
         await cp.call(BOOT)
@@ -159,7 +165,7 @@ async def test_rpc_app_down_gives_internal_error_never_ack_and_service_resumes(u
                     break
                 await asyncio.sleep(0.1)
             assert result is not None, "service did not resume after rpc_app came back"
-    assert len(apps.recorded("stop_transaction")) == 1
+    assert len(record("stop_transaction")) == 1
 
 
 @pytest.mark.parametrize(
@@ -182,27 +188,27 @@ async def test_rejected_connect_gives_http_status_and_no_upgrade(credentials, st
     assert counter.served() == {"Connect": 1}, "nothing but Connect for a refused station"
 
 
-async def test_connect_sees_headers_and_remote_address():
+async def test_connect_sees_headers_and_remote_address(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         token = base64.b64encode(b"CP-H:pw").decode()
         async with charger(node, "CP-H", additional_headers={"Authorization": f"Basic {token}"}):
-            await eventually(lambda: apps.recorded("subscribed", "CP-H"))
-    (connect,) = apps.recorded("connect", "CP-H")
+            await eventually(lambda: record("subscribed", "CP-H"))
+    (connect,) = record("connect", "CP-H")
     assert connect["headers"]["authorization"] == f"Basic {token}"
     assert connect["headers"]["REMOTE_ADDR"] == "127.0.0.1"
 
 
-async def test_call_from_channel_reaches_charger_and_reply_comes_back_to_ack():
+async def test_call_from_channel_reaches_charger_and_reply_comes_back_to_ack(record):
     async with rpc_server() as (_, port, _), gateway(port) as node, charger(node) as cp:
         await cp.call(call.DataTransfer(vendor_id="call"))
-        (ack,) = await eventually(lambda: apps.recorded("ack"))
+        (ack,) = await eventually(lambda: record("ack"))
     assert ack["action"] == "ack"
     assert ack["id"] == "cfg-1"
     assert ack["command"] == "GetConfiguration"
     assert ack["payload"]["configurationKey"][0]["key"] == "HeartbeatInterval"
 
 
-async def test_broadcast_over_http_reaches_charger_and_reply_comes_back():
+async def test_broadcast_over_http_reaches_charger_and_reply_comes_back(record):
     async with rpc_server() as (_, port, _), gateway(port) as node, charger(node, "CP-B") as cp:
         await cp.call(BOOT)
         transmission = {"command": "Reset", "id": "r-1", "payload": {"type": "Soft"}}
@@ -215,7 +221,7 @@ async def test_broadcast_over_http_reaches_charger_and_reply_comes_back():
                 headers={"Authorization": f"Bearer {BROADCAST_KEY}"},
             )
             assert response.status == 201
-        (ack,) = await eventually(lambda: apps.recorded("ack", "CP-B"))
+        (ack,) = await eventually(lambda: record("ack", "CP-B"))
     assert ack == {
         "action": "ack",
         "id": "r-1",
@@ -224,7 +230,7 @@ async def test_broadcast_over_http_reaches_charger_and_reply_comes_back():
     }
 
 
-async def test_single_action_mode_reaches_receive():
+async def test_single_action_mode_reaches_receive(record):
     async with (
         rpc_server() as (_, port, _),
         gateway(port, granular_actions=False, channel="ReceiveChannel") as node,
@@ -234,21 +240,21 @@ async def test_single_action_mode_reaches_receive():
         auth = await cp.call(call.Authorize(id_tag="T"))
     assert boot.status == "Accepted"
     assert auth.id_tag_info == {"status": "Accepted"}
-    received = apps.recorded("receive")
+    received = record("receive")
     assert [(d["action"], d["command"]) for d in received] == [
         ("receive", "BootNotification"),
         ("receive", "Authorize"),
     ]
 
 
-async def test_state_survives_between_commands_and_reaches_disconnect():
+async def test_state_survives_between_commands_and_reaches_disconnect(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         async with charger(node, "CP-S") as cp:
             first = await cp.call(call.DataTransfer(vendor_id="state"))
             second = await cp.call(call.DataTransfer(vendor_id="state"))
-        (gone,) = await eventually(lambda: apps.recorded("disconnect", "CP-S"))
+        (gone,) = await eventually(lambda: record("disconnect", "CP-S"))
     assert (first.data, second.data) == ("1", "2")
-    (unsubscribed,) = apps.recorded("unsubscribed", "CP-S")
+    (unsubscribed,) = record("unsubscribed", "CP-S")
     assert unsubscribed["istate"] == {"count": 2}
     assert gone["cstate"] == {"remote": "127.0.0.1", "last": 2}
 
@@ -270,7 +276,7 @@ async def test_unary_calls_without_the_batch_service():
 
     from contract.pb import rpc_pb2_grpc
     from rpc_app.server import RPCService
-    from tests.support import RPCCounter, test_app
+    from tests.support.servers import RPCCounter, test_app
 
     counter = RPCCounter()
     server = grpc.aio.server(interceptors=[counter])
