@@ -44,7 +44,7 @@ class System:
     def start_rpc(self) -> None:
         self.rpc = self._spawn(
             "rpc", "rpc", "--rpc-host", f"127.0.0.1:{self.rpc_port}",
-            "--rpc-metrics-port", "0", "--auto-register", "true", "--broadcast-auth", "false",
+            "--rpc-metrics-port", "0", "--auto-register", "true",
         )  # fmt: skip
         wait_for_port(self.rpc_port, self.rpc)
 
