@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from foundation.settings import Settings, load_settings
+from foundation.settings import RPCAppSettings, load_settings
 
-_settings: Settings | None = None
+_settings: RPCAppSettings | None = None
 
 
-def configure(settings: Settings | None) -> None:
+def configure(settings: RPCAppSettings | None) -> None:
     global _settings
     _settings = settings
 
 
-def settings() -> Settings:
+def settings() -> RPCAppSettings:
     global _settings
     if _settings is None:
         _settings = load_settings()

@@ -5,13 +5,33 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ocpp_cable.admin import ADMIN_COMMANDS
+
 from foundation.settings import Settings, env_name, flag_name
+from ocpp_cable.cli import TIERS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
+def used_by(field: str) -> list[str]:
+    """The commands that read `field`, except `up` and `config` (they read every setting)."""
+    names: list[str] = []
+    for command, tier in TIERS.items():
+        name = "admin" if command in ADMIN_COMMANDS else command  # one tier, one name
+        if tier is not Settings and field in tier.model_fields and name not in names:
+            names.append(name)
+    return names
+
+
 def settings_table() -> str:
-    rows = ["| flag | environment | default | what |", "|---|---|---|---|"]
+    admin = ", ".join(f"`{name}`" for name in sorted(ADMIN_COMMANDS))
+    rows = [
+        "`up` and `config` read every setting, the other commands those they are listed "
+        f"with (admin: {admin}); `ocpp-cable COMMAND --help` shows a command's own.",
+        "",
+        "| flag | environment | default | used by | what |",
+        "|---|---|---|---|---|",
+    ]
     for name, field in Settings.model_fields.items():
         default = field.default
         if default is None:
@@ -21,7 +41,10 @@ def settings_table() -> str:
         else:
             shown = f"`{default}`"
         description = (field.description or "").replace("|", "/")
-        rows.append(f"| `{flag_name(name)}` | `{env_name(name)}` | {shown} | {description} |")
+        users = ", ".join(used_by(name))
+        rows.append(
+            f"| `{flag_name(name)}` | `{env_name(name)}` | {shown} | {users} | {description} |"
+        )
     return "\n".join(rows) + "\n"
 
 

@@ -1,14 +1,18 @@
-"""One settings object for gateway and rpc_app.
+"""The settings of gateway, rpc_app and the CLI, in small groups composed per command.
 
 Every setting comes from a CLI flag (`--rpc-host`) or an environment variable
 (`OCPP_CABLE_RPC_HOST`); the flag wins. Values are validated at start-up and an
 invalid one stops the process with a message naming the setting.
+
+Each command loads only its tier (`GatewaySettings` for `ocpp-cable gateway`, ...),
+so its --help lists only the flags it reads and the variables of other tiers are
+not read at all. `Settings` holds every tier (`up`, `config`, tests).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,20 +23,24 @@ ENV_PREFIX = "OCPP_CABLE_"
 BROADCAST_ADAPTERS = ("http", "redis", "nats")
 
 
-class Settings(BaseSettings):
+class SettingsGroup(BaseSettings):
+    """A few settings read together; tiers are made of these."""
+
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
-    # --- gateway: chargers ---
+
+# --- groups, in the README's order ---------------------------------------------------------
+
+
+class ChargerServerSettings(SettingsGroup):
+    """The gateway's WebSocket server for chargers and their sessions."""
+
     host: str = Field("127.0.0.1", description="Address the gateway listens on for chargers")
     port: int = Field(9000, ge=0, le=65535, description="Port for chargers' WebSockets")
-    path_prefix: str = Field("/ocpp", description="Chargers connect at <prefix>/<station_id>")
     headers: str = Field(
         "authorization",
         description="Comma-separated request headers passed to Connect "
         "(Authorization and the remote address are always passed)",
-    )
-    heartbeat_interval: int = Field(
-        300, ge=1, description="Heartbeat interval (s) in default BootNotification responses"
     )
     forward_heartbeat: bool = Field(
         False, description="Also perform Heartbeat on the channel (answered at the gateway)"
@@ -41,7 +49,6 @@ class Settings(BaseSettings):
         True, description="One channel method per action; false sends everything to receive"
     )
     channel: str = Field("OCPPChannel", description="Channel every station subscribes to")
-    call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
     call_queue_limit: int = Field(100, ge=1, description="CALLs that may wait per station")
     malformed_frame_budget: int = Field(
         10, ge=0, description="Malformed frames in a row before the connection is closed"
@@ -67,9 +74,6 @@ class Settings(BaseSettings):
     tls_client_cert_required: bool = Field(
         False, description="With --tls-client-ca: refuse chargers without a valid certificate"
     )
-    shutdown_timeout: float = Field(
-        10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
-    )
     presence_ttl: float = Field(
         30.0,
         ge=0,
@@ -78,7 +82,54 @@ class Settings(BaseSettings):
         "gone this long after (0: no lease)",
     )
 
-    # --- gateway: RPC client / rpc_app: server ---
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Self:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key: set both or neither")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ValueError("tls_client_ca: needs tls_cert and tls_key")
+        for name in ("tls_cert", "tls_key", "tls_client_ca"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                raise ValueError(f"{name}: no file at {path}")
+        return self
+
+    def header_names(self) -> list[str]:
+        names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}
+        names.add("authorization")
+        return sorted(names)
+
+
+class StationPathSettings(SettingsGroup):
+    """Where chargers connect; the admin commands refuse ids the gateway would refuse."""
+
+    path_prefix: str = Field("/ocpp", description="Chargers connect at <prefix>/<station_id>")
+
+    @field_validator("path_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value.rstrip("/") or ""
+
+
+class HeartbeatSettings(SettingsGroup):
+    """The interval told to stations: by the gateway's default answer and by channels/."""
+
+    heartbeat_interval: int = Field(
+        300, ge=1, description="Heartbeat interval (s) in default BootNotification responses"
+    )
+
+
+class CallTimeoutSettings(SettingsGroup):
+    """The gateway's deadline for a station's answer; `send --wait` waits that long."""
+
+    call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
+
+
+class RPCHostSettings(SettingsGroup):
+    """Where rpc_app is: the gateway calls it there, rpc_app listens there."""
+
     rpc_host: str = Field(
         "127.0.0.1:50051",
         description="RPC address (the gateway calls it, rpc_app listens on it); the gateway "
@@ -86,7 +137,25 @@ class Settings(BaseSettings):
         "a name that resolves to each of them (rpc:50051, dns:///rpc:50051; looked up again "
         "every 10 s), and gives each replica a fair share of the calls",
     )
+
+    @field_validator("rpc_host")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
+        return value
+
+
+class RPCTimeoutSettings(SettingsGroup):
+    """The RPC deadline; publishers give a broker as long."""
+
     rpc_timeout: float = Field(5.0, gt=0, description="Deadline of one RPC call, in seconds")
+
+
+class RPCClientSettings(SettingsGroup):
+    """How the gateway calls rpc_app."""
+
     rpc_batch: bool = Field(
         True,
         description="Batch RPC calls over ocpp-cable's stream when the RPC server offers it "
@@ -98,46 +167,28 @@ class Settings(BaseSettings):
     rpc_concurrency: int = Field(
         128, ge=1, description="RPC calls the gateway keeps in flight at most"
     )
+
+
+class RPCServerSettings(SettingsGroup):
+    """rpc_app's own: its metrics endpoint and the application it serves."""
+
     rpc_metrics_host: str = Field("127.0.0.1", description="Address of rpc_app's /metrics")
     rpc_metrics_port: int = Field(
         9002, ge=0, le=65535, description="Port of rpc_app's /metrics (Prometheus)"
     )
+    channels_module: str = Field("channels", description="Module that holds the channel classes")
+    rpc_workers: int = Field(
+        16, ge=1, description="Threads for synchronous channel methods in rpc_app"
+    )
 
-    # --- broadcasting ---
+
+class BroadcastReceivingSettings(SettingsGroup):
+    """How the gateway takes broadcasts, and who may read its /metrics and /health."""
+
     broadcast_adapter: str = Field(
         "http",
         description="Where the gateway takes broadcasts from: http, redis, nats, "
         "or several, comma-separated",
-    )
-    broadcaster: Literal["http", "redis", "nats"] = Field(
-        "http", description="How rpc_app and the CLI publish broadcasts"
-    )
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for broadcasting")
-    redis_channel: str = Field("__anycable__", description="Redis channel of broadcasts")
-    nats_servers: str = Field(
-        "nats://127.0.0.1:4222", description="NATS servers for broadcasting, comma-separated"
-    )
-    nats_subject: str = Field("__anycable__", description="NATS subject of broadcasts")
-    station_stream: str = Field(
-        "ocpp:{station_id}", description="A station's own stream, as its channel streams for it"
-    )
-    http_host: str = Field("127.0.0.1", description="Address of the gateway's HTTP endpoints")
-    http_port: int = Field(
-        9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
-    )
-    broadcast_url: str | None = Field(
-        None,
-        description="Where rpc_app's HTTP broadcaster and the CLI post broadcasts "
-        "(unset: this machine's --http-port, http://127.0.0.1:<http-port>/_broadcast)",
-    )
-    broadcast_key: SecretStr | None = Field(
-        None,
-        description="Bearer key for POST /_broadcast (unset: the key in --broadcast-key-file)",
-    )
-    broadcast_key_file: str = Field(
-        "ocpp_cable.key",
-        description="Holds the broadcast key when --broadcast-key is unset: `up` creates it "
-        "(mode 0600), `send` and `broadcast` read it",
     )
     broadcast_auth: bool = Field(
         True, description="Require the bearer key on /_broadcast; false turns the check off"
@@ -148,45 +199,6 @@ class Settings(BaseSettings):
         "whoever reaches --http-host)",
     )
 
-    # --- rpc_app ---
-    channels_module: str = Field("channels", description="Module that holds the channel classes")
-    rpc_workers: int = Field(
-        16, ge=1, description="Threads for synchronous channel methods in rpc_app"
-    )
-
-    # --- the reference central system (channels/) ---
-    database_url: str = Field(
-        "sqlite:///ocpp_cable.db",
-        description="SQLAlchemy URL of the central system's database "
-        "(postgresql+psycopg://user@host/db in production)",
-    )
-    auto_migrate: bool = Field(
-        True, description="Bring the database schema up to date when rpc_app starts"
-    )
-    auto_register: bool = Field(
-        False, description="Accept stations that are not registered (and register them)"
-    )
-    audit_log: bool = Field(
-        True, description="Keep every message the application sees in MessageLog"
-    )
-
-    event_loop: Literal["uvloop", "asyncio"] = Field(
-        "uvloop", description="Event loop of the gateway and rpc_app processes"
-    )
-
-    # --- logs ---
-    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
-    log_format: Literal["auto", "console", "json"] = Field(
-        "auto", description="console for people, json for machines; auto picks by terminal"
-    )
-
-    @field_validator("path_prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with '/'")
-        return value.rstrip("/") or ""
-
     @field_validator("broadcast_adapter")
     @classmethod
     def _adapters(cls, value: str) -> str:
@@ -196,6 +208,56 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one or more of {', '.join(BROADCAST_ADAPTERS)}")
         return ",".join(dict.fromkeys(names))
 
+    def adapters(self) -> list[str]:
+        return self.broadcast_adapter.split(",")
+
+
+class GatewayEndpointSettings(SettingsGroup):
+    """The gateway's HTTP endpoint and its key: the gateway serves it, publishers post to it."""
+
+    http_host: str = Field("127.0.0.1", description="Address of the gateway's HTTP endpoints")
+    http_port: int = Field(
+        9001, ge=0, le=65535, description="Port of the gateway's HTTP endpoints (/_broadcast)"
+    )
+    broadcast_key: SecretStr | None = Field(
+        None,
+        description="Bearer key for POST /_broadcast (unset: the key in --broadcast-key-file)",
+    )
+    broadcast_key_file: str = Field(
+        "ocpp_cable.key",
+        description="Holds the broadcast key when --broadcast-key is unset: `up` creates it "
+        "(mode 0600), `send` and `broadcast` read it",
+    )
+
+    def broadcast_secret(self) -> str | None:
+        """The broadcast key: --broadcast-key, else the key file's, else None."""
+        if self.broadcast_key is not None:
+            return self.broadcast_key.get_secret_value()
+        from foundation.key_file import read_key
+
+        return read_key(self.broadcast_key_file)
+
+
+class PublishingSettings(SettingsGroup):
+    """How rpc_app and the CLI publish broadcasts."""
+
+    broadcaster: Literal["http", "redis", "nats"] = Field(
+        "http", description="How rpc_app and the CLI publish broadcasts"
+    )
+    broadcast_url: str | None = Field(
+        None,
+        description="Where rpc_app's HTTP broadcaster and the CLI post broadcasts "
+        "(unset: this machine's --http-port, http://127.0.0.1:<http-port>/_broadcast)",
+    )
+
+
+class StationStreamSettings(SettingsGroup):
+    """`send` reaches a station through its stream."""
+
+    station_stream: str = Field(
+        "ocpp:{station_id}", description="A station's own stream, as its channel streams for it"
+    )
+
     @field_validator("station_stream")
     @classmethod
     def _stream_template(cls, value: str) -> str:
@@ -203,28 +265,102 @@ class Settings(BaseSettings):
             raise ValueError("must contain {station_id}")
         return value
 
-    @field_validator("rpc_host")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
-        return value
+    def stream_for_station(self, station_id: str) -> str:
+        return self.station_stream.replace("{station_id}", station_id)
 
-    @model_validator(mode="after")
-    def _tls_pair(self) -> Settings:
-        if bool(self.tls_cert) != bool(self.tls_key):
-            raise ValueError("tls_cert and tls_key: set both or neither")
-        if self.tls_client_ca and not self.tls_cert:
-            raise ValueError("tls_client_ca: needs tls_cert and tls_key")
-        for name in ("tls_cert", "tls_key", "tls_client_ca"):
-            path = getattr(self, name)
-            if path and not Path(path).is_file():
-                raise ValueError(f"{name}: no file at {path}")
-        return self
 
-    def adapters(self) -> list[str]:
-        return self.broadcast_adapter.split(",")
+class BrokerSettings(SettingsGroup):
+    """The brokers broadcasts travel through: the gateway subscribes, publishers publish."""
+
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for broadcasting")
+    redis_channel: str = Field("__anycable__", description="Redis channel of broadcasts")
+    nats_servers: str = Field(
+        "nats://127.0.0.1:4222", description="NATS servers for broadcasting, comma-separated"
+    )
+    nats_subject: str = Field("__anycable__", description="NATS subject of broadcasts")
+
+
+class DatabaseSettings(SettingsGroup):
+    """The central system's database: all `migrate` reads."""
+
+    database_url: str = Field(
+        "sqlite:///ocpp_cable.db",
+        description="SQLAlchemy URL of the central system's database "
+        "(postgresql+psycopg://user@host/db in production)",
+    )
+
+
+class AutoMigrateSettings(SettingsGroup):
+    """Apart from the URL, as `migrate` migrates whatever this says."""
+
+    auto_migrate: bool = Field(
+        True, description="Bring the database schema up to date when rpc_app starts"
+    )
+
+
+class AuditLogSettings(SettingsGroup):
+    """channels/ and `send` both log the messages they exchange."""
+
+    audit_log: bool = Field(
+        True, description="Keep every message the application sees in MessageLog"
+    )
+
+
+class RegistrationSettings(SettingsGroup):
+    """Whether the central system admits stations it does not know."""
+
+    auto_register: bool = Field(
+        False, description="Accept stations that are not registered (and register them)"
+    )
+
+
+class ProcessSettings(SettingsGroup):
+    """The server processes' event loop and shutdown."""
+
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop", description="Event loop of the gateway and rpc_app processes"
+    )
+    shutdown_timeout: float = Field(
+        10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
+    )
+
+
+class LoggingSettings(SettingsGroup):
+    """The server processes' logs."""
+
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+    log_format: Literal["auto", "console", "json"] = Field(
+        "auto", description="console for people, json for machines; auto picks by terminal"
+    )
+
+
+# --- tiers: what each command reads --------------------------------------------------------
+# pydantic takes the fields of the last base first: a tier names all its groups (those of a
+# tier it extends too) bottom-up, so its fields and its --help read top-down. Settings names
+# every group, in the README table's order.
+
+
+class GatewaySettings(
+    LoggingSettings,
+    ProcessSettings,
+    BrokerSettings,
+    GatewayEndpointSettings,
+    BroadcastReceivingSettings,
+    RPCClientSettings,
+    RPCTimeoutSettings,
+    RPCHostSettings,
+    CallTimeoutSettings,
+    HeartbeatSettings,
+    StationPathSettings,
+    ChargerServerSettings,
+):
+    """`ocpp-cable gateway`."""
+
+
+class PublisherSettings(
+    BrokerSettings, PublishingSettings, GatewayEndpointSettings, RPCTimeoutSettings
+):
+    """`ocpp-cable broadcast`, and how rpc_app publishes."""
 
     def broadcast_endpoint(self) -> str:
         """Where HTTP broadcasts go: --broadcast-url, else this machine's gateway."""
@@ -237,21 +373,71 @@ class Settings(BaseSettings):
             host = f"[{host}]"
         return f"http://{host}:{self.http_port}/_broadcast"
 
-    def broadcast_secret(self) -> str | None:
-        """The broadcast key: --broadcast-key, else the key file's, else None."""
-        if self.broadcast_key is not None:
-            return self.broadcast_key.get_secret_value()
-        from foundation.key_file import read_key
 
-        return read_key(self.broadcast_key_file)
+class RPCAppSettings(
+    PublisherSettings,
+    LoggingSettings,
+    ProcessSettings,
+    RegistrationSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCServerSettings,
+    RPCTimeoutSettings,
+    RPCHostSettings,
+    HeartbeatSettings,
+):
+    """`ocpp-cable rpc`: rpc_app, with the central system's settings (channels/ is the default)."""
 
-    def stream_for_station(self, station_id: str) -> str:
-        return self.station_stream.replace("{station_id}", station_id)
 
-    def header_names(self) -> list[str]:
-        names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}
-        names.add("authorization")
-        return sorted(names)
+class SendSettings(
+    PublisherSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    StationStreamSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCTimeoutSettings,
+    CallTimeoutSettings,
+):
+    """`ocpp-cable send`: records the command in the database, publishes it, may wait."""
+
+
+class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
+    """`ocpp-cable stations|tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
+
+
+class Settings(
+    GatewaySettings,
+    RPCAppSettings,
+    SendSettings,
+    AdminSettings,
+    LoggingSettings,
+    ProcessSettings,
+    RegistrationSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    StationStreamSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    BroadcastReceivingSettings,
+    RPCServerSettings,
+    RPCClientSettings,
+    RPCTimeoutSettings,
+    RPCHostSettings,
+    CallTimeoutSettings,
+    HeartbeatSettings,
+    StationPathSettings,
+    ChargerServerSettings,
+):
+    """Every setting: `ocpp-cable up` runs every tier, `config` prints them all."""
 
 
 class SettingsError(Exception):
@@ -266,10 +452,13 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment, with `overrides` (CLI flags) winning."""
+T = TypeVar("T", bound=SettingsGroup)
+
+
+def load_settings(tier: type[T] = Settings, /, **overrides: Any) -> T:
+    """`tier`'s settings from the environment, with `overrides` (CLI flags) winning."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return tier(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -277,7 +466,7 @@ def load_settings(**overrides: Any) -> Settings:
                 problems.append(f"invalid settings: {err['msg'].removeprefix('Value error, ')}")
                 continue
             field = str(err["loc"][0])
-            if field in Settings.model_fields:
+            if field in tier.model_fields:
                 where = f"{field} ({flag_name(field)} / {env_name(field)})"
             else:
                 where = f"{field!r} (unknown setting)"

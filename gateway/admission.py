@@ -25,7 +25,7 @@ from contract.env import (
     REMOTE_ADDR_HEADER,
     TLS_CLIENT_SUBJECT_HEADER,
 )
-from foundation.settings import Settings
+from foundation.settings import GatewaySettings
 from gateway import tls
 from gateway.metrics import GatewayMetrics
 from gateway.rpc import Env, RPCClient, RPCError, Status
@@ -72,7 +72,7 @@ class Admissions:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: GatewaySettings,
         rpc: RPCClient,
         metrics: GatewayMetrics,
         authority: Callable[[], str],

@@ -19,7 +19,7 @@ from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from foundation.settings import Settings
+from foundation.settings import GatewaySettings
 from gateway import http_api, tls
 from gateway.admission import Admissions
 from gateway.broadcasts import Broadcasts
@@ -57,7 +57,7 @@ class GatewayNode:
     stream hub. Start it with `start()`, end it with `stop()`.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.session_config = SessionConfig(
             granular_actions=settings.granular_actions,

@@ -9,12 +9,39 @@ import sys
 from channels.admin.commands import ADMIN_COMMANDS, add_admin_commands, run_admin
 from foundation import logs
 from foundation.redact import mask_secrets
-from foundation.settings import Settings, SettingsError, env_name, flag_name, load_settings
+from foundation.settings import (
+    AdminSettings,
+    DatabaseSettings,
+    GatewaySettings,
+    PublisherSettings,
+    RPCAppSettings,
+    SendSettings,
+    Settings,
+    SettingsError,
+    SettingsGroup,
+    env_name,
+    flag_name,
+    load_settings,
+)
+
+# The settings each command reads: its --help lists their flags, it loads only them.
+TIERS: dict[str, type[SettingsGroup]] = {
+    "up": Settings,
+    "gateway": GatewaySettings,
+    "rpc": RPCAppSettings,
+    "config": Settings,
+    "migrate": DatabaseSettings,
+    "broadcast": PublisherSettings,
+    "send": SendSettings,
+    **dict.fromkeys(sorted(ADMIN_COMMANDS), AdminSettings),
+}
 
 
-def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+def _add_setting_flags(
+    parser: argparse.ArgumentParser, tier: type[SettingsGroup] = Settings
+) -> None:
     group = parser.add_argument_group("settings (each also from its environment variable)")
-    for name, field in Settings.model_fields.items():
+    for name, field in tier.model_fields.items():
         group.add_argument(
             flag_name(name),
             dest=name,
@@ -28,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
     )
+    # Every setting is in the parsed arguments (None: not given), whatever the command's tier,
+    # so the overrides of any tier can be read from them.
+    parser.set_defaults(**dict.fromkeys(Settings.model_fields))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("up", "run gateway and rpc_app together on embedded defaults"),
@@ -36,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("config", "print the effective settings, secrets masked"),
         ("migrate", "bring the central system's database schema up to date"),
     ):
-        _add_setting_flags(commands.add_parser(name, help=help_text, description=help_text))
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        _add_setting_flags(command, TIERS[name])
     broadcast = commands.add_parser(
         "broadcast",
         help="send a transmission to a stream",
@@ -44,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     broadcast.add_argument("stream", help="stream name, e.g. ocpp:CP-1")
     broadcast.add_argument("data", help='JSON transmission, e.g. \'{"command": "Reset", ...}\'')
-    _add_setting_flags(broadcast)
+    _add_setting_flags(broadcast, TIERS["broadcast"])
     send = commands.add_parser(
         "send",
         help="send an OCPP command to a station",
@@ -62,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not record the command in the central system's database",
     )
-    _add_setting_flags(send)
-    add_admin_commands(commands, _add_setting_flags)
+    _add_setting_flags(send, TIERS["send"])
+    add_admin_commands(commands, lambda leaf: _add_setting_flags(leaf, AdminSettings))
     simulate = commands.add_parser(
         "simulate",
         help="run simulated OCPP 1.6 chargers against a central system",
@@ -139,9 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "simulate":  # a client of any central system: no server settings
         return _simulate(args)
-    overrides = {name: getattr(args, name) for name in Settings.model_fields}
+    tier = TIERS[args.command]
+    overrides = {name: getattr(args, name) for name in tier.model_fields}
     try:
-        settings = load_settings(**overrides)
+        settings = load_settings(tier, **overrides)
     except SettingsError as exc:
         print(f"ocpp-cable: {exc}", file=sys.stderr)
         return 2

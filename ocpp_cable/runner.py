@@ -11,7 +11,13 @@ import structlog
 from pydantic import SecretStr
 
 from foundation.key_file import KeyFileError, ensure_key
-from foundation.settings import Settings, SettingsError
+from foundation.settings import (
+    GatewaySettings,
+    ProcessSettings,
+    RPCAppSettings,
+    Settings,
+    SettingsError,
+)
 from gateway.node import GatewayNode
 from rpc_app import broadcasting
 from rpc_app.application import load_application
@@ -42,7 +48,7 @@ def tune_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def loop_factory(settings: Settings):
+def loop_factory(settings: ProcessSettings):
     """uvloop by default: the same asyncio code, a faster loop underneath."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     tune_collector()
@@ -61,7 +67,7 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def start_rpc(settings: Settings) -> RPCServer:
+async def start_rpc(settings: RPCAppSettings) -> RPCServer:
     app = load_application(settings.channels_module)
     if app.setup is not None:
         app.setup(settings)
@@ -72,14 +78,14 @@ async def start_rpc(settings: Settings) -> RPCServer:
     return server
 
 
-async def run_rpc(settings: Settings) -> None:
+async def run_rpc(settings: RPCAppSettings) -> None:
     server = await start_rpc(settings)
     await _stop_event().wait()
     log.info("shutting down")
     await server.stop(grace=settings.shutdown_timeout)
 
 
-def require_broadcast_key(settings: Settings) -> None:
+def require_broadcast_key(settings: GatewaySettings) -> None:
     if "http" not in settings.adapters() or not settings.broadcast_auth:
         return
     try:
@@ -94,7 +100,7 @@ def require_broadcast_key(settings: Settings) -> None:
         )
 
 
-async def run_gateway(settings: Settings) -> None:
+async def run_gateway(settings: GatewaySettings) -> None:
     require_broadcast_key(settings)
     node = GatewayNode(settings)
     await node.start()

@@ -11,12 +11,15 @@ import asyncio
 import threading
 import urllib.error
 import urllib.request
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import structlog
 
 from foundation.redact import mask_secrets
+
+if TYPE_CHECKING:
+    from foundation.settings import PublisherSettings
 
 log = structlog.get_logger("rpc_app.broadcasting")
 
@@ -155,7 +158,7 @@ def current() -> Broadcaster:
     return _broadcaster
 
 
-def from_settings(settings: Any = None) -> Broadcaster:
+def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
     if settings is None:
         from foundation.settings import load_settings
 

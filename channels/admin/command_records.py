@@ -11,12 +11,12 @@ import orjson
 from channels import audit, commands, db, presence
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
-from foundation.settings import Settings
+from foundation.settings import SendSettings
 from rpc_app.broadcasting import BroadcastError
 
 
 def publish_recorded(
-    settings: Settings, station_id: str, transmission: dict[str, Any], stream: str
+    settings: SendSettings, station_id: str, transmission: dict[str, Any], stream: str
 ) -> None:
     """Refuse at once for a station that is not connected; else record, publish, mark sent."""
     if settings.auto_migrate:
@@ -50,7 +50,7 @@ def publish_recorded(
         commands.mark_sent(session, command_id)
 
 
-def wait_and_print(settings: Settings, command_id: str, poll: float = 0.1) -> int:
+def wait_and_print(settings: SendSettings, command_id: str, poll: float = 0.1) -> int:
     """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
     # The gateway gives up after call_timeout; allow for the queue and the RPC on top.
     deadline = time.monotonic() + settings.call_timeout + 2 * settings.rpc_timeout + 5

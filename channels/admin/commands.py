@@ -23,7 +23,7 @@ from channels import db, presence
 from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
 from channels.stations import add_station
 from channels.timeutil import parse_time
-from foundation.settings import Settings
+from foundation.settings import AdminSettings
 from ocppj.handshake import HandshakeRefused, station_id_from_path
 
 ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"})
@@ -56,7 +56,7 @@ def add_admin_commands(
     def leaf(
         group: argparse._SubParsersAction,
         name: str,
-        handler: Callable[[argparse.Namespace, Settings], int],
+        handler: Callable[[argparse.Namespace, AdminSettings], int],
         help_text: str,
         json_flag: bool = False,
     ) -> argparse.ArgumentParser:
@@ -162,7 +162,7 @@ def add_admin_commands(
     )
 
 
-def run_admin(args: argparse.Namespace, settings: Settings) -> int:
+def run_admin(args: argparse.Namespace, settings: AdminSettings) -> int:
     """Run the admin command in `args`; the exit status."""
     try:
         return args.admin_handler(args, settings)
@@ -182,7 +182,7 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
+def _session(settings: AdminSettings) -> Iterator[Session]:
     # Input is checked before this, so a typo never creates or migrates a database.
     if settings.auto_migrate:
         db.upgrade(settings.database_url)
@@ -193,7 +193,7 @@ def _session(settings: Settings) -> Iterator[Session]:
 # --- stations ---------------------------------------------------------------------------------
 
 
-def _check_station_id(station_id: str, settings: Settings) -> None:
+def _check_station_id(station_id: str, settings: AdminSettings) -> None:
     """Refuse what the gateway would refuse: such a station could register but never connect."""
     prefix = settings.path_prefix
     try:
@@ -212,7 +212,7 @@ def _auth(station: ChargePoint) -> str:
     return "password" if station.password_hash else "missing"
 
 
-def _stations_add(args: argparse.Namespace, settings: Settings) -> int:
+def _stations_add(args: argparse.Namespace, settings: AdminSettings) -> int:
     _check_station_id(args.station_id, settings)
     if args.password is not None and not args.password:
         # add_station would take "" for "no password" and open the station to anyone.
@@ -229,7 +229,7 @@ def _stations_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stations_list(args: argparse.Namespace, settings: Settings) -> int:
+def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         stations = session.scalars(select(ChargePoint).order_by(ChargePoint.id)).all()
         present = presence.presence(session, stations)
@@ -290,7 +290,7 @@ TRANSACTION_COLUMNS = [
 ]
 
 
-def _stations_show(args: argparse.Namespace, settings: Settings) -> int:
+def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         station = session.get(ChargePoint, args.station_id)
         if station is None:
@@ -340,7 +340,7 @@ def _stations_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stations_remove(args: argparse.Namespace, settings: Settings) -> int:
+def _stations_remove(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         station = session.get(ChargePoint, args.station_id)
         if station is None:
@@ -374,7 +374,7 @@ def _check_tag(tag: str, what: str) -> None:
         )
 
 
-def _tags_add(args: argparse.Namespace, settings: Settings) -> int:
+def _tags_add(args: argparse.Namespace, settings: AdminSettings) -> int:
     _check_tag(args.tag, "idTag")
     if args.parent is not None:
         _check_tag(args.parent, "--parent")
@@ -398,7 +398,7 @@ def _tags_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _tags_list(args: argparse.Namespace, settings: Settings) -> int:
+def _tags_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         tags = session.scalars(select(IdTag).order_by(IdTag.tag)).all()
         rows = [
@@ -429,7 +429,7 @@ def _tags_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _tags_block(args: argparse.Namespace, settings: Settings) -> int:
+def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         record = session.get(IdTag, args.tag)
         if record is None:
@@ -458,7 +458,7 @@ def _transaction_row(t: Transaction) -> Row:
     }
 
 
-def _transactions_list(args: argparse.Namespace, settings: Settings) -> int:
+def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     query = select(Transaction).order_by(Transaction.start_time.desc(), Transaction.id.desc())
     if args.station is not None:
         query = query.where(Transaction.station_id == args.station)
@@ -473,7 +473,7 @@ def _transactions_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _meter_values(args: argparse.Namespace, settings: Settings) -> int:
+def _meter_values(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         values = session.scalars(
             select(MeterValue)

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from contract import transmissions
-from foundation.settings import Settings
+from foundation.settings import PublisherSettings, SendSettings
 from ocppj import schemas
 from rpc_app.broadcasting import BroadcastError, from_settings, message
 
@@ -48,7 +48,7 @@ def build_call(action: str, payload: dict[str, Any], unique_id: str | None = Non
     return transmissions.call(action, unique_id or uuid.uuid4().hex, payload)
 
 
-def publish(settings: Settings, stream: str, transmission: dict[str, Any]) -> None:
+def publish(settings: PublisherSettings, stream: str, transmission: dict[str, Any]) -> None:
     from_settings(settings).publish([message(stream, transmission)])
 
 
@@ -67,7 +67,7 @@ def run(publish_one) -> int:
     return 0
 
 
-def broadcast_command(settings: Settings, stream: str, data: str) -> int:
+def broadcast_command(settings: PublisherSettings, stream: str, data: str) -> int:
     def publish_one() -> None:
         transmission = parse_object(data, "the transmission")
         publish(settings, stream, transmission)
@@ -77,7 +77,7 @@ def broadcast_command(settings: Settings, stream: str, data: str) -> int:
 
 
 def send_command(
-    settings: Settings,
+    settings: SendSettings,
     station_id: str,
     action: str,
     payload: str,

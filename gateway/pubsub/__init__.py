@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from foundation.settings import Settings as GatewaySettings
+    from foundation.settings import GatewaySettings
 
 Handler = Callable[[bytes], None]
 Connected = Callable[["BrokerSubscriber"], None]
