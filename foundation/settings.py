@@ -294,7 +294,9 @@ class AutoMigrateSettings(SettingsGroup):
     """Apart from the URL, as `migrate` migrates whatever this says."""
 
     auto_migrate: bool = Field(
-        True, description="Bring the database schema up to date when rpc_app starts"
+        True,
+        description="Bring the database schema up to date before first use "
+        "(rpc_app, send, admin commands)",
     )
 
 
