@@ -29,6 +29,11 @@ credentials = BatchedRead(_look_up)
 
 
 class StationConnection(Connection):
+    """Admits a station that is registered (or, with `--auto-register`, registers it)
+    and proves who it is: HTTP Basic with its password (security profiles 1 and 2),
+    or a client certificate issued to it (profile 3); one added with `--no-auth` needs
+    no proof. Anything else is rejected."""
+
     async def connect(self):
         station_id = self.env.station_id
         found = await credentials.get(store(config.settings().database_url), station_id)

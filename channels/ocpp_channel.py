@@ -23,6 +23,15 @@ Work = Callable[[Unit], Any]
 
 
 class OCPPChannel(Channel):
+    """The reference central system's channel: one per connected OCPP 1.6 station.
+
+    Each charger-initiated action has its method (BootNotification, Authorize,
+    Start/StopTransaction, MeterValues, StatusNotification, ...); each stores what
+    it acks before the answer goes out, and answers from the database. `ack` and
+    `error` record the answers to commands sent to the station. Extend it by
+    subclassing, or register DataTransfer vendors with `data_transfer_handler`.
+    """
+
     # DataTransfer vendorId -> handler returning the DataTransfer.conf payload.
     vendor_handlers: ClassVar[dict[str, VendorHandler]] = {}
 

@@ -27,6 +27,14 @@ Delivery = Callable[[float | None], Awaitable[Any]]
 
 
 class DisconnectQueue:
+    """Delivers Disconnect calls with a bounded number of workers, retrying an RPCError.
+
+    When thousands of stations leave at once, their Disconnects queue here instead of
+    taking every RPC slot: stations coming back still get through to Connect. On
+    shutdown, `drain_by(deadline)` stops retries at the deadline; `failed` counts the
+    calls that never went through.
+    """
+
     def __init__(self, workers: int) -> None:
         self._queue: asyncio.Queue[tuple[Delivery, Any, asyncio.Future[bool]]] = asyncio.Queue()
         self._workers_wanted = workers

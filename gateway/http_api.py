@@ -32,6 +32,10 @@ def bearer_check(secret: str | None) -> Callable[[web.Request], bool]:
 
 
 def make_app(node: GatewayNode) -> web.Application:
+    """The aiohttp app of the gateway's HTTP port: POST `/_broadcast` (when the http
+    adapter is on; bearer key unless `--broadcast-auth false`), `/health` and
+    `/metrics` (bearer `--monitoring-token` when set).
+    """
     settings = node.settings
     broadcast_key_ok = bearer_check(
         settings.broadcast_secret() if settings.broadcast_auth else None

@@ -7,10 +7,17 @@ from typing import Protocol
 
 
 class StreamListener(Protocol):
+    """A connection as the hub sees it: something a broadcast's data is delivered to."""
+
     def deliver(self, data: str) -> None: ...
 
 
 class StreamHub:
+    """Stream name -> the local listeners (connections) subscribed to it.
+
+    Both maps shrink as listeners leave: a stream nobody holds is forgotten.
+    """
+
     def __init__(self) -> None:
         self._streams: dict[str, set[StreamListener]] = {}
         self._by_subscriber: dict[StreamListener, set[str]] = {}

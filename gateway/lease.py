@@ -20,6 +20,13 @@ log = structlog.get_logger("gateway.lease")
 
 
 class LeaseKeeper:
+    """Renews this node's lease on the application every third of its ttl.
+
+    The lease names the stations the node holds, so a node killed without a goodbye has
+    its stations seen as gone once the lease runs out. An RPC server without the
+    Presence service turns it off (presence then rests on Disconnect alone).
+    """
+
     def __init__(
         self, rpc: RPCClient, node: str, ttl: float, stations: Callable[[], list[str]]
     ) -> None:

@@ -28,6 +28,12 @@ RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 
 
 class GatewayMetrics:
+    """The gateway's Prometheus metrics, in a registry of its own (`/metrics` renders it).
+
+    Labels take only bounded values (actions from the schema, status names), never
+    anything a client chose.
+    """
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry

@@ -37,6 +37,13 @@ class Held(Protocol):
 
 
 class ControlChannel:
+    """Announces the stations this node holds to the other nodes, and closes a station
+    here when another node announces a newer connection of it.
+
+    Announcements wait per broker until published (latest connection per station), and
+    all are sent again when a broker subscription comes back.
+    """
+
     def __init__(
         self,
         node_id: str,

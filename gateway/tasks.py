@@ -13,6 +13,10 @@ from typing import Any
 
 
 class TaskSet:
+    """Background tasks that are kept referenced until done, and whose failures are logged
+    instead of lost.
+    """
+
     __slots__ = ("_tasks", "log")
 
     def __init__(self, log: Any) -> None:

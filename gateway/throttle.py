@@ -11,6 +11,10 @@ from collections.abc import Callable
 
 
 class LogThrottle:
+    """Lets one log line per kind through per interval, and says how many it held back
+    meanwhile: what a client sends cannot grow the logs without bound.
+    """
+
     def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic):
         self.interval = interval
         self.clock = clock

@@ -12,6 +12,10 @@ from collections import deque
 
 
 class Turns:
+    """One at a time, in order, with priority: a station's own messages go before reports
+    about the commands we sent it.
+    """
+
     __slots__ = ("_busy", "_first", "_later")
 
     def __init__(self) -> None:

@@ -33,6 +33,8 @@ _HEAD = re.compile(r'\s*\[\s*(-?\d{1,3})\s*,\s*("(?:[^"\\]|\\.)*")')
 
 @dataclass(slots=True, frozen=True)
 class Call:
+    """A CALL: `[2, unique_id, action, payload]`."""
+
     unique_id: str
     action: str
     payload: dict[str, Any]
@@ -40,12 +42,16 @@ class Call:
 
 @dataclass(slots=True, frozen=True)
 class CallResult:
+    """A CALLRESULT: `[3, unique_id, payload]`."""
+
     unique_id: str
     payload: Any
 
 
 @dataclass(slots=True, frozen=True)
 class CallError:
+    """A CALLERROR: `[4, unique_id, code, description, details]`."""
+
     unique_id: str
     code: str
     description: str

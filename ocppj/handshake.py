@@ -24,6 +24,8 @@ SINGLE_HEADERS = frozenset({"host", "authorization"})
 
 
 class HandshakeRefused(Exception):
+    """The upgrade request is refused with an HTTP `status` and a `reason` for the client."""
+
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status

@@ -65,6 +65,8 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 class SchemaViolation(Exception):
+    """A payload breaks its action's schema; `code` is the OCPP error code to answer with."""
+
     def __init__(self, code: str, description: str) -> None:
         super().__init__(description)
         self.code = code

@@ -22,6 +22,11 @@ class ApplicationError(Exception):
 
 @dataclass(frozen=True)
 class Application:
+    """The channel classes and the connection class rpc_app serves, found in a module.
+
+    Build one with `load_application("my_channels")` or, in tests, `Application.of([...])`.
+    """
+
     connection_class: type[Connection]
     channels: dict[str, type[Channel]]
     actions: dict[type[Channel], frozenset[str]] = field(default_factory=dict)
@@ -49,6 +54,13 @@ def _modules(root: ModuleType) -> list[ModuleType]:
 
 def load_application(module_name: str) -> Application:
     # As uvicorn does: the application lives in the directory we were started from.
+    """The application in the module (or package) `module_name`, imported from the
+    current directory: every `Channel` subclass defined there, and its one `Connection`
+    subclass (else the default, which accepts every connection).
+
+    Raises ApplicationError when the module cannot be imported, holds no channel
+    class, or more than one connection class.
+    """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:

@@ -32,6 +32,12 @@ class BroadcastError(Exception):
 
 
 class Broadcaster(Protocol):
+    """Publishes broadcasts (`{"stream", "data"}` messages) to the gateways.
+
+    `publish` blocks until the broker or gateway took them, and raises BroadcastError
+    when it did not.
+    """
+
     def publish(self, messages: list[dict[str, str]]) -> None: ...
 
 
@@ -159,6 +165,9 @@ def current() -> Broadcaster:
 
 
 def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
+    """The broadcaster `--broadcaster` names (http, redis or nats), set up from the settings
+    (the environment's when `settings` is None).
+    """
     if settings is None:
         from foundation.settings import load_settings
 

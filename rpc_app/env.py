@@ -13,6 +13,13 @@ from contract.env import NODE_HEADER, REMOTE_ADDR_HEADER, TLS_CLIENT_SUBJECT_HEA
 
 @dataclass(frozen=True, slots=True)
 class RequestEnv:
+    """The request a connection arrived with, as the gateway passed it to Connect.
+
+    `url` is the URL the station connected to (its path names the station), `headers` the
+    request headers the gateway passes (`--headers`), plus the ones only the gateway sets:
+    the remote address, the node, a verified certificate's subject.
+    """
+
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
 

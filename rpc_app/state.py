@@ -12,6 +12,12 @@ from contract.state import DELETED
 
 
 class State(MutableMapping[str, Any]):
+    """A connection's or a channel's state: a dict of JSON values kept between calls.
+
+    The gateway holds it (as JSON text per key) and sends it with every call; only
+    the keys changed during a call travel back. Values must be JSON-serializable.
+    """
+
     __slots__ = ("_changes", "_raw")
 
     def __init__(self, raw: Mapping[str, str] | None = None) -> None:

@@ -40,6 +40,11 @@ class BootState(StrEnum):
 
 @dataclass(slots=True, frozen=True)
 class SessionConfig:
+    """What a station's session needs from the settings: action routing, the Heartbeat
+    interval of default BootNotification answers, whether Heartbeats reach the channel,
+    the CALL timeout and queue bound, the malformed-frame budget, and the clock.
+    """
+
     granular_actions: bool = True
     heartbeat_interval: int = 300
     forward_heartbeat: bool = False

@@ -20,6 +20,8 @@ Connected = Callable[["BrokerSubscriber"], None]
 
 
 class BrokerSubscriber(Protocol):
+    """A broker's subscription for this node: broadcasts in, control messages in and out."""
+
     name: str
 
     @property

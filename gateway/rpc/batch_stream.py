@@ -39,6 +39,13 @@ class StreamError(Exception):
 
 
 class BatchStream:
+    """One Batch stream to one rpc_app replica, opened on first use and again after it breaks.
+
+    `call` queues a call and waits for its reply (matched by tag), or raises StreamError
+    by its deadline: DEADLINE_EXCEEDED, UNAVAILABLE when the stream broke,
+    UNIMPLEMENTED (and `unsupported` set) when the server has no Batch service.
+    """
+
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self._stub = batch_pb2_grpc.BatchStub(channel)
         self._tags = itertools.count(1)

@@ -158,6 +158,11 @@ class Endpoint:
 
 
 class Endpoints:
+    """The replicas behind `--rpc-host`, each an `Endpoint`; `pick()` takes the next
+    usable one in turn. A host name is looked up again every few seconds and the
+    endpoints follow what it resolves to.
+    """
+
     def __init__(
         self,
         target: str,
