@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from channels.admin.commands import ADMIN_COMMANDS
+from channels.admin.cli import ADMIN_COMMANDS
 from foundation.settings import Settings, env_name, flag_name
 from ocpp_cable.cli import TIERS
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from channels.admin.commands import ADMIN_COMMANDS, add_admin_commands, run_admin
+from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
 from foundation import logs
 from foundation.redact import mask_secrets
 from foundation.settings import (

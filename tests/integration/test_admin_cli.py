@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from channels import db
-from channels.admin.commands import ADMIN_COMMANDS, add_admin_commands, run_admin
+from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
 from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
 from channels.passwords import verify_password
 from channels.stations import mark_connected, record_boot
