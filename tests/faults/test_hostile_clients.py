@@ -20,7 +20,7 @@ from channels import db, stations
 from channels.models import ChargePoint, MessageLog
 from tests.support.central import PASSWORD, central_system
 from tests.support.handshakes import upgrade
-from tests.support.servers import charger, eventually, gateway, rpc_server
+from tests.support.servers import charger, eventually, gateway, rpc_server, subscribed
 
 
 def basic(user: str, password: str) -> str:
@@ -208,7 +208,7 @@ async def test_a_command_flood_neither_floods_the_application_nor_delays_the_sta
         async with websockets.connect(
             f"ws://127.0.0.1:{node.port}/ocpp/CP-F", subprotocols=["ocpp1.6"]
         ) as ws:  # a station that never answers our CALLs
-            await eventually(lambda: record("subscribed", "CP-F"))
+            await eventually(lambda: subscribed(node, "CP-F"))
             for n in range(2000):
                 node.broadcast("ocpp:CP-F", f'{{"command":"ClearCache","id":"f{n}"}}')
             started = asyncio.get_running_loop().time()

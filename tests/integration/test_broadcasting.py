@@ -17,7 +17,14 @@ import websockets
 
 from rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster, message
 from tests.support.processes import ROOT, free_port, wait_for_port
-from tests.support.servers import BROADCAST_KEY, eventually, gateway, rpc_server, station_url
+from tests.support.servers import (
+    BROADCAST_KEY,
+    eventually,
+    gateway,
+    rpc_server,
+    station_url,
+    subscribed,
+)
 
 CLEAR_CACHE = {"command": "ClearCache", "id": "c-1", "payload": {}}
 
@@ -59,11 +66,11 @@ async def test_http_malformed_broadcast_400(body):
         assert await post(node, body) == 400
 
 
-async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered(record):
+async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered():
     async with rpc_server() as (_, port, _), gateway(port, broadcast_auth=False) as node:
         ws = await websockets.connect(station_url(node, "CP-A"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: record("subscribed", "CP-A"))
+            await eventually(lambda: subscribed(node, "CP-A"))
             body = orjson.dumps(
                 [message("ocpp:CP-A", CLEAR_CACHE), message("ocpp:nobody", CLEAR_CACHE)]
             )
@@ -75,7 +82,7 @@ async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered(record
     assert node.broadcasts_dropped == 1  # the stream no local station holds
 
 
-async def test_channel_broadcast_to_reaches_station_over_http(record):
+async def test_channel_broadcast_to_reaches_station_over_http():
     from rpc_app import broadcasting
     from tests.support.apps import OCPPChannel
 
@@ -87,7 +94,7 @@ async def test_channel_broadcast_to_reaches_station_over_http(record):
         )
         ws = await websockets.connect(station_url(node, "CP-H"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: record("subscribed", "CP-H"))
+            await eventually(lambda: subscribed(node, "CP-H"))
             await asyncio.to_thread(OCPPChannel.broadcast_to, "CP-H", CLEAR_CACHE)
             frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
         finally:
@@ -184,13 +191,13 @@ async def test_two_gateway_processes_each_station_gets_its_command_once(
     assert sorted(a["id"] for a in record("ack")) == sorted(f"c-{s}" for s in sockets)
 
 
-async def test_redis_connection_killed_broadcasts_flow_again_within_5s(redis_url, record):
+async def test_redis_connection_killed_broadcasts_flow_again_within_5s(redis_url):
     channel = f"__anycable__test_{uuid.uuid4().hex[:8]}"
     settings = broker_settings("redis", redis_url, "", channel)
     async with rpc_server() as (_, port, _), gateway(port, **settings) as node:
         ws = await websockets.connect(station_url(node, "CP-K"), subprotocols=["ocpp1.6"])
         try:
-            await eventually(lambda: record("subscribed", "CP-K"))
+            await eventually(lambda: subscribed(node, "CP-K"))
             await eventually(lambda: node.subscribers[0].connected)
             admin = redis_lib.Redis.from_url(redis_url)
             killed = admin.client_kill_filter(_type="pubsub")

@@ -12,7 +12,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.support.servers import charger, eventually, gateway, rpc_server, station_url
+from tests.support.servers import charger, eventually, gateway, rpc_server, station_url, subscribed
 
 NOW = "2026-11-21T10:00:00Z"
 ID37 = "x" * 37
@@ -269,7 +269,7 @@ async def test_commands_reach_a_station_one_after_the_other(record):
     async with rpc_server() as (_, port, _), gateway(port) as node:
         ws = await raw(node, "CP-O")
         try:
-            await eventually(lambda: record("subscribed", "CP-O"))
+            await eventually(lambda: subscribed(node, "CP-O"))
             node.broadcast(
                 "ocpp:CP-O", orjson.dumps({"command": "ClearCache", "id": "c1"}).decode()
             )
@@ -299,7 +299,7 @@ async def test_second_command_goes_out_after_the_first_timed_out(record):
     async with rpc_server() as (_, port, _), gateway(port, call_timeout=0.5) as node:
         ws = await raw(node, "CP-T")
         try:
-            await eventually(lambda: record("subscribed", "CP-T"))
+            await eventually(lambda: subscribed(node, "CP-T"))
             node.broadcast(
                 "ocpp:CP-T", orjson.dumps({"command": "ClearCache", "id": "c1"}).decode()
             )
@@ -318,7 +318,7 @@ async def test_invalid_callresult_performs_error_and_invalid_call_is_not_sent(re
     async with rpc_server() as (_, port, _), gateway(port) as node:
         ws = await raw(node, "CP-V")
         try:
-            await eventually(lambda: record("subscribed", "CP-V"))
+            await eventually(lambda: subscribed(node, "CP-V"))
             node.broadcast(
                 "ocpp:CP-V",
                 orjson.dumps(

@@ -138,3 +138,10 @@ async def eventually(check: Callable[[], object], within: float = 5.0) -> object
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.02)
+
+
+def subscribed(node: GatewayNode, station_id: str) -> bool:
+    """Has the gateway subscribed the station (its streams now reach it)? The channel's
+    own record of `subscribed` comes earlier, before the answer reached the gateway."""
+    station = node.stations.get(station_id)
+    return station is not None and station.subscribed
