@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import structlog
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
+from websockets.exceptions import InvalidHeader
 from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
@@ -53,6 +54,7 @@ def refusal_status(status: Status, sent_credentials: bool) -> int:
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
+    """Every subprotocol the request offers; raises InvalidHeader for a malformed list."""
     offered: list[str] = []
     for value in headers.get_all("Sec-WebSocket-Protocol"):
         offered += parse_subprotocol(value)
@@ -112,10 +114,12 @@ class Admissions:
             return connection.respond(exc.status, exc.reason + "\n")
         station_id, headers = station.station_id, station.headers
         bound = log.bind(station_id=station_id)
-        if (
-            SUBPROTOCOL not in offered_subprotocols(request.headers)
-            and not self.settings.accept_missing_subprotocol
-        ):
+        try:
+            offered = offered_subprotocols(request.headers)
+        except InvalidHeader:
+            self._metrics.connect_rejections.labels("400").inc()
+            return connection.respond(400, "malformed Sec-WebSocket-Protocol header\n")
+        if SUBPROTOCOL not in offered and not self.settings.accept_missing_subprotocol:
             # OCPP-J 3.1: complete the handshake without the header, then close.
             bound.warning("no ocpp1.6 subprotocol offered")
             return None

@@ -49,6 +49,8 @@ class StreamHub:
         holders = self._streams.get(stream)
         if not holders:
             return 0
-        for subscriber in tuple(holders):
+        delivered = 0
+        for subscriber in tuple(holders):  # a listener may leave while it receives
             subscriber.deliver(data)
-        return len(holders)
+            delivered += 1
+        return delivered

@@ -45,12 +45,17 @@ def station_id_from_path(path: str, prefix: str) -> str:
     """The percent-decoded last segment of `<prefix>/<station_id>`.
 
     Raises HandshakeRefused: 404 for a path that is not a station's, 400 for a
+    target that is not a path or holds a space or control character, and for a
     station id that is not UTF-8, is empty, longer than 48 characters, or holds a
     control character, `/` or `:`.
     """
-    if not path.startswith("/") or "#" in path:
+    if not path.startswith("/") or path.startswith("//") or "#" in path:
+        # (`//host/...` would read as an authority to a URL parser: never a station's.)
         raise HandshakeRefused(400, "the request target must be a path")
-    raw_path = urlsplit(path).path
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in path):
+        # urlsplit would drop a tab or a line break unseen, and Connect's URL keep it.
+        raise HandshakeRefused(400, "the request target holds a space or control character")
+    raw_path = path.partition("?")[0]
     head = prefix + "/"
     if not raw_path.startswith(head):
         raise HandshakeRefused(404, f"chargers connect at {prefix}/<station_id>")

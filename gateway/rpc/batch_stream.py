@@ -77,14 +77,17 @@ class BatchStream:
 
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
-        expired = StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
         while True:
             await asyncio.sleep(SWEEP_INTERVAL)
             now = loop.time()
             for tag, deadline in list(self._deadlines.items()):
                 future = self._waiting.get(tag)
                 if deadline <= now and future is not None and not future.done():
-                    future.set_exception(expired)
+                    # One exception per call: a shared one would collect every
+                    # caller's traceback, and with it their frames, for good.
+                    future.set_exception(
+                        StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+                    )
 
     async def close(self) -> None:
         for task in (self._task, self._sweeper):

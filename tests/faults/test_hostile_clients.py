@@ -113,8 +113,19 @@ async def test_connect_sees_the_routed_station_with_a_normal_host(record):
         (upgrade("/ocpp/CP-1", ("Authorization", "Basic a"), ("Authorization", "Basic b")), 400),
         (upgrade("/ocpp/CP-1", host="a@b"), 400),
         (upgrade("//evil/ocpp/CP-1"), 400),
+        (upgrade("/ocpp/CP\t-1"), 400),
+        (upgrade("/ocpp/CP-1", ("Sec-WebSocket-Protocol", ",")), 400),
     ],
-    ids=["bad utf-8", "overlong utf-8", "two Host", "two Authorization", "userinfo", "netloc"],
+    ids=[
+        "bad utf-8",
+        "overlong utf-8",
+        "two Host",
+        "two Authorization",
+        "userinfo",
+        "netloc",
+        "tab in path",
+        "malformed subprotocol list",
+    ],
 )
 async def test_broken_handshakes_are_client_errors(request_bytes, status, caplog, record):
     caplog.set_level(logging.WARNING)

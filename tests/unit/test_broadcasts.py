@@ -1,0 +1,141 @@
+"""Broadcast messages: what parses, what is refused and why, and how deliveries are counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.broadcasts import Broadcasts, MalformedBroadcast, parse_broadcasts
+from gateway.hub import StreamHub
+from gateway.metrics import PREFIX, GatewayMetrics
+
+NOT_AN_OBJECT = "a broadcast is a JSON object"
+NO_STREAM = "a broadcast needs a non-empty string 'stream'"
+BAD_DATA = "'data' is the JSON text of a transmission"
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.got: list[str] = []
+
+    def deliver(self, data: str) -> None:
+        self.got.append(data)
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        (b'{"stream":"s","data":"{\\"a\\":1}"}', [("s", '{"a":1}')]),
+        (b'{"stream":"s","data":""}', [("s", "")]),
+        (b'[{"stream":"s","data":"1"},{"stream":"t","data":"2"}]', [("s", "1"), ("t", "2")]),
+        (b"[]", []),
+        (
+            b'{"stream":"s","data":{"a":1,"b":[1,"x"],"c":null}}',
+            [("s", '{"a":1,"b":[1,"x"],"c":null}')],
+        ),
+        (b'{"stream":"s","data":"d","extra":1}', [("s", "d")]),
+    ],
+    ids=["one", "empty-data", "array", "empty-array", "data-object", "extra-key"],
+)
+def test_parse_takes_one_broadcast_or_an_array_in_order(body, parsed):
+    """One object or an array of them, in order; `data` as an object is re-encoded as JSON text."""
+    assert parse_broadcasts(body) == parsed
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"data":"d"}', NO_STREAM),
+        (b'{"stream":"","data":"d"}', NO_STREAM),
+        (b'{"stream":5,"data":"d"}', NO_STREAM),
+        (b'{"stream":null,"data":"d"}', NO_STREAM),
+        (b'{"stream":["s"],"data":"d"}', NO_STREAM),
+        (b'{"stream":"s"}', BAD_DATA),
+        (b'{"stream":"s","data":null}', BAD_DATA),
+        (b'{"stream":"s","data":5}', BAD_DATA),
+        (b'{"stream":"s","data":true}', BAD_DATA),
+        (b'{"stream":"s","data":[1,2]}', BAD_DATA),
+        (b'"text"', NOT_AN_OBJECT),
+        (b"5", NOT_AN_OBJECT),
+        (b"null", NOT_AN_OBJECT),
+        (b'[{"stream":"s","data":"d"},5]', NOT_AN_OBJECT),
+        (b'[[{"stream":"s","data":"d"}]]', NOT_AN_OBJECT),
+    ],
+)
+def test_parse_refuses_a_malformed_broadcast_with_a_clear_message(body, message):
+    """Missing/empty/non-string stream, data neither text nor object, non-object items."""
+    with pytest.raises(MalformedBroadcast) as refused:
+        parse_broadcasts(body)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b'{"stream":"s",}', b"\xff\xfe", b"nope"])
+def test_parse_refuses_invalid_json(body):
+    """Not JSON (or not UTF-8): MalformedBroadcast saying so, never orjson's own error."""
+    with pytest.raises(MalformedBroadcast) as refused:
+        parse_broadcasts(body)
+    assert str(refused.value).startswith("invalid JSON: ")
+    assert isinstance(refused.value, ValueError)
+
+
+def counted(metrics: GatewayMetrics, what: str) -> float | None:
+    return metrics.registry.get_sample_value(f"{PREFIX}_broadcasts_{what}_total")
+
+
+def node() -> tuple[StreamHub, GatewayMetrics, Broadcasts]:
+    hub, metrics = StreamHub(), GatewayMetrics()
+    return hub, metrics, Broadcasts(hub, metrics)
+
+
+def test_deliver_counts_received_delivered_and_dropped():
+    """Each broadcast is received once; delivered counts listeners; no local holder is a drop."""
+    hub, metrics, broadcasts = node()
+    a, b = Listener(), Listener()
+    hub.subscribe(a, ["s"])
+    hub.subscribe(b, ["s"])
+    assert broadcasts.dropped == 0
+    assert broadcasts.deliver("s", "x") == 2
+    assert (a.got, b.got) == (["x"], ["x"])
+    assert broadcasts.deliver("elsewhere", "y") == 0
+    assert broadcasts.deliver("elsewhere", "z") == 0
+    assert counted(metrics, "received") == 3
+    assert counted(metrics, "delivered") == 2
+    assert counted(metrics, "dropped") == 2
+    assert broadcasts.dropped == 2
+
+
+def test_on_message_delivers_each_broadcast_of_an_array():
+    """A broker message with several broadcasts delivers each, in order, counted one by one."""
+    hub, metrics, broadcasts = node()
+    a = Listener()
+    hub.subscribe(a, ["s"])
+    broadcasts.on_message(
+        b'[{"stream":"s","data":"1"},{"stream":"t","data":"2"},{"stream":"s","data":{"k":1}}]'
+    )
+    assert a.got == ["1", '{"k":1}']
+    assert counted(metrics, "received") == 3
+    assert counted(metrics, "delivered") == 2
+    assert broadcasts.dropped == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"\xff",
+        b'{"data":"x"}',
+        b'{"stream":"s","data":5}',
+        b'[{"stream":"s","data":"ok"},7]',
+    ],
+)
+def test_on_message_drops_a_malformed_message_whole_and_does_not_raise(body):
+    """A malformed broker message is logged and dropped, all of it: nothing delivered or counted."""
+    hub, metrics, broadcasts = node()
+    a = Listener()
+    hub.subscribe(a, ["s"])
+    broadcasts.on_message(body)
+    assert a.got == []
+    assert counted(metrics, "received") == 0
+    assert counted(metrics, "delivered") == 0
+    assert broadcasts.dropped == 0
+    broadcasts.on_message(b'{"stream":"s","data":"after"}')  # the next one still gets through
+    assert a.got == ["after"]
