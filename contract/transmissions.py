@@ -1,7 +1,14 @@
-"""Transmissions: what the application sends a station, in an RPC answer or a broadcast.
+"""Transmissions: what the application sends a client, in an RPC answer or a broadcast.
 
-Each is a JSON object. `{"command": "Ack", ...}` answers the station's CALL,
-`{"command": "Error", ...}` refuses it, and any other command is a CALL of
+rpc_app answers as AnyCable's Rails side does, in the Action Cable protocol: a
+channel's data goes out as `{"identifier": ..., "message": data}`, and the
+protocol's own messages (`welcome`, `confirm_subscription`,
+`reject_subscription`, `disconnect`) carry a `type`. Broadcasts carry the data
+alone. A browser gets all of it as it is; the OCPP gateway reads the data and
+drops the protocol's own messages, which mean nothing to a station.
+
+For a station the data is a JSON object: `{"command": "Ack", ...}` answers its
+CALL, `{"command": "Error", ...}` refuses it, and any other command is a CALL of
 ours to the station (its answer comes back as an `ack` or `error` perform).
 """
 
@@ -42,7 +49,20 @@ class Call:
     payload: Any
 
 
-Transmission = Ack | Error | Call
+@dataclass(frozen=True, slots=True)
+class Control:
+    """One of the Action Cable protocol's own messages (`welcome`, a subscription's
+    confirmation, ...): for the client's protocol, not for a station."""
+
+    type: str
+
+
+Transmission = Ack | Error | Call | Control
+
+WELCOME = "welcome"
+DISCONNECT = "disconnect"
+CONFIRMATION = "confirm_subscription"
+REJECTION = "reject_subscription"
 
 
 class Malformed(ValueError):
@@ -66,6 +86,28 @@ def call(action: str, id: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"command": action, "id": id, "payload": payload}
 
 
+def message(identifier: str, data: Any) -> dict[str, Any]:
+    """A channel's `data` for the subscription `identifier`, as Action Cable sends it."""
+    return {"identifier": identifier, "message": data}
+
+
+def welcome() -> dict[str, Any]:
+    return {"type": WELCOME}
+
+
+def disconnect(reason: str, reconnect: bool) -> dict[str, Any]:
+    """Action Cable's goodbye: `reason` (e.g. "unauthorized"), and whether to come back."""
+    return {"type": DISCONNECT, "reason": reason, "reconnect": reconnect}
+
+
+def confirmation(identifier: str) -> dict[str, Any]:
+    return {"identifier": identifier, "type": CONFIRMATION}
+
+
+def rejection(identifier: str) -> dict[str, Any]:
+    return {"identifier": identifier, "type": REJECTION}
+
+
 def encode(transmission: dict[str, Any]) -> str:
     return orjson.dumps(transmission).decode()
 
@@ -78,6 +120,15 @@ def decode(raw: str | bytes) -> Transmission:
         raise Malformed("transmission is not JSON") from None
     if not isinstance(message, dict):
         raise Malformed("transmission is not an object")
+    if "type" in message and "command" not in message:
+        kind = message["type"]
+        if not isinstance(kind, str):
+            raise Malformed("a protocol message's type is not a string")
+        return Control(kind)
+    if "identifier" in message and "message" in message:
+        message = message["message"]  # a channel's data, as Action Cable wraps it
+        if not isinstance(message, dict):
+            raise Malformed("the message of a transmission is not an object")
     command = message.get("command")
     if command == ACK:
         return Ack(message.get("id"), message.get("payload"))

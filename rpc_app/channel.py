@@ -98,8 +98,12 @@ class Channel:
     # --- Action Cable API ---------------------------------------------------
 
     def transmit(self, data: dict[str, Any]) -> None:
-        """Send a transmission (contract/transmissions.py) once this command is done."""
-        self.result.transmissions.append(transmissions.encode(data))
+        """Send `data` to the client once this command is done, as Action Cable does
+        (`{"identifier": ..., "message": data}`); to a station, `data` is a
+        transmission of contract/transmissions.py."""
+        self.result.transmissions.append(
+            transmissions.encode(transmissions.message(self.identifier, data))
+        )
 
     def stream_from(self, stream: str) -> None:
         """Subscribe the station to `stream`: broadcasts to it reach the station."""

@@ -17,7 +17,7 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
-from contract import performs
+from contract import performs, transmissions
 from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 from foundation.redact import mask_secrets
 from rpc_app.application import Application
@@ -32,6 +32,9 @@ from rpc_app.state import State
 log = structlog.get_logger("rpc_app")
 
 SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
+# What Connect answers as Action Cable does: welcome, or a disconnect not to retry.
+WELCOME = transmissions.encode(transmissions.welcome())
+UNAUTHORIZED = transmissions.encode(transmissions.disconnect("unauthorized", reconnect=False))
 NOT_SUPPORTED = "NotSupported"
 SERVICE_NAME = "anycable.RPC"
 BATCH_SERVICE_NAME = "ocpp_cable.Batch"
@@ -106,7 +109,9 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             await self.invoke(connection.connect)
         except Rejected as exc:
             connection.logger.info("connection rejected", reason=str(exc))
-            return rpc_pb2.ConnectionResponse(status=FAILURE, error_msg=str(exc))
+            return rpc_pb2.ConnectionResponse(
+                status=FAILURE, error_msg=str(exc), transmissions=[UNAUTHORIZED]
+            )
         except Exception as exc:
             connection.logger.exception("connect failed")
             return rpc_pb2.ConnectionResponse(status=ERROR, error_msg=_error_text(exc))
@@ -116,6 +121,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         return rpc_pb2.ConnectionResponse(
             status=SUCCESS,
             identifiers=orjson.dumps(connection.identifiers).decode(),
+            transmissions=[WELCOME],
             env=rpc_pb2.EnvResponse(cstate=cstate.changes()),
         )
 
@@ -154,7 +160,12 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             status = await self._run_command(channel, request.command, request.data)
         except Rejected:
             channel.logger.info("subscription rejected")
-            return rpc_pb2.CommandResponse(status=FAILURE, error_msg="subscription rejected")
+            rejection = transmissions.encode(transmissions.rejection(request.identifier))
+            return rpc_pb2.CommandResponse(
+                status=FAILURE,
+                error_msg="subscription rejected",
+                transmissions=[*result.transmissions, rejection],
+            )
         except Exception as exc:
             channel.logger.exception("command failed", command=request.command)
             # No transmissions: a half-done command must not look like an answer.
@@ -172,6 +183,10 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
     async def _run_command(self, channel: Channel, command: str, data: str) -> int:
         if command == "subscribe":
             await self.invoke(channel.subscribed)
+            # After what `subscribed` transmitted, as Action Cable confirms.
+            channel.result.transmissions.append(
+                transmissions.encode(transmissions.confirmation(channel.identifier))
+            )
             return SUCCESS
         if command == "unsubscribe":
             await self.invoke(channel.unsubscribed)

@@ -320,6 +320,8 @@ class StationSession:
                     effects += self._answer_error(message)
                 case transmissions.Call(action, unique_id, payload):
                     effects += self._enqueue_call(action, unique_id, payload)
+                case transmissions.Control():
+                    pass  # Action Cable's own messages (welcome, confirmations): not OCPP
         return effects
 
     def _answer_ack(self, unique_id: Any, payload: Any) -> list[Effect]:

@@ -320,7 +320,7 @@ async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
         response = await in_flight
     code = await asyncio.to_thread(process.wait, 10)
     assert response.status == rpc_pb2.SUCCESS
-    assert orjson.loads(response.transmissions[0])["command"] == "Ack"
+    assert orjson.loads(response.transmissions[0])["message"]["command"] == "Ack"
     assert code == 0
 
 

@@ -178,7 +178,10 @@ async def test_the_store_example_in_writing_channels(database_url):
     finally:
         channels.config.configure(None)
     assert [orjson.loads(t) for t in channel.result.transmissions] == [
-        {"command": "Ack", "id": "m1", "payload": {"status": "Accepted"}}
+        {
+            "identifier": "{}",
+            "message": {"command": "Ack", "id": "m1", "payload": {"status": "Accepted"}},
+        }
     ]
     with db.session_scope(database_url) as session:
         (kept,) = session.scalars(select(StationNotification)).all()

@@ -7,7 +7,7 @@ import pytest
 from contract.pb import rpc_pb2, rpc_pb2_grpc
 from contract.state import apply_changes
 from rpc_app import Channel, Connection
-from rpc_app.application import ApplicationError, load_application
+from rpc_app.application import Application, ApplicationError, load_application
 from rpc_app.state import State
 from tests.support.servers import rpc_server
 
@@ -60,7 +60,7 @@ async def test_subscribe_streams_for_station():
 async def test_undefined_action_transmits_not_supported():
     response = await command("message", data=perform("get_log", "GetLog"))
     assert response.status == rpc_pb2.SUCCESS
-    (transmission,) = [orjson.loads(t) for t in response.transmissions]
+    (transmission,) = [orjson.loads(t)["message"] for t in response.transmissions]
     assert transmission["command"] == "Error"
     assert transmission["error_code"] == "NotSupported"
     assert transmission["id"] == "m1"
@@ -70,7 +70,7 @@ async def test_framework_methods_are_not_actions():
     # A frame must not reach e.g. `transmit` or `stop_all_streams` as an action.
     response = await command("message", data=perform("stop_all_streams", "X"))
     assert not response.stop_streams
-    assert orjson.loads(response.transmissions[0])["error_code"] == "NotSupported"
+    assert orjson.loads(response.transmissions[0])["message"]["error_code"] == "NotSupported"
 
 
 async def test_exception_is_status_error_without_transmissions():
@@ -126,3 +126,58 @@ def test_the_shipped_channels_module_loads():
 def test_a_module_without_channels_is_refused():
     with pytest.raises(ApplicationError, match="no Channel subclass"):
         load_application("json")
+
+
+async def connect(url: str, app=None):
+    async with rpc_server(app=app) as (_, port, _):
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            return await rpc_pb2_grpc.RPCStub(channel).Connect(
+                rpc_pb2.ConnectionRequest(env=rpc_pb2.Env(url=url)), metadata=META
+            )
+
+
+async def test_connect_answers_welcome_or_an_unauthorized_disconnect():
+    """As AnyCable's Rails side answers: a browser's client reads these as they are."""
+    welcomed = await connect("ws://h/ocpp/CP-1")
+    refused = await connect("ws://h/ocpp/reject-me")
+    assert welcomed.status == rpc_pb2.SUCCESS
+    assert [orjson.loads(t) for t in welcomed.transmissions] == [{"type": "welcome"}]
+    assert refused.status == rpc_pb2.FAILURE
+    assert [orjson.loads(t) for t in refused.transmissions] == [
+        {"type": "disconnect", "reason": "unauthorized", "reconnect": False}
+    ]
+
+
+class Greeter(Channel):
+    def subscribed(self):
+        self.transmit({"hello": self.params.get("name")})
+        if self.params.get("name") == "nobody":
+            self.reject()
+
+
+async def subscribe_greeter(name: str):
+    identifier = orjson.dumps({"channel": "Greeter", "name": name}).decode()
+    async with rpc_server(app=Application.of([Greeter])) as (_, port, _):
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            response = await rpc_pb2_grpc.RPCStub(channel).Command(
+                rpc_pb2.CommandMessage(
+                    command="subscribe",
+                    identifier=identifier,
+                    connection_identifiers="{}",
+                    env=rpc_pb2.Env(url="ws://h/cable"),
+                ),
+                metadata=META,
+            )
+    return identifier, response
+
+
+async def test_a_subscription_is_confirmed_or_rejected_after_what_subscribed_transmitted():
+    identifier, confirmed = await subscribe_greeter("ada")
+    _, rejected = await subscribe_greeter("nobody")
+    assert confirmed.status == rpc_pb2.SUCCESS
+    assert [orjson.loads(t) for t in confirmed.transmissions] == [
+        {"identifier": identifier, "message": {"hello": "ada"}},
+        {"identifier": identifier, "type": "confirm_subscription"},
+    ]
+    assert rejected.status == rpc_pb2.FAILURE
+    assert [orjson.loads(t)["type"] for t in rejected.transmissions[1:]] == ["reject_subscription"]

@@ -363,3 +363,25 @@ def test_security_extension_integers_are_strict_too():
     frame = '[2,"l1","LogStatusNotification",{"status":"Idle","requestId":1.0}]'
     (reply,) = sent(session().receive(frame))
     assert reply[:3] == [4, "l1", errors.TYPE_CONSTRAINT_VIOLATION]
+
+
+def test_action_cable_messages_are_not_for_a_station():
+    """Connect's welcome and a subscription's confirmation reach no station; a channel's
+    data wrapped with its identifier (as AnyCable's Rails side sends it) is read as the
+    transmission it holds."""
+    s = session()
+    s.receive(BOOT)
+    control = [
+        '{"type":"welcome"}',
+        '{"identifier":"{\\"channel\\":\\"OCPPChannel\\"}","type":"confirm_subscription"}',
+        '{"type":"disconnect","reason":"unauthorized","reconnect":false}',
+    ]
+    assert s.apply_transmissions(control) == []
+    wrapped = orjson.dumps(
+        {
+            "identifier": '{"channel":"OCPPChannel"}',
+            "message": {"command": "Ack", "id": "b1", "payload": {"status": "Accepted"}},
+        }
+    ).decode()
+    (reply,) = sent(s.perform_finished("b1", True, [wrapped]))
+    assert reply == [3, "b1", {"status": "Accepted", "currentTime": NOW, "interval": 300}]
