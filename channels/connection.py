@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from urllib.parse import urlsplit
 
 from channels import config, stations
 from channels.batched_read import BatchedRead
@@ -35,6 +36,9 @@ class StationConnection(Connection):
     no proof. Anything else is rejected."""
 
     async def connect(self):
+        if urlsplit(self.env.url).path.rsplit("/", 1)[0] != config.settings().path_prefix:
+            self.logger.warning("not a station's path: refused")  # e.g. a browser at /cable
+            self.reject("not a station")
         station_id = self.env.station_id
         found = await credentials.get(store(config.settings().database_url), station_id)
         if found is None:

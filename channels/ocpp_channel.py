@@ -82,6 +82,11 @@ class OCPPChannel(Channel):
     # --- lifecycle -------------------------------------------------------------
 
     async def subscribed(self):
+        if self.params.get("station_id") != self.connection.identifiers.get("station_id"):
+            # Only the gateway names the station it serves; a client that writes its own
+            # identifier (a browser at /cable) is not a station, let alone another one.
+            self.logger.warning("subscription for another station refused")
+            self.reject()
         self.stream_for(self.station_id)
         station_id = self.station_id
         connection_id = self.connection.state.get("connection_id", "")

@@ -113,6 +113,30 @@ class StationPathSettings(SettingsGroup):
         return value.rstrip("/") or ""
 
 
+class CableSettings(SettingsGroup):
+    """Browsers on the gateway: the Action Cable protocol at its path."""
+
+    cable_path: str = Field(
+        "/cable", description="Browsers connect here with the Action Cable protocol"
+    )
+    cable_max_subscriptions: int = Field(
+        100, ge=1, description="Subscriptions one browser connection may hold"
+    )
+    cable_send_queue: int = Field(
+        256,
+        ge=1,
+        description="Messages waiting to be sent to one browser before it is dropped "
+        "as too slow (a slow browser never holds up chargers)",
+    )
+
+    @field_validator("cable_path")
+    @classmethod
+    def _cable_path(cls, value: str) -> str:
+        if not value.startswith("/") or value == "/":
+            raise ValueError("must be a path below '/', e.g. /cable")
+        return value.rstrip("/")
+
+
 class HeartbeatSettings(SettingsGroup):
     """The interval told to stations: by the gateway's default answer and by channels/."""
 
@@ -353,6 +377,7 @@ class GatewaySettings(
     RPCHostSettings,
     CallTimeoutSettings,
     HeartbeatSettings,
+    CableSettings,
     StationPathSettings,
     ChargerServerSettings,
 ):
@@ -391,6 +416,7 @@ class RPCAppSettings(
     RPCTimeoutSettings,
     RPCHostSettings,
     HeartbeatSettings,
+    StationPathSettings,
 ):
     """`ocpp-cable rpc`: rpc_app, with the central system's settings (channels/ is the default)."""
 
@@ -436,6 +462,7 @@ class Settings(
     RPCHostSettings,
     CallTimeoutSettings,
     HeartbeatSettings,
+    CableSettings,
     StationPathSettings,
     ChargerServerSettings,
 ):

@@ -28,9 +28,16 @@ from contract.env import (
 )
 from foundation.settings import GatewaySettings
 from gateway import tls
+from gateway.cable.socket import BrowserAdmission
 from gateway.metrics import GatewayMetrics
 from gateway.rpc import Env, RPCClient, RPCError, Status
-from ocppj.handshake import SUBPROTOCOL, HandshakeRefused, read_request
+from ocppj.handshake import (
+    SUBPROTOCOL,
+    HandshakeRefused,
+    read_headers,
+    read_request,
+    target_path,
+)
 
 log = structlog.get_logger("gateway")
 
@@ -87,19 +94,27 @@ class Admissions:
         self._authority = authority
         self._node_header = node_header
         self._header_names = settings.header_names()
+        # A browser's Connect also sees its cookies and origin, as Action Cable's does.
+        self._browser_header_names = sorted({*self._header_names, "cookie", "origin"})
         # Kept until the handler takes it; a handshake that fails after Connect leaves
         # nothing behind (the entry goes with its connection).
-        self._decided: weakref.WeakKeyDictionary[ServerConnection, Admission] = (
+        self._decided: weakref.WeakKeyDictionary[ServerConnection, Admission | BrowserAdmission] = (
             weakref.WeakKeyDictionary()
         )
 
-    def take(self, connection: ServerConnection) -> Admission | None:
+    def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
         """The admission decided for `connection`; None if it was upgraded without one
         (no ocpp1.6 subprotocol offered: OCPP-J wants the handshake completed, then closed)."""
         return self._decided.pop(connection, None)
 
     async def admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """websockets' process_request: None upgrades the request, a Response refuses it."""
+        try:
+            if target_path(request.path) == self.settings.cable_path:
+                return await self._admit_browser(connection, request)
+        except HandshakeRefused as exc:
+            self._metrics.connect_rejections.labels(str(exc.status)).inc()
+            return connection.respond(exc.status, exc.reason + "\n")
         try:
             station = read_request(
                 request.path,
@@ -113,6 +128,7 @@ class Admissions:
             self._metrics.connect_rejections.labels(str(exc.status)).inc()
             return connection.respond(exc.status, exc.reason + "\n")
         station_id, headers = station.station_id, station.headers
+        self._gateway_headers(connection, headers)
         bound = log.bind(station_id=station_id)
         try:
             offered = offered_subprotocols(request.headers)
@@ -123,18 +139,6 @@ class Admissions:
             # OCPP-J 3.1: complete the handshake without the header, then close.
             bound.warning("no ocpp1.6 subprotocol offered")
             return None
-        # Only the gateway sets these headers: never a client.
-        for name in GATEWAY_HEADERS:
-            headers.pop(name, None)
-        remote = connection.remote_address
-        if remote:
-            headers[REMOTE_ADDR_HEADER] = str(remote[0])
-        subject = tls.client_subject(connection.transport)  # from a verified certificate
-        if subject:
-            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
-        node = self._node_header()
-        if node is not None:
-            headers[NODE_HEADER] = node
         sid = uuid.uuid4().hex
         try:
             result = await self._rpc.connect(sid, station.url, headers)
@@ -149,5 +153,49 @@ class Admissions:
             return connection.respond(status, "connection refused\n")
         self._decided[connection] = Admission(
             station_id, sid, result.identifiers, result.env, result.transmissions
+        )
+        return None
+
+    def _gateway_headers(self, connection: ServerConnection, headers: dict[str, str]) -> None:
+        """The headers only the gateway sets, never a client: the remote address, a
+        verified certificate's subject, this node."""
+        for name in GATEWAY_HEADERS:
+            headers.pop(name, None)
+        remote = connection.remote_address
+        if remote:
+            headers[REMOTE_ADDR_HEADER] = str(remote[0])
+        subject = tls.client_subject(connection.transport)  # from a verified certificate
+        if subject:
+            headers[TLS_CLIENT_SUBJECT_HEADER] = subject
+        node = self._node_header()
+        if node is not None:
+            headers[NODE_HEADER] = node
+
+    async def _admit_browser(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """A browser at the cable path: Connect decides. A refused browser is upgraded and
+        told (Action Cable's `disconnect`, `unauthorized`), as Action Cable's clients expect."""
+        url, headers = read_headers(
+            request.path,
+            request.headers.raw_items(),
+            self.scheme,
+            self._authority(),
+            self._browser_header_names,
+        )
+        self._gateway_headers(connection, headers)
+        sid = uuid.uuid4().hex
+        try:
+            result = await self._rpc.connect(sid, url, headers)
+        except RPCError as exc:
+            log.error("browser connect call failed", sid=sid, error=str(exc))
+            self._metrics.connect_rejections.labels("503").inc()
+            return connection.respond(503, "application unavailable\n")
+        accepted = result.status is Status.SUCCESS
+        if not accepted:
+            log.info("browser refused", sid=sid, reason=result.error)
+            self._metrics.connect_rejections.labels("unauthorized").inc()
+        self._decided[connection] = BrowserAdmission(
+            sid, accepted, result.identifiers, result.env, result.transmissions
         )
         return None

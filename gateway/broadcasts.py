@@ -36,6 +36,11 @@ def parse_broadcasts(body: bytes) -> list[tuple[str, str]]:
             data = orjson.dumps(data).decode()
         if not isinstance(data, str):
             raise MalformedBroadcast("'data' is the JSON text of a transmission")
+        try:
+            # Browsers get it inside a frame as it is (never parsed per subscriber).
+            orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise MalformedBroadcast("'data' is not JSON text") from None
         broadcasts.append((stream, data))
     return broadcasts
 

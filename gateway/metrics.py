@@ -40,6 +40,16 @@ class GatewayMetrics:
         self.stations_connected = Gauge(
             f"{PREFIX}_stations_connected", "Stations connected to this node", registry=r
         )
+        self.browsers_connected = Gauge(
+            f"{PREFIX}_browsers_connected",
+            "Browsers connected to this node (Action Cable)",
+            registry=r,
+        )
+        self.browsers_dropped = Counter(
+            f"{PREFIX}_browsers_dropped_total",
+            "Browsers dropped for not taking their messages fast enough",
+            registry=r,
+        )
         self.frames_received = Counter(
             f"{PREFIX}_frames_received_total",
             "OCPP-J frames from stations",
@@ -107,7 +117,8 @@ class GatewayMetrics:
         )
         self.connect_rejections = Counter(
             f"{PREFIX}_connect_rejections_total",
-            "Handshakes refused, by HTTP status",
+            "Handshakes refused, by HTTP status "
+            "(unauthorized: a browser told so after the upgrade)",
             ["status"],
             registry=r,
         )
@@ -129,9 +140,11 @@ class GatewayMetrics:
         stations: Callable[[], int],
         queued: Callable[[], int],
         disconnects: Callable[[], int],
+        browsers: Callable[[], int] = lambda: 0,
     ) -> None:
         """Gauges read at scrape time, from the node's own state."""
         self.stations_connected.set_function(stations)
+        self.browsers_connected.set_function(browsers)
         self.call_queue_depth.set_function(queued)
         self.disconnect_queue_depth.set_function(disconnects)
 

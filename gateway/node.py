@@ -23,6 +23,9 @@ from foundation.settings import GatewaySettings
 from gateway import http_api, tls
 from gateway.admission import Admissions
 from gateway.broadcasts import Broadcasts
+from gateway.cable import session as cable
+from gateway.cable.browsers import Browsers
+from gateway.cable.socket import BrowserAdmission, CableSocket
 from gateway.disconnects import DisconnectQueue
 from gateway.hub import StreamHub
 from gateway.lease import LeaseKeeper
@@ -76,6 +79,8 @@ class GatewayNode:
             batch=settings.rpc_batch,
             batch_streams=settings.rpc_batch_streams,
         )
+        self.cable_config = cable.CableConfig(max_subscriptions=settings.cable_max_subscriptions)
+        self.browsers = Browsers()
         self.hub = StreamHub()
         self.broadcasts = Broadcasts(self.hub, self.metrics)
         # Identifies this node to the other nodes and, by its lease, to the application.
@@ -103,6 +108,7 @@ class GatewayNode:
             stations=lambda: len(self.stations),
             queued=self.stations.queued,
             disconnects=lambda: len(self.disconnects),
+            browsers=lambda: len(self.browsers),
         )
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
@@ -167,8 +173,10 @@ class GatewayNode:
         deadline = loop.time() + self.settings.shutdown_timeout
         if self._ws_server is not None:
             stations = list(self.stations.values())
-            log.info("draining", stations=len(stations))
+            log.info("draining", stations=len(stations), browsers=len(self.browsers))
             self.disconnects.drain_by(deadline)
+            # Browsers hear it the Action Cable way first: come back (to another node) soon.
+            await self.browsers.close(within=max(deadline - loop.time(), 0) / 2)
             self._ws_server.close(close_connections=True)
             try:
                 async with asyncio.timeout(self.settings.shutdown_timeout):
@@ -200,7 +208,10 @@ class GatewayNode:
     # --- chargers' connections ----------------------------------------------------
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]):
-        return SUBPROTOCOL if SUBPROTOCOL in offered else None
+        for protocol in (SUBPROTOCOL, cable.SUBPROTOCOL):
+            if protocol in offered:
+                return protocol
+        return None
 
     async def _process_request(
         self, connection: ServerConnection, request: Request
@@ -213,6 +224,9 @@ class GatewayNode:
 
     async def _handle(self, ws: ServerConnection) -> None:
         admission = self.admissions.take(ws)
+        if isinstance(admission, BrowserAdmission):
+            await self._serve_browser(ws, admission)
+            return
         # websockets keeps the handshake's request and response for the connection's
         # life, but reads their headers no more; admission took what we need from them.
         # Per idle station that is kilobytes: released.
@@ -226,6 +240,20 @@ class GatewayNode:
         await self.stations.hold(station)
         await station.run()
 
+    async def _serve_browser(self, ws: ServerConnection, admission: BrowserAdmission) -> None:
+        for message in (ws.request, ws.response):
+            if message is not None:
+                message.headers.clear()
+        if not admission.accepted:
+            # Connect's own goodbye (Action Cable's `disconnect`, `unauthorized`), then close.
+            for text in admission.transmissions:
+                await ws.send(text)
+            await ws.close(cable.CLOSE_NORMAL, "unauthorized")
+            return
+        browser = CableSocket(ws, admission, self)
+        self.browsers.add(browser)
+        await browser.run()
+
     # --- what the HTTP endpoints serve ------------------------------------------------
 
     async def health(self) -> tuple[bool, dict]:
@@ -238,6 +266,7 @@ class GatewayNode:
             "rpc": "ok" if rpc_ok else "unavailable",
             "brokers": brokers,
             "stations": len(self.stations),
+            "browsers": len(self.browsers),
         }
         return healthy, report
 

@@ -41,6 +41,20 @@ class StationRequest:
     headers: dict[str, str]
 
 
+def target_path(path: str) -> str:
+    """The path part of a request target (before `?`), once the target is checked.
+
+    Raises HandshakeRefused (400) for a target that is not a path (`//host/...` reads
+    as an authority to a URL parser), holds a fragment, a space or a control character.
+    """
+    if not path.startswith("/") or path.startswith("//") or "#" in path:
+        raise HandshakeRefused(400, "the request target must be a path")
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in path):
+        # urlsplit would drop a tab or a line break unseen, and Connect's URL keep it.
+        raise HandshakeRefused(400, "the request target holds a space or control character")
+    return path.partition("?")[0]
+
+
 def station_id_from_path(path: str, prefix: str) -> str:
     """The percent-decoded last segment of `<prefix>/<station_id>`.
 
@@ -49,13 +63,7 @@ def station_id_from_path(path: str, prefix: str) -> str:
     station id that is not UTF-8, is empty, longer than 48 characters, or holds a
     control character, `/` or `:`.
     """
-    if not path.startswith("/") or path.startswith("//") or "#" in path:
-        # (`//host/...` would read as an authority to a URL parser: never a station's.)
-        raise HandshakeRefused(400, "the request target must be a path")
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in path):
-        # urlsplit would drop a tab or a line break unseen, and Connect's URL keep it.
-        raise HandshakeRefused(400, "the request target holds a space or control character")
-    raw_path = path.partition("?")[0]
+    raw_path = target_path(path)
     head = prefix + "/"
     if not raw_path.startswith(head):
         raise HandshakeRefused(404, f"chargers connect at {prefix}/<station_id>")
@@ -87,6 +95,23 @@ def read_request(
     Host or Authorization header sent more than once.
     """
     station_id = station_id_from_path(path, prefix)
+    url, kept = read_headers(path, headers, scheme, default_host, passed)
+    return StationRequest(station_id, url, kept)
+
+
+def read_headers(
+    path: str,
+    headers: Iterable[tuple[str, str]],
+    scheme: str,
+    default_host: str,
+    passed: Iterable[str],
+) -> tuple[str, dict[str, str]]:
+    """The URL a request names (its Host and `path`) and the headers Connect gets
+    (names in `passed`, lower case). Shared by every protocol the gateway serves.
+
+    Raises HandshakeRefused (400) for a Host that is not an authority, and for a
+    Host or Authorization header sent more than once.
+    """
     passed = set(passed)
     wanted = passed | {"host"}
     seen: dict[str, list[str]] = {}
@@ -104,6 +129,6 @@ def read_request(
         raise HandshakeRefused(400, "the Host header is not a host[:port]")
     url = f"{scheme}://{host}{path}"
     if urlsplit(url).path != urlsplit(path).path:  # the invariant the checks above keep
-        raise HandshakeRefused(400, "the request does not name one station")
+        raise HandshakeRefused(400, "the request names another path than its target")
     # Repeated list-valued headers combine into one, as RFC 9110 5.3 allows.
-    return StationRequest(station_id, url, {name: ", ".join(v) for name, v in seen.items()})
+    return url, {name: ", ".join(v) for name, v in seen.items()}

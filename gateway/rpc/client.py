@@ -146,19 +146,27 @@ class RPCClient:
         connection_identifiers: str,
         env: Env,
         data: str = "",
+        istate: dict[str, str] | None = None,
     ) -> CommandResult:
-        """One Command (subscribe, message, unsubscribe); its state changes go into `env`."""
+        """One Command (subscribe, message, unsubscribe); its state changes go into `env`.
+
+        `istate`: the channel state of `identifier` when a connection holds several
+        subscriptions (a browser's); it is sent instead of `env`'s and takes the changes.
+        """
+        sent = env
+        if istate is not None:
+            sent = rpc_pb2.Env(url=env.url, headers=env.headers, cstate=env.cstate, istate=istate)
         request = rpc_pb2.CommandMessage(
             command=command,
             identifier=identifier,
             connection_identifiers=connection_identifiers,
             data=data,
-            env=env,
+            env=sent,
         )
         response = await self._call("Command", request, sid)
         changed = response.env
         apply_changes(env.cstate, changed.cstate)
-        apply_changes(env.istate, changed.istate)
+        apply_changes(env.istate if istate is None else istate, changed.istate)
         return CommandResult(
             STATUSES[response.status],
             response.error_msg,
@@ -176,17 +184,18 @@ class RPCClient:
         subscriptions: list[str],
         env: Env,
         within: float | None = None,
+        istates: dict[str, dict[str, str]] | None = None,
     ) -> DisconnectResult:
-        """Disconnect, with the channel state of `env` under each subscription (AnyCable's
-        shape). `within`: seconds the call may take at most (a drain's time left), if less
-        than the RPC timeout."""
+        """Disconnect, with each subscription's channel state under its identifier
+        (AnyCable's shape): from `istates` when given (a browser's subscriptions), else
+        `env`'s one channel state. `within`: seconds the call may take at most (a
+        drain's time left), if less than the RPC timeout."""
         sent = rpc_pb2.Env()
         sent.CopyFrom(env)
         sent.istate.clear()
-        if subscriptions:
-            channel_state = orjson.dumps(dict(env.istate)).decode()
-            for identifier in subscriptions:
-                sent.istate[identifier] = channel_state
+        for identifier in subscriptions:
+            state = env.istate if istates is None else istates.get(identifier, {})
+            sent.istate[identifier] = orjson.dumps(dict(state)).decode()
         request = rpc_pb2.DisconnectRequest(
             identifiers=identifiers, subscriptions=subscriptions, env=sent
         )

@@ -7,6 +7,8 @@ import os
 import sys
 from datetime import timedelta
 
+import grpc
+import orjson
 import pytest
 import websockets
 from ocpp.v16 import call
@@ -25,6 +27,7 @@ from channels.models import (
 )
 from channels.ocpp_channel import OCPPChannel
 from channels.timeutil import now
+from contract.pb import rpc_pb2, rpc_pb2_grpc
 from foundation.settings import Settings
 from rpc_app import broadcasting
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
@@ -399,3 +402,28 @@ async def test_certificate_subject_authenticates_a_station(database_url):
                 await StationConnection(RequestEnv(url, {"tls-client-subject": subject})).connect()
     finally:
         channels.config.configure(None)
+
+
+async def test_a_browser_is_no_station_and_cannot_pose_as_one(database_url):
+    """/cable serves browsers, but the reference system's stations are chargers at their
+    own path: a browser is refused (even with auto-registration on) and registers nothing,
+    and a subscription naming another station than the connection's is rejected."""
+    seed(database_url)
+    async with central_system(database_url, auto_register=True) as (node, _):
+        async with websockets.connect(f"ws://127.0.0.1:{node.port}/cable") as ws:
+            goodbye = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        forged = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
+        async with grpc.aio.insecure_channel(node.settings.rpc_host) as channel:
+            answer = await rpc_pb2_grpc.RPCStub(channel).Command(
+                rpc_pb2.CommandMessage(
+                    command="subscribe",
+                    identifier=forged,
+                    connection_identifiers='{"station_id":"CP-2"}',
+                    env=rpc_pb2.Env(url="ws://h/ocpp/CP-2"),
+                ),
+                metadata=(("protov", "v1"), ("sid", "s1")),
+            )
+    assert goodbye == {"type": "disconnect", "reason": "unauthorized", "reconnect": False}
+    assert [s.id for s in rows(database_url, ChargePoint)] == ["CP-1"]
+    assert answer.status == rpc_pb2.FAILURE
+    assert orjson.loads(answer.transmissions[-1])["type"] == "reject_subscription"

@@ -56,7 +56,13 @@ async def test_health_ok_on_http_and_charger_ports():
         status, body = await get(f"http://127.0.0.1:{node.http_port}/health")
         ws_status, ws_body = await get(f"http://127.0.0.1:{node.port}/health")
     assert status == 200 and ws_status == 200
-    assert orjson.loads(body) == {"status": "ok", "rpc": "ok", "brokers": {}, "stations": 0}
+    assert orjson.loads(body) == {
+        "status": "ok",
+        "rpc": "ok",
+        "brokers": {},
+        "stations": 0,
+        "browsers": 0,
+    }
     assert ws_body == "ok\n"  # the public port: a plain answer, no details
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 import websockets
 
+from tests.support.node_client import NODE_CLIENT, node_client_ready
 from tests.support.processes import ROOT, free_port, wait_for_port
 
 README = (ROOT / "README.md").read_text()
@@ -190,3 +191,29 @@ async def test_the_store_example_in_writing_channels(database_url):
         "DataTransfer",
         {"vendorId": "Acme"},
     )
+
+
+def test_readme_browser_example_works_as_written(tmp_path):
+    node_client_ready()
+    work = Workdir(tmp_path)
+    (tmp_path / "browser_channels.py").write_text(readme_python("from urllib.parse"))
+    (js,) = re.findall(r"```js\n(.*?)```", README, re.S)
+    (tmp_path / "chat.mjs").write_text(js)
+    (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
+    command = readme_command(".venv/bin/ocpp-cable up --channels-module browser_channels")
+    server = subprocess.Popen(
+        ["bash", "-c", command], cwd=tmp_path, env=work.env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(work.port, server)
+        script = (tmp_path / "chat.mjs").read_text()
+        (tmp_path / "chat.mjs").write_text(script.replace(":9000/", f":{work.port}/"))
+        done = subprocess.run(
+            ["node", "chat.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{ echo: 'hi' }"

@@ -1,0 +1,178 @@
+"""One browser's Action Cable session as a state machine without I/O.
+
+The client's commands (`subscribe`, `message`, `unsubscribe`, `pong`) become
+RPC Commands; what rpc_app answers goes to the client as it is (rpc_app speaks
+Action Cable: contract/transmissions.py); broadcasts reach the client wrapped
+with the identifier of each subscription that streams them. A subscription
+counts once rpc_app confirmed it, and only subscribed identifiers may send
+messages, as in anycable-go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import structlog
+
+from contract import transmissions
+
+SUBPROTOCOL = "actioncable-v1-json"
+# Close codes: a normal goodbye, and a client that sent what the protocol forbids.
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+
+
+@dataclass(frozen=True, slots=True)
+class CableConfig:
+    """Bounds a client cannot push past."""
+
+    max_subscriptions: int = 100
+    max_identifier_length: int = 1024
+
+
+# --- effects ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send this text frame to the client."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Make the RPC Command `command` for `identifier`; report its outcome with
+    `command_finished`."""
+
+    command: str  # subscribe, message, unsubscribe
+    identifier: str
+    data: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    code: int
+    reason: str
+
+
+Effect = Send | Command | Close
+
+
+# Seconds between pings: Action Cable's clients reconnect after missing two (6 s).
+PING_INTERVAL = 3.0
+
+
+def ping_frame(now: float) -> str:
+    """Action Cable's keepalive, the same frame for every client at one tick."""
+    return f'{{"type":"ping","message":{int(now)}}}'
+
+
+def broadcast_frame(identifier: str, data: str) -> str:
+    """A broadcast's `data` (JSON text) for the subscription `identifier`, as Action Cable
+    sends it: `{"identifier": ..., "message": <data>}`; the data is not parsed again."""
+    return f'{{"identifier":{orjson.dumps(identifier).decode()},"message":{data}}}'
+
+
+class CableSession:
+    """The Action Cable protocol for one client connection.
+
+    Feed it the client's frames (`receive`), the outcome of each RPC Command it
+    asked for (`command_finished`); carry out the effects it returns. Pings go to
+    every client at once (`ping_frame`). `subscriptions` holds the identifiers rpc_app confirmed.
+    """
+
+    def __init__(self, config: CableConfig, log: Any = None) -> None:
+        self.config = config
+        self.log = log or structlog.get_logger("gateway.cable")
+        self.subscriptions: set[str] = set()
+        self._pending: set[str] = set()  # subscribe or unsubscribe under way
+
+    def opened(self, welcome: Iterable[str]) -> list[Effect]:
+        """The connection is upgraded: send what Connect transmitted (the welcome)."""
+        return [Send(text) for text in welcome]
+
+    def receive(self, text: str | bytes) -> list[Effect]:
+        """One frame from the client. What the protocol does not allow is logged and
+        ignored, as Action Cable's servers do; the connection stays."""
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self.log.warning("unreadable cable frame ignored")
+            return []
+        if not isinstance(message, dict):
+            self.log.warning("cable frame is not an object: ignored")
+            return []
+        command = message.get("command")
+        if command == "pong":
+            return []
+        identifier = message.get("identifier")
+        if not isinstance(identifier, str) or not identifier:
+            self.log.warning("cable command without an identifier ignored", command=command)
+            return []
+        if len(identifier) > self.config.max_identifier_length:
+            self.log.warning("cable identifier too long: ignored", command=command)
+            return []
+        if command == "subscribe":
+            return self._subscribe(identifier)
+        if command == "unsubscribe":
+            return self._unsubscribe(identifier)
+        if command == "message":
+            return self._message(identifier, message.get("data"))
+        self.log.warning("unknown cable command ignored", command=str(command)[:40])
+        return []
+
+    def _subscribe(self, identifier: str) -> list[Effect]:
+        if identifier in self.subscriptions or identifier in self._pending:
+            self.log.info("already subscribed: ignored")
+            return []
+        if len(self.subscriptions) + len(self._pending) >= self.config.max_subscriptions:
+            self.log.warning("subscription limit reached", limit=self.config.max_subscriptions)
+            return [Send(transmissions.encode(transmissions.rejection(identifier)))]
+        self._pending.add(identifier)
+        return [Command("subscribe", identifier)]
+
+    def _unsubscribe(self, identifier: str) -> list[Effect]:
+        if identifier not in self.subscriptions or identifier in self._pending:
+            self.log.info("unsubscribe from no subscription: ignored")
+            return []
+        self._pending.add(identifier)
+        return [Command("unsubscribe", identifier)]
+
+    def _message(self, identifier: str, data: Any) -> list[Effect]:
+        if identifier not in self.subscriptions:
+            self.log.info("message for no subscription: ignored")
+            return []
+        if not isinstance(data, str):
+            self.log.warning("cable message data is not a string: ignored")
+            return []
+        return [Command("message", identifier, data)]
+
+    def command_finished(
+        self, command: Command, succeeded: bool | None, sent: Iterable[str] = ()
+    ) -> list[Effect]:
+        """The outcome of `command`: `succeeded` True (SUCCESS), False (FAILURE or ERROR),
+        None (the RPC did not complete). What rpc_app transmitted goes out as it is."""
+        effects: list[Effect] = [Send(text) for text in sent]
+        identifier = command.identifier
+        if command.command == "subscribe":
+            self._pending.discard(identifier)
+            if succeeded:
+                self.subscriptions.add(identifier)
+            elif succeeded is None:
+                # No answer at all: the client is told, not left waiting.
+                rejection = transmissions.rejection(identifier)
+                effects.append(Send(transmissions.encode(rejection)))
+        elif command.command == "unsubscribe":
+            self._pending.discard(identifier)
+            if succeeded is not None:
+                self.subscriptions.discard(identifier)
+        return effects
+
+    def disconnect(self, reason: str, reconnect: bool, code: int = CLOSE_NORMAL) -> list[Effect]:
+        """Say goodbye the Action Cable way, then close."""
+        goodbye = transmissions.encode(transmissions.disconnect(reason, reconnect))
+        return [Send(goodbye), Close(code, reason)]

@@ -1,0 +1,226 @@
+"""One browser connection: the asyncio shell around its `CableSession`.
+
+Commands run one at a time, in the order the browser sent them (as anycable-go
+does). What goes to the browser waits in a bounded outbox that one writer task
+drains: a broadcast to thousands of browsers only appends to their outboxes,
+and a browser whose outbox fills up is dropped as too slow, so it never holds
+up a broadcast or a charger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from gateway.cable.session import (
+    CLOSE_GOING_AWAY,
+    CableSession,
+    Close,
+    Command,
+    Effect,
+    Send,
+    broadcast_frame,
+)
+from gateway.rpc import Env, RPCError, Status
+from gateway.tasks import Finished
+
+if TYPE_CHECKING:
+    from gateway.node import GatewayNode
+
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+@dataclass(slots=True)
+class BrowserAdmission:
+    """What Connect decided for one browser: served (`accepted`) or told why not."""
+
+    sid: str
+    accepted: bool
+    identifiers: str
+    env: Env
+    transmissions: list[str]
+
+
+class CableSubscription:
+    """One confirmed subscription as the stream hub sees it: a listener that wraps each
+    broadcast with its identifier."""
+
+    __slots__ = ("identifier", "socket")
+
+    def __init__(self, socket: CableSocket, identifier: str) -> None:
+        self.socket = socket
+        self.identifier = identifier
+
+    def deliver(self, data: str) -> None:
+        self.socket.push(broadcast_frame(self.identifier, data))
+
+
+class CableSocket:
+    """The asyncio shell around one browser's WebSocket and its Action Cable session."""
+
+    def __init__(self, ws: ServerConnection, admission: BrowserAdmission, node: GatewayNode):
+        self.ws = ws
+        self.node = node
+        self.sid = admission.sid
+        self.identifiers = admission.identifiers
+        self.env = admission.env
+        self.log = structlog.get_logger("gateway.cable").bind(sid=self.sid)
+        self.session = CableSession(node.cable_config, self.log)
+        self._welcome = admission.transmissions
+        self._listeners: dict[str, CableSubscription] = {}
+        self._istates: dict[str, dict[str, str]] = {}
+        self._outbox: deque[str] = deque()
+        self._limit = node.settings.cable_send_queue
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._writer: asyncio.Task[None] | None = None
+        self.finished = Finished()
+
+    # --- life ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"cable-writer-{self.sid}")
+        try:
+            await self.execute(self.session.opened(self._welcome))
+            self.log.info("browser connected")
+            async for message in self.ws:
+                await self.execute(self.session.receive(message))
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._teardown()
+
+    async def _teardown(self) -> None:
+        hub = self.node.hub
+        for listener in self._listeners.values():
+            hub.remove(listener)
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        subscriptions = sorted(self.session.subscriptions)
+        await self.node.disconnects.deliver(self._disconnect(subscriptions), self.log)
+        self.node.browsers.discard(self)
+        self.log.info("browser disconnected", code=self.ws.close_code)
+        self.finished.set()
+
+    def _disconnect(self, subscriptions: list[str]):
+        async def deliver(within: float | None) -> None:
+            result = await self.node.rpc.disconnect(
+                self.sid, self.identifiers, subscriptions, self.env, within, self._istates
+            )
+            if result.status is not Status.SUCCESS:
+                self.log.error("disconnect failed", error=result.error)
+
+        return deliver
+
+    async def close(self, reason: str, reconnect: bool) -> None:
+        """Say goodbye the Action Cable way (`disconnect` with `reason`), then close."""
+        await self.execute(self.session.disconnect(reason, reconnect, CLOSE_GOING_AWAY))
+        await self.finished.wait()
+
+    # --- what goes out ------------------------------------------------------------
+
+    def push(self, text: str) -> None:
+        """Queue a frame for the browser; a browser too slow to take its frames is dropped."""
+        if len(self._outbox) >= self._limit:
+            if self.ws.transport is not None and not self.ws.transport.is_closing():
+                self.log.warning("browser too slow: dropped", queued=len(self._outbox))
+                self.node.metrics.browsers_dropped.inc()
+                self._outbox.clear()
+                self.ws.transport.abort()
+            return
+        self._outbox.append(text)
+        self._drained.clear()
+        self._wake.set()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                try:
+                    await self.ws.send(self._outbox.popleft())
+                except ConnectionClosed:
+                    self._outbox.clear()
+                    self._drained.set()
+                    return
+            self._drained.set()
+
+    async def _flush(self, within: float = 1.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._drained.wait()
+
+    # --- effects ------------------------------------------------------------------
+
+    async def execute(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Send):
+                self.push(effect.text)
+            elif isinstance(effect, Command):
+                await self._command(effect)
+            elif isinstance(effect, Close):
+                await self._flush()  # the goodbye goes out before the close frame
+                with contextlib.suppress(ConnectionClosed):
+                    await self.ws.close(effect.code, effect.reason)
+
+    async def _command(self, command: Command) -> None:
+        identifier = command.identifier
+        istate = self._istates.setdefault(identifier, {})
+        try:
+            result = await self.node.rpc.command(
+                self.sid,
+                command.command,
+                identifier,
+                self.identifiers,
+                self.env,
+                command.data,
+                istate=istate,
+            )
+        except RPCError as exc:
+            self.log.error("cable command failed", command=command.command, error=str(exc))
+            await self.execute(self.session.command_finished(command, None))
+            self._forget_unless_subscribed(identifier)
+            return
+        succeeded = result.status is Status.SUCCESS
+        if not succeeded:
+            self.log.info(
+                "cable command not successful",
+                command=command.command,
+                status=result.status.value,
+                error=result.error,
+            )
+        effects = self.session.command_finished(command, succeeded, result.transmissions)
+        hub = self.node.hub
+        if identifier in self.session.subscriptions:
+            listener = self._listeners.get(identifier)
+            if listener is None:
+                listener = self._listeners[identifier] = CableSubscription(self, identifier)
+            if result.stop_streams:
+                hub.remove(listener)
+            if result.stopped_streams:
+                hub.unsubscribe(listener, result.stopped_streams)
+            if result.streams:
+                hub.subscribe(listener, result.streams)
+        self._forget_unless_subscribed(identifier)
+        await self.execute(effects)
+        if result.disconnect:
+            self.log.info("application asked to disconnect")
+            await self.execute(self.session.disconnect("remote", reconnect=False))
+
+    def _forget_unless_subscribed(self, identifier: str) -> None:
+        """A subscription that is no more (or never was) leaves no listener or state."""
+        if identifier in self.session.subscriptions:
+            return
+        listener = self._listeners.pop(identifier, None)
+        if listener is not None:
+            self.node.hub.remove(listener)
+        self._istates.pop(identifier, None)

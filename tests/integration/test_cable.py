@@ -1,0 +1,248 @@
+"""Browsers at /cable: the Action Cable protocol through the same RPC contract, over real
+sockets, a real gateway and a real rpc_app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import orjson
+import pytest
+import websockets
+
+from gateway.node import GatewayNode
+from rpc_app.application import Application
+from tests.support import cable_app
+from tests.support.node_client import NODE_CLIENT, node_client_ready
+from tests.support.servers import eventually, gateway, gateway_settings, rpc_server
+
+ROOM = orjson.dumps({"channel": "ChatChannel", "room": "lobby"}).decode()
+
+
+def browser_app() -> Application:
+    return Application.of([cable_app.ChatChannel], cable_app.BrowserConnection)
+
+
+@contextlib.asynccontextmanager
+async def served(**overrides):
+    async with rpc_server(app=browser_app()) as (_, port, _), gateway(port, **overrides) as node:
+        yield node
+
+
+def cable_url(node, token: str = "t-ada") -> str:
+    return f"ws://127.0.0.1:{node.port}/cable?token={token}"
+
+
+async def next_message(ws, skip_pings: bool = True) -> dict:
+    while True:
+        message = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        if not (skip_pings and message.get("type") == "ping"):
+            return message
+
+
+async def test_welcome_subscribe_perform_broadcast_unsubscribe():
+    async with served() as node:
+        async with websockets.connect(
+            cable_url(node), subprotocols=["actioncable-v1-json", "actioncable-unsupported"]
+        ) as ws:
+            assert ws.subprotocol == "actioncable-v1-json"
+            assert await next_message(ws) == {"type": "welcome"}
+            await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+            assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
+            speak = orjson.dumps({"action": "speak", "text": "hi"}).decode()
+            await ws.send(
+                orjson.dumps({"command": "message", "identifier": ROOM, "data": speak}).decode()
+            )
+            assert await next_message(ws) == {
+                "identifier": ROOM,
+                "message": {"echo": "hi", "user": "ada"},
+            }
+            delivered = node.broadcast("chat:lobby", '{"text":"to all"}')
+            assert delivered == 1
+            assert await next_message(ws) == {"identifier": ROOM, "message": {"text": "to all"}}
+            await ws.send(orjson.dumps({"command": "unsubscribe", "identifier": ROOM}).decode())
+            await eventually(lambda: node.broadcast("chat:lobby", "{}") == 0)
+            assert len(node.browsers) == 1 and len(node.stations) == 0
+        await eventually(lambda: len(node.browsers) == 0)
+
+
+async def test_a_refused_browser_is_told_unauthorized_and_closed():
+    async with served() as node:
+        async with websockets.connect(cable_url(node, "forged")) as ws:
+            assert await next_message(ws) == {
+                "type": "disconnect",
+                "reason": "unauthorized",
+                "reconnect": False,
+            }
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+        assert len(node.browsers) == 0
+
+
+async def test_rejected_subscription_and_messages_for_no_subscription():
+    async with served() as node, websockets.connect(cable_url(node)) as ws:
+        await next_message(ws)  # welcome
+        secret = orjson.dumps({"channel": "ChatChannel", "room": "secret"}).decode()
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": secret}).decode())
+        assert await next_message(ws) == {"identifier": secret, "type": "reject_subscription"}
+        # Neither a rejected nor an unknown subscription may perform: nothing comes back.
+        for identifier in (secret, ROOM):
+            data = orjson.dumps({"action": "speak", "text": "x"}).decode()
+            command = {"command": "message", "identifier": identifier, "data": data}
+            await ws.send(orjson.dumps(command).decode())
+        await ws.send(b"not json")
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+        assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
+
+
+async def test_subscriptions_per_connection_are_bounded():
+    async with served(cable_max_subscriptions=2) as node, websockets.connect(cable_url(node)) as ws:
+        await next_message(ws)
+        rooms = [
+            orjson.dumps({"channel": "ChatChannel", "room": f"r{n}"}).decode() for n in range(3)
+        ]
+        for room in rooms:
+            await ws.send(orjson.dumps({"command": "subscribe", "identifier": room}).decode())
+        answers = [await next_message(ws) for _ in rooms]
+    assert [a["type"] for a in answers].count("confirm_subscription") == 2
+    assert {"identifier": rooms[2], "type": "reject_subscription"} in answers
+
+
+async def test_pings_keep_the_connection_alive():
+    async with served() as node, websockets.connect(cable_url(node)) as ws:
+        await next_message(ws)
+        ping = await next_message(ws, skip_pings=False)
+    assert ping["type"] == "ping" and isinstance(ping["message"], int)
+
+
+async def test_disconnect_carries_every_subscriptions_state(record):
+    """Disconnect names each subscription with its own channel state (AnyCable's shape)."""
+    seen: list = []
+
+    class Recording(cable_app.ChatChannel):
+        def unsubscribed(self):
+            seen.append((self.params["room"], dict(self.state)))
+
+    Recording.__name__ = "ChatChannel"
+    app = Application.of([Recording], cable_app.BrowserConnection)
+    async with rpc_server(app=app) as (_, port, _), gateway(port) as node:
+        async with websockets.connect(cable_url(node)) as ws:
+            await next_message(ws)
+            for room in ("a", "b"):
+                identifier = orjson.dumps({"channel": "ChatChannel", "room": room}).decode()
+                await ws.send(
+                    orjson.dumps({"command": "subscribe", "identifier": identifier}).decode()
+                )
+                await next_message(ws)
+        await eventually(lambda: len(seen) == 2)
+    assert sorted(seen) == [("a", {"room": "a"}), ("b", {"room": "b"})]
+
+
+async def test_a_browser_that_does_not_read_is_dropped_and_the_others_go_on():
+    async with served(cable_send_queue=50) as node, websockets.connect(cable_url(node)) as fast:
+        await next_message(fast)
+        await fast.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+        await next_message(fast)
+
+        async def read_until_after() -> int:
+            flood = 0
+            while (message := await next_message(fast))["message"] != {"after": True}:
+                assert message["message"]["blob"]  # the flood, in order, then the last one
+                flood += 1
+            return flood
+
+        reading = asyncio.create_task(read_until_after())
+        slow = await websockets.connect(cable_url(node, "t-bob"), max_queue=1)
+        try:
+            await next_message(slow)
+            await slow.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+            await next_message(slow)
+            big = orjson.dumps({"blob": "x" * 60_000}).decode()
+            # The slow client stops reading: the gateway must not buffer for it without bound.
+            for _ in range(2_000):
+                node.broadcast("chat:lobby", big)
+                await asyncio.sleep(0)
+                if len(node.browsers) == 1:
+                    break
+            await eventually(lambda: len(node.browsers) == 1, within=10)
+        finally:
+            slow.transport.abort()
+        node.broadcast("chat:lobby", '{"after": true}')
+        assert await reading > 0
+    dropped = node.metrics.registry.get_sample_value("ocpp_cable_gateway_browsers_dropped_total")
+    assert dropped == 1
+
+
+async def test_shutdown_tells_browsers_to_come_back():
+    async with rpc_server(app=browser_app()) as (_, port, _):
+        node = GatewayNode(gateway_settings(port))
+        await node.start()
+        try:
+            ws = await websockets.connect(cable_url(node))
+            await next_message(ws)
+        finally:
+            stopping = asyncio.create_task(node.stop())
+        goodbye = await next_message(ws)
+        await stopping
+    assert goodbye == {"type": "disconnect", "reason": "server_restart", "reconnect": True}
+    assert ws.close_code == 1001
+
+
+# --- an independent client: @anycable/core, as browsers run it -------------------------
+
+
+async def run_node_client(url: str, channel: str, params: dict):
+    return await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_CLIENT / "client.mjs"),
+        url,
+        channel,
+        orjson.dumps(params).decode(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def events_until(process, last: str) -> list[dict]:
+    events = []
+    while True:
+        line = await asyncio.wait_for(process.stdout.readline(), 15)
+        assert line, (events, (await process.stderr.read()).decode())
+        events.append(orjson.loads(line))
+        if events[-1]["event"] == last:
+            return events
+
+
+async def test_the_official_anycable_client_subscribes_performs_and_receives():
+    node_client_ready()
+    async with served() as node:
+        client = await run_node_client(cable_url(node), "ChatChannel", {"room": "lobby"})
+        try:
+            events = await events_until(client, "subscribed")
+            echo = await events_until(client, "message")
+            node.broadcast("chat:lobby", '{"text":"bye"}')
+            bye = await events_until(client, "message")
+            assert await asyncio.wait_for(client.wait(), 15) == 0
+        finally:
+            if client.returncode is None:
+                client.kill()
+    assert [e["event"] for e in events] == ["connect", "subscribed"]
+    assert orjson.loads(events[1]["identifier"]) == {"channel": "ChatChannel", "room": "lobby"}
+    assert echo[-1]["message"] == {"echo": "hello from node", "user": "ada"}
+    assert bye[-1]["message"] == {"text": "bye"}
+
+
+async def test_the_official_anycable_client_hears_unauthorized_and_rejected():
+    node_client_ready()
+    async with served() as node:
+        refused = await run_node_client(cable_url(node, "forged"), "ChatChannel", {"room": "x"})
+        rejected = await run_node_client(cable_url(node), "ChatChannel", {"room": "secret"})
+        try:
+            refused_events = await events_until(refused, "disconnect")
+            rejected_events = await events_until(rejected, "rejected")
+        finally:
+            for process in (refused, rejected):
+                if process.returncode is None:
+                    process.kill()
+    assert refused_events[-1]["reason"] == "unauthorized"
+    assert rejected_events[-1]["error"] == "SubscriptionRejectedError"
