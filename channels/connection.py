@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from channels import config, stations
+from channels import config, stations, viewers
 from channels.batched_read import BatchedRead
 from channels.passwords import verify_password
 from channels.store import Unit, store
@@ -30,15 +30,16 @@ credentials = BatchedRead(_look_up)
 
 
 class StationConnection(Connection):
-    """Admits a station that is registered (or, with `--auto-register`, registers it)
+    """Admits a person's browser with a viewer token at any path but a station's, and a
+    station that is registered (or, with `--auto-register`, registers it)
     and proves who it is: HTTP Basic with its password (security profiles 1 and 2),
     or a client certificate issued to it (profile 3); one added with `--no-auth` needs
     no proof. Anything else is rejected."""
 
     async def connect(self):
         if urlsplit(self.env.url).path.rsplit("/", 1)[0] != config.settings().path_prefix:
-            self.logger.warning("not a station's path: refused")  # e.g. a browser at /cable
-            self.reject("not a station")
+            await self._connect_viewer()  # not a station's path: a browser at /cable
+            return
         station_id = self.env.station_id
         found = await credentials.get(store(config.settings().database_url), station_id)
         if found is None:
@@ -52,6 +53,23 @@ class StationConnection(Connection):
         self.identifiers["station_id"] = station_id
         # Names this connection: a late Disconnect of an older one is told apart.
         self.state["connection_id"] = uuid.uuid4().hex
+
+    async def _connect_viewer(self) -> None:
+        """A person's browser, with a viewer token (`?token=` or `Authorization: Bearer`)."""
+        token = parse_qs(urlsplit(self.env.url).query).get("token", [""])[0]
+        bearer = self.env.headers.get("authorization", "")
+        if not token and bearer[:7].lower() == "bearer ":
+            token = bearer[7:].strip()
+        name = None
+        if token:
+            name = await store(config.settings().database_url).run(
+                lambda u: viewers.viewer_named_by(u.session, token)
+            )
+        if name is None:
+            self.logger.warning("viewer refused")
+            self.reject("no valid viewer token")
+        self.identifiers["viewer"] = name
+        self.logger.info("viewer connected", viewer=name)
 
     async def _authenticated(self, station: stations.Credentials) -> bool:
         # Security profile 3: the gateway verified a client certificate issued to this station.

@@ -109,6 +109,20 @@ class ChargePoint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ViewerToken(Base):
+    """A token a person's browser presents at /cable to watch the network live.
+
+    Only its SHA-256 is kept: the token is shown once, when it is made.
+    """
+
+    __tablename__ = "viewer_tokens"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
 class GatewayNode(Base):
     """A gateway node's lease: while it holds, the node's stations are connected."""
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from channels import authorization, commands, config, stations, transactions
+from channels.live import events as live
 from channels.store import Unit, store
 from contract.timestamps import utc_text
 from rpc_app import Channel
@@ -82,7 +83,8 @@ class OCPPChannel(Channel):
     # --- lifecycle -------------------------------------------------------------
 
     async def subscribed(self):
-        if self.params.get("station_id") != self.connection.identifiers.get("station_id"):
+        station_id = self.connection.identifiers.get("station_id")
+        if station_id is None or self.params.get("station_id") != station_id:
             # Only the gateway names the station it serves; a client that writes its own
             # identifier (a browser at /cable) is not a station, let alone another one.
             self.logger.warning("subscription for another station refused")
@@ -95,6 +97,7 @@ class OCPPChannel(Channel):
         await store(config.settings().database_url).run(
             lambda u: u.update_station(station_id, values)
         )
+        live.publish(station_id, "online", node=node)
         self.logger.info("station online")
 
     async def unsubscribed(self):
@@ -103,6 +106,7 @@ class OCPPChannel(Channel):
         await store(config.settings().database_url).run(
             lambda u: stations.mark_disconnected(u.session, station_id, connection_id)
         )
+        live.publish(station_id, "offline")
         self.logger.info("station offline")
 
     # --- charger-initiated actions ---------------------------------------------
@@ -116,6 +120,12 @@ class OCPPChannel(Channel):
             return {"status": "Accepted", "currentTime": utc_text(), "interval": interval}
 
         await self._answer(data, boot)
+        live.publish(
+            station_id,
+            "boot",
+            vendor=payload["chargePointVendor"],
+            model=payload["chargePointModel"],
+        )
         self.logger.info(
             "boot", vendor=payload["chargePointVendor"], model=payload["chargePointModel"]
         )
@@ -127,6 +137,13 @@ class OCPPChannel(Channel):
     async def status_notification(self, data):
         payload, station_id = data["payload"], self.station_id
         await self._answer(data, lambda u: u.set_status(station_id, payload))
+        live.publish(
+            station_id,
+            "status",
+            connector_id=payload["connectorId"],
+            status=payload["status"],
+            error_code=payload["errorCode"],
+        )
 
     async def authorize(self, data):
         tag = data["payload"]["idTag"]
@@ -143,6 +160,15 @@ class OCPPChannel(Channel):
             return {"transactionId": transaction_id, "idTagInfo": info}
 
         answer = await self._answer(data, start)
+        live.publish(
+            station_id,
+            "transaction_started",
+            transaction_id=answer["transactionId"],
+            connector_id=payload["connectorId"],
+            id_tag=payload["idTag"],
+            meter_start=payload["meterStart"],
+            status=answer["idTagInfo"]["status"],
+        )
         self.logger.info(
             "transaction started",
             transaction_id=answer["transactionId"],
@@ -163,6 +189,13 @@ class OCPPChannel(Channel):
             )
 
         await self._answer(data, store_readings)
+        live.publish(
+            station_id,
+            "meter_values",
+            connector_id=payload["connectorId"],
+            transaction_id=payload.get("transactionId"),
+            meter_value=payload["meterValue"],
+        )
 
     async def stop_transaction(self, data):
         payload, station_id = data["payload"], self.station_id
@@ -173,6 +206,13 @@ class OCPPChannel(Channel):
             return {} if info is None else {"idTagInfo": info}
 
         await self._answer(data, stop)
+        live.publish(
+            station_id,
+            "transaction_stopped",
+            transaction_id=payload["transactionId"],
+            meter_stop=payload["meterStop"],
+            reason=payload.get("reason"),
+        )
         self.logger.info("transaction stopped", transaction_id=payload["transactionId"])
 
     async def data_transfer(self, data):
@@ -214,12 +254,28 @@ class OCPPChannel(Channel):
         await self._store(
             data, lambda u: commands.record_reply(u.session, message_id, payload), "CALLRESULT"
         )
+        live.publish(
+            self.station_id,
+            "command_result",
+            command=data["command"],
+            command_id=message_id,
+            result="answered",
+            payload=payload,
+        )
         self.logger.info("command answered", command=data["command"], message_id=data["id"])
 
     async def error(self, data):
         message_id, code = data["id"], data["code"]
         await self._store(
             data, lambda u: commands.record_failure(u.session, message_id, code, data), "CALLERROR"
+        )
+        live.publish(
+            self.station_id,
+            "command_result",
+            command=data["command"],
+            command_id=message_id,
+            result="failed",
+            code=code,
         )
         self.logger.warning(
             "command failed", command=data["command"], message_id=data["id"], code=data["code"]

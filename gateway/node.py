@@ -10,6 +10,7 @@ http_api.py serves the HTTP endpoints, and rpc/ makes every call to rpc_app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import structlog
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from foundation.settings import GatewaySettings
@@ -246,9 +248,12 @@ class GatewayNode:
                 message.headers.clear()
         if not admission.accepted:
             # Connect's own goodbye (Action Cable's `disconnect`, `unauthorized`), then close.
-            for text in admission.transmissions:
-                await ws.send(text)
-            await ws.close(cable.CLOSE_NORMAL, "unauthorized")
+            # (An RPC server that says no more still gets the browser told why.)
+            goodbye = admission.transmissions or [cable.UNAUTHORIZED]
+            with contextlib.suppress(ConnectionClosed):
+                for text in goodbye:
+                    await ws.send(text)
+                await ws.close(cable.CLOSE_NORMAL, "unauthorized")
             return
         browser = CableSocket(ws, admission, self)
         self.browsers.add(browser)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -19,18 +20,26 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from channels import db, presence
-from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
+from channels import db, presence, viewers
+from channels.models import (
+    ChargePoint,
+    Connector,
+    IdTag,
+    MeterValue,
+    Transaction,
+    ViewerToken,
+)
 from channels.stations import add_station
 from channels.timeutil import parse_time
 from foundation.settings import AdminSettings
 from ocppj.handshake import HandshakeRefused, station_id_from_path
 
-ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"})
+ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values", "viewers"})
 
 TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
 MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
 SHOWN_TRANSACTIONS = 5
+MAX_VIEWER_NAME = 64
 NONE = "—"
 
 Row = dict[str, Any]
@@ -149,7 +158,33 @@ def add_admin_commands(
     )
     meter_values.add_argument("transaction_id", type=int)
 
+    viewers_parser = commands.add_parser(
+        "viewers",
+        help="who may watch the network live at /cable",
+        description="Viewer tokens for browsers (live events at /cable).",
+    )
+    viewer_commands = viewers_parser.add_subparsers(
+        dest="viewers_command", required=True, metavar="SUBCOMMAND"
+    )
+    viewer_add = leaf(
+        viewer_commands,
+        "add",
+        _viewers_add,
+        "make a viewer token (a new one replaces the old); it is written to a file, "
+        "readable by you only, and never printed",
+    )
+    viewer_add.add_argument("name", help=f"1 to {MAX_VIEWER_NAME} characters")
+    viewer_add.add_argument(
+        "--token-file", help="where the token goes (default: viewer-<name>.token)"
+    )
+    viewer_list = leaf(viewer_commands, "list", _viewers_list, "list viewers", json_flag=True)
+    viewer_revoke = leaf(viewer_commands, "revoke", _viewers_revoke, "revoke a viewer's token")
+    viewer_revoke.add_argument("name")
+
     finish(
+        viewer_add,
+        viewer_list,
+        viewer_revoke,
         station_add,
         station_list,
         station_show,
@@ -436,6 +471,51 @@ def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
             raise AdminError(f"no tag {args.tag}")
         record.status = "Blocked"
     print(f"blocked tag {args.tag}")
+    return 0
+
+
+# --- viewers ---------------------------------------------------------------------------------
+
+
+def _viewers_add(args: argparse.Namespace, settings: AdminSettings) -> int:
+    name = args.name
+    if not 0 < len(name) <= MAX_VIEWER_NAME or any(ord(c) < 0x20 or c in "/\\" for c in name):
+        raise AdminError(f"a viewer name has 1 to {MAX_VIEWER_NAME} printable characters", 2)
+    path = args.token_file or f"viewer-{name}.token"
+    with _session(settings) as session:
+        token = viewers.add_viewer(session, name)
+        try:
+            # Readable by the owner only; a file of an earlier token is overwritten.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(token + "\n")
+        except OSError as exc:
+            raise AdminError(f"cannot write the token to {path}: {exc.strerror}") from None
+    print(f"viewer {name}: token written to {path} (mode 0600)")
+    return 0
+
+
+def _viewers_list(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        found = session.scalars(select(ViewerToken).order_by(ViewerToken.name)).all()
+        rows = [
+            {"name": v.name, "created_at": v.created_at, "revoked_at": v.revoked_at} for v in found
+        ]
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print("no viewers")
+    else:
+        _print_table(rows, [("NAME", "name"), ("CREATED", "created_at"), ("REVOKED", "revoked_at")])
+    return 0
+
+
+def _viewers_revoke(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        if not viewers.revoke_viewer(session, args.name):
+            raise AdminError(f"no viewer {args.name} with a token in force")
+    print(f"revoked viewer {args.name}")
     return 0
 
 

@@ -62,6 +62,8 @@ class Close:
 Effect = Send | Command | Close
 
 
+UNAUTHORIZED = transmissions.encode(transmissions.disconnect("unauthorized", reconnect=False))
+
 # Seconds between pings: Action Cable's clients reconnect after missing two (6 s).
 PING_INTERVAL = 3.0
 

@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from channels import db
+from channels import db, viewers
 from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
-from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction
+from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction, ViewerToken
 from channels.passwords import verify_password
 from channels.stations import mark_connected, record_boot
 from foundation.settings import Settings
@@ -525,3 +526,37 @@ def test_cli_exit_codes_for_bad_input_and_unknown_ids(tmp_path, wired):
     flag = ocpp_cable(tmp_path, "tags", "list", "--database-url", f"sqlite:///{tmp_path}/b.db")
     assert (flag.returncode, flag.stdout) == (0, "no tags\n")
     assert (tmp_path / "b.db").exists()
+
+
+# --- viewers ----------------------------------------------------------------------------------
+
+
+def test_viewer_token_goes_to_a_private_file_never_the_terminal(admin, session, tmp_path):
+    path = tmp_path / "ada.token"
+    code, out, err = admin("viewers", "add", "ada", "--token-file", str(path))
+    token = path.read_text().strip()
+    assert code == 0 and err == ""
+    assert token.startswith("ocv_") and token not in out
+    assert path.stat().st_mode & 0o777 == 0o600
+    with session() as s:
+        assert viewers.viewer_named_by(s, token) == "ada"
+        (kept,) = s.scalars(select(ViewerToken)).all()
+        assert kept.token_hash != token and token not in kept.token_hash  # only its digest
+    code, out, _ = admin("viewers", "add", "ada", "--token-file", str(path))  # a new one
+    with session() as s:
+        assert viewers.viewer_named_by(s, token) is None
+        assert viewers.viewer_named_by(s, path.read_text().strip()) == "ada"
+
+
+def test_viewers_list_and_revoke(admin, session, tmp_path):
+    admin("viewers", "add", "ada", "--token-file", str(tmp_path / "a"))
+    token = (tmp_path / "a").read_text().strip()
+    code, out, _ = admin("viewers", "list", "--json")
+    (listed,) = json.loads(out)
+    assert code == 0 and listed["name"] == "ada" and listed["revoked_at"] is None
+    assert admin("viewers", "revoke", "ada")[0] == 0
+    code, _, err = admin("viewers", "revoke", "ada")
+    assert code == 1 and "no viewer ada" in err
+    with session() as s:
+        assert viewers.viewer_named_by(s, token) is None
+    assert admin("viewers", "add", "a/b")[0] == 2

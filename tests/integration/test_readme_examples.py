@@ -42,6 +42,12 @@ def readme_python(starts_with: str) -> str:
     return found[0]
 
 
+def readme_js(starts_with: str) -> str:
+    found = [b for b in re.findall(r"```js\n(.*?)```", README, re.S) if b.startswith(starts_with)]
+    assert len(found) == 1, f"README has {len(found)} scripts starting {starts_with!r}"
+    return found[0]
+
+
 class Workdir:
     """A directory like a fresh clone after `make run`: .venv and examples, nothing else."""
 
@@ -197,7 +203,7 @@ def test_readme_browser_example_works_as_written(tmp_path):
     node_client_ready()
     work = Workdir(tmp_path)
     (tmp_path / "browser_channels.py").write_text(readme_python("from urllib.parse"))
-    (js,) = re.findall(r"```js\n(.*?)```", README, re.S)
+    js = readme_js("import { createCable }")
     (tmp_path / "chat.mjs").write_text(js)
     (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
     command = readme_command(".venv/bin/ocpp-cable up --channels-module browser_channels")
@@ -217,3 +223,35 @@ def test_readme_browser_example_works_as_written(tmp_path):
         server.wait(15)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{ echo: 'hi' }"
+
+
+async def test_readme_live_example_works_as_written(tmp_path):
+    node_client_ready()
+    work = Workdir(tmp_path)
+    (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
+    script = readme_js("import { readFileSync }").replace(":9000/", f":{work.port}/")
+    (tmp_path / "watch.mjs").write_text(script)
+    server = subprocess.Popen(
+        [str(tmp_path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
+        cwd=tmp_path, env={**work.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(work.port, server)
+        made = work.run(readme_command(".venv/bin/ocpp-cable viewers add ada"))
+        assert made.returncode == 0, made.stderr
+        watcher = await asyncio.create_subprocess_exec(
+            "node", "watch.mjs", cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        first = await asyncio.wait_for(watcher.stdout.readline(), 20)
+        assert first == b"watching\n", (first, await watcher.stderr.read())
+        async with websockets.connect(
+            f"ws://127.0.0.1:{work.port}/ocpp/CP-9", subprotocols=["ocpp1.6"]
+        ):
+            seen = await asyncio.wait_for(watcher.stdout.readline(), 20)
+        assert await asyncio.wait_for(watcher.wait(), 20) == 0
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+    assert seen == b"online CP-9\n"
