@@ -2,24 +2,24 @@
 
 Streams (README, "Watching the network live"):
 
-- `live:stations`: every station's events;
-- `live:station:<station_id>`: one station's.
+- `live:station:<station_id>`: everything one station does, within 20 ms;
+- `live:stations`: every station's events but meter values, gathered for a
+  second: a busy network sends each viewer of it one message a second.
 
-Each event is `{"event", "station_id", "at", ...}`: `online`, `offline`, `boot`,
-`status`, `transaction_started`, `transaction_stopped`, `meter_values` (at most
-one a second per station), `command_result`. They are published only once the
-message they tell of is stored and acked.
+Each message is `{"events": [...]}`, each event `{"event", "station_id", "at",
+...}`: `online`, `offline`, `boot`, `status`, `transaction_started`,
+`transaction_stopped`, `meter_values` (at most one a second per station),
+`command_result`. An event is published once the message it tells of is stored.
 
-Publishing never holds up a station: events wait in a bounded queue that one
-thread sends in batches (one broker message for everything gathered); when the
-queue is full the newest events are dropped and counted.
+Publishing never holds up a station: events wait in bounded queues that one
+thread sends (every stream's gathered events in one broker message); when they
+are full, new events are dropped and counted.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +30,9 @@ from contract.timestamps import utc_text
 from rpc_app import Channel, broadcasting
 
 ALL_STATIONS = "live:stations"
-QUEUE_LIMIT = 10_000
-FLUSH_INTERVAL = 0.05  # seconds: what gathers meanwhile goes out as one message
+QUEUE_LIMIT = 10_000  # events waiting, all streams
+STATION_WINDOW = 0.02  # seconds a station's events gather before they go out
+NETWORK_WINDOW = 1.0  # seconds the network view's events gather
 METER_INTERVAL = 1.0  # seconds between a station's meter_values events
 
 log = structlog.get_logger("channels.live")
@@ -42,11 +43,14 @@ def station_stream(station_id: str) -> str:
 
 
 class LiveEvents:
-    """The queue of events and the thread that publishes them."""
+    """The queues of events and the thread that publishes them."""
 
     def __init__(self, publish: Callable[[list[dict[str, str]]], None] | None = None) -> None:
         self._publish = publish
-        self._queue: deque[dict[str, str]] = deque()
+        self._stations: dict[str, list[dict[str, Any]]] = {}
+        self._network: list[dict[str, Any]] = []
+        self._waiting = 0
+        self._network_due = 0.0  # monotonic time the network view's next message may go
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -54,22 +58,24 @@ class LiveEvents:
         self.dropped = 0
 
     def publish(self, station_id: str, event: str, **fields: Any) -> None:
-        """Queue `event` of `station_id` for both its streams; never blocks."""
+        """Queue `event` of `station_id` for its streams; never blocks."""
+        now = time.monotonic()
         if event == "meter_values":
-            now = time.monotonic()
             # One entry per station the network has: bounded as the stations are.
             if now - self._last_meter.get(station_id, -METER_INTERVAL) < METER_INTERVAL:
                 return
             self._last_meter[station_id] = now
-        data = orjson.dumps(
-            {"event": event, "station_id": station_id, "at": utc_text(), **fields}
-        ).decode()
+        told = {"event": event, "station_id": station_id, "at": utc_text(), **fields}
         with self._lock:
-            if len(self._queue) + 2 > QUEUE_LIMIT:
+            network = event != "meter_values"
+            if self._waiting + 1 + network > QUEUE_LIMIT:
                 self.dropped += 1
                 return
-            self._queue.append({"stream": ALL_STATIONS, "data": data})
-            self._queue.append({"stream": station_stream(station_id), "data": data})
+            self._stations.setdefault(station_id, []).append(told)
+            self._waiting += 1
+            if network:
+                self._network.append(told)
+                self._waiting += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="live-events", daemon=True)
                 self._thread.start()
@@ -77,17 +83,39 @@ class LiveEvents:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait()
-            time.sleep(FLUSH_INTERVAL)  # let a batch gather
-            self._wake.clear()
             with self._lock:
-                batch, self._queue = list(self._queue), deque()
-            if not batch:
-                continue
-            try:
-                (self._publish or broadcasting.current().publish)(batch)
-            except Exception as exc:  # the broker is down: live views miss these, no more
-                log.warning("live events not published", events=len(batch), error=str(exc))
+                idle = not self._stations
+                until_network = self._network_due - time.monotonic() if self._network else None
+            if idle:
+                # Nothing for a station's stream: wait for an event, or for the network
+                # view's message to fall due.
+                self._wake.wait(None if until_network is None else max(until_network, 0))
+            time.sleep(STATION_WINDOW)  # let a station's events gather
+            self._wake.clear()
+            self._flush()
+
+    def _flush(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            stations, self._stations = self._stations, {}
+            network: list[dict[str, Any]] = []
+            if self._network and now >= self._network_due:
+                network, self._network = self._network, []
+                self._network_due = now + NETWORK_WINDOW
+            self._waiting -= sum(map(len, stations.values())) + len(network)
+        messages = [
+            {"stream": station_stream(sid), "data": orjson.dumps({"events": told}).decode()}
+            for sid, told in stations.items()
+        ]
+        if network:
+            data = orjson.dumps({"events": network}).decode()
+            messages.append({"stream": ALL_STATIONS, "data": data})
+        if not messages:
+            return
+        try:
+            (self._publish or broadcasting.current().publish)(messages)
+        except Exception as exc:  # the broker is down: live views miss these, no more
+            log.warning("live events not published", messages=len(messages), error=str(exc))
 
 
 events = LiveEvents()

@@ -1,8 +1,10 @@
-"""channels/live.py: live events are batched, bounded and rate-limited, never blocking."""
+"""channels/live.py: live events are gathered per stream, bounded and rate-limited, and
+publishing them never blocks a station."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import orjson
 
@@ -18,20 +20,46 @@ class Collector:
         self.batches.append(messages)
         self.arrived.set()
 
+    def streams(self) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = {}
+        for batch in self.batches:
+            for message in batch:
+                found.setdefault(message["stream"], []).extend(
+                    orjson.loads(message["data"])["events"]
+                )
+        return found
 
-def test_events_go_to_both_streams_in_one_batch():
+
+def test_a_stations_events_go_out_together_and_the_network_view_leaves_out_meter_values():
     collected = Collector()
     events = live.LiveEvents(collected)
     events.publish("CP-1", "status", connector_id=1, status="Charging")
+    events.publish("CP-1", "meter_values", connector_id=1)
     events.publish("CP-2", "offline")
     assert collected.arrived.wait(2)
-    (batch,) = collected.batches
-    assert [m["stream"] for m in batch] == [
-        "live:stations", "live:station:CP-1", "live:stations", "live:station:CP-2",
-    ]  # fmt: skip
-    event = orjson.loads(batch[0]["data"])
-    assert event["event"] == "status" and event["station_id"] == "CP-1"
-    assert event["status"] == "Charging" and event["at"].endswith("Z")
+    assert len(collected.batches) == 1  # one broker message for every stream
+    streams = collected.streams()
+    assert [e["event"] for e in streams["live:station:CP-1"]] == ["status", "meter_values"]
+    assert [e["event"] for e in streams["live:station:CP-2"]] == ["offline"]
+    assert [e["event"] for e in streams["live:stations"]] == ["status", "offline"]
+    status = streams["live:station:CP-1"][0]
+    assert status["station_id"] == "CP-1" and status["status"] == "Charging"
+    assert status["at"].endswith("Z")
+
+
+def test_the_network_view_gets_at_most_one_message_a_window(monkeypatch):
+    monkeypatch.setattr(live, "NETWORK_WINDOW", 0.3)
+    collected = Collector()
+    events = live.LiveEvents(collected)
+    started = time.monotonic()
+    for n in range(20):
+        events.publish(f"CP-{n}", "status", status="Available")
+        time.sleep(0.02)
+    time.sleep(0.5)
+    network = [m for b in collected.batches for m in b if m["stream"] == "live:stations"]
+    elapsed = time.monotonic() - started
+    assert 2 <= len(network) <= elapsed / 0.3 + 1
+    assert sum(len(orjson.loads(m["data"])["events"]) for m in network) == 20
 
 
 def test_meter_values_at_most_once_a_second_per_station():
@@ -41,16 +69,17 @@ def test_meter_values_at_most_once_a_second_per_station():
         events.publish("CP-1", "meter_values", connector_id=1)
     events.publish("CP-2", "meter_values", connector_id=1)
     assert collected.arrived.wait(2)
-    sent = [orjson.loads(m["data"])["station_id"] for b in collected.batches for m in b]
-    assert sent.count("CP-1") == 2 and sent.count("CP-2") == 2  # one event, two streams
+    time.sleep(0.1)
+    streams = collected.streams()
+    assert len(streams["live:station:CP-1"]) == 1 and len(streams["live:station:CP-2"]) == 1
 
 
-def test_a_full_queue_drops_and_counts_instead_of_growing(monkeypatch):
+def test_full_queues_drop_and_count_instead_of_growing(monkeypatch):
     monkeypatch.setattr(live, "QUEUE_LIMIT", 6)
     blocked = threading.Event()
     events = live.LiveEvents(lambda _: blocked.wait(5))
     for n in range(10):
-        events.publish(f"CP-{n}", "offline")
+        events.publish(f"CP-{n}", "offline")  # two entries each: its stream and the network's
     assert events.dropped >= 7
     blocked.set()
 
@@ -67,6 +96,6 @@ def test_a_broker_that_fails_costs_the_events_not_the_publisher():
     for _ in range(100):
         if calls:
             break
-        threading.Event().wait(0.02)
+        time.sleep(0.02)
     events.publish("CP-1", "online")  # still accepted after a failure
     assert calls and events.dropped == 0
