@@ -83,6 +83,16 @@ async def path(
     return {f"{key}_{name}": value for name, value in result.items()}
 
 
+async def measure_browsers(system: System, args: argparse.Namespace) -> Result:
+    """Browsers at /cable, on the reference system on SQLite (what `make run` runs)."""
+    from bench import browsers
+
+    await system.settle()
+    return await browsers.measure(
+        system, args.browsers, args.watchers, args.chargers, args.seconds, args.samples
+    )
+
+
 async def measure(system: System, args: argparse.Namespace) -> Result:
     # The storm first, on the fresh process: memory per charger is then measured
     # from a heap that no earlier load has grown.
@@ -91,6 +101,8 @@ async def measure(system: System, args: argparse.Namespace) -> Result:
     result |= await path(system, "mvmany", scenarios.meter_values_loop, args.many, args)
     result |= await path(system, "mixed", scenarios.session_loop, args.chargers, args)
     result |= await path(system, "hb", scenarios.heartbeat_loop, args.chargers, args)
+    if system.name == "reference, SQLite" and args.browsers:
+        result |= await measure_browsers(system, args)
     return result
 
 
@@ -144,6 +156,11 @@ def table(results: dict[str, Result], names: dict[str, str], args: argparse.Name
         ("… failures", "storm_failures", "{:,.0f}"),
         ("gateway memory per idle booted charger, KB", "kb_per_charger", "{:.1f}"),
         (f"one command to all {args.storm:,} stations: all reached, ms", "broadcast_all_ms", "{:,.0f}"),
+        (f"browsers: one broadcast to {args.browsers:,} subscribers, p99 ms", "fanout_p99_ms", "{:,.0f}"),
+        ("… p50 ms", "fanout_p50_ms", "{:,.0f}"),
+        ("… not delivered", "fanout_missed", "{:,.0f}"),
+        ("browsers: a meter value from a charger to its watcher, p50 ms", "meter_to_browser_p50_ms", "{:,.0f}"),
+        (f"browsers: charging sessions with {args.watchers:,} watching / without", "watched_ratio", "{:.2f}"),
     ]  # fmt: skip
     keys = list(results)
     lines = [
@@ -191,6 +208,27 @@ def goals(results: dict[str, Result], args: argparse.Namespace) -> str:
             f"| {ours['storm_s']:.1f} s, {ours['storm_failures']:,.0f} failures "
             f"| {'yes' if met else 'no'} |"
         )
+    browsers = results.get("sqlite", {})
+    if "fanout_p99_ms" in browsers:
+        checks = [
+            (
+                f"browsers: {args.browsers:,} subscribers get a broadcast, p99 ≤ 500 ms",
+                f"{browsers['fanout_p99_ms']:,.0f} ms, {browsers['fanout_missed']:,.0f} missed",
+                browsers["fanout_p99_ms"] <= 500 and browsers["fanout_missed"] == 0,
+            ),
+            (
+                "browsers: a meter value reaches a subscribed browser, p50 ≤ 50 ms",
+                f"{browsers['meter_to_browser_p50_ms']:,.0f} ms",
+                browsers["meter_to_browser_p50_ms"] <= 50,
+            ),
+            (
+                f"browsers: chargers' throughput with {args.watchers:,} watching ≥ 0.90× without",
+                f"{browsers['watched_ratio']:.2f}×",
+                browsers["watched_ratio"] >= 0.9,
+            ),
+        ]
+        for goal, measured, met in checks:
+            lines.append(f"| {goal} | {measured} | {'yes' if met else 'no'} |")
     return "\n".join(lines)  # fmt: skip
 
 
@@ -242,6 +280,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--many", type=int, default=1_000, help="chargers on the large path")
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds per call path")
     parser.add_argument(
+        "--browsers", type=int, default=5_000, help="browsers for the broadcast (0: none)"
+    )
+    parser.add_argument(
+        "--watchers", type=int, default=1_000, help="browsers watching during the sessions"
+    )
+    parser.add_argument(
+        "--samples", type=int, default=20, help="broadcasts and meter values timed to browsers"
+    )
+    parser.add_argument(
         "--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="what to measure"
     )
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
@@ -249,6 +296,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.storm, args.chargers, args.many, args.seconds = 200, 10, 20, 1.0
+        args.browsers, args.watchers, args.samples = 50, 20, 3
         args.no_write = True
     return args
 

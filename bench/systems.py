@@ -63,6 +63,8 @@ class System:
     broadcast_all: bool = True
     # The reference system: its database, to count what was stored.
     database_url: str | None = None
+    # The gateway's HTTP endpoints (/_broadcast), where the system has them.
+    http_url: str | None = None
     # Its processes, when they are not in `processes` (stopped by `cleanup` instead).
     other_pids: list[int] = field(default_factory=list)
     # Processes it shares with others but keeps busy (a database server: its autovacuum
@@ -181,6 +183,7 @@ def start_reference(kind: str) -> System:
         no_broadcast,
         broadcast_all=False,
         database_url=url,
+        http_url=f"http://127.0.0.1:{deployed.http_port}",
         cleanup=cleanup,
         other_pids=[deployed.gateway.pid, deployed.rpc.pid],
         server_pids=postgres_pids if kind == "postgresql" else list,

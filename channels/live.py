@@ -2,14 +2,17 @@
 
 Streams (README, "Watching the network live"):
 
-- `live:station:<station_id>`: everything one station does, within 20 ms;
-- `live:stations`: every station's events but meter values, gathered for a
-  second: a busy network sends each viewer of it one message a second.
+- `live:station:<station_id>`: everything one station does, within 10 ms, as
+  `{"events": [...]}`, each event `{"event", "station_id", "at", ...}`:
+  `online`, `offline`, `boot`, `status`, `transaction_started`,
+  `transaction_stopped`, `meter_values` (at most one a second per station),
+  `command_result`;
+- `live:stations`: the network view, what changed per station in the last
+  second as `{"stations": {"<id>": {"online", "connectors": {"<n>": status},
+  "started": [ids], "stopped": [ids]}}}` (only the keys that changed): a busy
+  network sends each viewer one small message a second.
 
-Each message is `{"events": [...]}`, each event `{"event", "station_id", "at",
-...}`: `online`, `offline`, `boot`, `status`, `transaction_started`,
-`transaction_stopped`, `meter_values` (at most one a second per station),
-`command_result`. An event is published once the message it tells of is stored.
+An event is published once the message it tells of is stored.
 
 Publishing never holds up a station: events wait in bounded queues that one
 thread sends (every stream's gathered events in one broker message); when they
@@ -31,9 +34,11 @@ from rpc_app import Channel, broadcasting
 
 ALL_STATIONS = "live:stations"
 QUEUE_LIMIT = 10_000  # events waiting, all streams
-STATION_WINDOW = 0.02  # seconds a station's events gather before they go out
+MAX_LISTED = 20  # transactions per station and window in the network view
+STATION_WINDOW = 0.01  # seconds a station's events gather before they go out
 NETWORK_WINDOW = 1.0  # seconds the network view's events gather
 METER_INTERVAL = 1.0  # seconds between a station's meter_values events
+WARN_INTERVAL = 10.0  # seconds between two warnings that the broker is down
 
 log = structlog.get_logger("channels.live")
 
@@ -48,14 +53,16 @@ class LiveEvents:
     def __init__(self, publish: Callable[[list[dict[str, str]]], None] | None = None) -> None:
         self._publish = publish
         self._stations: dict[str, list[dict[str, Any]]] = {}
-        self._network: list[dict[str, Any]] = []
+        self._network: dict[str, dict[str, Any]] = {}  # station -> what changed
         self._waiting = 0
         self._network_due = 0.0  # monotonic time the network view's next message may go
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_meter: dict[str, float] = {}
+        self._warned_at = -WARN_INTERVAL
         self.dropped = 0
+        self.failed = 0  # messages the broker did not take
 
     def publish(self, station_id: str, event: str, **fields: Any) -> None:
         """Queue `event` of `station_id` for its streams; never blocks."""
@@ -67,19 +74,33 @@ class LiveEvents:
             self._last_meter[station_id] = now
         told = {"event": event, "station_id": station_id, "at": utc_text(), **fields}
         with self._lock:
-            network = event != "meter_values"
-            if self._waiting + 1 + network > QUEUE_LIMIT:
+            if self._waiting + 1 > QUEUE_LIMIT:
                 self.dropped += 1
                 return
             self._stations.setdefault(station_id, []).append(told)
             self._waiting += 1
-            if network:
-                self._network.append(told)
-                self._waiting += 1
+            self._note_change(station_id, event, fields)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="live-events", daemon=True)
                 self._thread.start()
         self._wake.set()
+
+    def _note_change(self, station_id: str, event: str, fields: dict[str, Any]) -> None:
+        """Fold the event into the network view's entry for the station (under the lock)."""
+        if event in ("meter_values", "command_result"):
+            return
+        changed = self._network.setdefault(station_id, {})
+        if event in ("online", "offline"):
+            changed["online"] = event == "online"
+        elif event == "status":
+            connector = str(fields.get("connector_id"))
+            changed.setdefault("connectors", {})[connector] = fields.get("status")
+        elif event in ("transaction_started", "transaction_stopped"):
+            listed = changed.setdefault(event.removeprefix("transaction_"), [])
+            if len(listed) < MAX_LISTED:
+                listed.append(fields.get("transaction_id"))
+        elif event == "boot":
+            changed["model"] = f"{fields.get('vendor')} {fields.get('model')}"
 
     def _run(self) -> None:
         while True:
@@ -98,24 +119,27 @@ class LiveEvents:
         now = time.monotonic()
         with self._lock:
             stations, self._stations = self._stations, {}
-            network: list[dict[str, Any]] = []
+            network: dict[str, dict[str, Any]] = {}
             if self._network and now >= self._network_due:
-                network, self._network = self._network, []
+                network, self._network = self._network, {}
                 self._network_due = now + NETWORK_WINDOW
-            self._waiting -= sum(map(len, stations.values())) + len(network)
+            self._waiting -= sum(map(len, stations.values()))
         messages = [
             {"stream": station_stream(sid), "data": orjson.dumps({"events": told}).decode()}
             for sid, told in stations.items()
         ]
         if network:
-            data = orjson.dumps({"events": network}).decode()
+            data = orjson.dumps({"stations": network, "at": utc_text()}).decode()
             messages.append({"stream": ALL_STATIONS, "data": data})
         if not messages:
             return
         try:
             (self._publish or broadcasting.current().publish)(messages)
         except Exception as exc:  # the broker is down: live views miss these, no more
-            log.warning("live events not published", messages=len(messages), error=str(exc))
+            self.failed += len(messages)
+            if now - self._warned_at >= WARN_INTERVAL:  # one line per interval, not per flush
+                self._warned_at = now
+                log.warning("live events not published", failed=self.failed, error=str(exc))
 
 
 events = LiveEvents()

@@ -45,6 +45,8 @@ class System:
         self.rpc = self._spawn(
             "rpc", "rpc", "--rpc-host", f"127.0.0.1:{self.rpc_port}",
             "--rpc-metrics-port", "0", "--auto-register", "true",
+            # Its broadcasts (the live events) go to this system's gateway.
+            "--http-port", str(self.http_port),
         )  # fmt: skip
         wait_for_port(self.rpc_port, self.rpc)
 

@@ -96,22 +96,25 @@ async def test_a_viewer_sees_a_charging_session_live(database_url):
                         transaction_id=start.transaction_id,
                     )
                 )
-                by_stream: dict[str, list[dict]] = {ALL: [], station("CP-LIVE"): []}
-                # Everything reaches the station's stream; the network view all but
-                # meter values, within a second.
-                while len(by_stream[station("CP-LIVE")]) < 6 or len(by_stream[ALL]) < 5:
+                told: list[dict] = []
+                network: dict[str, dict] = {}
+                # Everything reaches the station's stream; the network view says what
+                # changed, within a second.
+                while len(told) < 6 or network.get("started") is None or "online" not in network:
                     message = await next_event(browser)
-                    by_stream[message["identifier"]] += message["message"]["events"]
-    names = {stream: [e["event"] for e in told] for stream, told in by_stream.items()}
-    expected = ["online", "boot", "status", "transaction_started", "meter_values"]
-    expected.append("transaction_stopped")
-    assert names == {
-        station("CP-LIVE"): expected,
-        ALL: [e for e in expected if e != "meter_values"],
-    }
-    started = next(e for e in by_stream[ALL] if e["event"] == "transaction_started")
+                    if message["identifier"] == ALL:
+                        for key, value in message["message"]["stations"]["CP-LIVE"].items():
+                            network[key] = value
+                    else:
+                        told += message["message"]["events"]
+    assert [e["event"] for e in told] == [
+        "online", "boot", "status", "transaction_started", "meter_values", "transaction_stopped",
+    ]  # fmt: skip
+    started = told[3]
     assert started["transaction_id"] == start.transaction_id
     assert started["station_id"] == "CP-LIVE" and started["at"].endswith("Z")
+    assert network["online"] is True and network["connectors"] == {"1": "Charging"}
+    assert network["started"] == [start.transaction_id]
 
 
 async def test_nothing_is_visible_without_a_valid_viewer_token(database_url):

@@ -254,4 +254,4 @@ async def test_readme_live_example_works_as_written(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(15)
-    assert seen == b"online CP-9\n"
+    assert seen.startswith(b'CP-9 {"online":true')

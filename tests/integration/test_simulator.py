@@ -185,6 +185,7 @@ def test_simulate_command_line_help():
     assert "(default: None)" not in text
 
 
+@pytest.mark.timeout(180)  # every system, each scenario in small: a minute on a busy machine
 def test_benchmark_harness_runs():
     """`python -m bench.run --quick`: the systems start, every scenario completes, and
     the reference system stored every reading it acked. (The Node peer needs npm: not here.)"""
@@ -205,3 +206,8 @@ def test_benchmark_harness_runs():
     assert bridge == peer == "nothing stored"
     kept, _, acked = reference.split(" readings")[0].partition(" of ")
     assert kept == acked and int(acked.replace(",", "")) > 0
+    # Browsers at /cable, on the reference system only: every one got every broadcast.
+    fanout = rows["browsers: one broadcast to 50 subscribers, p99 ms"]
+    assert fanout[0] == fanout[2] == "—" and float(fanout[1].replace(",", "")) > 0
+    assert rows["… not delivered"][1] == "0"
+    assert float(rows["browsers: a meter value from a charger to its watcher, p50 ms"][1]) > 0
