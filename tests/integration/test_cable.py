@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import orjson
 import pytest
@@ -246,3 +247,56 @@ async def test_the_official_anycable_client_hears_unauthorized_and_rejected():
                     process.kill()
     assert refused_events[-1]["reason"] == "unauthorized"
     assert rejected_events[-1]["error"] == "SubscriptionRejectedError"
+
+
+@pytest.mark.parametrize("adapter", ["redis", "nats"])
+async def test_a_broker_broadcast_reaches_browsers_on_every_node(adapter, redis_url, nats_url):
+    """Streams are shared: one broadcast through Redis or NATS reaches the browsers on
+    both nodes, each as a message of its own subscription."""
+    from rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster
+
+    channel = f"__anycable__cable_{adapter}_{os.getpid()}"
+    if adapter == "redis":
+        settings = {"broadcast_adapter": "redis", "redis_url": redis_url, "redis_channel": channel}
+        broker = RedisBroadcaster(redis_url, channel)
+    else:
+        settings = {"broadcast_adapter": "nats", "nats_servers": nats_url, "nats_subject": channel}
+        broker = NATSBroadcaster(nats_url, channel)
+    async with (
+        rpc_server(app=browser_app()) as (_, port, _),
+        gateway(port, **settings) as a,
+        gateway(port, **settings) as b,
+    ):
+        await eventually(lambda: all(s.connected for s in a.subscribers + b.subscribers))
+        browsers = [await websockets.connect(cable_url(node)) for node in (a, b)]
+        try:
+            for ws in browsers:
+                await next_message(ws)
+                await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+                await next_message(ws)
+            await asyncio.to_thread(
+                broker.publish, [{"stream": "chat:lobby", "data": '{"text":"everyone"}'}]
+            )
+            got = [await next_message(ws) for ws in browsers]
+        finally:
+            for ws in browsers:
+                await ws.close()
+    assert got == [{"identifier": ROOM, "message": {"text": "everyone"}}] * 2
+
+
+async def test_an_oversized_frame_closes_that_browser_only():
+    async with served(max_frame_size=4096) as node:
+        async with (
+            websockets.connect(cable_url(node)) as big,
+            websockets.connect(cable_url(node, "t-bob")) as other,
+        ):
+            await next_message(big)
+            await next_message(other)
+            await big.send(
+                orjson.dumps({"command": "subscribe", "identifier": "x" * 8192}).decode()
+            )
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(big.recv(), 5)
+            assert big.close_code == 1009
+            await other.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+            assert await next_message(other) == {"identifier": ROOM, "type": "confirm_subscription"}
