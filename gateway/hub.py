@@ -44,6 +44,22 @@ class StreamHub:
         self.unsubscribe(subscriber, list(self._by_subscriber.get(subscriber, ())))
         self._by_subscriber.pop(subscriber, None)
 
+    def follow(
+        self,
+        listener: StreamListener,
+        stop_all: bool,
+        stopped: Iterable[str],
+        started: Iterable[str],
+    ) -> None:
+        """What a Command answered for `listener`'s streams, in AnyCable's order: stop
+        them all, stop some, then start new ones."""
+        if stop_all:
+            self.remove(listener)
+        if stopped:
+            self.unsubscribe(listener, stopped)
+        if started:
+            self.subscribe(listener, started)
+
     def broadcast(self, stream: str, data: str) -> int:
         """Deliver `data` to the stream's local subscribers; returns how many got it."""
         holders = self._streams.get(stream)

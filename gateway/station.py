@@ -272,13 +272,7 @@ class StationSocket:
     async def _apply_command_result(
         self, result: CommandResult, effects: list[Effect] | None = None
     ) -> None:
-        hub = self.node.hub
-        if result.stop_streams:
-            hub.remove(self)
-        if result.stopped_streams:
-            hub.unsubscribe(self, result.stopped_streams)
-        if result.streams:
-            hub.subscribe(self, result.streams)
+        self.node.hub.follow(self, result.stop_streams, result.stopped_streams, result.streams)
         if effects is None:
             effects = self.session.apply_transmissions(result.transmissions)
         await self.execute(effects)

@@ -199,17 +199,13 @@ class CableSocket:
                 error=result.error,
             )
         effects = self.session.command_finished(command, succeeded, result.transmissions)
-        hub = self.node.hub
         if identifier in self.session.subscriptions:
             listener = self._listeners.get(identifier)
             if listener is None:
                 listener = self._listeners[identifier] = CableSubscription(self, identifier)
-            if result.stop_streams:
-                hub.remove(listener)
-            if result.stopped_streams:
-                hub.unsubscribe(listener, result.stopped_streams)
-            if result.streams:
-                hub.subscribe(listener, result.streams)
+            self.node.hub.follow(
+                listener, result.stop_streams, result.stopped_streams, result.streams
+            )
         self._forget_unless_subscribed(identifier)
         await self.execute(effects)
         if result.disconnect:

@@ -67,6 +67,14 @@ class Workdir:
     def ported(self, command: str) -> str:
         return command.replace(":9000/", f":{self.port}/").replace(":9001/", f":{self.http_port}/")
 
+    def make_run(self) -> subprocess.Popen:
+        """`make run`: ocpp-cable up with stations registering on first connection."""
+        return subprocess.Popen(
+            [str(self.path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
+            cwd=self.path, env={**self.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
     def run(self, command: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             ["bash", "-c", self.ported(command)],
@@ -99,12 +107,7 @@ class Station:
 
 async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
     work = Workdir(tmp_path)
-    # `make run`: ocpp-cable up with stations registering on first connection.
-    server = subprocess.Popen(
-        [str(tmp_path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
-        cwd=tmp_path, env={**work.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    server = work.make_run()
     try:
         wait_for_port(work.port, server)
         key_file = tmp_path / "ocpp_cable.key"
@@ -231,11 +234,7 @@ async def test_readme_live_example_works_as_written(tmp_path):
     (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
     script = readme_js("import { readFileSync }").replace(":9000/", f":{work.port}/")
     (tmp_path / "watch.mjs").write_text(script)
-    server = subprocess.Popen(
-        [str(tmp_path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
-        cwd=tmp_path, env={**work.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    server = work.make_run()
     try:
         wait_for_port(work.port, server)
         made = work.run(readme_command(".venv/bin/ocpp-cable viewers add ada"))

@@ -145,3 +145,18 @@ def test_broadcast_counts_a_listener_that_left_while_receiving():
     alone_hub = StreamHub()
     alone_hub.subscribe(Leaving("alone", alone_hub, "s"), ["s"])
     assert alone_hub.broadcast("s", "x") == 1
+
+
+def test_follow_applies_a_commands_streams_in_anycables_order():
+    """Stop them all, stop some, then start new ones: a Command that does all three ends
+    with exactly the new streams."""
+    hub, a = StreamHub(), Listener("a")
+    hub.subscribe(a, ["old", "kept"])
+    hub.follow(a, stop_all=False, stopped=["old"], started=["new"])
+    assert (hub.broadcast("old", "x"), hub.broadcast("kept", "x"), hub.broadcast("new", "x")) == (
+        0,
+        1,
+        1,
+    )
+    hub.follow(a, stop_all=True, stopped=[], started=["fresh"])
+    assert (hub.broadcast("kept", "x"), hub.broadcast("fresh", "x")) == (0, 1)
