@@ -281,24 +281,21 @@ def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
             }
             for s in stations
         ]
-    if args.json:
-        _print_json(rows)
-    elif not rows:
-        print("no stations")
-    else:
-        _print_table(
-            rows,
-            [
-                ("ID", "id"),
-                ("CONNECTED", "connected"),
-                ("BOOT", "boot_status"),
-                ("VENDOR", "vendor"),
-                ("MODEL", "model"),
-                ("FIRMWARE", "firmware_version"),
-                ("LAST SEEN", "last_seen"),
-                ("AUTH", "auth"),
-            ],
-        )
+    _print_rows(
+        args,
+        rows,
+        "no stations",
+        [
+            ("ID", "id"),
+            ("CONNECTED", "connected"),
+            ("BOOT", "boot_status"),
+            ("VENDOR", "vendor"),
+            ("MODEL", "model"),
+            ("FIRMWARE", "firmware_version"),
+            ("LAST SEEN", "last_seen"),
+            ("AUTH", "auth"),
+        ],
+    )
     return 0
 
 
@@ -446,21 +443,18 @@ def _tags_list(args: argparse.Namespace, settings: AdminSettings) -> int:
             }
             for t in tags
         ]
-    if args.json:
-        _print_json(rows)
-    elif not rows:
-        print("no tags")
-    else:
-        _print_table(
-            rows,
-            [
-                ("TAG", "tag"),
-                ("STATUS", "status"),
-                ("EXPIRY", "expiry_date"),
-                ("PARENT", "parent_id_tag"),
-                ("CREATED", "created_at"),
-            ],
-        )
+    _print_rows(
+        args,
+        rows,
+        "no tags",
+        [
+            ("TAG", "tag"),
+            ("STATUS", "status"),
+            ("EXPIRY", "expiry_date"),
+            ("PARENT", "parent_id_tag"),
+            ("CREATED", "created_at"),
+        ],
+    )
     return 0
 
 
@@ -502,12 +496,12 @@ def _viewers_list(args: argparse.Namespace, settings: AdminSettings) -> int:
         rows = [
             {"name": v.name, "created_at": v.created_at, "revoked_at": v.revoked_at} for v in found
         ]
-    if args.json:
-        _print_json(rows)
-    elif not rows:
-        print("no viewers")
-    else:
-        _print_table(rows, [("NAME", "name"), ("CREATED", "created_at"), ("REVOKED", "revoked_at")])
+    _print_rows(
+        args,
+        rows,
+        "no viewers",
+        [("NAME", "name"), ("CREATED", "created_at"), ("REVOKED", "revoked_at")],
+    )
     return 0
 
 
@@ -544,12 +538,12 @@ def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int
         query = query.where(Transaction.station_id == args.station)
     with _session(settings) as session:
         rows = [_transaction_row(t) for t in session.scalars(query)]
-    if args.json:
-        _print_json(rows)
-    elif not rows:
-        print("no transactions" + (f" for station {args.station}" if args.station else ""))
-    else:
-        _print_table(rows, TRANSACTION_COLUMNS)
+    _print_rows(
+        args,
+        rows,
+        "no transactions" + (f" for station {args.station}" if args.station else ""),
+        TRANSACTION_COLUMNS,
+    )
     return 0
 
 
@@ -575,23 +569,20 @@ def _meter_values(args: argparse.Namespace, settings: AdminSettings) -> int:
             }
             for v in values
         ]
-    if args.json:
-        _print_json(rows)
-    elif not rows:
-        print(f"no meter values for transaction {args.transaction_id}")
-    else:
-        _print_table(
-            rows,
-            [
-                ("TIMESTAMP", "timestamp"),
-                ("MEASURAND", "measurand"),
-                ("PHASE", "phase"),
-                ("VALUE", "value"),
-                ("UNIT", "unit"),
-                ("CONTEXT", "context"),
-                ("LOCATION", "location"),
-            ],
-        )
+    _print_rows(
+        args,
+        rows,
+        f"no meter values for transaction {args.transaction_id}",
+        [
+            ("TIMESTAMP", "timestamp"),
+            ("MEASURAND", "measurand"),
+            ("PHASE", "phase"),
+            ("VALUE", "value"),
+            ("UNIT", "unit"),
+            ("CONTEXT", "context"),
+            ("LOCATION", "location"),
+        ],
+    )
     return 0
 
 
@@ -606,6 +597,18 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _print_rows(
+    args: argparse.Namespace, rows: list[Row], empty: str, columns: Sequence[tuple[str, str]]
+) -> None:
+    """A list command's output: JSON with --json, else a table, or `empty` for no rows."""
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print(empty)
+    else:
+        _print_table(rows, columns)
 
 
 def _print_json(value: Any) -> None:
