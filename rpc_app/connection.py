@@ -32,10 +32,13 @@ class Connection:
 
     @functools.cached_property
     def logger(self) -> Any:
-        """A structlog logger with the station id bound (built on first use: most
-        commands log nothing, and binding costs on every one)."""
-        station_id = self.identifiers.get("station_id") or self.env.station_id
-        return structlog.get_logger("channels").bind(station_id=station_id)
+        """A structlog logger with the connection's identifiers bound (the station id of a
+        station), else the URL's station id; built on first use: most commands log
+        nothing, and binding costs on every one."""
+        named = {k: v for k, v in self.identifiers.items() if isinstance(v, str | int)}
+        return structlog.get_logger("channels").bind(
+            **(named or {"station_id": self.env.station_id})
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Identifiers read like attributes: `self.connection.station_id`.
