@@ -37,8 +37,11 @@ class StationConnection(Connection):
     no proof. Anything else is rejected."""
 
     async def connect(self):
-        if urlsplit(self.env.url).path.rsplit("/", 1)[0] != config.settings().path_prefix:
-            await self._connect_viewer()  # not a station's path: a browser at /cable
+        station_path = (
+            urlsplit(self.env.url).path.rsplit("/", 1)[0] == config.settings().path_prefix
+        )
+        if self.env.browser or not station_path:  # a browser at /cable, never a station
+            await self._connect_viewer()
             return
         station_id = self.env.station_id
         found = await credentials.get(store(config.settings().database_url), station_id)
@@ -56,10 +59,8 @@ class StationConnection(Connection):
 
     async def _connect_viewer(self) -> None:
         """A person's browser, with a viewer token (`?token=` or `Authorization: Bearer`)."""
-        token = parse_qs(urlsplit(self.env.url).query).get("token", [""])[0]
-        bearer = self.env.headers.get("authorization", "")
-        if not token and bearer[:7].lower() == "bearer ":
-            token = bearer[7:].strip()
+        query = parse_qs(urlsplit(self.env.url).query)
+        token = query.get("token", [""])[0] or self.env.bearer_token()
         name = None
         if token:
             name = await store(config.settings().database_url).run(

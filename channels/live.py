@@ -68,10 +68,12 @@ class LiveEvents:
         """Queue `event` of `station_id` for its streams; never blocks."""
         now = time.monotonic()
         if event == "meter_values":
-            # One entry per station the network has: bounded as the stations are.
+            # One entry per connected station: bounded as they are, let go when it leaves.
             if now - self._last_meter.get(station_id, -METER_INTERVAL) < METER_INTERVAL:
                 return
             self._last_meter[station_id] = now
+        elif event == "offline":
+            self._last_meter.pop(station_id, None)
         told = {"event": event, "station_id": station_id, "at": utc_text(), **fields}
         with self._lock:
             if self._waiting + 1 > QUEUE_LIMIT:

@@ -165,7 +165,6 @@ class OCPPChannel(Channel):
             "transaction_started",
             transaction_id=answer["transactionId"],
             connector_id=payload["connectorId"],
-            id_tag=payload["idTag"],
             meter_start=payload["meterStart"],
             status=answer["idTagInfo"]["status"],
         )
@@ -260,7 +259,8 @@ class OCPPChannel(Channel):
             command=data["command"],
             command_id=message_id,
             result="answered",
-            payload=payload,
+            # The answer's status alone: a reply may hold what viewers need not see.
+            status=payload.get("status") if isinstance(payload, dict) else None,
         )
         self.logger.info("command answered", command=data["command"], message_id=data["id"])
 

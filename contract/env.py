@@ -5,5 +5,9 @@ REMOTE_ADDR_HEADER = "REMOTE_ADDR"
 TLS_CLIENT_SUBJECT_HEADER = "tls-client-subject"
 # The gateway node holding the connection (its lease names it), set only by the gateway.
 NODE_HEADER = "ocpp-cable-node"
+# "actioncable" for a browser at the cable path, set only by the gateway (a station's
+# env has none): the application tells browsers from stations by it.
+CLIENT_PROTOCOL_HEADER = "ocpp-cable-client"
+BROWSER = "actioncable"
 # Headers only the gateway writes: a client's own copy is dropped at the handshake.
-GATEWAY_HEADERS = frozenset({TLS_CLIENT_SUBJECT_HEADER, NODE_HEADER})
+GATEWAY_HEADERS = frozenset({TLS_CLIENT_SUBJECT_HEADER, NODE_HEADER, CLIENT_PROTOCOL_HEADER})

@@ -100,6 +100,11 @@ def disconnect(reason: str, reconnect: bool) -> dict[str, Any]:
     return {"type": DISCONNECT, "reason": reason, "reconnect": reconnect}
 
 
+def unauthorized() -> dict[str, Any]:
+    """A refused connection's goodbye: not to come back with the same credentials."""
+    return disconnect("unauthorized", reconnect=False)
+
+
 def confirmation(identifier: str) -> dict[str, Any]:
     return {"identifier": identifier, "type": CONFIRMATION}
 

@@ -21,6 +21,8 @@ from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
 from contract.env import (
+    BROWSER,
+    CLIENT_PROTOCOL_HEADER,
     GATEWAY_HEADERS,
     NODE_HEADER,
     REMOTE_ADDR_HEADER,
@@ -156,11 +158,16 @@ class Admissions:
         )
         return None
 
-    def _gateway_headers(self, connection: ServerConnection, headers: dict[str, str]) -> None:
-        """The headers only the gateway sets, never a client: the remote address, a
+    def _gateway_headers(
+        self, connection: ServerConnection, headers: dict[str, str], protocol: str | None = None
+    ) -> None:
+        """The headers only the gateway sets, never a client: the client's protocol (for a
+        browser; a station's env stays as small as AnyCable's), the remote address, a
         verified certificate's subject, this node."""
         for name in GATEWAY_HEADERS:
             headers.pop(name, None)
+        if protocol is not None:
+            headers[CLIENT_PROTOCOL_HEADER] = protocol
         remote = connection.remote_address
         if remote:
             headers[REMOTE_ADDR_HEADER] = str(remote[0])
@@ -183,12 +190,15 @@ class Admissions:
             self._authority(),
             self._browser_header_names,
         )
-        self._gateway_headers(connection, headers)
+        self._gateway_headers(connection, headers, BROWSER)
         sid = uuid.uuid4().hex
         try:
             result = await self._rpc.connect(sid, url, headers)
         except RPCError as exc:
             log.error("browser connect call failed", sid=sid, error=str(exc))
+            result = None
+        if result is None or result.status is Status.ERROR:
+            # The application failed, it did not refuse: the client tries again later.
             self._metrics.connect_rejections.labels("503").inc()
             return connection.respond(503, "application unavailable\n")
         accepted = result.status is Status.SUCCESS

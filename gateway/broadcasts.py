@@ -34,13 +34,14 @@ def parse_broadcasts(body: bytes) -> list[tuple[str, str]]:
             raise MalformedBroadcast("a broadcast needs a non-empty string 'stream'")
         if isinstance(data, dict):
             data = orjson.dumps(data).decode()
-        if not isinstance(data, str):
+        elif not isinstance(data, str):
             raise MalformedBroadcast("'data' is the JSON text of a transmission")
-        try:
-            # Browsers get it inside a frame as it is (never parsed per subscriber).
-            orjson.loads(data)
-        except orjson.JSONDecodeError:
-            raise MalformedBroadcast("'data' is not JSON text") from None
+        else:
+            try:
+                # Browsers get it inside a frame as it is (never parsed per subscriber).
+                orjson.loads(data)
+            except orjson.JSONDecodeError:
+                raise MalformedBroadcast("'data' is not JSON text") from None
         broadcasts.append((stream, data))
     return broadcasts
 

@@ -177,11 +177,13 @@ class GatewayNode:
             stations = list(self.stations.values())
             log.info("draining", stations=len(stations), browsers=len(self.browsers))
             self.disconnects.drain_by(deadline)
-            # Browsers hear it the Action Cable way first: come back (to another node) soon.
+            # No one new: a browser told to come back must come back to another node.
+            self._ws_server.server.close()
+            # Browsers hear it the Action Cable way first: come back (elsewhere) soon.
             await self.browsers.close(within=max(deadline - loop.time(), 0) / 2)
             self._ws_server.close(close_connections=True)
             try:
-                async with asyncio.timeout(self.settings.shutdown_timeout):
+                async with asyncio.timeout_at(deadline):
                     await self._ws_server.wait_closed()
                     for station in stations:
                         await station.finished.wait()

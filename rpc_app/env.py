@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from contract.env import NODE_HEADER, REMOTE_ADDR_HEADER, TLS_CLIENT_SUBJECT_HEADER
+from contract.env import (
+    BROWSER,
+    CLIENT_PROTOCOL_HEADER,
+    NODE_HEADER,
+    REMOTE_ADDR_HEADER,
+    TLS_CLIENT_SUBJECT_HEADER,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,18 @@ class RequestEnv:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    @property
+    def browser(self) -> bool:
+        """Did the gateway admit this connection at its cable path (a browser)?"""
+        return self.headers.get(CLIENT_PROTOCOL_HEADER) == BROWSER
+
+    def bearer_token(self) -> str | None:
+        """The token of an `Authorization: Bearer` header."""
+        scheme, _, token = (self.header("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return token.strip() or None
 
     def basic_auth(self) -> tuple[str, str] | None:
         """(username, password) from an HTTP Basic Authorization header (security profiles 1, 2)."""

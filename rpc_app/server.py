@@ -34,7 +34,7 @@ log = structlog.get_logger("rpc_app")
 SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
 # What Connect answers as Action Cable does: welcome, or a disconnect not to retry.
 WELCOME = transmissions.encode(transmissions.welcome())
-UNAUTHORIZED = transmissions.encode(transmissions.disconnect("unauthorized", reconnect=False))
+UNAUTHORIZED = transmissions.encode(transmissions.unauthorized())
 NOT_SUPPORTED = "NotSupported"
 SERVICE_NAME = "anycable.RPC"
 BATCH_SERVICE_NAME = "ocpp_cable.Batch"

@@ -62,7 +62,7 @@ class Close:
 Effect = Send | Command | Close
 
 
-UNAUTHORIZED = transmissions.encode(transmissions.disconnect("unauthorized", reconnect=False))
+UNAUTHORIZED = transmissions.encode(transmissions.unauthorized())
 
 # Seconds between pings: Action Cable's clients reconnect after missing two (6 s).
 PING_INTERVAL = 3.0

@@ -103,8 +103,9 @@ class CableSocket:
         for listener in self._listeners.values():
             hub.remove(listener)
         self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        await asyncio.wait([self._writer])
+        if not self._writer.cancelled() and self._writer.exception() is not None:
+            self.log.error("browser writer failed", exc_info=self._writer.exception())
         subscriptions = sorted(self.session.subscriptions)
         await self.node.disconnects.deliver(self._disconnect(subscriptions), self.log)
         self.node.browsers.discard(self)
@@ -130,6 +131,8 @@ class CableSocket:
 
     def push(self, text: str) -> None:
         """Queue a frame for the browser; a browser too slow to take its frames is dropped."""
+        if self._writer is not None and self._writer.done():
+            return  # the connection is over: nothing goes out any more
         if len(self._outbox) >= self._limit:
             if self.ws.transport is not None and not self.ws.transport.is_closing():
                 self.log.warning("browser too slow: dropped", queued=len(self._outbox))

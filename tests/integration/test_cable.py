@@ -300,3 +300,37 @@ async def test_an_oversized_frame_closes_that_browser_only():
             assert big.close_code == 1009
             await other.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
             assert await next_message(other) == {"identifier": ROOM, "type": "confirm_subscription"}
+
+
+class Crashing(cable_app.BrowserConnection):
+    def connect(self):
+        raise RuntimeError("the database is down")
+
+
+async def test_an_application_failure_is_a_503_to_retry_not_unauthorized():
+    app = Application.of([cable_app.ChatChannel], Crashing)
+    async with rpc_server(app=app) as (_, port, _), gateway(port) as node:
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(cable_url(node))
+    assert refused.value.response.status_code == 503
+
+
+async def test_only_the_gateway_says_a_client_is_a_browser(record):
+    """The gateway marks a browser's Connect (`ocpp-cable-client: actioncable`) and drops a
+    client's own copy of the header, so a station cannot pass for a browser or the reverse."""
+    forged = {"ocpp-cable-client": "actioncable"}
+    async with rpc_server() as (_, port, _), gateway(port, headers="ocpp-cable-client") as node:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{node.port}/ocpp/CP-F",
+            subprotocols=["ocpp1.6"],
+            additional_headers=forged,
+        ):
+            await eventually(lambda: record("connect", "CP-F"))
+        async with websockets.connect(
+            cable_url(node), additional_headers={"ocpp-cable-client": "ocpp"}
+        ) as ws:
+            await next_message(ws)
+    (station,) = record("connect", "CP-F")
+    (browser,) = record("connect", "cable")
+    assert "ocpp-cable-client" not in station["headers"]
+    assert browser["headers"]["ocpp-cable-client"] == "actioncable"

@@ -427,3 +427,14 @@ async def test_a_browser_is_no_station_and_cannot_pose_as_one(database_url):
     assert [s.id for s in rows(database_url, ChargePoint)] == ["CP-1"]
     assert answer.status == rpc_pb2.FAILURE
     assert orjson.loads(answer.transmissions[-1])["type"] == "reject_subscription"
+
+
+async def test_a_browser_is_no_station_even_at_a_cable_path_under_the_station_prefix(database_url):
+    async with central_system(database_url, auto_register=True, cable_path="/ocpp/cable") as (
+        node,
+        _,
+    ):
+        async with websockets.connect(f"ws://127.0.0.1:{node.port}/ocpp/cable") as ws:
+            goodbye = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert goodbye["reason"] == "unauthorized"
+    assert rows(database_url, ChargePoint) == []
