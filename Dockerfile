@@ -22,8 +22,8 @@ WORKDIR /app
 USER ocpp:ocpp
 
 # 9000 chargers' WebSockets, 9001 gateway HTTP (/_broadcast, /health, /metrics),
-# 50051 RPC (rpc_app), 9002 rpc_app metrics.
-EXPOSE 9000 9001 50051 9002
+# 50051 RPC (rpc_app), 9002 rpc_app metrics, 9080 the HTTP API and dashboard.
+EXPOSE 9000 9001 50051 9002 9080
 
 ENTRYPOINT ["ocpp-cable"]
 CMD ["--help"]

@@ -103,6 +103,11 @@ async def measure(system: System, args: argparse.Namespace) -> Result:
     result |= await path(system, "hb", scenarios.heartbeat_loop, args.chargers, args)
     if system.name == "reference, SQLite" and args.browsers:
         result |= await measure_browsers(system, args)
+    if system.database_url is not None:
+        from bench import api
+
+        await system.settle()
+        result |= await api.measure(system, args.seconds, args.chargers)
     return result
 
 
@@ -161,6 +166,12 @@ def table(results: dict[str, Result], names: dict[str, str], args: argparse.Name
         ("… not delivered", "fanout_missed", "{:,.0f}"),
         ("browsers: a meter value from a charger to its watcher, p50 ms", "meter_to_browser_p50_ms", "{:,.0f}"),
         (f"browsers: charging sessions with {args.watchers:,} watching / without", "watched_ratio", "{:.2f}"),
+        ("HTTP API: pages of 50 stations / transactions, 16 clients: requests/s", "api_reads_per_s", "{:,.0f}"),
+        ("… p99 ms", "api_reads_p99_ms", "{:,.0f}"),
+        (f"HTTP API: commands to {args.chargers:,} chargers, answer awaited, 16 clients: per s", "api_commands_per_s", "{:,.0f}"),
+        ("… p50 ms", "api_command_p50_ms", "{:,.0f}"),
+        ("… p99 ms", "api_command_p99_ms", "{:,.0f}"),
+        ("… failed", "api_commands_failed", "{:,.0f}"),
     ]  # fmt: skip
     keys = list(results)
     lines = [

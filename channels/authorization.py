@@ -12,6 +12,9 @@ from channels.models import IdTag, Transaction
 from channels.timeutil import now
 from contract.timestamps import utc_text
 
+TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")  # what an operator may set
+MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
+
 
 def id_tag_info(
     session: Session, tag: str, ignore_transaction: int | None = None

@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+# Enough kept open for the HTTP API's concurrent requests (and rpc_app's writer and
+# readers) without reconnecting; the overflow absorbs bursts.
+POOL_SIZE, POOL_OVERFLOW = 20, 20
+
 _lock = threading.Lock()
 _factories: dict[str, sessionmaker[Session]] = {}
 
@@ -38,6 +42,11 @@ def make_engine(url: str, pre_ping: bool = True) -> Engine:
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
             json_serializer=json_text,
+            # Connections kept open: one that is closed on its return (the pool's overflow)
+            # is opened again, pragmas and all, by the next request of the HTTP API's many
+            # threads.
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
 
         @event.listens_for(engine, "connect")
@@ -50,7 +59,11 @@ def make_engine(url: str, pre_ping: bool = True) -> Engine:
 
         return engine
     return create_engine(
-        url, pool_pre_ping=pre_ping, pool_size=10, max_overflow=20, json_serializer=json_text
+        url,
+        pool_pre_ping=pre_ping,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        json_serializer=json_text,
     )
 
 

@@ -110,7 +110,8 @@ class ChargePoint(Base):
 
 
 class ViewerToken(Base):
-    """A token a person's browser presents at /cable to watch the network live.
+    """A person's token: their browser presents it at /cable to watch the network live,
+    their scripts to the HTTP API (`read`: look; `write`: also change and command).
 
     Only its SHA-256 is kept: the token is shown once, when it is made.
     """
@@ -119,6 +120,7 @@ class ViewerToken(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(5), default="read", server_default="read")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
@@ -186,7 +188,7 @@ class Transaction(Base):
     id_tag: Mapped[str] = mapped_column(StationText)
     reservation_id: Mapped[int | None] = mapped_column(Integer)
     meter_start: Mapped[int] = mapped_column(BigInteger)
-    start_time: Mapped[datetime]
+    start_time: Mapped[datetime] = mapped_column(index=True)
     meter_stop: Mapped[int | None] = mapped_column(BigInteger)
     stop_time: Mapped[datetime | None]
     # The times as sent, when start_time / stop_time cannot hold them exactly

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from channels import commands
@@ -50,6 +50,19 @@ def is_present(session: Session, station: ChargePoint) -> bool:
         return True  # behind a gateway without leases: Disconnect alone decides
     lease = session.get(GatewayNode, station.node_id)
     return lease is None or lease.expires_at > now()
+
+
+def present_clause() -> ColumnElement[bool]:
+    """is_present as SQL, for filtering and paging lists of stations in the database."""
+    lease = select(GatewayNode.id).where(GatewayNode.id == ChargePoint.node_id)
+    return and_(
+        ChargePoint.connected.is_(True),
+        or_(
+            ChargePoint.node_id.is_(None),
+            ~exists(lease),
+            exists(lease.where(GatewayNode.expires_at > now())),
+        ),
+    )
 
 
 def presence(session: Session, stations: Collection[ChargePoint]) -> dict[str, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,21 @@ from channels.db import core, dialect_insert
 from channels.models import ChargePoint, Connector, StationNotification
 from channels.passwords import hash_password
 from channels.timeutil import now, parse_time
+from ocppj.handshake import HandshakeRefused, station_id_from_path
+
+
+def station_id_problem(station_id: str, path_prefix: str) -> str | None:
+    """Why the gateway would refuse this id (such a station could be added but never
+    connect), or None."""
+    try:
+        quoted = urllib.parse.quote(station_id, safe="")
+        station_id_from_path(f"{path_prefix}/{quoted}", path_prefix)
+    except HandshakeRefused as exc:
+        return exc.reason
+    except UnicodeError:  # undecodable bytes on a command line arrive as surrogates
+        return "not valid text"
+    return None
+
 
 # BootNotification payload field -> ChargePoint column.
 BOOT_FIELDS = {

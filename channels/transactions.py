@@ -14,7 +14,7 @@ from channels.authorization import id_tag_info
 from channels.bulk import insert_rows
 from channels.db import core, dialect_insert
 from channels.models import MeterValue, Transaction
-from channels.timeutil import parse_time
+from channels.timeutil import now, parse_time
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 # A sampledValue's fields, each stored in the MeterValue column of its name.
@@ -153,3 +153,50 @@ def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> N
     if not rows:
         return
     insert_rows(connection, MeterValue.__table__, rows, skip_conflicts_on=["dedup_key"])
+
+
+def last_energy_register(session: Session, transaction_id: int) -> int | None:
+    """The transaction's last Energy.Active.Import.Register reading in Wh (None: none that
+    reads as a number)."""
+    query = (
+        select(MeterValue.value, MeterValue.unit)
+        .where(
+            MeterValue.transaction_id == transaction_id,
+            MeterValue.measurand == DEFAULT_MEASURAND,
+            MeterValue.phase.is_(None),
+        )
+        .order_by(MeterValue.timestamp.desc(), MeterValue.id.desc())
+        .limit(20)
+    )
+    for value, unit in session.execute(query):
+        try:
+            reading = float(value)
+        except ValueError:
+            continue  # a signed (OCMF) value: not a number to read
+        return round(reading * 1000 if unit == "kWh" else reading)
+    return None
+
+
+def close_by_operator(
+    session: Session, transaction: Transaction, meter_stop: int | None, reason: str
+) -> bool:
+    """Close an open transaction whose stop never came; False when it is closed already
+    (a StopTransaction may arrive meanwhile: the first to close it wins). Without
+    `meter_stop`, the last energy reading stored for it counts, else its start."""
+    if meter_stop is None:
+        meter_stop = last_energy_register(session, transaction.id)
+    if meter_stop is None:
+        meter_stop = transaction.meter_start
+    result = session.execute(
+        update(Transaction)
+        .where(Transaction.id == transaction.id, Transaction.stop_time.is_(None))
+        .values(
+            meter_stop=meter_stop,
+            stop_time=now(),
+            stop_reason=reason,
+            energy_wh=meter_stop - transaction.meter_start,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(transaction)
+    return bool(result.rowcount)

@@ -1,14 +1,16 @@
-"""Viewer tokens: who may watch the network live over /cable.
+"""People's tokens: who may watch the network live over /cable and use the HTTP API.
 
-A token is made once (`ocpp-cable viewers add NAME`), shown once, and kept only
+A token is made once (`ocpp-cable tokens add NAME`), shown once, and kept only
 as its SHA-256: it is 256 random bits, so a fast hash is as safe as a slow one
-and a lookup is one indexed read.
+and a lookup is one indexed read. Its scope says what it may do: `read` watches
+and reads, `write` also changes data and sends commands to stations.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,20 +19,37 @@ from channels.models import ViewerToken
 from channels.timeutil import now
 
 PREFIX = "ocv_"  # says what the secret is when it turns up in a paste or a log scanner
+READ, WRITE = "read", "write"
+SCOPES = (READ, WRITE)
+MAX_TOKEN_LENGTH = 128
+
+
+class Holder(NamedTuple):
+    """Who a token names, and what it may do."""
+
+    name: str
+    scope: str
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == WRITE
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_viewer(session: Session, name: str) -> str:
+def add_viewer(session: Session, name: str, scope: str = READ) -> str:
     """A new token for `name` (replacing one it had); returns the token, never stored."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     token = PREFIX + secrets.token_urlsafe(32)
     record = session.get(ViewerToken, name)
     if record is None:
-        session.add(ViewerToken(name=name, token_hash=digest(token)))
+        session.add(ViewerToken(name=name, token_hash=digest(token), scope=scope))
     else:
         record.token_hash, record.revoked_at, record.created_at = digest(token), None, now()
+        record.scope = scope
     return token
 
 
@@ -42,11 +61,18 @@ def revoke_viewer(session: Session, name: str) -> bool:
     return True
 
 
-def viewer_named_by(session: Session, token: str) -> str | None:
-    """The viewer whose token `token` is, if it is not revoked."""
-    if not token.startswith(PREFIX) or len(token) > 128:
+def holder_of(session: Session, token: str) -> Holder | None:
+    """Whose token `token` is, if it is not revoked."""
+    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
-    query = select(ViewerToken.name).where(
+    query = select(ViewerToken.name, ViewerToken.scope).where(
         ViewerToken.token_hash == digest(token), ViewerToken.revoked_at.is_(None)
     )
-    return session.scalars(query).first()
+    row = session.execute(query).first()
+    return None if row is None else Holder(row.name, row.scope)
+
+
+def viewer_named_by(session: Session, token: str) -> str | None:
+    """The viewer whose token `token` is, if it is not revoked."""
+    holder = holder_of(session, token)
+    return None if holder is None else holder.name

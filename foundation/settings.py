@@ -113,12 +113,24 @@ class StationPathSettings(SettingsGroup):
         return value.rstrip("/") or ""
 
 
-class CableSettings(SettingsGroup):
-    """Browsers on the gateway: the Action Cable protocol at its path."""
+class CablePathSettings(SettingsGroup):
+    """Where browsers reach the gateway: it serves them there, the dashboard points there."""
 
     cable_path: str = Field(
         "/cable", description="Browsers connect here with the Action Cable protocol"
     )
+
+    @field_validator("cable_path")
+    @classmethod
+    def _cable_path(cls, value: str) -> str:
+        if not value.startswith("/") or value == "/":
+            raise ValueError("must be a path below '/', e.g. /cable")
+        return value.rstrip("/")
+
+
+class CableSettings(SettingsGroup):
+    """Browsers on the gateway: the Action Cable protocol at --cable-path."""
+
     cable_max_subscriptions: int = Field(
         100, ge=1, description="Subscriptions one browser connection may hold"
     )
@@ -128,13 +140,6 @@ class CableSettings(SettingsGroup):
         description="Messages waiting to be sent to one browser before it is dropped "
         "as too slow (a slow browser never holds up chargers)",
     )
-
-    @field_validator("cable_path")
-    @classmethod
-    def _cable_path(cls, value: str) -> str:
-        if not value.startswith("/") or value == "/":
-            raise ValueError("must be a path below '/', e.g. /cable")
-        return value.rstrip("/")
 
 
 class HeartbeatSettings(SettingsGroup):
@@ -351,6 +356,37 @@ class ProcessSettings(SettingsGroup):
     )
 
 
+class OperatorAPISettings(SettingsGroup):
+    """The operators' HTTP API and dashboard (`ocpp-cable api`, and `up`)."""
+
+    api_host: str = Field("127.0.0.1", description="Address of the HTTP API and dashboard")
+    api_port: int = Field(
+        9080, ge=0, le=65535, description="Port of the HTTP API (/api/v1) and the dashboard (/)"
+    )
+    cable_url: str | None = Field(
+        None,
+        description="Where the dashboard's browsers reach the gateway's Action Cable endpoint "
+        "(unset: ws://<the page's host>:9000<cable_path>; `up` uses its own --port)",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL of the public station pages, for their QR codes "
+        "(unset: the URL the page was asked by)",
+    )
+    api_command_wait: float = Field(
+        60.0, gt=0, le=600, description="Longest ?wait= a command request may ask for, in seconds"
+    )
+
+    @field_validator("cable_url", "public_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.split("://", 1)[0] not in ("http", "https", "ws", "wss") or "://" not in value:
+            raise ValueError("must be an absolute http(s):// or ws(s):// URL")
+        return value.rstrip("/")
+
+
 class LoggingSettings(SettingsGroup):
     """The server processes' logs."""
 
@@ -378,6 +414,7 @@ class GatewaySettings(
     CallTimeoutSettings,
     HeartbeatSettings,
     CableSettings,
+    CablePathSettings,
     StationPathSettings,
     ChargerServerSettings,
 ):
@@ -436,11 +473,32 @@ class SendSettings(
     """`ocpp-cable send`: records the command in the database, publishes it, may wait."""
 
 
+class OperatorAPIServerSettings(
+    PublisherSettings,
+    LoggingSettings,
+    ProcessSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    StationStreamSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCTimeoutSettings,
+    CallTimeoutSettings,
+    CablePathSettings,
+    StationPathSettings,
+    OperatorAPISettings,
+):
+    """`ocpp-cable api`: the HTTP API and dashboard, which also send commands as `send` does."""
+
+
 class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
     """`ocpp-cable stations|tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
 
 
 class Settings(
+    OperatorAPIServerSettings,
     GatewaySettings,
     RPCAppSettings,
     SendSettings,
@@ -463,8 +521,10 @@ class Settings(
     CallTimeoutSettings,
     HeartbeatSettings,
     CableSettings,
+    CablePathSettings,
     StationPathSettings,
     ChargerServerSettings,
+    OperatorAPISettings,
 ):
     """Every setting: `ocpp-cable up` runs every tier, `config` prints them all."""
 

@@ -13,6 +13,7 @@ from foundation.settings import (
     AdminSettings,
     DatabaseSettings,
     GatewaySettings,
+    OperatorAPIServerSettings,
     PublisherSettings,
     RPCAppSettings,
     SendSettings,
@@ -29,6 +30,7 @@ TIERS: dict[str, type[SettingsGroup]] = {
     "up": Settings,
     "gateway": GatewaySettings,
     "rpc": RPCAppSettings,
+    "api": OperatorAPIServerSettings,
     "config": Settings,
     "migrate": DatabaseSettings,
     "broadcast": PublisherSettings,
@@ -60,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(**dict.fromkeys(Settings.model_fields))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
-        ("up", "run gateway and rpc_app together on embedded defaults"),
+        ("up", "run gateway, rpc_app and the HTTP API together on embedded defaults"),
         ("gateway", "run the gateway alone (chargers' WebSockets, HTTP broadcast)"),
         ("rpc", "run rpc_app alone (the gRPC server with the channel classes)"),
+        ("api", "run the HTTP API and dashboard alone (/api/v1, /)"),
         ("config", "print the effective settings, secrets masked"),
         ("migrate", "bring the central system's database schema up to date"),
     ):
@@ -199,7 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.log_format)
     from ocpp_cable import runner  # deferred: `config` needs none of the servers
 
-    run = {"up": runner.run_up, "gateway": runner.run_gateway, "rpc": runner.run_rpc}
+    run = {
+        "up": runner.run_up,
+        "gateway": runner.run_gateway,
+        "rpc": runner.run_rpc,
+        "api": runner.run_api,
+    }
     try:
         with asyncio.Runner(loop_factory=runner.loop_factory(settings)) as loop_runner:
             loop_runner.run(run[args.command](settings))

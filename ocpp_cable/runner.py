@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from foundation.key_file import KeyFileError, ensure_key
 from foundation.settings import (
     GatewaySettings,
+    OperatorAPIServerSettings,
     ProcessSettings,
     RPCAppSettings,
     Settings,
@@ -25,6 +26,8 @@ from rpc_app.metrics import RPCMetrics
 from rpc_app.server import RPCServer, start_rpc_server
 
 log = structlog.get_logger("ocpp_cable")
+
+REFERENCE_SYSTEM = "channels"
 
 
 # How long a thread may hold the GIL while another waits for it (CPython: 5 ms). Our
@@ -109,6 +112,24 @@ async def run_gateway(settings: GatewaySettings) -> None:
     await node.stop()
 
 
+async def start_api(settings: OperatorAPIServerSettings):
+    from channels import db
+    from channels.api import serve  # deferred: the gateway and rpc alone need no web app
+
+    if settings.auto_migrate:
+        await asyncio.to_thread(db.upgrade, settings.database_url)
+    return await serve(settings)
+
+
+async def run_api(settings: OperatorAPIServerSettings) -> None:
+    # Commands and live events go out through this process's own broadcaster.
+    broadcasting.configure(broadcasting.from_settings(settings))
+    api = await start_api(settings)
+    await _stop_event().wait()
+    log.info("shutting down")
+    await api.stop()
+
+
 def embedded(settings: Settings) -> Settings:
     """`up` runs both halves together: they share a broadcast key and URL.
 
@@ -132,8 +153,14 @@ async def run_up(settings: Settings) -> None:
     server = await start_rpc(settings)
     node = GatewayNode(settings)
     await node.start()
+    # The API and dashboard are the reference central system's: another application's
+    # data is not in its tables.
+    api = await start_api(settings) if settings.channels_module == REFERENCE_SYSTEM else None
     await _stop_event().wait()
     log.info("shutting down")
-    # Chargers first (their Disconnect calls need rpc_app), then rpc_app.
+    # People first (nothing new is asked), then chargers (their Disconnect calls need
+    # rpc_app), then rpc_app.
+    if api is not None:
+        await api.stop()
     await node.stop()
     await server.stop(grace=settings.shutdown_timeout)

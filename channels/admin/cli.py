@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from channels import db, presence, viewers
+from channels import db, presence, records, viewers
+from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from channels.models import (
     ChargePoint,
     Connector,
@@ -29,15 +29,15 @@ from channels.models import (
     Transaction,
     ViewerToken,
 )
-from channels.stations import add_station
+from channels.stations import add_station, station_id_problem
 from channels.timeutil import parse_time
 from foundation.settings import AdminSettings
-from ocppj.handshake import HandshakeRefused, station_id_from_path
 
-ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values", "viewers"})
+# `viewers` is the name `tokens` had before tokens opened the HTTP API too.
+ADMIN_COMMANDS = frozenset(
+    {"stations", "tags", "transactions", "meter-values", "tokens", "viewers"}
+)
 
-TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
-MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
 SHOWN_TRANSACTIONS = 5
 MAX_VIEWER_NAME = 64
 NONE = "—"
@@ -158,33 +158,42 @@ def add_admin_commands(
     )
     meter_values.add_argument("transaction_id", type=int)
 
-    viewers_parser = commands.add_parser(
-        "viewers",
-        help="who may watch the network live at /cable",
-        description="Viewer tokens for browsers (live events at /cable).",
+    tokens = commands.add_parser(
+        "tokens",
+        aliases=["viewers"],
+        help="who may watch the network live at /cable and use the HTTP API",
+        description="People's tokens: read (watch at /cable, GET the API) or write "
+        "(also change data and send commands through the API).",
     )
-    viewer_commands = viewers_parser.add_subparsers(
-        dest="viewers_command", required=True, metavar="SUBCOMMAND"
+    token_commands = tokens.add_subparsers(
+        dest="tokens_command", required=True, metavar="SUBCOMMAND"
     )
-    viewer_add = leaf(
-        viewer_commands,
+    token_add = leaf(
+        token_commands,
         "add",
-        _viewers_add,
-        "make a viewer token (a new one replaces the old); it is written to a file, "
+        _tokens_add,
+        "make a token (a new one replaces the old); it is written to a file, "
         "readable by you only, and never printed",
     )
-    viewer_add.add_argument("name", help=f"1 to {MAX_VIEWER_NAME} characters")
-    viewer_add.add_argument(
-        "--token-file", help="where the token goes (default: viewer-<name>.token)"
+    token_add.add_argument("name", help=f"1 to {MAX_VIEWER_NAME} characters")
+    token_add.add_argument(
+        "--scope",
+        choices=viewers.SCOPES,
+        default=viewers.READ,
+        help="read: watch and read; write: also change data and command stations "
+        "(default: %(default)s)",
     )
-    viewer_list = leaf(viewer_commands, "list", _viewers_list, "list viewers", json_flag=True)
-    viewer_revoke = leaf(viewer_commands, "revoke", _viewers_revoke, "revoke a viewer's token")
-    viewer_revoke.add_argument("name")
+    token_add.add_argument(
+        "--token-file", help="where the token goes (default: token-<name>.token)"
+    )
+    token_list = leaf(token_commands, "list", _tokens_list, "list tokens", json_flag=True)
+    token_revoke = leaf(token_commands, "revoke", _tokens_revoke, "revoke a token")
+    token_revoke.add_argument("name")
 
     finish(
-        viewer_add,
-        viewer_list,
-        viewer_revoke,
+        token_add,
+        token_list,
+        token_revoke,
         station_add,
         station_list,
         station_show,
@@ -229,22 +238,9 @@ def _session(settings: AdminSettings) -> Iterator[Session]:
 
 
 def _check_station_id(station_id: str, settings: AdminSettings) -> None:
-    """Refuse what the gateway would refuse: such a station could register but never connect."""
-    prefix = settings.path_prefix
-    try:
-        quoted = urllib.parse.quote(station_id, safe="")
-        station_id_from_path(f"{prefix}/{quoted}", prefix)
-    except HandshakeRefused as exc:
-        raise AdminError(f"invalid station id {station_id!r}: {exc.reason}", 2) from None
-    except UnicodeError:  # undecodable bytes on the command line arrive as surrogates
-        raise AdminError(f"invalid station id {station_id!r}: not valid text", 2) from None
-
-
-def _auth(station: ChargePoint) -> str:
-    # What the gateway does on Connect: auth_required without a hash refuses every attempt.
-    if not station.auth_required:
-        return "none"
-    return "password" if station.password_hash else "missing"
+    problem = station_id_problem(station_id, settings.path_prefix)
+    if problem is not None:
+        raise AdminError(f"invalid station id {station_id!r}: {problem}", 2)
 
 
 def _stations_add(args: argparse.Namespace, settings: AdminSettings) -> int:
@@ -268,19 +264,7 @@ def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         stations = session.scalars(select(ChargePoint).order_by(ChargePoint.id)).all()
         present = presence.presence(session, stations)
-        rows = [
-            {
-                "id": s.id,
-                "connected": present[s.id],
-                "boot_status": s.boot_status,
-                "vendor": s.vendor,
-                "model": s.model,
-                "firmware_version": s.firmware_version,
-                "last_seen": s.last_seen,
-                "auth": _auth(s),
-            }
-            for s in stations
-        ]
+        rows = [records.station_summary(s, present[s.id]) for s in stations]
     _print_rows(
         args,
         rows,
@@ -299,7 +283,6 @@ def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     return 0
 
 
-STATION_COLUMNS = [c.key for c in ChargePoint.__table__.columns if c.key != "password_hash"]
 CONNECTOR_COLUMNS = [
     ("CONNECTOR", "connector_id"),
     ("STATUS", "status"),
@@ -327,25 +310,20 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         station = session.get(ChargePoint, args.station_id)
         if station is None:
             raise AdminError(f"no station {args.station_id}")
-        detail: Row = {name: getattr(station, name) for name in STATION_COLUMNS}
-        detail["connected"] = presence.is_present(session, station)
-        detail["has_password"] = station.password_hash is not None
-        detail["auth"] = _auth(station)
+        detail = records.station_detail(station, presence.is_present(session, station))
         connectors = session.scalars(
             select(Connector)
             .where(Connector.station_id == station.id)
             .order_by(Connector.connector_id)
         ).all()
-        detail["connectors"] = [
-            {key: getattr(c, key) for _, key in CONNECTOR_COLUMNS} for c in connectors
-        ]
+        detail["connectors"] = [records.connector_row(c) for c in connectors]
         transactions = session.scalars(
             select(Transaction)
             .where(Transaction.station_id == station.id)
             .order_by(Transaction.start_time.desc(), Transaction.id.desc())
             .limit(SHOWN_TRANSACTIONS)
         ).all()
-        detail["transactions"] = [_transaction_row(t) for t in transactions]
+        detail["transactions"] = [records.transaction_row(t) for t in transactions]
     if args.json:
         _print_json(detail)
         return 0
@@ -433,16 +411,7 @@ def _tags_add(args: argparse.Namespace, settings: AdminSettings) -> int:
 def _tags_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         tags = session.scalars(select(IdTag).order_by(IdTag.tag)).all()
-        rows = [
-            {
-                "tag": t.tag,
-                "status": t.status,
-                "expiry_date": t.expiry_date,
-                "parent_id_tag": t.parent_id_tag,
-                "created_at": t.created_at,
-            }
-            for t in tags
-        ]
+        rows = [records.id_tag_row(t) for t in tags]
     _print_rows(
         args,
         rows,
@@ -468,16 +437,16 @@ def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
     return 0
 
 
-# --- viewers ---------------------------------------------------------------------------------
+# --- tokens ----------------------------------------------------------------------------------
 
 
-def _viewers_add(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _tokens_add(args: argparse.Namespace, settings: AdminSettings) -> int:
     name = args.name
     if not 0 < len(name) <= MAX_VIEWER_NAME or any(ord(c) < 0x20 or c in "/\\" for c in name):
-        raise AdminError(f"a viewer name has 1 to {MAX_VIEWER_NAME} printable characters", 2)
-    path = args.token_file or f"viewer-{name}.token"
+        raise AdminError(f"a token's name has 1 to {MAX_VIEWER_NAME} printable characters", 2)
+    path = args.token_file or f"token-{name}.token"
     with _session(settings) as session:
-        token = viewers.add_viewer(session, name)
+        token = viewers.add_viewer(session, name, args.scope)
         try:
             # Readable by the owner only; a file of an earlier token is overwritten.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -486,50 +455,45 @@ def _viewers_add(args: argparse.Namespace, settings: AdminSettings) -> int:
                 file.write(token + "\n")
         except OSError as exc:
             raise AdminError(f"cannot write the token to {path}: {exc.strerror}") from None
-    print(f"viewer {name}: token written to {path} (mode 0600)")
+    print(f"token {name} ({args.scope}): written to {path} (mode 0600)")
     return 0
 
 
-def _viewers_list(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _tokens_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         found = session.scalars(select(ViewerToken).order_by(ViewerToken.name)).all()
         rows = [
-            {"name": v.name, "created_at": v.created_at, "revoked_at": v.revoked_at} for v in found
+            {
+                "name": v.name,
+                "scope": v.scope,
+                "created_at": v.created_at,
+                "revoked_at": v.revoked_at,
+            }
+            for v in found
         ]
     _print_rows(
         args,
         rows,
-        "no viewers",
-        [("NAME", "name"), ("CREATED", "created_at"), ("REVOKED", "revoked_at")],
+        "no tokens",
+        [
+            ("NAME", "name"),
+            ("SCOPE", "scope"),
+            ("CREATED", "created_at"),
+            ("REVOKED", "revoked_at"),
+        ],
     )
     return 0
 
 
-def _viewers_revoke(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _tokens_revoke(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
         if not viewers.revoke_viewer(session, args.name):
-            raise AdminError(f"no viewer {args.name} with a token in force")
-    print(f"revoked viewer {args.name}")
+            raise AdminError(f"no token {args.name} in force")
+    print(f"revoked token {args.name}")
     return 0
 
 
 # --- transactions and meter values ------------------------------------------------------------
-
-
-def _transaction_row(t: Transaction) -> Row:
-    return {
-        "id": t.id,
-        "station_id": t.station_id,
-        "connector_id": t.connector_id,
-        "id_tag": t.id_tag,
-        "start_time": t.start_time,
-        "stop_time": t.stop_time,
-        "meter_start": t.meter_start,
-        "meter_stop": t.meter_stop,
-        "energy_wh": t.energy_wh,
-        "energy_kwh": None if t.energy_wh is None else t.energy_wh / 1000,
-        "stop_reason": t.stop_reason,
-    }
 
 
 def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int:
@@ -537,7 +501,7 @@ def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int
     if args.station is not None:
         query = query.where(Transaction.station_id == args.station)
     with _session(settings) as session:
-        rows = [_transaction_row(t) for t in session.scalars(query)]
+        rows = [records.transaction_row(t) for t in session.scalars(query)]
     _print_rows(
         args,
         rows,
@@ -557,18 +521,7 @@ def _meter_values(args: argparse.Namespace, settings: AdminSettings) -> int:
         # Values of a StopTransaction for an unknown id are kept too: those still count.
         if not values and session.get(Transaction, args.transaction_id) is None:
             raise AdminError(f"no transaction {args.transaction_id}")
-        rows = [
-            {
-                "timestamp": v.timestamp,
-                "measurand": v.measurand,
-                "phase": v.phase,
-                "value": v.value,
-                "unit": v.unit,
-                "context": v.context,
-                "location": v.location,
-            }
-            for v in values
-        ]
+        rows = [records.meter_value_row(v) for v in values]
     _print_rows(
         args,
         rows,

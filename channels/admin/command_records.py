@@ -12,13 +12,27 @@ from channels import audit, commands, db, presence
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
 from foundation.settings import SendSettings
-from rpc_app.broadcasting import BroadcastError
+from rpc_app.broadcasting import Broadcaster, BroadcastError, message
+
+
+class UnknownStation(CommandFailed):
+    """No such station is registered."""
+
+
+class StationOffline(CommandFailed):
+    """The station is not connected, so the command could not reach it."""
 
 
 def publish_recorded(
-    settings: SendSettings, station_id: str, transmission: dict[str, Any], stream: str
+    settings: SendSettings,
+    station_id: str,
+    transmission: dict[str, Any],
+    stream: str,
+    broadcaster: Broadcaster | None = None,
 ) -> None:
-    """Refuse at once for a station that is not connected; else record, publish, mark sent."""
+    """Refuse at once for a station that is not connected; else record, publish, mark sent.
+
+    `broadcaster`: a long-lived process's own (the API's); else one for this command."""
     if settings.auto_migrate:
         db.upgrade(settings.database_url)
     command_id, action, payload = (
@@ -29,11 +43,11 @@ def publish_recorded(
     with db.session_scope(settings.database_url) as session:
         station = session.get(ChargePoint, station_id)
         if station is None:
-            raise CommandFailed(f"no station {station_id} (ocpp-cable stations add {station_id})")
+            raise UnknownStation(f"no station {station_id} (ocpp-cable stations add {station_id})")
         if not station.connected:
-            raise CommandFailed(f"station {station_id} is not connected")
+            raise StationOffline(f"station {station_id} is not connected")
         if not presence.is_present(session, station):
-            raise CommandFailed(
+            raise StationOffline(
                 f"station {station_id} is not connected: its gateway node is gone "
                 "(no lease renewal)"
             )
@@ -41,7 +55,10 @@ def publish_recorded(
         if settings.audit_log:
             audit.log_message(session, station_id, "out", "CALL", action, command_id, payload)
     try:
-        publish(settings, stream, transmission)
+        if broadcaster is None:
+            publish(settings, stream, transmission)
+        else:
+            broadcaster.publish([message(stream, transmission)])
     except BroadcastError as exc:
         with db.session_scope(settings.database_url) as session:
             commands.record_failure(session, command_id, "BroadcastFailed", {"message": str(exc)})

@@ -528,12 +528,12 @@ def test_cli_exit_codes_for_bad_input_and_unknown_ids(tmp_path, wired):
     assert (tmp_path / "b.db").exists()
 
 
-# --- viewers ----------------------------------------------------------------------------------
+# --- tokens -----------------------------------------------------------------------------------
 
 
-def test_viewer_token_goes_to_a_private_file_never_the_terminal(admin, session, tmp_path):
+def test_token_goes_to_a_private_file_never_the_terminal(admin, session, tmp_path):
     path = tmp_path / "ada.token"
-    code, out, err = admin("viewers", "add", "ada", "--token-file", str(path))
+    code, out, err = admin("tokens", "add", "ada", "--token-file", str(path))
     token = path.read_text().strip()
     assert code == 0 and err == ""
     assert token.startswith("ocv_") and token not in out
@@ -542,21 +542,37 @@ def test_viewer_token_goes_to_a_private_file_never_the_terminal(admin, session, 
         assert viewers.viewer_named_by(s, token) == "ada"
         (kept,) = s.scalars(select(ViewerToken)).all()
         assert kept.token_hash != token and token not in kept.token_hash  # only its digest
-    code, out, _ = admin("viewers", "add", "ada", "--token-file", str(path))  # a new one
+    code, out, _ = admin("tokens", "add", "ada", "--token-file", str(path))  # a new one
     with session() as s:
         assert viewers.viewer_named_by(s, token) is None
         assert viewers.viewer_named_by(s, path.read_text().strip()) == "ada"
 
 
-def test_viewers_list_and_revoke(admin, session, tmp_path):
-    admin("viewers", "add", "ada", "--token-file", str(tmp_path / "a"))
+def test_tokens_list_and_revoke(admin, session, tmp_path):
+    admin("tokens", "add", "ada", "--token-file", str(tmp_path / "a"))
     token = (tmp_path / "a").read_text().strip()
-    code, out, _ = admin("viewers", "list", "--json")
+    code, out, _ = admin("tokens", "list", "--json")
     (listed,) = json.loads(out)
     assert code == 0 and listed["name"] == "ada" and listed["revoked_at"] is None
-    assert admin("viewers", "revoke", "ada")[0] == 0
-    code, _, err = admin("viewers", "revoke", "ada")
-    assert code == 1 and "no viewer ada" in err
+    assert listed["scope"] == "read"  # the default: watch and read, change nothing
+    assert admin("tokens", "revoke", "ada")[0] == 0
+    code, _, err = admin("tokens", "revoke", "ada")
+    assert code == 1 and "no token ada" in err
     with session() as s:
         assert viewers.viewer_named_by(s, token) is None
-    assert admin("viewers", "add", "a/b")[0] == 2
+    assert admin("tokens", "add", "a/b")[0] == 2
+
+
+def test_token_scopes_and_the_old_viewers_name(admin, session, tmp_path):
+    assert (
+        admin("tokens", "add", "ops", "--scope", "write", "--token-file", str(tmp_path / "w"))[0]
+        == 0
+    )
+    with pytest.raises(SystemExit) as refused:  # argparse: exit 2 with the choices
+        admin("tokens", "add", "x", "--scope", "admin")
+    assert refused.value.code == 2
+    # `viewers` was the name before tokens opened the API: scripts that use it keep working.
+    assert admin("viewers", "add", "ada", "--token-file", str(tmp_path / "r"))[0] == 0
+    with session() as s:
+        assert viewers.holder_of(s, (tmp_path / "w").read_text().strip()) == ("ops", "write")
+        assert viewers.holder_of(s, (tmp_path / "r").read_text().strip()) == ("ada", "read")

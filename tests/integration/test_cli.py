@@ -74,6 +74,8 @@ def running_up():
             f"127.0.0.1:{rpc_port}",
             "--rpc-metrics-port",
             str(free_port()),
+            "--api-port",
+            str(free_port()),
             "--channels-module",
             "examples.hello.hello_channels",
             "--log-format",

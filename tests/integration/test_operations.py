@@ -156,7 +156,7 @@ def test_logs_are_json_lines_with_station_id_and_no_secrets(tmp_path):
     server = subprocess.Popen(
         [*CLI, "up", "--port", str(port), "--http-port", str(free_port()),
          "--rpc-host", f"127.0.0.1:{free_port()}", "--rpc-metrics-port", str(free_port()),
-         "--log-format", "json"],
+         "--api-port", str(free_port()), "--log-format", "json"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     tokens = []
@@ -716,7 +716,8 @@ def test_sigterm_exits_within_the_shutdown_timeout_with_a_frozen_station(tmp_pat
     server = subprocess.Popen(
         [*CLI, "up", "--port", str(port), "--http-port", str(free_port()),
          "--rpc-host", f"127.0.0.1:{free_port()}", "--rpc-metrics-port", str(free_port()),
-         "--auto-register", "true", "--shutdown-timeout", "3", "--log-format", "json"],
+         "--api-port", str(free_port()), "--auto-register", "true", "--shutdown-timeout", "3",
+         "--log-format", "json"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     wait_for_port(port, server)

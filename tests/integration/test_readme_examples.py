@@ -55,17 +55,22 @@ class Workdir:
         self.path = path
         (path / ".venv").symlink_to(ROOT / ".venv")
         (path / "examples").symlink_to(ROOT / "examples")
-        self.port, self.http_port = free_port(), free_port()
+        self.port, self.http_port, self.api_port = free_port(), free_port(), free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("OCPP_CABLE_")},
             "OCPP_CABLE_PORT": str(self.port),
             "OCPP_CABLE_HTTP_PORT": str(self.http_port),
             "OCPP_CABLE_RPC_HOST": f"127.0.0.1:{free_port()}",
             "OCPP_CABLE_RPC_METRICS_PORT": str(free_port()),
+            "OCPP_CABLE_API_PORT": str(self.api_port),
         }
 
     def ported(self, command: str) -> str:
-        return command.replace(":9000/", f":{self.port}/").replace(":9001/", f":{self.http_port}/")
+        return (
+            command.replace(":9000/", f":{self.port}/")
+            .replace(":9001/", f":{self.http_port}/")
+            .replace(":9080/", f":{self.api_port}/")
+        )
 
     def make_run(self) -> subprocess.Popen:
         """`make run`: ocpp-cable up with stations registering on first connection."""
@@ -140,12 +145,23 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
             assert done.returncode == 0, (start, done.stdout, done.stderr)
             # (a word of its own: a random command id may hold the digits)
             assert not re.search(r"\b401\b", done.stdout + done.stderr)
+        # The HTTP API: a token, the status, the stations online, a command with its answer.
+        made = work.run(readme_command(".venv/bin/ocpp-cable tokens add ops"))
+        assert made.returncode == 0 and (tmp_path / "token-ops.token").exists(), made.stderr
+        api = 'curl -s -H "Authorization: Bearer $(cat token-ops.token)" '
+        status = work.run(readme_command(api + "http://127.0.0.1:9080/api/v1/status"))
+        assert orjson.loads(status.stdout)["stations"] == {"total": 1, "connected": 1}
+        online = work.run(readme_command(api + "'http://127.0.0.1:9080/api/v1/stations?"))
+        assert [s["id"] for s in orjson.loads(online.stdout)["items"]] == ["CP-1"]
+        reset = await asyncio.to_thread(work.run, readme_command("curl -s -X POST -H"))
+        command = orjson.loads(reset.stdout)
+        assert command["status"] == "accepted" and command["response"] == {"status": "Accepted"}
         script = tmp_path / "remote.py"
         script.write_text(readme_python("from channels import OCPPChannel\nfrom rpc_app import"))
         done = await asyncio.to_thread(work.run, ".venv/bin/python remote.py")
         assert done.returncode == 0, done.stderr
         for _ in range(100):
-            if len(station.calls) >= 6:
+            if len(station.calls) >= 7:
                 break
             await asyncio.sleep(0.1)
         connection.cancel()
@@ -153,6 +169,7 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
         assert sent == [
             "ClearCache",
             "RemoteStartTransaction",
+            "Reset",
             "Reset",
             "Reset",
             "Reset",
@@ -237,7 +254,7 @@ async def test_readme_live_example_works_as_written(tmp_path):
     server = work.make_run()
     try:
         wait_for_port(work.port, server)
-        made = work.run(readme_command(".venv/bin/ocpp-cable viewers add ada"))
+        made = work.run(readme_command(".venv/bin/ocpp-cable tokens add ada"))
         assert made.returncode == 0, made.stderr
         watcher = await asyncio.create_subprocess_exec(
             "node", "watch.mjs", cwd=tmp_path,

@@ -80,7 +80,8 @@ def test_failed_broadcasts_in_channels_log_no_password(tmp_path):
     server = subprocess.Popen(
         [*CLI, "up", "--channels-module", "tests.support.secret_leak_app", "--port", str(port),
          "--http-port", str(free_port()), "--rpc-host", f"127.0.0.1:{free_port()}",
-         "--rpc-metrics-port", str(free_port()), "--log-format", "json"],
+         "--rpc-metrics-port", str(free_port()), "--api-port", str(free_port()),
+         "--log-format", "json"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

@@ -36,9 +36,9 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 IMAGE = "ocpp-cable:latest"
-APP_SERVICES = ("migrate", "rpc", "gateway")
+APP_SERVICES = ("migrate", "rpc", "gateway", "api")
 SERVICES = ("redis", "postgres", *APP_SERVICES)
-SERVER_COMMANDS = {"gateway", "rpc", "migrate", "up"}
+SERVER_COMMANDS = {"gateway", "rpc", "migrate", "up", "api"}
 TLS_SETTINGS = ("tls_cert", "tls_key", "tls_client_ca")
 ALL_INTERFACES = ("0.0.0.0", "::", "[::]")
 
@@ -352,6 +352,23 @@ def test_database_urls_name_the_postgres_service(monkeypatch):
     assert url.database == postgres["POSTGRES_DB"]
 
 
+def test_api_serves_on_its_published_port_beside_rpc(monkeypatch):
+    api = settings_of("api", monkeypatch)
+    rpc = settings_of("rpc", monkeypatch)
+    gateway = settings_of("gateway", monkeypatch)
+    assert api.api_host in ALL_INTERFACES, f"the API listens at {api.api_host}: unreachable"
+    mapped = sorted(container_port(p) for p in service("api").get("ports") or [])
+    assert mapped == [api.api_port], f"api publishes {mapped}, listens on {api.api_port}"
+    assert api.database_url == rpc.database_url, "the API must read rpc's database"
+    assert api.auto_migrate is False, "migrate owns the schema"
+    # Its commands must reach the gateway the way rpc_app's broadcasts do.
+    assert api.broadcaster in gateway.adapters()
+    assert (api.redis_url, api.redis_channel) == (gateway.redis_url, gateway.redis_channel)
+    assert depends_on("api").get("migrate", {}).get("condition") == (
+        "service_completed_successfully"
+    )
+
+
 def test_gateway_starts_with_its_broadcast_settings(monkeypatch):
     gateway = settings_of("gateway", monkeypatch)
     try:  # an HTTP adapter without a key stops the gateway at start-up
@@ -438,6 +455,7 @@ def test_dockerfile_exposes_the_default_ports():
         default("http_port"),
         host_and_port(default("rpc_host"))[1],
         default("rpc_metrics_port"),
+        default("api_port"),
     }
     assert wanted <= exposed, f"EXPOSE {sorted(exposed)} lacks {sorted(wanted - exposed)}"
 

@@ -18,7 +18,9 @@ from ocpp_cable.cli import TIERS, main
 
 SETTINGS_GROUP = "settings (each also from its environment variable):"
 # Commands whose settings are on their subcommands.
-LEAVES = {name: [name, "list"] for name in ("stations", "tags", "transactions", "viewers")}
+LEAVES = {
+    name: [name, "list"] for name in ("stations", "tags", "transactions", "tokens", "viewers")
+}
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:

@@ -1,0 +1,58 @@
+"""The ASGI app: /api/v1 with its OpenAPI document and docs, and the dashboard."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from channels import dashboard
+from channels.api import problems
+from channels.api.limits import BodyLimit
+from channels.api.routes import commands, id_tags, messages, reports, stations, status, transactions
+from channels.api.version import package_version
+from foundation.settings import OperatorAPIServerSettings
+
+PREFIX = "/api/v1"
+DOCS = "/api/docs"
+
+DESCRIPTION = """\
+The reference central system's stations, idTags, transactions, meter values, message
+log and commands, for the people who run the network and their scripts.
+
+Authenticate with `Authorization: Bearer <token>`; make a token with
+`ocpp-cable tokens add NAME --scope read|write` (read: GET; write: everything).
+Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
+    app = FastAPI(
+        title="ocpp-cable",
+        version=package_version(),
+        description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,  # served below, from local assets: no CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    for module in (status, stations, id_tags, transactions, messages, commands, reports):
+        app.include_router(module.router, prefix=PREFIX)
+    app.mount(f"{DOCS}/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get(DOCS, include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{PREFIX}/openapi.json",
+            title="ocpp-cable API",
+            swagger_js_url=f"{DOCS}/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS}/assets/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS}/assets/favicon-32x32.png",
+        )
+
+    app.include_router(dashboard.router)
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,34 @@
+"""The API's units of work: each request handler opens its own, so what it changed is
+committed before the response goes out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from channels import db
+from foundation.settings import OperatorAPIServerSettings
+
+
+def settings_of(request: Request) -> OperatorAPIServerSettings:
+    return request.app.state.settings
+
+
+@contextmanager
+def session_for(request: Request) -> Iterator[Session]:
+    with db.session_scope(settings_of(request).database_url) as session:
+        yield session
+
+
+def page(
+    session: Session, query: Select, limit: int, offset: int, row: Callable[[Any], dict]
+) -> dict[str, Any]:
+    """One page of `query`'s results, each made a `row`, and how many there are in all."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    found = session.scalars(query.limit(limit).offset(offset))
+    return {"items": [row(x) for x in found], "total": total or 0, "limit": limit, "offset": offset}

@@ -1,0 +1,135 @@
+"""/api/v1/stations/{id}/commands and /api/v1/commands: any OCPP 1.6 command a central
+system sends, validated as `ocpp-cable send` validates it, recorded, and followed to
+the station's answer (`?wait=` seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from channels import commands
+from channels.admin import command_records
+from channels.admin.publishing import CommandLineError, build_call
+from channels.api import schemas
+from channels.api.auth import Reader, Writer
+from channels.api.database import page, session_for, settings_of
+from channels.api.problems import Problem, responses
+from channels.models import Command
+from rpc_app import broadcasting
+
+router = APIRouter(tags=["commands"])
+log = structlog.get_logger("channels.api")
+
+# Seconds between two looks at a command being waited for: a station answers within
+# milliseconds or takes its time, so look soon, then less and less often.
+FIRST_POLL, LAST_POLL = 0.005, 0.2
+Wait = Annotated[
+    float,
+    Query(
+        ge=0,
+        description="Seconds to wait for the station's answer (at most --api-command-wait); "
+        "0: answer at once",
+    ),
+]
+
+
+def _row(command: Command) -> dict:
+    return {name: getattr(command, name) for name in schemas.Command.model_fields}
+
+
+def _read(request: Request, command_id: str) -> dict | None:
+    with session_for(request) as session:
+        found = session.get(Command, command_id)
+        return None if found is None else _row(found)
+
+
+async def _followed(request: Request, command_id: str, wait: float) -> dict:
+    """The command's record once it is answered, or as it is when `wait` runs out."""
+    deadline = time.monotonic() + min(wait, settings_of(request).api_command_wait)
+    pause = FIRST_POLL
+    while True:
+        found = await run_in_threadpool(_read, request, command_id)
+        if found is None:
+            raise Problem(404, "unknown-command", f"no command {command_id}")
+        left = deadline - time.monotonic()
+        if found["status"] not in commands.OPEN or left <= 0:
+            return found
+        await asyncio.sleep(min(pause, left))
+        pause = min(pause * 2, LAST_POLL)
+
+
+def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
+    settings = settings_of(request)
+    try:
+        transmission = build_call(body.action, body.payload, uuid.uuid4().hex)
+    except CommandLineError as exc:
+        raise Problem(422, "invalid-command", str(exc)) from None
+    try:
+        command_records.publish_recorded(
+            settings,
+            station_id,
+            transmission,
+            settings.stream_for_station(station_id),
+            broadcasting.current(),
+        )
+    except command_records.UnknownStation as exc:
+        raise Problem(404, "unknown-station", str(exc)) from None
+    except command_records.StationOffline as exc:
+        raise Problem(409, "station-not-connected", str(exc)) from None
+    except broadcasting.BroadcastError as exc:
+        raise Problem(502, "broadcast-failed", f"the command was not delivered: {exc}") from None
+    return transmission["id"]
+
+
+@router.post(
+    "/stations/{station_id}/commands",
+    status_code=201,
+    response_model=schemas.Command,
+    responses=responses(401, 403, 404, 409, 422, 502),
+)
+async def send_command(
+    request: Request,
+    station_id: str,
+    body: schemas.NewCommand,
+    who: Writer,
+    response: Response,
+    wait: Wait = 0,
+):
+    """Send a command to a connected station. The record says where it is: `sent`, then
+    `accepted` / `rejected` (by the answer's status), `error` (a CALLERROR, or the station
+    left) or `timeout` (no answer within --call-timeout)."""
+    command_id = await run_in_threadpool(_send, request, station_id, body)
+    log.info("command sent", station_id=station_id, action=body.action, id=command_id, by=who.name)
+    response.headers["Location"] = f"/api/v1/commands/{command_id}"
+    return await _followed(request, command_id, wait)
+
+
+@router.get("/commands/{command_id}", response_model=schemas.Command, responses=responses(401, 404))
+async def show_command(request: Request, command_id: str, _: Reader, wait: Wait = 0):
+    return await _followed(request, command_id, wait)
+
+
+@router.get("/commands", response_model=schemas.Page[schemas.Command], responses=responses(401))
+def list_commands(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    status: str | None = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Commands, newest first."""
+    query = select(Command).order_by(Command.created_at.desc(), Command.id)
+    if station_id is not None:
+        query = query.where(Command.station_id == station_id)
+    if status is not None:
+        query = query.where(Command.status == status)
+    with session_for(request) as session:
+        return page(session, query, limit, offset, _row)

@@ -1,0 +1,99 @@
+"""/api/v1/id-tags: who may charge. A tag may hold any character but `/` and
+control characters in a URL: those are percent-encoded in the path."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import select
+
+from channels import records
+from channels.api import schemas
+from channels.api.auth import Reader, Writer
+from channels.api.database import page, session_for
+from channels.api.problems import Problem, responses
+from channels.authorization import MAX_TAG_LENGTH
+from channels.models import IdTag
+
+router = APIRouter(prefix="/id-tags", tags=["idTags"])
+log = structlog.get_logger("channels.api")
+
+Tag = Annotated[str, Path(min_length=1, max_length=MAX_TAG_LENGTH)]
+
+
+def _get(session, tag: str) -> IdTag:
+    found = session.get(IdTag, tag)
+    if found is None:
+        raise Problem(404, "unknown-id-tag", f"no idTag {tag}")
+    return found
+
+
+@router.get("", response_model=schemas.Page[schemas.IdTag], responses=responses(401))
+def list_tags(
+    request: Request,
+    _: Reader,
+    status: schemas.TagStatus | None = None,
+    q: Annotated[
+        str | None, Query(max_length=MAX_TAG_LENGTH, description="Part of the tag")
+    ] = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    query = select(IdTag).order_by(IdTag.tag)
+    if status is not None:
+        query = query.where(IdTag.status == status)
+    if q:
+        query = query.where(IdTag.tag.contains(q, autoescape=True))
+    with session_for(request) as session:
+        return page(session, query, limit, offset, records.id_tag_row)
+
+
+@router.get("/{tag}", response_model=schemas.IdTag, responses=responses(401, 404))
+def show_tag(request: Request, tag: Tag, _: Reader):
+    with session_for(request) as session:
+        return records.id_tag_row(_get(session, tag))
+
+
+@router.put(
+    "/{tag}",
+    response_model=schemas.IdTag,
+    responses={201: {"model": schemas.IdTag, "description": "Added"}, **responses(401, 403)},
+)
+def put_tag(request: Request, tag: Tag, body: schemas.IdTagValues, who: Writer, response: Response):
+    """Add the idTag, or set an existing one to exactly these values (201 when added)."""
+    with session_for(request) as session:
+        record = session.get(IdTag, tag)
+        if record is None:
+            record = IdTag(tag=tag)
+            session.add(record)
+            response.status_code = 201
+        record.status = body.status
+        record.expiry_date = body.expiry_date
+        record.parent_id_tag = body.parent_id_tag
+        session.flush()
+        row = records.id_tag_row(record)
+    # The tag itself is a credential: the log names who changed one, not which.
+    log.info("id tag set", status=body.status, by=who.name)
+    return row
+
+
+@router.post("/{tag}/block", response_model=schemas.IdTag, responses=responses(401, 403, 404))
+def block_tag(request: Request, tag: Tag, who: Writer):
+    """Set the idTag's status to Blocked: its next Authorize or StartTransaction is refused."""
+    with session_for(request) as session:
+        record = _get(session, tag)
+        record.status = "Blocked"
+        row = records.id_tag_row(record)
+    log.info("id tag blocked", by=who.name)
+    return row
+
+
+@router.delete("/{tag}", status_code=204, responses=responses(401, 403, 404))
+def delete_tag(request: Request, tag: Tag, who: Writer) -> Response:
+    """Remove the idTag: it is then unknown (Invalid). Its transactions stay."""
+    with session_for(request) as session:
+        session.delete(_get(session, tag))
+    log.info("id tag removed", by=who.name)
+    return Response(status_code=204)

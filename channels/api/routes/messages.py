@@ -1,0 +1,49 @@
+"""/api/v1/messages: the message log (every message the application saw, in and out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from channels import records
+from channels.api import schemas
+from channels.api.auth import Reader
+from channels.api.database import page, session_for
+from channels.api.problems import responses
+from channels.models import MessageLog
+
+router = APIRouter(prefix="/messages", tags=["message log"])
+
+
+@router.get("", response_model=schemas.Page[schemas.Message], responses=responses(401))
+def list_messages(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    action: str | None = None,
+    direction: Literal["in", "out"] | None = None,
+    message_type: Literal["CALL", "CALLRESULT", "CALLERROR"] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Newest first. `since` / `until` bound when the message was logged."""
+    query = select(MessageLog).order_by(MessageLog.id.desc())
+    for column, value in (
+        (MessageLog.station_id, station_id),
+        (MessageLog.action, action),
+        (MessageLog.direction, direction),
+        (MessageLog.message_type, message_type),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(MessageLog.created_at >= schemas.utc(since))
+    if until is not None:
+        query = query.where(MessageLog.created_at < schemas.utc(until))
+    with session_for(request) as session:
+        return page(session, query, limit, offset, records.message_row)

@@ -1,0 +1,147 @@
+"""/api/v1/stations: list, show, add, change, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+import structlog
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from channels import presence, records
+from channels.api import schemas
+from channels.api.auth import Reader, Writer
+from channels.api.database import page, session_for
+from channels.api.problems import Problem, responses
+from channels.models import ChargePoint, Connector, MeterValue, Transaction
+from channels.passwords import hash_password
+from channels.stations import add_station
+
+router = APIRouter(prefix="/stations", tags=["stations"])
+log = structlog.get_logger("channels.api")
+
+
+def _connectors(session: Session, station_ids: list[str]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {sid: [] for sid in station_ids}
+    if station_ids:
+        query = (
+            select(Connector)
+            .where(Connector.station_id.in_(station_ids))
+            .order_by(Connector.station_id, Connector.connector_id)
+        )
+        for connector in session.scalars(query):
+            found[connector.station_id].append(records.connector_row(connector))
+    return found
+
+
+def get_station(session: Session, station_id: str) -> ChargePoint:
+    station = session.get(ChargePoint, station_id)
+    if station is None:
+        raise Problem(404, "unknown-station", f"no station {station_id}")
+    return station
+
+
+def _detail(session: Session, station: ChargePoint) -> dict:
+    detail = records.station_detail(station, presence.is_present(session, station))
+    detail["connectors"] = _connectors(session, [station.id])[station.id]
+    open_transactions = session.scalars(
+        select(Transaction)
+        .where(Transaction.station_id == station.id, Transaction.stop_time.is_(None))
+        .order_by(Transaction.start_time.desc())
+    )
+    detail["open_transactions"] = [records.transaction_row(t) for t in open_transactions]
+    return detail
+
+
+@router.get("", response_model=schemas.Page[schemas.StationSummary], responses=responses(401))
+def list_stations(
+    request: Request,
+    _: Reader,
+    connected: bool | None = None,
+    q: Annotated[str | None, Query(max_length=48, description="Part of the id")] = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Stations by id, each with its connectors."""
+    query = select(ChargePoint).order_by(ChargePoint.id)
+    if connected is not None:
+        clause = presence.present_clause()
+        query = query.where(clause if connected else ~clause)
+    if q:
+        query = query.where(ChargePoint.id.contains(q, autoescape=True))
+    with session_for(request) as session:
+        found = page(session, query, limit, offset, lambda station: station)
+        stations = found["items"]
+        # Presence and connectors of the whole page in two queries.
+        present = presence.presence(session, stations)
+        connectors = _connectors(session, [s.id for s in stations])
+        found["items"] = [
+            {**records.station_summary(s, present[s.id]), "connectors": connectors[s.id]}
+            for s in stations
+        ]
+    return found
+
+
+@router.get("/{station_id}", response_model=schemas.Station, responses=responses(401, 404))
+def show_station(request: Request, station_id: str, _: Reader):
+    """A station with all it said of itself, its connectors and its open transactions."""
+    with session_for(request) as session:
+        return _detail(session, get_station(session, station_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.Station,
+    responses=responses(401, 403, 409, 422),
+)
+def add(request: Request, body: schemas.NewStation, who: Writer, response: Response):
+    """Register a station (as `ocpp-cable stations add`)."""
+    try:
+        with session_for(request) as session:
+            if session.get(ChargePoint, body.id) is not None:
+                raise Problem(409, "station-exists", f"station {body.id} already exists")
+            add_station(session, body.id, password=body.password)
+    except IntegrityError:  # registered meanwhile, by an admin or an auto-registration
+        raise Problem(409, "station-exists", f"station {body.id} already exists") from None
+    log.info("station added", station_id=body.id, by=who.name)
+    # Percent-encoded: a header holds only Latin-1, a station id any character.
+    response.headers["Location"] = f"{request.url.path}/{quote(body.id, safe='')}"
+    with session_for(request) as session:
+        return _detail(session, get_station(session, body.id))
+
+
+@router.patch("/{station_id}", response_model=schemas.Station, responses=responses(401, 403, 404))
+def change(request: Request, station_id: str, body: schemas.StationChange, who: Writer):
+    """Set or remove a station's password (null: it connects without credentials)."""
+    with session_for(request) as session:
+        station = get_station(session, station_id)
+        station.password_hash = hash_password(body.password) if body.password else None
+        station.auth_required = body.password is not None
+    log.info("station password changed", station_id=station_id, by=who.name)
+    with session_for(request) as session:
+        return _detail(session, get_station(session, station_id))
+
+
+@router.delete("/{station_id}", status_code=204, responses=responses(401, 403, 404))
+def remove(request: Request, station_id: str, who: Writer) -> Response:
+    """Delete a station with its connectors, transactions and meter values. A station
+    still connected stays so until it reconnects; then it is refused."""
+    with session_for(request) as session:
+        station = get_station(session, station_id)
+        transactions = session.scalar(
+            select(func.count()).where(Transaction.station_id == station_id)
+        )
+        values = session.scalar(select(func.count()).where(MeterValue.station_id == station_id))
+        session.delete(station)
+    log.info("station removed", station_id=station_id, by=who.name)
+    return Response(
+        status_code=204,
+        headers={
+            "X-Removed-Transactions": str(transactions),
+            "X-Removed-Meter-Values": str(values),
+        },
+    )

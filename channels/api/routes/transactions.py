@@ -1,0 +1,126 @@
+"""/api/v1/transactions: charging sessions, their meter values, and an operator's close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from channels import live, records, transactions
+from channels.api import schemas
+from channels.api.auth import Reader, Writer
+from channels.api.database import page, session_for
+from channels.api.problems import Problem, responses
+from channels.models import MeterValue, Transaction
+
+router = APIRouter(prefix="/transactions", tags=["transactions"])
+log = structlog.get_logger("channels.api")
+
+
+def _get(session, transaction_id: int) -> Transaction:
+    found = session.get(Transaction, transaction_id)
+    if found is None:
+        raise Problem(404, "unknown-transaction", f"no transaction {transaction_id}")
+    return found
+
+
+@router.get("", response_model=schemas.Page[schemas.Transaction], responses=responses(401))
+def list_transactions(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    state: Literal["open", "closed"] | None = None,
+    id_tag: str | None = None,
+    since: Annotated[datetime | None, Query(description="Started at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Started before")] = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Newest first."""
+    query = select(Transaction).order_by(Transaction.start_time.desc(), Transaction.id.desc())
+    if station_id is not None:
+        query = query.where(Transaction.station_id == station_id)
+    if id_tag is not None:
+        query = query.where(Transaction.id_tag == id_tag)
+    if state is not None:
+        stop = Transaction.stop_time
+        query = query.where(stop.is_(None) if state == "open" else stop.is_not(None))
+    if since is not None:
+        query = query.where(Transaction.start_time >= schemas.utc(since))
+    if until is not None:
+        query = query.where(Transaction.start_time < schemas.utc(until))
+    with session_for(request) as session:
+        return page(session, query, limit, offset, records.transaction_row)
+
+
+@router.get("/{transaction_id}", response_model=schemas.Transaction, responses=responses(401, 404))
+def show_transaction(request: Request, transaction_id: schemas.TransactionId, _: Reader):
+    with session_for(request) as session:
+        return records.transaction_row(_get(session, transaction_id))
+
+
+@router.get(
+    "/{transaction_id}/meter-values",
+    response_model=schemas.Page[schemas.MeterValue],
+    responses=responses(401, 404),
+)
+def meter_values(
+    request: Request,
+    transaction_id: schemas.TransactionId,
+    _: Reader,
+    measurand: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: schemas.Offset = 0,
+):
+    """Every sampled value of the transaction, by time."""
+    query = (
+        select(MeterValue)
+        .where(MeterValue.transaction_id == transaction_id)
+        .order_by(MeterValue.timestamp, MeterValue.measurand, MeterValue.phase, MeterValue.id)
+    )
+    if measurand is not None:
+        query = query.where(MeterValue.measurand == measurand)
+    with session_for(request) as session:
+        found = page(session, query, limit, offset, records.meter_value_row)
+        # Values of a StopTransaction for an unknown id are kept too: those still count.
+        if not found["total"] and session.get(Transaction, transaction_id) is None:
+            raise Problem(404, "unknown-transaction", f"no transaction {transaction_id}")
+    return found
+
+
+@router.post(
+    "/{transaction_id}/close",
+    response_model=schemas.Transaction,
+    responses=responses(401, 403, 404, 409),
+)
+def close(
+    request: Request,
+    transaction_id: schemas.TransactionId,
+    body: schemas.CloseTransaction,
+    who: Writer,
+):
+    """Close a transaction whose StopTransaction never came (the station lost it, or is
+    gone). Nothing is sent to the station: to stop a session that is still charging,
+    send RemoteStopTransaction."""
+    with session_for(request) as session:
+        found = _get(session, transaction_id)
+        if not transactions.close_by_operator(session, found, body.meter_stop, body.reason):
+            raise Problem(409, "transaction-closed", f"transaction {transaction_id} is closed")
+        row = records.transaction_row(found)
+    log.info(
+        "transaction closed by operator",
+        station_id=row["station_id"],
+        transaction_id=transaction_id,
+        by=who.name,
+    )
+    live.events.publish(
+        row["station_id"],
+        "transaction_stopped",
+        transaction_id=transaction_id,
+        meter_stop=row["meter_stop"],
+        reason=row["stop_reason"],
+    )
+    return row

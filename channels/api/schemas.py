@@ -1,0 +1,226 @@
+"""The API's request and response bodies; the OpenAPI document is made from these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import Path, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
+from ocppj.schemas import CENTRAL_ACTIONS
+
+T = TypeVar("T")
+
+
+def utc(value: datetime) -> datetime:
+    """A time given without a zone is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+TagStatus = Literal[TAG_STATUSES]  # type: ignore[valid-type]
+MAX_LIMIT = 500
+INT32 = 2**31 - 1  # the database's integer, and OCPP's transactionId
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+Offset = Annotated[int, Query(ge=0, le=INT32, description="Items to skip")]
+TransactionId = Annotated[int, Path(ge=-INT32 - 1, le=INT32)]
+CentralAction = Literal[tuple(sorted(CENTRAL_ACTIONS))]  # type: ignore[valid-type]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many match the filters, on every page")
+    limit: int
+    offset: int
+
+
+class Connector(BaseModel):
+    connector_id: int = Field(description="0 is the charge point itself")
+    status: str
+    error_code: str
+    info: str | None
+    updated_at: datetime
+
+
+class StationSummary(BaseModel):
+    id: str
+    connected: bool = Field(description="Connected now, and its gateway node's lease holds")
+    boot_status: str | None
+    vendor: str | None
+    model: str | None
+    firmware_version: str | None
+    last_seen: datetime | None
+    auth: Literal["none", "password", "missing"] = Field(
+        description="How it proves itself; `missing`: a password is required but none is set"
+    )
+    connectors: list[Connector]
+
+
+class Station(StationSummary):
+    charge_point_serial_number: str | None
+    charge_box_serial_number: str | None
+    iccid: str | None
+    imsi: str | None
+    meter_type: str | None
+    meter_serial_number: str | None
+    booted_at: datetime | None
+    node_id: str | None
+    firmware_status: str | None
+    diagnostics_status: str | None
+    has_password: bool
+    created_at: datetime
+    open_transactions: list[Transaction]
+
+
+class NewStation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # As the gateway takes it in a URL: no control character, '/' or ':'.
+    id: str = Field(
+        min_length=1, max_length=48, pattern=r"^[^\x00-\x1f\x7f/:]+$", examples=["CP-1"]
+    )
+    password: str | None = Field(
+        None,
+        min_length=1,
+        description="HTTP Basic password the station must present (stored as a salted "
+        "hash); none: it connects without credentials",
+    )
+
+
+class StationChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(
+        min_length=1, description="A new password; null: connects without credentials"
+    )
+
+
+class Transaction(BaseModel):
+    id: int
+    station_id: str
+    connector_id: int
+    id_tag: str
+    start_time: datetime
+    stop_time: datetime | None
+    meter_start: int = Field(description="Wh")
+    meter_stop: int | None = Field(description="Wh")
+    energy_wh: int | None
+    energy_kwh: float | None
+    stop_reason: str | None
+
+
+class CloseTransaction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    meter_stop: int | None = Field(
+        None,
+        ge=0,
+        le=2**62,
+        description="Wh; unset: the last energy register reading stored for it, "
+        "else its meter_start",
+    )
+    reason: str = Field(
+        "Other", max_length=20, description="The stop reason recorded (OCPP 1.6 Reason)"
+    )
+
+
+class MeterValue(BaseModel):
+    timestamp: datetime
+    measurand: str
+    phase: str | None
+    value: str
+    unit: str | None
+    context: str | None
+    location: str | None
+
+
+class Message(BaseModel):
+    id: int
+    station_id: str
+    direction: Literal["in", "out"] = Field(description="in: from the station; out: to it")
+    message_type: str
+    action: str | None
+    message_id: str | None
+    payload: dict[str, Any] | None
+    created_at: datetime
+
+
+class IdTag(BaseModel):
+    tag: str
+    status: str
+    expiry_date: datetime | None
+    parent_id_tag: str | None
+    created_at: datetime
+
+
+class IdTagValues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TagStatus = "Accepted"
+    expiry_date: datetime | None = Field(None, description="With a zone; UTC when none")
+    parent_id_tag: str | None = Field(None, min_length=1, max_length=MAX_TAG_LENGTH)
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class NewCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: CentralAction = Field(  # type: ignore[valid-type]
+        examples=["Reset"], description="An OCPP 1.6 action a central system sends"
+    )
+    payload: dict[str, Any] = Field(
+        default_factory=dict, examples=[{"type": "Soft"}], description="Checked against its schema"
+    )
+
+
+class Command(BaseModel):
+    id: str = Field(description="The CALL's message id")
+    station_id: str
+    action: str
+    payload: dict[str, Any]
+    status: Literal["queued", "sent", "accepted", "rejected", "error", "timeout"]
+    response: dict[str, Any] | None
+    error_code: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    answered_at: datetime | None
+
+
+class EnergyRow(BaseModel):
+    period_start: datetime
+    station_id: str
+    transactions: int
+    energy_wh: int
+    energy_kwh: float
+
+
+class EnergyReport(BaseModel):
+    period: Literal["day", "week", "month"]
+    since: datetime | None
+    until: datetime | None
+    rows: list[EnergyRow]
+    total_wh: int
+    total_kwh: float
+
+
+class Counts(BaseModel):
+    total: int
+    connected: int
+
+
+class Status(BaseModel):
+    version: str
+    database: Literal["ok"]
+    stations: Counts
+    transactions: dict[str, int]
+    commands: dict[str, int]
+    gateway_nodes: list[dict[str, Any]]
+
+
+Station.model_rebuild()

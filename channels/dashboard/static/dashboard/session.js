@@ -1,0 +1,97 @@
+// A charging session as it happens: energy so far, power now, and a chart of power.
+import { list } from './api.js'
+import { remoteStop } from './commands.js'
+import { h, kw, kwh, time } from './dom.js'
+import { PowerTrace, fromRows } from './power.js'
+
+const HEIGHT = 150
+
+export class SessionCard {
+  constructor(transaction) {
+    this.transaction = transaction
+    this.trace = new PowerTrace(transaction.meter_start, transaction.start_time)
+    this.early = [] // live readings that came before the stored ones were read
+    this.seeded = false
+    this.destroyed = false
+    this.chart = null
+    this.energy = h('output', { class: 'energy' }, '—')
+    this.power = h('output', { class: 'power' }, '—')
+    this.plot = h('div', { class: 'chart', dataset: { points: 0 } })
+    const station = transaction.station_id
+    this.el = h('article', { class: 'session', dataset: { transaction: transaction.id, station } },
+      h('header', {},
+        h('a', { href: `#/stations/${encodeURIComponent(station)}` }, station),
+        ` · connector ${transaction.connector_id} · transaction ${transaction.id}`),
+      h('div', { class: 'figures' },
+        h('label', {}, 'energy ', this.energy),
+        h('label', {}, 'power ', this.power)),
+      this.plot,
+      h('footer', {},
+        'idTag ', h('code', {}, transaction.id_tag ?? '—'), ' · since ', time(transaction.start_time),
+        h('button', { type: 'button', class: 'stop',
+          onclick: () => remoteStop(station, transaction.id) }, 'Remote stop')))
+  }
+
+  // Call once the card is in the document (the chart takes its width).
+  async start() {
+    this.resize = new ResizeObserver(() => this.chart?.setSize(this.size()))
+    this.resize.observe(this.plot)
+    let rows = []
+    try {
+      rows = await list(`/transactions/${this.transaction.id}/meter-values`, {}, { limit: 500, max: 2000 })
+    } catch {
+      // No history (a transaction closed meanwhile): the live readings still draw.
+    }
+    if (this.destroyed) return // the view was left while the history loaded
+    this.trace.add(fromRows(rows))
+    this.seeded = true
+    this.trace.add(this.early.flat())
+    this.early = []
+    this.draw()
+  }
+
+  // A `meter_values` event of this session.
+  meterValues(event) {
+    if (this.destroyed) return
+    if (!this.seeded) this.early.push(event.meter_value ?? [])
+    else if (this.trace.add(event.meter_value ?? [])) this.draw()
+  }
+
+  size() {
+    return { width: Math.max(this.plot.clientWidth, 200), height: HEIGHT }
+  }
+
+  draw() {
+    const { times, watts, energyWh, power } = this.trace
+    this.energy.textContent = kwh(energyWh)
+    this.power.textContent = kw(power)
+    this.el.dataset.energyWh = energyWh ?? ''
+    this.plot.dataset.points = times.length
+    const data = [times, watts.map(w => w / 1000)]
+    if (this.chart) this.chart.setData(data)
+    else this.chart = new window.uPlot(chartOptions(this.size()), data, this.plot)
+  }
+
+  destroy() {
+    this.destroyed = true
+    this.resize?.disconnect()
+    this.chart?.destroy()
+    this.el.remove()
+  }
+}
+
+function chartOptions({ width, height }) {
+  const kilowatts = v => (v === null || v === undefined ? '—' : `${v.toFixed(2)} kW`)
+  return {
+    width,
+    height,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] } },
+    series: [
+      {},
+      { label: 'power', stroke: '#1f8a5b', fill: 'rgba(31, 138, 91, 0.15)', width: 2, value: (u, v) => kilowatts(v) },
+    ],
+    axes: [{}, { size: 64, values: (u, ticks) => ticks.map(v => `${+v.toFixed(2)} kW`) }],
+  }
+}

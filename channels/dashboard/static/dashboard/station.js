@@ -1,0 +1,188 @@
+// `#/stations/<id>`: one station, its connectors and sessions, the commands, its messages.
+import { api, ApiError } from './api.js'
+import { buttons, remoteStop } from './commands.js'
+import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
+import { watchStation } from './live.js'
+import { SessionCard } from './session.js'
+
+const LOG_PAGE = 25
+const MAX_LOG_ROWS = 500
+const MAIN_FIELDS = ['vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
+const NOT_FIELDS = new Set(['connectors', 'open_transactions', 'connected']) // shown elsewhere
+
+export function stationView(root, stationId) {
+  const cards = new Map() // transaction id -> SessionCard
+  const logIds = new Set()
+  let connectors = []
+  const badge = h('span')
+  const problem = h('p', { class: 'problem', role: 'alert' })
+  const failed = error => replace(problem, error.message)
+  const details = h('dl', { class: 'details' })
+  const moreDetails = h('dl', { class: 'details' })
+  const connectorRows = h('tbody')
+  const sessions = h('div', { class: 'sessions' })
+  const transactions = h('tbody')
+  const log = h('tbody')
+  const more = h('button', { type: 'button', hidden: true, onclick: () => loadLog(false).catch(failed) }, 'More')
+
+  replace(root,
+    h('section', {},
+      h('h1', {}, 'Station ', h('span', { class: 'id' }, stationId), ' ', badge),
+      problem,
+      h('p', {}, buttons(stationId), ' ',
+        h('a', { href: `/s/${encodeURIComponent(stationId)}`, target: '_blank', rel: 'noopener' }, 'public page')),
+      details,
+      h('details', { class: 'fields' }, h('summary', {}, 'All fields'), moreDetails)),
+    h('section', {}, h('h2', {}, 'Connectors'),
+      h('table', {}, h('thead', {}, h('tr', {},
+        ['Connector', 'Status', 'Error', 'Info', 'Updated', ''].map(t => h('th', {}, t)))), connectorRows)),
+    h('section', {}, h('h2', {}, 'Sessions'), sessions,
+      h('table', { class: 'transactions' }, h('thead', {}, h('tr', {},
+        ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Reason', ''].map(t => h('th', {}, t)))),
+        transactions)),
+    h('section', {}, h('h2', {}, 'Message log'),
+      h('table', { class: 'log' }, h('thead', {}, h('tr', {},
+        ['Time', 'Direction', 'Type', 'Action', 'Message id', 'Payload'].map(t => h('th', {}, t)))), log),
+      more))
+
+  function showConnectors() {
+    replace(connectorRows, connectors.map(c => h('tr', { dataset: { connector: c.connector_id } },
+      h('td', {}, c.connector_id === 0 ? '0 (station)' : c.connector_id),
+      h('td', {}, statusChip(c.connector_id, c.status)),
+      h('td', {}, c.error_code ?? ''),
+      h('td', {}, c.info ?? ''),
+      h('td', {}, time(c.updated_at)),
+      h('td', {}, c.connector_id > 0 ? buttons(stationId, c.connector_id) : ''))))
+  }
+
+  async function loadStation() {
+    let station
+    try {
+      station = await api(`/stations/${encodeURIComponent(stationId)}`)
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        replace(root, h('h1', {}, 'Unknown station ', h('span', { class: 'id' }, stationId)))
+        return
+      }
+      throw error
+    }
+    replace(badge, onlineBadge(station.connected))
+    connectors = station.connectors ?? []
+    showConnectors()
+    const field = key => [h('dt', {}, key.replaceAll('_', ' ')), h('dd', {}, shown(station[key]))]
+    replace(details, MAIN_FIELDS.filter(key => key in station).map(field))
+    const rest = Object.keys(station).filter(key => !MAIN_FIELDS.includes(key) && !NOT_FIELDS.has(key))
+    replace(moreDetails, rest.sort().map(field))
+  }
+
+  async function loadTransactions() {
+    const page = await api('/transactions', { query: { station_id: stationId, limit: 20 } })
+    replace(transactions, page.items.map(t => h('tr', { dataset: { transaction: t.id } },
+      h('td', {}, t.id), h('td', {}, t.connector_id), h('td', {}, h('code', {}, t.id_tag)),
+      h('td', {}, time(t.start_time)), h('td', {}, t.stop_time ? time(t.stop_time) : 'open'),
+      h('td', {}, kwh(t.energy_wh)), h('td', {}, t.stop_reason ?? ''),
+      h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t.id) }, 'Remote stop')))))
+    const open = page.items.filter(t => !t.stop_time)
+    for (const [id, card] of cards) {
+      if (!open.some(t => t.id === id)) {
+        card.destroy()
+        cards.delete(id)
+      }
+    }
+    for (const transaction of open) {
+      if (cards.has(transaction.id)) continue
+      const card = new SessionCard(transaction)
+      cards.set(transaction.id, card)
+      sessions.append(card.el)
+      card.start()
+    }
+  }
+
+  // The newest page (first=true) puts what is new on top; "More" adds older pages below.
+  // The rows held are always the newest messages, without gaps: "More" goes on from them.
+  async function loadLog(first) {
+    const offset = first ? 0 : logIds.size
+    const page = await api('/messages', { query: { station_id: stationId, limit: LOG_PAGE, offset } })
+    const fresh = page.items.filter(m => !logIds.has(m.id))
+    if (first && logIds.size && fresh.length && fresh.length === page.items.length) {
+      // More than a page came since the last look: start again from the newest.
+      log.replaceChildren()
+      logIds.clear()
+    }
+    fresh.forEach(m => logIds.add(m.id))
+    const rows = fresh.map(logRow)
+    if (first) log.prepend(...rows)
+    else log.append(...rows)
+    while (log.rows.length > MAX_LOG_ROWS) { // a busy station's page stays light
+      const oldest = log.rows[log.rows.length - 1]
+      logIds.delete(Number(oldest.dataset.message))
+      oldest.remove()
+    }
+    more.hidden = logIds.size >= page.total
+  }
+
+  const reloadStation = debounce(() => loadStation().catch(failed), 300)
+  const reloadTransactions = debounce(() => loadTransactions().catch(failed), 300)
+  const reloadLog = debounce(() => loadLog(true).catch(failed), 500)
+
+  const subscription = watchStation(stationId, event => {
+    switch (event.event) {
+      case 'online':
+      case 'offline':
+        replace(badge, onlineBadge(event.event === 'online'))
+        break
+      case 'status': {
+        const known = connectors.find(c => c.connector_id === event.connector_id)
+        const now = { status: event.status, error_code: event.error_code, updated_at: event.at }
+        if (known) Object.assign(known, now)
+        else connectors = [...connectors, { connector_id: event.connector_id, ...now }]
+          .sort((a, b) => a.connector_id - b.connector_id)
+        showConnectors()
+        break
+      }
+      case 'boot':
+        reloadStation()
+        break
+      case 'transaction_started':
+      case 'transaction_stopped':
+        reloadTransactions()
+        break
+      case 'meter_values':
+        for (const card of cards.values()) {
+          const t = card.transaction
+          if (event.transaction_id != null ? event.transaction_id === t.id : event.connector_id === t.connector_id) {
+            card.meterValues(event)
+          }
+        }
+        break
+    }
+    reloadLog() // whatever happened is in the log now
+  })
+
+  loadStation().catch(failed)
+  loadTransactions().catch(failed)
+  loadLog(true).catch(failed)
+  return () => {
+    subscription.unsubscribe()
+    for (const card of cards.values()) card.destroy()
+  }
+}
+
+function shown(value) {
+  if (value === null || value === undefined || value === '') return '—'
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return time(value)
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
+}
+
+function logRow(message) {
+  const payload = message.payload === null || message.payload === undefined ? '' : JSON.stringify(message.payload)
+  return h('tr', { class: `direction-${message.direction}`, dataset: { message: message.id } },
+    h('td', {}, time(message.created_at)),
+    h('td', {}, message.direction === 'in' ? '← in' : '→ out'),
+    h('td', {}, message.message_type),
+    h('td', {}, message.action ?? ''),
+    h('td', {}, h('code', {}, message.message_id ?? '')),
+    h('td', {}, payload.length > 80
+      ? h('details', {}, h('summary', {}, payload.slice(0, 80) + '…'), h('pre', {}, JSON.stringify(message.payload, null, 2)))
+      : h('code', {}, payload)))
+}

@@ -1,0 +1,30 @@
+"""token scopes: viewer tokens become the API's tokens too (read or write)
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30 21:45:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Tokens made before scopes existed could watch the network: they keep reading it.
+    op.add_column(
+        "viewer_tokens",
+        sa.Column("scope", sa.String(5), nullable=False, server_default="read"),
+    )
+    # The API lists transactions by time, newest first.
+    op.create_index("ix_transactions_start_time", "transactions", ["start_time"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_transactions_start_time", table_name="transactions")
+    with op.batch_alter_table("viewer_tokens") as batch:
+        batch.drop_column("scope")

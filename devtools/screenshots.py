@@ -1,0 +1,108 @@
+"""Screenshots of the dashboard for the README, in docs/screenshots/:
+
+    .venv/bin/python -m devtools.screenshots
+
+Runs `ocpp-cable up` in a temporary directory with three stations (one charging,
+one idle, one offline) and a few idTags, and photographs the pages in Chromium
+(/usr/bin/chromium), as tests/integration/test_dashboard.py drives them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from playwright.async_api import async_playwright, expect
+
+from channels import db, stations
+from channels.models import IdTag
+from tests.support import browser
+from tests.support.browser import System, connected_charger, running_system
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WIDE = {"width": 1280, "height": 860}
+TALL = {"width": 1280, "height": 1400}
+PHONE = {"width": 400, "height": 760}
+CHARGING_FOR = 20  # seconds of meter values before the pictures: a chart with a shape
+
+
+def seed(system: System) -> None:
+    expiry = datetime.now(UTC) + timedelta(days=365)
+    with db.session_scope(system.database_url) as session:
+        stations.add_station(session, "CP-3")  # registered, never connected: offline
+        session.add_all(
+            [
+                IdTag(tag="TAG-1", status="Accepted"),
+                IdTag(tag="FLEET-7", status="Accepted", expiry_date=expiry),
+                IdTag(tag="FLEET-8", status="Accepted", parent_id_tag="FLEET-7"),
+                IdTag(tag="LOST-2", status="Blocked"),
+            ]
+        )
+
+
+async def shoot(system: System, token: str) -> None:
+    async with async_playwright() as playwright:
+        chrome = await browser.launch(playwright)
+        page = await chrome.new_page(viewport=WIDE)
+        await page.goto(f"{system.base_url}/")
+        await page.fill("#token", token)
+        await page.click("#login-form button")
+        await expect(page.locator(".sessions .session")).to_have_count(1, timeout=10_000)
+        await asyncio.sleep(3)  # a few live points on top of the stored ones
+        await page.screenshot(path=OUT / "stations.png")
+
+        await page.goto(f"{system.base_url}/#/stations/CP-1")
+        await expect(page.locator("table.log")).to_contain_text("MeterValues")
+        await page.set_viewport_size(TALL)  # the top of the message log, not all of it
+        await asyncio.sleep(3)
+        await page.screenshot(path=OUT / "station.png")
+        await page.set_viewport_size(WIDE)
+
+        await page.goto(f"{system.base_url}/#/id-tags")
+        await expect(page.locator("tr[data-tag='LOST-2']")).to_be_visible()
+        await page.screenshot(path=OUT / "id-tags.png")
+
+        phone = await chrome.new_page(viewport=PHONE)
+        await phone.goto(f"{system.base_url}/s/CP-1")
+        await phone.screenshot(path=OUT / "landing.png", full_page=True)
+        await chrome.close()
+
+
+async def photograph(workdir: Path) -> None:
+    # The QR code points where `make run` serves the page.
+    with running_system(workdir, "--public-url", "http://127.0.0.1:9080") as system:
+        seed(system)
+        token = system.token("ops")
+        async with (
+            connected_charger(system, "CP-1", vendor="Acme", model="Wallbox 22") as cp1,
+            connected_charger(system, "CP-2", vendor="Borealis", model="DC 50"),
+        ):
+            async with httpx.AsyncClient(base_url=system.base_url, timeout=40) as api:
+                answer = await api.post(
+                    "/api/v1/stations/CP-1/commands",
+                    params={"wait": 30},
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={"action": "RemoteStartTransaction", "payload": {"idTag": "TAG-1"}},
+                )
+                answer.raise_for_status()
+            await asyncio.sleep(CHARGING_FOR)
+            assert cp1.transaction_id is not None, "the session did not start"
+            await shoot(system, token)
+
+
+async def main() -> None:
+    missing = browser.chromium_missing()
+    if missing:
+        raise SystemExit(missing)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
+        await photograph(Path(tmp))
+    for name in sorted(OUT.glob("*.png")):
+        print(name.relative_to(OUT.parent.parent))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

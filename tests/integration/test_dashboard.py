@@ -1,0 +1,178 @@
+"""The operators' dashboard in Chromium, against `ocpp-cable up` and a charger.
+
+An operator logs in with a token, sees a charger come online, adds an idTag, opens
+the station's page (its message log), starts a session remotely and watches its
+power chart and energy counter move; a driver's phone opens the station's public
+page. Under CI=true a missing Chromium fails these tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright, expect
+from sqlalchemy import select
+
+from channels import db
+from channels.models import IdTag
+from tests.support import browser
+from tests.support.browser import System, connected_charger, running_system
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture
+def chromium() -> None:
+    missing = browser.chromium_missing()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(missing)
+    if missing:
+        pytest.skip(missing)
+
+
+POWER_CHECK = """async () => {
+  const { PowerTrace } = await import('/static/dashboard/power.js')
+  const trace = new PowerTrace(1000, '2026-01-01T00:00:00Z')
+  trace.add([{ timestamp: '2026-01-01T00:00:10Z', sampledValue: [{ value: '1.05', unit: 'kWh' }] }])
+  const derived = trace.power
+  const power = (phase, value) => ({ value, phase, measurand: 'Power.Active.Import', unit: 'kW' })
+  trace.add([{ timestamp: '2026-01-01T00:00:20Z', sampledValue: [
+    { value: '1060', measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+    power('L1', '3.1'), power('L2', '3.2'),
+  ] }])
+  return [derived, trace.power, trace.energyWh, trace.times.length]
+}"""
+
+
+def collect_errors(page) -> list[str]:
+    """Script errors and console errors (a CSP refusal, a failed load) of the page; every
+    console line is printed (pytest shows them with a failure)."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        print(f"console {message.type}: {message.text}")
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", console)
+    return errors
+
+
+async def log_in(page, token: str) -> None:
+    await page.fill("#token", token)
+    await page.click("#login-form button")
+
+
+async def test_operator_watches_and_commands_a_charging_session(tmp_path, chromium):
+    with running_system(tmp_path) as system:
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+
+            # A token the API refuses sends the page back to the form, saying why.
+            await log_in(page, "ocv_not-a-token")
+            await expect(page.locator("#login-message")).to_contain_text("Not logged in")
+            await log_in(page, token)
+            await expect(page.locator("#view h1")).to_have_text("Stations")
+            await expect(page.locator("#live")).to_have_attribute("data-state", "connected")
+
+            async with connected_charger(system, "CP-1") as charger:
+                row = page.locator("tr[data-station='CP-1']")
+                await expect(row).to_have_attribute("data-online", "true")
+                await expect(row).to_contain_text("Available")
+
+                await page.click("nav a[href='#/id-tags']")
+                await page.fill("form.idtag input[name=tag]", "TAG-1")
+                await page.click("form.idtag button")
+                tag_row = page.locator("tr[data-tag='TAG-1']")
+                await expect(tag_row).to_have_attribute("data-status", "Accepted")
+                assert stored_tags(system) == [("TAG-1", "Accepted")]
+
+                await page.goto(f"{system.base_url}/#/stations/CP-1")
+                log = page.locator("table.log")
+                await expect(log).to_contain_text("BootNotification")
+
+                await page.click("button:text-is('Remote start')")
+                await page.fill("#field-idTag", "TAG-1")
+                await page.click("dialog button.primary")
+                command = page.locator("#commands li").first
+                await expect(command).to_have_attribute("data-status", "accepted")
+                assert charger.calls == [
+                    ("RemoteStartTransaction", {"idTag": "TAG-1", "connectorId": 1})
+                ]
+
+                # The session's meter values move its chart and energy counter.
+                card = page.locator(".session").first
+                chart = card.locator(".chart")
+                await expect(chart).to_have_attribute("data-points", re.compile(r"^[1-9]"))
+                points = await chart.get_attribute("data-points")
+                energy = await card.get_attribute("data-energy-wh")
+                await expect(chart).not_to_have_attribute("data-points", points)
+                await expect(card).not_to_have_attribute("data-energy-wh", energy)
+                assert float(await card.get_attribute("data-energy-wh")) > float(energy)
+                await expect(log).to_contain_text("StartTransaction")
+                await expect(page.locator("tr[data-connector='1']")).to_contain_text("Charging")
+
+                # The network view shows the live session too.
+                await page.click("nav a[href='#/']")
+                await expect(page.locator(".sessions .session")).to_have_count(1)
+                await expect(row).to_contain_text("Charging")
+            await expect(row).to_have_attribute("data-online", "false")
+            # Power: a Power.Active.Import value when sent (phases added), else the
+            # energy register's change over time (kWh read as 1000 Wh).
+            assert await page.evaluate(POWER_CHECK) == pytest.approx([18_000, 6_300, 60, 2])
+            await chrome.close()
+        # The refused token's 401 is the one failed load.
+        assert [e for e in errors if "status of 401" not in e] == []
+
+
+async def test_public_station_page_shows_a_qr_code_and_escapes_what_stations_send(
+    tmp_path, chromium
+):
+    vendor, model = "<svg onload=pwn()>", "</td><b>M</b>"  # within OCPP's 20 characters
+    public = "https://charge.example.com"
+    with running_system(tmp_path, "--public-url", public) as system:
+        token = system.token("ops")
+        async with connected_charger(system, "CP-9", vendor=vendor, model=model):
+            async with httpx.AsyncClient(base_url=system.base_url) as client:
+                page_html = (await client.get("/s/CP-9")).text
+                unknown = await client.get("/s/%3Ci%3Ex")
+                config = (await client.get("/dashboard/config.json")).json()
+            assert config == {"cable_url": f"ws://127.0.0.1:{system.port}/cable", "api": "/api/v1"}
+            assert "&lt;svg onload=pwn()&gt; &lt;/td&gt;&lt;b&gt;M&lt;/b&gt;" in page_html
+            assert "<svg onload" not in page_html and "<b>" not in page_html
+            assert unknown.status_code == 404
+            assert "&lt;i&gt;x" in unknown.text and "<i>" not in unknown.text
+
+            async with async_playwright() as playwright:
+                chrome = await browser.launch(playwright)
+                page = await chrome.new_page(viewport={"width": 420, "height": 800})
+                errors = collect_errors(page)
+                await page.goto(f"{system.base_url}/s/CP-9")
+                await expect(page.locator(".state")).to_have_text("Online")
+                await expect(page.locator(".maker")).to_have_text(f"{vendor} {model}")
+                await expect(page.locator("figure.qr svg")).to_be_visible()
+                await expect(page.locator("figcaption")).to_have_text(f"{public}/s/CP-9")
+                await expect(page.locator("td.status")).to_have_text("Available")
+                assert await page.locator("svg").count() == 1  # the QR code, nothing else
+
+                # The dashboard shows the same strings as text, too.
+                await page.goto(f"{system.base_url}/")
+                await log_in(page, token)
+                row = page.locator("tr[data-station='CP-9']")
+                await expect(row.locator("td").nth(2)).to_have_text(f"{vendor} {model}")
+                assert await row.locator("svg").count() == 0
+                await chrome.close()
+            assert errors == []
+
+
+def stored_tags(system: System) -> list[tuple[str, str]]:
+    with db.session_scope(system.database_url) as session:
+        return [(t.tag, t.status) for t in session.scalars(select(IdTag))]
