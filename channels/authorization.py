@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from channels.db import core
+from channels.db import core, dialect_insert
 from channels.models import IdTag, Transaction
 from channels.timeutil import now
 from contract.timestamps import utc_text
@@ -56,3 +57,34 @@ _ONGOING = exists().where(
 _TAG = select(
     TAGS.c.status, TAGS.c.expiry_date, TAGS.c.parent_id_tag, _ONGOING.label("busy")
 ).where(TAGS.c.tag == bindparam("tag"))
+
+
+def put_id_tag(
+    session: Session,
+    tag: str,
+    status: str,
+    expiry_date: datetime | None = None,
+    parent_id_tag: str | None = None,
+) -> bool:
+    """Add the idTag, or set an existing one to exactly these values; True when added.
+    Two at once (two operators, two requests) cannot both add it."""
+    values = {"status": status, "expiry_date": expiry_date, "parent_id_tag": parent_id_tag}
+    connection = core(session)
+    added = connection.execute(
+        dialect_insert(connection.dialect.name)(IdTag.__table__)
+        .values(tag=tag, created_at=now(), **values)
+        .on_conflict_do_nothing(index_elements=["tag"])
+        .returning(IdTag.__table__.c.tag)
+    ).first()
+    if added is None:
+        connection.execute(
+            update(IdTag.__table__).where(IdTag.__table__.c.tag == tag).values(values)
+        )
+    return added is not None
+
+
+def block_id_tag(session: Session, tag: str) -> bool:
+    """Set the idTag's status to Blocked; False when there is no such tag."""
+    table = IdTag.__table__
+    result = core(session).execute(update(table).where(table.c.tag == tag).values(status="Blocked"))
+    return bool(result.rowcount)

@@ -42,6 +42,7 @@ def make_engine(url: str, pre_ping: bool = True) -> Engine:
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
             json_serializer=json_text,
+            hide_parameters=True,  # errors name no idTag or password hash
             # Connections kept open: one that is closed on its return (the pool's overflow)
             # is opened again, pragmas and all, by the next request of the HTTP API's many
             # threads.
@@ -64,6 +65,7 @@ def make_engine(url: str, pre_ping: bool = True) -> Engine:
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
         json_serializer=json_text,
+        hide_parameters=True,  # errors name no idTag or password hash
     )
 
 

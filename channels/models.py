@@ -197,6 +197,9 @@ class Transaction(Base):
     stop_time_text: Mapped[str | None] = mapped_column(Text)
     stop_id_tag: Mapped[str | None] = mapped_column(StationText)
     stop_reason: Mapped[str | None] = mapped_column(String(20))
+    # "operator": closed by an operator (the stop never came); a late StopTransaction
+    # from the station then replaces what the operator guessed.
+    closed_by: Mapped[str | None] = mapped_column(String(10))
     # Wh delivered: meter_stop - meter_start.
     energy_wh: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -67,6 +67,7 @@ def transaction_row(t: Transaction) -> Row:
         "energy_wh": t.energy_wh,
         "energy_kwh": None if t.energy_wh is None else t.energy_wh / 1000,
         "stop_reason": t.stop_reason,
+        "closed_by": t.closed_by,
     }
 
 

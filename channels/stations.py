@@ -7,12 +7,12 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from channels import presence
 from channels.db import core, dialect_insert
-from channels.models import ChargePoint, Connector, StationNotification
+from channels.models import ChargePoint, Connector, MeterValue, StationNotification, Transaction
 from channels.passwords import hash_password
 from channels.timeutil import now, parse_time
 from ocppj.handshake import HandshakeRefused, station_id_from_path
@@ -55,6 +55,37 @@ def add_station(
     )
     session.add(station)
     return station
+
+
+def set_password(station: ChargePoint, password: str | None) -> None:
+    """A new password (salted hash), or none: the station connects without credentials."""
+    station.password_hash = hash_password(password) if password else None
+    station.auth_required = bool(password)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What went with a removed station (the database cascades them)."""
+
+    transactions: int
+    meter_values: int
+    was_connected: bool
+
+
+def remove_station(session: Session, station_id: str) -> Removed | None:
+    """Delete the station with its connectors, transactions and meter values; None when
+    there is no such station."""
+    station = session.get(ChargePoint, station_id)
+    if station is None:
+        return None
+    count = select(func.count())
+    removed = Removed(
+        session.scalar(count.where(Transaction.station_id == station_id)) or 0,
+        session.scalar(count.where(MeterValue.station_id == station_id)) or 0,
+        bool(station.connected),
+    )
+    session.delete(station)
+    return removed
 
 
 @dataclass(frozen=True, slots=True)

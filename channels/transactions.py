@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from channels.authorization import id_tag_info
@@ -43,12 +43,14 @@ def _start(dialect_name: str) -> Any:
 _FIND = select(TRANSACTIONS.c.station_id, TRANSACTIONS.c.connector_id).where(
     TRANSACTIONS.c.id == bindparam("transaction")
 )
+OPERATOR = "operator"
 _STOP = (
     update(TRANSACTIONS)
     .where(
         TRANSACTIONS.c.id == bindparam("transaction"),
         TRANSACTIONS.c.station_id == bindparam("station"),
-        TRANSACTIONS.c.stop_time.is_(None),
+        # Open, or closed by an operator's guess: the station's own stop is the truth.
+        or_(TRANSACTIONS.c.stop_time.is_(None), TRANSACTIONS.c.closed_by == OPERATOR),
     )
     .values(
         {
@@ -56,6 +58,7 @@ _STOP = (
                for name in ("meter_stop", "stop_time", "stop_time_text", "stop_id_tag",
                             "stop_reason")},
             "energy_wh": bindparam("new_meter_stop") - TRANSACTIONS.c.meter_start,
+            "closed_by": None,
         }
     )
     .returning(TRANSACTIONS.c.connector_id)
@@ -180,13 +183,14 @@ def last_energy_register(session: Session, transaction_id: int) -> int | None:
 def close_by_operator(
     session: Session, transaction: Transaction, meter_stop: int | None, reason: str
 ) -> bool:
-    """Close an open transaction whose stop never came; False when it is closed already
-    (a StopTransaction may arrive meanwhile: the first to close it wins). Without
-    `meter_stop`, the last energy reading stored for it counts, else its start."""
+    """Close an open transaction whose stop never came; False when it is closed already.
+    Without `meter_stop`, the last energy reading stored for it counts (never less than
+    its start), else its start. The station's StopTransaction, if it comes after all,
+    replaces these values."""
     if meter_stop is None:
-        meter_stop = last_energy_register(session, transaction.id)
-    if meter_stop is None:
-        meter_stop = transaction.meter_start
+        reading = last_energy_register(session, transaction.id)
+        start = transaction.meter_start
+        meter_stop = start if reading is None else max(reading, start)
     result = session.execute(
         update(Transaction)
         .where(Transaction.id == transaction.id, Transaction.stop_time.is_(None))
@@ -195,6 +199,7 @@ def close_by_operator(
             stop_time=now(),
             stop_reason=reason,
             energy_wh=meter_stop - transaction.meter_start,
+            closed_by=OPERATOR,
         )
         .execution_options(synchronize_session=False)
     )

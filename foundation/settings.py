@@ -377,14 +377,19 @@ class OperatorAPISettings(SettingsGroup):
         60.0, gt=0, le=600, description="Longest ?wait= a command request may ask for, in seconds"
     )
 
-    @field_validator("cable_url", "public_url")
+    @field_validator("cable_url")
     @classmethod
-    def _absolute(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if value.split("://", 1)[0] not in ("http", "https", "ws", "wss") or "://" not in value:
-            raise ValueError("must be an absolute http(s):// or ws(s):// URL")
-        return value.rstrip("/")
+    def _websocket_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("ws://", "wss://")):
+            raise ValueError("must be a ws:// or wss:// URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _page_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return None if value is None else value.rstrip("/")
 
 
 class LoggingSettings(SettingsGroup):
@@ -524,7 +529,6 @@ class Settings(
     CablePathSettings,
     StationPathSettings,
     ChargerServerSettings,
-    OperatorAPISettings,
 ):
     """Every setting: `ocpp-cable up` runs every tier, `config` prints them all."""
 

@@ -151,11 +151,12 @@ def embedded(settings: Settings) -> Settings:
 async def run_up(settings: Settings) -> None:
     settings = embedded(settings)
     server = await start_rpc(settings)
+    # The API and dashboard are the reference central system's: another application's
+    # data is not in its tables. Started before chargers come: a port in use stops
+    # start-up before any station is served.
+    api = await start_api(settings) if settings.channels_module == REFERENCE_SYSTEM else None
     node = GatewayNode(settings)
     await node.start()
-    # The API and dashboard are the reference central system's: another application's
-    # data is not in its tables.
-    api = await start_api(settings) if settings.channels_module == REFERENCE_SYSTEM else None
     await _stop_event().wait()
     log.info("shutting down")
     # People first (nothing new is asked), then chargers (their Disconnect calls need

@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from channels import db, presence, records, viewers
-from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
+from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES, block_id_tag, put_id_tag
 from channels.models import (
     ChargePoint,
     Connector,
@@ -29,7 +29,7 @@ from channels.models import (
     Transaction,
     ViewerToken,
 )
-from channels.stations import add_station, station_id_problem
+from channels.stations import add_station, remove_station, station_id_problem
 from channels.timeutil import parse_time
 from foundation.settings import AdminSettings
 
@@ -352,21 +352,14 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
 
 def _stations_remove(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
-        station = session.get(ChargePoint, args.station_id)
-        if station is None:
+        removed = remove_station(session, args.station_id)
+        if removed is None:
             raise AdminError(f"no station {args.station_id}")
-        # The database cascades these; count first so the user learns what went with it.
-        transactions = session.scalar(
-            select(func.count()).where(Transaction.station_id == station.id)
-        )
-        values = session.scalar(select(func.count()).where(MeterValue.station_id == station.id))
-        connected = station.connected
-        session.delete(station)
     print(
         f"removed station {args.station_id} "
-        f"(with {transactions} transactions and {values} meter values)"
+        f"(with {removed.transactions} transactions and {removed.meter_values} meter values)"
     )
-    if connected:
+    if removed.was_connected:
         print(
             f"note: {args.station_id} was connected; it stays connected until it reconnects, "
             "then it is refused unless --auto-register is on"
@@ -395,15 +388,8 @@ def _tags_add(args: argparse.Namespace, settings: AdminSettings) -> int:
         except ValueError:
             raise AdminError(f"invalid --expiry {args.expiry!r}: not an ISO 8601 time", 2) from None
     with _session(settings) as session:
-        record = session.get(IdTag, args.tag)
-        created = record is None
-        if record is None:
-            record = IdTag(tag=args.tag)
-            session.add(record)
         # Declarative: after `tags add`, the tag is exactly as the command line says.
-        record.status = args.status
-        record.expiry_date = expiry
-        record.parent_id_tag = args.parent
+        created = put_id_tag(session, args.tag, args.status, expiry, args.parent)
     print(f"{'added' if created else 'updated'} tag {args.tag} ({args.status})")
     return 0
 
@@ -429,10 +415,8 @@ def _tags_list(args: argparse.Namespace, settings: AdminSettings) -> int:
 
 def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
-        record = session.get(IdTag, args.tag)
-        if record is None:
+        if not block_id_tag(session, args.tag):
             raise AdminError(f"no tag {args.tag}")
-        record.status = "Blocked"
     print(f"blocked tag {args.tag}")
     return 0
 

@@ -32,9 +32,9 @@ def publish_recorded(
 ) -> None:
     """Refuse at once for a station that is not connected; else record, publish, mark sent.
 
-    `broadcaster`: a long-lived process's own (the API's); else one for this command."""
-    if settings.auto_migrate:
-        db.upgrade(settings.database_url)
+    `broadcaster`: a long-lived process's own (the API's); else one for this command.
+    The schema is the caller's to bring up to date (`send` does, the API at start-up):
+    migrating per command would run Alembic, which is not thread-safe, per request."""
     command_id, action, payload = (
         transmission["id"],
         transmission["command"],

@@ -91,8 +91,11 @@ def send_command(
         transmission.update(build_call(action, parse_object(payload, "the payload")))
         stream = settings.stream_for_station(station_id)
         if record:
+            from channels import db
             from channels.admin import command_records
 
+            if settings.auto_migrate:
+                db.upgrade(settings.database_url)
             command_records.publish_recorded(settings, station_id, transmission, stream)
         else:
             publish(settings, stream, transmission)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -38,6 +40,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.stopping = asyncio.Event()  # set by APIServer.stop: waits end at once
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)

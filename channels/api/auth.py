@@ -45,7 +45,11 @@ def holder(
 
 def writer(found: Annotated[viewers.Holder, Depends(holder)]) -> viewers.Holder:
     if not found.may_write:
-        raise HTTPException(403, f"token {found.name} may only read (scope read)")
+        raise HTTPException(
+            403,
+            f"token {found.name} may only read (scope read)",
+            headers={"WWW-Authenticate": 'Bearer realm="ocpp-cable", error="insufficient_scope"'},
+        )
     return found
 
 

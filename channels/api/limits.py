@@ -6,6 +6,7 @@ at once (413), and a chunked body is counted as it arrives and cut off at the bo
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -14,28 +15,29 @@ from fastapi import HTTPException
 from channels.api.problems import MEDIA_TYPE
 
 MAX_BODY = 1024 * 1024  # a SendLocalList of thousands of entries fits; a flood does not
+TOO_LARGE = f"a request body holds at most {MAX_BODY} bytes"
 
 
 class BodyTooLarge(HTTPException):
     """Raised while the body is read: FastAPI passes an HTTPException on as it is."""
 
     def __init__(self) -> None:
-        super().__init__(413, f"a request body holds at most {MAX_BODY} bytes")
+        super().__init__(413, TOO_LARGE)
 
 
-def _problem(path: str) -> tuple[dict[str, Any], bytes]:
+def _problem(path: str, status: int, detail: str) -> tuple[dict[str, Any], bytes]:
     body = orjson.dumps(
         {
             "type": "about:blank",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"a request body holds at most {MAX_BODY} bytes",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": detail,
             "instance": path,
         }
     )
     start = {
         "type": "http.response.start",
-        "status": 413,
+        "status": status,
         "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", b"%d" % len(body))],
     }
     return start, body
@@ -50,7 +52,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and not declared.isdigit():
+            await self._refuse(scope, send, 400, "Content-Length is not a number")
+            return
+        if declared is not None and int(declared) > self.limit:
             await self._refuse(scope, send)
             return
         seen = 0
@@ -77,7 +82,7 @@ class BodyLimit:
                 await self._refuse(scope, send)
 
     @staticmethod
-    async def _refuse(scope: dict, send: Any) -> None:
-        start, body = _problem(scope.get("path", ""))
+    async def _refuse(scope: dict, send: Any, status: int = 413, detail: str = TOO_LARGE) -> None:
+        start, body = _problem(scope.get("path", ""), status, detail)
         await send(start)
         await send({"type": "http.response.body", "body": body})

@@ -80,7 +80,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("api request failed", path=request.url.path, error=type(exc).__name__)
+        # The route's template, not the path: a path may hold an idTag, a credential.
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("api request failed", route=route, error=type(exc).__name__)
         return problem_response(request, 500, "the server could not answer; see its log")
 
 

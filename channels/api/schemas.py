@@ -109,6 +109,10 @@ class Transaction(BaseModel):
     energy_wh: int | None
     energy_kwh: float | None
     stop_reason: str | None
+    closed_by: Literal["operator"] | None = Field(
+        description="`operator`: closed through the API; the station's own stop, if it "
+        "comes, replaces these values"
+    )
 
 
 class CloseTransaction(BaseModel):
@@ -121,9 +125,7 @@ class CloseTransaction(BaseModel):
         description="Wh; unset: the last energy register reading stored for it, "
         "else its meter_start",
     )
-    reason: str = Field(
-        "Other", max_length=20, description="The stop reason recorded (OCPP 1.6 Reason)"
-    )
+    reason: StopReason = Field("Other", description="The stop reason recorded (OCPP 1.6 Reason)")
 
 
 class MeterValue(BaseModel):
@@ -179,12 +181,20 @@ class NewCommand(BaseModel):
     )
 
 
+CommandStatus = Literal["queued", "sent", "accepted", "rejected", "error", "timeout"]
+# OCPP 1.6 Reason, what a StopTransaction gives.
+StopReason = Literal[
+    "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other", "PowerLoss", "Reboot",
+    "Remote", "SoftReset", "UnlockCommand", "DeAuthorized",
+]  # fmt: skip
+
+
 class Command(BaseModel):
     id: str = Field(description="The CALL's message id")
     station_id: str
     action: str
     payload: dict[str, Any]
-    status: Literal["queued", "sent", "accepted", "rejected", "error", "timeout"]
+    status: CommandStatus
     response: dict[str, Any] | None
     error_code: str | None
     created_at: datetime

@@ -46,9 +46,16 @@ class APIServer:
         self._task = asyncio.create_task(
             hypercorn_serve(self.app, config, shutdown_trigger=self._stopping.wait)
         )
+        self._task.add_done_callback(self._ended)
         log.info("api listening", url=f"http://{host}:{self.port}/api/v1", docs="/api/docs")
 
+    def _ended(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            # Said at once, not at shutdown: the API is gone while the rest serves on.
+            log.error("api stopped serving", error=repr(task.exception()))
+
     async def stop(self) -> None:
+        self.app.state.stopping.set()
         self._stopping.set()
         if self._task is not None:
             await self._task

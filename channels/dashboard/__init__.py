@@ -89,5 +89,11 @@ def station_page(station_id: str, request: Request) -> Response:
     else:
         url = str(request.url.replace(query="", fragment=""))
     status, body = landing.render(settings.database_url, station_id, url)
-    headers = {**SECURITY_HEADERS, "Content-Security-Policy": landing.POLICY}
+    # no-store: without --public-url the QR code holds the Host this request named, which
+    # a shared cache must not hand to others.
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": landing.POLICY,
+        "Cache-Control": "no-store",
+    }
     return HTMLResponse(body, status_code=status, headers=headers)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
+import httpx
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
 from channels import db, viewers
+from channels.api import APIServer
+from rpc_app import broadcasting
 from tests.support.api import bearer, make_token, served_api
-from tests.support.central import CentralCharger, connected, seed
+from tests.support.central import CentralCharger, central_system, connected, seed
 from tests.support.servers import eventually, subscribed
 
 PROBLEM = "application/problem+json"
@@ -195,10 +199,24 @@ async def test_a_charging_session_through_the_api(database_url):
                 409,
                 "transaction-closed",
             )
+            assert closed.json()["closed_by"] == "operator"
+            below = await api.post(
+                f"/api/v1/transactions/{tx}/close", json={"meter_stop": 999}, headers=auth
+            )
+            problem(below, 422, "meter-stop-before-start")
+            # The station's own stop comes after all (it was offline): it is the truth.
+            await cp.call(
+                call.StopTransaction(
+                    meter_stop=2600, timestamp="2026-11-21T10:05:00Z", transaction_id=tx
+                )
+            )
+            stopped = (await api.get(f"/api/v1/transactions/{tx}", headers=auth)).json()
+            assert (stopped["meter_stop"], stopped["energy_wh"]) == (2600, 1600)
+            assert stopped["closed_by"] is None and stopped["stop_reason"] == "Local"
             report = (
                 await api.get("/api/v1/reports/energy?period=month&station_id=CP-1", headers=auth)
             ).json()
-            assert report["total_wh"] == 1100
+            assert report["total_wh"] == 1600
             assert report["rows"][0]["transactions"] == 1
             assert report["rows"][0]["period_start"].startswith("2026-11-01T00:00:00")
 
@@ -319,3 +337,73 @@ async def test_a_body_beyond_the_bound_is_refused_unread(database_url):
         assert chunked.startswith(b"HTTP/1.1 413"), chunked
         listed = await api.get("/api/v1/stations", headers=bearer(token))
         assert listed.json()["total"] == 0
+
+
+async def test_requests_at_once_each_get_their_answer(database_url):
+    """Many operators at once: commands (each recorded and sent from a worker thread)
+    and two adds of one new idTag."""
+    seed(database_url)
+    async with served_api(database_url) as (node, api, _):
+        auth = bearer(make_token(database_url))
+        async with connected(node, cls=Charger) as cp:
+            await eventually(lambda: subscribed(node, "CP-1"))
+            sent = await asyncio.gather(
+                *(
+                    api.post(
+                        "/api/v1/stations/CP-1/commands?wait=10",
+                        json={"action": "Reset", "payload": {"type": "Soft"}},
+                        headers=auth,
+                    )
+                    for _ in range(24)
+                )
+            )
+            assert [r.status_code for r in sent] == [201] * 24, [r.text for r in sent][:3]
+            assert {r.json()["status"] for r in sent} == {"accepted"}
+            assert len(cp.asked) == 24
+        added = await asyncio.gather(
+            *(api.put("/api/v1/id-tags/NEW-1", json={}, headers=auth) for _ in range(12))
+        )
+        statuses = sorted(r.status_code for r in added)
+        assert statuses == [200] * 11 + [201], statuses
+
+
+class Silent(Charger):
+    """Takes a Reset and never answers it."""
+
+    @on(Action.reset)
+    async def on_reset(self, type, **_):
+        await asyncio.sleep(3600)
+
+
+async def test_a_waiting_command_does_not_hold_up_shutdown(database_url):
+    seed(database_url)
+    async with central_system(database_url, shutdown_timeout=10.0) as (node, settings):
+        settings = settings.model_copy(
+            update={
+                "api_port": 0,
+                "broadcast_url": f"http://127.0.0.1:{node.http_port}/_broadcast",
+            }
+        )
+        broadcasting.configure(broadcasting.from_settings(settings))
+        server = APIServer(settings)
+        await server.start()
+        try:
+            auth = bearer(make_token(database_url))
+            async with connected(node, cls=Silent):
+                await eventually(lambda: subscribed(node, "CP-1"))
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as api:
+                    waiting = asyncio.create_task(
+                        api.post(
+                            "/api/v1/stations/CP-1/commands?wait=30",
+                            json={"action": "Reset", "payload": {"type": "Soft"}},
+                            headers=auth,
+                        )
+                    )
+                    await asyncio.sleep(0.5)
+                    started = time.monotonic()
+                    await server.stop()
+                    assert time.monotonic() - started < 2
+                    answer = await waiting
+                    assert answer.status_code == 201 and answer.json()["status"] == "sent"
+        finally:
+            broadcasting.configure(None)

@@ -5,6 +5,7 @@ the station's answer (`?wait=` seconds)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from typing import Annotated
@@ -53,15 +54,19 @@ def _read(request: Request, command_id: str) -> dict | None:
 async def _followed(request: Request, command_id: str, wait: float) -> dict:
     """The command's record once it is answered, or as it is when `wait` runs out."""
     deadline = time.monotonic() + min(wait, settings_of(request).api_command_wait)
+    # Set when the server stops: a request waiting for an answer ends with the record as
+    # it is, instead of holding the shutdown up for its wait.
+    stopping: asyncio.Event = request.app.state.stopping
     pause = FIRST_POLL
     while True:
         found = await run_in_threadpool(_read, request, command_id)
         if found is None:
             raise Problem(404, "unknown-command", f"no command {command_id}")
         left = deadline - time.monotonic()
-        if found["status"] not in commands.OPEN or left <= 0:
+        if found["status"] not in commands.OPEN or left <= 0 or stopping.is_set():
             return found
-        await asyncio.sleep(min(pause, left))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), min(pause, left))
         pause = min(pause * 2, LAST_POLL)
 
 
@@ -121,7 +126,7 @@ def list_commands(
     request: Request,
     _: Reader,
     station_id: str | None = None,
-    status: str | None = None,
+    status: schemas.CommandStatus | None = None,
     limit: schemas.Limit = 50,
     offset: schemas.Offset = 0,
 ):

@@ -14,7 +14,7 @@ from channels.api import schemas
 from channels.api.auth import Reader, Writer
 from channels.api.database import page, session_for
 from channels.api.problems import Problem, responses
-from channels.authorization import MAX_TAG_LENGTH
+from channels.authorization import MAX_TAG_LENGTH, block_id_tag, put_id_tag
 from channels.models import IdTag
 
 router = APIRouter(prefix="/id-tags", tags=["idTags"])
@@ -64,16 +64,9 @@ def show_tag(request: Request, tag: Tag, _: Reader):
 def put_tag(request: Request, tag: Tag, body: schemas.IdTagValues, who: Writer, response: Response):
     """Add the idTag, or set an existing one to exactly these values (201 when added)."""
     with session_for(request) as session:
-        record = session.get(IdTag, tag)
-        if record is None:
-            record = IdTag(tag=tag)
-            session.add(record)
+        if put_id_tag(session, tag, body.status, body.expiry_date, body.parent_id_tag):
             response.status_code = 201
-        record.status = body.status
-        record.expiry_date = body.expiry_date
-        record.parent_id_tag = body.parent_id_tag
-        session.flush()
-        row = records.id_tag_row(record)
+        row = records.id_tag_row(_get(session, tag))
     # The tag itself is a credential: the log names who changed one, not which.
     log.info("id tag set", status=body.status, by=who.name)
     return row
@@ -83,9 +76,9 @@ def put_tag(request: Request, tag: Tag, body: schemas.IdTagValues, who: Writer, 
 def block_tag(request: Request, tag: Tag, who: Writer):
     """Set the idTag's status to Blocked: its next Authorize or StartTransaction is refused."""
     with session_for(request) as session:
-        record = _get(session, tag)
-        record.status = "Blocked"
-        row = records.id_tag_row(record)
+        if not block_id_tag(session, tag):
+            raise Problem(404, "unknown-id-tag", f"no idTag {tag}")
+        row = records.id_tag_row(_get(session, tag))
     log.info("id tag blocked", by=who.name)
     return row
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,8 @@ from channels.api import schemas
 from channels.api.auth import Reader, Writer
 from channels.api.database import page, session_for
 from channels.api.problems import Problem, responses
-from channels.models import ChargePoint, Connector, MeterValue, Transaction
-from channels.passwords import hash_password
-from channels.stations import add_station
+from channels.models import ChargePoint, Connector, Transaction
+from channels.stations import add_station, remove_station, set_password
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 log = structlog.get_logger("channels.api")
@@ -118,9 +117,7 @@ def add(request: Request, body: schemas.NewStation, who: Writer, response: Respo
 def change(request: Request, station_id: str, body: schemas.StationChange, who: Writer):
     """Set or remove a station's password (null: it connects without credentials)."""
     with session_for(request) as session:
-        station = get_station(session, station_id)
-        station.password_hash = hash_password(body.password) if body.password else None
-        station.auth_required = body.password is not None
+        set_password(get_station(session, station_id), body.password)
     log.info("station password changed", station_id=station_id, by=who.name)
     with session_for(request) as session:
         return _detail(session, get_station(session, station_id))
@@ -131,17 +128,14 @@ def remove(request: Request, station_id: str, who: Writer) -> Response:
     """Delete a station with its connectors, transactions and meter values. A station
     still connected stays so until it reconnects; then it is refused."""
     with session_for(request) as session:
-        station = get_station(session, station_id)
-        transactions = session.scalar(
-            select(func.count()).where(Transaction.station_id == station_id)
-        )
-        values = session.scalar(select(func.count()).where(MeterValue.station_id == station_id))
-        session.delete(station)
+        removed = remove_station(session, station_id)
+    if removed is None:
+        raise Problem(404, "unknown-station", f"no station {station_id}")
     log.info("station removed", station_id=station_id, by=who.name)
     return Response(
         status_code=204,
         headers={
-            "X-Removed-Transactions": str(transactions),
-            "X-Removed-Meter-Values": str(values),
+            "X-Removed-Transactions": str(removed.transactions),
+            "X-Removed-Meter-Values": str(removed.meter_values),
         },
     )

@@ -107,6 +107,13 @@ def close(
     send RemoteStopTransaction."""
     with session_for(request) as session:
         found = _get(session, transaction_id)
+        if body.meter_stop is not None and body.meter_stop < found.meter_start:
+            raise Problem(
+                422,
+                "meter-stop-before-start",
+                f"meter_stop {body.meter_stop} is below the session's meter_start "
+                f"{found.meter_start}: a session gives no negative energy",
+            )
         if not transactions.close_by_operator(session, found, body.meter_stop, body.reason):
             raise Problem(409, "transaction-closed", f"transaction {transaction_id} is closed")
         row = records.transaction_row(found)

@@ -1,4 +1,4 @@
-"""token scopes: viewer tokens become the API's tokens too (read or write)
+"""token scopes (viewer tokens become the API's tokens too), operator-closed transactions
 
 Revision ID: 0007
 Revises: 0006
@@ -22,9 +22,14 @@ def upgrade() -> None:
     )
     # The API lists transactions by time, newest first.
     op.create_index("ix_transactions_start_time", "transactions", ["start_time"])
+    # "operator" when an operator closed it: the station's own StopTransaction, when it
+    # comes late, still counts.
+    op.add_column("transactions", sa.Column("closed_by", sa.String(10), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("transactions") as batch:
+        batch.drop_column("closed_by")
     op.drop_index("ix_transactions_start_time", table_name="transactions")
     with op.batch_alter_table("viewer_tokens") as batch:
         batch.drop_column("scope")
