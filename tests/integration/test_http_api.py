@@ -13,9 +13,7 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
 from channels import db, viewers
-from channels.api import APIServer
-from rpc_app import broadcasting
-from tests.support.api import bearer, make_token, served_api
+from tests.support.api import api_server, bearer, make_token, served_api
 from tests.support.central import CentralCharger, central_system, connected, seed
 from tests.support.servers import eventually, subscribed
 
@@ -378,32 +376,20 @@ class Silent(Charger):
 async def test_a_waiting_command_does_not_hold_up_shutdown(database_url):
     seed(database_url)
     async with central_system(database_url, shutdown_timeout=10.0) as (node, settings):
-        settings = settings.model_copy(
-            update={
-                "api_port": 0,
-                "broadcast_url": f"http://127.0.0.1:{node.http_port}/_broadcast",
-            }
-        )
-        broadcasting.configure(broadcasting.from_settings(settings))
-        server = APIServer(settings)
-        await server.start()
-        try:
+        async with api_server(node, settings) as server, connected(node, cls=Silent):
             auth = bearer(make_token(database_url))
-            async with connected(node, cls=Silent):
-                await eventually(lambda: subscribed(node, "CP-1"))
-                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as api:
-                    waiting = asyncio.create_task(
-                        api.post(
-                            "/api/v1/stations/CP-1/commands?wait=30",
-                            json={"action": "Reset", "payload": {"type": "Soft"}},
-                            headers=auth,
-                        )
+            await eventually(lambda: subscribed(node, "CP-1"))
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as api:
+                waiting = asyncio.create_task(
+                    api.post(
+                        "/api/v1/stations/CP-1/commands?wait=30",
+                        json={"action": "Reset", "payload": {"type": "Soft"}},
+                        headers=auth,
                     )
-                    await asyncio.sleep(0.5)
-                    started = time.monotonic()
-                    await server.stop()
-                    assert time.monotonic() - started < 2
-                    answer = await waiting
-                    assert answer.status_code == 201 and answer.json()["status"] == "sent"
-        finally:
-            broadcasting.configure(None)
+                )
+                await asyncio.sleep(0.5)
+                started = time.monotonic()
+                await server.stop()
+                assert time.monotonic() - started < 2
+                answer = await waiting
+                assert answer.status_code == 201 and answer.json()["status"] == "sent"

@@ -23,22 +23,26 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
+async def api_server(node, settings) -> AsyncIterator[APIServer]:
+    """The API on a free port, sending commands to `node`'s gateway."""
+    settings = settings.model_copy(
+        update={"api_port": 0, "broadcast_url": f"http://127.0.0.1:{node.http_port}/_broadcast"}
+    )
+    broadcasting.configure(broadcasting.from_settings(settings))
+    server = APIServer(settings)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        broadcasting.configure(None)
+
+
+@contextlib.asynccontextmanager
 async def served_api(database_url: str, **overrides) -> AsyncIterator[tuple]:
     """(gateway node, an httpx client of the API with no token, the API's settings)."""
     async with central_system(database_url, **overrides) as (node, settings):
-        settings = settings.model_copy(
-            update={
-                "api_port": 0,
-                "broadcast_url": f"http://127.0.0.1:{node.http_port}/_broadcast",
-            }
-        )
-        broadcasting.configure(broadcasting.from_settings(settings))
-        server = APIServer(settings)
-        await server.start()
-        try:
+        async with api_server(node, settings) as server:
             base = f"http://127.0.0.1:{server.port}"
             async with httpx.AsyncClient(base_url=base, timeout=15) as client:
-                yield node, client, settings
-        finally:
-            await server.stop()
-            broadcasting.configure(None)
+                yield node, client, server.settings

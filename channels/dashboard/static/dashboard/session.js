@@ -95,3 +95,22 @@ function chartOptions({ width, height }) {
     axes: [{}, { size: 64, values: (u, ticks) => ticks.map(v => `${+v.toFixed(2)} kW`) }],
   }
 }
+
+// The cards in `cards` (transaction id -> card) made to match the `open` transactions:
+// a card for each new one, appended to `container`; the cards of closed ones go.
+export function syncCards(cards, open, container) {
+  const ids = new Set(open.map(t => t.id))
+  for (const [id, card] of cards) {
+    if (!ids.has(id)) {
+      card.destroy()
+      cards.delete(id)
+    }
+  }
+  for (const transaction of open) {
+    if (cards.has(transaction.id)) continue
+    const card = new SessionCard(transaction)
+    cards.set(transaction.id, card)
+    container.append(card.el)
+    card.start()
+  }
+}

@@ -3,7 +3,7 @@ import { api, ApiError } from './api.js'
 import { buttons, remoteStop } from './commands.js'
 import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
-import { SessionCard } from './session.js'
+import { syncCards } from './session.js'
 
 const LOG_PAGE = 25
 const MAX_LOG_ROWS = 500
@@ -82,20 +82,7 @@ export function stationView(root, stationId) {
       h('td', {}, time(t.start_time)), h('td', {}, t.stop_time ? time(t.stop_time) : 'open'),
       h('td', {}, kwh(t.energy_wh)), h('td', {}, t.stop_reason ?? ''),
       h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t.id) }, 'Remote stop')))))
-    const open = page.items.filter(t => !t.stop_time)
-    for (const [id, card] of cards) {
-      if (!open.some(t => t.id === id)) {
-        card.destroy()
-        cards.delete(id)
-      }
-    }
-    for (const transaction of open) {
-      if (cards.has(transaction.id)) continue
-      const card = new SessionCard(transaction)
-      cards.set(transaction.id, card)
-      sessions.append(card.el)
-      card.start()
-    }
+    syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
 
   // The newest page (first=true) puts what is new on top; "More" adds older pages below.

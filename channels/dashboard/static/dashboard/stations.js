@@ -2,7 +2,7 @@
 import { api, list } from './api.js'
 import { debounce, h, onlineBadge, replace, statusChip, time } from './dom.js'
 import { StationWatch, watchNetwork } from './live.js'
-import { SessionCard } from './session.js'
+import { syncCards } from './session.js'
 
 const PAGE = 100
 
@@ -69,20 +69,7 @@ export function stationsView(root) {
 
   async function loadSessions() {
     const open = await list('/transactions', { state: 'open' })
-    const ids = new Set(open.map(t => t.id))
-    for (const [id, card] of cards) {
-      if (!ids.has(id)) {
-        card.destroy()
-        cards.delete(id)
-      }
-    }
-    for (const transaction of open) {
-      if (cards.has(transaction.id)) continue
-      const card = new SessionCard(transaction)
-      cards.set(transaction.id, card)
-      sessions.append(card.el)
-      card.start()
-    }
+    syncCards(cards, open, sessions)
     noSessions.hidden = cards.size > 0
     watch.set(open.map(t => t.station_id))
   }
