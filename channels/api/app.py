@@ -41,6 +41,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.stopping = asyncio.Event()  # set by APIServer.stop: waits end at once
+    app.state.waiting = 0  # command requests waiting for their answer (routes/commands.py)
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)

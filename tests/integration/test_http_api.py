@@ -373,6 +373,28 @@ class Silent(Charger):
         await asyncio.sleep(3600)
 
 
+async def test_waiting_requests_are_bounded(database_url, monkeypatch):
+    """Past MAX_WAITING requests waiting at once, one more answers at once (`sent`)."""
+    from channels.api.routes import commands as command_routes
+
+    monkeypatch.setattr(command_routes, "MAX_WAITING", 2)
+    seed(database_url)
+    async with served_api(database_url) as (node, api, _):
+        auth = bearer(make_token(database_url))
+        async with connected(node, cls=Silent):
+            await eventually(lambda: subscribed(node, "CP-1"))
+            reset = {"action": "Reset", "payload": {"type": "Soft"}}
+            url = "/api/v1/stations/CP-1/commands?wait=3"
+            held = [asyncio.create_task(api.post(url, json=reset, headers=auth)) for _ in "ab"]
+            await asyncio.sleep(0.5)
+            started = time.monotonic()
+            third = await api.post(url, json=reset, headers=auth)
+            assert time.monotonic() - started < 1.5
+            assert third.status_code == 201 and third.json()["status"] in ("queued", "sent")
+            for answer in await asyncio.gather(*held):  # they waited their 3 s
+                assert answer.json()["status"] == "sent"
+
+
 async def test_a_waiting_command_does_not_hold_up_shutdown(database_url):
     seed(database_url)
     async with central_system(database_url, shutdown_timeout=10.0) as (node, settings):

@@ -31,6 +31,10 @@ log = structlog.get_logger("channels.api")
 # Seconds between two looks at a command being waited for: a station answers within
 # milliseconds or takes its time, so look soon, then less and less often.
 FIRST_POLL, LAST_POLL = 0.005, 0.2
+# Requests waiting for answers at once, per process: beyond it a request answers at
+# once with the record as it stands (its client follows it with GET), so waiting
+# clients cannot pile up coroutines and database polls without bound.
+MAX_WAITING = 256
 Wait = Annotated[
     float,
     Query(
@@ -53,7 +57,18 @@ def _read(request: Request, command_id: str) -> dict | None:
 
 async def _followed(request: Request, command_id: str, wait: float) -> dict:
     """The command's record once it is answered, or as it is when `wait` runs out."""
+    state = request.app.state
+    if state.waiting >= MAX_WAITING:
+        wait = 0
     deadline = time.monotonic() + min(wait, settings_of(request).api_command_wait)
+    state.waiting += 1  # the event loop's own count: no lock needed
+    try:
+        return await _poll(request, command_id, deadline)
+    finally:
+        state.waiting -= 1
+
+
+async def _poll(request: Request, command_id: str, deadline: float) -> dict:
     # Set when the server stops: a request waiting for an answer ends with the record as
     # it is, instead of holding the shutdown up for its wait.
     stopping: asyncio.Event = request.app.state.stopping
