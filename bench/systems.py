@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -27,10 +28,26 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Ports are handed out below the kernel's ephemeral range (32768-60999 on Linux): a port
+# picked here and bound a moment later is never the one a port-0 bind (a test's server,
+# an outgoing connection) is given meanwhile. Each pytest-xdist worker has a block of
+# its own, so two workers never pick the same either.
+FIRST_PORT, BLOCK, BLOCKS = 20_000, 1_000, 12
+_picked = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = FIRST_PORT + (int(worker) % BLOCKS if worker.isdigit() else 0) * BLOCK
+    for _ in range(BLOCK):
+        port = base + next(_picked) % BLOCK
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use (a service, a test's server still up): the next one
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + BLOCK - 1}")
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:

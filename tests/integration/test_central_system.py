@@ -36,6 +36,7 @@ from tests.support.servers import (
     BROADCAST_KEY,
     eventually,
     station_url,
+    subscribed,
 )
 
 T0 = "2026-11-21T10:00:00Z"
@@ -301,7 +302,7 @@ async def test_send_wait_prints_the_station_answer(database_url):
             "OCPP_CABLE_BROADCAST_KEY": BROADCAST_KEY,
         }
         async with connected(node):
-            await eventually(lambda: rows(database_url, ChargePoint)[0].connected)
+            await eventually(lambda: subscribed(node, "CP-1"))
             code, out, err = await run_cli(
                 "send", "CP-1", "RemoteStartTransaction", '{"idTag": "TAG-1"}', "--wait", env=env
             )
@@ -337,6 +338,8 @@ async def test_command_timeout_is_recorded(database_url):
         )
         try:
             await eventually(lambda: rows(database_url, ChargePoint)[0].connected)
+            # The channel records the connection before the gateway holds the stream.
+            await eventually(lambda: subscribed(node, "CP-1"))
             with db.session_scope(database_url) as session:
                 channels.commands.record_command(session, "cmd-1", "CP-1", "ClearCache", {})
             await asyncio.to_thread(

@@ -8,16 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+# One way to pick ports for tests, bench and faults alike: out of the ephemeral range.
+from bench.systems import free_port as free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 CLI = [sys.executable, "-m", "ocpp_cable.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
