@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -12,6 +12,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from channels import dashboard
 from channels.api import problems
+from channels.api.database import no_nul_in_url
 from channels.api.limits import BodyLimit
 from channels.api.routes import commands, id_tags, messages, reports, stations, status, transactions
 from channels.api.version import package_version
@@ -38,6 +39,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,  # served below, from local assets: no CDN
         redoc_url=None,
+        dependencies=[Depends(no_nul_in_url)],
     )
     app.state.settings = settings
     app.state.stopping = asyncio.Event()  # set by APIServer.stop: waits end at once

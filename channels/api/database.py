@@ -7,12 +7,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from channels import db
 from foundation.settings import OperatorAPIServerSettings
+
+
+def no_nul_in_url(request: Request) -> None:
+    """A path or query holding NUL is refused (400): no id we keep holds one, and
+    PostgreSQL's text cannot even take one to compare with."""
+    if "\x00" in request.url.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
+    ):
+        raise HTTPException(400, "a URL holds no NUL character")
 
 
 def settings_of(request: Request) -> OperatorAPIServerSettings:

@@ -18,16 +18,14 @@ from foundation.settings import Settings
 from tests.support.api import bearer, make_token
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'fuzz.db'}"
-    db.upgrade(url)
+@pytest.fixture
+def fuzzed(database_url):
+    url = database_url
     with db.session_scope(url) as session:
         stations.add_station(session, "CP-1", password="pw-123456")
         session.add(IdTag(tag="TAG-1"))
     app = create_app(Settings(database_url=url, api_command_wait=0.1))
     yield app, bearer(make_token(url))
-    db.dispose(url)
 
 
 def test_no_request_breaks_the_api(fuzzed):

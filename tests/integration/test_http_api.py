@@ -286,6 +286,13 @@ async def test_status_openapi_docs_and_errors(database_url):
         assert (await api.get("/api/docs/assets/swagger-ui-bundle.js")).status_code == 200
 
         problem(await api.get("/api/v1/nothing-here", headers=auth), 404)
+        # PostgreSQL's text takes no NUL: such a URL is refused before any query.
+        for url in (
+            "/api/v1/stations?q=a%00b",
+            "/api/v1/stations/a%00b",
+            "/api/v1/commands?station_id=%00",
+        ):
+            assert "NUL" in problem(await api.get(url, headers=auth), 400)["detail"]
         problem(await api.get("/api/v1/stations?limit=0", headers=auth), 422, "invalid-request")
         problem(await api.delete("/api/v1/status", headers=auth), 405)
         # A rejected body never comes back: it may hold a password.
