@@ -187,6 +187,12 @@ async def test_a_charging_session_through_the_api(database_url):
             ).json()
             assert log["total"] == 4  # two CALLs in, two CALLRESULTs out
             assert {m["direction"] for m in log["items"]} == {"in", "out"}
+            first = (await api.get("/api/v1/messages?limit=3", headers=auth)).json()["items"]
+            older = (
+                await api.get(f"/api/v1/messages?limit=3&before_id={first[-1]['id']}", headers=auth)
+            ).json()["items"]
+            ids = [m["id"] for m in first + older]
+            assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids) == 6
 
             # An operator closes the session the station never stopped: at its last reading.
             closed = await api.post(f"/api/v1/transactions/{tx}/close", json={}, headers=auth)

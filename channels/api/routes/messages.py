@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from channels import records
@@ -28,6 +28,15 @@ def list_messages(
     message_type: Literal["CALL", "CALLRESULT", "CALLERROR"] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    before_id: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=schemas.INT32,
+            description="Only messages older than this id: the last id of a page gives the "
+            "next, which stays put while new messages come in (unlike offset)",
+        ),
+    ] = None,
     limit: schemas.Limit = 50,
     offset: schemas.Offset = 0,
 ):
@@ -45,5 +54,7 @@ def list_messages(
         query = query.where(MessageLog.created_at >= schemas.utc(since))
     if until is not None:
         query = query.where(MessageLog.created_at < schemas.utc(until))
+    if before_id is not None:
+        query = query.where(MessageLog.id < before_id)
     with session_for(request) as session:
         return page(session, query, limit, offset, records.message_row)
