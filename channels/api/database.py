@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from channels import db
+from channels.api.problems import Problem
 from foundation.settings import OperatorAPIServerSettings
+
+T = TypeVar("T")
 
 
 def no_nul_in_url(request: Request) -> None:
@@ -32,6 +35,14 @@ def settings_of(request: Request) -> OperatorAPIServerSettings:
 def session_for(request: Request) -> Iterator[Session]:
     with db.session_scope(settings_of(request).database_url) as session:
         yield session
+
+
+def row_or_404(session: Session, model: type[T], key: Any, kind: str, what: str) -> T:
+    """The `model` row of `key`, or a 404 problem of `kind` ("no <what> <key>")."""
+    row = session.get(model, key)
+    if row is None:
+        raise Problem(404, kind, f"no {what} {key}")
+    return row
 
 
 def page(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from channels import records
 from channels.api import schemas
 from channels.api.auth import Reader, Writer
-from channels.api.database import page, session_for
+from channels.api.database import page, row_or_404, session_for
 from channels.api.problems import Problem, responses
 from channels.authorization import MAX_TAG_LENGTH, block_id_tag, put_id_tag
 from channels.models import IdTag
@@ -24,10 +24,7 @@ Tag = Annotated[str, Path(min_length=1, max_length=MAX_TAG_LENGTH)]
 
 
 def _get(session, tag: str) -> IdTag:
-    found = session.get(IdTag, tag)
-    if found is None:
-        raise Problem(404, "unknown-id-tag", f"no idTag {tag}")
-    return found
+    return row_or_404(session, IdTag, tag, "unknown-id-tag", "idTag")
 
 
 @router.get("", response_model=schemas.Page[schemas.IdTag], responses=responses(401))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from channels import presence, records
 from channels.api import schemas
 from channels.api.auth import Reader, Writer
-from channels.api.database import page, session_for
+from channels.api.database import page, row_or_404, session_for
 from channels.api.problems import Problem, responses
 from channels.models import ChargePoint, Connector, Transaction
 from channels.stations import add_station, remove_station, set_password
@@ -37,10 +37,7 @@ def _connectors(session: Session, station_ids: list[str]) -> dict[str, list[dict
 
 
 def get_station(session: Session, station_id: str) -> ChargePoint:
-    station = session.get(ChargePoint, station_id)
-    if station is None:
-        raise Problem(404, "unknown-station", f"no station {station_id}")
-    return station
+    return row_or_404(session, ChargePoint, station_id, "unknown-station", "station")
 
 
 def _detail(session: Session, station: ChargePoint) -> dict:

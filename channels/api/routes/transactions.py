@@ -12,7 +12,7 @@ from sqlalchemy import select
 from channels import live, records, transactions
 from channels.api import schemas
 from channels.api.auth import Reader, Writer
-from channels.api.database import page, session_for
+from channels.api.database import page, row_or_404, session_for
 from channels.api.problems import Problem, responses
 from channels.models import MeterValue, Transaction
 
@@ -21,10 +21,7 @@ log = structlog.get_logger("channels.api")
 
 
 def _get(session, transaction_id: int) -> Transaction:
-    found = session.get(Transaction, transaction_id)
-    if found is None:
-        raise Problem(404, "unknown-transaction", f"no transaction {transaction_id}")
-    return found
+    return row_or_404(session, Transaction, transaction_id, "unknown-transaction", "transaction")
 
 
 @router.get("", response_model=schemas.Page[schemas.Transaction], responses=responses(401))
