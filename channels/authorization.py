@@ -18,9 +18,9 @@ MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
 
 
 def id_tag_info(
-    session: Session, tag: str, ignore_transaction: int | None = None
+    session: Session, tag: str, ignore_transaction: int | None = None, unknown: str = "Invalid"
 ) -> dict[str, Any]:
-    """The idTagInfo for `tag`.
+    """The idTagInfo for `tag`; status `unknown` when there is no such tag (2.x says Unknown).
 
     ConcurrentTx when the tag already holds a transaction that is not over
     (`ignore_transaction`: the one being started, when a retry finds it again).
@@ -29,7 +29,7 @@ def id_tag_info(
     params = {"tag": tag, "ignore": ignore_transaction if ignore_transaction is not None else 0}
     record = core(session).execute(_TAG, params).first()
     if record is None:
-        return {"status": "Invalid"}
+        return {"status": unknown}
     info: dict[str, Any] = {}
     if record.expiry_date is not None:
         info["expiryDate"] = utc_text(record.expiry_date, timespec="auto")

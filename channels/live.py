@@ -6,7 +6,9 @@ Streams (README, "Watching the network live"):
   `{"events": [...]}`, each event `{"event", "station_id", "at", ...}`:
   `online`, `offline`, `boot`, `status`, `transaction_started`,
   `transaction_stopped`, `meter_values` (at most one a second per station),
-  `command_result`;
+  `command_result`; a 2.x station's events name its EVSE where 1.6 names the connector
+  (`connector_id`, with `evse_id` beside it), and its transactions' own id
+  (`station_transaction_id`);
 - `live:stations`: the network view, what changed per station in the last
   second as `{"stations": {"<id>": {"online", "connectors": {"<n>": status},
   "started": [ids], "stopped": [ids]}}}` (only the keys that changed): a busy

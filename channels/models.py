@@ -1,4 +1,21 @@
-"""The central system's tables (SQLAlchemy 2.x). Migrations live in channels/migrations."""
+"""The central system's tables (SQLAlchemy 2.x). Migrations live in channels/migrations.
+
+One model for OCPP 1.6 and 2.x stations, so both show in the same lists:
+
+- A station has EVSEs, an EVSE has connectors (2.x). A 1.6 station numbers its
+  connectors station-wide and each is an EVSE of its own, so a 1.6 connector n is
+  stored as EVSE n, connector n (connector 0 is the station itself in both).
+  `connectors` is keyed by (station, evse_id, connector_id).
+- A transaction is one row whichever version ran it, numbered by us (`id`, what
+  1.6 stations get as transactionId). A 2.x station names its transactions itself:
+  that string is `station_transaction_id`; what 2.x does not say at the start
+  (idToken, connector, meter start) stays empty until an event tells it.
+  `transaction_events` keeps each TransactionEvent's (station, transactionId,
+  seqNo), so one sent again is answered and not applied twice.
+- Meter values of a 2.x EVSE go in `meter_values.connector_id` (the EVSE, as for 1.6).
+- `station_variables` keeps the last reported value of each variable (NotifyReport,
+  GetVariables results).
+"""
 
 from __future__ import annotations
 
@@ -107,6 +124,8 @@ class ChargePoint(Base):
     firmware_status: Mapped[str | None] = mapped_column(String(30))
     diagnostics_status: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "1.6", "2.0.1" or "2.1", as of its last connection (what commands are checked against).
+    ocpp_version: Mapped[str | None] = mapped_column(String(5))
 
 
 class ViewerToken(Base):
@@ -136,17 +155,24 @@ class GatewayNode(Base):
     renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def _own_evse(context: Any) -> int:
+    return context.get_current_parameters()["connector_id"]
+
+
 class Connector(Base):
-    """Connector 0 is the charge point itself."""
+    """A connector of an EVSE (module docstring); EVSE 0, connector 0 is the station itself."""
 
     __tablename__ = "connectors"
 
     station_id: Mapped[str] = mapped_column(
         ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
     )
+    # Unset: the connector's own number, as for a 1.6 connector.
+    evse_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=_own_evse)
     connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
-    error_code: Mapped[str] = mapped_column(String(30))
+    # 1.6's errorCode; 2.x reports errors as events (NotifyEvent), not with the status.
+    error_code: Mapped[str | None] = mapped_column(String(30))
     info: Mapped[str | None] = mapped_column(StationText)
     vendor_id: Mapped[str | None] = mapped_column(StationText)
     vendor_error_code: Mapped[str | None] = mapped_column(StationText)
@@ -178,16 +204,19 @@ class Transaction(Base):
             "ix_transactions_open_id_tag", "id_tag",
             postgresql_where=text("stop_time IS NULL"), sqlite_where=text("stop_time IS NULL"),
         ),
+        # A 2.x station's own transactionId finds its transaction (migration 0008).
+        UniqueConstraint("station_id", "station_transaction_id", name="uq_tx_station_ref"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
-    connector_id: Mapped[int] = mapped_column(Integer)
-    id_tag: Mapped[str] = mapped_column(StationText)
+    # Empty on a 2.x transaction until an event names them (module docstring).
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    id_tag: Mapped[str | None] = mapped_column(StationText)
     reservation_id: Mapped[int | None] = mapped_column(Integer)
-    meter_start: Mapped[int] = mapped_column(BigInteger)
+    meter_start: Mapped[int | None] = mapped_column(BigInteger)
     start_time: Mapped[datetime] = mapped_column(index=True)
     meter_stop: Mapped[int | None] = mapped_column(BigInteger)
     stop_time: Mapped[datetime | None]
@@ -196,12 +225,68 @@ class Transaction(Base):
     start_time_text: Mapped[str | None] = mapped_column(Text)
     stop_time_text: Mapped[str | None] = mapped_column(Text)
     stop_id_tag: Mapped[str | None] = mapped_column(StationText)
-    stop_reason: Mapped[str | None] = mapped_column(String(20))
+    # 1.6 Reason or 2.x ReasonEnumType (2.1's longest has 25 characters).
+    stop_reason: Mapped[str | None] = mapped_column(String(30))
     # "operator": closed by an operator (the stop never came); a late StopTransaction
     # from the station then replaces what the operator guessed.
     closed_by: Mapped[str | None] = mapped_column(String(10))
     # Wh delivered: meter_stop - meter_start.
     energy_wh: Mapped[int | None] = mapped_column(BigInteger)
+    # OCPP 2.x only: the station's transactionId, the EVSE (1.6: its connector), the
+    # idToken's type, the charging state, the RequestStartTransaction that began it,
+    # and the highest seqNo applied (the state fields are those of that event).
+    station_transaction_id: Mapped[str | None] = mapped_column(StationText)
+    evse_id: Mapped[int | None] = mapped_column(Integer)
+    id_token_type: Mapped[str | None] = mapped_column(String(20))
+    charging_state: Mapped[str | None] = mapped_column(String(20))
+    remote_start_id: Mapped[int | None] = mapped_column(Integer)
+    seq_no: Mapped[int | None] = mapped_column(Integer)
+
+
+class TransactionEvent(Base):
+    """A 2.x TransactionEvent applied: the same (station, transactionId, seqNo) again is
+    a resend (an offline queue's, or a retry), answered without being applied again."""
+
+    __tablename__ = "transaction_events"
+
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    station_transaction_id: Mapped[str] = mapped_column(StationText, primary_key=True)
+    seq_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(Integer, index=True)  # transactions.id
+    event_type: Mapped[str] = mapped_column(String(10))  # Started, Updated, Ended
+    trigger_reason: Mapped[str] = mapped_column(String(30))
+    timestamp: Mapped[datetime]
+    timestamp_text: Mapped[str | None] = mapped_column(Text)  # as sent, when inexact above
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)  # queued while offline
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StationVariable(Base):
+    """A 2.x device-model variable's attribute as last reported (NotifyReport, or the
+    answer to GetVariables): the last GetBaseReport, one row per attribute."""
+
+    __tablename__ = "station_variables"
+    __table_args__ = (UniqueConstraint("station_id", "variable_key", name="uq_station_variable"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("charge_points.id", ondelete="CASCADE"))
+    # Identifies component, EVSE, connector, variable and attribute type together (their
+    # optional parts make a plain unique constraint over them miss NULLs).
+    variable_key: Mapped[str] = mapped_column(String(40))
+    component: Mapped[str] = mapped_column(StationText)
+    component_instance: Mapped[str | None] = mapped_column(StationText)
+    evse_id: Mapped[int | None] = mapped_column(Integer)
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    variable: Mapped[str] = mapped_column(StationText)
+    variable_instance: Mapped[str | None] = mapped_column(StationText)
+    attribute_type: Mapped[str] = mapped_column(String(10), default="Actual")
+    value: Mapped[str | None] = mapped_column(StationText)
+    mutability: Mapped[str | None] = mapped_column(String(10))
+    characteristics: Mapped[dict[str, Any] | None]
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MeterValue(Base):
@@ -260,7 +345,8 @@ class Command(Base):
 
 
 class StationNotification(Base):
-    """Diagnostics, firmware, log and security notifications, as the station sent them."""
+    """Diagnostics, firmware, log and security notifications, and 2.x NotifyEvent and
+    NotifyReport (its variables go to station_variables), as the station sent them."""
 
     __tablename__ = "station_notifications"
 

@@ -1,4 +1,10 @@
-"""The reference central system: every charger-initiated OCPP 1.6 action, persisted.
+"""The reference central system: every charger-initiated OCPP action, persisted.
+
+One channel serves OCPP 1.6, 2.0.1 and 2.1 stations. The gateway names the version
+in the subscription (`ocpp_version`; none from older gateways and AnyCable: 1.6).
+An action both versions have, with different payloads, is dispatched to the 2.x
+code in channels/ocpp2 when the station speaks 2.x; 2.x's own actions come from
+its mixin.
 
 Each action is one unit of work in the store (channels/store.py): the message,
 what it changed and our answer go to the database in one transaction, and the
@@ -15,6 +21,7 @@ from typing import Any, ClassVar
 
 from channels import authorization, commands, config, stations, transactions
 from channels.live import events as live
+from channels.ocpp2.actions import OCPP2Actions, reply_work
 from channels.store import Unit, store
 from contract.timestamps import utc_text
 from rpc_app import Channel
@@ -23,14 +30,15 @@ VendorHandler = Callable[["OCPPChannel", dict[str, Any]], dict[str, Any]]
 Work = Callable[[Unit], Any]
 
 
-class OCPPChannel(Channel):
-    """The reference central system's channel: one per connected OCPP 1.6 station.
+class OCPPChannel(OCPP2Actions, Channel):
+    """The reference central system's channel: one per connected station, 1.6 or 2.x.
 
     Each charger-initiated action has its method (BootNotification, Authorize,
-    Start/StopTransaction, MeterValues, StatusNotification, ...); each stores what
-    it acks before the answer goes out, and answers from the database. `ack` and
-    `error` record the answers to commands sent to the station. Extend it by
-    subclassing, or register DataTransfer vendors with `data_transfer_handler`.
+    Start/StopTransaction, TransactionEvent, MeterValues, StatusNotification, ...);
+    each stores what it acks before the answer goes out, and answers from the
+    database. `ack` and `error` record the answers to commands sent to the station.
+    Extend it by subclassing, or register DataTransfer vendors with
+    `data_transfer_handler`.
     """
 
     # DataTransfer vendorId -> handler returning the DataTransfer.conf payload.
@@ -51,6 +59,15 @@ class OCPPChannel(Channel):
     @property
     def station_id(self) -> str:
         return self.params["station_id"]
+
+    @property
+    def ocpp_version(self) -> str:
+        """The version the station speaks: 1.6, 2.0.1 or 2.1."""
+        return self.params.get("ocpp_version", "1.6")
+
+    @property
+    def ocpp2(self) -> bool:
+        return self.ocpp_version != "1.6"
 
     async def _store(self, data: dict[str, Any], work: Work | None = None, kind: str = "CALL"):
         """Run `work` in the store with the incoming message logged and last_seen touched."""
@@ -93,12 +110,12 @@ class OCPPChannel(Channel):
         station_id = self.station_id
         connection_id = self.connection.state.get("connection_id", "")
         node = self.connection.env.node  # the gateway node holding this connection
-        values = stations.connected_values(connection_id, node)
+        values = stations.connected_values(connection_id, node, self.ocpp_version)
         await store(config.settings().database_url).run(
             lambda u: u.update_station(station_id, values)
         )
-        live.publish(station_id, "online", node=node)
-        self.logger.info("station online")
+        live.publish(station_id, "online", node=node, ocpp_version=self.ocpp_version)
+        self.logger.info("station online", ocpp_version=self.ocpp_version)
 
     async def unsubscribed(self):
         station_id = self.station_id
@@ -112,6 +129,8 @@ class OCPPChannel(Channel):
     # --- charger-initiated actions ---------------------------------------------
 
     async def boot_notification(self, data):
+        if self.ocpp2:
+            return await self._boot_notification_2(data)
         payload, station_id = data["payload"], self.station_id
         interval = config.settings().heartbeat_interval
 
@@ -135,6 +154,8 @@ class OCPPChannel(Channel):
         await self._store(data)
 
     async def status_notification(self, data):
+        if self.ocpp2:
+            return await self._status_notification_2(data)
         payload, station_id = data["payload"], self.station_id
         await self._answer(data, lambda u: u.set_status(station_id, payload))
         live.publish(
@@ -146,11 +167,14 @@ class OCPPChannel(Channel):
         )
 
     async def authorize(self, data):
+        if self.ocpp2:
+            return await self._authorize_2(data)
         tag = data["payload"]["idTag"]
         answer = await self._answer(
             data, lambda u: {"idTagInfo": authorization.id_tag_info(u.session, tag)}
         )
-        self.logger.info("authorize", id_tag=tag, status=answer["idTagInfo"]["status"])
+        # The status only: an idTag identifies a person's card.
+        self.logger.info("authorize", status=answer["idTagInfo"]["status"])
 
     async def start_transaction(self, data):
         payload, station_id = data["payload"], self.station_id
@@ -175,6 +199,8 @@ class OCPPChannel(Channel):
         )
 
     async def meter_values(self, data):
+        if self.ocpp2:
+            return await self._meter_values_2(data)
         payload, station_id = data["payload"], self.station_id
 
         def store_readings(u: Unit) -> None:
@@ -250,9 +276,7 @@ class OCPPChannel(Channel):
 
     async def ack(self, data):
         message_id, payload = data["id"], data["payload"]
-        await self._store(
-            data, lambda u: commands.record_reply(u.session, message_id, payload), "CALLRESULT"
-        )
+        await self._store(data, reply_work(self.station_id, data), "CALLRESULT")
         live.publish(
             self.station_id,
             "command_result",

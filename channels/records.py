@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.models import ChargePoint, Connector, IdTag, MessageLog, MeterValue, Transaction
+from channels.models import (
+    ChargePoint,
+    Connector,
+    IdTag,
+    MessageLog,
+    MeterValue,
+    StationVariable,
+    Transaction,
+)
 
 Row = dict[str, Any]
 
 # Every column of a station but its password hash.
 STATION_FIELDS = tuple(c.key for c in ChargePoint.__table__.columns if c.key != "password_hash")
-CONNECTOR_FIELDS = ("connector_id", "status", "error_code", "info", "updated_at")
+CONNECTOR_FIELDS = ("evse_id", "connector_id", "status", "error_code", "info", "updated_at")
+VARIABLE_FIELDS = (
+    "component", "component_instance", "evse_id", "connector_id", "variable",
+    "variable_instance", "attribute_type", "value", "mutability", "reported_at",
+)  # fmt: skip
 METER_VALUE_FIELDS = (
     "timestamp", "measurand", "phase", "value", "unit", "context", "location",
 )  # fmt: skip
@@ -32,6 +44,7 @@ def auth(station: ChargePoint) -> str:
 def station_summary(station: ChargePoint, connected: bool) -> Row:
     return {
         "id": station.id,
+        "ocpp_version": station.ocpp_version,
         "connected": connected,
         "boot_status": station.boot_status,
         "vendor": station.vendor,
@@ -68,11 +81,19 @@ def transaction_row(t: Transaction) -> Row:
         "energy_kwh": None if t.energy_wh is None else t.energy_wh / 1000,
         "stop_reason": t.stop_reason,
         "closed_by": t.closed_by,
+        # OCPP 2.x: the station's own transactionId and what its events said.
+        "station_transaction_id": t.station_transaction_id,
+        "evse_id": t.evse_id,
+        "charging_state": t.charging_state,
     }
 
 
 def meter_value_row(value: MeterValue) -> Row:
     return {name: getattr(value, name) for name in METER_VALUE_FIELDS}
+
+
+def variable_row(variable: StationVariable) -> Row:
+    return {name: getattr(variable, name) for name in VARIABLE_FIELDS}
 
 
 def id_tag_row(tag: IdTag) -> Row:

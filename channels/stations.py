@@ -129,10 +129,21 @@ def boot_values(payload: dict[str, Any], status: str) -> dict[str, Any]:
     return {**values, "boot_status": status, "booted_at": at, "last_seen": at}
 
 
-def connected_values(connection_id: str, node_id: str | None = None) -> dict[str, Any]:
-    """The station's columns once `connection_id` (held by gateway node `node_id`) is its."""
+def connected_values(
+    connection_id: str, node_id: str | None = None, ocpp_version: str = "1.6"
+) -> dict[str, Any]:
+    """The station's columns once `connection_id` (held by gateway node `node_id`, speaking
+    `ocpp_version`) is its."""
     return {"connected": True, "connection_id": connection_id, "node_id": node_id,
-            "last_seen": now()}  # fmt: skip
+            "last_seen": now(), "ocpp_version": ocpp_version}  # fmt: skip
+
+
+def station_version(session: Session, station_id: str) -> str | None:
+    """The OCPP version the station spoke when last connected; None for an unknown
+    station. One that connected before versions were kept spoke 1.6."""
+    found = session.execute(select(STATIONS.c.ocpp_version).where(STATIONS.c.id == station_id))
+    row = found.first()
+    return None if row is None else (row.ocpp_version or "1.6")
 
 
 @functools.cache
@@ -193,17 +204,18 @@ def _status_upsert(dialect_name: str) -> Any:
     table = Connector.__table__
     insert_ = dialect_insert(dialect_name)(table)
     return insert_.on_conflict_do_update(
-        index_elements=[table.c.station_id, table.c.connector_id],
+        index_elements=[table.c.station_id, table.c.evse_id, table.c.connector_id],
         set_={column: insert_.excluded[column] for column in _STATUS_COLUMNS},
     )
 
 
 def status_row(station_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """A StatusNotification as the connector's row (written by write_statuses)."""
+    """A 1.6 StatusNotification as the connector's row (written by write_statuses)."""
     sent = payload.get("timestamp")
     updated_at, timestamp_text = parse_time(sent) if sent else (now(), None)
     return {
         "station_id": station_id,
+        "evse_id": payload["connectorId"],  # a 1.6 connector is an EVSE of its own
         "connector_id": payload["connectorId"],
         "status": payload["status"],
         "error_code": payload["errorCode"],
@@ -218,7 +230,7 @@ def status_row(station_id: str, payload: dict[str, Any]) -> dict[str, Any]:
 def write_statuses(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Upsert connector rows in order, in one statement: of several for one connector the
     last is what stays, as if each had been written in turn."""
-    last = {(row["station_id"], row["connector_id"]): row for row in rows}
+    last = {(row["station_id"], row["evse_id"], row["connector_id"]): row for row in rows}
     connection.execute(_status_upsert(connection.dialect.name), list(last.values()))
 
 

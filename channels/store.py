@@ -89,6 +89,11 @@ class Unit:
         (nothing in a unit reads connectors, so none misses one written later)."""
         self.status_rows.append(stations.status_row(station_id, payload))
 
+    def set_status_row(self, row: dict[str, Any]) -> None:
+        """A connector's row as another version's StatusNotification fills it (the keys of
+        stations.status_row), upserted like set_status's."""
+        self.status_rows.append(row)
+
     def touch(self, station_id: str) -> None:
         """The station was heard from: its last_seen, set once per batch (to the batch's
         time, a few milliseconds later at most)."""

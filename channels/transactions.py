@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ from channels.models import MeterValue, Transaction
 from channels.timeutil import now, parse_time
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+# Readings at or beyond this many Wh are no meter's (and near a BIGINT's bound).
+MAX_WH = 2**53
 # A sampledValue's fields, each stored in the MeterValue column of its name.
 SAMPLE_FIELDS = ("value", "measurand", "phase", "unit", "context", "location", "format")
 
@@ -78,8 +81,9 @@ def start_transaction(
         "start_time": start_time,
     }
     connection = core(session)
+    # A 1.6 connector is an EVSE of its own (channels/models.py).
     row = {**values, "reservation_id": payload.get("reservationId"),
-           "start_time_text": start_time_text}  # fmt: skip
+           "start_time_text": start_time_text, "evse_id": payload["connectorId"]}  # fmt: skip
     transaction_id = connection.execute(_start(connection.dialect.name), row).scalar()
     if transaction_id is None:  # a retry: uq_tx_start holds its transaction already
         transaction_id = connection.execute(_FIND_START, values).scalar_one()
@@ -158,9 +162,10 @@ def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> N
     insert_rows(connection, MeterValue.__table__, rows, skip_conflicts_on=["dedup_key"])
 
 
-def last_energy_register(session: Session, transaction_id: int) -> int | None:
-    """The transaction's last Energy.Active.Import.Register reading in Wh (None: none that
-    reads as a number)."""
+def _energy_readings(session: Session, transaction_id: int, newest_first: bool) -> Any:
+    """The transaction's Energy.Active.Import.Register readings in Wh, one by one by time
+    (a signed, OCMF value is not a number to read: skipped)."""
+    order = MeterValue.timestamp.desc() if newest_first else MeterValue.timestamp
     query = (
         select(MeterValue.value, MeterValue.unit)
         .where(
@@ -168,16 +173,28 @@ def last_energy_register(session: Session, transaction_id: int) -> int | None:
             MeterValue.measurand == DEFAULT_MEASURAND,
             MeterValue.phase.is_(None),
         )
-        .order_by(MeterValue.timestamp.desc(), MeterValue.id.desc())
+        .order_by(order, MeterValue.id.desc() if newest_first else MeterValue.id)
         .limit(20)
     )
     for value, unit in session.execute(query):
         try:
-            reading = float(value)
+            reading = float(value) * (1000 if unit == "kWh" else 1)
         except ValueError:
-            continue  # a signed (OCMF) value: not a number to read
-        return round(reading * 1000 if unit == "kWh" else reading)
-    return None
+            continue
+        # "1e400" reads as infinity and 1e300 Wh fits no BIGINT column: not a meter.
+        if math.isfinite(reading) and abs(reading) < MAX_WH:
+            yield round(reading)
+
+
+def last_energy_register(session: Session, transaction_id: int) -> int | None:
+    """The transaction's last Energy.Active.Import.Register reading in Wh (None: none that
+    reads as a number)."""
+    return next(_energy_readings(session, transaction_id, newest_first=True), None)
+
+
+def first_energy_register(session: Session, transaction_id: int) -> int | None:
+    """The transaction's first such reading (a 2.x transaction's meter start)."""
+    return next(_energy_readings(session, transaction_id, newest_first=False), None)
 
 
 def close_by_operator(
@@ -185,20 +202,26 @@ def close_by_operator(
 ) -> bool:
     """Close an open transaction whose stop never came; False when it is closed already.
     Without `meter_stop`, the last energy reading stored for it counts (never less than
-    its start), else its start. The station's StopTransaction, if it comes after all,
-    replaces these values."""
+    its start), else its start. A 2.x transaction that has no meter start yet takes its
+    first reading; with none, its energy stays unknown. The station's own stop, if it
+    comes after all, replaces these values."""
+    start = transaction.meter_start
+    if start is None:
+        start = first_energy_register(session, transaction.id)
     if meter_stop is None:
         reading = last_energy_register(session, transaction.id)
-        start = transaction.meter_start
-        meter_stop = start if reading is None else max(reading, start)
+        known = [value for value in (reading, start) if value is not None]
+        meter_stop = max(known) if known else None
+    energy = None if start is None or meter_stop is None else meter_stop - start
     result = session.execute(
         update(Transaction)
         .where(Transaction.id == transaction.id, Transaction.stop_time.is_(None))
         .values(
+            meter_start=start,
             meter_stop=meter_stop,
             stop_time=now(),
             stop_reason=reason,
-            energy_wh=meter_stop - transaction.meter_start,
+            energy_wh=energy,
             closed_by=OPERATOR,
         )
         .execution_options(synchronize_session=False)

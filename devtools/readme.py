@@ -33,7 +33,7 @@ def settings_table() -> str:
     ]
     for name, field in Settings.model_fields.items():
         default = field.default
-        if default is None:
+        if default is None or default == "":
             shown = "—"
         elif isinstance(default, bool):
             shown = f"`{str(default).lower()}`"

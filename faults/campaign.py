@@ -28,10 +28,14 @@ from sqlalchemy import func, select
 
 from channels import db
 from channels.models import MeterValue, Transaction
+from channels.ocpp_channel import OCPPChannel
+from contract.naming import action_method_name
 from faults.charger import Ledger, RetryingCharger
 from faults.payloads import broken_frame, valid_call
 from faults.system import System, database
-from ocppj.errors import OCPP16_ERROR_CODES
+from ocppj import versions
+from ocppj.versions import Version
+from rpc_app.channel import action_methods
 
 
 @dataclass
@@ -139,11 +143,19 @@ class FuzzReport:
 
 
 async def fuzz_campaign(
-    tmp: Path, frames: int = 20_000, connections: int = 8, seed: int = 1, valid: float = 0.25
+    tmp: Path,
+    frames: int = 20_000,
+    connections: int = 8,
+    seed: int = 1,
+    valid: float = 0.25,
+    version: Version = versions.OCPP16,
+    actions: list[str] | None = None,
 ) -> FuzzReport:
-    """`frames` frames over `connections` connections, a share `valid` of them
-    schema-valid CALLs (each answered before the next frame), the rest broken."""
+    """`frames` frames over `connections` connections of OCPP `version`, a share `valid`
+    of them schema-valid CALLs of `actions` (default: all the version's; each answered
+    before the next frame), the rest broken."""
     report = FuzzReport()
+    fuzz = Fuzz(version, actions or sorted(version.charger_actions), seed, valid)
     with database("sqlite", tmp) as url:
         system = System(url, tmp)
         system.start()
@@ -153,13 +165,13 @@ async def fuzz_campaign(
             per_connection = frames // connections
             await asyncio.gather(
                 *(
-                    _fuzz_connection(system.url, n, per_connection, seed, valid, report)
+                    _fuzz_connection(system.url, n, per_connection, fuzz, report)
                     for n in range(connections)
                 )
             )
             await asyncio.sleep(1)
             report.gateway_rss_growth_kb = system.gateway_rss_kb() - rss_before
-            await _check_still_serving(system, report)
+            await _check_still_serving(system, report, version)
         finally:
             system.stop()
         report.tracebacks = sum(
@@ -170,10 +182,26 @@ async def fuzz_campaign(
     return report
 
 
-async def _fuzz_connection(
-    url: str, n: int, count: int, seed: int, valid: float, report: FuzzReport
-) -> None:
-    rng = random.Random(seed * 1000 + n)
+def reference_actions(version: Version) -> list[str]:
+    """The charger actions of `version` the reference central system has a method for:
+    a valid CALL of any of them must get a CALLRESULT (the others get NotSupported)."""
+    methods = action_methods(OCPPChannel)
+    return sorted(a for a in version.charger_actions if action_method_name(a) in methods)
+
+
+@dataclass(frozen=True)
+class Fuzz:
+    """What one campaign sends: its version, the valid CALLs' actions, seed and share."""
+
+    version: Version
+    actions: list[str]
+    seed: int
+    valid: float
+
+
+async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: FuzzReport) -> None:
+    rng = random.Random(fuzz.seed * 1000 + n)
+    version = fuzz.version
     ws = None
     for i in range(count):
         unique_id = f"z{n}-{i}"
@@ -182,14 +210,17 @@ async def _fuzz_connection(
                 # Reads everything the gateway sends (no receive queue limit): the
                 # half-dead peer has a test of its own.
                 ws = await websockets.connect(
-                    f"{url}/FZ-{n:02}", subprotocols=["ocpp1.6"], max_size=None, max_queue=None
+                    f"{url}/FZ-{n:02}",
+                    subprotocols=[version.subprotocol],
+                    max_size=None,
+                    max_queue=None,
                 )
-            if rng.random() < valid:
-                action, frame = valid_call(rng, unique_id)
+            if rng.random() < fuzz.valid:
+                action, frame = valid_call(rng, unique_id, version, fuzz.actions)
                 report.valid_calls += 1
                 await ws.send(frame)
                 try:
-                    reply = await _answer(ws, unique_id, report)
+                    reply = await _answer(ws, unique_id, report, version)
                 except websockets.ConnectionClosed:
                     report.valid_answers["closed"] += 1
                     raise
@@ -199,7 +230,7 @@ async def _fuzz_connection(
             else:
                 # Not waited for: whatever it gets is read, and checked, on the next wait.
                 report.broken_frames += 1
-                await ws.send(broken_frame(rng, unique_id))
+                await ws.send(broken_frame(rng, unique_id, version))
             report.frames += 1
         except websockets.ConnectionClosed as exc:
             report.frames += 1
@@ -212,18 +243,20 @@ async def _fuzz_connection(
         await ws.close()
 
 
-async def _answer(ws, unique_id: str, report: FuzzReport, wait: float = 10.0) -> list[Any]:
+async def _answer(
+    ws, unique_id: str, report: FuzzReport, version: Version, wait: float = 10.0
+) -> list[Any]:
     """The reply to `unique_id`; every frame read on the way is checked."""
     async with asyncio.timeout(wait):
         while True:
             text = await ws.recv()
             frame = orjson.loads(text)
-            _check_reply(frame, report)
+            _check_reply(frame, report, version)
             if frame[1] == unique_id:
                 return frame
 
 
-def _check_reply(frame: Any, report: FuzzReport) -> None:
+def _check_reply(frame: Any, report: FuzzReport, version: Version) -> None:
     if not isinstance(frame, list) or not frame or not isinstance(frame[1], str):
         report.violations.append(f"malformed reply {frame!r:.200}")
     elif frame[0] == 3 and len(frame) == 3 and isinstance(frame[2], dict):
@@ -231,7 +264,7 @@ def _check_reply(frame: Any, report: FuzzReport) -> None:
     elif (
         frame[0] == 4
         and len(frame) == 5
-        and frame[2] in OCPP16_ERROR_CODES
+        and frame[2] in version.codes.all
         and isinstance(frame[3], str)
         and isinstance(frame[4], dict)
     ):
@@ -240,7 +273,7 @@ def _check_reply(frame: Any, report: FuzzReport) -> None:
         report.violations.append(f"unexpected frame {frame!r:.200}")
 
 
-async def _check_still_serving(system: System, report: FuzzReport) -> None:
+async def _check_still_serving(system: System, report: FuzzReport, version: Version) -> None:
     if not system.alive():
         report.violations.append("a process died")
         return
@@ -250,7 +283,9 @@ async def _check_still_serving(system: System, report: FuzzReport) -> None:
                 report.violations.append(f"/health answered {response.status}")
         async with http.get(f"http://127.0.0.1:{system.http_port}/metrics") as response:
             report.metrics_bytes = len(await response.read())
-    async with websockets.connect(f"{system.url}/FZ-LAST", subprotocols=["ocpp1.6"]) as ws:
+    async with websockets.connect(
+        f"{system.url}/FZ-LAST", subprotocols=[version.subprotocol]
+    ) as ws:
         await ws.send('[2,"last","Heartbeat",{}]')
         if orjson.loads(await ws.recv())[:2] != [3, "last"]:
             report.violations.append("a new station is not served after the run")

@@ -1,4 +1,4 @@
-"""Frames for fuzzing: schema-valid payloads from the OCPP 1.6 schemas, and broken frames.
+"""Frames for fuzzing: schema-valid payloads from a version's schemas, and broken frames.
 
 Valid payloads follow each charger action's JSON schema (with OCPP's 32-bit integers,
 as the gateway checks them), with values chosen to hurt: NUL and other control
@@ -12,31 +12,29 @@ library for the first half, but its 0.23 does not run on today's Hypothesis.)
 
 from __future__ import annotations
 
-import json
 import random
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import orjson
 
-from ocppj import schemas
-
-CHARGER_ACTIONS = sorted(schemas.CHARGER_ACTIONS)
+from ocppj import schemas, versions
+from ocppj.versions import Version
 
 _NASTY = ["\x00", "\x01", "\x1f", "\x7f", "\u2028", "\ufeff", "\U0001f50c", "é", "\\", '"', "'"]
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:/ "
 
 
 @cache
-def schema(action: str) -> dict[str, Any]:
+def schema(action: str, version: Version = versions.OCPP16) -> dict[str, Any]:
     """The request schema of `action`, with the bounds the gateway adds."""
-    text = resources.files(schemas.SCHEMA_PACKAGE).joinpath(f"{action}.json").read_text()
-    return schemas._bounded_integers(json.loads(text))
+    return schemas.read_schema(version.schemas.package, version.schemas.request_schema(action))
 
 
-def valid_payload(rng: random.Random, action: str) -> dict[str, Any]:
-    root = schema(action)
+def valid_payload(
+    rng: random.Random, action: str, version: Version = versions.OCPP16
+) -> dict[str, Any]:
+    root = schema(action, version)
     return _value(rng, root, root)
 
 
@@ -58,10 +56,16 @@ def _value(rng: random.Random, node: dict[str, Any], root: dict[str, Any]) -> An
             return date_time(rng)
         return _string(rng, node.get("maxLength", 200))
     if kind == "integer":
-        low, high = node.get("minimum", schemas.INT32_MIN), node.get("maximum", schemas.INT32_MAX)
-        return rng.choice([low, high, 0, 1, rng.randint(low, high)])
+        # 2.x's schemas write some integer bounds as numbers (`"minimum": 0.0`).
+        low = int(node.get("minimum", schemas.INT32_MIN))
+        high = int(node.get("maximum", schemas.INT32_MAX))
+        return rng.choice(
+            [x for x in (low, high, 0, 1, rng.randint(low, high)) if low <= x <= high]
+        )
     if kind == "number":
-        return rng.choice([0, -1.5, 1e300, -1e-300, 5e-324, rng.uniform(-1e6, 1e6), 7])
+        low, high = node.get("minimum", -1e308), node.get("maximum", 1e308)
+        nasty = [0, -1.5, 1e300, -1e-300, 5e-324, rng.uniform(-1e6, 1e6), 7, low, high]
+        return rng.choice([x for x in nasty if low <= x <= high])  # 2.1: dischargeLimit <= 0
     if kind == "boolean":
         return rng.random() < 0.5
     return None
@@ -98,16 +102,24 @@ def date_time(rng: random.Random) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}{t}{hour:02d}:{minute:02d}:{second}{fraction}{zone}"
 
 
-def valid_call(rng: random.Random, unique_id: str) -> tuple[str, str]:
-    """(action, frame) of a schema-valid CALL from a charger."""
-    action = rng.choice(CHARGER_ACTIONS)
-    frame = [2, unique_id, action, valid_payload(rng, action)]
+def valid_call(
+    rng: random.Random,
+    unique_id: str,
+    version: Version = versions.OCPP16,
+    actions: list[str] | None = None,
+) -> tuple[str, str]:
+    """(action, frame) of a schema-valid CALL from a charger, of one of `actions`
+    (default: every action a charger of `version` sends)."""
+    action = rng.choice(actions or sorted(version.charger_actions))
+    frame = [2, unique_id, action, valid_payload(rng, action, version)]
     return action, orjson.dumps(frame).decode()
 
 
-def broken_frame(rng: random.Random, unique_id: str) -> str | bytes:
+def broken_frame(
+    rng: random.Random, unique_id: str, version: Version = versions.OCPP16
+) -> str | bytes:
     """A frame that breaks OCPP-J somewhere, or a text that is no frame at all."""
-    _, frame = valid_call(rng, unique_id)
+    _, frame = valid_call(rng, unique_id, version)
     how = rng.randrange(40)
     if how >= 12:
         how = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11])  # binary (7) costs a reconnect

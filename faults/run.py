@@ -1,10 +1,11 @@
 """The fault campaign, the full form of what CI runs bounded (tests/faults/test_faults.py).
 
-    python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--kills 8] [--quick]
+    python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--kills 8]
+                         [--ocpp-versions 1.6 2.0.1 2.1] [--quick]
 
 SIGKILL of rpc_app and of the gateway, in turn, under load from chargers that
 re-send what was not acked, on SQLite and on PostgreSQL: every acked message
-must be stored, once. Then a fuzz run of schema-valid and broken frames: a
+must be stored, once. Then a fuzz run per OCPP version of schema-valid and broken frames: a
 definitive answer for every valid CALL, well-formed replies, the gateway alive
 with bounded memory and metrics, no traceback. Prints a table and writes it to
 faults/results.md and the README's Reliability section. Exit 1 on any violation.
@@ -20,12 +21,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.run import machine
-from faults.campaign import FuzzReport, KillReport, fuzz_campaign, kill_campaign
+from faults.campaign import (
+    FuzzReport,
+    KillReport,
+    fuzz_campaign,
+    kill_campaign,
+    reference_actions,
+)
+from ocppj import versions
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 
-def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) -> str:
+def report(kills: list[KillReport], fuzzes: dict[str, FuzzReport], args: argparse.Namespace) -> str:
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
         "",
@@ -40,6 +48,12 @@ def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) 
             f"{k.stored_readings:,} of {len(k.ledger.readings):,} acked | {len(k.lost)} | "
             f"{len(k.duplicated)} |"
         )
+    for version, fuzz in fuzzes.items():
+        lines += fuzz_lines(version, fuzz)
+    return "\n".join(lines)
+
+
+def fuzz_lines(version: str, fuzz: FuzzReport) -> list[str]:
     closes = ", ".join(f"{code}: {n:,}" for code, n in sorted(fuzz.closes.items(), key=str))
     errors = ", ".join(
         f"{code} {n:,}" for code, n in fuzz.replies.most_common() if code != "CALLRESULT"
@@ -48,9 +62,9 @@ def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) 
     refused = ", ".join(
         f"{code} {n:,}" for code, n in valid.most_common() if code not in ("CALLRESULT", "closed")
     )
-    lines += [
+    return [
         "",
-        "| fuzzed protocol line | result |",
+        f"| fuzzed protocol line, OCPP {version} | result |",
         "|---|---|",
         f"| frames sent | {fuzz.frames:,} ({fuzz.valid_calls:,} schema-valid CALLs, "
         f"{fuzz.broken_frames:,} broken frames) |",
@@ -66,7 +80,6 @@ def report(kills: list[KillReport], fuzz: FuzzReport, args: argparse.Namespace) 
         f"| tracebacks in the logs | {fuzz.tracebacks} |",
         "",
     ]
-    return "\n".join(lines)
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -77,10 +90,17 @@ async def main(args: argparse.Namespace) -> int:
             where = Path(tmp) / kind
             where.mkdir()
             kills.append(await kill_campaign(kind, where, args.chargers, args.kills, args.every))
-        print(f"fuzzing with {args.frames:,} frames ...", file=sys.stderr, flush=True)
-        (Path(tmp) / "fuzz").mkdir()
-        fuzz = await fuzz_campaign(Path(tmp) / "fuzz", args.frames, valid=args.valid)
-    text = report(kills, fuzz, args)
+        fuzzes = {}
+        for name in args.ocpp_versions:
+            print(f"fuzzing OCPP {name} with {args.frames:,} frames ...", file=sys.stderr)
+            where = Path(tmp) / f"fuzz-{name}"
+            where.mkdir()
+            version = versions.named(name)
+            fuzzes[name] = await fuzz_campaign(
+                where, args.frames, valid=args.valid, version=version,
+                actions=reference_actions(version),
+            )  # fmt: skip
+    text = report(kills, fuzzes, args)
     print(text)
     problems = [
         f"{k.database}: {k.lost[:3]} {k.duplicated[:3]} {k.unexpected[:3]} "
@@ -88,9 +108,10 @@ async def main(args: argparse.Namespace) -> int:
         for k in kills
         if not k.ok
     ]
-    problems += fuzz.violations[:20]
-    if fuzz.tracebacks:
-        problems.append(f"{fuzz.tracebacks} tracebacks in the logs")
+    for name, fuzz in fuzzes.items():
+        problems += [f"OCPP {name}: {violation}" for violation in fuzz.violations[:20]]
+        if fuzz.tracebacks:
+            problems.append(f"OCPP {name}: {fuzz.tracebacks} tracebacks in the logs")
     for problem in problems:
         print(f"VIOLATION: {problem}", file=sys.stderr)
     if not args.no_write and not problems:
@@ -115,6 +136,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--every", type=float, default=3.0, help="seconds between kills")
     parser.add_argument(
         "--databases", nargs="+", default=["sqlite", "postgresql"], help="where to store"
+    )
+    parser.add_argument(
+        "--ocpp-versions", nargs="+", default=list(versions.BY_NAME), help="versions to fuzz"
     )
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
     parser.add_argument("--no-write", action="store_true", help="do not write the results")

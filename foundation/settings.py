@@ -29,6 +29,23 @@ class SettingsGroup(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
 
+# The OCPP versions the gateway can serve (ocppj.versions holds what each one is).
+OCPP_VERSIONS = ("2.1", "2.0.1", "1.6")
+
+
+def _channel_map(value: str) -> dict[str, str]:
+    """'2.0.1=V2Channel,2.1=V2Channel' -> {"2.0.1": "V2Channel", "2.1": "V2Channel"}."""
+    channels: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        version, sep, channel = (text.strip() for text in item.partition("="))
+        if not sep or not channel or version not in OCPP_VERSIONS:
+            raise ValueError(
+                f"{item!r} is not <version>=<Channel> with a version of {OCPP_VERSIONS}"
+            )
+        channels[version] = channel
+    return channels
+
+
 # --- groups, in the README's order ---------------------------------------------------------
 
 
@@ -49,6 +66,16 @@ class ChargerServerSettings(SettingsGroup):
         True, description="One channel method per action; false sends everything to receive"
     )
     channel: str = Field("OCPPChannel", description="Channel every station subscribes to")
+    ocpp_versions: str = Field(
+        "2.1,2.0.1,1.6",
+        description="OCPP versions served (1.6, 2.0.1, 2.1), in the order the gateway "
+        "prefers them when a charger offers several",
+    )
+    version_channels: str = Field(
+        "",
+        description="A channel per OCPP version, e.g. '2.0.1=V2Channel,2.1=V2Channel'; "
+        "versions not named subscribe to --channel",
+    )
     call_queue_limit: int = Field(100, ge=1, description="CALLs that may wait per station")
     malformed_frame_budget: int = Field(
         10, ge=0, description="Malformed frames in a row before the connection is closed"
@@ -61,7 +88,9 @@ class ChargerServerSettings(SettingsGroup):
         30.0, gt=0, description="Seconds a station has to answer a ping before it is closed"
     )
     accept_missing_subprotocol: bool = Field(
-        False, description="Serve chargers that offer no ocpp1.6 subprotocol as OCPP 1.6"
+        False,
+        description="Serve chargers that offer no OCPP subprotocol as OCPP 1.6 "
+        "(1.6 must be among --ocpp-versions)",
     )
     tls_cert: str | None = Field(
         None, description="Certificate chain (PEM) for wss://; needs --tls-key"
@@ -82,17 +111,46 @@ class ChargerServerSettings(SettingsGroup):
         "gone this long after (0: no lease)",
     )
 
+    @field_validator("ocpp_versions")
+    @classmethod
+    def _ocpp_versions(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in OCPP_VERSIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown OCPP version {unknown[0]!r}; known: {', '.join(OCPP_VERSIONS)}"
+            )
+        if not names or len(set(names)) != len(names):
+            raise ValueError("name each version once, at least one")
+        return ",".join(names)
+
+    @field_validator("version_channels")
+    @classmethod
+    def _version_channels(cls, value: str) -> str:
+        _channel_map(value)
+        return value
+
     @model_validator(mode="after")
     def _tls_pair(self) -> Self:
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ValueError("tls_cert and tls_key: set both or neither")
         if self.tls_client_ca and not self.tls_cert:
             raise ValueError("tls_client_ca: needs tls_cert and tls_key")
+        if self.accept_missing_subprotocol and "1.6" not in self.ocpp_version_names():
+            raise ValueError("accept_missing_subprotocol: serves OCPP 1.6, not among ocpp_versions")
         for name in ("tls_cert", "tls_key", "tls_client_ca"):
             path = getattr(self, name)
             if path and not Path(path).is_file():
                 raise ValueError(f"{name}: no file at {path}")
         return self
+
+    def ocpp_version_names(self) -> list[str]:
+        """The versions served, the preferred first."""
+        return self.ocpp_versions.split(",")
+
+    def channel_for(self, version: str) -> str:
+        """The channel a station of OCPP `version` subscribes to."""
+        return _channel_map(self.version_channels).get(version, self.channel)
 
     def header_names(self) -> list[str]:
         names = {h.strip().lower() for h in self.headers.split(",") if h.strip()}

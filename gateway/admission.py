@@ -26,6 +26,7 @@ from contract.env import (
     GATEWAY_HEADERS,
     NODE_HEADER,
     REMOTE_ADDR_HEADER,
+    SUBPROTOCOL_HEADER,
     TLS_CLIENT_SUBJECT_HEADER,
 )
 from foundation.settings import GatewaySettings
@@ -33,13 +34,15 @@ from gateway import tls
 from gateway.cable.socket import BrowserAdmission
 from gateway.metrics import GatewayMetrics
 from gateway.rpc import Env, RPCClient, RPCError, Status
+from ocppj import versions
+from ocppj.frames import clip
 from ocppj.handshake import (
-    SUBPROTOCOL,
     HandshakeRefused,
     read_headers,
     read_request,
     target_path,
 )
+from ocppj.versions import Version
 
 log = structlog.get_logger("gateway")
 
@@ -53,6 +56,10 @@ class Admission:
     identifiers: str
     env: Env
     transmissions: list[str]
+    version: Version
+    # The subprotocol the handshake answers with (None: a charger that offered none,
+    # served as OCPP 1.6 by --accept-missing-subprotocol).
+    subprotocol: str | None
 
 
 def refusal_status(status: Status, sent_credentials: bool) -> int:
@@ -96,6 +103,8 @@ class Admissions:
         self._authority = authority
         self._node_header = node_header
         self._header_names = settings.header_names()
+        # The versions served, the preferred first.
+        self.versions = tuple(versions.named(name) for name in settings.ocpp_version_names())
         # A browser's Connect also sees its cookies and origin, as Action Cable's does.
         self._browser_header_names = sorted({*self._header_names, "cookie", "origin"})
         # Kept until the handler takes it; a handshake that fails after Connect leaves
@@ -106,8 +115,14 @@ class Admissions:
 
     def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
         """The admission decided for `connection`; None if it was upgraded without one
-        (no ocpp1.6 subprotocol offered: OCPP-J wants the handshake completed, then closed)."""
+        (no OCPP subprotocol we serve offered: OCPP-J wants the handshake completed,
+        then closed)."""
         return self._decided.pop(connection, None)
+
+    def station_subprotocol(self, connection: ServerConnection) -> str | None:
+        """The subprotocol admission chose for a station's `connection` (None: none)."""
+        admission = self._decided.get(connection)
+        return admission.subprotocol if isinstance(admission, Admission) else None
 
     async def admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """websockets' process_request: None upgrades the request, a Response refuses it."""
@@ -137,10 +152,20 @@ class Admissions:
         except InvalidHeader:
             self._metrics.connect_rejections.labels("400").inc()
             return connection.respond(400, "malformed Sec-WebSocket-Protocol header\n")
-        if SUBPROTOCOL not in offered and not self.settings.accept_missing_subprotocol:
-            # OCPP-J 3.1: complete the handshake without the header, then close.
-            bound.warning("no ocpp1.6 subprotocol offered")
-            return None
+        version = versions.negotiate(offered, self.versions)
+        subprotocol = version.subprotocol if version else None
+        if version is None:
+            if not self.settings.accept_missing_subprotocol:
+                # OCPP-J 3.1: complete the handshake without the header, then close.
+                bound.warning(
+                    "no OCPP subprotocol we serve offered",
+                    offered=[clip(name, 40) for name in offered[:8]],
+                )
+                return None
+            version = versions.OCPP16
+        # What the station speaks, for Connect and every later call (RFC 6455's header
+        # name, holding the answer rather than the offer).
+        headers[SUBPROTOCOL_HEADER] = version.subprotocol
         sid = uuid.uuid4().hex
         try:
             result = await self._rpc.connect(sid, station.url, headers)
@@ -153,8 +178,15 @@ class Admissions:
             bound.info("connection refused", status=status, reason=result.error)
             self._metrics.connect_rejections.labels(str(status)).inc()
             return connection.respond(status, "connection refused\n")
+        self._metrics.stations_admitted.labels(version.name).inc()
         self._decided[connection] = Admission(
-            station_id, sid, result.identifiers, result.env, result.transmissions
+            station_id,
+            sid,
+            result.identifiers,
+            result.env,
+            result.transmissions,
+            version,
+            subprotocol,
         )
         return None
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from foundation.metric_children import Children
-from ocppj import schemas
+from ocppj import versions
 
 PREFIX = "ocpp_cable_gateway"
 UNKNOWN = "unknown"
@@ -20,7 +20,7 @@ def action_label(action: str | None) -> str:
     """
     if not action:
         return ""
-    return action if schemas.is_known_action(action) else UNKNOWN
+    return action if action in versions.ALL_ACTIONS else UNKNOWN
 
 
 # RPC latency buckets: sub-millisecond on loopback up to the default 5 s deadline.
@@ -113,6 +113,12 @@ class GatewayMetrics:
         self.disconnect_queue_depth = Gauge(
             f"{PREFIX}_disconnect_queue_depth",
             "Disconnect calls waiting to be delivered",
+            registry=r,
+        )
+        self.stations_admitted = Counter(
+            f"{PREFIX}_stations_admitted",
+            "Stations Connect accepted, by the OCPP version agreed",
+            ["ocpp_version"],
             registry=r,
         )
         self.connect_rejections = Counter(

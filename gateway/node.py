@@ -37,8 +37,7 @@ from gateway.pubsub import BrokerSubscriber, subscribers_for
 from gateway.rpc import RPCClient
 from gateway.station import StationSocket
 from gateway.stations import StationRegistry
-from ocppj import schemas
-from ocppj.handshake import SUBPROTOCOL
+from ocppj import versions
 
 log = structlog.get_logger("gateway")
 
@@ -121,7 +120,7 @@ class GatewayNode:
     # --- start and stop --------------------------------------------------------
 
     async def start(self) -> None:
-        schemas.warm_up()
+        versions.warm_up(self.admissions.versions)
         s = self.settings
         self._ws_server = await serve(
             self._handle,
@@ -212,10 +211,11 @@ class GatewayNode:
     # --- chargers' connections ----------------------------------------------------
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Sequence[str]):
-        for protocol in (SUBPROTOCOL, cable.SUBPROTOCOL):
-            if protocol in offered:
-                return protocol
-        return None
+        # A station's was chosen at admission; a browser's is Action Cable's.
+        chosen = self.admissions.station_subprotocol(connection)
+        if chosen is None and cable.SUBPROTOCOL in offered:
+            return cable.SUBPROTOCOL
+        return chosen
 
     async def _process_request(
         self, connection: ServerConnection, request: Request
@@ -238,7 +238,7 @@ class GatewayNode:
             if message is not None:
                 message.headers.clear()
         if admission is None:
-            await ws.close(CLOSE_PROTOCOL_ERROR, f"the {SUBPROTOCOL} subprotocol is required")
+            await ws.close(CLOSE_PROTOCOL_ERROR, "an OCPP subprotocol is required")
             return
         station = StationSocket(ws, admission, self)
         await self.stations.hold(station)

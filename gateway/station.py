@@ -62,15 +62,21 @@ class StationSocket:
         self.env = admission.env
         # Wall-clock time: nodes compare it when a station is connected to two of them.
         self.connected_at = time.time()
+        version = admission.version
         self.identifier = orjson.dumps(
-            {"channel": node.settings.channel, "station_id": self.station_id}
+            {
+                "channel": node.settings.channel_for(version.name),
+                "station_id": self.station_id,
+                # One channel class can serve every version, telling them apart by this.
+                "ocpp_version": version.name,
+            }
         ).decode()
         self.subscribed = False
         # Set once the connection is over: a lease renewal no longer names the station.
         self.leaving = False
         self.closing = False  # we sent a close frame: what the peer sends now is ignored
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
-        self.session = StationSession(self.station_id, node.session_config, self.log)
+        self.session = StationSession(self.station_id, node.session_config, self.log, version)
         self._welcome = admission.transmissions
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()

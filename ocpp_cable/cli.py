@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_commands(commands, lambda leaf: _add_setting_flags(leaf, AdminSettings))
     simulate = commands.add_parser(
         "simulate",
-        help="run simulated OCPP 1.6 chargers against a central system",
+        help="run simulated OCPP chargers (1.6, 2.0.1 or 2.1) against a central system",
         description="N chargers: boot, status, then charging sessions (authorize, start, "
         "meter values with rising energy, stop) until --duration ends; they answer "
         "remote commands. Prints live progress and a summary table.",
@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--id-tag", default="SIM", help="idTag the chargers present (default: %(default)s)"
     )
+    simulate.add_argument(
+        "--ocpp-version",
+        choices=("1.6", "2.0.1", "2.1"),
+        default="1.6",
+        help="the OCPP version the chargers speak (default: %(default)s)",
+    )
     return parser
 
 
@@ -148,6 +154,8 @@ def print_config(settings: Settings) -> None:
         value = getattr(settings, name)
         if hasattr(value, "get_secret_value"):
             value = "********"
+        elif value == "":
+            value = '""'  # unset, and still a value on the line
         print(f"{name:28} {mask_secrets(str(value))}")
 
 
@@ -165,6 +173,7 @@ def _simulate(args: argparse.Namespace) -> int:
             password=args.password,
             id_prefix=args.id_prefix,
             id_tag=args.id_tag,
+            ocpp_version=args.ocpp_version,
         )
     )
 

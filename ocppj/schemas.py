@@ -1,14 +1,15 @@
-"""Validation of OCPP 1.6 payloads against the JSON schemas the `ocpp` package ships.
+"""Validation of OCPP payloads against the JSON schemas the `ocpp` package ships.
 
-Each schema is compiled once (fastjsonschema turns it into Python code) on first
-use and kept. A failure is mapped to the OCPP-J 1.6 error code for its kind.
+One `Schemas` per protocol version. Each schema is compiled once (fastjsonschema
+turns it into Python code) on first use and kept. A failure is mapped to the
+version's error code for its kind (OCPP-J 1.6 4.2.3, 2.0.1 4.3).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -16,49 +17,6 @@ from typing import Any
 import fastjsonschema
 
 from ocppj import errors
-
-SCHEMA_PACKAGE = "ocpp.v16.schemas"
-
-# Actions a charge point initiates (OCPP 1.6 and its security extension).
-CHARGER_ACTIONS = frozenset(
-    {
-        "Authorize",
-        "BootNotification",
-        "DataTransfer",
-        "DiagnosticsStatusNotification",
-        "FirmwareStatusNotification",
-        "Heartbeat",
-        "LogStatusNotification",
-        "MeterValues",
-        "SecurityEventNotification",
-        "SignCertificate",
-        "SignedFirmwareStatusNotification",
-        "StartTransaction",
-        "StatusNotification",
-        "StopTransaction",
-    }
-)
-
-
-def _schema_names() -> frozenset[str]:
-    names = resources.files(SCHEMA_PACKAGE).iterdir()
-    return frozenset(p.name[:-5] for p in names if p.name.endswith(".json"))
-
-
-_SCHEMAS = _schema_names()
-ALL_ACTIONS = frozenset(n for n in _SCHEMAS if not n.endswith("Response"))
-# Actions the central system sends to a charge point.
-CENTRAL_ACTIONS = (ALL_ACTIONS - CHARGER_ACTIONS) | {"DataTransfer"}
-
-# fastjsonschema rule -> OCPP-J 1.6 error code (OCPP-J 4.2.3).
-_RULE_CODES = {
-    "required": errors.OCCURENCE_CONSTRAINT_VIOLATION,
-    "minItems": errors.OCCURENCE_CONSTRAINT_VIOLATION,
-    "maxItems": errors.OCCURENCE_CONSTRAINT_VIOLATION,
-    "type": errors.TYPE_CONSTRAINT_VIOLATION,
-    "additionalProperties": errors.FORMATION_VIOLATION,
-}
-
 
 # OCPP's integer is 32 bits (31 bits and a sign); the JSON schemas leave it unbounded.
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -73,22 +31,41 @@ class SchemaViolation(Exception):
         self.description = description
 
 
-@cache
-def _validator(schema_name: str) -> Callable[[Any], Any]:
-    text = resources.files(SCHEMA_PACKAGE).joinpath(f"{schema_name}.json").read_text("utf-8")
-    # Read as draft-04, whose integer is strictly a JSON integer: 1.0 and 1e300 are not.
-    # (The 1.6 schemas name draft-04; the security extension's name draft-06, which
-    # would take them and hand a float on.)
+def read_schema(package: str, schema_name: str) -> dict[str, Any]:
+    """The schema as we validate with it: OCPP's integer range added, no `$id`."""
+    text = resources.files(package).joinpath(f"{schema_name}.json").read_text("utf-8")
     schema = _bounded_integers(json.loads(text))
+    # 2.1's `$id` is a URN that `#/definitions/...` references would resolve against.
+    schema.pop("$id", None)
+    return schema
+
+
+@cache
+def _validator(package: str, schema_name: str) -> Callable[[Any], Any]:
+    schema = read_schema(package, schema_name)
+    # Read as draft-04, whose integer is strictly a JSON integer: 1.0 and 1e300 are not.
+    # (The 1.6 schemas name draft-04; the security extension's and 2.x's name draft-06,
+    # which would take them and hand a float on. 2.x uses no draft-06 keyword.)
     schema["$schema"] = "http://json-schema.org/draft-04/schema#"
     # use_default=False: validation must never write defaults into the payload.
     return fastjsonschema.compile(schema, use_default=False)
 
 
+# Annotations, not rules. fastjsonschema copies a rule's whole node into the code it
+# makes for each error: with 2.x's long descriptions that code is ten times larger
+# and as much slower to compile.
+_ANNOTATIONS = frozenset({"description", "comment", "$comment", "javaType", "title"})
+
+
 def _bounded_integers(schema: Any) -> Any:
-    """The schema with OCPP's 32-bit range on every integer that has no bound of its own."""
+    """The schema with OCPP's 32-bit range on every integer that has no bound of its own,
+    and without annotations."""
     if isinstance(schema, dict):
-        schema = {key: _bounded_integers(value) for key, value in schema.items()}
+        schema = {
+            key: _bounded_integers(value)
+            for key, value in schema.items()
+            if not (key in _ANNOTATIONS and isinstance(value, str))
+        }
         if schema.get("type") == "integer":
             schema.setdefault("minimum", INT32_MIN)
             schema.setdefault("maximum", INT32_MAX)
@@ -97,45 +74,83 @@ def _bounded_integers(schema: Any) -> Any:
     return schema
 
 
-def is_known_action(action: str) -> bool:
-    return action in ALL_ACTIONS
+class Schemas:
+    """The JSON schemas of one protocol version, and its error codes for their rules.
 
+    Args:
+        package: the `ocpp` package's module holding the schema files.
+        codes: the version's error codes.
+        request_suffix: what names a request's schema file after its action
+            (1.6: `Authorize.json`; 2.x: `AuthorizeRequest.json`).
+    """
 
-def validate_request(action: str, payload: Any) -> None:
-    _validate(action, payload)
+    def __init__(self, package: str, codes: errors.ErrorCodes, request_suffix: str = "") -> None:
+        self.package = package
+        self.codes = codes
+        files = [
+            p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".json")
+        ]
+        self.names = frozenset(files)
+        # Every action with a request schema (2.1's SEND-only messages included), and
+        # that schema's name.
+        self._requests = {
+            n.removesuffix(request_suffix) if request_suffix else n: n
+            for n in files
+            if not n.endswith("Response")
+        }
+        self.actions = frozenset(self._requests)
+        self._rule_codes = {
+            "required": codes.occurrence_violation,
+            "minItems": codes.occurrence_violation,
+            "maxItems": codes.occurrence_violation,
+            "type": errors.TYPE_CONSTRAINT_VIOLATION,
+            "additionalProperties": codes.format_violation,
+        }
+        self._empty_valid: dict[str, bool] = {}
 
+    def request_schema(self, action: str) -> str:
+        """The name of `action`'s request schema file (without `.json`)."""
+        return self._requests.get(action, action)
 
-def validate_response(action: str, payload: Any) -> None:
-    _validate(f"{action}Response", payload)
+    def validate_request(self, action: str, payload: Any) -> None:
+        self._validate(self._requests.get(action, action), payload)
 
+    def validate_response(self, action: str, payload: Any) -> None:
+        self._validate(f"{action}Response", payload)
 
-def empty_response_valid(action: str) -> bool:
-    """True when `{}` is a valid confirmation of `action` (no decision needed)."""
-    return _empty_valid(action)
+    def empty_response_valid(self, action: str) -> bool:
+        """True when `{}` is a valid confirmation of `action` (no decision needed)."""
+        valid = self._empty_valid.get(action)
+        if valid is None:
+            try:
+                self.validate_response(action, {})
+                valid = True
+            except SchemaViolation:
+                valid = False
+            self._empty_valid[action] = valid
+        return valid
 
+    def _validate(self, schema_name: str, payload: Any) -> None:
+        if not isinstance(payload, dict):
+            raise SchemaViolation(self.codes.format_violation, "the payload must be a JSON object")
+        try:
+            _validator(self.package, schema_name)(payload)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            if exc.rule in ("minimum", "maximum") and exc.rule_definition in (INT32_MIN, INT32_MAX):
+                field = _describe(exc).split(" ", 1)[0]
+                raise SchemaViolation(
+                    errors.TYPE_CONSTRAINT_VIOLATION, f"{field} must be a 32-bit integer"
+                ) from None
+            code = self._rule_codes.get(exc.rule or "", errors.PROPERTY_CONSTRAINT_VIOLATION)
+            raise SchemaViolation(code, _describe(exc)) from None
 
-@cache
-def _empty_valid(action: str) -> bool:
-    try:
-        validate_response(action, {})
-    except SchemaViolation:
-        return False
-    return True
-
-
-def _validate(schema_name: str, payload: Any) -> None:
-    if not isinstance(payload, dict):
-        raise SchemaViolation(errors.FORMATION_VIOLATION, "the payload must be a JSON object")
-    try:
-        _validator(schema_name)(payload)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        if exc.rule in ("minimum", "maximum") and exc.rule_definition in (INT32_MIN, INT32_MAX):
-            field = _describe(exc).split(" ", 1)[0]
-            raise SchemaViolation(
-                errors.TYPE_CONSTRAINT_VIOLATION, f"{field} must be a 32-bit integer"
-            ) from None
-        code = _RULE_CODES.get(exc.rule or "", errors.PROPERTY_CONSTRAINT_VIOLATION)
-        raise SchemaViolation(code, _describe(exc)) from None
+    def warm_up(self, actions: Iterable[str] | None = None) -> None:
+        """Compile the request and response schemas of `actions` (default: all) now."""
+        names = self.names
+        if actions is not None:
+            names = {self.request_schema(a) for a in actions} | {f"{a}Response" for a in actions}
+        for name in names:
+            _validator(self.package, name)
 
 
 _ROOT = re.compile(r"^data(?=[ .\[])\.?")
@@ -148,9 +163,3 @@ def _describe(exc: fastjsonschema.JsonSchemaValueException) -> str:
     if message.startswith("data "):
         return "payload" + message[4:]
     return _ROOT.sub("", message, count=1)
-
-
-def warm_up() -> None:
-    """Compile every schema now, so no charger pays for the first compilation."""
-    for name in _SCHEMAS:
-        _validator(name)

@@ -13,6 +13,7 @@ from contract.env import (
     CLIENT_PROTOCOL_HEADER,
     NODE_HEADER,
     REMOTE_ADDR_HEADER,
+    SUBPROTOCOL_HEADER,
     TLS_CLIENT_SUBJECT_HEADER,
 )
 
@@ -47,6 +48,12 @@ class RequestEnv:
     def client_subject(self) -> str | None:
         """Subject of the charger's verified certificate (security profile 3), if any."""
         return self.headers.get(TLS_CLIENT_SUBJECT_HEADER)
+
+    @property
+    def ocpp_version(self) -> str | None:
+        """The OCPP version the station speaks ("1.6", "2.0.1", "2.1"); None for a browser."""
+        subprotocol = self.headers.get(SUBPROTOCOL_HEADER, "")
+        return subprotocol.removeprefix("ocpp") if subprotocol.startswith("ocpp") else None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

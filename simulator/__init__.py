@@ -1,9 +1,10 @@
-"""Simulated OCPP 1.6 chargers (`ocpp-cable simulate`), built on `ocppj`'s framing.
+"""Simulated OCPP 1.6, 2.0.1 and 2.1 chargers (`ocpp-cable simulate`), built on `ocppj`.
 
 A client of any OCPP-J central system: it imports nothing of the server.
 """
 
 from simulator.chargers import (
+    DIALECTS,
     CallFailed,
     SimCharger,
     SimulationOptions,
@@ -15,6 +16,7 @@ from simulator.chargers import (
 )
 
 __all__ = [
+    "DIALECTS",
     "CallFailed",
     "SimCharger",
     "SimulationOptions",

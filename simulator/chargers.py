@@ -1,37 +1,37 @@
-"""Simulated OCPP 1.6 chargers: a demo against `make run` and the benchmark's load driver.
+"""Simulated OCPP chargers: a demo against `make run` and the benchmark's load driver.
 
 Each charger is a lean asyncio client (websockets and ocppj's framing, no per-message
 schema work) so that one process can drive thousands of them and the numbers
-measure the server, not the driver.
+measure the server, not the driver. It speaks OCPP 1.6, 2.0.1 or 2.1: the steps are
+the same, its version's dialect (`ocpp16`, `ocpp2`) words each message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import random
 import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import websockets
 
-from ocppj import frames
+from ocppj import frames, versions
+from simulator import ocpp2, ocpp16
+from simulator.dialects import Dialect, Message, Payload, Session, StopReason
 
-Payload = dict[str, Any]
+# The versions the simulator speaks, by name, and the dialect of each.
+DIALECTS: dict[str, Dialect] = {"1.6": ocpp16, "2.0.1": ocpp2, "2.1": ocpp2}
 
 # When --duration ends, chargers stop their sessions at once (StopTransaction) and close;
 # whatever is still under way END_GRACE later (an answer, a connection, a closing handshake)
 # is cut off, so a run ends within END_GRACE of its duration.
 END_GRACE = 1.0
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class CallFailed(Exception):
@@ -71,21 +71,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-# Canned answers to the central system's commands.
-COMMAND_REPLIES: dict[str, Payload] = {
-    "Reset": {"status": "Accepted"},
-    "RemoteStartTransaction": {"status": "Accepted"},
-    "RemoteStopTransaction": {"status": "Accepted"},
-    "TriggerMessage": {"status": "Accepted"},
-    "ChangeConfiguration": {"status": "Accepted"},
-    "UnlockConnector": {"status": "Unlocked"},
-    "ChangeAvailability": {"status": "Accepted"},
-    "ClearCache": {"status": "Accepted"},
-    "DataTransfer": {"status": "Accepted"},
-}
-
-
 class SimCharger:
+    """One charger with one connector: sessions one after another, started by the
+    simulation (`charge`) or by the central system (a remote start)."""
+
     _ids = itertools.count(1)
 
     def __init__(
@@ -95,15 +84,32 @@ class SimCharger:
         stats: Stats,
         password: str | None = None,
         call_timeout: float = 30.0,
+        *,
+        ocpp_version: str = "1.6",
+        meter_interval: float = 5.0,
+        samples: int = 6,
+        until: float | None = None,
     ) -> None:
         self.url = f"{url.rstrip('/')}/{station_id}"
         self.station_id = station_id
         self.stats = stats
         self.password = password
         self.call_timeout = call_timeout
+        self.version = versions.named(ocpp_version)
+        self.dialect = DIALECTS[ocpp_version]
+        # Every session's shape: MeterValues every `meter_interval` s, `samples` of them,
+        # stopped early at `until` (time.monotonic()).
+        self.meter_interval = meter_interval
+        self.samples = samples
+        self.until = until
         self.ws: Any = None
         self.heartbeat_interval = 300
         self.meter_wh = random.randint(0, 50_000)
+        self.session: Session | None = None
+        self._free = asyncio.Event()  # set while no session holds the connector
+        self._free.set()
+        self._stop = asyncio.Event()  # the central system asked to stop the session
+        self._remote: asyncio.Task[None] | None = None  # a session the central system started
         self._pending: dict[str, tuple[asyncio.Future[Payload], str, float]] = {}
         self._reader: asyncio.Task[None] | None = None
         self.received_calls: asyncio.Queue[tuple[str, Payload]] = asyncio.Queue()
@@ -115,17 +121,24 @@ class SimCharger:
             headers["Authorization"] = f"Basic {token}"
         self.ws = await websockets.connect(
             self.url,
-            subprotocols=["ocpp1.6"],
+            subprotocols=[self.version.subprotocol],
             additional_headers=headers,
             open_timeout=60,
             ping_interval=None,
             compression=None,
             max_queue=None,
         )
+        if self.ws.subprotocol != self.version.subprotocol:
+            # A server that speaks none of what we offered may still accept the upgrade.
+            await self.ws.close()
+            offered = self.version.subprotocol
+            raise websockets.NegotiationError(f"the server did not accept {offered}")
         self.stats.connected += 1
         self._reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
+        if self._remote is not None:
+            self._remote.cancel()
         if self.ws is not None:
             await self.ws.close()
         if self._reader is not None:
@@ -139,6 +152,10 @@ class SimCharger:
     def unanswered(self) -> list[str]:
         """The actions of the CALLs waiting for an answer."""
         return [action for _, action, _ in self._pending.values()]
+
+    async def request(self, message: Message) -> Payload:
+        """CALL a dialect's message."""
+        return await self.call(*message)
 
     async def call(self, action: str, payload: Payload | None = None) -> Payload:
         unique_id = str(next(self._ids))
@@ -158,15 +175,18 @@ class SimCharger:
         try:
             async for message in self.ws:
                 try:
-                    frame = frames.parse(message)
+                    frame = frames.parse(message, self.version.codes, self.version.message_types)
                 except frames.FrameError as exc:
                     self.stats.fail(f"unreadable frame: {exc}")
                     continue
                 if isinstance(frame, frames.Call):
                     await self._answer(frame.unique_id, frame.action, frame.payload)
                     continue
-                if frame is None:
-                    continue  # an unknown message type: ignored, as OCPP-J says
+                if frame is None or isinstance(frame, frames.SendMessage):
+                    continue  # 1.6: an unknown message type; 2.1: a SEND, never answered
+                if isinstance(frame, frames.CallResultError):
+                    self.stats.fail(f"our answer refused: {frame.code}")
+                    continue
                 entry = self._pending.get(frame.unique_id)
                 if entry is None:
                     continue
@@ -189,113 +209,95 @@ class SimCharger:
     async def _answer(self, unique_id: str, action: str, payload: Payload) -> None:
         self.stats.commands[action] += 1
         self.received_calls.put_nowait((action, payload))
-        if action == "GetConfiguration":
-            reply: Payload = {
-                "configurationKey": [
-                    {"key": "HeartbeatInterval", "readonly": False,
-                     "value": str(self.heartbeat_interval)},
-                ]
-            }  # fmt: skip
-        elif action in COMMAND_REPLIES:
-            reply = COMMAND_REPLIES[action]
-        else:
+        try:
+            answer = self.dialect.answer(action, payload, self)
+        except (KeyError, TypeError) as exc:
+            code, description = self.version.codes.format_violation, f"{action}: no {exc}"
+            await self.ws.send(frames.encode_error(unique_id, code, description))
+            return
+        if answer is None:
             error = frames.encode_error(unique_id, "NotImplemented", f"{action} is not simulated")
             await self.ws.send(error)
             return
-        await self.ws.send(frames.encode_result(unique_id, reply))
+        if answer.start is not None:
+            self._occupy(answer.start)  # now: a second remote start must find it taken
+        if answer.stop:
+            self._stop.set()
+        await self.ws.send(frames.encode_result(unique_id, answer.payload))
+        if answer.start is not None:  # after the answer: the session's CALLs come second
+            self._remote = asyncio.create_task(self._remote_session(answer.start))
 
     # --- what a charger does -------------------------------------------------------------
 
     async def boot(self) -> Payload:
-        reply = await self.call(
-            "BootNotification",
-            {
-                "chargePointVendor": "ocpp-cable",
-                "chargePointModel": "Simulator",
-                "chargePointSerialNumber": self.station_id[-25:],
-                "firmwareVersion": "1.0",
-            },
-        )
+        reply = await self.request(self.dialect.boot(self.station_id))
         self.heartbeat_interval = reply.get("interval") or self.heartbeat_interval
-        await self.call(
-            "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
-        )
+        await self.request(self.dialect.status(occupied=False))
         return reply
 
-    def meter_values(self, transaction_id: int | None, context: str = "Sample.Periodic") -> Payload:
-        sample = {
-            "value": str(self.meter_wh),
-            "measurand": "Energy.Active.Import.Register",
-            "unit": "Wh",
-            "context": context,
-        }
-        payload: Payload = {
-            "connectorId": 1,
-            "meterValue": [
-                {
-                    "timestamp": utc_now(),
-                    "sampledValue": [
-                        sample,
-                        {"value": "7200", "measurand": "Power.Active.Import", "unit": "W"},
-                    ],
-                }
-            ],
-        }
-        if transaction_id is not None:
-            payload["transactionId"] = transaction_id
-        return payload
-
-    async def charge(
-        self, meter_interval: float, samples: int, id_tag: str = "SIM", until: float | None = None
-    ) -> None:
+    async def charge(self, id_tag: str = "SIM") -> None:
         """One session: authorize, start, periodic meter values with rising energy, stop.
 
-        At `until` (time.monotonic()) the session stops early, with reason Local.
+        Waits while a session the central system started holds the connector. At
+        `until` the session stops early, with reason Local.
         """
-        await self.call("Authorize", {"idTag": id_tag})
-        await self.call(
-            "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}
-        )
-        start = await self.call(
-            "StartTransaction",
-            {
-                "connectorId": 1,
-                "idTag": id_tag,
-                "meterStart": self.meter_wh,
-                "timestamp": utc_now(),
-            },
-        )
-        transaction_id = start["transactionId"]
-        reason = "EVDisconnected"
-        for _ in range(samples):
-            if not await pause(meter_interval, until):
-                reason = "Local"
-                break
-            self.meter_wh += random.randint(100, 400)
-            await self.call("MeterValues", self.meter_values(transaction_id))
-        await self.call(
-            "StopTransaction",
-            {
-                "transactionId": transaction_id,
-                "meterStop": self.meter_wh,
-                "timestamp": utc_now(),
-                "idTag": id_tag,
-                "reason": reason,
-            },
-        )
-        await self.call(
-            "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
-        )
-        self.stats.sessions += 1
+        while self.session is not None:
+            await self._free.wait()
+        session = Session(id_tag)
+        self._occupy(session)
+        await self._run(session)
+
+    async def idle(self) -> None:
+        """Wait for a session the central system started to end (by `until` at the latest)."""
+        if self._remote is not None:
+            await self._remote
+
+    def _occupy(self, session: Session) -> None:
+        self.session = session
+        self._free.clear()
+        self._stop.clear()
+
+    async def _remote_session(self, session: Session) -> None:
+        with contextlib.suppress(CallFailed):  # counted in stats; the connection is gone
+            await self._run(session)
+
+    async def _run(self, session: Session) -> None:
+        try:
+            if not session.remote:  # a remote start's idTag is the central system's own
+                await self.request(self.dialect.authorize(session.id_tag))
+            await self.request(self.dialect.status(occupied=True))
+            reply = await self.request(self.dialect.start(session, self.meter_wh))
+            self.dialect.started(session, reply)
+            reason: StopReason = "EVDisconnected"
+            for _ in range(self.samples):
+                if not await pause(self.meter_interval, self.until, self._stop):
+                    reason = "Remote" if self._stop.is_set() else "Local"
+                    break
+                self.meter_wh += random.randint(100, 400)
+                await self.request(self.dialect.meter(session, self.meter_wh))
+            await self.request(self.dialect.stop(session, self.meter_wh, reason))
+            await self.request(self.dialect.status(occupied=False))
+            self.stats.sessions += 1
+        finally:
+            self.session = None
+            self._free.set()
 
 
-async def pause(seconds: float, until: float | None = None) -> bool:
-    """Sleep `seconds`, but not past `until` (time.monotonic()); False if `until` came first."""
-    if until is None:
-        await asyncio.sleep(seconds)
-        return True
-    remaining = until - time.monotonic()
-    await asyncio.sleep(max(min(seconds, remaining), 0))
+async def pause(
+    seconds: float, until: float | None = None, interrupt: asyncio.Event | None = None
+) -> bool:
+    """Sleep `seconds`, but not past `until` (time.monotonic()) nor `interrupt` being set;
+    False if one of them came first."""
+    remaining = float("inf") if until is None else until - time.monotonic()
+    delay = max(min(seconds, remaining), 0)
+    if interrupt is None:
+        await asyncio.sleep(delay)
+    else:
+        try:
+            await asyncio.wait_for(interrupt.wait(), delay)
+            return False
+        except TimeoutError:
+            pass
     return seconds < remaining
 
 
@@ -310,6 +312,7 @@ class SimulationOptions:
     password: str | None = None
     id_prefix: str = "SIM-"
     id_tag: str = "SIM"
+    ocpp_version: str = "1.6"  # a key of DIALECTS
 
 
 async def _drive(charger: SimCharger, options: SimulationOptions, deadline: float) -> None:
@@ -322,10 +325,11 @@ async def _drive(charger: SimCharger, options: SimulationOptions, deadline: floa
     try:
         await charger.boot()
         while time.monotonic() < deadline:
-            await charger.charge(options.meter_interval, options.samples, options.id_tag, deadline)
+            await charger.charge(options.id_tag)
             if time.monotonic() < deadline:
                 await charger.call("Heartbeat")
                 await pause(random.uniform(0.5, 2.0), deadline)
+        await charger.idle()
     except CallFailed:
         pass  # counted in stats; this charger stops here
     finally:
@@ -344,7 +348,14 @@ async def simulate(options: SimulationOptions, progress: bool = True) -> Stats:
             if time.monotonic() >= deadline:
                 break  # a ramp-up longer than the run: the rest never start
             charger = SimCharger(
-                options.url, f"{options.id_prefix}{i:05d}", stats, options.password
+                options.url,
+                f"{options.id_prefix}{i:05d}",
+                stats,
+                options.password,
+                ocpp_version=options.ocpp_version,
+                meter_interval=options.meter_interval,
+                samples=options.samples,
+                until=deadline,
             )
             tasks[asyncio.create_task(_drive(charger, options, deadline))] = charger
             if gap:

@@ -29,6 +29,7 @@ from channels.models import (
     Transaction,
     ViewerToken,
 )
+from channels.ocpp2 import variables
 from channels.stations import add_station, remove_station, station_id_problem
 from channels.timeutil import parse_time
 from foundation.settings import AdminSettings
@@ -108,6 +109,15 @@ def add_admin_commands(
         json_flag=True,
     )
     station_show.add_argument("station_id")
+    station_variables = leaf(
+        station_commands,
+        "variables",
+        _stations_variables,
+        "an OCPP 2.x station's variables as last reported (GetBaseReport, GetVariables)",
+        json_flag=True,
+    )
+    station_variables.add_argument("station_id")
+    station_variables.add_argument("--component", help="only this component's")
     station_remove = leaf(
         station_commands,
         "remove",
@@ -197,6 +207,7 @@ def add_admin_commands(
         station_add,
         station_list,
         station_show,
+        station_variables,
         station_remove,
         tag_add,
         tag_list,
@@ -278,12 +289,14 @@ def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
             ("FIRMWARE", "firmware_version"),
             ("LAST SEEN", "last_seen"),
             ("AUTH", "auth"),
+            ("OCPP", "ocpp_version"),
         ],
     )
     return 0
 
 
 CONNECTOR_COLUMNS = [
+    ("EVSE", "evse_id"),
     ("CONNECTOR", "connector_id"),
     ("STATUS", "status"),
     ("ERROR", "error_code"),
@@ -302,6 +315,8 @@ TRANSACTION_COLUMNS = [
     ("WH", "energy_wh"),
     ("KWH", "energy_kwh"),
     ("REASON", "stop_reason"),
+    ("EVSE", "evse_id"),
+    ("TXID", "station_transaction_id"),  # a 2.x station's own transactionId
 ]
 
 
@@ -314,7 +329,7 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         connectors = session.scalars(
             select(Connector)
             .where(Connector.station_id == station.id)
-            .order_by(Connector.connector_id)
+            .order_by(Connector.evse_id, Connector.connector_id)
         ).all()
         detail["connectors"] = [records.connector_row(c) for c in connectors]
         transactions = session.scalars(
@@ -347,6 +362,31 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         )
     else:
         print("  no transactions")
+    return 0
+
+
+def _stations_variables(args: argparse.Namespace, settings: AdminSettings) -> int:
+    query = variables.reported(args.station_id, args.component)
+    with _session(settings) as session:
+        if session.get(ChargePoint, args.station_id) is None:
+            raise AdminError(f"no station {args.station_id}")
+        rows = [records.variable_row(v) for v in session.scalars(query)]
+    _print_rows(
+        args,
+        rows,
+        f"no variables reported by {args.station_id}",
+        [
+            ("COMPONENT", "component"),
+            ("INSTANCE", "component_instance"),
+            ("EVSE", "evse_id"),
+            ("CONNECTOR", "connector_id"),
+            ("VARIABLE", "variable"),
+            ("VAR INSTANCE", "variable_instance"),
+            ("TYPE", "attribute_type"),
+            ("VALUE", "value"),
+            ("MUTABILITY", "mutability"),
+        ],
+    )
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from channels import audit, commands, db, presence
+from channels import audit, commands, db, presence, stations
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
 from foundation.settings import SendSettings
@@ -21,6 +21,13 @@ class UnknownStation(CommandFailed):
 
 class StationOffline(CommandFailed):
     """The station is not connected, so the command could not reach it."""
+
+
+def station_version(settings: SendSettings, station_id: str) -> str | None:
+    """The OCPP version the station speaks (commands are checked against it); None for
+    an unknown station."""
+    with db.session_scope(settings.database_url) as session:
+        return stations.station_version(session, station_id)
 
 
 def publish_recorded(

@@ -10,7 +10,8 @@ import orjson
 
 from contract import transmissions
 from foundation.settings import PublisherSettings, SendSettings
-from ocppj import schemas
+from ocppj import versions
+from ocppj.schemas import SchemaViolation
 from rpc_app.broadcasting import BroadcastError, from_settings, message
 
 
@@ -32,19 +33,32 @@ def parse_object(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def build_call(action: str, payload: dict[str, Any], unique_id: str | None = None) -> dict:
-    """A CALL transmission for a station, checked as the gateway will check it."""
-    if action not in schemas.CENTRAL_ACTIONS:
+def build_call(
+    action: str,
+    payload: dict[str, Any],
+    unique_id: str | None = None,
+    version: str | None = "1.6",
+) -> dict:
+    """A CALL transmission for a station speaking `version`, checked as the gateway will
+    check it. `version` None (the station's is not known): valid in some version will do."""
+    targets = [versions.named(version)] if version else list(versions.VERSIONS)
+    known = [v for v in targets if action in v.central_actions]
+    if not known:
+        spoken = f"OCPP {version}" if version else "OCPP"
+        choices = versions.ALL_CENTRAL_ACTIONS if version is None else targets[0].central_actions
         raise CommandLineError(
-            f"{action!r} is not an OCPP 1.6 action a central system sends; one of: "
-            + ", ".join(sorted(schemas.CENTRAL_ACTIONS))
+            f"{action!r} is not an {spoken} action a central system sends; one of: "
+            + ", ".join(sorted(choices))
         )
-    try:
-        schemas.validate_request(action, payload)
-    except schemas.SchemaViolation as exc:
-        raise CommandLineError(
-            f"invalid {action} payload: {exc.description} ({exc.code})"
-        ) from None
+    problems = []
+    for target in known:
+        try:
+            target.schemas.validate_request(action, payload)
+            break
+        except SchemaViolation as exc:
+            problems.append(f"{exc.description} ({exc.code}, OCPP {target.name})")
+    else:
+        raise CommandLineError(f"invalid {action} payload: {problems[0]}")
     return transmissions.call(action, unique_id or uuid.uuid4().hex, payload)
 
 
@@ -88,7 +102,7 @@ def send_command(
     transmission: dict[str, Any] = {}
 
     def publish_one() -> None:
-        transmission.update(build_call(action, parse_object(payload, "the payload")))
+        body = parse_object(payload, "the payload")
         stream = settings.stream_for_station(station_id)
         if record:
             from channels import db
@@ -96,8 +110,14 @@ def send_command(
 
             if settings.auto_migrate:
                 db.upgrade(settings.database_url)
+            # Checked against the version the station speaks (unknown station: 1.6, and
+            # publish_recorded says it is unknown).
+            version = command_records.station_version(settings, station_id) or "1.6"
+            transmission.update(build_call(action, body, version=version))
             command_records.publish_recorded(settings, station_id, transmission, stream)
         else:
+            # Without the database the station's version is not known.
+            transmission.update(build_call(action, body, version=None))
             publish(settings, stream, transmission)
         print(f"{action} {transmission['id']} sent to {station_id} (stream {stream})")
 

@@ -40,6 +40,8 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         docs_url=None,  # served below, from local assets: no CDN
         redoc_url=None,
         dependencies=[Depends(no_nul_in_url)],
+        # Every route may refuse a URL holding NUL (no_nul_in_url).
+        responses=problems.responses(400),
     )
     app.state.settings = settings
     app.state.stopping = asyncio.Event()  # set by APIServer.stop: waits end at once

@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
-from ocppj.schemas import CENTRAL_ACTIONS
+from ocppj.versions import ALL_CENTRAL_ACTIONS
 
 T = TypeVar("T")
 
@@ -26,7 +26,8 @@ INT32 = 2**31 - 1  # the database's integer, and OCPP's transactionId
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 Offset = Annotated[int, Query(ge=0, le=INT32, description="Items to skip")]
 TransactionId = Annotated[int, Path(ge=-INT32 - 1, le=INT32)]
-CentralAction = Literal[tuple(sorted(CENTRAL_ACTIONS))]  # type: ignore[valid-type]
+# Of every version: the station's own is checked when the command goes to it.
+CentralAction = Literal[tuple(sorted(ALL_CENTRAL_ACTIONS))]  # type: ignore[valid-type]
 
 
 class Page(BaseModel, Generic[T]):
@@ -37,15 +38,32 @@ class Page(BaseModel, Generic[T]):
 
 
 class Connector(BaseModel):
+    evse_id: int = Field(description="The EVSE; a 1.6 connector is an EVSE of its own")
     connector_id: int = Field(description="0 is the charge point itself")
     status: str
-    error_code: str
+    error_code: str | None = Field(description="OCPP 1.6's errorCode; none from 2.x")
     info: str | None
     updated_at: datetime
 
 
+class Variable(BaseModel):
+    component: str
+    component_instance: str | None
+    evse_id: int | None
+    connector_id: int | None
+    variable: str
+    variable_instance: str | None
+    attribute_type: str
+    value: str | None
+    mutability: str | None
+    reported_at: datetime
+
+
 class StationSummary(BaseModel):
     id: str
+    ocpp_version: str | None = Field(
+        description="1.6, 2.0.1 or 2.1, as of its last connection (none: never connected)"
+    )
     connected: bool = Field(description="Connected now, and its gateway node's lease holds")
     boot_status: str | None
     vendor: str | None
@@ -100,11 +118,11 @@ class StationChange(BaseModel):
 class Transaction(BaseModel):
     id: int
     station_id: str
-    connector_id: int
-    id_tag: str
+    connector_id: int | None = Field(description="Unknown until a 2.x station names it")
+    id_tag: str | None = Field(description="The idTag (2.x: idToken); unknown until given")
     start_time: datetime
     stop_time: datetime | None
-    meter_start: int = Field(description="Wh")
+    meter_start: int | None = Field(description="Wh; 2.x: the first energy reading")
     meter_stop: int | None = Field(description="Wh")
     energy_wh: int | None
     energy_kwh: float | None
@@ -113,6 +131,11 @@ class Transaction(BaseModel):
         description="`operator`: closed through the API; the station's own stop, if it "
         "comes, replaces these values"
     )
+    station_transaction_id: str | None = Field(
+        description="OCPP 2.x: the station's transactionId (RequestStopTransaction takes it)"
+    )
+    evse_id: int | None
+    charging_state: str | None = Field(description="OCPP 2.x: as of the latest event")
 
 
 class CloseTransaction(BaseModel):
@@ -174,10 +197,14 @@ class NewCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: CentralAction = Field(  # type: ignore[valid-type]
-        examples=["Reset"], description="An OCPP 1.6 action a central system sends"
+        examples=["Reset"],
+        description="An action a central system sends, in the OCPP version the station "
+        "speaks (its `ocpp_version`)",
     )
     payload: dict[str, Any] = Field(
-        default_factory=dict, examples=[{"type": "Soft"}], description="Checked against its schema"
+        default_factory=dict,
+        examples=[{"type": "Soft"}],
+        description="Checked against its schema in the station's OCPP version",
     )
 
 

@@ -33,9 +33,10 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class ConnectorView:
+    evse_id: int
     connector_id: int
     status: str
-    error_code: str
+    error_code: str | None  # none from 2.x stations
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,11 @@ def read(database_url: str, station_id: str) -> StationView | None:
         rows = session.scalars(
             select(Connector)
             .where(Connector.station_id == station_id)
-            .order_by(Connector.connector_id)
+            .order_by(Connector.evse_id, Connector.connector_id)
         )
-        connectors = [ConnectorView(c.connector_id, c.status, c.error_code) for c in rows]
+        connectors = [
+            ConnectorView(c.evse_id, c.connector_id, c.status, c.error_code) for c in rows
+        ]
         online = presence.is_present(session, station)
         return StationView(station.id, online, station.vendor, station.model, connectors)
 
@@ -102,6 +105,8 @@ def _station(station: StationView, url: str) -> str:
 
 def _connector_row(connector: ConnectorView) -> str:
     name = "Station" if connector.connector_id == 0 else str(connector.connector_id)
+    if connector.evse_id not in (0, connector.connector_id):  # a 2.x EVSE's connector
+        name = f"{connector.evse_id}/{connector.connector_id}"
     css = connector.status if connector.status in STATUSES else "other"
     status = escape(connector.status)
     if connector.error_code and connector.error_code != "NoError":

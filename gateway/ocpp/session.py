@@ -20,8 +20,18 @@ import structlog
 
 from contract import performs, transmissions
 from contract.timestamps import utc_text
-from ocppj import errors, frames, schemas
-from ocppj.frames import Call, CallError, CallResult, FrameError, clip
+from ocppj import errors, frames
+from ocppj.frames import (
+    Call,
+    CallError,
+    CallResult,
+    CallResultError,
+    FrameError,
+    SendMessage,
+    clip,
+)
+from ocppj.schemas import SchemaViolation
+from ocppj.versions import OCPP16, Version
 
 HEARTBEAT = "Heartbeat"
 BOOT_NOTIFICATION = "BootNotification"
@@ -124,7 +134,7 @@ class OutgoingCall:
 
 
 class StationSession:
-    """Protocol state of one connected station."""
+    """Protocol state of one connected station, in the OCPP version it negotiated."""
 
     __slots__ = (
         "_malformed",
@@ -136,11 +146,19 @@ class StationSession:
         "last_in",
         "log",
         "station_id",
+        "version",
     )
 
-    def __init__(self, station_id: str, config: SessionConfig, log: Any = None) -> None:
+    def __init__(
+        self,
+        station_id: str,
+        config: SessionConfig,
+        log: Any = None,
+        version: Version = OCPP16,
+    ) -> None:
         self.station_id = station_id
         self.config = config
+        self.version = version
         self.log = log or structlog.get_logger("gateway.session").bind(station_id=station_id)
         self.boot_state = BootState.UNKNOWN
         # Charger CALLs waiting for the application's answer: id -> action.
@@ -175,7 +193,7 @@ class StationSession:
             self.last_in = ("BINARY", None)
             return [Close(CLOSE_UNSUPPORTED_DATA, "OCPP-J uses text frames only")]
         try:
-            frame = frames.parse(text)
+            frame = frames.parse(text, self.version.codes, self.version.message_types)
         except FrameError as exc:
             self.last_in = ("MALFORMED", None)
             return self._malformed_frame(exc)
@@ -183,11 +201,25 @@ class StationSession:
             self.last_in = ("UNKNOWN", None)
             return []  # unknown message type id: ignored (OCPP-J 4.1.3)
         self._malformed = 0
-        if type(frame) is Call:
+        kind = type(frame)
+        if kind is Call:
             self.last_in = ("CALL", frame.action)
             return self._on_call(frame)
+        if kind is SendMessage:
+            self.last_in = ("SEND", frame.action)
+            return self._on_send(frame)
+        if kind is CallResultError:
+            self.last_in = ("CALLRESULTERROR", None)
+            # The station could not process one of our CALLRESULTs: nothing to redo.
+            self.log.warning(
+                "station refused a CALLRESULT",
+                message_id=frame.unique_id,
+                code=clip(frame.code),
+                reason=clip(frame.description, 200),
+            )
+            return []
         action = self._outstanding.action if self._outstanding else None
-        if type(frame) is CallResult:
+        if kind is CallResult:
             self.last_in = ("CALLRESULT", action)
             return self._on_result(frame)
         self.last_in = ("CALLERROR", action)
@@ -200,7 +232,7 @@ class StationSession:
             "malformed frame", code=exc.code, reason=description, message_id=clip(exc.unique_id)
         )
         effects: list[Effect] = []
-        if exc.message_type in (None, frames.CALL):
+        if exc.answered:
             # Only a CALL is answered; a broken frame of unknown type may have been one.
             unique_id = frames.UNKNOWN_ID if exc.unique_id is None else exc.unique_id
             effects.append(_error(unique_id, None, exc.code, description))
@@ -238,15 +270,46 @@ class StationSession:
         self._pending[call.unique_id] = action
         return [Perform(self._call_data(call), call_id=call.unique_id)]
 
+    def _on_send(self, message: SendMessage) -> list[Effect]:
+        """A SEND (OCPP-J 2.1): performed on the channel, never answered, even when refused."""
+        action, version = message.action, self.version
+        problem = None
+        if action not in version.send_actions:
+            problem = f"{action} is not sent as a SEND by a charging station"
+        elif self.boot_state in (BootState.PENDING, BootState.REJECTED):
+            problem = f"BootNotification is {self.boot_state.value}"
+        else:
+            try:
+                version.schemas.validate_request(action, message.payload)
+            except SchemaViolation as exc:
+                problem = exc.description
+        if problem is not None:
+            self.log.info(
+                "send dropped",
+                action=clip(action),
+                message_id=message.unique_id,
+                reason=clip(problem, 200),
+            )
+            return []
+        data = performs.call(
+            message.unique_id, action, message.payload, self.config.granular_actions
+        )
+        return [Perform(data)]
+
     def _refusal(self, call: Call) -> tuple[str, str] | None:
         """The CALLERROR (code, description) a CALL gets before reaching the application."""
-        action = call.action
-        if not schemas.is_known_action(action):
+        action, version = call.action, self.version
+        if not version.is_known_action(action):
             return errors.NOT_IMPLEMENTED, f"unknown action {action!r}"
-        if action not in schemas.CHARGER_ACTIONS:
-            return errors.NOT_SUPPORTED, f"{action} is not sent by a charge point"
+        if action in version.send_actions:
+            return errors.NOT_SUPPORTED, f"{action} is sent as a SEND, not a CALL"
+        if action not in version.charger_actions:
+            return errors.NOT_SUPPORTED, f"{action} is not sent by a charging station"
         if call.unique_id in self._pending:
-            return errors.PROTOCOL_ERROR, "a CALL with this message id is already being processed"
+            return (
+                version.codes.framework_error,
+                "a CALL with this message id is already being processed",
+            )
         if action != BOOT_NOTIFICATION and self.boot_state in (
             BootState.PENDING,
             BootState.REJECTED,
@@ -254,8 +317,8 @@ class StationSession:
             # Errata 3.8: until a boot is Accepted, other CALLs get SecurityError.
             return errors.SECURITY_ERROR, f"BootNotification is {self.boot_state.value}"
         try:
-            schemas.validate_request(action, call.payload)
-        except schemas.SchemaViolation as exc:
+            version.schemas.validate_request(action, call.payload)
+        except SchemaViolation as exc:
             return exc.code, exc.description
         return None
 
@@ -297,7 +360,7 @@ class StationSession:
                 "interval": self.config.heartbeat_interval,
             }
             return _result(call_id, action, payload)
-        if schemas.empty_response_valid(action):
+        if self.version.schemas.empty_response_valid(action):
             return _result(call_id, action, {})
         self.log.error("no response from the application", action=action, message_id=call_id)
         return _error(
@@ -338,8 +401,8 @@ class StationSession:
                 **payload,
             }
         try:
-            schemas.validate_response(action, payload)
-        except schemas.SchemaViolation as exc:
+            self.version.schemas.validate_response(action, payload)
+        except SchemaViolation as exc:
             self.log.error(
                 "application response is invalid",
                 action=action,
@@ -364,10 +427,9 @@ class StationSession:
         if action is None:
             self.log.warning("error for no pending call dropped", message_id=unique_id)
             return []
-        code = message.code
-        if code not in errors.OCPP16_ERROR_CODES:
-            self.log.warning("unknown error code replaced by GenericError", code=code)
-            code = errors.GENERIC_ERROR
+        code = self.version.codes.spelled(message.code)
+        if code != message.code:
+            self.log.warning("error code respelled", code=message.code, sent=code)
         description = message.message if isinstance(message.message, str) else ""
         return [_error(unique_id, action, code, description, message.details)]
 
@@ -406,15 +468,19 @@ class StationSession:
         return []
 
     def _call_problem(self, action: Any, unique_id: Any, payload: Any) -> tuple[str, str] | None:
-        if not isinstance(action, str) or not schemas.is_known_action(action):
-            return errors.NOT_IMPLEMENTED, f"unknown action {action!r}"
-        if action not in schemas.CENTRAL_ACTIONS:
+        version = self.version
+        if not isinstance(action, str) or not version.is_known_action(action):
+            return errors.NOT_IMPLEMENTED, f"unknown action {action!r} in OCPP {version.name}"
+        if action not in version.central_actions:
             return errors.NOT_SUPPORTED, f"{action} is not sent by a central system"
         if not frames.valid_unique_id(unique_id):
-            return errors.PROTOCOL_ERROR, "the message id must be a string of 1 to 36 characters"
+            return (
+                version.codes.framework_error,
+                "the message id must be a string of 1 to 36 characters",
+            )
         try:
-            schemas.validate_request(action, payload)
-        except schemas.SchemaViolation as exc:
+            version.schemas.validate_request(action, payload)
+        except SchemaViolation as exc:
             return exc.code, exc.description
         return None
 
@@ -440,11 +506,18 @@ class StationSession:
             self.log.warning("unmatched CALLRESULT dropped", message_id=result.unique_id)
             return []
         try:
-            schemas.validate_response(call.action, result.payload)
-        except schemas.SchemaViolation as exc:
+            self.version.schemas.validate_response(call.action, result.payload)
+        except SchemaViolation as exc:
             description = clip(exc.description, 200)
             self.log.warning("invalid CALLRESULT", action=call.action, reason=description)
-            return self._finish_outstanding(
+            effects: list[Effect] = []
+            if frames.CALLRESULTERROR in self.version.message_types:
+                # OCPP-J 2.1 4.2.4: the station learns that its answer was not taken.
+                text = frames.encode_error(
+                    call.unique_id, exc.code, description, None, frames.CALLRESULTERROR
+                )
+                effects.append(Send(text, "CALLRESULTERROR", call.action))
+            return effects + self._finish_outstanding(
                 performs.error(call.unique_id, call.action, exc.code, description)
             )
         return self._finish_outstanding(performs.ack(call.unique_id, call.action, result.payload))

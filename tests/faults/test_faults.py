@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from faults.campaign import fuzz_campaign, kill_campaign
+from faults.campaign import fuzz_campaign, kill_campaign, reference_actions
+from ocppj import versions
 from tests.support.services import require
 
 
@@ -24,6 +25,26 @@ async def test_sigkill_under_load_loses_no_acked_message(kind, tmp_path):
     assert report.lost == [] and report.duplicated == [] and report.unexpected == []
     assert report.transaction_problems == [] and report.ledger.refused == []
     assert report.stored_readings == len(report.ledger.readings)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+async def test_fuzzed_2x_protocol_line_holds(tmp_path, name):
+    # More valid CALLs than the 1.6 run: the reference system's 2.x handlers take
+    # every schema-valid payload, the nastiest values included.
+    version = versions.named(name)
+    report = await fuzz_campaign(
+        tmp_path, frames=3_000, connections=4, valid=0.3, version=version,
+        actions=reference_actions(version),
+    )  # fmt: skip
+    assert report.frames == 3_000
+    assert report.violations == [], report.violations[:5]
+    assert report.replies["InternalError"] == 0
+    assert set(report.valid_answers) <= {"CALLRESULT", "closed"}, report.valid_answers
+    assert report.valid_answers["CALLRESULT"] > 500
+    assert report.tracebacks == 0
+    assert report.metrics_bytes < 64_000
+    assert report.gateway_rss_growth_kb < 20_000
 
 
 @pytest.mark.timeout(120)

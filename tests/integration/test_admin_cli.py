@@ -102,7 +102,7 @@ def test_add_no_auth_registers_an_open_station(admin, session):
     with session() as s:
         station = s.get(ChargePoint, "CP-2")
         assert (station.auth_required, station.password_hash) == (False, None)
-    assert table(admin("stations", "list")[1])[1][-1] == "none"
+    assert table(admin("stations", "list")[1])[1][-2] == "none"  # AUTH, then OCPP
 
 
 def test_password_and_no_auth_together_are_refused(admin):
@@ -168,7 +168,7 @@ def test_list_table_and_json(admin, session):
     first, second = table(out)[1:]
     assert first[:6] == ["CP-1", "yes", "Accepted", "Acme", "Volt", "1.2"]
     assert first[6].endswith("Z") and first[7] == "password"
-    assert second == ["CP-22", "no", "—", "—", "—", "—", "—", "none"]
+    assert second == ["CP-22", "no", "—", "—", "—", "—", "—", "none", "—"]
 
     rows = json.loads(admin("stations", "list", "--json")[1])
     assert [r["id"] for r in rows] == ["CP-1", "CP-22"]
@@ -222,6 +222,7 @@ def test_show_details_connectors_and_last_five_transactions(admin, session):
     assert {"connection_id", "booted_at", "firmware_status", "created_at"} <= detail.keys()
     assert [c["connector_id"] for c in detail["connectors"]] == [1, 2]
     assert detail["connectors"][1] == {
+        "evse_id": 2,  # a 1.6 connector is an EVSE of its own
         "connector_id": 2,
         "status": "Faulted",
         "error_code": "GroundFailure",
@@ -355,8 +356,10 @@ def test_transactions_list_newest_first_with_energy(admin, charged):
         "12345",
         "12.345",
         "EVDisconnected",
+        "—",  # EVSE and TXID: an OCPP 2.x transaction's
+        "—",
     ]
-    assert rows[1][5:] == ["—", "1000", "—", "—", "—", "—"]
+    assert rows[1][5:] == ["—", "1000", "—", "—", "—", "—", "—", "—"]
 
     rows = json.loads(admin("transactions", "list", "--json")[1])
     done = rows[2]
@@ -368,8 +371,8 @@ def test_transactions_list_newest_first_with_energy(admin, charged):
 def test_stations_show_and_transactions_list_show_the_same_energy(admin, charged):
     def kwh_by_id(out: str, title: str = "") -> dict[int, str]:
         lines = out.split(title)[1].strip().splitlines() if title else out.splitlines()
-        assert lines[0].split()[-2:] == ["KWH", "REASON"]
-        return {int(r[0]): r[-2] for r in (line.split() for line in lines[1:])}
+        assert lines[0].split()[-4:-2] == ["KWH", "REASON"]
+        return {int(r[0]): r[-4] for r in (line.split() for line in lines[1:])}
 
     listed = kwh_by_id(admin("transactions", "list", "--station", "CP-1")[1])
     shown = kwh_by_id(admin("stations", "show", "CP-1")[1], "last 5 transactions:")

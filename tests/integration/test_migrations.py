@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import text
 
 from channels import db
-from channels.models import MeterValue, Transaction
+from channels.models import Connector, MeterValue, Transaction
 from tests.support.central import rows
 
 
@@ -31,3 +31,45 @@ def test_upgrade_to_text_columns_keeps_the_rows(database_url):
     assert (transaction.id_tag, transaction.start_time_text) == ("TAG-1", None)
     (reading,) = rows(database_url, MeterValue)
     assert (reading.value, reading.timestamp_text, reading.dedup_key) == ("1500", None, "k1")
+
+
+def test_ocpp2_rows_go_on_downgrade_and_16_rows_stay(database_url):
+    """0008 down: 1.6 has no place for a 2.x transaction or a second EVSE's connector;
+    up again: each 1.6 connector is an EVSE of its own."""
+    config = db.alembic_config(database_url)
+    engine = db.session_factory(database_url).kw["bind"]
+    inserts = [
+        "INSERT INTO charge_points (id, connected, auth_required, created_at, ocpp_version)"
+        " VALUES ('CP-2', false, false, CURRENT_TIMESTAMP, '2.0.1')",
+        "INSERT INTO connectors (station_id, evse_id, connector_id, status, updated_at) VALUES"
+        " ('CP-2', 1, 1, 'Occupied', CURRENT_TIMESTAMP),"
+        " ('CP-2', 2, 1, 'Available', CURRENT_TIMESTAMP)",
+        "INSERT INTO transactions (station_id, connector_id, id_tag, meter_start, start_time,"
+        " evse_id) VALUES ('CP-2', 1, 'TAG-1', 1000, '2026-12-01 10:00:00+00:00', 1)",
+        "INSERT INTO transactions (station_id, evse_id, start_time, station_transaction_id)"
+        " VALUES ('CP-2', 1, '2026-12-01 11:00:00+00:00', 'tx-1')",
+        "INSERT INTO transaction_events (station_id, station_transaction_id, seq_no,"
+        " transaction_id, event_type, trigger_reason, timestamp, offline, received_at)"
+        " VALUES ('CP-2', 'tx-1', 0, 2, 'Started', 'CablePluggedIn',"
+        " '2026-12-01 11:00:00+00:00', true, CURRENT_TIMESTAMP)",
+        "INSERT INTO meter_values (station_id, connector_id, transaction_id, timestamp,"
+        " measurand, value, dedup_key) VALUES ('CP-2', 1, 2, '2026-12-01 11:00:00+00:00',"
+        " 'Energy.Active.Import.Register', '10', 'k2')",
+    ]
+    with engine.begin() as connection:
+        for insert in inserts:
+            connection.execute(text(insert))
+    command.downgrade(config, "0007")
+    with engine.begin() as connection:
+        connectors = connection.execute(
+            text("SELECT connector_id, status, error_code FROM connectors")
+        ).all()
+        kept = connection.execute(text("SELECT id_tag FROM transactions")).all()
+        readings = connection.execute(text("SELECT count(*) FROM meter_values")).scalar()
+    assert [tuple(c) for c in connectors] == [(1, "Occupied", "NoError")]
+    assert [tuple(t) for t in kept] == [("TAG-1",)] and readings == 0
+    command.upgrade(config, "head")
+    (connector,) = rows(database_url, Connector)
+    assert (connector.evse_id, connector.connector_id, connector.status) == (1, 1, "Occupied")
+    (transaction,) = rows(database_url, Transaction)
+    assert (transaction.evse_id, transaction.station_transaction_id) == (1, None)

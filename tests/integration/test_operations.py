@@ -229,15 +229,18 @@ def client_context(pki, with_cert: bool, maximum=None) -> ssl.SSLContext:
     return context
 
 
-async def test_tls_with_and_without_client_certificate(pki, record):
+@pytest.mark.parametrize("subprotocol", ["ocpp1.6", "ocpp2.0.1"])
+async def test_tls_with_and_without_client_certificate(pki, record, subprotocol):
+    # Security profiles 2 and 3 are the handshake's: the same for every OCPP version.
     async with rpc_server() as (_, port, _), gateway(port, **tls_settings(pki)) as node:
         url = f"wss://127.0.0.1:{node.port}/ocpp"
         for station_id, with_cert in (("CP-PLAIN", False), ("CP-TLS", True)):
             ws = await websockets.connect(
                 f"{url}/{station_id}",
-                subprotocols=["ocpp1.6"],
+                subprotocols=[subprotocol],
                 ssl=client_context(pki, with_cert),
             )
+            assert ws.subprotocol == subprotocol
             await ws.send('[2,"h","Heartbeat",{}]')
             assert orjson.loads(await ws.recv())[0] == 3
             await ws.close()

@@ -214,8 +214,8 @@ async def test_second_connection_replaces_the_first(node, record):
         await second.close()
 
 
-async def test_no_ocpp16_subprotocol_completes_handshake_then_closes(node, record):
-    ws = await raw(node, subprotocols=["ocpp2.0.1"])
+async def test_no_ocpp_subprotocol_completes_handshake_then_closes(node, record):
+    ws = await raw(node, subprotocols=["ocpp1.5", "ocpp2.0"])
     assert ws.subprotocol is None  # handshake completed without the header
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(ws.recv(), 5)

@@ -182,6 +182,40 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
     assert key not in logs
 
 
+async def test_readme_201_command_works_as_written(tmp_path):
+    """A 2.0.1 station (registered on first connection, as `make run` does) takes the
+    README's RequestStartTransaction."""
+    work = Workdir(tmp_path)
+    server = work.make_run()
+    calls: list[list] = []
+    try:
+        wait_for_port(work.port, server)
+        async with websockets.connect(
+            f"ws://127.0.0.1:{work.port}/ocpp/CP-2", subprotocols=["ocpp2.0.1"]
+        ) as ws:
+
+            async def answer() -> None:
+                async for text in ws:
+                    frame = orjson.loads(text)
+                    if frame[0] == 2:
+                        calls.append(frame)
+                        await ws.send(orjson.dumps([3, frame[1], {"status": "Accepted"}]).decode())
+
+            answering = asyncio.create_task(answer())
+            await asyncio.sleep(0.5)  # subscribed: the station is connected
+            command = readme_command(".venv/bin/ocpp-cable send CP-2 RequestStartTransaction")
+            done = await asyncio.to_thread(work.run, command)
+            answering.cancel()
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert 'accepted: {"status":"Accepted"}' in done.stdout
+        assert [(call[2], call[3]["remoteStartId"]) for call in calls] == [
+            ("RequestStartTransaction", 1)
+        ]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
 async def test_the_store_example_in_writing_channels(database_url):
     """The README's channel that keeps DataTransfer payloads through the store."""
     from sqlalchemy import select

@@ -16,9 +16,60 @@ import orjson
 import pytest
 
 from ocpp_cable import cli
-from simulator import SimCharger, SimulationOptions, Stats, simulate, summary
+from rpc_app import Channel
+from rpc_app.application import Application
+from simulator import DIALECTS, SimCharger, SimulationOptions, Stats, simulate, summary
+from tests.support import apps
 from tests.support.processes import ROOT
 from tests.support.servers import eventually, gateway, rpc_server
+
+OCPP_2 = ["2.0.1", "2.1"]
+
+
+class V2Channel(Channel):
+    """A central system of OCPP 2.x that accepts everything and records what reached it
+    (the test app's OCPPChannel speaks 1.6)."""
+
+    def subscribed(self):
+        # The stream the tests broadcast commands on: the test app's OCPPChannel's.
+        self.stream_from(f"ocpp:{self.params['station_id']}")
+
+    def _record(self, action: str, data: dict) -> None:
+        apps.record(self.params["station_id"], action, data)
+
+    def boot_notification(self, data):
+        self._record("boot_notification", data)  # the gateway's default Accepted
+
+    def status_notification(self, data):
+        self._record("status_notification", data)
+
+    def authorize(self, data):
+        self._record("authorize", data)
+        self.transmit_ack(data["id"], idTokenInfo={"status": "Accepted"})
+
+    def transaction_event(self, data):
+        self._record("transaction_event", data)
+
+    def ack(self, data):
+        self._record("ack", data)
+
+    def error(self, data):
+        self._record("error", data)
+
+
+@contextlib.asynccontextmanager
+async def central_system(ocpp_version: str) -> AsyncIterator:
+    """A gateway and its rpc_app for chargers of `ocpp_version`: the test app for 1.6."""
+    if ocpp_version == "1.6":
+        async with rpc_server() as (_, port, _), gateway(port) as node:
+            yield node
+        return
+    app = Application.of([V2Channel], apps.TestConnection)
+    async with (
+        rpc_server(app=app) as (_, port, _),
+        gateway(port, channel="V2Channel", ocpp_versions=ocpp_version) as node,
+    ):
+        yield node
 
 
 async def test_simulated_chargers_run_whole_sessions(record):
@@ -55,6 +106,106 @@ async def test_simulated_chargers_run_whole_sessions(record):
     assert "MeterValues" in summary(stats, 1.0)
 
 
+@pytest.mark.parametrize("ocpp_version", OCPP_2)
+async def test_simulated_chargers_run_whole_sessions_in_ocpp_2(ocpp_version, record):
+    async with central_system(ocpp_version) as node:
+        options = SimulationOptions(
+            url=f"ws://127.0.0.1:{node.port}/ocpp",
+            count=3,
+            ramp_up=0.1,
+            meter_interval=0.02,
+            samples=3,
+            duration=0.45,
+            ocpp_version=ocpp_version,
+        )
+        stats = await simulate(options, progress=False)
+    assert stats.connected == 3 and stats.connect_failures == 0
+    assert dict(stats.errors) == {}
+    assert stats.sessions == 3  # as in 1.6: one each, the pause after it outlasts the run
+    assert len(stats.latencies["BootNotification"]) == len(record("boot_notification")) == 3
+    assert len(stats.latencies["Authorize"]) == len(record("authorize")) == 3
+    events = record("transaction_event")
+    assert len(stats.latencies["TransactionEvent"]) == len(events)
+    for station_id in ("SIM-00000", "SIM-00001", "SIM-00002"):
+        payloads = [e["payload"] for e in record("transaction_event", station_id)]
+        kinds = [p["eventType"] for p in payloads]
+        stopped = payloads[-1]["transactionInfo"]["stoppedReason"]
+        # Every sample, unless the end of the run stopped the session early (Local).
+        updates = 3 if stopped == "EVDisconnected" else kinds.count("Updated")
+        assert kinds == ["Started"] + ["Updated"] * updates + ["Ended"]
+        assert updates <= 3
+        assert [p["seqNo"] for p in payloads] == list(range(len(payloads)))
+        assert len({p["transactionInfo"]["transactionId"] for p in payloads}) == 1
+        energy = [p["meterValue"][0]["sampledValue"][0]["value"] for p in payloads]
+        assert energy == sorted(energy)  # it rises through the session
+        statuses = [
+            s["payload"]["connectorStatus"] for s in record("status_notification", station_id)
+        ]
+        assert statuses == ["Available", "Occupied", "Available"]
+
+
+@pytest.mark.parametrize(
+    ("ocpp_version", "start", "stop", "started", "ended"),
+    [
+        ("1.6", ("RemoteStartTransaction", {"idTag": "T"}), "RemoteStopTransaction",
+         "start_transaction", "stop_transaction"),
+        ("2.0.1", ("RequestStartTransaction", {"idToken": {"idToken": "T", "type": "Central"},
+                                               "remoteStartId": 7}),
+         "RequestStopTransaction", "transaction_event", "transaction_event"),
+        ("2.1", ("RequestStartTransaction", {"idToken": {"idToken": "T", "type": "Central"},
+                                             "remoteStartId": 7}),
+         "RequestStopTransaction", "transaction_event", "transaction_event"),
+    ],
+)  # fmt: skip
+async def test_the_central_system_starts_and_stops_a_session(
+    ocpp_version, start, stop, started, ended, record
+):
+    async with central_system(ocpp_version) as node:
+        charger = SimCharger(
+            f"ws://127.0.0.1:{node.port}/ocpp", "SIM-R", Stats(), ocpp_version=ocpp_version,
+            meter_interval=60, samples=5,
+        )  # fmt: skip
+        await charger.connect()
+        try:
+            await charger.boot()
+
+            def command(action: str, payload: dict, command_id: str) -> None:
+                message = {"command": action, "id": command_id, "payload": payload}
+                node.broadcast("ocpp:SIM-R", orjson.dumps(message).decode())
+
+            command(*start, "cmd-start")
+            (begun,) = await eventually(lambda: record(started, "SIM-R"))
+            transaction_id = (
+                begun["payload"]["transactionInfo"]["transactionId"]
+                if ocpp_version != "1.6"
+                else 42  # the test app's
+            )
+            await eventually(lambda: charger.session and charger.session.transaction_id)
+            # A second start finds the connector taken.
+            command(*start, "cmd-again")
+            command(stop, {"transactionId": transaction_id}, "cmd-stop")
+            await eventually(lambda: charger.stats.sessions == 1)  # the end reported
+        finally:
+            await charger.close()
+    acks = {a["id"]: a["payload"] for a in record("ack", "SIM-R")}
+    assert acks == {
+        "cmd-start": {"status": "Accepted"},
+        "cmd-again": {"status": "Rejected"},
+        "cmd-stop": {"status": "Accepted"},
+    }
+    assert record("error", "SIM-R") == []
+    assert charger.stats.sessions == 1 and dict(charger.stats.errors) == {}
+    end = record(ended, "SIM-R")[-1]["payload"]
+    if ocpp_version == "1.6":
+        assert begun["payload"]["idTag"] == "T" and end["reason"] == "Remote"
+    else:
+        assert begun["payload"]["triggerReason"] == "RemoteStart"
+        assert begun["payload"]["transactionInfo"]["remoteStartId"] == 7
+        assert end["triggerReason"] == "RemoteStop"
+        assert end["transactionInfo"]["stoppedReason"] == "Remote"
+    assert record("authorize", "SIM-R") == []  # the central system vouched for the idTag
+
+
 # `simulate --duration D` ends within D plus this, whatever its chargers are doing.
 OVERRUN = 2.0
 
@@ -87,6 +238,22 @@ async def test_simulate_ends_at_its_duration_mid_session_and_stops_the_transacti
     starts, stops = record("start_transaction"), record("stop_transaction")
     assert len(starts) == len(stops) == 4
     assert {s["payload"]["reason"] for s in stops} == {"Local"}
+
+
+async def test_simulate_speaks_the_ocpp_version_it_is_told(capsys, record):
+    async with central_system("2.1") as node:
+        code, _, out = await run_simulate_command(
+            capsys,
+            f"ws://127.0.0.1:{node.port}/ocpp",
+            "--ocpp-version", "2.1", "--count", "2", "--ramp-up", "0.1",
+            "--meter-interval", "0.1", "--samples", "100", "--duration", "1",
+        )  # fmt: skip
+    assert code == 0, out
+    assert out.startswith("chargers connected 2, connect failures 0, sessions 2,")
+    assert "TransactionEvent" in out and "errors:" not in out
+    ended = [e for e in record("transaction_event") if e["payload"]["eventType"] == "Ended"]
+    assert {e["payload"]["transactionInfo"]["stoppedReason"] for e in ended} == {"Local"}
+    assert len(ended) == 2
 
 
 @contextlib.asynccontextmanager
@@ -137,18 +304,44 @@ async def test_simulate_ends_at_its_duration_with_calls_unanswered_and_ramp_up_u
     assert f"BootNotification: unanswered at the end: {connected}" in out
 
 
+HEARTBEAT_VARIABLE = {
+    "component": {"name": "OCPPCommCtrlr"},
+    "variable": {"name": "HeartbeatInterval"},
+}
+
+
 @pytest.mark.parametrize(
-    ("action", "payload", "reply"),
+    ("ocpp_version", "action", "payload", "reply"),
     [
-        ("Reset", {"type": "Soft"}, {"status": "Accepted"}),
-        ("RemoteStartTransaction", {"idTag": "T"}, {"status": "Accepted"}),
-        ("UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}),
-        ("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Accepted"}),
+        ("1.6", "Reset", {"type": "Soft"}, {"status": "Accepted"}),
+        ("1.6", "RemoteStartTransaction", {"idTag": "T"}, {"status": "Accepted"}),
+        ("1.6", "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}),
+        ("1.6", "TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Accepted"}),
+        ("1.6", "GetConfiguration", {"key": ["HeartbeatInterval"]},
+         {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]}),
+        ("2.0.1", "Reset", {"type": "OnIdle"}, {"status": "Accepted"}),
+        ("2.1", "Reset", {"type": "Immediate"}, {"status": "Accepted"}),
+        ("2.0.1", "TriggerMessage", {"requestedMessage": "StatusNotification"},
+         {"status": "Accepted"}),
+        ("2.1", "UnlockConnector", {"evseId": 1, "connectorId": 1}, {"status": "Unlocked"}),
+        ("2.0.1", "GetVariables", {"getVariableData": [HEARTBEAT_VARIABLE]},
+         {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "300",
+                                 **HEARTBEAT_VARIABLE}]}),
+        ("2.1", "GetVariables", {"getVariableData": [HEARTBEAT_VARIABLE]},
+         {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "300",
+                                 **HEARTBEAT_VARIABLE}]}),
+        ("2.1", "SetVariables",
+         {"setVariableData": [{"attributeValue": "60", **HEARTBEAT_VARIABLE}]},
+         {"setVariableResult": [{"attributeStatus": "Accepted", **HEARTBEAT_VARIABLE}]}),
     ],
-)
-async def test_simulated_charger_answers_remote_commands(action, payload, reply, record):
-    async with rpc_server() as (_, port, _), gateway(port) as node:
-        charger = SimCharger(f"ws://127.0.0.1:{node.port}/ocpp", "SIM-R", Stats())
+)  # fmt: skip
+async def test_simulated_charger_answers_remote_commands(
+    ocpp_version, action, payload, reply, record
+):
+    async with central_system(ocpp_version) as node:
+        charger = SimCharger(
+            f"ws://127.0.0.1:{node.port}/ocpp", "SIM-R", Stats(), ocpp_version=ocpp_version
+        )
         await charger.connect()
         try:
             await charger.boot()
@@ -166,7 +359,9 @@ def test_simulate_command_line_help():
         cwd=ROOT, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 0
-    for option in ("--count", "--ramp-up", "--meter-interval", "--duration", "--password"):
+    for option in (
+        "--count", "--ramp-up", "--meter-interval", "--duration", "--password", "--ocpp-version",
+    ):  # fmt: skip
         assert option in result.stdout
     # Each option shows its default; the server's settings are not the simulator's options.
     text = " ".join(result.stdout.split())
@@ -178,6 +373,8 @@ def test_simulate_command_line_help():
         "(default: 60.0)",
         "(default: SIM-)",
         "idTag the chargers present (default: SIM)",
+        "{" + ",".join(DIALECTS) + "}",  # every version the simulator speaks
+        "the OCPP version the chargers speak (default: 1.6)",
     ):
         assert default in text
     for setting in ("--database-url", "--log-level", "--rpc-host", "settings ("):

@@ -127,3 +127,58 @@ class ReceiveChannel(Channel):
         record(self.params["station_id"], "receive", data)
         if data["command"] == "Authorize":
             self.transmit_ack(data["id"], idTagInfo={"status": "Accepted"})
+
+
+class V2Channel(Channel):
+    """A channel for OCPP 2.0.1 and 2.1 stations (the gateway's --version-channels)."""
+
+    def subscribed(self):
+        self.stream_for(self.params["station_id"])
+        record(self.params["station_id"], "subscribed", {"params": self.params})
+
+    def _record(self, action: str, data: dict) -> None:
+        record(self.params["station_id"], action, data)
+
+    def boot_notification(self, data):
+        self._record("boot_notification", data)
+        if data["payload"]["chargingStation"]["vendorName"] == "Custom":
+            self.transmit_ack(data["id"], status="Pending", interval=42, currentTime=NOW)
+
+    def status_notification(self, data):
+        self._record("status_notification", data)
+
+    def authorize(self, data):
+        self._record("authorize", data)
+        token = data["payload"]["idToken"]["idToken"]
+        status = "Blocked" if token == "BLOCKED" else "Accepted"
+        self.transmit_ack(data["id"], idTokenInfo={"status": status})
+
+    def transaction_event(self, data):
+        self._record("transaction_event", data)
+
+    def notify_periodic_event_stream(self, data):
+        self._record("notify_periodic_event_stream", data)
+
+    def data_transfer(self, data):
+        self._record("data_transfer", data)
+        vendor = data["payload"]["vendorId"]
+        if vendor == "call":
+            variable = {
+                "component": {"name": "OCPPCommCtrlr"},
+                "variable": {"name": "HeartbeatInterval"},
+            }
+            self.send_call("GetVariables", {"getVariableData": [variable]}, id="gv-1")
+        elif vendor == "spelling":
+            # Written for 1.6: the gateway answers a 2.x station in its own spelling.
+            self.transmit_error(data["id"], "FormationViolation", "bad data")
+            return
+        self.transmit_ack(data["id"], status="Accepted")
+
+    def ack(self, data):
+        self._record("ack", data)
+
+    def error(self, data):
+        self._record("error", data)
+
+
+NOW = "2026-11-30T10:00:00Z"

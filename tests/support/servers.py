@@ -12,6 +12,9 @@ import websockets
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call_result as call_result201
+from ocpp.v201.enums import Action as Action201
 
 from foundation.settings import Settings
 from gateway.node import GatewayNode
@@ -46,7 +49,9 @@ class RPCCounter(grpc.aio.ServerInterceptor):
 
 
 def test_app() -> Application:
-    return Application.of([apps.OCPPChannel, apps.ReceiveChannel], apps.TestConnection)
+    return Application.of(
+        [apps.OCPPChannel, apps.ReceiveChannel, apps.V2Channel], apps.TestConnection
+    )
 
 
 @contextlib.asynccontextmanager
@@ -106,17 +111,53 @@ class Charger(ChargePoint):
         return call_result.TriggerMessage(status="Accepted")
 
 
+class Charger201(ChargePoint201):
+    """An `ocpp` package 2.0.1 ChargePoint that answers the commands the tests send."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remote_starts: list[tuple[dict, int]] = []
+
+    @on(Action201.request_start_transaction)
+    def on_request_start(self, id_token, remote_start_id, **_):
+        self.remote_starts.append((id_token, remote_start_id))
+        return call_result201.RequestStartTransaction(status="Accepted")
+
+    @on(Action201.request_stop_transaction)
+    def on_request_stop(self, transaction_id, **_):
+        return call_result201.RequestStopTransaction(status="Accepted")
+
+    @on(Action201.get_variables)
+    def on_get_variables(self, get_variable_data, **_):
+        return call_result201.GetVariables(
+            get_variable_result=[
+                {
+                    "attribute_status": "Accepted",
+                    "attribute_value": "300",
+                    "component": data["component"],
+                    "variable": data["variable"],
+                }
+                for data in get_variable_data
+            ]
+        )
+
+
 def station_url(node: GatewayNode, station_id: str) -> str:
     return f"ws://127.0.0.1:{node.port}{node.settings.path_prefix}/{station_id}"
 
 
 @contextlib.asynccontextmanager
 async def charger(
-    node: GatewayNode, station_id: str = "CP-1", cls: type = Charger, **connect_kwargs
+    node: GatewayNode,
+    station_id: str = "CP-1",
+    cls: type = Charger,
+    subprotocol: str = "ocpp1.6",
+    **connect_kwargs,
 ) -> AsyncIterator[Charger]:
     ws = await websockets.connect(
-        station_url(node, station_id), subprotocols=["ocpp1.6"], **connect_kwargs
+        station_url(node, station_id), subprotocols=[subprotocol], **connect_kwargs
     )
+    assert ws.subprotocol == subprotocol
     cp = cls(station_id, ws, response_timeout=5)
     task = asyncio.create_task(cp.start())
     try:

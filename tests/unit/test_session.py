@@ -18,7 +18,7 @@ from gateway.ocpp.session import (
     SessionConfig,
     StationSession,
 )
-from ocppj import errors, schemas
+from ocppj import errors, versions
 
 NOW = "2026-11-21T10:00:00.000Z"
 BOOT = '[2,"b1","BootNotification",{"chargePointModel":"M","chargePointVendor":"V"}]'
@@ -60,10 +60,17 @@ def test_action_method_names(action, method):
 def test_every_ocpp16_action_keeps_its_method_name():
     """One naming rule for channels and actions: no 1.6 action's method changed with it."""
     before = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # the actions' own rule until then
-    actions = schemas.CHARGER_ACTIONS | schemas.CENTRAL_ACTIONS
+    actions = versions.OCPP16.charger_actions | versions.OCPP16.central_actions
     assert len(actions) > 25
     for action in actions:
         assert action_method_name(action) == before.sub("_", action).lower()
+
+
+def test_every_action_of_every_version_has_its_own_method():
+    names = {action_method_name(action) for action in versions.ALL_ACTIONS}
+    assert len(names) == len(versions.ALL_ACTIONS)
+    assert all(name.isidentifier() for name in names)
+    assert action_method_name("NotifyEVChargingNeeds") == "notify_ev_charging_needs"
 
 
 def test_call_is_performed_with_snake_case_action():

@@ -1,6 +1,6 @@
-"""/api/v1/stations/{id}/commands and /api/v1/commands: any OCPP 1.6 command a central
-system sends, validated as `ocpp-cable send` validates it, recorded, and followed to
-the station's answer (`?wait=` seconds)."""
+"""/api/v1/stations/{id}/commands and /api/v1/commands: any command a central system
+sends, in the OCPP version the station speaks, validated as `ocpp-cable send` validates
+it, recorded, and followed to the station's answer (`?wait=` seconds)."""
 
 from __future__ import annotations
 
@@ -87,8 +87,9 @@ async def _poll(request: Request, command_id: str, deadline: float) -> dict:
 
 def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
     settings = settings_of(request)
+    version = command_records.station_version(settings, station_id) or "1.6"
     try:
-        transmission = build_call(body.action, body.payload, uuid.uuid4().hex)
+        transmission = build_call(body.action, body.payload, uuid.uuid4().hex, version)
     except CommandLineError as exc:
         raise Problem(422, "invalid-command", str(exc)) from None
     try:

@@ -17,6 +17,7 @@ from channels.api.auth import Reader, Writer
 from channels.api.database import page, row_or_404, session_for
 from channels.api.problems import Problem, responses
 from channels.models import ChargePoint, Connector, Transaction
+from channels.ocpp2.variables import reported as reported_variables
 from channels.stations import add_station, remove_station, set_password
 
 router = APIRouter(prefix="/stations", tags=["stations"])
@@ -29,7 +30,7 @@ def _connectors(session: Session, station_ids: list[str]) -> dict[str, list[dict
         query = (
             select(Connector)
             .where(Connector.station_id.in_(station_ids))
-            .order_by(Connector.station_id, Connector.connector_id)
+            .order_by(Connector.station_id, Connector.evse_id, Connector.connector_id)
         )
         for connector in session.scalars(query):
             found[connector.station_id].append(records.connector_row(connector))
@@ -86,6 +87,27 @@ def show_station(request: Request, station_id: str, _: Reader):
     """A station with all it said of itself, its connectors and its open transactions."""
     with session_for(request) as session:
         return _detail(session, get_station(session, station_id))
+
+
+@router.get(
+    "/{station_id}/variables",
+    response_model=schemas.Page[schemas.Variable],
+    responses=responses(401, 404),
+)
+def variables(
+    request: Request,
+    station_id: str,
+    _: Reader,
+    component: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: schemas.Offset = 0,
+):
+    """An OCPP 2.x station's variables as last reported (GetBaseReport's NotifyReport, or
+    GetVariables), by component and variable."""
+    query = reported_variables(station_id, component)
+    with session_for(request) as session:
+        get_station(session, station_id)
+        return page(session, query, limit, offset, records.variable_row)
 
 
 @router.post(

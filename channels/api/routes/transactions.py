@@ -99,17 +99,18 @@ def close(
     body: schemas.CloseTransaction,
     who: Writer,
 ):
-    """Close a transaction whose StopTransaction never came (the station lost it, or is
-    gone). Nothing is sent to the station: to stop a session that is still charging,
-    send RemoteStopTransaction."""
+    """Close a transaction whose stop never came (StopTransaction, or a 2.x Ended event:
+    the station lost it, or is gone). Nothing is sent to the station: to stop a session
+    that is still charging, send RemoteStopTransaction (2.x: RequestStopTransaction)."""
     with session_for(request) as session:
         found = _get(session, transaction_id)
-        if body.meter_stop is not None and body.meter_stop < found.meter_start:
+        start = found.meter_start
+        if body.meter_stop is not None and start is not None and body.meter_stop < start:
             raise Problem(
                 422,
                 "meter-stop-before-start",
                 f"meter_stop {body.meter_stop} is below the session's meter_start "
-                f"{found.meter_start}: a session gives no negative energy",
+                f"{start}: a session gives no negative energy",
             )
         if not transactions.close_by_operator(session, found, body.meter_stop, body.reason):
             raise Problem(409, "transaction-closed", f"transaction {transaction_id} is closed")

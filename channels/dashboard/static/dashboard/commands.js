@@ -10,6 +10,20 @@ const TRIGGERS = [
   'StatusNotification', 'BootNotification', 'Heartbeat', 'MeterValues',
   'DiagnosticsStatusNotification', 'FirmwareStatusNotification',
 ]
+// OCPP 2.x names the commands and their fields otherwise (MessageTriggerEnumType).
+const TRIGGERS_2 = [
+  'StatusNotification', 'BootNotification', 'Heartbeat', 'MeterValues', 'TransactionEvent',
+  'FirmwareStatusNotification', 'LogStatusNotification',
+]
+const MAX_REMOTE_START_ID = 2 ** 31 - 1
+
+// The OCPP version of each station the views have shown ("1.6", "2.0.1", "2.1"): a
+// button sends the command in the version its station speaks.
+const versions = new Map()
+export function knowVersion(stationId, version) {
+  versions.set(stationId, version ?? '1.6')
+}
+const speaks2 = stationId => (versions.get(stationId) ?? '1.6') !== '1.6'
 
 function entry(stationId, action) {
   const status = h('span', { class: 'status' }, 'sending')
@@ -49,36 +63,56 @@ export async function run(stationId, action, payload) {
 }
 
 export async function remoteStart(stationId, connectorId = 1) {
+  const v2 = speaks2(stationId)
   const values = await ask(`Remote start on ${stationId}`, [
-    { name: 'idTag', label: 'idTag', required: true, maxlength: 20 },
-    { name: 'connectorId', label: 'Connector', type: 'number', min: 1, value: connectorId },
+    { name: 'idTag', label: v2 ? 'idToken' : 'idTag', required: true, maxlength: v2 ? 36 : 20 },
+    { name: 'connectorId', label: v2 ? 'EVSE' : 'Connector', type: 'number', min: 1, value: connectorId },
   ], 'Start')
-  return values && run(stationId, 'RemoteStartTransaction', values)
+  if (!values) return values
+  if (!v2) return run(stationId, 'RemoteStartTransaction', values)
+  // The station names its transaction itself; remoteStartId finds it in its events.
+  const remoteStartId = 1 + Math.floor(Math.random() * MAX_REMOTE_START_ID)
+  return run(stationId, 'RequestStartTransaction', {
+    idToken: { idToken: values.idTag, type: 'Central' }, evseId: values.connectorId, remoteStartId,
+  })
 }
 
-export async function remoteStop(stationId, transactionId) {
-  const yes = await ask(`Stop transaction ${transactionId} on ${stationId}?`, [], 'Stop')
-  return yes && run(stationId, 'RemoteStopTransaction', { transactionId })
+// `transaction`: its row from the API (a 2.x station's is stopped by its own id).
+export async function remoteStop(stationId, transaction) {
+  const yes = await ask(`Stop transaction ${transaction.id} on ${stationId}?`, [], 'Stop')
+  if (!yes) return yes
+  if (transaction.station_transaction_id != null) {
+    return run(stationId, 'RequestStopTransaction', { transactionId: transaction.station_transaction_id })
+  }
+  return run(stationId, 'RemoteStopTransaction', { transactionId: transaction.id })
 }
 
 export async function reset(stationId) {
+  const types = speaks2(stationId) ? ['OnIdle', 'Immediate'] : ['Soft', 'Hard']
   const values = await ask(`Reset ${stationId}`, [
-    { name: 'type', label: 'Type', type: 'select', options: ['Soft', 'Hard'], value: 'Soft' },
+    { name: 'type', label: 'Type', type: 'select', options: types, value: types[0] },
   ], 'Reset')
   return values && run(stationId, 'Reset', values)
 }
 
+// `connectorId`: of a 2.x station, the EVSE (the views list 2.x connectors by EVSE).
 export async function unlock(stationId, connectorId) {
   const yes = await ask(`Unlock connector ${connectorId} of ${stationId}?`, [], 'Unlock')
-  return yes && run(stationId, 'UnlockConnector', { connectorId })
+  if (!yes) return yes
+  const payload = speaks2(stationId) ? { evseId: connectorId, connectorId: 1 } : { connectorId }
+  return run(stationId, 'UnlockConnector', payload)
 }
 
 export async function trigger(stationId, connectorId) {
+  const v2 = speaks2(stationId)
   const values = await ask(`Ask ${stationId} for a message`, [
-    { name: 'requestedMessage', label: 'Message', type: 'select', options: TRIGGERS },
-    { name: 'connectorId', label: 'Connector (optional)', type: 'number', min: 0, value: connectorId },
+    { name: 'requestedMessage', label: 'Message', type: 'select', options: v2 ? TRIGGERS_2 : TRIGGERS },
+    { name: 'connectorId', label: v2 ? 'EVSE (optional)' : 'Connector (optional)', type: 'number', min: 0, value: connectorId },
   ], 'Ask')
-  return values && run(stationId, 'TriggerMessage', values)
+  if (!values || !v2) return values && run(stationId, 'TriggerMessage', values)
+  const { requestedMessage, connectorId: evseId } = values
+  return run(stationId, 'TriggerMessage',
+    evseId === undefined ? { requestedMessage } : { requestedMessage, evse: { id: evseId } })
 }
 
 // The buttons for a station (connectorId undefined) or one of its connectors.

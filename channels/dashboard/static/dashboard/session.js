@@ -29,7 +29,7 @@ export class SessionCard {
       h('footer', {},
         'idTag ', h('code', {}, transaction.id_tag ?? '—'), ' · since ', time(transaction.start_time),
         h('button', { type: 'button', class: 'stop',
-          onclick: () => remoteStop(station, transaction.id) }, 'Remote stop')))
+          onclick: () => remoteStop(station, transaction) }, 'Remote stop')))
   }
 
   // Call once the card is in the document (the chart takes its width).

@@ -1,14 +1,20 @@
 // `#/stations/<id>`: one station, its connectors and sessions, the commands, its messages.
 import { api, ApiError } from './api.js'
-import { buttons, remoteStop } from './commands.js'
+import { buttons, knowVersion, remoteStop } from './commands.js'
 import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { syncCards } from './session.js'
 
 const LOG_PAGE = 25
 const MAX_LOG_ROWS = 500
-const MAIN_FIELDS = ['vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
+const MAIN_FIELDS = ['ocpp_version', 'vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
 const NOT_FIELDS = new Set(['connectors', 'open_transactions', 'connected']) // shown elsewhere
+
+// A 1.6 connector is an EVSE of its own; a 2.x EVSE's connectors read "EVSE/connector".
+function connectorName(c) {
+  if (c.connector_id === 0) return '0 (station)'
+  return c.evse_id == null || c.evse_id === c.connector_id ? String(c.connector_id) : `${c.evse_id}/${c.connector_id}`
+}
 
 export function stationView(root, stationId) {
   const cards = new Map() // transaction id -> SessionCard
@@ -47,12 +53,12 @@ export function stationView(root, stationId) {
 
   function showConnectors() {
     replace(connectorRows, connectors.map(c => h('tr', { dataset: { connector: c.connector_id } },
-      h('td', {}, c.connector_id === 0 ? '0 (station)' : c.connector_id),
+      h('td', {}, connectorName(c)),
       h('td', {}, statusChip(c.connector_id, c.status)),
       h('td', {}, c.error_code ?? ''),
       h('td', {}, c.info ?? ''),
       h('td', {}, time(c.updated_at)),
-      h('td', {}, c.connector_id > 0 ? buttons(stationId, c.connector_id) : ''))))
+      h('td', {}, c.connector_id > 0 ? buttons(stationId, c.evse_id ?? c.connector_id) : ''))))
   }
 
   async function loadStation() {
@@ -67,6 +73,7 @@ export function stationView(root, stationId) {
       throw error
     }
     replace(badge, onlineBadge(station.connected))
+    knowVersion(stationId, station.ocpp_version)
     connectors = station.connectors ?? []
     showConnectors()
     const field = key => [h('dt', {}, key.replaceAll('_', ' ')), h('dd', {}, shown(station[key]))]
@@ -81,7 +88,7 @@ export function stationView(root, stationId) {
       h('td', {}, t.id), h('td', {}, t.connector_id), h('td', {}, h('code', {}, t.id_tag)),
       h('td', {}, time(t.start_time)), h('td', {}, t.stop_time ? time(t.stop_time) : 'open'),
       h('td', {}, kwh(t.energy_wh)), h('td', {}, t.stop_reason ?? ''),
-      h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t.id) }, 'Remote stop')))))
+      h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t) }, 'Remote stop')))))
     syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
 
@@ -119,11 +126,14 @@ export function stationView(root, stationId) {
         replace(badge, onlineBadge(event.event === 'online'))
         break
       case 'status': {
-        const known = connectors.find(c => c.connector_id === event.connector_id)
+        // A 2.x station's event names the EVSE and its connector; 1.6's, the connector.
+        const evse = event.evse_id ?? event.connector_id
+        const connector = event.evse_connector_id ?? event.connector_id
+        const known = connectors.find(c => (c.evse_id ?? c.connector_id) === evse && c.connector_id === connector)
         const now = { status: event.status, error_code: event.error_code, updated_at: event.at }
         if (known) Object.assign(known, now)
-        else connectors = [...connectors, { connector_id: event.connector_id, ...now }]
-          .sort((a, b) => a.connector_id - b.connector_id)
+        else connectors = [...connectors, { evse_id: evse, connector_id: connector, ...now }]
+          .sort((a, b) => (a.evse_id - b.evse_id) || (a.connector_id - b.connector_id))
         showConnectors()
         break
       }

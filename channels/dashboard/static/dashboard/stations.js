@@ -42,7 +42,8 @@ export function stationsView(root) {
       h('td', {}, h('a', { href: `#/stations/${encodeURIComponent(station.id)}` }, station.id)),
       h('td', {}, onlineBadge(station.connected)),
       h('td', {}, [station.vendor, station.model].filter(Boolean).join(' ') || '—'),
-      h('td', {}, connectors.length ? connectors.map(c => statusChip(c.connector_id, c.status)) : '—'),
+      // Per EVSE: a 1.6 connector is one, and the network view names 2.x stations' so.
+      h('td', {}, connectors.length ? connectors.map(c => statusChip(c.evse_id ?? c.connector_id, c.status)) : '—'),
       h('td', {}, time(station.last_seen)))
     const old = rows.get(station.id)
     if (old) old.tr.replaceWith(tr)
@@ -108,11 +109,11 @@ export function stationsView(root) {
         if ('online' in changed) station.connected = changed.online
         if ('model' in changed) [station.vendor, station.model] = [null, changed.model]
         if (changed.connectors) {
-          const byId = new Map((station.connectors ?? []).map(c => [String(c.connector_id), { ...c }]))
+          const byId = new Map((station.connectors ?? []).map(c => [String(c.evse_id ?? c.connector_id), { ...c }]))
           for (const [cid, status] of Object.entries(changed.connectors)) {
-            byId.set(cid, { ...(byId.get(cid) ?? { connector_id: Number(cid) }), status })
+            byId.set(cid, { ...(byId.get(cid) ?? { evse_id: Number(cid), connector_id: Number(cid) }), status })
           }
-          station.connectors = [...byId.values()].sort((a, b) => a.connector_id - b.connector_id)
+          station.connectors = [...byId.values()].sort((a, b) => (a.evse_id ?? a.connector_id) - (b.evse_id ?? b.connector_id))
         }
         row(station)
       }

@@ -1,0 +1,98 @@
+"""TransactionEvent applied against the real database (SQLite and PostgreSQL): once per
+seqNo, whatever order the events come in (channels/ocpp2/transaction_events.py)."""
+
+from __future__ import annotations
+
+from channels import db, stations
+from channels.models import IdTag, Transaction, TransactionEvent
+from channels.ocpp2 import tokens, transaction_events
+from channels.transactions import close_by_operator
+from tests.support.central import rows
+
+
+def _event(event_type, seq_no, at, wh=None, **fields):
+    payload = {
+        "eventType": event_type,
+        "timestamp": at,
+        "triggerReason": "MeterValuePeriodic",
+        "seqNo": seq_no,
+        "transactionInfo": {"transactionId": "tx-1", **fields.pop("info", {})},
+        **fields,
+    }
+    if wh is not None:
+        payload["meterValue"] = [
+            {
+                "timestamp": at,
+                "sampledValue": [{"value": wh, "measurand": "Energy.Active.Import.Register"}],
+            }
+        ]
+    return payload
+
+
+def _apply(url, payload):
+    with db.session_scope(url) as session:
+        return transaction_events.apply(session, "CP-2", payload)
+
+
+def _station(url):
+    with db.session_scope(url) as session:
+        stations.add_station(session, "CP-2")
+        session.add(IdTag(tag="TAG-1", status="Accepted"))
+        session.add(IdTag(tag="GONE", status="Blocked"))
+
+
+def test_events_out_of_order_make_one_transaction_with_its_energy(database_url):
+    _station(database_url)
+    # The station's offline queue comes in a muddle: the end first, the start last.
+    ended = _apply(database_url, _event("Ended", 2, "2026-12-01T10:30:00Z", 5200,
+                                        info={"stoppedReason": "EVDisconnected"}))  # fmt: skip
+    updated = _apply(database_url, _event("Updated", 1, "2026-12-01T10:10:00Z", 2000,
+                                          info={"chargingState": "Charging"}))  # fmt: skip
+    started = _apply(database_url, _event("Started", 0, "2026-12-01T10:00:00Z", 200,
+                                          evse={"id": 2, "connectorId": 1},
+                                          info={"chargingState": "EVConnected"}))  # fmt: skip
+    again = _apply(database_url, _event("Started", 0, "2026-12-01T10:00:00Z", 200))
+    assert ended.opened and ended.ended and not updated.opened and not started.opened
+    assert again.duplicate
+    (tx,) = rows(database_url, Transaction)
+    assert tx.start_time.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert (tx.meter_start, tx.meter_stop, tx.energy_wh) == (200, 5200, 5000)
+    # The state of the highest seqNo, whatever came last.
+    assert (tx.seq_no, tx.charging_state, tx.stop_reason) == (2, None, "EVDisconnected")
+    assert (tx.evse_id, tx.connector_id) == (2, 1)
+    assert len(rows(database_url, TransactionEvent)) == 3
+
+
+def test_an_operator_close_then_the_station_end(database_url):
+    _station(database_url)
+    _apply(database_url, _event("Started", 0, "2026-12-01T10:00:00Z", 100))
+    _apply(database_url, _event("Updated", 1, "2026-12-01T10:10:00Z", 900))
+    with db.session_scope(database_url) as session:
+        (tx,) = session.query(Transaction).all()
+        assert close_by_operator(session, tx, None, "Other")
+        assert (tx.meter_stop, tx.energy_wh, tx.closed_by) == (900, 800, "operator")
+    _apply(database_url, _event("Ended", 2, "2026-12-01T10:20:00Z", 1100))
+    (tx,) = rows(database_url, Transaction)
+    assert (tx.meter_stop, tx.energy_wh, tx.closed_by, tx.stop_reason) == (
+        1100,
+        1000,
+        None,
+        "Local",
+    )
+
+
+def test_tokens_as_2x_says_them(database_url):
+    _station(database_url)
+    started = _apply(
+        database_url,
+        _event("Started", 0, "2026-12-01T10:00:00Z", idToken={"idToken": "TAG-1", "type": "Local"}),
+    )
+    assert started.id_token_info == {"status": "Accepted"}
+    with db.session_scope(database_url) as session:
+        check = tokens.id_token_info
+        assert check(session, {"idToken": "TAG-1", "type": "ISO14443"}) == {
+            "status": "ConcurrentTx"
+        }
+        assert check(session, {"idToken": "GONE", "type": "ISO14443"}) == {"status": "Blocked"}
+        assert check(session, {"idToken": "WHO", "type": "eMAID"}) == {"status": "Unknown"}
+        assert check(session, {"idToken": "", "type": "NoAuthorization"}) == {"status": "Accepted"}

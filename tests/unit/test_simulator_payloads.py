@@ -1,0 +1,238 @@
+"""Every message the simulator sends, and every answer it gives, is valid OCPP of its version."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from ocppj import versions
+from simulator import DIALECTS
+from simulator.dialects import Session
+from simulator.ocpp2 import HEARTBEAT
+
+VERSIONS = sorted(DIALECTS)
+
+
+@dataclass
+class Station:
+    heartbeat_interval: int = 300
+    session: Session | None = None
+
+
+def sent(version: versions.Version, message: tuple[str, dict]) -> tuple[str, dict]:
+    """Check a message the charger sends: a charger's action, with a valid payload."""
+    action, payload = message
+    assert action in version.charger_actions
+    version.schemas.validate_request(action, payload)
+    return action, payload
+
+
+def session_messages(name: str, session: Session, reason: str) -> list[tuple[str, dict]]:
+    """The messages of one session, as the charger sends them, the start answered."""
+    version, dialect = versions.named(name), DIALECTS[name]
+    messages = [sent(version, dialect.status(occupied=True))]
+    messages.append(sent(version, dialect.start(session, 1000)))
+    dialect.started(session, {"transactionId": 42, "idTagInfo": {"status": "Accepted"}})
+    messages += [sent(version, dialect.meter(session, 1000 + 200 * i)) for i in (1, 2)]
+    messages.append(sent(version, dialect.stop(session, 1400, reason)))
+    messages.append(sent(version, dialect.status(occupied=False)))
+    return messages
+
+
+@pytest.mark.parametrize("name", VERSIONS)
+def test_boot_authorize_and_status_are_valid(name):
+    version, dialect = versions.named(name), DIALECTS[name]
+    assert sent(version, dialect.boot("SIM-00001"))[0] == "BootNotification"
+    # A long station id still fits the serial number's 25 characters.
+    assert sent(version, dialect.boot("S" * 48))[0] == "BootNotification"
+    assert sent(version, dialect.authorize("SIM"))[0] == "Authorize"
+    for occupied in (True, False):
+        assert sent(version, dialect.status(occupied))[0] == "StatusNotification"
+
+
+@pytest.mark.parametrize("name", VERSIONS)
+@pytest.mark.parametrize("reason", ["EVDisconnected", "Local", "Remote"])
+@pytest.mark.parametrize("remote", [False, True])
+def test_every_message_of_a_session_is_valid(name, reason, remote):
+    session = Session("SIM", remote=remote, remote_start_id=7 if remote else None)
+    actions = [action for action, _ in session_messages(name, session, reason)]
+    if name == "1.6":
+        assert actions[1:-1] == [
+            "StartTransaction", "MeterValues", "MeterValues", "StopTransaction",
+        ]  # fmt: skip
+    else:
+        assert actions[1:-1] == ["TransactionEvent"] * 4
+
+
+def test_a_16_session_carries_the_central_systems_transaction_id():
+    session = Session("SIM")
+    _, start, meter, _, stop, _ = session_messages("1.6", session, "Local")
+    assert "transactionId" not in start[1] and start[1]["meterStart"] == 1000
+    assert meter[1]["transactionId"] == stop[1]["transactionId"] == 42
+    assert stop[1]["reason"] == "Local" and stop[1]["meterStop"] == 1400
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_a_2x_session_is_one_transaction_of_events(name):
+    session = Session("SIM")
+    events = [payload for action, payload in session_messages(name, session, "EVDisconnected")]
+    started, updated, _, ended = events[1:-1]
+    # The charger names the transaction, and every event of it carries that name.
+    transaction_id = started["transactionInfo"]["transactionId"]
+    assert str(uuid.UUID(transaction_id)) == transaction_id == session.transaction_id
+    assert {e["transactionInfo"]["transactionId"] for e in events[1:-1]} == {transaction_id}
+    assert [e["eventType"] for e in events[1:-1]] == ["Started", "Updated", "Updated", "Ended"]
+    assert [e["seqNo"] for e in events[1:-1]] == [0, 1, 2, 3]
+    assert started["triggerReason"] == "Authorized"
+    assert started["evse"] == {"id": 1, "connectorId": 1}
+    assert started["idToken"] == {"idToken": "SIM", "type": "ISO14443"}
+    assert updated["triggerReason"] == "MeterValuePeriodic"
+    (reading,) = updated["meterValue"]
+    assert reading["sampledValue"] == [
+        {"value": 1200, "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic"}
+    ]
+    assert ended["triggerReason"] == "EVDeparted"
+    assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+    # A status reports the connector taken, then free again.
+    statuses = [events[0]["connectorStatus"], events[-1]["connectorStatus"]]
+    assert statuses == ["Occupied", "Available"]
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_a_remotely_started_2x_session_says_so(name):
+    session = Session("T", remote=True, remote_start_id=7)
+    _, (_, started), *_, (_, ended), _ = session_messages(name, session, "Remote")
+    assert started["triggerReason"] == "RemoteStart"
+    assert started["transactionInfo"]["remoteStartId"] == 7
+    assert ended["triggerReason"] == "RemoteStop"
+    assert ended["transactionInfo"]["stoppedReason"] == "Remote"
+
+
+# A valid request of each command the simulator answers, by version.
+GET_VARIABLES = {
+    "getVariableData": [
+        {"component": {"name": HEARTBEAT[0]}, "variable": {"name": HEARTBEAT[1]}},
+        {"component": {"name": HEARTBEAT[0]}, "variable": {"name": "Nope"}},
+        {"component": {"name": "Nope"}, "variable": {"name": HEARTBEAT[1]}},
+        {"component": {"name": HEARTBEAT[0]}, "variable": {"name": HEARTBEAT[1]},
+         "attributeType": "Target"},
+    ]
+}  # fmt: skip
+COMMANDS_2X = {
+    "Reset": {"type": "Immediate"},
+    "TriggerMessage": {"requestedMessage": "Heartbeat"},
+    "UnlockConnector": {"evseId": 1, "connectorId": 1},
+    "ChangeAvailability": {"operationalStatus": "Inoperative"},
+    "ClearCache": {},
+    "DataTransfer": {"vendorId": "ocpp-cable"},
+    "GetVariables": GET_VARIABLES,
+    "SetVariables": {
+        "setVariableData": [
+            {"attributeValue": "60", "component": {"name": HEARTBEAT[0]},
+             "variable": {"name": HEARTBEAT[1]}},
+        ]
+    },
+    "RequestStartTransaction": {
+        "idToken": {"idToken": "T", "type": "ISO14443"}, "remoteStartId": 7,
+    },
+    "RequestStopTransaction": {"transactionId": "tx-1"},
+}  # fmt: skip
+COMMANDS = {
+    "1.6": {
+        "Reset": {"type": "Soft"},
+        "TriggerMessage": {"requestedMessage": "Heartbeat"},
+        "ChangeConfiguration": {"key": "HeartbeatInterval", "value": "60"},
+        "UnlockConnector": {"connectorId": 1},
+        "ChangeAvailability": {"connectorId": 1, "type": "Inoperative"},
+        "ClearCache": {},
+        "DataTransfer": {"vendorId": "ocpp-cable"},
+        "GetConfiguration": {"key": ["HeartbeatInterval", "Nope"]},
+        "RemoteStartTransaction": {"idTag": "T"},
+        "RemoteStopTransaction": {"transactionId": 42},
+    },
+    "2.0.1": COMMANDS_2X,
+    "2.1": COMMANDS_2X,
+}
+CASES = [(name, action) for name in VERSIONS for action in COMMANDS[name]]
+
+
+def answered(name: str, action: str, station: Station, payload: dict | None = None):
+    """The dialect's answer to a valid request, checked valid itself."""
+    version = versions.named(name)
+    payload = COMMANDS[name][action] if payload is None else payload
+    assert action in version.central_actions
+    version.schemas.validate_request(action, payload)
+    answer = DIALECTS[name].answer(action, payload, station)
+    assert answer is not None, f"{action} is not answered"
+    version.schemas.validate_response(action, answer.payload)
+    return answer
+
+
+@pytest.mark.parametrize(("name", "action"), CASES)
+def test_every_answer_is_valid_idle_and_charging(name, action):
+    answered(name, action, Station())
+    busy = Station(session=Session("SIM", transaction_id=42 if name == "1.6" else "tx-1"))
+    answered(name, action, busy)
+
+
+@pytest.mark.parametrize("name", VERSIONS)
+def test_every_command_the_dialect_answers_is_covered(name):
+    from simulator import ocpp2, ocpp16
+
+    module = ocpp16 if name == "1.6" else ocpp2
+    assert set(module.CANNED) < set(COMMANDS[name])
+    assert DIALECTS[name].answer("Nope", {}, Station()) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "stop", "transaction_id"),
+    [
+        ("1.6", "RemoteStartTransaction", "RemoteStopTransaction", 42),
+        ("2.0.1", "RequestStartTransaction", "RequestStopTransaction", "tx-1"),
+        ("2.1", "RequestStartTransaction", "RequestStopTransaction", "tx-1"),
+    ],
+)
+def test_remote_start_and_stop_act_on_the_one_connector(name, start, stop, transaction_id):
+    idle = answered(name, start, Station())
+    assert idle.payload == {"status": "Accepted"}
+    assert idle.start is not None and idle.start.remote and idle.start.id_tag == "T"
+    assert idle.start.remote_start_id == (None if name == "1.6" else 7)
+    # One connector: taken, a second start is refused.
+    charging = Station(session=Session("SIM", transaction_id=transaction_id))
+    busy = answered(name, start, charging)
+    assert busy.payload == {"status": "Rejected"} and busy.start is None
+    # Only the running transaction stops.
+    assert answered(name, stop, charging).stop
+    assert answered(name, stop, Station()).payload == {"status": "Rejected"}
+    other = Station(session=Session("SIM", transaction_id=transaction_id * 2))
+    refused = answered(name, stop, other)
+    assert refused.payload == {"status": "Rejected"} and not refused.stop
+
+
+def test_16_configuration_tells_the_heartbeat_interval_and_unknown_keys():
+    answer = answered("1.6", "GetConfiguration", Station(heartbeat_interval=60))
+    assert answer.payload == {
+        "configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}],
+        "unknownKey": ["Nope"],
+    }
+    every = answered("1.6", "GetConfiguration", Station(), {})
+    assert [k["key"] for k in every.payload["configurationKey"]] == ["HeartbeatInterval"]
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_2x_variables_tell_the_heartbeat_interval_and_what_is_unknown(name):
+    answer = answered(name, "GetVariables", Station(heartbeat_interval=60))
+    results = answer.payload["getVariableResult"]
+    assert [r["attributeStatus"] for r in results] == [
+        "Accepted", "UnknownVariable", "UnknownComponent", "NotSupportedAttributeType",
+    ]  # fmt: skip
+    assert results[0]["attributeValue"] == "60"
+
+
+@pytest.mark.parametrize("name", VERSIONS)
+def test_a_command_without_what_it_needs_raises_for_the_charger_to_refuse(name):
+    start = "RemoteStartTransaction" if name == "1.6" else "RequestStartTransaction"
+    with pytest.raises(KeyError):
+        DIALECTS[name].answer(start, {}, Station())
