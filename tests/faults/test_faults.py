@@ -28,20 +28,21 @@ async def test_sigkill_under_load_loses_no_acked_message(kind, tmp_path):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
-async def test_fuzzed_2x_protocol_line_holds(tmp_path, name):
+@pytest.mark.parametrize(("name", "frames"), [("2.0.1", 3_000), ("2.1", 1_500)])
+async def test_fuzzed_2x_protocol_line_holds(tmp_path, name, frames):
     # More valid CALLs than the 1.6 run: the reference system's 2.x handlers take
-    # every schema-valid payload, the nastiest values included.
+    # every schema-valid payload, the nastiest values included. (2.1 shares 2.0.1's
+    # code but for its schemas: a smaller run. `make faults` fuzzes each in full.)
     version = versions.named(name)
     report = await fuzz_campaign(
-        tmp_path, frames=3_000, connections=4, valid=0.3, version=version,
+        tmp_path, frames=frames, connections=4, valid=0.3, version=version,
         actions=reference_actions(version),
     )  # fmt: skip
-    assert report.frames == 3_000
+    assert report.frames == frames
     assert report.violations == [], report.violations[:5]
     assert report.replies["InternalError"] == 0
     assert set(report.valid_answers) <= {"CALLRESULT", "closed"}, report.valid_answers
-    assert report.valid_answers["CALLRESULT"] > 500
+    assert report.valid_answers["CALLRESULT"] > frames // 6
     assert report.tracebacks == 0
     assert report.metrics_bytes < 64_000
     assert report.gateway_rss_growth_kb < 20_000
