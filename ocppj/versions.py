@@ -8,7 +8,7 @@ which action, the error codes and their spellings, and the message types.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ocppj import errors, frames
 from ocppj.schemas import Schemas
@@ -29,12 +29,13 @@ class Version:
     message_types: frozenset[int]
     # What a station sends all day: compiled at start, the rest on first use.
     busy_actions: frozenset[str]
+    # CALLs the central system sends to a station (every other action, and DataTransfer):
+    # set once here, as every command we send is checked against it.
+    central_actions: frozenset[str] = field(init=False)
 
-    @property
-    def central_actions(self) -> frozenset[str]:
-        """CALLs the central system sends to a station."""
+    def __post_init__(self) -> None:
         calls = self.schemas.actions - self.charger_actions - self.send_actions
-        return calls | {"DataTransfer"}
+        object.__setattr__(self, "central_actions", calls | {"DataTransfer"})
 
     def is_known_action(self, action: str) -> bool:
         return action in self.schemas.actions
