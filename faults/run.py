@@ -138,7 +138,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--databases", nargs="+", default=["sqlite", "postgresql"], help="where to store"
     )
     parser.add_argument(
-        "--ocpp-versions", nargs="+", default=list(versions.BY_NAME), help="versions to fuzz"
+        "--ocpp-versions",
+        nargs="+",
+        default=[v.name for v in reversed(versions.VERSIONS)],
+        help="versions to fuzz",
     )
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
     parser.add_argument("--no-write", action="store_true", help="do not write the results")
