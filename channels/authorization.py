@@ -14,16 +14,26 @@ from channels.timeutil import now
 from contract.timestamps import utc_text
 
 TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")  # what an operator may set
-MAX_TAG_LENGTH = 20  # OCPP 1.6 IdToken is CiString20
+# The longest idTag any version's station can present: OCPP 2.1's IdToken (1.6 has 20
+# characters, 2.0.1 36).
+MAX_TAG_LENGTH = 255
+# A 1.6 idTagInfo's parentIdTag is a CiString20 too.
+PARENT_LENGTH_16 = 20
 
 
 def id_tag_info(
-    session: Session, tag: str, ignore_transaction: int | None = None, unknown: str = "Invalid"
+    session: Session,
+    tag: str,
+    ignore_transaction: int | None = None,
+    unknown: str = "Invalid",
+    parent_length: int = PARENT_LENGTH_16,
 ) -> dict[str, Any]:
     """The idTagInfo for `tag`; status `unknown` when there is no such tag (2.x says Unknown).
 
     ConcurrentTx when the tag already holds a transaction that is not over
-    (`ignore_transaction`: the one being started, when a retry finds it again).
+    (`ignore_transaction`: the one being started, when a retry finds it again). A parent
+    longer than `parent_length` (what the station's answer can hold) is left out: the
+    answer would break its schema and reach the station as an InternalError.
     """
     # Transaction ids start at 1: 0 ignores none.
     params = {"tag": tag, "ignore": ignore_transaction if ignore_transaction is not None else 0}
@@ -33,7 +43,7 @@ def id_tag_info(
     info: dict[str, Any] = {}
     if record.expiry_date is not None:
         info["expiryDate"] = utc_text(record.expiry_date, timespec="auto")
-    if record.parent_id_tag:
+    if record.parent_id_tag and len(record.parent_id_tag) <= parent_length:
         info["parentIdTag"] = record.parent_id_tag
     if record.status != "Accepted":
         status = record.status

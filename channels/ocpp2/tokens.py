@@ -18,6 +18,8 @@ from channels.authorization import id_tag_info
 NO_AUTHORIZATION = "NoAuthorization"
 # The type a group token gets: our idTag table holds it, not a card.
 GROUP_TYPE = "Central"
+# 2.0.1's IdToken length (2.1 allows 255): a longer group token is not answered.
+GROUP_LENGTH = 36
 
 
 def id_token_info(
@@ -27,7 +29,9 @@ def id_token_info(
     authorization.id_tag_info (the transaction being checked does not make it busy)."""
     if id_token["type"] == NO_AUTHORIZATION:
         return {"status": "Accepted"}
-    found = id_tag_info(session, id_token["idToken"], ignore_transaction, unknown="Unknown")
+    found = id_tag_info(
+        session, id_token["idToken"], ignore_transaction, "Unknown", parent_length=GROUP_LENGTH
+    )
     info: dict[str, Any] = {"status": found["status"]}
     if "expiryDate" in found:
         info["cacheExpiryDateTime"] = found["expiryDate"]

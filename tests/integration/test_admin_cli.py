@@ -295,9 +295,9 @@ def test_tags_block_unknown_exits_1(admin):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["tags", "add", "T" * 21],
+        ["tags", "add", "T" * 256],
         ["tags", "add", ""],
-        ["tags", "add", "OK", "--parent", "P" * 21],
+        ["tags", "add", "OK", "--parent", "P" * 256],
         ["tags", "add", "OK", "--expiry", "next tuesday"],
     ],
 )

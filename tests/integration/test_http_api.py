@@ -129,7 +129,7 @@ async def test_id_tags_put_block_delete(database_url):
         wrong = await api.put("/api/v1/id-tags/TAG-3", json={"status": "Maybe"}, headers=auth)
         body = problem(wrong, 422, "invalid-request")
         assert body["errors"][0]["loc"] == ["body", "status"] and "Maybe" not in wrong.text
-        problem(await api.put(f"/api/v1/id-tags/{'T' * 21}", json={}, headers=auth), 422)
+        problem(await api.put(f"/api/v1/id-tags/{'T' * 256}", json={}, headers=auth), 422)
 
         assert (await api.delete("/api/v1/id-tags/TAG-1", headers=auth)).status_code == 204
         problem(await api.get("/api/v1/id-tags/TAG-1", headers=auth), 404, "unknown-id-tag")

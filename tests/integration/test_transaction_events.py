@@ -4,6 +4,7 @@ seqNo, whatever order the events come in (channels/ocpp2/transaction_events.py).
 from __future__ import annotations
 
 from channels import db, stations
+from channels.authorization import id_tag_info
 from channels.models import IdTag, Transaction, TransactionEvent
 from channels.ocpp2 import tokens, transaction_events
 from channels.transactions import close_by_operator
@@ -96,3 +97,26 @@ def test_tokens_as_2x_says_them(database_url):
         assert check(session, {"idToken": "GONE", "type": "ISO14443"}) == {"status": "Blocked"}
         assert check(session, {"idToken": "WHO", "type": "eMAID"}) == {"status": "Unknown"}
         assert check(session, {"idToken": "", "type": "NoAuthorization"}) == {"status": "Accepted"}
+
+
+def test_long_tokens_and_parents_fit_the_version_that_answers(database_url):
+    # 2.1's idTokens run to 255 characters; a parent too long for the answer's schema
+    # (1.6's parentIdTag: 20, 2.0.1's groupIdToken: 36) is left out, never an InternalError.
+    long_token, parent36, parent40 = "U" * 255, "P" * 36, "Q" * 40
+    with db.session_scope(database_url) as session:
+        session.add_all(
+            [
+                IdTag(tag=long_token, parent_id_tag=parent36),
+                IdTag(tag="KID-16", parent_id_tag=parent36),
+                IdTag(tag="KID-2X", parent_id_tag=parent40),
+            ]
+        )
+    with db.session_scope(database_url) as session:
+        assert tokens.id_token_info(session, {"idToken": long_token, "type": "Central"}) == {
+            "status": "Accepted",
+            "groupIdToken": {"idToken": parent36, "type": "Central"},
+        }
+        assert id_tag_info(session, "KID-16") == {"status": "Accepted"}
+        assert tokens.id_token_info(session, {"idToken": "KID-2X", "type": "Central"}) == {
+            "status": "Accepted"
+        }

@@ -19,10 +19,10 @@ export function idTagsView(root) {
   const saved = h('p', { class: 'saved', role: 'status' })
   const failed = error => replace(problem, error.message)
   const more = h('button', { type: 'button', hidden: true, onclick: () => load(tbody.rows.length).catch(failed) }, 'More')
-  const tag = h('input', { name: 'tag', required: true, maxlength: 20, placeholder: 'e.g. 04A1B2C3' })
+  const tag = h('input', { name: 'tag', required: true, maxlength: 255, placeholder: 'e.g. 04A1B2C3' })
   const status = h('select', { name: 'status' }, STATUSES.map(s => h('option', {}, s)))
   const expiry = h('input', { name: 'expiry_date', type: 'datetime-local' })
-  const parent = h('input', { name: 'parent_id_tag', maxlength: 20 })
+  const parent = h('input', { name: 'parent_id_tag', maxlength: 255 })
   const form = h('form', { class: 'idtag', onsubmit: save },
     h('label', {}, 'idTag ', tag), h('label', {}, 'status ', status),
     h('label', {}, 'expiry ', expiry), h('label', {}, 'parent ', parent),
