@@ -15,6 +15,7 @@ they wait for the store on rpc_app's event loop, with no worker thread between.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -23,8 +24,15 @@ from channels import authorization, commands, config, stations, transactions
 from channels.live import events as live
 from channels.ocpp2.actions import OCPP2Actions, reply_work
 from channels.store import Unit, store
+from contract.naming import action_method_name
 from contract.timestamps import utc_text
 from rpc_app import Channel
+from rpc_app.channel import action_methods
+
+
+class NoStation(Exception):
+    """A command reached the station channel on a connection that is no station's."""
+
 
 VendorHandler = Callable[["OCPPChannel", dict[str, Any]], dict[str, Any]]
 Work = Callable[[Unit], Any]
@@ -58,7 +66,22 @@ class OCPPChannel(OCPP2Actions, Channel):
 
     @property
     def station_id(self) -> str:
-        return self.params["station_id"]
+        """The station this channel serves: the one its connection was admitted as.
+
+        Not the subscription's params: an AnyCable-Go Pro gateway names a station by
+        `sn`, a serial number the station claims, and only our gateway writes
+        `station_id` there (checked against the connection in `subscribed`).
+
+        Raises:
+            NoStation: the connection was admitted as no station (a browser's).
+        """
+        station_id = self.connection.identifiers.get("station_id")
+        if not isinstance(station_id, str) or not station_id:
+            raise NoStation(
+                f"{type(self).__name__} serves stations, and this connection was admitted "
+                "as none (a station connects at <path-prefix>/<station_id>)"
+            )
+        return station_id
 
     @property
     def ocpp_version(self) -> str:
@@ -101,13 +124,13 @@ class OCPPChannel(OCPP2Actions, Channel):
 
     async def subscribed(self):
         station_id = self.connection.identifiers.get("station_id")
-        if station_id is None or self.params.get("station_id") != station_id:
+        if not station_id or self.params.get("station_id", station_id) != station_id:
             # Only the gateway names the station it serves; a client that writes its own
             # identifier (a browser at /cable) is not a station, let alone another one.
+            # (AnyCable-Go Pro names none: `{"channel", "sn"}`; the connection's is used.)
             self.logger.warning("subscription for another station refused")
             self.reject()
-        self.stream_for(self.station_id)
-        station_id = self.station_id
+        self.stream_for(station_id)
         connection_id = self.connection.state.get("connection_id", "")
         node = self.connection.env.node  # the gateway node holding this connection
         values = stations.connected_values(connection_id, node, self.ocpp_version)
@@ -118,7 +141,9 @@ class OCPPChannel(OCPP2Actions, Channel):
         self.logger.info("station online", ocpp_version=self.ocpp_version)
 
     async def unsubscribed(self):
-        station_id = self.station_id
+        station_id = self.connection.identifiers.get("station_id")
+        if not station_id:
+            return  # a subscription refused as no station's: nothing went online
         connection_id = self.connection.state.get("connection_id", "")
         await store(config.settings().database_url).run(
             lambda u: stations.mark_disconnected(u.session, station_id, connection_id)
@@ -304,3 +329,22 @@ class OCPPChannel(OCPP2Actions, Channel):
         self.logger.warning(
             "command failed", command=data["command"], message_id=data["id"], code=data["code"]
         )
+
+    async def receive(self, data):
+        """Single-action mode (the gateway's `--granular-actions false`, AnyCable-Go Pro's
+        `--ocpp_granular_actions=false`): each action goes to its method, by its name."""
+        command = data.get("command")
+        name = action_method_name(command) if isinstance(command, str) else None
+        if name is None or name == "receive" or name not in _action_methods(type(self)):
+            self.logger.info("action not supported", command=command, message_id=data.get("id"))
+            if isinstance(data.get("id"), str):
+                self.transmit_error(
+                    data["id"], "NotSupported", f"{type(self).__name__} does not handle {command}"
+                )
+            return
+        await getattr(self, name)(data)
+
+
+@functools.cache
+def _action_methods(channel_class: type[Channel]) -> frozenset[str]:
+    return action_methods(channel_class)

@@ -1,12 +1,20 @@
-"""Keep the README's settings table generated from the Settings model (`make docs`)."""
+"""Keep the README's settings tables generated from foundation/settings.py (`make docs`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from channels.admin.cli import ADMIN_COMMANDS
-from foundation.settings import Settings, env_name, flag_name
+from foundation.settings import (
+    ANYCABLE_NAMES,
+    ANYCABLE_PREFIX,
+    AnyCableName,
+    Settings,
+    env_name,
+    flag_name,
+)
 from ocpp_cable.cli import TIERS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -47,6 +55,42 @@ def settings_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def anycable_table() -> str:
+    """AnyCable-Go's names of our settings (foundation.settings.ANYCABLE_NAMES), as markdown."""
+    rows = [
+        "| setting | AnyCable-Go flag | AnyCable variable | note |",
+        "|---|---|---|---|",
+    ]
+    for name in Settings.model_fields:
+        alias = ANYCABLE_NAMES.get(name)
+        if alias is None:
+            continue
+        flags = _spelt(alias, lambda n: f"--{n}") if alias.flag else "—"
+        variables = _spelt(alias, lambda n: ANYCABLE_PREFIX + n.upper())
+        notes = [f"`{theirs}` is `{ours}`" for theirs, ours in alias.words.items()]
+        if alias.first_listed:
+            notes.append("the first adapter it lists")
+        if not alias.flag:
+            notes.append("anycable's publishers read it too")
+        note = "; ".join(notes)
+        row = f"| `{flag_name(name)}` | {flags} | {variables} |"
+        rows.append(f"{row} {note} |" if note else f"{row} |")
+    rows += [
+        "",
+        "AnyCable-Go's flags are flags of the commands that read the setting. A bool flag "
+        "given bare means true (`--ocpp_granular_actions`), as every bool flag of ours does.",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def _spelt(alias: AnyCableName, spell: Callable[[str], str]) -> str:
+    """`alias`'s names spelt by `spell`, the deprecated ones marked."""
+    return ", ".join(
+        f"`{spell(name)}`" + (" (deprecated)" if name in alias.deprecated else "")
+        for name in alias.names()
+    )
+
+
 def _block(name: str) -> tuple[str, str, re.Pattern[str]]:
     start, end = f"<!-- {name} -->\n", f"<!-- /{name} -->"
     return start, end, re.compile(re.escape(start) + "(.*?)" + re.escape(end), re.S)
@@ -73,7 +117,8 @@ def publish(results: Path, title: str, block: str, report: str) -> None:
 
 
 def main() -> None:
-    README.write_text(replace_block(README.read_text(), "settings", settings_table()))
+    text = replace_block(README.read_text(), "settings", settings_table())
+    README.write_text(replace_block(text, "anycable-aliases", anycable_table()))
 
 
 if __name__ == "__main__":

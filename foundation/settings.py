@@ -4,6 +4,10 @@ Every setting comes from a CLI flag (`--rpc-host`) or an environment variable
 (`OCPP_CABLE_RPC_HOST`); the flag wins. Values are validated at start-up and an
 invalid one stops the process with a message naming the setting.
 
+AnyCable-Go's names of the settings it shares with us are aliases (ANYCABLE_NAMES):
+its flags (`--ocpp_path`) are flags of ours, its variables (`ANYCABLE_OCPP_PATH`) are
+read below ours: a flag > OCPP_CABLE_* > ANYCABLE_* > the default.
+
 Each command loads only its tier (`GatewaySettings` for `ocpp-cable gateway`, ...),
 so its --help lists only the flags it reads and the variables of other tiers are
 not read at all. `Settings` holds every tier (`up`, `config`, tests).
@@ -11,15 +15,26 @@ not read at all. `Settings` holds every tier (`up`, `config`, tests).
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from foundation.redact import mask_secrets
 
 ENV_PREFIX = "OCPP_CABLE_"
+ANYCABLE_PREFIX = "ANYCABLE_"
 BROADCAST_ADAPTERS = ("http", "redis", "nats")
 
 
@@ -27,6 +42,19 @@ class SettingsGroup(BaseSettings):
     """A few settings read together; tiers are made of these."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags (init), then OCPP_CABLE_*, then AnyCable-Go's ANYCABLE_* for this tier's fields.
+        anycable = AnyCableEnvSource(settings_cls)
+        return init_settings, env_settings, dotenv_settings, anycable, file_secret_settings
 
 
 # The OCPP versions the gateway can serve (ocppj.versions holds what each one is).
@@ -66,6 +94,11 @@ class ChargerServerSettings(SettingsGroup):
         True, description="One channel method per action; false sends everything to receive"
     )
     channel: str = Field("OCPPChannel", description="Channel every station subscribes to")
+    anycable_compat: bool = Field(
+        False,
+        description="Serve channels written for AnyCable-Go Pro's OCPP mode: the station's "
+        "meterSerialNumber as `sn` in the subscription, and its default acks",
+    )
     ocpp_versions: str = Field(
         "2.1,2.0.1,1.6",
         description="OCPP versions served (1.6, 2.0.1, 2.1), in the order the gateway "
@@ -603,24 +636,151 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
+# --- AnyCable-Go's names -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AnyCableName:
+    """How AnyCable-Go (Pro, OCPP mode) or anycable's publishers name one of our settings."""
+
+    name: str  # its flag --<name> and its variable ANYCABLE_<NAME>
+    deprecated: tuple[str, ...] = ()  # older names, read when `name` is not given
+    flag: bool = True  # False: a variable only, of anycable's publishers (Ruby, Python)
+    words: Mapping[str, str] = dataclasses.field(default_factory=dict)  # AnyCable's word -> ours
+    first_listed: bool = False  # the variable lists several: the setting takes the first
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.deprecated)
+
+    def ours(self, value: Any) -> Any:
+        """A value given under this name, in our words."""
+        if not isinstance(value, str):
+            return value
+        if self.first_listed:
+            value = next((item.strip() for item in value.split(",") if item.strip()), value)
+        return self.words.get(value, value)
+
+
+# Our setting -> its AnyCable name: the single source of the ANYCABLE_* variables read,
+# the flags aliased, and the README's table of them.
+ANYCABLE_NAMES: dict[str, AnyCableName] = {
+    "host": AnyCableName("host"),
+    "port": AnyCableName("port"),
+    "path_prefix": AnyCableName("ocpp_path"),
+    "granular_actions": AnyCableName("ocpp_granular_actions"),
+    "cable_path": AnyCableName("path"),
+    "headers": AnyCableName("headers"),
+    "rpc_host": AnyCableName("rpc_host"),
+    "rpc_concurrency": AnyCableName("rpc_concurrency"),
+    "broadcast_adapter": AnyCableName("broadcast_adapter"),
+    "broadcast_key": AnyCableName("broadcast_key", deprecated=("http_broadcast_secret",)),
+    "http_port": AnyCableName("http_broadcast_port"),
+    "redis_url": AnyCableName("redis_url"),
+    "redis_channel": AnyCableName("redis_channel"),
+    "nats_servers": AnyCableName("nats_servers"),
+    "nats_subject": AnyCableName("nats_channel"),
+    "tls_cert": AnyCableName("ssl_cert"),
+    "tls_key": AnyCableName("ssl_key"),
+    "max_frame_size": AnyCableName("max_message_size"),
+    "shutdown_timeout": AnyCableName("shutdown_timeout"),
+    "log_level": AnyCableName("log_level", words={"warn": "warning"}),
+    "log_format": AnyCableName("log_format", words={"text": "console"}),
+    # anycable's publishers read these to publish; AnyCable-Go has no such flags.
+    "broadcaster": AnyCableName("broadcast_adapter", flag=False, first_listed=True),
+    "broadcast_url": AnyCableName("http_broadcast_url", flag=False),
+}
+
+
+def anycable_flags(field: str) -> list[str]:
+    """AnyCable-Go's flags for `field` that are not spelt as ours (`--ocpp_path`)."""
+    alias = ANYCABLE_NAMES.get(field)
+    if alias is None or not alias.flag:
+        return []
+    return [f"--{name}" for name in alias.names() if f"--{name}" != flag_name(field)]
+
+
+def anycable_env_names(field: str) -> list[str]:
+    """The ANYCABLE_* variables of `field`, the one read first first."""
+    alias = ANYCABLE_NAMES.get(field)
+    return [ANYCABLE_PREFIX + name.upper() for name in alias.names()] if alias else []
+
+
+def anycable_variables(tier: type[BaseSettings]) -> dict[str, tuple[str, str]]:
+    """{field: (variable, value in our words)} of the ANYCABLE_* variables `tier` reads."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in tier.model_fields:
+        variable = next((v for v in anycable_env_names(name) if v in os.environ), None)
+        if variable is not None:
+            found[name] = (variable, ANYCABLE_NAMES[name].ours(os.environ[variable]))
+    return found
+
+
+class AnyCableEnvSource(PydanticBaseSettingsSource):
+    """AnyCable-Go's ANYCABLE_* variables of the tier's settings; below OCPP_CABLE_*."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        found = anycable_variables(self.settings_cls).get(field_name)
+        return (found[1] if found else None), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {name: value for name, (_, value) in anycable_variables(self.settings_cls).items()}
+
+
+# --- loading -------------------------------------------------------------------------------
+
 T = TypeVar("T", bound=SettingsGroup)
 
 
-def load_settings(tier: type[T] = Settings, /, **overrides: Any) -> T:
-    """`tier`'s settings from the environment, with `overrides` (CLI flags) winning."""
+def load_settings(
+    tier: type[T] = Settings,
+    anycable_given: Mapping[str, str] | None = None,
+    /,
+    **overrides: Any,
+) -> T:
+    """`tier`'s settings from the environment, with `overrides` (CLI flags) winning.
+
+    `anycable_given` names the overrides given by an AnyCable-Go flag ({"path_prefix":
+    "--ocpp_path"}): their values are read in AnyCable's words, and reported under that flag.
+    """
+    anycable_given = anycable_given or {}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for name in given.keys() & anycable_given.keys():
+        given[name] = ANYCABLE_NAMES[name].ours(given[name])
     try:
-        return tier(**{k: v for k, v in overrides.items() if v is not None})
+        return tier(**given)
     except ValidationError as exc:
+        origins = _anycable_origins(tier, given, anycable_given)
         problems = []
         for err in exc.errors():
             if not err["loc"]:  # a rule across settings: its message names them
-                problems.append(f"invalid settings: {err['msg'].removeprefix('Value error, ')}")
+                msg = err["msg"].removeprefix("Value error, ")
+                named = [
+                    f"{name} from {origin}"
+                    for name, origin in origins.items()
+                    if re.search(rf"\b{name}\b", msg)
+                ]
+                problems.append(
+                    f"invalid settings: {msg}" + (f" ({'; '.join(named)})" if named else "")
+                )
                 continue
             field = str(err["loc"][0])
             if field in tier.model_fields:
-                where = f"{field} ({flag_name(field)} / {env_name(field)})"
+                origin = f", from {origins[field]}" if field in origins else ""
+                where = f"{field} ({flag_name(field)} / {env_name(field)}{origin})"
             else:
                 where = f"{field!r} (unknown setting)"
             got = mask_secrets(repr(err.get("input")))
             problems.append(f"invalid setting {where}: {err['msg']}; got {got}")
         raise SettingsError("\n".join(problems)) from None
+
+
+def _anycable_origins(
+    tier: type[SettingsGroup], given: Mapping[str, Any], anycable_given: Mapping[str, str]
+) -> dict[str, str]:
+    """{field: the AnyCable flag or variable its value came from}, for the fields that did."""
+    origins = {name: flag for name, flag in anycable_given.items() if name in given}
+    ours = EnvSettingsSource(tier)()  # OCPP_CABLE_* shadows ANYCABLE_*
+    for name, (variable, _) in anycable_variables(tier).items():
+        if name not in given and name not in ours:
+            origins[name] = variable
+    return origins

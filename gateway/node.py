@@ -65,6 +65,7 @@ class GatewayNode:
         self.settings = settings
         self.session_config = SessionConfig(
             granular_actions=settings.granular_actions,
+            anycable_compat=settings.anycable_compat,
             heartbeat_interval=settings.heartbeat_interval,
             forward_heartbeat=settings.forward_heartbeat,
             call_timeout=settings.call_timeout,

@@ -26,6 +26,7 @@ from gateway.ocpp.session import (
     DisarmCallTimer,
     Effect,
     Perform,
+    Resubscribe,
     Send,
     StationSession,
 )
@@ -62,21 +63,14 @@ class StationSocket:
         self.env = admission.env
         # Wall-clock time: nodes compare it when a station is connected to two of them.
         self.connected_at = time.time()
-        version = admission.version
-        self.identifier = orjson.dumps(
-            {
-                "channel": node.settings.channel_for(version.name),
-                "station_id": self.station_id,
-                # One channel class can serve every version, telling them apart by this.
-                "ocpp_version": version.name,
-            }
-        ).decode()
+        self.version = admission.version
         self.subscribed = False
         # Set once the connection is over: a lease renewal no longer names the station.
         self.leaving = False
         self.closing = False  # we sent a close frame: what the peer sends now is ignored
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
-        self.session = StationSession(self.station_id, node.session_config, self.log, version)
+        self.session = StationSession(self.station_id, node.session_config, self.log, self.version)
+        self.identifier = self._identifier(self.session.sn)
         self._welcome = admission.transmissions
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()
@@ -85,6 +79,20 @@ class StationSocket:
         self._tasks = TaskSet(self.log)
         self._timer: asyncio.TimerHandle | None = None
         self.finished = Finished()
+
+    def _identifier(self, sn: str) -> str:
+        """The subscription's identifier (JSON); with AnyCable compatibility it also names
+        the station by its serial number `sn`, as AnyCable-Go Pro's OCPP mode does."""
+        settings = self.node.settings
+        identifier = {
+            "channel": settings.channel_for(self.version.name),
+            "station_id": self.station_id,
+            # One channel class can serve every version, telling them apart by this.
+            "ocpp_version": self.version.name,
+        }
+        if settings.anycable_compat:
+            identifier["sn"] = sn
+        return orjson.dumps(identifier).decode()
 
     # --- life ------------------------------------------------------------------
 
@@ -104,7 +112,9 @@ class StationSocket:
         finally:
             await self._teardown()
 
-    async def _subscribe(self) -> bool:
+    async def _subscribe(self, event: str = "station connected") -> bool:
+        """Subscribe to the channel and log `event`; refused or failed, the connection is
+        closed."""
         try:
             result = await self.node.rpc.command(
                 self.sid, "subscribe", self.identifier, self.identifiers, self.env
@@ -119,9 +129,33 @@ class StationSocket:
             await self.ws.close(code, "subscription rejected")
             return False
         self.subscribed = True
-        self.log.info("station connected")
+        self.log.info(event)
         await self._apply_command_result(result)
         return True
+
+    async def _resubscribe(self, sn: str) -> None:
+        """AnyCable compatibility: the boot named a new serial number. Unsubscribe, then
+        subscribe with it, in the station's turn: the boot's perform comes after."""
+        await self._turns.acquire(first=True)
+        try:
+            if self.subscribed:
+                try:
+                    result = await self.node.rpc.command(
+                        self.sid, "unsubscribe", self.identifier, self.identifiers, self.env
+                    )
+                    if result.status is not Status.SUCCESS:
+                        self.log.error("unsubscribe failed", error=result.error)
+                    await self._apply_command_result(result)
+                except RPCError as exc:
+                    self.log.error("unsubscribe failed", error=str(exc))
+                self.subscribed = False
+            self.env.istate.clear()  # a new subscription starts with no channel state
+            self.identifier = self._identifier(sn)
+            self.node.hub.follow(self, True, (), ())  # its streams go with the old one
+            self.log.info("serial number changed", sn=sn)
+            await self._subscribe("resubscribed")
+        finally:
+            self._turns.release()
 
     async def _teardown(self) -> None:
         self.leaving = True
@@ -184,6 +218,8 @@ class StationSocket:
                     self._report(effect)
                 else:
                     self._tasks.spawn(self._perform(effect))
+            elif kind is Resubscribe:
+                self._tasks.spawn(self._resubscribe(effect.sn))
             elif kind is ArmCallTimer:
                 self._disarm()
                 loop = asyncio.get_running_loop()

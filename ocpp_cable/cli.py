@@ -20,6 +20,8 @@ from foundation.settings import (
     Settings,
     SettingsError,
     SettingsGroup,
+    anycable_env_names,
+    anycable_flags,
     env_name,
     flag_name,
     load_settings,
@@ -39,17 +41,46 @@ TIERS: dict[str, type[SettingsGroup]] = {
 }
 
 
+# Where the parsed arguments record the settings given by an AnyCable-Go flag: {field: flag}.
+ANYCABLE_GIVEN = "anycable_given"
+
+
+class _SettingFlag(argparse.Action):
+    """Stores a setting's value, and remembers whether it came by its AnyCable-Go flag."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        given = dict(getattr(namespace, ANYCABLE_GIVEN, None) or {})
+        if option_string in anycable_flags(self.dest):
+            given[self.dest] = option_string
+        else:  # our flag, given last, wins
+            given.pop(self.dest, None)
+        setattr(namespace, ANYCABLE_GIVEN, given)
+
+
 def _add_setting_flags(
     parser: argparse.ArgumentParser, tier: type[SettingsGroup] = Settings
 ) -> None:
     group = parser.add_argument_group("settings (each also from its environment variable)")
     for name, field in tier.model_fields.items():
+        # A bool flag given bare means true (AnyCable-Go's `--ocpp_granular_actions`).
+        bare = {"nargs": "?", "const": "true"} if field.annotation is bool else {}
+        variables = " or ".join([env_name(name), *anycable_env_names(name)])
         group.add_argument(
             flag_name(name),
+            *anycable_flags(name),
             dest=name,
             default=None,
+            action=_SettingFlag,
             metavar=name.upper(),
-            help=f"{field.description} [{env_name(name)}, default {field.default!r}]",
+            help=f"{field.description} [{variables}, default {field.default!r}]",
+            **bare,
         )
 
 
@@ -185,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     tier = TIERS[args.command]
     overrides = {name: getattr(args, name) for name in tier.model_fields}
     try:
-        settings = load_settings(tier, **overrides)
+        settings = load_settings(tier, getattr(args, ANYCABLE_GIVEN, None), **overrides)
     except SettingsError as exc:
         print(f"ocpp-cable: {exc}", file=sys.stderr)
         return 2

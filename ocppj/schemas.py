@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -106,7 +106,7 @@ class Schemas:
             "type": errors.TYPE_CONSTRAINT_VIOLATION,
             "additionalProperties": codes.format_violation,
         }
-        self._empty_valid: dict[str, bool] = {}
+        self._constant_valid: dict[tuple[str, ...], bool] = {}
 
     def request_schema(self, action: str) -> str:
         """The name of `action`'s request schema file (without `.json`)."""
@@ -120,14 +120,20 @@ class Schemas:
 
     def empty_response_valid(self, action: str) -> bool:
         """True when `{}` is a valid confirmation of `action` (no decision needed)."""
-        valid = self._empty_valid.get(action)
+        return self.constant_response_valid(action, {})
+
+    def constant_response_valid(self, action: str, payload: Mapping[str, str]) -> bool:
+        """True when `payload`, a constant of the caller's, is a valid confirmation of
+        `action`. Cached: asked for every CALL a channel leaves unanswered."""
+        key = (action, *payload.items())
+        valid = self._constant_valid.get(key)
         if valid is None:
             try:
-                self.validate_response(action, {})
+                self.validate_response(action, dict(payload))
                 valid = True
             except SchemaViolation:
                 valid = False
-            self._empty_valid[action] = valid
+            self._constant_valid[key] = valid
         return valid
 
     def _validate(self, schema_name: str, payload: Any) -> None:

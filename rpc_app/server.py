@@ -198,7 +198,9 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         raise ValueError(f"unknown command {command!r}")
 
     async def _perform(self, channel: Channel, data: dict[str, Any]) -> None:
-        action = data.get("action")
+        # As Action Cable does: data without an action (AnyCable-Go Pro with granular
+        # actions off sends none) goes to `receive`.
+        action = data.get("action") or performs.RECEIVE
         if isinstance(action, str) and action in self.app.actions[type(channel)]:
             await self.invoke(getattr(channel, action), data)
             return
@@ -213,24 +215,55 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
     @measured
     async def Disconnect(self, request, context):
+        """Every subscription's `unsubscribed`, then the connection's `disconnect`.
+
+        Each runs even when another fails; an identifier no channel can use is logged
+        and passed over. ERROR only when application code raised: the gateway logs it.
+        """
         try:
             connection = self._connection(request.identifiers, request.env)
-            for identifier_text in request.subscriptions:
-                identifier = orjson.loads(identifier_text)
-                channel_class = self._channel_class(identifier)
-                if channel_class is None:
-                    continue
-                istate_text = request.env.istate.get(identifier_text)
-                istate = State(orjson.loads(istate_text) if istate_text else {})
-                params = {k: v for k, v in identifier.items() if k != "channel"}
-                channel = channel_class(connection, identifier_text, params, istate)
+        except ValueError as exc:
+            log.warning("disconnect with unreadable identifiers", error=str(exc))
+            connection = self._connection("", request.env)
+        failures: list[BaseException] = []
+        for identifier_text in request.subscriptions:
+            channel = self._unsubscribing(connection, identifier_text, request.env.istate)
+            if channel is None:
+                continue
+            try:
                 await self.invoke(channel.unsubscribed)
+            except Exception as exc:
+                channel.logger.exception("unsubscribed failed")
+                failures.append(exc)
+        try:
             await self.invoke(connection.disconnect)
         except Exception as exc:
-            log.exception("disconnect failed", identifiers=request.identifiers)
-            return rpc_pb2.DisconnectResponse(status=ERROR, error_msg=_error_text(exc))
+            connection.logger.exception("disconnect failed")
+            failures.append(exc)
+        if failures:
+            return rpc_pb2.DisconnectResponse(status=ERROR, error_msg=_error_text(failures[0]))
         connection.logger.info("disconnected")
         return rpc_pb2.DisconnectResponse(status=SUCCESS)
+
+    def _unsubscribing(self, connection: Any, identifier_text: str, istates: Any) -> Channel | None:
+        """The channel a subscription names, with its state; None (logged) if none can."""
+        try:
+            identifier = orjson.loads(identifier_text)
+            if not isinstance(identifier, dict):
+                raise ValueError("the identifier is not a JSON object")
+            istate_text = istates.get(identifier_text)
+            istate = State(orjson.loads(istate_text) if istate_text else {})
+        except (ValueError, TypeError) as exc:
+            connection.logger.warning(
+                "subscription passed over", identifier=identifier_text[:200], error=str(exc)
+            )
+            return None
+        channel_class = self._channel_class(identifier)
+        if channel_class is None:
+            connection.logger.warning("unknown channel", channel=str(identifier.get("channel")))
+            return None
+        params = {k: v for k, v in identifier.items() if k != "channel"}
+        return channel_class(connection, identifier_text, params, istate)
 
 
 class RPCServer:

@@ -36,6 +36,13 @@ from ocppj.versions import OCPP16, Version
 HEARTBEAT = "Heartbeat"
 BOOT_NOTIFICATION = "BootNotification"
 
+# AnyCable-Go Pro acks what a channel left unanswered with `{"status": "Accepted"}`. In
+# its compatibility mode the gateway does so where that is a valid answer and no
+# security decision: DataTransfer. (Elsewhere it breaks the schema, or accepts a
+# certificate unchecked: those keep the answers of the default mode.)
+COMPAT_ACCEPTED = frozenset({"DataTransfer"})
+ACCEPTED = {"status": "Accepted"}
+
 # WebSocket close codes the core asks for.
 CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -56,6 +63,9 @@ class SessionConfig:
     """
 
     granular_actions: bool = True
+    # AnyCable-Go Pro's OCPP mode, for channels written for it: the station's serial number
+    # (`sn`) in the subscription, and its default acks.
+    anycable_compat: bool = False
     heartbeat_interval: int = 300
     forward_heartbeat: bool = False
     call_timeout: float = 30.0
@@ -106,6 +116,14 @@ class Perform:
 
 
 @dataclass(slots=True, frozen=True)
+class Resubscribe:
+    """AnyCable compatibility: the station's serial number changed to `sn`. The shell
+    unsubscribes and subscribes again with it before the performs that follow."""
+
+    sn: str
+
+
+@dataclass(slots=True, frozen=True)
 class ArmCallTimer:
     """Start the call timeout for our outstanding CALL `unique_id`."""
 
@@ -123,7 +141,7 @@ class Close:
     reason: str
 
 
-Effect = Send | Perform | ArmCallTimer | DisarmCallTimer | Close
+Effect = Send | Perform | Resubscribe | ArmCallTimer | DisarmCallTimer | Close
 
 
 @dataclass(slots=True)
@@ -145,6 +163,7 @@ class StationSession:
         "config",
         "last_in",
         "log",
+        "sn",
         "station_id",
         "version",
     )
@@ -161,6 +180,9 @@ class StationSession:
         self.version = version
         self.log = log or structlog.get_logger("gateway.session").bind(station_id=station_id)
         self.boot_state = BootState.UNKNOWN
+        # AnyCable compatibility: the serial number the station goes by (`sn`), its id
+        # until a BootNotification names its meter's.
+        self.sn = station_id
         # Charger CALLs waiting for the application's answer: id -> action.
         self._pending: dict[str, str] = {}
         # Our CALLs: one outstanding at a time (OCPP-J 4.1.1), the rest queued.
@@ -268,7 +290,19 @@ class StationSession:
                 effects.append(Perform(self._call_data(call)))
             return effects
         self._pending[call.unique_id] = action
-        return [Perform(self._call_data(call), call_id=call.unique_id)]
+        perform = Perform(self._call_data(call), call_id=call.unique_id)
+        if action == BOOT_NOTIFICATION and self.config.anycable_compat:
+            sn = self._serial_number(call.payload)
+            if sn != self.sn:
+                self.sn = sn
+                return [Resubscribe(sn), perform]
+        return [perform]
+
+    def _serial_number(self, payload: dict[str, Any]) -> str:
+        """AnyCable-Go Pro's `sn`: the meterSerialNumber of a 1.6 boot (the only version it
+        serves); the station id when there is none, so no station goes unaddressed."""
+        sn = payload.get("meterSerialNumber") if self.version is OCPP16 else None
+        return sn if isinstance(sn, str) and sn else self.station_id
 
     def _on_send(self, message: SendMessage) -> list[Effect]:
         """A SEND (OCPP-J 2.1): performed on the channel, never answered, even when refused."""
@@ -360,6 +394,8 @@ class StationSession:
                 "interval": self.config.heartbeat_interval,
             }
             return _result(call_id, action, payload)
+        if self.config.anycable_compat and action in COMPAT_ACCEPTED:
+            return _result(call_id, action, ACCEPTED)
         if self.version.schemas.empty_response_valid(action):
             return _result(call_id, action, {})
         self.log.error("no response from the application", action=action, message_id=call_id)

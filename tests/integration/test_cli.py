@@ -136,6 +136,8 @@ def test_readme_settings_table_is_current():
 
     table = docs.read_block((ROOT / "README.md").read_text(), "settings")
     assert table == docs.settings_table(), "README settings table is stale: run `make docs`"
+    aliases = docs.read_block((ROOT / "README.md").read_text(), "anycable-aliases")
+    assert aliases == docs.anycable_table(), "README AnyCable names are stale: run `make docs`"
 
 
 def test_migrate_creates_the_schema(tmp_path):

@@ -80,6 +80,14 @@ class Workdir:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 
+    def serve(self, starts_with: str) -> subprocess.Popen:
+        """The README's server command that begins with `starts_with`, logging JSON."""
+        return subprocess.Popen(
+            ["bash", "-c", f"{readme_command(starts_with)} --log-format json"],
+            cwd=self.path, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
     def run(self, command: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             ["bash", "-c", self.ported(command)],
@@ -305,3 +313,77 @@ async def test_readme_live_example_works_as_written(tmp_path):
         server.send_signal(signal.SIGTERM)
         server.wait(15)
     assert seen.startswith(b'CP-9 {"online":true')
+
+
+def test_readme_anycable_pro_example_works_as_written(tmp_path):
+    """Coming from AnyCable-Go Pro: its example channel, a charger booting with a meter
+    serial number, and the remote command to `ev/<sn>` from Python and from the shell."""
+    work = Workdir(tmp_path)
+    server = work.serve(".venv/bin/ocpp-cable up --channels-module examples.anycable_pro.ocpp")
+    (tmp_path / "trigger.py").write_text(readme_python("from examples.anycable_pro"))
+    sends = (".venv/bin/python trigger.py",
+             readme_command(".venv/bin/ocpp-cable broadcast ocpp:ev/SN-0001"))  # fmt: skip
+    outputs = []
+    try:
+        wait_for_port(work.port, server)
+        for send in sends:
+            command = work.ported(readme_command(".venv/bin/python examples/anycable_pro"))
+            charger = subprocess.Popen(
+                ["bash", "-c", command],
+                cwd=tmp_path, env=work.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            lines = []
+            for line in charger.stdout:  # until it waits for the command
+                lines.append(line)
+                if line.startswith("waiting"):
+                    break
+            done = work.run(send)
+            assert done.returncode == 0, (send, done.stdout, done.stderr)
+            rest, errors = charger.communicate(timeout=30)
+            assert charger.returncode == 0, errors
+            outputs.append("".join(lines) + rest)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, logs = server.communicate(timeout=30)
+    by_python, by_shell = outputs
+    assert "boot: Accepted" in by_python and "authorize: Accepted transaction:" in by_python
+    assert "TriggerMessage: BootNotification" in by_python, by_python
+    assert "TriggerMessage: StatusNotification" in by_shell, by_shell
+    events = [orjson.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    acks = [e for e in events if e["event"] == "ACK from EV"]
+    assert [(e["id"], e["status"]) for e in acks] == [("t-1", "Accepted"), ("t-2", "Accepted")]
+
+
+async def test_readme_anycable_pro_single_action_example_works_as_written(tmp_path):
+    """The single-action variant with AnyCable's own setting name: every action to `receive`,
+    the gateway's default answers for what it leaves unanswered."""
+    work = Workdir(tmp_path)
+    server = work.serve("ANYCABLE_OCPP_GRANULAR_ACTIONS=false .venv/bin/ocpp-cable up")
+    frames = [
+        [2, "1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M",
+                                      "meterSerialNumber": "SN-7"}],
+        [2, "2", "StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                        "status": "Available"}],
+        [2, "3", "DataTransfer", {"vendorId": "acme"}],
+        [2, "4", "Authorize", {"idTag": "ABC123"}],
+    ]  # fmt: skip
+    answers = []
+    try:
+        wait_for_port(work.port, server)
+        async with websockets.connect(
+            f"ws://127.0.0.1:{work.port}/ocpp/CP-7", subprotocols=["ocpp1.6"]
+        ) as ws:
+            for frame in frames:
+                await ws.send(orjson.dumps(frame).decode())
+                answers.append(orjson.loads(await asyncio.wait_for(ws.recv(), 10)))
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, logs = server.communicate(timeout=30)
+    assert answers[0][:2] == [3, "1"] and answers[0][2]["status"] == "Accepted"
+    assert answers[1] == [3, "2", {}]
+    assert answers[2] == [3, "3", {"status": "Accepted"}]  # AnyCable's default ack
+    assert answers[3][:3] == [4, "4", "InternalError"]  # no authorization by default
+    events = [orjson.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    received = [e["command"] for e in events if e["event"] == "received"]
+    assert received == ["BootNotification", "StatusNotification", "DataTransfer", "Authorize"]
