@@ -10,6 +10,7 @@ from channels import config, stations, viewers
 from channels.batched_read import BatchedRead
 from channels.passwords import verify_password
 from channels.store import Unit, store
+from contract.state import TOLERATE_KEY
 from rpc_app import Connection
 
 
@@ -56,6 +57,8 @@ class StationConnection(Connection):
         self.identifiers["station_id"] = station_id
         # Names this connection: a late Disconnect of an older one is told apart.
         self.state["connection_id"] = uuid.uuid4().hex
+        if found.tolerate:  # the gateway forgives these violations of this station's
+            self.state[TOLERATE_KEY] = list(found.tolerate)
 
     async def _connect_viewer(self) -> None:
         """A person's browser, with a viewer token (`?token=` or `Authorization: Bearer`)."""

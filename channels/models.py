@@ -126,6 +126,10 @@ class ChargePoint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # "1.6", "2.0.1" or "2.1", as of its last connection (what commands are checked against).
     ocpp_version: Mapped[str | None] = mapped_column(String(5))
+    # The schema rules it may break (ocppj.leniency.RULES), comma-separated; None: strict.
+    tolerate: Mapped[str | None] = mapped_column(String(200))
+    # Its messages taken with violations forgiven (the raw ones are in the message log).
+    tolerated_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ViewerToken(Base):
@@ -355,3 +359,186 @@ class StationNotification(Base):
     action: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- station configuration (OCPP 1.6 GetConfiguration / ChangeConfiguration) ---------------
+
+
+class StationConfiguration(Base):
+    """A 1.6 configuration key as the station last reported or accepted it."""
+
+    __tablename__ = "station_configuration"
+
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(StationText, primary_key=True)  # CiString50, as sent
+    value: Mapped[str | None] = mapped_column(StationText)  # CiString500; None: not given
+    readonly: Mapped[bool | None] = mapped_column(Boolean)  # None: set by us, not reported
+    # Set by an accepted ChangeConfiguration that needs a reboot to take effect.
+    reboot_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- local authorization lists and reservations (OCPP 1.6 Local Auth List Management,
+# Reservation) -------------------------------------------------------------------------------
+
+
+class LocalList(Base):
+    """A 1.6 station's Local Authorization List as the station acknowledged it.
+
+    `entries` is {idTag: idTagInfo} as of `version` (at most one per idTag we keep). The
+    update in flight is `pending_command_id`'s SendLocalList while that command is open:
+    its record holds the version, type and entries."""
+
+    __tablename__ = "local_lists"
+
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int | None] = mapped_column(Integer)  # None: never acknowledged one
+    entries: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pending_command_id: Mapped[str | None] = mapped_column(String(36))
+    # False once the station answered NotSupported, or listVersion -1.
+    supported: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Full lists sent in a row because the station failed the last one (bounded).
+    resends: Mapped[int] = mapped_column(Integer, default=0)
+    problem: Mapped[str | None] = mapped_column(Text)  # what went wrong last, if anything
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reservation(Base):
+    """A ReserveNow: its id is the reservationId the station gets (never reused)."""
+
+    __tablename__ = "reservations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    connector_id: Mapped[int] = mapped_column(Integer)  # 0: any connector of the station
+    id_tag: Mapped[str] = mapped_column(StationText)
+    parent_id_tag: Mapped[str | None] = mapped_column(StationText)
+    expiry_date: Mapped[datetime]
+    # pending (ReserveNow unanswered), active, used, cancelled, expired, ended
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)  # why it ended, or a refused cancel
+    command_id: Mapped[str | None] = mapped_column(String(36))  # the last command about it
+    transaction_id: Mapped[int | None] = mapped_column(Integer)  # the one that used it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+# --- smart charging (OCPP 1.6 Smart Charging profile: channels/smart_charging.py) ----------
+
+
+class ChargingProfile(Base):
+    """A charging profile a 1.6 station accepted, and what became of it.
+
+    `status`: `pending` (in an accepted RemoteStartTransaction, until the StartTransaction
+    that follows binds it to its transaction), `installed` (the station holds it), then
+    `replaced` (by a profile of the same id, or of the same connector, purpose and
+    stackLevel), `cleared` (ClearChargingProfile), `ended` (a TxProfile whose transaction
+    stopped) or `expired` (pending, and no StartTransaction came for it); `status_at` is
+    when it took that status. At most one installed row per (station, connector, purpose,
+    stackLevel); a station's other rows are history, the newest kept.
+    """
+
+    __tablename__ = "charging_profiles"
+    __table_args__ = (
+        Index("ix_charging_profiles_station_status", "station_id", "status"),
+        Index(
+            "uq_charging_profiles_installed", "station_id", "connector_id", "purpose",
+            "stack_level", unique=True,
+            postgresql_where=text("status = 'installed'"),
+            sqlite_where=text("status = 'installed'"),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("charge_points.id", ondelete="CASCADE"))
+    # None: pending, from a RemoteStartTransaction that left the connector to the station.
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    charging_profile_id: Mapped[int] = mapped_column(Integer)
+    stack_level: Mapped[int] = mapped_column(Integer)
+    # ChargePointMaxProfile, TxDefaultProfile or TxProfile.
+    purpose: Mapped[str] = mapped_column(String(25))
+    kind: Mapped[str] = mapped_column(String(10))  # Absolute, Recurring, Relative
+    # A TxProfile's transaction (transactions.id): the profile's own, else the one open on
+    # its connector when it was installed.
+    transaction_id: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime | None]
+    profile: Mapped[dict[str, Any]]  # csChargingProfiles (chargingProfile) as sent
+    id_tag: Mapped[str | None] = mapped_column(StationText)  # pending: the remote start's idTag
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CompositeSchedule(Base):
+    """A station's last answer to GetCompositeSchedule for a connector, with what was asked."""
+
+    __tablename__ = "composite_schedules"
+
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # as asked
+    duration: Mapped[int] = mapped_column(Integer)  # seconds, as asked
+    charging_rate_unit: Mapped[str | None] = mapped_column(String(1))  # as asked: A, W or none
+    status: Mapped[str | None] = mapped_column(String(10))  # the answer's: Accepted, Rejected
+    response: Mapped[dict[str, Any]]  # the answer as the station sent it
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- firmware updates and diagnostics uploads (OCPP 1.6 UpdateFirmware, GetDiagnostics) ----
+
+
+class FirmwareUpdate(Base):
+    """An UpdateFirmware sent: the file the station downloads from us, and what it said of it.
+
+    The download URL holds a random token; only its SHA-256 is kept here."""
+
+    __tablename__ = "firmware_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    command_id: Mapped[str] = mapped_column(String(36))  # the UpdateFirmware CALL's id
+    file_name: Mapped[str] = mapped_column(String(255))  # in --firmware-dir
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    retrieve_date: Mapped[datetime]
+    # Requested (sent), CommandFailed, or the station's last FirmwareStatus.
+    status: Mapped[str] = mapped_column(String(20), default="Requested")
+    downloaded_at: Mapped[datetime | None]  # first served to the station
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DiagnosticsRequest(Base):
+    """A GetDiagnostics sent: the upload URL's token (its SHA-256), what the station
+    answered and said, and the file it uploaded (stored as <--uploads-dir>/diagnostics/<id>)."""
+
+    __tablename__ = "diagnostics_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(
+        ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
+    )
+    command_id: Mapped[str] = mapped_column(String(36))  # the GetDiagnostics CALL's id
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    start_time: Mapped[datetime | None]
+    stop_time: Mapped[datetime | None]
+    # The answer's fileName (CiString255), else the upload's own name.
+    file_name: Mapped[str | None] = mapped_column(StationText)
+    # Requested, CommandFailed, NoDiagnostics (answered without fileName), or the
+    # station's last DiagnosticsStatus.
+    status: Mapped[str] = mapped_column(String(20), default="Requested")
+    upload_started_at: Mapped[datetime | None]  # an upload is under way (the token's claim)
+    received_at: Mapped[datetime | None]  # the file arrived whole
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,9 +20,24 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from channels import authorization, commands, config, stations, transactions
+import channels.configuration  # its hooks follow GetConfiguration, ChangeConfiguration
+import channels.local_lists  # noqa: F401  (its hooks follow the answers to SendLocalList)
+from channels import (
+    authorization,
+    command_hooks,
+    commands,
+    config,
+    diagnostics,
+    firmware,
+    offline,
+    smart_charging,
+    stations,
+    transactions,
+)
 from channels.live import events as live
 from channels.ocpp2.actions import OCPP2Actions, reply_work
+from channels.reservations import ENDING_STATUSES as RESERVATION_ENDING
+from channels.reservations import end_reservations_on_status, use_reservation
 from channels.store import Unit, store
 from contract.naming import action_method_name
 from contract.timestamps import utc_text
@@ -96,10 +111,14 @@ class OCPPChannel(OCPP2Actions, Channel):
         """Run `work` in the store with the incoming message logged and last_seen touched."""
         station_id, audit = self.station_id, config.settings().audit_log
 
+        tolerated = "tolerated" in data  # repaired by the gateway: keep what was sent
+
         def unit(u: Unit) -> Any:
-            if audit:
-                u.audit(station_id, "in", kind, data.get("command"), data.get("id"),
-                        data.get("payload"))  # fmt: skip
+            if audit or tolerated:
+                payload = data.get("raw") if tolerated else data.get("payload")
+                u.audit(station_id, "in", kind, data.get("command"), data.get("id"), payload)
+            if tolerated:
+                stations.count_tolerated(u.session, station_id)
             u.touch(station_id)
             return work(u) if work is not None else None
 
@@ -182,7 +201,13 @@ class OCPPChannel(OCPP2Actions, Channel):
         if self.ocpp2:
             return await self._status_notification_2(data)
         payload, station_id = data["payload"], self.station_id
-        await self._answer(data, lambda u: u.set_status(station_id, payload))
+
+        def status(u: Unit) -> None:
+            u.set_status(station_id, payload)
+            if payload["status"] in RESERVATION_ENDING:
+                end_reservations_on_status(u.session, station_id, payload)
+
+        await self._answer(data, status)
         live.publish(
             station_id,
             "status",
@@ -206,6 +231,9 @@ class OCPPChannel(OCPP2Actions, Channel):
 
         def start(u: Unit) -> dict[str, Any]:
             transaction_id, info = transactions.start_transaction(u.session, station_id, payload)
+            use_reservation(u.session, station_id, payload, transaction_id)
+            # The chargingProfile of the RemoteStartTransaction it follows, if any.
+            smart_charging.transaction_started(u.session, station_id, payload, transaction_id)
             return {"transactionId": transaction_id, "idTagInfo": info}
 
         answer = await self._answer(data, start)
@@ -250,12 +278,31 @@ class OCPPChannel(OCPP2Actions, Channel):
     async def stop_transaction(self, data):
         payload, station_id = data["payload"], self.station_id
 
+        transaction_id, unknown = payload["transactionId"], False
+
         def stop(u: Unit) -> dict[str, Any]:
+            nonlocal unknown
             info, readings = transactions.stop_transaction(u.session, station_id, payload)
             u.add_meter_values(readings)
+            known, connector_id = offline.transaction_connector(
+                u.session, station_id, transaction_id
+            )
+            unknown = not known  # set on each run: a unit may run again (channels/store.py)
+            if known:  # its TxProfiles end with it
+                smart_charging.transaction_stopped(
+                    u.session, station_id, transaction_id, connector_id
+                )
+            else:  # acked (the station would resend it forever), and kept for operators
+                offline.record_unknown_stop(u.session, station_id, payload)
             return {} if info is None else {"idTagInfo": info}
 
         await self._answer(data, stop)
+        if unknown:
+            self.logger.warning(
+                "StopTransaction for an unknown transaction",
+                station_id=station_id,
+                transaction_id=transaction_id,
+            )
         live.publish(
             station_id,
             "transaction_stopped",
@@ -281,8 +328,27 @@ class OCPPChannel(OCPP2Actions, Channel):
             data, lambda u: stations.record_notification(u.session, station_id, action, payload)
         )
 
-    diagnostics_status_notification = _notification
-    firmware_status_notification = _notification
+    async def firmware_status_notification(self, data):
+        """Stored as every notification; on 1.6, it moves the station's update on."""
+        payload, station_id, ocpp16 = data["payload"], self.station_id, not self.ocpp2
+
+        def track(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            if ocpp16:
+                firmware.track_status(u.session, station_id, payload["status"])
+
+        await self._answer(data, track)
+
+    async def diagnostics_status_notification(self, data):
+        """Stored as every notification; it moves the station's diagnostics request on."""
+        payload, station_id = data["payload"], self.station_id
+
+        def track(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            diagnostics.track_status(u.session, station_id, payload["status"])
+
+        await self._answer(data, track)
+
     log_status_notification = _notification
     security_event_notification = _notification
     signed_firmware_status_notification = _notification
@@ -301,7 +367,9 @@ class OCPPChannel(OCPP2Actions, Channel):
 
     async def ack(self, data):
         message_id, payload = data["id"], data["payload"]
-        await self._store(data, reply_work(self.station_id, data), "CALLRESULT")
+        follow_ups = await self._store(data, reply_work(self.station_id, data), "CALLRESULT")
+        for follow_up in follow_ups:  # recorded with the answer, sent now it is committed
+            self.send_call(follow_up.action, follow_up.payload, id=follow_up.id)
         live.publish(
             self.station_id,
             "command_result",
@@ -314,10 +382,13 @@ class OCPPChannel(OCPP2Actions, Channel):
         self.logger.info("command answered", command=data["command"], message_id=data["id"])
 
     async def error(self, data):
-        message_id, code = data["id"], data["code"]
-        await self._store(
-            data, lambda u: commands.record_failure(u.session, message_id, code, data), "CALLERROR"
-        )
+        message_id, code, station_id = data["id"], data["code"], self.station_id
+
+        def record(u: Unit) -> None:
+            commands.record_failure(u.session, message_id, code, data)
+            command_hooks.failed(u.session, station_id, message_id, code)
+
+        await self._store(data, record, "CALLERROR")
         live.publish(
             self.station_id,
             "command_result",

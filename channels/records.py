@@ -13,6 +13,7 @@ from channels.models import (
     StationVariable,
     Transaction,
 )
+from channels.stations import split_rules
 
 Row = dict[str, Any]
 
@@ -60,6 +61,8 @@ def station_detail(station: ChargePoint, connected: bool) -> Row:
     detail["connected"] = connected
     detail["has_password"] = station.password_hash is not None
     detail["auth"] = auth(station)
+    detail["tolerate"] = list(split_rules(station.tolerate))
+    detail["tolerated_count"] = station.tolerated_count
     return detail
 
 

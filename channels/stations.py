@@ -96,20 +96,32 @@ class Credentials:
     auth_required: bool
     password_hash: str | None
     registered_now: bool = False
+    # The schema rules it may break (ocppj.leniency): the connection tells the gateway.
+    tolerate: tuple[str, ...] = ()
 
 
 # The statements every connection and boot runs, built once (see db.core).
 STATIONS = ChargePoint.__table__
-_CREDENTIALS = select(STATIONS.c.id, STATIONS.c.auth_required, STATIONS.c.password_hash).where(
-    STATIONS.c.id.in_(bindparam("stations", expanding=True))
-)
+_CREDENTIALS = select(
+    STATIONS.c.id, STATIONS.c.auth_required, STATIONS.c.password_hash, STATIONS.c.tolerate
+).where(STATIONS.c.id.in_(bindparam("stations", expanding=True)))
 _REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
 
 
 def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Credentials]:
     """The credentials of those of `station_ids` we know, in one query."""
     found = core(session).execute(_CREDENTIALS, {"stations": station_ids})
-    return {row.id: Credentials(row.id, row.auth_required, row.password_hash) for row in found}
+    return {
+        row.id: Credentials(
+            row.id, row.auth_required, row.password_hash, tolerate=split_rules(row.tolerate)
+        )
+        for row in found
+    }
+
+
+def split_rules(text: str | None) -> tuple[str, ...]:
+    """'additionalProperties,maxLength' -> ("additionalProperties", "maxLength")."""
+    return tuple(rule for rule in (text or "").split(",") if rule)
 
 
 def credentials(session: Session, station_id: str) -> Credentials | None:
@@ -249,3 +261,25 @@ def record_notification(
             .where(ChargePoint.id == station_id)
             .values(diagnostics_status=status)
         )
+
+
+def count_tolerated(session: Session, station_id: str) -> None:
+    """One more message of the station's taken with violations forgiven (ocppj.leniency)."""
+    session.execute(
+        update(ChargePoint)
+        .where(ChargePoint.id == station_id)
+        .values(tolerated_count=ChargePoint.tolerated_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_tolerated_rules(session: Session, station_id: str, rules: list[str]) -> bool:
+    """The schema rules the station may break from its next connection on (empty: strict);
+    False for an unknown station. The names must be ocppj.leniency.RULES'."""
+    result = session.execute(
+        update(ChargePoint)
+        .where(ChargePoint.id == station_id)
+        .values(tolerate=",".join(sorted(set(rules))) or None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)

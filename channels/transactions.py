@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from channels import smart_charging
 from channels.authorization import id_tag_info
 from channels.bulk import insert_rows
 from channels.db import core, dialect_insert
@@ -227,4 +228,10 @@ def close_by_operator(
         .execution_options(synchronize_session=False)
     )
     session.refresh(transaction)
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    # As at the station's own stop: the transaction's TxProfiles end with it.
+    smart_charging.transaction_stopped(
+        session, transaction.station_id, transaction.id, transaction.connector_id
+    )
+    return True

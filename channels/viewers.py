@@ -39,6 +39,20 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# A token in a URL we keep (a command's record, the message log) is kept as its digest.
+MASKED = "sha256-"
+
+
+def masked(text: str, token: str) -> str:
+    """`text` with `token` replaced by its digest: kept, it opens nothing."""
+    return text.replace(token, MASKED + digest(token))
+
+
+def token_digest(token: str) -> str:
+    """The digest of a token as sent, or as kept masked."""
+    return token.removeprefix(MASKED) if token.startswith(MASKED) else digest(token)
+
+
 def add_viewer(session: Session, name: str, scope: str = READ) -> str:
     """A new token for `name` (replacing one it had); returns the token, never stored."""
     if scope not in SCOPES:

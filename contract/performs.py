@@ -2,11 +2,13 @@
 
 `{"action", "command", "id", "payload"}` for a station's CALL (`action` is the
 channel method: the action in snake_case, or `receive` without granular
-actions); `ack` and `error` report the station's answer to one of our CALLs.
+actions); `ack` and `error` report the station's answer to one of our CALLs. A
+payload repaired under a station's leniency also carries `raw` and `tolerated`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -16,15 +18,45 @@ from contract.naming import action_method_name
 ACK, ERROR, RECEIVE = "ack", "error", "receive"
 
 
-def call(unique_id: str, action: str, payload: Any, granular: bool = True) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """Violations forgiven under a station's leniency: the payload as the station sent it,
+    and what was repaired ("maxLength at info")."""
+
+    raw: Any
+    repairs: list[str]
+
+
+def call(
+    unique_id: str,
+    action: str,
+    payload: Any,
+    granular: bool = True,
+    tolerated: Tolerance | None = None,
+) -> dict[str, Any]:
     """The station's CALL, for the channel method that handles it."""
     name = action_method_name(action) if granular else RECEIVE
-    return {"action": name, "command": action, "id": unique_id, "payload": payload}
+    return _tolerating(
+        {"action": name, "command": action, "id": unique_id, "payload": payload}, tolerated
+    )
 
 
-def ack(unique_id: str, action: str, payload: Any) -> dict[str, Any]:
+def ack(
+    unique_id: str, action: str, payload: Any, tolerated: Tolerance | None = None
+) -> dict[str, Any]:
     """The station's CALLRESULT to our CALL `unique_id` of `action`."""
-    return {"action": ACK, "id": unique_id, "command": action, "payload": payload}
+    return _tolerating(
+        {"action": ACK, "id": unique_id, "command": action, "payload": payload}, tolerated
+    )
+
+
+def _tolerating(data: dict[str, Any], tolerated: Tolerance | None) -> dict[str, Any]:
+    """With violations tolerated: `payload` is the repaired one, `raw` the payload as the
+    station sent it, `tolerated` what was forgiven."""
+    if tolerated is not None:
+        data["raw"] = tolerated.raw
+        data["tolerated"] = tolerated.repairs
+    return data
 
 
 def error(

@@ -18,3 +18,8 @@ def apply_changes(raw: dict[str, str], changes: Mapping[str, str]) -> None:
             raw.pop(key, None)
         else:
             raw[key] = value
+
+
+# The connection-state key in which the application names the schema rules a station may
+# break (ocppj.leniency.RULES), a JSON list; the gateway reads it once Connect answered.
+TOLERATE_KEY = "ocpp-cable.tolerate"

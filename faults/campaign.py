@@ -29,11 +29,12 @@ from sqlalchemy import func, select
 from channels import db
 from channels.models import MeterValue, Transaction
 from channels.ocpp_channel import OCPPChannel
+from channels.stations import add_station, set_tolerated_rules
 from contract.naming import action_method_name
 from faults.charger import Ledger, RetryingCharger
-from faults.payloads import broken_frame, valid_call
+from faults.payloads import bent_call, broken_frame, valid_call
 from faults.system import System, database
-from ocppj import versions
+from ocppj import leniency, versions
 from ocppj.versions import Version
 from rpc_app.channel import action_methods
 
@@ -130,6 +131,8 @@ class FuzzReport:
     # What the schema-valid CALLs got: "CALLRESULT", an error code, or "closed" (sent into
     # a connection the gateway was closing after a broken frame).
     valid_answers: Counter = field(default_factory=Counter)
+    bent_calls: int = 0  # a lenient run's bent CALLs, and what they got
+    bent_answers: Counter = field(default_factory=Counter)
     replies: Counter = field(default_factory=Counter)  # every frame read: CALLRESULT or code
     closes: Counter = field(default_factory=Counter)  # close codes the gateway chose
     violations: list[str] = field(default_factory=list)
@@ -150,13 +153,17 @@ async def fuzz_campaign(
     valid: float = 0.25,
     version: Version = versions.OCPP16,
     actions: list[str] | None = None,
+    lenient: bool = False,
 ) -> FuzzReport:
     """`frames` frames over `connections` connections of OCPP `version`, a share `valid`
     of them schema-valid CALLs of `actions` (default: all the version's; each answered
-    before the next frame), the rest broken."""
+    before the next frame), the rest broken. `lenient`: the stations may break every
+    rule ocppj.leniency repairs, so broken payloads reach the application repaired."""
     report = FuzzReport()
-    fuzz = Fuzz(version, actions or sorted(version.charger_actions), seed, valid)
+    fuzz = Fuzz(version, actions or sorted(version.charger_actions), seed, valid, lenient)
     with database("sqlite", tmp) as url:
+        if lenient:
+            _register_lenient(url, [f"FZ-{n:02}" for n in range(connections)])
         system = System(url, tmp)
         system.start()
         try:
@@ -182,6 +189,15 @@ async def fuzz_campaign(
     return report
 
 
+def _register_lenient(url: str, station_ids: list[str]) -> None:
+    with db.session_scope(url) as session:
+        for station_id in station_ids:
+            add_station(session, station_id)
+        session.flush()
+        for station_id in station_ids:
+            set_tolerated_rules(session, station_id, list(leniency.RULES))
+
+
 def reference_actions(version: Version) -> list[str]:
     """The charger actions of `version` the reference central system has a method for:
     a valid CALL of any of them must get a CALLRESULT (the others get NotSupported)."""
@@ -197,6 +213,7 @@ class Fuzz:
     actions: list[str]
     seed: int
     valid: float
+    lenient: bool = False  # half the broken frames are bent CALLs, each answered
 
 
 async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: FuzzReport) -> None:
@@ -227,6 +244,15 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
                 report.valid_answers["CALLRESULT" if reply[0] == 3 else reply[2]] += 1
                 if reply[0] == 4 and reply[2] == "InternalError":
                     report.violations.append(f"InternalError for a valid {action}: {frame[:300]}")
+            elif fuzz.lenient and rng.random() < 0.5:
+                # Repaired or refused, never an InternalError: answered before the next.
+                action, frame = bent_call(rng, unique_id, version, fuzz.actions)
+                report.bent_calls += 1
+                await ws.send(frame)
+                reply = await _answer(ws, unique_id, report, version)
+                report.bent_answers["CALLRESULT" if reply[0] == 3 else reply[2]] += 1
+                if reply[0] == 4 and reply[2] == "InternalError":
+                    report.violations.append(f"InternalError for a bent {action}: {frame[:300]}")
             else:
                 # Not waited for: whatever it gets is read, and checked, on the next wait.
                 report.broken_frames += 1

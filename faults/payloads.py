@@ -148,3 +148,43 @@ def broken_frame(
     if how == 10:
         return orjson.dumps([3, unique_id, {"status": "Accepted"}]).decode()  # unmatched reply
     return "".join(chr(rng.randint(32, 126)) for _ in range(rng.randint(0, 64)))  # noise
+
+
+def bent_call(
+    rng: random.Random, unique_id: str, version: Version, actions: list[str]
+) -> tuple[str, str]:
+    """(action, frame) of a CALL bent the ways real chargers bend them (an extra property,
+    a string too long, an enum in the wrong case, a number as text, a time without a
+    zone, a property missing, a value of the wrong kind): a lenient station's frame."""
+    action = rng.choice(actions)
+    payload = valid_payload(rng, action, version)
+    for _ in range(rng.randrange(1, 4)):
+        bend(rng, payload)
+    return action, orjson.dumps([2, unique_id, action, payload]).decode()
+
+
+def bend(rng: random.Random, node: Any) -> None:
+    """Break one thing somewhere in `node` (in place), as a non-compliant charger does."""
+    if isinstance(node, dict) and node:
+        key = rng.choice(sorted(node))
+        value = node[key]
+        if isinstance(value, dict | list) and value and rng.random() < 0.6:
+            bend(rng, value)
+            return
+        kind = rng.randrange(7)
+        if kind == 0:
+            node["vendorExtra" + str(rng.randrange(3))] = rng.random()
+        elif kind == 1 and isinstance(value, str):
+            node[key] = value + "x" * rng.randrange(1, 600)
+        elif kind == 2 and isinstance(value, str):
+            node[key] = rng.choice([value.lower(), value.upper(), value.swapcase()])
+        elif kind == 3 and isinstance(value, int) and not isinstance(value, bool):
+            node[key] = rng.choice([str(value), float(value), value + 0.5])
+        elif kind == 4 and isinstance(value, str) and "T" in value:
+            node[key] = value.replace("T", " ").rstrip("Z")
+        elif kind == 5:
+            del node[key]
+        else:
+            node[key] = rng.choice([None, [], {}, True, 3])
+    elif isinstance(node, list) and node:
+        bend(rng, rng.choice(node))

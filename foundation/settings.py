@@ -483,6 +483,33 @@ class OperatorAPISettings(SettingsGroup):
         return None if value is None else value.rstrip("/")
 
 
+class StationFilesSettings(SettingsGroup):
+    """Firmware served to stations and diagnostics they upload, over the HTTP API's server
+    (`firmware update`, `diagnostics request`, `api`, `up`)."""
+
+    files_url: str | None = Field(
+        None,
+        description="Base URL stations reach the HTTP API's server at, for firmware downloads "
+        "and diagnostics uploads (<files_url>/files/...); required to send either",
+    )
+    firmware_dir: Path = Field(
+        Path("firmware"), description="Directory of the firmware files served to stations"
+    )
+    uploads_dir: Path = Field(
+        Path("uploads"), description="Directory the diagnostics files stations upload go to"
+    )
+    upload_max_bytes: int = Field(
+        50 * 1024 * 1024, gt=0, description="Largest diagnostics upload taken, in bytes"
+    )
+
+    @field_validator("files_url")
+    @classmethod
+    def _files_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return None if value is None else value.rstrip("/")
+
+
 class LoggingSettings(SettingsGroup):
     """The server processes' logs."""
 
@@ -584,9 +611,27 @@ class OperatorAPIServerSettings(
     CallTimeoutSettings,
     CablePathSettings,
     StationPathSettings,
+    StationFilesSettings,
     OperatorAPISettings,
 ):
     """`ocpp-cable api`: the HTTP API and dashboard, which also send commands as `send` does."""
+
+
+class StationFilesCommandSettings(
+    PublisherSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    StationStreamSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCTimeoutSettings,
+    CallTimeoutSettings,
+    StationFilesSettings,
+):
+    """`ocpp-cable firmware|diagnostics`: UpdateFirmware and GetDiagnostics, sent as `send`
+    sends commands, with the URL the station fetches from or uploads to."""
 
 
 class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
@@ -598,6 +643,7 @@ class Settings(
     GatewaySettings,
     RPCAppSettings,
     SendSettings,
+    StationFilesCommandSettings,
     AdminSettings,
     LoggingSettings,
     ProcessSettings,

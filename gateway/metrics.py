@@ -121,6 +121,12 @@ class GatewayMetrics:
             ["ocpp_version"],
             registry=r,
         )
+        self.violations_tolerated = Counter(
+            f"{PREFIX}_violations_tolerated_total",
+            "Schema violations repaired under a station's leniency, by rule",
+            ["rule"],  # the rules of ocppj.leniency: a fixed set
+            registry=r,
+        )
         self.connect_rejections = Counter(
             f"{PREFIX}_connect_rejections_total",
             "Handshakes refused, by HTTP status "

@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from contract import performs
+from contract.state import TOLERATE_KEY
 from gateway.admission import Admission
 from gateway.ocpp.session import (
     ArmCallTimer,
@@ -29,11 +30,14 @@ from gateway.ocpp.session import (
     Resubscribe,
     Send,
     StationSession,
+    Tolerated,
 )
 from gateway.rpc import CommandResult, RPCError, Status
 from gateway.tasks import Finished, TaskSet
 from gateway.throttle import LogThrottle
 from gateway.turns import Turns
+from ocppj import leniency
+from ocppj.frames import clip
 
 if TYPE_CHECKING:
     from gateway.node import GatewayNode
@@ -71,11 +75,13 @@ class StationSocket:
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
         self.session = StationSession(self.station_id, node.session_config, self.log, self.version)
         self.identifier = self._identifier(self.session.sn)
+        self.session.tolerated_rules = self._tolerated_rules()
         self._welcome = admission.transmissions
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()
         self._reports_waiting = 0  # droppable reports waiting for their turn
         self._refusals: LogThrottle | None = None  # made at the first refusal
+        self._leniency_log: LogThrottle | None = None  # made at the first violation forgiven
         self._tasks = TaskSet(self.log)
         self._timer: asyncio.TimerHandle | None = None
         self.finished = Finished()
@@ -93,6 +99,21 @@ class StationSocket:
         if settings.anycable_compat:
             identifier["sn"] = sn
         return orjson.dumps(identifier).decode()
+
+    def _tolerated_rules(self) -> frozenset[str]:
+        """The schema rules the application lets this station break (its Connect set
+        them in the connection state); unknown names are ignored."""
+        text = self.env.cstate.get(TOLERATE_KEY)
+        if not text:
+            return frozenset()
+        try:
+            named = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            named = None
+        rules = leniency.known_rules(named if isinstance(named, list) else ())
+        if rules:
+            self.log.info("lenient station", tolerated=sorted(rules))
+        return rules
 
     # --- life ------------------------------------------------------------------
 
@@ -218,6 +239,8 @@ class StationSocket:
                     self._report(effect)
                 else:
                     self._tasks.spawn(self._perform(effect))
+            elif kind is Tolerated:
+                self._tolerated(effect)
             elif kind is Resubscribe:
                 self._tasks.spawn(self._resubscribe(effect.sn))
             elif kind is ArmCallTimer:
@@ -251,6 +274,22 @@ class StationSocket:
             return
         self._reports_waiting += 1
         self._tasks.spawn(self._perform(effect))
+
+    def _tolerated(self, effect: Tolerated) -> None:
+        """Count what the station's leniency forgave; log it, a line per burst."""
+        repairs = effect.tolerance.repairs
+        for repair in repairs:
+            self.node.metrics.violations_tolerated.labels(repair.split(" ", 1)[0]).inc()
+        if self._leniency_log is None:
+            self._leniency_log = LogThrottle(interval=60.0)
+        held_back = self._leniency_log.allow("tolerated")
+        if held_back is not None:
+            self.log.warning(
+                "violations tolerated",
+                action=effect.action,
+                repairs=[clip(r, 100) for r in repairs[:5]],
+                since_last=held_back,
+            )
 
     def _disarm(self) -> None:
         if self._timer is not None:

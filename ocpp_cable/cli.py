@@ -7,6 +7,8 @@ import asyncio
 import sys
 
 from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+from channels.admin.file_commands import FILE_COMMANDS, add_file_commands, run_file_command
+from channels.admin.operations import OPERATION_COMMANDS, add_operation_commands, run_operation
 from foundation import logs
 from foundation.redact import mask_secrets
 from foundation.settings import (
@@ -20,6 +22,7 @@ from foundation.settings import (
     Settings,
     SettingsError,
     SettingsGroup,
+    StationFilesCommandSettings,
     anycable_env_names,
     anycable_flags,
     env_name,
@@ -38,6 +41,10 @@ TIERS: dict[str, type[SettingsGroup]] = {
     "broadcast": PublisherSettings,
     "send": SendSettings,
     **dict.fromkeys(sorted(ADMIN_COMMANDS), AdminSettings),
+    # Commands to stations, built from our records: sent as `send` sends.
+    **dict.fromkeys(sorted(OPERATION_COMMANDS), SendSettings),
+    # UpdateFirmware and GetDiagnostics, with the URL the station fetches from or uploads to.
+    **dict.fromkeys(sorted(FILE_COMMANDS), StationFilesCommandSettings),
 }
 
 
@@ -65,7 +72,7 @@ class _SettingFlag(argparse.Action):
 
 
 def _add_setting_flags(
-    parser: argparse.ArgumentParser, tier: type[SettingsGroup] = Settings
+    parser: argparse.ArgumentParser, tier: type[SettingsGroup] = Settings, default: object = None
 ) -> None:
     group = parser.add_argument_group("settings (each also from its environment variable)")
     for name, field in tier.model_fields.items():
@@ -76,7 +83,7 @@ def _add_setting_flags(
             flag_name(name),
             *anycable_flags(name),
             dest=name,
-            default=None,
+            default=default,  # SUPPRESS on a subcommand: a flag given before it stays
             action=_SettingFlag,
             metavar=name.upper(),
             help=f"{field.description} [{variables}, default {field.default!r}]",
@@ -129,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_setting_flags(send, TIERS["send"])
     add_admin_commands(commands, lambda leaf: _add_setting_flags(leaf, AdminSettings))
+    add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
+    add_file_commands(
+        commands,
+        lambda parser, leaf: _add_setting_flags(
+            parser, StationFilesCommandSettings, argparse.SUPPRESS if leaf else None
+        ),
+    )
     simulate = commands.add_parser(
         "simulate",
         help="run simulated OCPP chargers (1.6, 2.0.1 or 2.1) against a central system",
@@ -231,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ADMIN_COMMANDS:
         return run_admin(args, settings)
+    if args.command in OPERATION_COMMANDS:
+        return run_operation(args, settings)
+    if args.command in FILE_COMMANDS:
+        return run_file_command(args, settings)
     if args.command in ("broadcast", "send"):
         from channels.admin import publishing
 

@@ -23,12 +23,29 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 class SchemaViolation(Exception):
-    """A payload breaks its action's schema; `code` is the OCPP error code to answer with."""
+    """A payload breaks its action's schema; `code` is the OCPP error code to answer with.
 
-    def __init__(self, code: str, description: str) -> None:
+    `rule` (the schema keyword broken), `path` (where: ["data", "meterValue", 0, ...]),
+    `definition` (the schema part that holds the rule) and `value` (what was there) say
+    what broke, for ocppj.leniency to repair; None when no schema rule was reached.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        description: str,
+        rule: str | None = None,
+        path: list[Any] | None = None,
+        definition: Any = None,
+        value: Any = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.rule = rule
+        self.path = path
+        self.definition = definition
+        self.value = value
 
 
 def read_schema(package: str, schema_name: str) -> dict[str, Any]:
@@ -148,7 +165,9 @@ class Schemas:
                     errors.TYPE_CONSTRAINT_VIOLATION, f"{field} must be a 32-bit integer"
                 ) from None
             code = self._rule_codes.get(exc.rule or "", errors.PROPERTY_CONSTRAINT_VIOLATION)
-            raise SchemaViolation(code, _describe(exc)) from None
+            raise SchemaViolation(
+                code, _describe(exc), exc.rule, exc.path, exc.definition, exc.value
+            ) from None
 
     def warm_up(self, actions: Iterable[str] | None = None) -> None:
         """Compile the request and response schemas of `actions` (default: all) now."""

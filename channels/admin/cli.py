@@ -9,18 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from channels import db, presence, records, viewers
+from channels import db, offline, presence, records, smart_charging, transactions, viewers
+from channels.admin.outcomes import exit_status
 from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES, block_id_tag, put_id_tag
+from channels.configuration import rows as configuration_rows
 from channels.models import (
     ChargePoint,
     Connector,
@@ -30,9 +31,15 @@ from channels.models import (
     ViewerToken,
 )
 from channels.ocpp2 import variables
-from channels.stations import add_station, remove_station, station_id_problem
+from channels.stations import (
+    add_station,
+    remove_station,
+    set_tolerated_rules,
+    station_id_problem,
+)
 from channels.timeutil import parse_time
 from foundation.settings import AdminSettings
+from ocppj import leniency
 
 # `viewers` is the name `tokens` had before tokens opened the HTTP API too.
 ADMIN_COMMANDS = frozenset(
@@ -51,7 +58,7 @@ class AdminError(Exception):
 
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = code
 
 
 # --- the parsers ------------------------------------------------------------------------------
@@ -118,6 +125,51 @@ def add_admin_commands(
     )
     station_variables.add_argument("station_id")
     station_variables.add_argument("--component", help="only this component's")
+    station_config = leaf(
+        station_commands,
+        "config",
+        _stations_config,
+        "a 1.6 station's configuration keys as last reported (GetConfiguration) or changed",
+        json_flag=True,
+    )
+    station_config.add_argument("station_id")
+    finish(station_config)
+    station_profiles = leaf(
+        station_commands,
+        "profiles",
+        _stations_profiles,
+        "a 1.6 station's charging profiles: installed, and pending for a remote start",
+        json_flag=True,
+    )
+    station_profiles.add_argument("station_id")
+    station_profiles.add_argument(
+        "--all", action="store_true", help="also those replaced, cleared, ended or expired"
+    )
+    station_schedule = leaf(
+        station_commands,
+        "schedule",
+        _stations_schedule,
+        "a 1.6 station's last composite schedule per connector (GetCompositeSchedule)",
+        json_flag=True,
+    )
+    station_schedule.add_argument("station_id")
+    finish(station_profiles, station_schedule)
+    station_lenient = leaf(
+        station_commands,
+        "lenient",
+        _stations_lenient,
+        "the schema violations the gateway forgives a station (from its next connection)",
+    )
+    station_lenient.add_argument("station_id")
+    leniency_choice = station_lenient.add_mutually_exclusive_group(required=True)
+    leniency_choice.add_argument(
+        "--tolerate",
+        metavar="RULES",
+        help=f"comma-separated, of: {', '.join(leniency.RULES)}",
+    )
+    leniency_choice.add_argument(
+        "--strict", action="store_true", help="forgive nothing (the default for every station)"
+    )
     station_remove = leaf(
         station_commands,
         "remove",
@@ -158,6 +210,38 @@ def add_admin_commands(
         json_flag=True,
     )
     transaction_list.add_argument("--station", metavar="ID", help="only this station's")
+    transaction_stale = leaf(
+        transaction_commands,
+        "stale",
+        _transactions_stale,
+        "open transactions whose stop never came (a later start on the connector, the "
+        "station booted, the connector went Available), with why",
+        json_flag=True,
+    )
+    transaction_stale.add_argument("--station", metavar="ID", help="only this station's")
+    transaction_close = leaf(
+        transaction_commands,
+        "close",
+        _transactions_close,
+        "close a transaction whose stop never came (nothing is sent to the station; its "
+        "own StopTransaction, if it comes after all, replaces these values)",
+    )
+    transaction_close.add_argument("transaction_id", type=int)
+    transaction_close.add_argument(
+        "--meter-stop",
+        type=int,
+        metavar="WH",
+        help="the meter at the stop (default: the last energy reading stored, else the start)",
+    )
+    transaction_close.add_argument(
+        "--reason",
+        choices=offline.STOP_REASONS,
+        default="Other",
+        metavar="REASON",
+        help="the stop reason recorded, an OCPP 1.6 Reason: "
+        f"{', '.join(offline.STOP_REASONS)} (default: %(default)s)",
+    )
+    finish(transaction_stale, transaction_close)
 
     meter_values = leaf(
         commands,
@@ -220,17 +304,7 @@ def add_admin_commands(
 def run_admin(args: argparse.Namespace, settings: AdminSettings) -> int:
     """Run the admin command in `args`; the exit status."""
     try:
-        return args.admin_handler(args, settings)
-    except AdminError as exc:
-        print(f"ocpp-cable: {exc}", file=sys.stderr)
-        return exc.code
-    except DBAPIError as exc:
-        # exc.orig only: str(exc) carries the statement's parameters (a password hash, say).
-        print(f"ocpp-cable: database error: {exc.orig}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:
-        print(f"ocpp-cable: database error: {type(exc).__name__}", file=sys.stderr)
-        return 1
+        return exit_status(lambda: args.admin_handler(args, settings))
     finally:
         # One command per process: leave no pooled connection (or SQLite WAL) behind.
         db.dispose(settings.database_url)
@@ -365,6 +439,28 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
     return 0
 
 
+def _stations_lenient(args: argparse.Namespace, settings: AdminSettings) -> int:
+    rules = [] if args.strict else [r.strip() for r in args.tolerate.split(",") if r.strip()]
+    unknown = [rule for rule in rules if rule not in leniency.RULES]
+    if unknown or not (rules or args.strict):
+        raise AdminError(
+            f"unknown rule {unknown[0]!r}; rules: {', '.join(leniency.RULES)}"
+            if unknown
+            else "name at least one rule, or --strict",
+            2,
+        )
+    with _session(settings) as session:
+        if not set_tolerated_rules(session, args.station_id, rules):
+            raise AdminError(f"no station {args.station_id}")
+    if rules:
+        print(f"{args.station_id} may break, from its next connection:")
+        for rule in sorted(set(rules)):
+            print(f"  {rule}: {leniency.RULES[rule]}")
+    else:
+        print(f"{args.station_id} is strict from its next connection")
+    return 0
+
+
 def _stations_variables(args: argparse.Namespace, settings: AdminSettings) -> int:
     query = variables.reported(args.station_id, args.component)
     with _session(settings) as session:
@@ -385,6 +481,26 @@ def _stations_variables(args: argparse.Namespace, settings: AdminSettings) -> in
             ("TYPE", "attribute_type"),
             ("VALUE", "value"),
             ("MUTABILITY", "mutability"),
+        ],
+    )
+    return 0
+
+
+def _stations_config(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        if session.get(ChargePoint, args.station_id) is None:
+            raise AdminError(f"no station {args.station_id}")
+        rows = configuration_rows(session, args.station_id)
+    _print_rows(
+        args,
+        rows,
+        f"no configuration reported by {args.station_id} (send it GetConfiguration)",
+        [
+            ("KEY", "key"),
+            ("VALUE", "value"),
+            ("READONLY", "readonly"),
+            ("REBOOT REQUIRED", "reboot_required"),
+            ("UPDATED", "updated_at"),
         ],
     )
     return 0
@@ -559,6 +675,119 @@ def _meter_values(args: argparse.Namespace, settings: AdminSettings) -> int:
             ("CONTEXT", "context"),
             ("LOCATION", "location"),
         ],
+    )
+    return 0
+
+
+# --- smart charging and stale transactions ----------------------------------------------------
+
+PROFILE_COLUMNS = [
+    ("CONN", "connector_id"),
+    ("PURPOSE", "purpose"),
+    ("STACK", "stack_level"),
+    ("PROFILE", "charging_profile_id"),
+    ("KIND", "kind"),
+    ("TX", "transaction_id"),
+    ("STATUS", "status"),
+    ("SINCE", "status_at"),
+    ("VALID TO", "valid_to"),
+    ("PERIODS", "periods"),
+]
+SCHEDULE_COLUMNS = [
+    ("CONN", "connector_id"),
+    ("STATUS", "status"),
+    ("ASKED", "asked"),
+    ("START", "schedule_start"),
+    ("PERIODS", "periods"),
+    ("RECEIVED", "received_at"),
+]
+
+
+def _known_station(session: Session, station_id: str) -> None:
+    if session.get(ChargePoint, station_id) is None:
+        raise AdminError(f"no station {station_id}")
+
+
+def _stations_profiles(args: argparse.Namespace, settings: AdminSettings) -> int:
+    query = smart_charging.profiles_query(args.station_id, history=args.all)
+    with _session(settings) as session:
+        _known_station(session, args.station_id)
+        rows = [smart_charging.profile_row(p) for p in session.scalars(query)]
+    if not args.json:
+        for row in rows:
+            row["periods"] = smart_charging.periods_text(row["profile"].get("chargingSchedule"))
+    _print_rows(args, rows, f"no charging profiles on {args.station_id}", PROFILE_COLUMNS)
+    return 0
+
+
+def _stations_schedule(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        _known_station(session, args.station_id)
+        found = session.scalars(smart_charging.schedules_query(args.station_id))
+        rows = [smart_charging.schedule_row(s) for s in found]
+    if not args.json:
+        for row in rows:
+            response = row["response"]
+            row["asked"] = f"{row['duration']}s {row['charging_rate_unit'] or ''}".rstrip()
+            row["schedule_start"] = response.get("scheduleStart")
+            row["periods"] = smart_charging.periods_text(response.get("chargingSchedule"))
+    _print_rows(args, rows, f"no composite schedule from {args.station_id}", SCHEDULE_COLUMNS)
+    return 0
+
+
+def _transactions_stale(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        rows = [
+            {
+                **records.transaction_row(transaction),
+                "stale_reasons": [reason._asdict() for reason in reasons],
+            }
+            for transaction, reasons in offline.stale_transactions(session, args.station)
+        ]
+    if not args.json:
+        for row in rows:
+            row["why"] = "; ".join(reason["detail"] for reason in row["stale_reasons"])
+    _print_rows(
+        args,
+        rows,
+        "no stale transactions" + (f" for station {args.station}" if args.station else ""),
+        [
+            ("ID", "id"),
+            ("STATION", "station_id"),
+            ("CONN", "connector_id"),
+            ("IDTAG", "id_tag"),
+            ("START", "start_time"),
+            ("METER START", "meter_start"),
+            ("WHY", "why"),
+        ],
+    )
+    return 0
+
+
+def _transactions_close(args: argparse.Namespace, settings: AdminSettings) -> int:
+    transaction_id, meter_stop = args.transaction_id, args.meter_stop
+    if meter_stop is not None and not 0 <= meter_stop <= 2**62:
+        raise AdminError(f"invalid --meter-stop {meter_stop}: Wh, 0 or more", 2)
+    with _session(settings) as session:
+        found = session.get(Transaction, transaction_id)
+        if found is None:
+            raise AdminError(f"no transaction {transaction_id}")
+        if found.stop_time is not None:
+            raise AdminError(f"transaction {transaction_id} is closed already")
+        start = found.meter_start
+        if meter_stop is not None and start is not None and meter_stop < start:
+            raise AdminError(
+                f"--meter-stop {meter_stop} is below the transaction's meter start {start}: "
+                "a session gives no negative energy",
+                2,
+            )
+        if not transactions.close_by_operator(session, found, meter_stop, args.reason):
+            raise AdminError(f"transaction {transaction_id} is closed already")
+        row = records.transaction_row(found)
+    energy = NONE if row["energy_wh"] is None else f"{row['energy_wh']} Wh"
+    print(
+        f"closed transaction {transaction_id} of {row['station_id']} "
+        f"(meter stop {_cell(row['meter_stop'])}, energy {energy}, reason {row['stop_reason']})"
     )
     return 0
 

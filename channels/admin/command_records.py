@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from channels import audit, commands, db, presence, stations
+from channels import audit, command_hooks, commands, db, presence, stations
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
 from foundation.settings import SendSettings
@@ -21,6 +21,13 @@ class UnknownStation(CommandFailed):
 
 class StationOffline(CommandFailed):
     """The station is not connected, so the command could not reach it."""
+
+
+class CommandRefused(CommandFailed):
+    """The central system keeps a rule of OCPP that the command breaks (channels.command_hooks):
+    bad input, exit 2."""
+
+    exit_code = 2
 
 
 def station_version(settings: SendSettings, station_id: str) -> str | None:
@@ -36,12 +43,15 @@ def publish_recorded(
     transmission: dict[str, Any],
     stream: str,
     broadcaster: Broadcaster | None = None,
+    recorded_payload: dict[str, Any] | None = None,
 ) -> None:
     """Refuse at once for a station that is not connected; else record, publish, mark sent.
 
     `broadcaster`: a long-lived process's own (the API's); else one for this command.
     The schema is the caller's to bring up to date (`send` does, the API at start-up):
-    migrating per command would run Alembic, which is not thread-safe, per request."""
+    migrating per command would run Alembic, which is not thread-safe, per request.
+    `recorded_payload`: what the record and the message log keep instead of the payload
+    sent (one holding a secret, such as an upload URL's token, keeps it masked)."""
     command_id, action, payload = (
         transmission["id"],
         transmission["command"],
@@ -58,9 +68,13 @@ def publish_recorded(
                 f"station {station_id} is not connected: its gateway node is gone "
                 "(no lease renewal)"
             )
-        commands.record_command(session, command_id, station_id, action, payload)
+        refused = command_hooks.problem(session, station, action, payload)
+        if refused is not None:
+            raise CommandRefused(f"{action} not sent to {station_id}: {refused}")
+        kept = payload if recorded_payload is None else recorded_payload
+        commands.record_command(session, command_id, station_id, action, kept)
         if settings.audit_log:
-            audit.log_message(session, station_id, "out", "CALL", action, command_id, payload)
+            audit.log_message(session, station_id, "out", "CALL", action, command_id, kept)
     try:
         if broadcaster is None:
             publish(settings, stream, transmission)

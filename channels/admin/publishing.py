@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from typing import Any
 
 import orjson
 
+from channels.admin.outcomes import exit_status
 from contract import transmissions
 from foundation.settings import PublisherSettings, SendSettings
 from ocppj import versions
 from ocppj.schemas import SchemaViolation
-from rpc_app.broadcasting import BroadcastError, from_settings, message
+from rpc_app.broadcasting import from_settings, message
 
 
 class CommandLineError(Exception):
     """Bad input on the command line (exit 2)."""
 
+    exit_code = 2
+
 
 class CommandFailed(Exception):
-    """The command could not be sent (exit 1)."""
+    """The command could not be sent (exit 1, or the subclass's `exit_code`)."""
+
+    exit_code = 1
 
 
 def parse_object(text: str, what: str) -> dict[str, Any]:
@@ -67,18 +71,11 @@ def publish(settings: PublisherSettings, stream: str, transmission: dict[str, An
 
 
 def run(publish_one) -> int:
-    try:
+    def published() -> int:
         publish_one()
-    except CommandLineError as exc:
-        print(f"ocpp-cable: {exc}", file=sys.stderr)
-        return 2
-    except BroadcastError as exc:
-        print(f"ocpp-cable: broadcast failed: {exc}", file=sys.stderr)
-        return 1
-    except CommandFailed as exc:
-        print(f"ocpp-cable: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    return exit_status(published)
 
 
 def broadcast_command(settings: PublisherSettings, stream: str, data: str) -> int:

@@ -13,8 +13,21 @@ from swagger_ui_bundle import swagger_ui_path
 from channels import dashboard
 from channels.api import problems
 from channels.api.database import no_nul_in_url
-from channels.api.limits import BodyLimit
-from channels.api.routes import commands, id_tags, messages, reports, stations, status, transactions
+from channels.api.routes import (
+    charging_profiles,
+    commands,
+    configuration,
+    files,
+    firmware_diagnostics,
+    id_tags,
+    local_lists,
+    messages,
+    reports,
+    reservations,
+    stations,
+    status,
+    transactions,
+)
 from channels.api.version import package_version
 from foundation.settings import OperatorAPIServerSettings
 
@@ -49,6 +62,12 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
+    for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation
+        app.include_router(module.router, prefix=PREFIX)
+    for module in (configuration, firmware_diagnostics):  # 1.6's Core and Firmware Management
+        app.include_router(module.router, prefix=PREFIX)
+    app.include_router(files.router)  # what stations download and upload, at /files
     app.mount(f"{DOCS}/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     @app.get(DOCS, include_in_schema=False)
@@ -62,5 +81,5 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         )
 
     app.include_router(dashboard.router)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(files.BodyLimitBesideUploads)
     return app

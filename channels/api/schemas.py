@@ -89,6 +89,10 @@ class Station(StationSummary):
     diagnostics_status: str | None
     has_password: bool
     created_at: datetime
+    tolerate: list[str] = Field(
+        description="Schema rules it may break, repaired by the gateway (see PUT .../leniency)"
+    )
+    tolerated_count: int = Field(description="Its messages taken with violations forgiven")
     open_transactions: list[Transaction]
 
 
@@ -112,6 +116,19 @@ class StationChange(BaseModel):
 
     password: str | None = Field(
         min_length=1, description="A new password; null: connects without credentials"
+    )
+
+
+ToleratedRule = Literal["additionalProperties", "maxLength", "enum", "type", "format"]
+
+
+class Leniency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tolerate: list[ToleratedRule] = Field(
+        max_length=5,
+        description="The schema rules the station may break from its next connection on; "
+        "[]: strict",
     )
 
 
@@ -261,3 +278,186 @@ class Status(BaseModel):
 
 
 Station.model_rebuild()
+
+
+# --- local authorization lists and reservations (OCPP 1.6) -----------------------------------
+
+
+class LocalListSync(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full: bool = Field(
+        False, description="Send the whole list (Full update), not only what changed"
+    )
+
+
+class LocalListSent(BaseModel):
+    station_id: str
+    sent: bool = Field(description="false: the station holds our list already")
+    command_id: str | None = Field(description="The SendLocalList's (GET /api/v1/commands/{id})")
+    version: int | None = Field(description="The version sent, or the one it holds")
+    update_type: Literal["Differential", "Full"] | None
+    entries: int = Field(description="Entries in the update")
+
+
+class LocalListUpdate(BaseModel):
+    command_id: str
+    version: int | None
+    update_type: str | None
+    entries: int
+    sent_at: datetime
+
+
+class LocalListState(BaseModel):
+    station_id: str
+    version: int | None = Field(description="The version the station acknowledged; none yet")
+    in_sync: bool = Field(description="It holds every idTag of ours as we keep it")
+    entries: int = Field(description="Entries it holds as of `version`")
+    wanted: int = Field(description="Entries of our list (idTags a 1.6 station can hold)")
+    left_out: int = Field(description="idTags longer than a 1.6 idTag (20), never sent")
+    supported: bool = Field(description="false: it answered NotSupported, or listVersion -1")
+    problem: str | None = Field(description="What went wrong last (failed, resent, gave up)")
+    in_flight: LocalListUpdate | None = Field(description="The update awaiting its answer")
+
+
+class NewReservation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connector_id: int = Field(
+        ge=0,
+        le=INT32,
+        description="0 (any connector) only if the station reports ReserveConnectorZeroSupported",
+    )
+    id_tag: str = Field(min_length=1, max_length=20, description="An Accepted idTag of ours")
+    parent_id_tag: str | None = Field(
+        None, min_length=1, max_length=20, description="Default: the idTag's parent"
+    )
+    expiry_date: datetime = Field(description="In the future; UTC when it names no zone")
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _zone(cls, value: datetime) -> datetime:
+        return utc(value)
+
+
+class Reservation(BaseModel):
+    id: int = Field(description="The reservationId the station got")
+    station_id: str
+    connector_id: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry_date: datetime
+    status: Literal["pending", "active", "used", "cancelled", "expired", "ended"] = Field(
+        description="pending: ReserveNow unanswered; used: a transaction took it"
+    )
+    reason: str | None = Field(description="Why it ended, or why a cancel was refused")
+    command_id: str | None = Field(description="The last command about it")
+    transaction_id: int | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+# --- smart charging (OCPP 1.6) ------------------------------------------------------------
+
+
+class ChargingProfile(BaseModel):
+    id: int = Field(description="Our row's id (the station's is charging_profile_id)")
+    station_id: str
+    connector_id: int | None = Field(
+        description="0: the whole station; none: pending for the connector the station chooses"
+    )
+    charging_profile_id: int
+    stack_level: int
+    purpose: Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
+    kind: str = Field(description="Absolute, Recurring or Relative")
+    transaction_id: int | None = Field(description="A TxProfile's transaction")
+    valid_from: datetime | None
+    valid_to: datetime | None
+    id_tag: str | None = Field(description="Pending: the RemoteStartTransaction's idTag")
+    status: Literal["pending", "installed", "replaced", "cleared", "ended", "expired"] = Field(
+        description="pending: in an accepted RemoteStartTransaction, until its "
+        "StartTransaction; installed: the station holds it; then replaced, cleared, ended "
+        "(its transaction stopped) or expired (pending, and its start never came)"
+    )
+    created_at: datetime
+    status_at: datetime = Field(description="When it took its status")
+    profile: dict[str, Any] = Field(description="The profile as sent (csChargingProfiles)")
+
+
+class CompositeSchedule(BaseModel):
+    station_id: str
+    connector_id: int = Field(description="As asked")
+    duration: int = Field(description="Seconds, as asked")
+    charging_rate_unit: Literal["A", "W"] | None = Field(description="As asked")
+    status: str | None = Field(description="The answer's: Accepted or Rejected")
+    response: dict[str, Any] = Field(
+        description="The answer as sent: scheduleStart, chargingSchedule"
+    )
+    received_at: datetime
+
+
+# --- station configuration, firmware updates, diagnostics (OCPP 1.6) ----------------------
+
+
+class ConfigurationKey(BaseModel):
+    key: str = Field(description="As the station spells it (keys compare case-insensitively)")
+    value: str | None
+    readonly: bool | None = Field(description="As reported; none: set by us, never reported")
+    reboot_required: bool = Field(
+        description="Changed (RebootRequired), and the station has not booted since"
+    )
+    updated_at: datetime
+
+
+class NewFirmwareUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = Field(
+        min_length=1, max_length=255, examples=["acme-2.1.0.bin"], description="In --firmware-dir"
+    )
+    retrieve_date: datetime | None = Field(
+        None, description="When the station downloads it (none: now); UTC when no zone"
+    )
+    retries: int | None = Field(None, ge=0, le=INT32)
+    retry_interval: int | None = Field(None, ge=0, le=INT32, description="Seconds")
+
+    @field_validator("retrieve_date")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class FirmwareUpdate(BaseModel):
+    id: int
+    station_id: str
+    file_name: str
+    status: str = Field(
+        description="Requested, CommandFailed, or the station's last FirmwareStatus "
+        "(Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed)"
+    )
+    state: Literal["open", "done", "failed"]
+    command_id: str = Field(description="The UpdateFirmware command's id")
+    retrieve_date: datetime
+    downloaded_at: datetime | None = Field(description="When the station first fetched it")
+    created_at: datetime
+    updated_at: datetime
+
+
+class DiagnosticsRequest(BaseModel):
+    id: int
+    station_id: str
+    status: str = Field(
+        description="Requested, CommandFailed, NoDiagnostics (the station had none), or its "
+        "last DiagnosticsStatus (Uploading, Uploaded, UploadFailed)"
+    )
+    state: Literal["open", "done", "failed"] = Field(
+        description="done: the file arrived and the station said Uploaded"
+    )
+    file_name: str | None = Field(description="The GetDiagnostics answer's, else the upload's")
+    size: int | None = Field(description="Bytes received")
+    start_time: datetime | None
+    stop_time: datetime | None
+    command_id: str = Field(description="The GetDiagnostics command's id")
+    received_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

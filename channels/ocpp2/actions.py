@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels import commands, config, stations
+from channels import command_hooks, commands, config, stations
 from channels.live import events as live
 from channels.ocpp2 import meter, tokens, transaction_events, variables
 from channels.ocpp2 import stations as stations2
@@ -177,13 +177,19 @@ class OCPP2Actions:
 
 
 def reply_work(station_id: str, data: dict[str, Any]):
-    """The unit recording a station's answer to our command; a GetVariables answer's
-    values are kept with the station's variables."""
+    """The unit recording a station's answer to our command (and what it changes: a
+    GetVariables answer's values are kept with the station's variables); it returns the
+    commands the answer calls for, to be sent once committed."""
     message_id, payload = data["id"], data["payload"]
 
-    def record(u: Unit) -> None:
+    def record(u: Unit) -> list[command_hooks.FollowUp]:
         commands.record_reply(u.session, message_id, payload)
+        follow_ups = command_hooks.replied(u.session, station_id, message_id, payload)
         if data.get("command") == "GetVariables" and isinstance(payload, dict):
             variables.store_results(u.session, station_id, payload)
+        if config.settings().audit_log:
+            for f in follow_ups:
+                u.audit(station_id, "out", "CALL", f.action, f.id, f.payload)
+        return follow_ups
 
     return record

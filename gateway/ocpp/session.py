@@ -20,7 +20,7 @@ import structlog
 
 from contract import performs, transmissions
 from contract.timestamps import utc_text
-from ocppj import errors, frames
+from ocppj import errors, frames, leniency
 from ocppj.frames import (
     Call,
     CallError,
@@ -116,6 +116,15 @@ class Perform:
 
 
 @dataclass(slots=True, frozen=True)
+class Tolerated:
+    """Schema violations of the station's `action` message were forgiven (its leniency):
+    the shell counts and logs them."""
+
+    action: str
+    tolerance: performs.Tolerance
+
+
+@dataclass(slots=True, frozen=True)
 class Resubscribe:
     """AnyCable compatibility: the station's serial number changed to `sn`. The shell
     unsubscribes and subscribes again with it before the performs that follow."""
@@ -141,7 +150,7 @@ class Close:
     reason: str
 
 
-Effect = Send | Perform | Resubscribe | ArmCallTimer | DisarmCallTimer | Close
+Effect = Send | Perform | Tolerated | Resubscribe | ArmCallTimer | DisarmCallTimer | Close
 
 
 @dataclass(slots=True)
@@ -165,6 +174,7 @@ class StationSession:
         "log",
         "sn",
         "station_id",
+        "tolerated_rules",
         "version",
     )
 
@@ -183,6 +193,9 @@ class StationSession:
         # AnyCable compatibility: the serial number the station goes by (`sn`), its id
         # until a BootNotification names its meter's.
         self.sn = station_id
+        # The schema rules this station may break (ocppj.leniency), as the application
+        # set them at Connect; none by default.
+        self.tolerated_rules: frozenset[str] = frozenset()
         # Charger CALLs waiting for the application's answer: id -> action.
         self._pending: dict[str, str] = {}
         # Our CALLs: one outstanding at a time (OCPP-J 4.1.1), the rest queued.
@@ -271,6 +284,14 @@ class StationSession:
     def _on_call(self, call: Call) -> list[Effect]:
         action = call.action
         refusal = self._refusal(call)
+        payload, tolerance = call.payload, None
+        if refusal is None:
+            try:
+                payload, tolerance = self._valid(
+                    self.version.schemas.validate_request, action, call.payload
+                )
+            except SchemaViolation as exc:
+                refusal = exc.code, exc.description
         if refusal is not None:
             code, description = refusal
             description = clip(description, 200)
@@ -282,21 +303,38 @@ class StationSession:
                 reason=description,
             )
             return [_error(call.unique_id, action, code, description)]
+        effects: list[Effect] = [] if tolerance is None else [Tolerated(action, tolerance)]
+        data = performs.call(
+            call.unique_id, action, payload, self.config.granular_actions, tolerance
+        )
         if action == HEARTBEAT:
-            effects: list[Effect] = [
-                _result(call.unique_id, action, {"currentTime": self.config.clock()})
-            ]
+            effects.append(_result(call.unique_id, action, {"currentTime": self.config.clock()}))
             if self.config.forward_heartbeat:
-                effects.append(Perform(self._call_data(call)))
+                effects.append(Perform(data))
             return effects
         self._pending[call.unique_id] = action
-        perform = Perform(self._call_data(call), call_id=call.unique_id)
         if action == BOOT_NOTIFICATION and self.config.anycable_compat:
-            sn = self._serial_number(call.payload)
+            sn = self._serial_number(payload)
             if sn != self.sn:
                 self.sn = sn
-                return [Resubscribe(sn), perform]
-        return [perform]
+                effects.append(Resubscribe(sn))
+        effects.append(Perform(data, call_id=call.unique_id))
+        return effects
+
+    def _valid(
+        self, validate: Callable[[str, Any], None], action: str, payload: Any
+    ) -> tuple[Any, performs.Tolerance | None]:
+        """The payload, valid for `action`, repaired where the station's leniency forgives
+        a violation (with what was forgiven); SchemaViolation otherwise."""
+        if not self.tolerated_rules:  # a strict station, as most are: validation alone
+            validate(action, payload)
+            return payload, None
+        valid, repairs = leniency.repaired(
+            lambda p: validate(action, p), payload, self.tolerated_rules
+        )
+        if not repairs:
+            return valid, None
+        return valid, performs.Tolerance(payload, [str(r) for r in repairs])
 
     def _serial_number(self, payload: dict[str, Any]) -> str:
         """AnyCable-Go Pro's `sn`: the meterSerialNumber of a 1.6 boot (the only version it
@@ -307,14 +345,14 @@ class StationSession:
     def _on_send(self, message: SendMessage) -> list[Effect]:
         """A SEND (OCPP-J 2.1): performed on the channel, never answered, even when refused."""
         action, version = message.action, self.version
-        problem = None
+        problem, payload, tolerance = None, message.payload, None
         if action not in version.send_actions:
             problem = f"{action} is not sent as a SEND by a charging station"
         elif self.boot_state in (BootState.PENDING, BootState.REJECTED):
             problem = f"BootNotification is {self.boot_state.value}"
         else:
             try:
-                version.schemas.validate_request(action, message.payload)
+                payload, tolerance = self._valid(version.schemas.validate_request, action, payload)
             except SchemaViolation as exc:
                 problem = exc.description
         if problem is not None:
@@ -326,12 +364,14 @@ class StationSession:
             )
             return []
         data = performs.call(
-            message.unique_id, action, message.payload, self.config.granular_actions
+            message.unique_id, action, payload, self.config.granular_actions, tolerance
         )
-        return [Perform(data)]
+        return (
+            [Perform(data)] if tolerance is None else [Tolerated(action, tolerance), Perform(data)]
+        )
 
     def _refusal(self, call: Call) -> tuple[str, str] | None:
-        """The CALLERROR (code, description) a CALL gets before reaching the application."""
+        """The CALLERROR (code, description) a CALL gets before its schema is checked."""
         action, version = call.action, self.version
         if not version.is_known_action(action):
             return errors.NOT_IMPLEMENTED, f"unknown action {action!r}"
@@ -350,16 +390,7 @@ class StationSession:
         ):
             # Errata 3.8: until a boot is Accepted, other CALLs get SecurityError.
             return errors.SECURITY_ERROR, f"BootNotification is {self.boot_state.value}"
-        try:
-            version.schemas.validate_request(action, call.payload)
-        except SchemaViolation as exc:
-            return exc.code, exc.description
-        return None
-
-    def _call_data(self, call: Call) -> dict[str, Any]:
-        return performs.call(
-            call.unique_id, call.action, call.payload, self.config.granular_actions
-        )
+        return None  # the schema is checked next, with the station's leniency
 
     # --- the application's answers ----------------------------------------
 
@@ -542,7 +573,9 @@ class StationSession:
             self.log.warning("unmatched CALLRESULT dropped", message_id=result.unique_id)
             return []
         try:
-            self.version.schemas.validate_response(call.action, result.payload)
+            payload, tolerance = self._valid(
+                self.version.schemas.validate_response, call.action, result.payload
+            )
         except SchemaViolation as exc:
             description = clip(exc.description, 200)
             self.log.warning("invalid CALLRESULT", action=call.action, reason=description)
@@ -556,7 +589,10 @@ class StationSession:
             return effects + self._finish_outstanding(
                 performs.error(call.unique_id, call.action, exc.code, description)
             )
-        return self._finish_outstanding(performs.ack(call.unique_id, call.action, result.payload))
+        done = self._finish_outstanding(
+            performs.ack(call.unique_id, call.action, payload, tolerance)
+        )
+        return done if tolerance is None else [Tolerated(call.action, tolerance), *done]
 
     def _on_error(self, error: CallError) -> list[Effect]:
         call = self._outstanding

@@ -49,6 +49,23 @@ async def test_fuzzed_2x_protocol_line_holds(tmp_path, name, frames):
 
 
 @pytest.mark.timeout(120)
+async def test_fuzzed_lenient_stations_get_repairs_or_refusals_never_internal_errors(tmp_path):
+    """Stations that may break every rule ocppj.leniency repairs: their bent CALLs reach the
+    reference system repaired, and each is answered; nothing crashes on a repaired value."""
+    version = versions.OCPP16
+    report = await fuzz_campaign(
+        tmp_path, frames=2_000, connections=4, valid=0.2, version=version,
+        actions=reference_actions(version), lenient=True,
+    )  # fmt: skip
+    assert report.frames == 2_000
+    assert report.violations == [], report.violations[:5]
+    assert report.replies["InternalError"] == 0
+    assert report.bent_answers["CALLRESULT"] > 100, report.bent_answers  # repaired, stored
+    assert sum(report.bent_answers.values()) > report.bent_answers["CALLRESULT"]  # and refused
+    assert report.tracebacks == 0
+
+
+@pytest.mark.timeout(120)
 async def test_fuzzed_protocol_line_holds(tmp_path):
     report = await fuzz_campaign(tmp_path, frames=20_000, connections=8, valid=0.1)
     assert report.frames == 20_000

@@ -128,6 +128,8 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
         # The walk-through of the reference central system.
         for start in (
             ".venv/bin/ocpp-cable stations add CP-1",
+            ".venv/bin/ocpp-cable stations lenient CP-1 --tolerate",
+            ".venv/bin/ocpp-cable stations lenient CP-1 --strict",
             ".venv/bin/ocpp-cable tags add TAG-1",
             ".venv/bin/python examples/charging_session.py",
         ):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
+import re
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as Charger
@@ -19,6 +21,7 @@ from rpc_app.application import load_application
 from tests.support.servers import BROADCAST_KEY, charger, gateway, rpc_server
 
 PASSWORD = "s3cret-pass"
+_LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[")  # structlog's console format
 
 
 class CentralCharger(Charger):
@@ -59,3 +62,22 @@ def seed(url, station_id="CP-1", tags=(("TAG-1", "Accepted", None),)):
 def rows(url, model, *where):
     with db.session_scope(url) as session:
         return list(session.scalars(select(model).where(*where)))
+
+
+async def operator(capsys, node, url, *argv: str) -> tuple[int, str, str]:
+    """An `ocpp-cable` command that sends to stations (`local-list`, `reserve`, ...), run
+    in this process against the test's gateway and database: (exit status, stdout, stderr)."""
+    from ocpp_cable.cli import main
+
+    capsys.readouterr()
+    broadcast_url = f"http://127.0.0.1:{node.http_port}/_broadcast"
+    flags = ["--database-url", url, "--broadcast-url", broadcast_url, "--broadcast-key",
+             BROADCAST_KEY]  # fmt: skip
+    code = await asyncio.to_thread(main, [*argv, *flags])
+    out, err = capsys.readouterr()
+    return code, _without_log_lines(out), _without_log_lines(err)
+
+
+def _without_log_lines(text: str) -> str:
+    # The servers run in this process too: their log lines land beside the command's output.
+    return "".join(line for line in text.splitlines(True) if not _LOG_LINE.match(line))

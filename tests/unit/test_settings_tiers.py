@@ -21,6 +21,7 @@ SETTINGS_GROUP = "settings (each also from its environment variable):"
 LEAVES = {
     name: [name, "list"] for name in ("stations", "tags", "transactions", "tokens", "viewers")
 }
+LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservations", "list"]})
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:

@@ -17,11 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from channels import commands
 from channels.admin import command_records
-from channels.admin.publishing import CommandLineError, build_call
+from channels.admin.publishing import build_call
 from channels.api import schemas
 from channels.api.auth import Reader, Writer
 from channels.api.database import page, session_for, settings_of
 from channels.api.problems import Problem, responses
+from channels.api.sending import sending
 from channels.models import Command
 from rpc_app import broadcasting
 
@@ -88,11 +89,8 @@ async def _poll(request: Request, command_id: str, deadline: float) -> dict:
 def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
     settings = settings_of(request)
     version = command_records.station_version(settings, station_id) or "1.6"
-    try:
+    with sending():
         transmission = build_call(body.action, body.payload, uuid.uuid4().hex, version)
-    except CommandLineError as exc:
-        raise Problem(422, "invalid-command", str(exc)) from None
-    try:
         command_records.publish_recorded(
             settings,
             station_id,
@@ -100,12 +98,6 @@ def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
             settings.stream_for_station(station_id),
             broadcasting.current(),
         )
-    except command_records.UnknownStation as exc:
-        raise Problem(404, "unknown-station", str(exc)) from None
-    except command_records.StationOffline as exc:
-        raise Problem(409, "station-not-connected", str(exc)) from None
-    except broadcasting.BroadcastError as exc:
-        raise Problem(502, "broadcast-failed", f"the command was not delivered: {exc}") from None
     return transmission["id"]
 
 

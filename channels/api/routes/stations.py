@@ -18,7 +18,7 @@ from channels.api.database import page, row_or_404, session_for
 from channels.api.problems import Problem, responses
 from channels.models import ChargePoint, Connector, Transaction
 from channels.ocpp2.variables import reported as reported_variables
-from channels.stations import add_station, remove_station, set_password
+from channels.stations import add_station, remove_station, set_password, set_tolerated_rules
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 log = structlog.get_logger("channels.api")
@@ -138,6 +138,20 @@ def change(request: Request, station_id: str, body: schemas.StationChange, who: 
     with session_for(request) as session:
         set_password(get_station(session, station_id), body.password)
     log.info("station password changed", station_id=station_id, by=who.name)
+    with session_for(request) as session:
+        return _detail(session, get_station(session, station_id))
+
+
+@router.put(
+    "/{station_id}/leniency", response_model=schemas.Station, responses=responses(401, 403, 404)
+)
+def leniency(request: Request, station_id: str, body: schemas.Leniency, who: Writer):
+    """The schema violations the gateway forgives this station from its next connection on
+    (as `ocpp-cable stations lenient`): each is repaired, counted and its raw message
+    kept in the message log, instead of answered with a CALLERROR."""
+    with session_for(request) as session:
+        set_tolerated_rules(session, get_station(session, station_id).id, list(body.tolerate))
+    log.info("station leniency changed", station_id=station_id, tolerate=body.tolerate, by=who.name)
     with session_for(request) as session:
         return _detail(session, get_station(session, station_id))
 

@@ -9,7 +9,7 @@ import structlog
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from channels import live, records, transactions
+from channels import live, offline, records, transactions
 from channels.api import schemas
 from channels.api.auth import Reader, Writer
 from channels.api.database import page, row_or_404, session_for
@@ -33,6 +33,14 @@ def list_transactions(
     id_tag: str | None = None,
     since: Annotated[datetime | None, Query(description="Started at or after")] = None,
     until: Annotated[datetime | None, Query(description="Started before")] = None,
+    stale: Annotated[
+        bool | None,
+        Query(
+            description="true: only open transactions whose stop never came (a later start "
+            "on the connector, the station booted, or the connector went Available since "
+            "it started; `ocpp-cable transactions stale` says which); false: all others"
+        ),
+    ] = None,
     limit: schemas.Limit = 50,
     offset: schemas.Offset = 0,
 ):
@@ -49,6 +57,8 @@ def list_transactions(
         query = query.where(Transaction.start_time >= schemas.utc(since))
     if until is not None:
         query = query.where(Transaction.start_time < schemas.utc(until))
+    if stale is not None:
+        query = query.where(offline.stale_clause() if stale else ~offline.stale_clause())
     with session_for(request) as session:
         return page(session, query, limit, offset, records.transaction_row)
 

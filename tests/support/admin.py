@@ -1,0 +1,24 @@
+"""The admin commands (`ocpp-cable stations|transactions ...`) run in-process, as cli.py
+builds them: faster than a process, and the same parser and handlers."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+
+from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+from foundation.settings import Settings
+from ocpp_cable import cli
+
+
+def run_admin_line(database_url: str, *argv: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of one admin command line on `database_url`."""
+    parser = argparse.ArgumentParser(prog="ocpp-cable")
+    add_admin_commands(parser.add_subparsers(dest="command"), cli._add_setting_flags)
+    args = parser.parse_args(argv)
+    assert args.command in ADMIN_COMMANDS
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run_admin(args, Settings(database_url=database_url))
+    return code, out.getvalue(), err.getvalue()
