@@ -282,11 +282,10 @@ class OCPPChannel(OCPP2Actions, Channel):
 
         def stop(u: Unit) -> dict[str, Any]:
             nonlocal unknown
-            info, readings = transactions.stop_transaction(u.session, station_id, payload)
-            u.add_meter_values(readings)
-            known, connector_id = offline.transaction_connector(
-                u.session, station_id, transaction_id
+            info, readings, known, connector_id = transactions.stop_transaction(
+                u.session, station_id, payload
             )
+            u.add_meter_values(readings)
             unknown = not known  # set on each run: a unit may run again (channels/store.py)
             if known:  # its TxProfiles end with it
                 smart_charging.transaction_stopped(

@@ -152,20 +152,6 @@ def stale_transactions(
 # --- StopTransaction for a transaction we do not know -----------------------------------------
 
 
-def transaction_connector(
-    session: Session, station_id: str, transaction_id: int
-) -> tuple[bool, int | None]:
-    """(whether the transaction is this station's, its connector)."""
-    found = session.execute(
-        select(Transaction.station_id, Transaction.connector_id).where(
-            Transaction.id == transaction_id
-        )
-    ).first()
-    if found is None or found.station_id != station_id:
-        return False, None
-    return True, found.connector_id
-
-
 def record_unknown_stop(session: Session, station_id: str, payload: dict[str, Any]) -> None:
     """Keep a StopTransaction for a transaction we do not know, as the station sent it."""
     session.add(

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from channels import command_hooks, configuration
 from channels.authorization import id_tag_info
+from channels.db import core
 from channels.models import ChargePoint, IdTag, Reservation
 from channels.timeutil import TimeFormatError, now, parse_time
 from contract.timestamps import utc_text
@@ -246,12 +247,24 @@ def cancellable(session: Session, reservation_id: int, station_id: str | None) -
 # --- what the station's messages change --------------------------------------------------------
 
 
+_ANY_HOLDING = (
+    select(Reservation.__table__.c.id)
+    .where(
+        Reservation.__table__.c.station_id == bindparam("station"),
+        Reservation.__table__.c.status.in_(HOLDING),
+    )
+    .limit(1)
+)
+
+
 def use_reservation(
     session: Session, station_id: str, payload: dict[str, Any], transaction_id: int
 ) -> None:
     """A StartTransaction uses the reservation it names; without one, the reservation on
     its connector (or on connector 0) for its idTag, or for the parent of its idTag.
     Then the station's reservations past their expiryDate expire."""
+    if core(session).execute(_ANY_HOLDING, {"station": station_id}).first() is None:
+        return  # the usual start: one indexed look, without the ORM
     holding = session.scalars(
         select(Reservation)
         .where(Reservation.station_id == station_id, Reservation.status.in_(HOLDING))

@@ -35,11 +35,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from channels import command_hooks
-from channels.db import dialect_insert
+from channels.db import core, dialect_insert
 from channels.models import ChargePoint, ChargingProfile, CompositeSchedule, Transaction
 from channels.timeutil import now, parse_time
 
@@ -414,15 +414,38 @@ def add_pending(
         _prune(session, station_id)
 
 
+# Most starts and stops concern no profile: one indexed look first, built once, without
+# the ORM (every session's StartTransaction and StopTransaction pays it).
+_PROFILES = ChargingProfile.__table__
+_ANY_PENDING = (
+    select(_PROFILES.c.id)
+    .where(_PROFILES.c.station_id == bindparam("station"), _PROFILES.c.status == PENDING)
+    .limit(1)
+)
+_ANY_TX_PROFILE = (
+    select(_PROFILES.c.id)
+    .where(
+        _PROFILES.c.station_id == bindparam("station"),
+        _PROFILES.c.status == INSTALLED,
+        _PROFILES.c.purpose == TX_PROFILE,
+    )
+    .limit(1)
+)
+
+
+def _any(session: Session, query: Any, station_id: str) -> bool:
+    return core(session).execute(query, {"station": station_id}).first() is not None
+
+
 def transaction_started(
     session: Session, station_id: str, payload: dict[str, Any], transaction_id: int
 ) -> None:
     """A StartTransaction (`payload`, answered with `transaction_id`): the profile pending
     for it, if any, is installed as the transaction's TxProfile (replacing what a
     SetChargingProfile of it would replace)."""
-    pending = _pending(session, station_id)
-    if not pending:
+    if not _any(session, _ANY_PENDING, station_id):
         return
+    pending = _pending(session, station_id)
     connector_id = payload["connectorId"]
     started = parse_time(payload["timestamp"])[0]
     chosen, expired = binding(connector_id, payload["idTag"], started, pending)
@@ -447,6 +470,8 @@ def transaction_stopped(
     session: Session, station_id: str, transaction_id: int, connector_id: int | None
 ) -> None:
     """A StopTransaction: the transaction's TxProfiles end with it."""
+    if not _any(session, _ANY_TX_PROFILE, station_id):
+        return
     over = ended(
         transaction_id,
         connector_id,

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -92,11 +92,19 @@ def start_transaction(
     return transaction_id, id_tag_info(session, payload["idTag"], ignore_transaction=transaction_id)
 
 
-def stop_transaction(
-    session: Session, station_id: str, payload: dict[str, Any]
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Close the transaction (idempotent). Returns the idTagInfo when the stop named an
-    idTag, and the meter value rows of its transactionData, to be inserted with the rest."""
+class Stopped(NamedTuple):
+    """What a StopTransaction did: the idTagInfo when the stop named an idTag, the meter
+    value rows of its transactionData (to be inserted with the rest), whether it is a
+    transaction of this station's, and its connector."""
+
+    info: dict[str, Any] | None
+    readings: list[dict[str, Any]]
+    known: bool
+    connector_id: int | None
+
+
+def stop_transaction(session: Session, station_id: str, payload: dict[str, Any]) -> Stopped:
+    """Close the transaction (idempotent)."""
     connection = core(session)
     transaction_id = payload["transactionId"]
     stop_time, stop_time_text = parse_time(payload["timestamp"])
@@ -109,16 +117,20 @@ def stop_transaction(
         "new_stop_id_tag": payload.get("idTag"),
         "new_stop_reason": payload.get("reason", "Local"),
     }
-    connector_id = connection.execute(_STOP, stop).scalar()
-    if connector_id is None:
+    stopped = connection.execute(_STOP, stop).first()
+    known, connector_id = stopped is not None, stopped[0] if stopped else None
+    if not known:
         # Already stopped (a retry: it stays as it was), or not this station's, or unknown.
         found = connection.execute(_FIND, {"transaction": transaction_id}).first()
         known = found is not None and found.station_id == station_id
-        connector_id = found.connector_id if known else 0  # unknown: its data is still kept
-    rows = meter_rows(station_id, connector_id, transaction_id, payload.get("transactionData", []))
+        connector_id = found.connector_id if known else None
+    rows = meter_rows(
+        station_id, 0 if not known else connector_id, transaction_id,  # unknown: kept too
+        payload.get("transactionData", []),
+    )  # fmt: skip
     tag = payload.get("idTag")
     info = id_tag_info(session, tag, ignore_transaction=transaction_id) if tag else None
-    return info, rows
+    return Stopped(info, rows, known, connector_id)
 
 
 def meter_rows(
