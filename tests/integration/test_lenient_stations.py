@@ -3,18 +3,14 @@ station may break; its messages are repaired, counted, kept raw, and answered.""
 
 from __future__ import annotations
 
-import argparse
-
 import orjson
 import pytest
 import websockets
 from sqlalchemy import select
 
 from channels import db, stations
-from channels.admin.cli import add_admin_commands, run_admin
 from channels.models import ChargePoint, Connector, MessageLog
-from foundation.settings import Settings
-from ocpp_cable import cli
+from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import basic, central_system, seed
 from tests.support.servers import eventually, station_url
@@ -31,9 +27,7 @@ async def exchange(ws, *frames) -> list:
 
 
 def lenient_cli(url: str, *argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="ocpp-cable")
-    add_admin_commands(parser.add_subparsers(dest="command"), cli._add_setting_flags)
-    return run_admin(parser.parse_args(["stations", "lenient", *argv]), Settings(database_url=url))
+    return run_admin_line(url, "stations", "lenient", *argv)[0]
 
 
 BOOT = {"chargePointVendor": "A vendor whose name is too long", "chargePointModel": "M",
