@@ -304,14 +304,12 @@ class StationSession:
             )
             return [_error(call.unique_id, action, code, description)]
         effects: list[Effect] = [] if tolerance is None else [Tolerated(action, tolerance)]
-        data = performs.call(
-            call.unique_id, action, payload, self.config.granular_actions, tolerance
-        )
         if action == HEARTBEAT:
             effects.append(_result(call.unique_id, action, {"currentTime": self.config.clock()}))
             if self.config.forward_heartbeat:
-                effects.append(Perform(data))
+                effects.append(Perform(self._call_data(call.unique_id, action, payload, tolerance)))
             return effects
+        data = self._call_data(call.unique_id, action, payload, tolerance)
         self._pending[call.unique_id] = action
         if action == BOOT_NOTIFICATION and self.config.anycable_compat:
             sn = self._serial_number(payload)
@@ -320,6 +318,11 @@ class StationSession:
                 effects.append(Resubscribe(sn))
         effects.append(Perform(data, call_id=call.unique_id))
         return effects
+
+    def _call_data(
+        self, unique_id: str, action: str, payload: Any, tolerance: performs.Tolerance | None
+    ) -> dict[str, Any]:
+        return performs.call(unique_id, action, payload, self.config.granular_actions, tolerance)
 
     def _valid(
         self, validate: Callable[[str, Any], None], action: str, payload: Any
@@ -363,12 +366,8 @@ class StationSession:
                 reason=clip(problem, 200),
             )
             return []
-        data = performs.call(
-            message.unique_id, action, payload, self.config.granular_actions, tolerance
-        )
-        return (
-            [Perform(data)] if tolerance is None else [Tolerated(action, tolerance), Perform(data)]
-        )
+        perform = Perform(self._call_data(message.unique_id, action, payload, tolerance))
+        return [perform] if tolerance is None else [Tolerated(action, tolerance), perform]
 
     def _refusal(self, call: Call) -> tuple[str, str] | None:
         """The CALLERROR (code, description) a CALL gets before its schema is checked."""
