@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from channels import db, offline, presence, records, smart_charging, transactions, viewers
 from channels.admin.outcomes import exit_status
+from channels.admin.parsers import leaf
 from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES, block_id_tag, put_id_tag
 from channels.configuration import rows as configuration_rows
 from channels.models import (
@@ -69,20 +70,6 @@ def add_admin_commands(
     add_setting_flags: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add `stations`, `tags`, `transactions` and `meter-values` to the top-level subparsers."""
-
-    def leaf(
-        group: argparse._SubParsersAction,
-        name: str,
-        handler: Callable[[argparse.Namespace, AdminSettings], int],
-        help_text: str,
-        json_flag: bool = False,
-    ) -> argparse.ArgumentParser:
-        parser = group.add_parser(name, help=help_text, description=help_text)
-        if json_flag:
-            parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-        # The handler travels with the parser, so run_admin needs no table of names.
-        parser.set_defaults(admin_handler=handler)
-        return parser
 
     def finish(*parsers: argparse.ArgumentParser) -> None:
         # Last, so a leaf's own arguments come before the long settings list in --help.

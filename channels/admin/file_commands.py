@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from channels import db, diagnostics, firmware
-from channels.admin import command_records
+from channels.admin import command_records, parsers
 from channels.admin.cli import _print_rows
 from channels.admin.outcomes import exit_status
 from channels.admin.publishing import CommandFailed, CommandLineError, build_call
@@ -235,9 +235,7 @@ def add_file_commands(
         return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="SUBCOMMAND")
 
     def leaf(parent: argparse._SubParsersAction, name: str, handler, help_text: str):
-        parser = parent.add_parser(name, help=help_text, description=help_text)
-        parser.set_defaults(file_handler=handler)
-        return parser
+        return parsers.leaf(parent, name, handler, help_text, handler_key="file_handler")
 
     retry_help = "how often the station retries (OCPP retries)", "seconds between retries"
     firmware_commands = group("firmware", "update stations' firmware from --firmware-dir")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from channels import db, local_lists, reservations
-from channels.admin import command_records
+from channels.admin import command_records, parsers
 from channels.admin.cli import _cell, _print_json, _print_rows
 from channels.admin.outcomes import exit_status
 from channels.admin.publishing import CommandFailed, CommandLineError, build_call
@@ -254,10 +254,9 @@ def add_operation_commands(
     leaves = []
 
     def leaf(group, name: str, handler, help_text: str, json_flag: bool = False):
-        parser = group.add_parser(name, help=help_text, description=help_text)
-        if json_flag:
-            parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-        parser.set_defaults(operation_handler=handler)
+        parser = parsers.leaf(
+            group, name, handler, help_text, json_flag, handler_key="operation_handler"
+        )
         leaves.append(parser)
         return parser
 
