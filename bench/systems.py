@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Ports are handed out below the kernel's ephemeral range (32768-60999 on Linux): a port
 # picked here and bound a moment later is never the one a port-0 bind (a test's server,
 # an outgoing connection) is given meanwhile. Each pytest-xdist worker has a block of
-# its own, so two workers never pick the same either.
-FIRST_PORT, BLOCK, BLOCKS = 20_000, 1_000, 12
+# its own, so two workers never pick the same either; two test runs side by side (two
+# checkouts) keep apart with OCPP_CABLE_TEST_FIRST_PORT.
+FIRST_PORT = int(os.environ.get("OCPP_CABLE_TEST_FIRST_PORT", "20000"))
+BLOCK, BLOCKS = 1_000, 12
 _picked = itertools.count()
 
 
