@@ -301,7 +301,11 @@ class MeterValue(Base):
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
     connector_id: Mapped[int] = mapped_column(Integer)
+    # Only a transaction the sending station started (channels/transactions.py).
     transaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # A 1.6 transactionId the station sent that is no transaction of its own (another
+    # station's, or none we know): the reading is kept, counted into no transaction.
+    claimed_transaction_id: Mapped[int | None] = mapped_column(Integer)
     timestamp: Mapped[datetime]
     timestamp_text: Mapped[str | None] = mapped_column(Text)  # as sent, when inexact above
     # One of the 22 OCPP 1.6 measurands; the default when the charger names none.

@@ -25,6 +25,7 @@ VARIABLE_FIELDS = (
     "variable_instance", "attribute_type", "value", "mutability", "reported_at",
 )  # fmt: skip
 METER_VALUE_FIELDS = (
+    "station_id", "connector_id", "transaction_id", "claimed_transaction_id",
     "timestamp", "measurand", "phase", "value", "unit", "context", "location",
 )  # fmt: skip
 ID_TAG_FIELDS = ("tag", "status", "expiry_date", "parent_id_tag", "created_at")

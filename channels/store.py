@@ -227,7 +227,13 @@ _TOUCH = (
 
 def _write_gathered(unit: Unit) -> None:
     connection = unit.connection  # first the stations: the other rows may name them
-    insert_meter_values(connection, unit.meter_rows)
+    for station_id, claimed in insert_meter_values(connection, unit.meter_rows).items():
+        # One line per station and batch, however many readings it sent.
+        log.warning(
+            "readings kept apart: not a transaction of this station's",
+            station_id=station_id,
+            transaction_ids=sorted(claimed)[:5],
+        )
     if unit.status_rows:
         stations.write_statuses(connection, unit.status_rows)
     if unit.audit_rows:

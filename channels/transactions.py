@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from channels import smart_charging
@@ -125,7 +125,7 @@ def stop_transaction(session: Session, station_id: str, payload: dict[str, Any])
         known = found is not None and found.station_id == station_id
         connector_id = found.connector_id if known else None
     rows = meter_rows(
-        station_id, 0 if not known else connector_id, transaction_id,  # unknown: kept too
+        station_id, 0 if not known else connector_id, transaction_id,  # unknown: kept apart
         payload.get("transactionData", []),
     )  # fmt: skip
     tag = payload.get("idTag")
@@ -156,7 +156,8 @@ def meter_rows(
             row = {
                 "station_id": station_id,
                 "connector_id": connector_id,
-                "transaction_id": transaction_id,
+                "transaction_id": transaction_id,  # the station's word, until inserted
+                "claimed_transaction_id": None,
                 "timestamp": timestamp,
                 "timestamp_text": timestamp_text,
                 **dict(zip(SAMPLE_FIELDS, reading, strict=True)),
@@ -168,11 +169,42 @@ def meter_rows(
     return rows
 
 
-def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (from meter_rows); a reading already stored is skipped."""
+_OWNERS = select(TRANSACTIONS.c.id, TRANSACTIONS.c.station_id).where(
+    TRANSACTIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def insert_meter_values(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, set[int]]:
+    """Insert `rows` (from meter_rows); a reading already stored is skipped.
+
+    A reading counts into the transaction it names only if the station that sent it
+    started that transaction: a 1.6 transactionId is a bare number, and another
+    station's (or one we never gave out, that a later start may get) is kept in
+    claimed_transaction_id instead, counted into nothing. Returns those ids, by station.
+    """
     if not rows:
-        return
+        return {}
+    named = {row["transaction_id"] for row in rows} - {None}
+    owners = dict(connection.execute(_OWNERS, {"ids": sorted(named)}).all()) if named else {}
+    apart: dict[str, set[int]] = {}
+    for row in rows:
+        transaction_id = row["transaction_id"]
+        if transaction_id is not None and owners.get(transaction_id) != row["station_id"]:
+            row["claimed_transaction_id"], row["transaction_id"] = transaction_id, None
+            apart.setdefault(row["station_id"], set()).add(transaction_id)
     insert_rows(connection, MeterValue.__table__, rows, skip_conflicts_on=["dedup_key"])
+    return apart
+
+
+def readings_query(transaction_id: int, kept_apart: bool = False) -> Select[tuple[MeterValue]]:
+    """A transaction's readings by time; with `kept_apart`, the readings that named it and
+    were kept apart from it instead (sent by another station, or before it existed)."""
+    column = MeterValue.claimed_transaction_id if kept_apart else MeterValue.transaction_id
+    return (
+        select(MeterValue)
+        .where(column == transaction_id)
+        .order_by(MeterValue.timestamp, MeterValue.measurand, MeterValue.phase, MeterValue.id)
+    )
 
 
 def _energy_readings(session: Session, transaction_id: int, newest_first: bool) -> Any:

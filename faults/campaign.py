@@ -8,7 +8,9 @@ must be stored, once: acked = stored, on SQLite and on PostgreSQL.
 `fuzz_campaign`: connections send a mix of schema-valid CALLs and broken frames.
 Every schema-valid CALL must get a definitive answer (never InternalError), every
 reply must be well formed, and the gateway must still serve, with its memory and
-its /metrics bounded and no traceback in any log.
+its /metrics bounded and no traceback in any log. Half the 1.6 MeterValues and
+StopTransactions name a transaction another connection's station started: none may
+be counted into it.
 """
 
 from __future__ import annotations
@@ -139,6 +141,10 @@ class FuzzReport:
     gateway_rss_growth_kb: int = 0
     metrics_bytes: int = 0
     tracebacks: int = 0
+    # Transactions started, by id: their stations. Stops sent, as (station, transaction).
+    started: dict[int, str] = field(default_factory=dict)
+    stops_sent: set[tuple[str, int]] = field(default_factory=set)
+    cross_station_writes: int = 0  # valid CALLs naming another station's transaction
 
     @property
     def ok(self) -> bool:
@@ -181,6 +187,7 @@ async def fuzz_campaign(
             await _check_still_serving(system, report, version)
         finally:
             system.stop()
+        _check_ownership(url, report)
         report.tracebacks = sum(
             1
             for line in system.logs().splitlines()
@@ -218,7 +225,7 @@ class Fuzz:
 
 async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: FuzzReport) -> None:
     rng = random.Random(fuzz.seed * 1000 + n)
-    version = fuzz.version
+    version, station = fuzz.version, f"FZ-{n:02}"
     ws = None
     for i in range(count):
         unique_id = f"z{n}-{i}"
@@ -227,13 +234,15 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
                 # Reads everything the gateway sends (no receive queue limit): the
                 # half-dead peer has a test of its own.
                 ws = await websockets.connect(
-                    f"{url}/FZ-{n:02}",
+                    f"{url}/{station}",
                     subprotocols=[version.subprotocol],
                     max_size=None,
                     max_queue=None,
                 )
             if rng.random() < fuzz.valid:
                 action, frame = valid_call(rng, unique_id, version, fuzz.actions)
+                if action in _NAMING_A_TRANSACTION and version is versions.OCPP16:
+                    frame = _aimed(rng, frame, station, report)
                 report.valid_calls += 1
                 await ws.send(frame)
                 try:
@@ -242,6 +251,8 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
                     report.valid_answers["closed"] += 1
                     raise
                 report.valid_answers["CALLRESULT" if reply[0] == 3 else reply[2]] += 1
+                if action == "StartTransaction" and reply[0] == 3:
+                    report.started[reply[2]["transactionId"]] = station
                 if reply[0] == 4 and reply[2] == "InternalError":
                     report.violations.append(f"InternalError for a valid {action}: {frame[:300]}")
             elif fuzz.lenient and rng.random() < 0.5:
@@ -267,6 +278,45 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
             ws = None
     if ws is not None:
         await ws.close()
+
+
+_NAMING_A_TRANSACTION = frozenset({"MeterValues", "StopTransaction"})
+
+
+def _aimed(rng: random.Random, frame: str, station: str, report: FuzzReport) -> str:
+    """Half the time, the CALL names a transaction another station started instead."""
+    message = orjson.loads(frame)
+    payload = message[3]
+    theirs = [tx for tx, owner in report.started.items() if owner != station]
+    if theirs and rng.random() < 0.5:
+        payload["transactionId"] = rng.choice(theirs)
+        report.cross_station_writes += 1
+    if message[2] == "StopTransaction":
+        report.stops_sent.add((station, payload["transactionId"]))
+    return orjson.dumps(message).decode()
+
+
+def _check_ownership(url: str, report: FuzzReport) -> None:
+    """No reading counted into a transaction another station started, and no transaction
+    closed but by a StopTransaction its own station sent (the fuzz has no operator)."""
+    t, m = Transaction.__table__, MeterValue.__table__
+    with db.session_scope(url) as session:
+        foreign = session.execute(
+            select(m.c.station_id, t.c.station_id, t.c.id)
+            .join(t, t.c.id == m.c.transaction_id)
+            .where(m.c.station_id != t.c.station_id)
+            .limit(5)
+        ).all()
+        closed = session.execute(
+            select(t.c.station_id, t.c.id).where(
+                t.c.stop_time.is_not(None), t.c.station_transaction_id.is_(None)
+            )
+        ).all()
+    for sender, owner, transaction_id in foreign:
+        report.violations.append(f"{sender}'s reading counted into {owner}'s {transaction_id}")
+    for owner, transaction_id in closed:
+        if (owner, transaction_id) not in report.stops_sent:
+            report.violations.append(f"{owner}'s transaction {transaction_id} closed by another")
 
 
 async def _answer(

@@ -82,8 +82,17 @@ def fuzz_lines(version: str, fuzz: FuzzReport) -> list[str]:
         ),
         f"| CALLERRORs, all frames | {errors or 'none'} |",
         f"| connections the gateway closed | {closes or 'none'} |",
-        f"| violations (no answer, malformed reply, InternalError for valid input) | "
-        f"{len(fuzz.violations)} |",
+        *(
+            [
+                f"| valid CALLs naming another station's transaction (MeterValues, "
+                f"StopTransaction) | {fuzz.cross_station_writes:,}; counted into it: none "
+                "(a violation otherwise) |"
+            ]
+            if fuzz.cross_station_writes
+            else []
+        ),
+        f"| violations (no answer, malformed reply, InternalError for valid input, a write "
+        f"counted into another station's transaction) | {len(fuzz.violations)} |",
         f"| gateway memory growth over the run | {fuzz.gateway_rss_growth_kb:,} KB |",
         f"| /metrics after the run | {fuzz.metrics_bytes:,} bytes |",
         f"| tracebacks in the logs | {fuzz.tracebacks} |",

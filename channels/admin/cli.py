@@ -27,7 +27,6 @@ from channels.models import (
     ChargePoint,
     Connector,
     IdTag,
-    MeterValue,
     Transaction,
     ViewerToken,
 )
@@ -238,6 +237,12 @@ def add_admin_commands(
         json_flag=True,
     )
     meter_values.add_argument("transaction_id", type=int)
+    meter_values.add_argument(
+        "--kept-apart",
+        action="store_true",
+        help="the readings that named the transaction but are not counted into it: "
+        "another station sent them, or it did not exist yet",
+    )
 
     tokens = commands.add_parser(
         "tokens",
@@ -640,20 +645,19 @@ def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int
 
 def _meter_values(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
-        values = session.scalars(
-            select(MeterValue)
-            .where(MeterValue.transaction_id == args.transaction_id)
-            .order_by(MeterValue.timestamp, MeterValue.measurand, MeterValue.phase, MeterValue.id)
-        ).all()
-        # Values of a StopTransaction for an unknown id are kept too: those still count.
-        if not values and session.get(Transaction, args.transaction_id) is None:
+        query = transactions.readings_query(args.transaction_id, args.kept_apart)
+        values = session.scalars(query).all()
+        # Readings kept apart may name an id no transaction has.
+        if not args.kept_apart and session.get(Transaction, args.transaction_id) is None:
             raise AdminError(f"no transaction {args.transaction_id}")
         rows = [records.meter_value_row(v) for v in values]
+    kept = "kept apart from" if args.kept_apart else "for"
     _print_rows(
         args,
         rows,
-        f"no meter values for transaction {args.transaction_id}",
+        f"no meter values {kept} transaction {args.transaction_id}",
         [
+            ("STATION", "station_id"),
             ("TIMESTAMP", "timestamp"),
             ("MEASURAND", "measurand"),
             ("PHASE", "phase"),

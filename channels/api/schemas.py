@@ -169,6 +169,15 @@ class CloseTransaction(BaseModel):
 
 
 class MeterValue(BaseModel):
+    station_id: str = Field(description="The station that sent the reading")
+    connector_id: int = Field(description="1.6: the connector; 2.x: the EVSE (0: the station)")
+    transaction_id: int | None = Field(
+        description="The transaction the reading counts into: always one its station started"
+    )
+    claimed_transaction_id: int | None = Field(
+        description="A 1.6 transactionId the station sent that is no transaction of its own "
+        "(another station's, or none yet): the reading is kept apart, counted into nothing"
+    )
     timestamp: datetime
     measurand: str
     phase: str | None

@@ -69,6 +69,8 @@ async def test_fuzzed_lenient_stations_get_repairs_or_refusals_never_internal_er
 async def test_fuzzed_protocol_line_holds(tmp_path):
     report = await fuzz_campaign(tmp_path, frames=20_000, connections=8, valid=0.1)
     assert report.frames == 20_000
+    # Half the MeterValues and StopTransactions name another station's transaction.
+    assert report.cross_station_writes > 20
     assert report.violations == [], report.violations[:5]
     assert report.replies["InternalError"] == 0
     assert set(report.valid_answers) <= {"CALLRESULT", "closed"}, report.valid_answers

@@ -445,6 +445,10 @@ def test_meter_values_in_time_order(admin, session, charged):
         ("11:00", "Energy.Active.Import.Register", "13345"),
     ]
     assert rows[1] == {
+        "station_id": "CP-1",
+        "connector_id": 1,
+        "transaction_id": tx,
+        "claimed_transaction_id": None,
         "timestamp": "2024-05-01T10:30:00Z",
         "measurand": "Current.Import",
         "phase": "L1",
@@ -455,8 +459,11 @@ def test_meter_values_in_time_order(admin, session, charged):
     }
 
     lines = table(admin("meter-values", str(tx))[1])
-    assert lines[0] == ["TIMESTAMP", "MEASURAND", "PHASE", "VALUE", "UNIT", "CONTEXT", "LOCATION"]
+    assert lines[0] == [
+        "STATION", "TIMESTAMP", "MEASURAND", "PHASE", "VALUE", "UNIT", "CONTEXT", "LOCATION",
+    ]  # fmt: skip
     assert lines[1] == [
+        "CP-1",
         "2024-05-01T10:00:00Z",
         "Energy.Active.Import.Register",
         "—",
@@ -465,7 +472,7 @@ def test_meter_values_in_time_order(admin, session, charged):
         "Transaction.Begin",
         "—",
     ]
-    assert [line[3] for line in lines[1:]] == ["1000", "16", "7000", "7200", "13345"]
+    assert [line[4] for line in lines[1:]] == ["1000", "16", "7000", "7200", "13345"]
 
 
 def test_meter_values_of_a_transaction_without_any(admin, charged):

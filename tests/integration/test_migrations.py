@@ -73,3 +73,34 @@ def test_ocpp2_rows_go_on_downgrade_and_16_rows_stay(database_url):
     assert (connector.evse_id, connector.connector_id, connector.status) == (1, 1, "Occupied")
     (transaction,) = rows(database_url, Transaction)
     assert (transaction.evse_id, transaction.station_transaction_id) == (1, None)
+
+
+def test_readings_stored_under_another_stations_transaction_are_moved_apart(database_url):
+    """0014 up: a 1.6 reading that named a transaction its station did not start (another
+    station's, or an id no transaction had) leaves it for claimed_transaction_id."""
+    config = db.alembic_config(database_url)
+    command.downgrade(config, "0012")
+    engine = db.session_factory(database_url).kw["bind"]
+    reading = (
+        "INSERT INTO meter_values (station_id, connector_id, transaction_id, timestamp,"
+        " measurand, value, dedup_key) VALUES ('{station}', 1, {tx}, '2026-12-07 10:00:00+00:00',"
+        " 'Energy.Active.Import.Register', '{value}', '{key}')"
+    )
+    inserts = [
+        "INSERT INTO charge_points (id, connected, auth_required, created_at) VALUES"
+        " ('CP-1', false, false, CURRENT_TIMESTAMP), ('CP-2', false, false, CURRENT_TIMESTAMP)",
+        "INSERT INTO transactions (id, station_id, connector_id, id_tag, meter_start, start_time)"
+        " VALUES (7, 'CP-2', 1, 'TAG-2', 1000, '2026-12-07 09:00:00+00:00')",
+        reading.format(station="CP-2", tx=7, value="3000", key="own"),
+        reading.format(station="CP-1", tx=7, value="50000000", key="theirs"),
+        reading.format(station="CP-1", tx=99, value="10", key="unknown"),
+    ]
+    with engine.begin() as connection:
+        for insert in inserts:
+            connection.execute(text(insert))
+    command.upgrade(config, "head")
+    found = {
+        r.dedup_key: (r.transaction_id, r.claimed_transaction_id)
+        for r in rows(database_url, MeterValue)
+    }
+    assert found == {"own": (7, None), "theirs": (None, 7), "unknown": (None, 99)}

@@ -79,23 +79,26 @@ def meter_values(
     transaction_id: schemas.TransactionId,
     _: Reader,
     measurand: str | None = None,
+    kept_apart: Annotated[
+        bool,
+        Query(
+            description="true: the readings that named this transaction but are not counted "
+            "into it (another station sent them, or it did not exist yet), each with the "
+            "station that sent it"
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: schemas.Offset = 0,
 ):
-    """Every sampled value of the transaction, by time."""
-    query = (
-        select(MeterValue)
-        .where(MeterValue.transaction_id == transaction_id)
-        .order_by(MeterValue.timestamp, MeterValue.measurand, MeterValue.phase, MeterValue.id)
-    )
+    """Every sampled value of the transaction, by time: only its own station's."""
+    query = transactions.readings_query(transaction_id, kept_apart)
     if measurand is not None:
         query = query.where(MeterValue.measurand == measurand)
     with session_for(request) as session:
-        found = page(session, query, limit, offset, records.meter_value_row)
-        # Values of a StopTransaction for an unknown id are kept too: those still count.
-        if not found["total"] and session.get(Transaction, transaction_id) is None:
-            raise Problem(404, "unknown-transaction", f"no transaction {transaction_id}")
-    return found
+        # Readings kept apart may name an id no transaction has.
+        if not kept_apart:
+            _get(session, transaction_id)
+        return page(session, query, limit, offset, records.meter_value_row)
 
 
 @router.post(
