@@ -7,6 +7,8 @@ never has to pass through a terminal, a log line or a process list.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -42,3 +44,9 @@ def ensure_key(path: str) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(key + "\n")
     return key
+
+
+def derived_key(key: str, purpose: str) -> str:
+    """A key for `purpose` made from `key` (HMAC-SHA256, hex), as AnyCable makes its
+    features' keys from one application secret: knowing it tells nothing of `key`."""
+    return hmac.new(key.encode(), purpose.encode(), hashlib.sha256).hexdigest()

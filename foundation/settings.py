@@ -57,6 +57,10 @@ class SettingsGroup(BaseSettings):
         return init_settings, env_settings, dotenv_settings, anycable, file_secret_settings
 
 
+# What AnyCable signs its application secret with to make the RPC secret (anycable-go's
+# rpc/rpc.go): an rpc_app given `--rpc-secret` as anycable-go derives it is its peer.
+RPC_SECRET_PURPOSE = "rpc-cable"
+
 # The OCPP versions the gateway can serve (ocppj.versions holds what each one is).
 OCPP_VERSIONS = ("2.1", "2.0.1", "1.6")
 
@@ -265,6 +269,54 @@ class RPCHostSettings(SettingsGroup):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, e.g. 127.0.0.1:50051")
         return value
+
+
+class RPCAuthSettings(SettingsGroup):
+    """How the gateway and rpc_app know each other: the secret, and TLS on the link."""
+
+    rpc_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret the gateway sends with every RPC call (call metadata "
+        "`authorization: Bearer <secret>`) and rpc_app requires (unset: derived from the "
+        "broadcast key; `up` makes one if there is none)",
+    )
+    rpc_auth: bool = Field(
+        True,
+        description="rpc_app requires the secret of every caller; false: of none, on a "
+        "loopback address only (anycable-go's gRPC client sends no secret)",
+    )
+    rpc_tls_cert: str | None = Field(
+        None,
+        description="Certificate chain (PEM) this process shows on the RPC link: rpc_app's "
+        "server certificate, the gateway's client certificate; needs --rpc-tls-key",
+    )
+    rpc_tls_key: str | None = Field(None, description="Private key (PEM) of --rpc-tls-cert")
+    rpc_tls_ca: str | None = Field(
+        None,
+        description="CA (PEM) the other end of the RPC link is verified against: the gateway "
+        "then calls rpc_app over TLS; rpc_app then requires a client certificate (mutual TLS)",
+    )
+
+    @model_validator(mode="after")
+    def _rpc_tls_files(self) -> Self:
+        if bool(self.rpc_tls_cert) != bool(self.rpc_tls_key):
+            raise ValueError("rpc_tls_cert and rpc_tls_key: set both or neither")
+        for name in ("rpc_tls_cert", "rpc_tls_key", "rpc_tls_ca"):
+            path = getattr(self, name)
+            if path and not Path(path).is_file():
+                raise ValueError(f"{name}: no file at {path}")
+        return self
+
+    def rpc_auth_secret(self) -> str | None:
+        """--rpc-secret; else derived from the broadcast key, as AnyCable derives its RPC
+        secret from its application secret; else None."""
+        if self.rpc_secret is not None:
+            return self.rpc_secret.get_secret_value()
+        broadcast_secret = getattr(self, "broadcast_secret", None)  # its tier may have none
+        key = broadcast_secret() if broadcast_secret is not None else None
+        from foundation.key_file import derived_key
+
+        return None if key is None else derived_key(key, RPC_SECRET_PURPOSE)
 
 
 class RPCTimeoutSettings(SettingsGroup):
@@ -533,6 +585,7 @@ class GatewaySettings(
     BroadcastReceivingSettings,
     RPCClientSettings,
     RPCTimeoutSettings,
+    RPCAuthSettings,
     RPCHostSettings,
     CallTimeoutSettings,
     HeartbeatSettings,
@@ -574,6 +627,7 @@ class RPCAppSettings(
     GatewayEndpointSettings,
     RPCServerSettings,
     RPCTimeoutSettings,
+    RPCAuthSettings,
     RPCHostSettings,
     HeartbeatSettings,
     StationPathSettings,
@@ -659,6 +713,7 @@ class Settings(
     RPCServerSettings,
     RPCClientSettings,
     RPCTimeoutSettings,
+    RPCAuthSettings,
     RPCHostSettings,
     CallTimeoutSettings,
     HeartbeatSettings,
@@ -718,6 +773,9 @@ ANYCABLE_NAMES: dict[str, AnyCableName] = {
     "headers": AnyCableName("headers"),
     "rpc_host": AnyCableName("rpc_host"),
     "rpc_concurrency": AnyCableName("rpc_concurrency"),
+    # anycable-go sends it only over HTTP RPC; over gRPC it sends none (README).
+    "rpc_secret": AnyCableName("http_rpc_secret"),
+    "rpc_tls_ca": AnyCableName("rpc_tls_root_ca"),
     "broadcast_adapter": AnyCableName("broadcast_adapter"),
     "broadcast_key": AnyCableName("broadcast_key", deprecated=("http_broadcast_secret",)),
     "http_port": AnyCableName("http_broadcast_port"),

@@ -35,6 +35,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.ocpp.session import SessionConfig
 from gateway.pubsub import BrokerSubscriber, subscribers_for
 from gateway.rpc import RPCClient
+from gateway.rpc.link import link
 from gateway.station import StationSocket
 from gateway.stations import StationRegistry
 from ocppj import versions
@@ -80,6 +81,12 @@ class GatewayNode:
             self.metrics,
             batch=settings.rpc_batch,
             batch_streams=settings.rpc_batch_streams,
+            link=link(
+                settings.rpc_auth_secret(),
+                settings.rpc_tls_ca,
+                settings.rpc_tls_cert,
+                settings.rpc_tls_key,
+            ),
         )
         self.cable_config = cable.CableConfig(max_subscriptions=settings.cable_max_subscriptions)
         self.browsers = Browsers()

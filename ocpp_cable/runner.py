@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import ipaddress
+import secrets
 import signal
 import sys
 
@@ -22,6 +24,7 @@ from foundation.settings import (
 from gateway.node import GatewayNode
 from rpc_app import broadcasting
 from rpc_app.application import load_application
+from rpc_app.callers import server_credentials
 from rpc_app.metrics import RPCMetrics
 from rpc_app.server import RPCServer, start_rpc_server
 
@@ -70,13 +73,59 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
+def loopback(address: str) -> bool:
+    """Is `address` (host:port, or unix:...) reachable from this machine only?"""
+    if address.startswith("unix"):
+        return True
+    host = address.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: whatever it resolves to, it is not ours to trust
+
+
+def rpc_caller_check(settings: RPCAppSettings) -> str | None:
+    """The secret rpc_app requires of callers. None only on a loopback address (or with
+    mutual TLS): anyone who reaches the port could otherwise speak for any station."""
+    try:
+        secret = settings.rpc_auth_secret() if settings.rpc_auth else None
+    except KeyFileError as exc:
+        raise SettingsError(str(exc)) from None
+    if secret is None and not loopback(settings.rpc_host) and not settings.rpc_tls_ca:
+        setting = "rpc_secret (--rpc-secret / OCPP_CABLE_RPC_SECRET)"
+        if not settings.rpc_auth:
+            setting = "rpc_auth (--rpc-auth / OCPP_CABLE_RPC_AUTH)"
+        raise SettingsError(
+            f"invalid setting {setting}: rpc_app listens on {settings.rpc_host}, beyond "
+            "this machine, and would serve any caller as the gateway; give it and the "
+            "gateway the same --rpc-secret (or the same broadcast key, which it is derived "
+            "from), or --rpc-tls-ca for mutual TLS"
+        )
+    return secret
+
+
 async def start_rpc(settings: RPCAppSettings) -> RPCServer:
+    secret = rpc_caller_check(settings)
     app = load_application(settings.channels_module)
     if app.setup is not None:
         app.setup(settings)
     broadcasting.configure(broadcasting.from_settings(settings))
     metrics = RPCMetrics()
-    server = await start_rpc_server(app, settings.rpc_host, settings.rpc_workers, metrics=metrics)
+    credentials = None
+    if settings.rpc_tls_cert:
+        credentials = server_credentials(
+            settings.rpc_tls_cert, settings.rpc_tls_key, settings.rpc_tls_ca
+        )
+    server = await start_rpc_server(
+        app,
+        settings.rpc_host,
+        settings.rpc_workers,
+        metrics=metrics,
+        secret=secret,
+        credentials=credentials,
+    )
     metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
     return server
 
@@ -131,10 +180,13 @@ async def run_api(settings: OperatorAPIServerSettings) -> None:
 
 
 def embedded(settings: Settings) -> Settings:
-    """`up` runs both halves together: they share a broadcast key and URL.
+    """`up` runs both halves together: they share a broadcast key and URL, and the
+    secret the gateway shows rpc_app.
 
     With no key set, the key lives in --broadcast-key-file (created on first use),
-    where `ocpp-cable send` and `broadcast` in the same directory find it.
+    where `ocpp-cable send` and `broadcast` in the same directory find it. The RPC
+    secret is --rpc-secret, else derived from that key; with neither (the broadcast
+    check turned off), one made for this run: the RPC port never serves just anyone.
     """
     update: dict[str, object] = {"broadcast_url": settings.broadcast_endpoint()}
     if settings.broadcast_auth and settings.broadcast_key is None:
@@ -145,7 +197,10 @@ def embedded(settings: Settings) -> Settings:
                 f"broadcast key file {settings.broadcast_key_file}: {exc}"
             ) from None
         update["broadcast_key"] = SecretStr(key)
-    return settings.model_copy(update=update)
+    settings = settings.model_copy(update=update)
+    if settings.rpc_auth_secret() is None:
+        settings = settings.model_copy(update={"rpc_secret": SecretStr(secrets.token_hex(32))})
+    return settings
 
 
 async def run_up(settings: Settings) -> None:

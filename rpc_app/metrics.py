@@ -27,6 +27,12 @@ class RPCMetrics:
             buckets=BUCKETS,
             registry=r,
         )
+        self.refused = Counter(
+            f"{PREFIX}_unauthenticated_total",
+            "Calls refused for want of the gateway's secret, by method",
+            ["method"],
+            registry=r,
+        )
         self.in_flight = Gauge(f"{PREFIX}_requests_in_flight", "RPC requests under way", registry=r)
         self.served = Children(self.requests)  # (method, status)
         self.timed = Children(self.duration)  # (method,)

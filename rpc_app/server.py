@@ -22,6 +22,7 @@ from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 from foundation.redact import mask_secrets
 from rpc_app.application import Application
 from rpc_app.batch import BatchService
+from rpc_app.callers import CallerCheck
 from rpc_app.channel import Channel, CommandResult
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
@@ -290,11 +291,19 @@ async def start_rpc_server(
     interceptors: list[grpc.aio.ServerInterceptor] | None = None,
     metrics: RPCMetrics | None = None,
     maximum_concurrent_rpcs: int | None = None,
+    secret: str | None = None,
+    credentials: grpc.ServerCredentials | None = None,
 ) -> RPCServer:
     """Serve `app` on `address` (host:port; port 0 picks one, see `.port`).
 
-    Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED.
+    Beyond `maximum_concurrent_rpcs` calls, the server answers RESOURCE_EXHAUSTED. With
+    `secret`, a call without it is answered UNAUTHENTICATED; with `credentials`, the port
+    speaks TLS (callers.server_credentials).
     """
+    metrics = metrics or RPCMetrics()
+    if secret is not None:
+        check = CallerCheck(secret, lambda method: metrics.refused.labels(method).inc())
+        interceptors = [check, *(interceptors or ())]
     server = grpc.aio.server(
         options=SERVER_OPTIONS,
         interceptors=interceptors,
@@ -309,9 +318,19 @@ async def start_rpc_server(
     )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    port = server.add_insecure_port(address)
+    if credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, credentials)
     await server.start()
     for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME, PRESENCE_SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("rpc server started", address=address, port=port, channels=sorted(app.channels))
+    log.info(
+        "rpc server started",
+        address=address,
+        port=port,
+        channels=sorted(app.channels),
+        callers="with the secret" if secret is not None else "any",
+        tls=credentials is not None,
+    )
     return RPCServer(server, port, health)

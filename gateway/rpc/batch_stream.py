@@ -21,6 +21,8 @@ log = structlog.get_logger("gateway.batch")
 
 MAX_CALLS = 512  # per stream message
 SWEEP_INTERVAL = 0.05  # how often deadlines are checked: one timer for all calls
+# The server would not take the stream from us: said as it was, not as a broken stream.
+REFUSED = frozenset({grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED})
 
 
 class StreamError(Exception):
@@ -46,8 +48,9 @@ class BatchStream:
     UNIMPLEMENTED (and `unsupported` set) when the server has no Batch service.
     """
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, metadata: tuple = ()) -> None:
         self._stub = batch_pb2_grpc.BatchStub(channel)
+        self._metadata = metadata  # the stream's opening carries the calls' credentials
         self._tags = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[batch_pb2.Reply]] = {}
         self._deadlines: dict[int, float] = {}
@@ -97,7 +100,7 @@ class BatchStream:
                     await task
 
     async def _run(self) -> None:
-        stream = self._stub.Calls()
+        stream = self._stub.Calls(metadata=self._metadata)
         writer = asyncio.create_task(self._write(stream))
         failure = StreamError(grpc.StatusCode.UNAVAILABLE, "the batch stream ended")
         try:
@@ -112,6 +115,8 @@ class BatchStream:
                 self.unsupported = True
                 log.info("the RPC server has no Batch service: unary calls from now on")
                 failure = StreamError(code, "no Batch service")
+            elif code in REFUSED:
+                failure = StreamError(code, exc.details() or "")  # no retry makes it better
             else:
                 # The calls under way may or may not have been served, as when a
                 # unary call's connection drops: UNAVAILABLE, so they are retried.

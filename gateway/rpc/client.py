@@ -12,13 +12,16 @@ import asyncio
 
 import grpc
 import orjson
+import structlog
 from grpc_health.v1 import health_pb2
 
 from contract.pb import presence_pb2, rpc_pb2
 from contract.state import apply_changes
+from foundation.throttle import LogThrottle
 from gateway.metrics import GatewayMetrics
 from gateway.rpc.batch_stream import StreamError
 from gateway.rpc.endpoints import Endpoint, Endpoints
+from gateway.rpc.link import PLAIN, Link
 from gateway.rpc.results import (
     STATUSES,
     CommandResult,
@@ -29,6 +32,8 @@ from gateway.rpc.results import (
     new_env,
 )
 from gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
+
+log = structlog.get_logger("gateway.rpc")
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED})
 FIRST_BACKOFF, MAX_BACKOFF = 0.05, 1.0
@@ -56,11 +61,13 @@ class RPCClient:
         metrics: GatewayMetrics | None = None,
         batch: bool = True,
         batch_streams: int = 4,
+        link: Link = PLAIN,
     ) -> None:
         self.address = address
         self.timeout = timeout
         self.metrics = metrics or GatewayMetrics()
-        self._endpoints = Endpoints(address, batch, batch_streams)
+        self._endpoints = Endpoints(address, batch, batch_streams, link=link)
+        self._refusals = LogThrottle(interval=60.0)
         self._slots = asyncio.Semaphore(concurrency)
         self._transport: UnaryTransport | BatchTransport = BATCH if batch else UNARY
 
@@ -116,6 +123,8 @@ class RPCClient:
                         continue
                     m.rpc_errors.labels(name, code.name).inc()
                     m.rpc_calls.labels(name, code.name).inc()
+                    if code == grpc.StatusCode.UNAUTHENTICATED:
+                        self._refused(endpoint)
                     raise RPCError(code.name, exc.details() or "") from None
                 m.rpc_answered(name, STATUS_NAMES[response.status]).inc()
                 return response
@@ -123,6 +132,16 @@ class RPCClient:
             self._slots.release()
             m.rpc_in_flight.dec()
             m.rpc_timed(name).observe(loop.time() - started)
+
+    def _refused(self, endpoint: Endpoint) -> None:
+        held_back = self._refusals.allow("unauthenticated")
+        if held_back is not None:
+            log.error(
+                "rpc_app refused this gateway: give both the same --rpc-secret (or the same "
+                "broadcast key, which it is derived from)",
+                rpc=endpoint.target,
+                since_last=held_back,
+            )
 
     async def connect(self, sid: str, url: str, headers: dict[str, str]) -> ConnectResult:
         """Connect for a connection at `url` with the request `headers` the gateway passes."""
@@ -211,7 +230,7 @@ class RPCClient:
         endpoint = self._endpoints.pick()  # leases are the application's: any replica will do
         try:
             with endpoint:
-                await endpoint.presence.Renew(lease, timeout=timeout)
+                await endpoint.presence.Renew(lease, timeout=timeout, metadata=endpoint.metadata)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 endpoint.failed()
@@ -228,7 +247,9 @@ class RPCClient:
     async def _check(endpoint: Endpoint, within: float) -> bool:
         try:
             with endpoint:
-                reply = await endpoint.health.Check(health_pb2.HealthCheckRequest(), timeout=within)
+                reply = await endpoint.health.Check(
+                    health_pb2.HealthCheckRequest(), timeout=within, metadata=endpoint.metadata
+                )
         except grpc.aio.AioRpcError as exc:
             return exc.code() == grpc.StatusCode.UNIMPLEMENTED
         return reply.status == health_pb2.HealthCheckResponse.SERVING

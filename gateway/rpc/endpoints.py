@@ -27,6 +27,7 @@ from grpc_health.v1 import health_pb2_grpc
 
 from contract.pb import presence_pb2_grpc, rpc_pb2_grpc
 from gateway.rpc.batch_stream import BatchStream
+from gateway.rpc.link import PLAIN, Link
 
 log = structlog.get_logger("gateway.rpc")
 
@@ -102,14 +103,19 @@ class Endpoint:
     around a call counts it, so that an endpoint let go closes once its calls are done."""
 
     def __init__(
-        self, target: str, streams: int, on_failure: Callable[[], object] = lambda: None
+        self,
+        target: str,
+        streams: int,
+        on_failure: Callable[[], object] = lambda: None,
+        link: Link = PLAIN,
     ) -> None:
         self.target = target
-        self.channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self.metadata = link.metadata  # every call's: the secret that names the gateway
+        self.channel = link.channel(target, CHANNEL_OPTIONS)
         self.rpc = rpc_pb2_grpc.RPCStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
         self.presence = presence_pb2_grpc.PresenceStub(self.channel)
-        self.batches = [BatchStream(self.channel) for _ in range(streams)]
+        self.batches = [BatchStream(self.channel, self.metadata) for _ in range(streams)]
         self.calls = 0
         self._idle: asyncio.Event | None = None
         self._rotation = itertools.cycle(self.batches)
@@ -170,9 +176,12 @@ class Endpoints:
         batch_streams: int,
         resolve: Resolver | None = None,
         every: float = RESOLVE_EVERY,
+        link: Link = PLAIN,
     ) -> None:
-        """`resolve`: loop.getaddrinfo unless given; `every`: seconds between lookups."""
+        """`resolve`: loop.getaddrinfo unless given; `every`: seconds between lookups;
+        `link`: how each channel is opened and what each call carries."""
         targets = split_target(target) or [target]
+        self._link = link
         # Until a name is resolved (or if it never is), one channel on it: gRPC resolves it.
         self._name = host_name(target) if len(targets) == 1 else None
         self._resolve = resolve
@@ -189,7 +198,7 @@ class Endpoints:
 
     def _endpoint(self, target: str, replicas: int) -> Endpoint:
         # The configured streams are per gateway: shared out, at least one per replica.
-        return Endpoint(target, -(-self._batch_streams // replicas), self._stale.set)
+        return Endpoint(target, -(-self._batch_streams // replicas), self._stale.set, self._link)
 
     def _set(self, endpoints: list[Endpoint]) -> None:
         self.all = endpoints

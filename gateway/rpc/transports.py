@@ -23,7 +23,7 @@ class UnaryTransport:
 
     async def call(self, endpoint: Endpoint, method: str, request, sid: str, deadline: float):
         timeout = max(deadline - asyncio.get_running_loop().time(), 0.001)
-        metadata = (("protov", PROTOCOL_VERSION), ("sid", sid))
+        metadata = (*endpoint.metadata, ("protov", PROTOCOL_VERSION), ("sid", sid))
         return await getattr(endpoint.rpc, method)(request, timeout=timeout, metadata=metadata)
 
 

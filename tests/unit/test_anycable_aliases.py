@@ -31,6 +31,8 @@ ANYCABLE_FLAGS = {
     "headers": "headers",
     "rpc_host": "rpc_host",
     "rpc_concurrency": "rpc_concurrency",
+    "rpc_secret": "http_rpc_secret",
+    "rpc_tls_ca": "rpc_tls_root_ca",
     "broadcast_adapter": "broadcast_adapter",
     "broadcast_key": "broadcast_key",
     "http_port": "http_broadcast_port",
@@ -64,6 +66,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "headers": ("x-api-key", "x-api-key"),
     "rpc_host": ("rpc:50052", "rpc:50052"),
     "rpc_concurrency": ("7", 7),
+    "rpc_secret": ("s3cret", "s3cret"),
+    "rpc_tls_ca": ("ca.pem", "ca.pem"),  # in tmp_path, see `sample`
     "broadcast_adapter": ("redis,nats", "redis,nats"),
     "broadcast_key": ("k3y", "k3y"),
     "http_port": ("9191", 9191),
@@ -109,6 +113,9 @@ def value(settings: SettingsGroup, field: str) -> object:
 def sample(field: str, tmp_path, monkeypatch) -> tuple[str, object]:
     """SAMPLES[field], with the files TLS needs and the other half of the TLS pair set."""
     given, loaded = SAMPLES[field]
+    if field == "rpc_tls_ca":
+        (tmp_path / given).write_text("PEM")
+        given = loaded = str(tmp_path / given)
     if field in TLS_PARTNER:
         for name in ("cert.pem", "key.pem"):
             (tmp_path / name).write_text("PEM")

@@ -60,8 +60,9 @@ class FakeStub:
         self.opened: list[FakeStream] = []
         self.activity = asyncio.Event()
 
-    def Calls(self) -> FakeStream:
+    def Calls(self, metadata=()) -> FakeStream:
         stream = FakeStream(self.activity)
+        stream.metadata = metadata
         self.opened.append(stream)
         self.activity.set()
         return stream
@@ -72,8 +73,8 @@ class FakeChannel:
         return None  # replaced by FakeStub.Calls
 
 
-def batch_stream() -> tuple[BatchStream, FakeStub]:
-    stream, stub = BatchStream(FakeChannel()), FakeStub()
+def batch_stream(metadata=()) -> tuple[BatchStream, FakeStub]:
+    stream, stub = BatchStream(FakeChannel(), metadata), FakeStub()
     stream._stub = stub
     return stream, stub
 
@@ -226,6 +227,21 @@ async def test_no_batch_service_fails_waiting_calls_unimplemented():
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert [r.code() for r in results] == [grpc.StatusCode.UNIMPLEMENTED] * 2
     assert stream.unsupported is True
+    assert_nothing_kept(stream)
+    await stream.close()
+
+
+async def test_the_stream_opens_with_the_secret_and_a_refusal_is_said_as_it_was():
+    """The secret rides on the stream's opening (once for all its calls); rpc_app's
+    UNAUTHENTICATED reaches the callers as such, not as a broken stream to retry."""
+    secret = (("authorization", "Bearer s"),)
+    stream, stub = batch_stream(secret)
+    tasks = [asyncio.create_task(stream.call(call(s), later(5))) for s in "ab"]
+    await until(stub, lambda: stub.opened and stub.opened[0].written)
+    assert stub.opened[0].metadata == secret
+    stub.opened[0].replies.put_nowait(rpc_error(grpc.StatusCode.UNAUTHENTICATED))
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert [r.code() for r in results] == [grpc.StatusCode.UNAUTHENTICATED] * 2
     assert_nothing_kept(stream)
     await stream.close()
 

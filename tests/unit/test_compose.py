@@ -28,7 +28,7 @@ from foundation.settings import (
     load_settings,
 )
 from ocpp_cable.cli import build_parser
-from ocpp_cable.runner import require_broadcast_key
+from ocpp_cable.runner import require_broadcast_key, rpc_caller_check
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -125,6 +125,8 @@ def settings_of(name: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for key in list(os.environ):
         if key.startswith(ENV_PREFIX):
             monkeypatch.delenv(key)
+    # A container has no key file of this checkout's (a test run may have left one here).
+    monkeypatch.setenv(f"{ENV_PREFIX}BROADCAST_KEY_FILE", "/nonexistent/ocpp_cable.key")
     for key, value in environment(name).items():
         monkeypatch.setenv(key, value)
     args = parse_command(name)
@@ -317,6 +319,18 @@ def test_rpc_binds_all_interfaces_and_publishes_no_host_port(monkeypatch):
     assert not service("rpc").get("ports"), "host ports would clash between rpc replicas"
     exposed = {int(str(p).split("/")[0]) for p in service("rpc").get("expose") or []}
     assert {port, rpc.rpc_metrics_port} <= exposed, f"rpc exposes {sorted(exposed)}"
+
+
+def test_only_the_gateway_may_call_rpc(monkeypatch):
+    """rpc listens beyond its container: it starts only with a secret (runner refuses an
+    open port), and the gateway sends that same secret."""
+    rpc = settings_of("rpc", monkeypatch)
+    try:
+        secret = rpc_caller_check(rpc)
+    except SettingsError as exc:
+        pytest.fail(f"rpc would not start: {exc}")
+    assert secret is not None
+    assert settings_of("gateway", monkeypatch).rpc_auth_secret() == secret
 
 
 def test_gateway_takes_broadcasts_where_rpc_publishes_them(monkeypatch):
