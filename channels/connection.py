@@ -69,8 +69,7 @@ class StationConnection(Connection):
             name = await store(config.settings().database_url).run(
                 lambda u: viewers.viewer_named_by(u.session, token)
             )
-        if name is None:
-            self.logger.warning("viewer refused")
+        if name is None:  # rpc_app logs it, once per burst of them
             self.reject("no valid viewer token")
         self.identifiers["viewer"] = name
         self.logger.info("viewer connected", viewer=name)

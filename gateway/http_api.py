@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import structlog
 from aiohttp import web
 
+from foundation.throttle import LogThrottle
 from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
-from gateway.throttle import LogThrottle
 
 if TYPE_CHECKING:
     from gateway.node import GatewayNode

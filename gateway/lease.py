@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import structlog
 
+from foundation.throttle import LogThrottle
 from gateway.rpc import RPCClient, RPCError
-from gateway.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.lease")
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
+from foundation.throttle import LogThrottle
 from gateway.pubsub import BrokerSubscriber
-from gateway.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.control")
 

@@ -20,6 +20,7 @@ from websockets.protocol import State
 
 from contract import performs
 from contract.state import TOLERATE_KEY
+from foundation.throttle import LogThrottle
 from gateway.admission import Admission
 from gateway.ocpp.session import (
     ArmCallTimer,
@@ -34,7 +35,6 @@ from gateway.ocpp.session import (
 )
 from gateway.rpc import CommandResult, RPCError, Status
 from gateway.tasks import Finished, TaskSet
-from gateway.throttle import LogThrottle
 from gateway.turns import Turns
 from ocppj import leniency
 from ocppj.frames import clip

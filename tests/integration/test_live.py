@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 
 import orjson
+import structlog
 import websockets
 from ocpp.v16 import call
 
@@ -141,3 +142,18 @@ async def test_nothing_is_visible_without_a_valid_viewer_token(database_url):
             forged = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
             assert (await subscribe(ws, forged))["type"] == "reject_subscription"
         await eventually(lambda: len(node.browsers) == 0)
+
+
+async def test_a_burst_of_refused_browsers_logs_one_line_per_process(database_url):
+    """Refused /cable connects are counted, not logged one by one: the gateway and rpc_app
+    each log the first of a burst (the next line says how many were held back)."""
+    unauthorized = {"type": "disconnect", "reason": "unauthorized", "reconnect": False}
+    async with live_system(database_url) as node:
+        with structlog.testing.capture_logs() as logs:
+            for _ in range(30):
+                async with websockets.connect(
+                    f"ws://127.0.0.1:{node.port}/cable?token=ocv_forged"
+                ) as ws:
+                    assert await next_event(ws) == unauthorized
+    lines = [(e["event"], e.get("since_last")) for e in logs if e["log_level"] != "debug"]
+    assert sorted(lines) == [("browser refused", 0), ("connection rejected", 0)]
