@@ -113,11 +113,12 @@ class CableSession:
             return []
         identifier = message.get("identifier")
         if not isinstance(identifier, str) or not identifier:
-            self.log.warning("cable command without an identifier ignored", command=command)
+            self.log.warning(
+                "cable command without an identifier ignored", command=str(command)[:40]
+            )
             return []
         if len(identifier) > self.config.max_identifier_length:
-            self.log.warning("cable identifier too long: ignored", command=command)
-            return []
+            return self._too_long(command, identifier)
         if command == "subscribe":
             return self._subscribe(identifier)
         if command == "unsubscribe":
@@ -126,6 +127,17 @@ class CableSession:
             return self._message(identifier, message.get("data"))
         self.log.warning("unknown cable command ignored", command=str(command)[:40])
         return []
+
+    def _too_long(self, command: Any, identifier: str) -> list[Effect]:
+        """A subscribe is answered `reject_subscription`, naming the identifier's head: an
+        echo of it whole would let one client fill its outbox with frames as large as the
+        frame limit. Nothing can be subscribed under such an identifier, so a message or
+        unsubscribe for one is ignored, as for any identifier not subscribed."""
+        self.log.warning("cable identifier too long", command=str(command)[:40])
+        if command != "subscribe":
+            return []
+        head = identifier[: self.config.max_identifier_length]
+        return [Send(transmissions.encode(transmissions.rejection(head)))]
 
     def _subscribe(self, identifier: str) -> list[Effect]:
         if identifier in self.subscriptions or identifier in self._pending:

@@ -96,6 +96,20 @@ async def test_rejected_subscription_and_messages_for_no_subscription():
         assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
 
 
+async def test_an_over_long_identifier_is_rejected_naming_its_head():
+    """A subscribe whose identifier is longer than the gateway takes gets its answer,
+    `reject_subscription`, naming the identifier's first 1,024 characters only (what the
+    client sent is never echoed unbounded); the connection goes on."""
+    async with served() as node, websockets.connect(cable_url(node)) as ws:
+        await next_message(ws)
+        long = orjson.dumps({"channel": "ChatChannel", "room": "x" * 5000}).decode()
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": long}).decode())
+        answer = await asyncio.wait_for(next_message(ws), 5)  # pings come meanwhile
+        assert answer == {"identifier": long[:1024], "type": "reject_subscription"}
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+        assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
+
+
 async def test_subscriptions_per_connection_are_bounded():
     async with served(cable_max_subscriptions=2) as node, websockets.connect(cable_url(node)) as ws:
         await next_message(ws)
