@@ -24,6 +24,7 @@ from foundation.throttle import LogThrottle
 from rpc_app.application import Application
 from rpc_app.batch import BatchService
 from rpc_app.channel import Channel, CommandResult
+from rpc_app.connection import identifiers_json
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
 from rpc_app.metrics import RPCMetrics
@@ -125,7 +126,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         connection.logger.info("connected")
         return rpc_pb2.ConnectionResponse(
             status=SUCCESS,
-            identifiers=orjson.dumps(connection.identifiers).decode(),
+            identifiers=identifiers_json(connection.identifiers),
             transmissions=[WELCOME],
             env=rpc_pb2.EnvResponse(cstate=cstate.changes()),
         )
@@ -170,6 +171,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
                 status=FAILURE,
                 error_msg="subscription rejected",
                 transmissions=[*result.transmissions, rejection],
+                disconnect=result.disconnect,  # a channel may refuse and end the connection
             )
         except Exception as exc:
             channel.logger.exception("command failed", command=request.command)

@@ -92,6 +92,7 @@ class CableSession:
         self.log = log or structlog.get_logger("gateway.cable")
         self.subscriptions: set[str] = set()
         self._pending: set[str] = set()  # subscribe or unsubscribe under way
+        self.ended = False  # the goodbye is said: nothing the client sends is done any more
 
     def opened(self, welcome: Iterable[str]) -> list[Effect]:
         """The connection is upgraded: send what Connect transmitted (the welcome)."""
@@ -100,6 +101,8 @@ class CableSession:
     def receive(self, text: str | bytes) -> list[Effect]:
         """One frame from the client. What the protocol does not allow is logged and
         ignored, as Action Cable's servers do; the connection stays."""
+        if self.ended:
+            return []
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -188,5 +191,6 @@ class CableSession:
 
     def disconnect(self, reason: str, reconnect: bool, code: int = CLOSE_NORMAL) -> list[Effect]:
         """Say goodbye the Action Cable way, then close."""
+        self.ended = True
         goodbye = transmissions.encode(transmissions.disconnect(reason, reconnect))
         return [Send(goodbye), Close(code, reason)]

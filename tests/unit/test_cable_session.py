@@ -99,6 +99,14 @@ def test_an_over_long_identifier_is_rejected_naming_its_head_only():
     assert s.subscriptions == set()
 
 
+def test_after_the_goodbye_nothing_more_is_done():
+    s = CableSession(CableConfig())
+    subscribed(s)
+    s.disconnect("unauthorized", False)
+    assert s.receive(frame(command="subscribe", identifier='{"channel":"B"}')) == []
+    assert s.receive(frame(command="message", identifier=ROOM, data="{}")) == []
+
+
 def test_subscriptions_are_bounded_per_connection():
     s = CableSession(CableConfig(max_subscriptions=1))
     s.receive(frame(command="subscribe", identifier=ROOM))  # pending counts too
