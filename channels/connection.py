@@ -11,7 +11,7 @@ from channels.batched_read import BatchedRead
 from channels.passwords import verify_password
 from channels.store import Unit, store
 from contract.state import TOLERATE_KEY
-from rpc_app import Connection
+from rpc_app import Connection, RequestEnv
 
 
 def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]:
@@ -24,6 +24,18 @@ def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]
                 u.register(station_id)
                 found[station_id] = stations.Credentials(station_id, False, None, True)
     return found
+
+
+async def viewer_of(env: RequestEnv) -> str | None:
+    """Whose token a browser's request carries (`?token=` or `Authorization: Bearer`), if
+    it is in force: asked at Connect, and again at each of the connection's subscribes."""
+    query = parse_qs(urlsplit(env.url).query)
+    token = query.get("token", [""])[0] or env.bearer_token()
+    if not token:
+        return None
+    return await store(config.settings().database_url).run(
+        lambda u: viewers.viewer_named_by(u.session, token)
+    )
 
 
 # Every Connect of a storm looks up its station: one query for all that wait together.
@@ -62,17 +74,10 @@ class StationConnection(Connection):
 
     async def _connect_viewer(self) -> None:
         """A person's browser, with a viewer token (`?token=` or `Authorization: Bearer`)."""
-        query = parse_qs(urlsplit(self.env.url).query)
-        token = query.get("token", [""])[0] or self.env.bearer_token()
-        name = None
-        if token:
-            name = await store(config.settings().database_url).run(
-                lambda u: viewers.viewer_named_by(u.session, token)
-            )
-        if name is None:
-            self.logger.warning("viewer refused")
+        name = await viewer_of(self.env)
+        if name is None:  # rpc_app logs it, once per burst of them
             self.reject("no valid viewer token")
-        self.identifiers["viewer"] = name
+        self.identifiers.update(viewers.identifiers(name))
         self.logger.info("viewer connected", viewer=name)
 
     async def _authenticated(self, station: stations.Credentials) -> bool:

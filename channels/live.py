@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 import structlog
 
+from channels.connection import viewer_of
 from contract.timestamps import utc_text
 from rpc_app import Channel, broadcasting
 
@@ -149,26 +150,33 @@ class LiveEvents:
 events = LiveEvents()
 
 
-def require_viewer(channel: Channel) -> None:
-    """Channels for people: only a connection admitted with a viewer token subscribes."""
-    if not channel.connection.identifiers.get("viewer"):
+async def require_viewer(channel: Channel) -> None:
+    """Channels for people: only a connection admitted with a viewer token subscribes, and
+    only while the token is in force. A connection whose token was revoked (and that no
+    node closed: the disconnect was lost) is refused and closed at its next subscribe."""
+    name = channel.connection.identifiers.get("viewer")
+    if not name:
         channel.logger.warning("live view refused: no viewer token")
+        channel.reject()
+    if await viewer_of(channel.connection.env) != name:
+        channel.logger.info("live view refused: the token is revoked", viewer=name)
+        channel.disconnect()
         channel.reject()
 
 
 class StationsChannel(Channel):
     """Every station's live events (stream `live:stations`)."""
 
-    def subscribed(self):
-        require_viewer(self)
+    async def subscribed(self):
+        await require_viewer(self)
         self.stream_from(ALL_STATIONS)
 
 
 class StationChannel(Channel):
     """One station's live events (stream `live:station:<station_id>`); params: station_id."""
 
-    def subscribed(self):
-        require_viewer(self)
+    async def subscribed(self):
+        await require_viewer(self)
         station_id = self.params.get("station_id")
         if not isinstance(station_id, str) or not station_id:
             self.reject()

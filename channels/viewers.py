@@ -4,6 +4,9 @@ A token is made once (`ocpp-cable tokens add NAME`), shown once, and kept only
 as its SHA-256: it is 256 random bits, so a fast hash is as safe as a slow one
 and a lookup is one indexed read. Its scope says what it may do: `read` watches
 and reads, `write` also changes data and sends commands to stations.
+
+A token revoked or replaced ends its browsers' live connections: every gateway node
+is told to close the connections of its holder (`end_connections`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from channels.models import ViewerToken
 from channels.timeutil import now
+from contract.transmissions import UNAUTHORIZED
+from rpc_app.broadcasting import Broadcaster, remote_disconnect
 
 PREFIX = "ocv_"  # says what the secret is when it turns up in a paste or a log scanner
 READ, WRITE = "read", "write"
@@ -67,6 +72,12 @@ def add_viewer(session: Session, name: str, scope: str = READ) -> str:
     return token
 
 
+def in_force(session: Session, name: str) -> bool:
+    """Has `name` a token that is not revoked?"""
+    record = session.get(ViewerToken, name)
+    return record is not None and record.revoked_at is None
+
+
 def revoke_viewer(session: Session, name: str) -> bool:
     record = session.get(ViewerToken, name)
     if record is None or record.revoked_at is not None:
@@ -90,3 +101,18 @@ def viewer_named_by(session: Session, token: str) -> str | None:
     """The viewer whose token `token` is, if it is not revoked."""
     holder = holder_of(session, token)
     return None if holder is None else holder.name
+
+
+def identifiers(name: str) -> dict[str, str]:
+    """The connection identifiers of `name`'s browsers, as Connect gives them."""
+    return {"viewer": name}
+
+
+def end_connections(broadcaster: Broadcaster, name: str) -> None:
+    """Have every gateway node close `name`'s /cable connections (`unauthorized`, not to
+    come back): AnyCable's remote disconnect, through `broadcaster`.
+
+    Raises:
+        BroadcastError: the broker or gateway did not take it.
+    """
+    broadcaster.publish([remote_disconnect(identifiers(name), reason=UNAUTHORIZED)])

@@ -63,6 +63,7 @@ WELCOME = "welcome"
 DISCONNECT = "disconnect"
 CONFIRMATION = "confirm_subscription"
 REJECTION = "reject_subscription"
+UNAUTHORIZED = "unauthorized"  # a disconnect's reason: these credentials are not good
 
 
 class Malformed(ValueError):
@@ -102,7 +103,7 @@ def disconnect(reason: str, reconnect: bool) -> dict[str, Any]:
 
 def unauthorized() -> dict[str, Any]:
     """A refused connection's goodbye: not to come back with the same credentials."""
-    return disconnect("unauthorized", reconnect=False)
+    return disconnect(UNAUTHORIZED, reconnect=False)
 
 
 def confirmation(identifier: str) -> dict[str, Any]:

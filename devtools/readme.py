@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from channels.admin.cli import ADMIN_COMMANDS
+from channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS
 from foundation.settings import (
     ANYCABLE_NAMES,
     ANYCABLE_PREFIX,
@@ -24,14 +24,21 @@ def used_by(field: str) -> list[str]:
     """The commands that read `field`, except `up` and `config` (they read every setting)."""
     names: list[str] = []
     for command, tier in TIERS.items():
-        name = "admin" if command in ADMIN_COMMANDS else command  # one tier, one name
+        # One tier, one name.
+        name = (
+            "tokens"
+            if command in TOKEN_COMMANDS
+            else "admin"
+            if command in ADMIN_COMMANDS
+            else command
+        )
         if tier is not Settings and field in tier.model_fields and name not in names:
             names.append(name)
     return names
 
 
 def settings_table() -> str:
-    admin = ", ".join(f"`{name}`" for name in sorted(ADMIN_COMMANDS))
+    admin = ", ".join(f"`{name}`" for name in sorted(ADMIN_COMMANDS - TOKEN_COMMANDS))
     rows = [
         "`up` and `config` read every setting, the other commands those they are listed "
         f"with (admin: {admin}); `ocpp-cable COMMAND --help` shows a command's own.",

@@ -692,6 +692,19 @@ class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
     """`ocpp-cable stations|tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
 
 
+class TokenSettings(
+    PublisherSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCTimeoutSettings,
+):
+    """`ocpp-cable tokens`: a token revoked or replaced has its /cable connections closed
+    through the broadcaster, as `broadcast` publishes."""
+
+
 class Settings(
     OperatorAPIServerSettings,
     GatewaySettings,
@@ -699,6 +712,7 @@ class Settings(
     SendSettings,
     StationFilesCommandSettings,
     AdminSettings,
+    TokenSettings,
     LoggingSettings,
     ProcessSettings,
     RegistrationSettings,

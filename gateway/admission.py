@@ -30,6 +30,7 @@ from contract.env import (
     TLS_CLIENT_SUBJECT_HEADER,
 )
 from foundation.settings import GatewaySettings
+from foundation.throttle import LogThrottle
 from gateway import tls
 from gateway.cable.socket import BrowserAdmission
 from gateway.metrics import GatewayMetrics
@@ -112,6 +113,8 @@ class Admissions:
         self._decided: weakref.WeakKeyDictionary[ServerConnection, Admission | BrowserAdmission] = (
             weakref.WeakKeyDictionary()
         )
+        # Anyone may knock at the cable path as fast as they like: one line per burst.
+        self.browser_refusals = LogThrottle(interval=10.0)
 
     def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
         """The admission decided for `connection`; None if it was upgraded without one
@@ -235,8 +238,10 @@ class Admissions:
             return connection.respond(503, "application unavailable\n")
         accepted = result.status is Status.SUCCESS
         if not accepted:
-            log.info("browser refused", sid=sid, reason=result.error)
             self._metrics.connect_rejections.labels("unauthorized").inc()
+            held_back = self.browser_refusals.allow("browser refused")
+            if held_back is not None:
+                log.info("browser refused", sid=sid, reason=result.error, since_last=held_back)
         self._decided[connection] = BrowserAdmission(
             sid, accepted, result.identifiers, result.env, result.transmissions
         )

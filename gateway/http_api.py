@@ -1,5 +1,5 @@
-"""The gateway's HTTP endpoints: POST /_broadcast (AnyCable's HTTP broadcaster), and
-/health and /metrics for the operator."""
+"""The gateway's HTTP endpoints: POST /_broadcast (AnyCable's HTTP broadcaster, remote
+disconnects too), and /health and /metrics for the operator."""
 
 from __future__ import annotations
 
@@ -57,8 +57,7 @@ def make_app(node: GatewayNode) -> web.Application:
             broadcasts = parse_broadcasts(await request.read())
         except MalformedBroadcast as exc:
             return web.Response(status=400, text=f"{exc}\n")
-        for stream, data in broadcasts:
-            node.broadcast(stream, data)
+        node.broadcasts.handle(broadcasts)
         return web.Response(status=201)
 
     def monitoring(handler):

@@ -91,7 +91,7 @@ class GatewayNode:
         self.cable_config = cable.CableConfig(max_subscriptions=settings.cable_max_subscriptions)
         self.browsers = Browsers()
         self.hub = StreamHub()
-        self.broadcasts = Broadcasts(self.hub, self.metrics)
+        self.broadcasts = Broadcasts(self.hub, self.metrics, self.browsers.disconnect)
         # Identifies this node to the other nodes and, by its lease, to the application.
         self.node_id = uuid.uuid4().hex
         self.subscribers: list[BrokerSubscriber] = subscribers_for(

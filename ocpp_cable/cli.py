@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+from channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS, add_admin_commands, run_admin
 from channels.admin.file_commands import FILE_COMMANDS, add_file_commands, run_file_command
 from channels.admin.operations import OPERATION_COMMANDS, add_operation_commands, run_operation
 from foundation import logs
@@ -23,6 +23,7 @@ from foundation.settings import (
     SettingsError,
     SettingsGroup,
     StationFilesCommandSettings,
+    TokenSettings,
     anycable_env_names,
     anycable_flags,
     env_name,
@@ -40,7 +41,9 @@ TIERS: dict[str, type[SettingsGroup]] = {
     "migrate": DatabaseSettings,
     "broadcast": PublisherSettings,
     "send": SendSettings,
-    **dict.fromkeys(sorted(ADMIN_COMMANDS), AdminSettings),
+    **dict.fromkeys(sorted(ADMIN_COMMANDS - TOKEN_COMMANDS), AdminSettings),
+    # Tokens also publish: a token revoked or replaced has its /cable connections closed.
+    **dict.fromkeys(sorted(TOKEN_COMMANDS), TokenSettings),
     # Commands to stations, built from our records: sent as `send` sends.
     **dict.fromkeys(sorted(OPERATION_COMMANDS), SendSettings),
     # UpdateFirmware and GetDiagnostics, with the URL the station fetches from or uploads to.
@@ -135,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not record the command in the central system's database",
     )
     _add_setting_flags(send, TIERS["send"])
-    add_admin_commands(commands, lambda leaf: _add_setting_flags(leaf, AdminSettings))
+    add_admin_commands(
+        commands,
+        lambda leaf: _add_setting_flags(leaf, AdminSettings),
+        lambda leaf: _add_setting_flags(leaf, TokenSettings),
+    )
     add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_file_commands(
         commands,

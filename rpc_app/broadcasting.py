@@ -1,4 +1,5 @@
-"""Publishing broadcasts: `{"stream": name, "data": "<JSON text>"}`, as AnyCable does.
+"""Publishing broadcasts: `{"stream": name, "data": "<JSON text>"}`, as AnyCable does;
+and AnyCable's remote disconnect, `{"command": "disconnect", "payload": {...}}`.
 
 The broadcaster is chosen once per process (`configure`); `broadcast()` works
 from synchronous code (it blocks until the broker took the message) and from
@@ -11,12 +12,14 @@ import asyncio
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import structlog
 
 from foundation.redact import mask_secrets
+from rpc_app.connection import identifiers_json
 
 if TYPE_CHECKING:
     from foundation.settings import PublisherSettings
@@ -32,13 +35,14 @@ class BroadcastError(Exception):
 
 
 class Broadcaster(Protocol):
-    """Publishes broadcasts (`{"stream", "data"}` messages) to the gateways.
+    """Publishes broadcasts (`{"stream", "data"}` messages) and remote commands to the
+    gateways.
 
     `publish` blocks until the broker or gateway took them, and raises BroadcastError
     when it did not.
     """
 
-    def publish(self, messages: list[dict[str, str]]) -> None: ...
+    def publish(self, messages: list[dict[str, Any]]) -> None: ...
 
 
 class HTTPBroadcaster:
@@ -49,7 +53,7 @@ class HTTPBroadcaster:
         self.key = key
         self.timeout = timeout
 
-    def publish(self, messages: list[dict[str, str]]) -> None:
+    def publish(self, messages: list[dict[str, Any]]) -> None:
         body = _payload(messages)
         request = urllib.request.Request(self.url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
@@ -65,7 +69,7 @@ class HTTPBroadcaster:
             raise BroadcastError(f"cannot reach {self.url}: {reason}") from None
 
 
-def _payload(messages: list[dict[str, str]]) -> bytes:
+def _payload(messages: list[dict[str, Any]]) -> bytes:
     return orjson.dumps(messages[0] if len(messages) == 1 else messages)
 
 
@@ -82,7 +86,7 @@ class RedisBroadcaster:
             url, socket_connect_timeout=min(timeout, 2.0), socket_timeout=timeout
         )
 
-    def publish(self, messages: list[dict[str, str]]) -> None:
+    def publish(self, messages: list[dict[str, Any]]) -> None:
         try:
             self._client.publish(self.channel, _payload(messages))
         except self._errors as exc:
@@ -129,7 +133,7 @@ class NATSBroadcaster:
         await self._client.publish(self.subject, payload)
         await self._client.flush(timeout=self.timeout)
 
-    def publish(self, messages: list[dict[str, str]]) -> None:
+    def publish(self, messages: list[dict[str, Any]]) -> None:
         future = asyncio.run_coroutine_threadsafe(
             self._publish(_payload(messages)), self._ensure_loop()
         )
@@ -184,6 +188,18 @@ def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
 def message(stream: str, data: dict[str, Any] | str) -> dict[str, str]:
     text = data if isinstance(data, str) else orjson.dumps(data).decode()
     return {"stream": stream, "data": text}
+
+
+def remote_disconnect(
+    identifiers: Mapping[str, Any], reconnect: bool = False, reason: str | None = None
+) -> dict[str, Any]:
+    """AnyCable's remote disconnect of every connection Connect identified by `identifiers`
+    (the same keys in the same order), on every node. `reason` (a word, ours: anycable-go
+    ignores it and says `remote`) is what the clients are told."""
+    payload: dict[str, Any] = {"identifier": identifiers_json(identifiers), "reconnect": reconnect}
+    if reason is not None:
+        payload["reason"] = reason
+    return {"command": "disconnect", "payload": payload}
 
 
 def broadcast(stream: str, data: dict[str, Any] | str) -> None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import structlog
 
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
 from rpc_app.state import State
+
+
+def identifiers_json(identifiers: Mapping[str, Any]) -> str:
+    """The connection identifiers as Connect answers them: what every later call carries,
+    and what a remote disconnect names (the same keys in the same order)."""
+    return orjson.dumps(dict(identifiers)).decode()
 
 
 class Connection:

@@ -20,10 +20,12 @@ from grpc_health.v1.health import aio as health_aio
 from contract import performs, transmissions
 from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
 from foundation.redact import mask_secrets
+from foundation.throttle import LogThrottle
 from rpc_app.application import Application
 from rpc_app.batch import BatchService
 from rpc_app.callers import CallerCheck
 from rpc_app.channel import Channel, CommandResult
+from rpc_app.connection import identifiers_json
 from rpc_app.env import RequestEnv
 from rpc_app.errors import Rejected
 from rpc_app.metrics import RPCMetrics
@@ -85,6 +87,8 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         self.app = app
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="channel")
         self.metrics = metrics or RPCMetrics()
+        # Anyone may knock at /cable as fast as they like: one line per burst, not per try.
+        self.browser_refusals = LogThrottle(interval=10.0)
 
     async def invoke(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Await async application code; run sync code in a worker thread."""
@@ -109,7 +113,9 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         try:
             await self.invoke(connection.connect)
         except Rejected as exc:
-            connection.logger.info("connection rejected", reason=str(exc))
+            held_back = self.browser_refusals.allow("browser") if env.browser else 0
+            if held_back is not None:
+                connection.logger.info("connection rejected", reason=str(exc), since_last=held_back)
             return rpc_pb2.ConnectionResponse(
                 status=FAILURE, error_msg=str(exc), transmissions=[UNAUTHORIZED]
             )
@@ -121,7 +127,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
         connection.logger.info("connected")
         return rpc_pb2.ConnectionResponse(
             status=SUCCESS,
-            identifiers=orjson.dumps(connection.identifiers).decode(),
+            identifiers=identifiers_json(connection.identifiers),
             transmissions=[WELCOME],
             env=rpc_pb2.EnvResponse(cstate=cstate.changes()),
         )
@@ -166,6 +172,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
                 status=FAILURE,
                 error_msg="subscription rejected",
                 transmissions=[*result.transmissions, rejection],
+                disconnect=result.disconnect,  # a channel may refuse and end the connection
             )
         except Exception as exc:
             channel.logger.exception("command failed", command=request.command)

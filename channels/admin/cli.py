@@ -38,13 +38,13 @@ from channels.stations import (
     station_id_problem,
 )
 from channels.timeutil import parse_time
-from foundation.settings import AdminSettings
+from foundation.settings import AdminSettings, TokenSettings
 from ocppj import leniency
+from rpc_app.broadcasting import BroadcastError, from_settings
 
 # `viewers` is the name `tokens` had before tokens opened the HTTP API too.
-ADMIN_COMMANDS = frozenset(
-    {"stations", "tags", "transactions", "meter-values", "tokens", "viewers"}
-)
+TOKEN_COMMANDS = frozenset({"tokens", "viewers"})
+ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"}) | TOKEN_COMMANDS
 
 SHOWN_TRANSACTIONS = 5
 MAX_VIEWER_NAME = 64
@@ -67,13 +67,16 @@ class AdminError(Exception):
 def add_admin_commands(
     commands: argparse._SubParsersAction,
     add_setting_flags: Callable[[argparse.ArgumentParser], None],
+    add_token_flags: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> None:
-    """Add `stations`, `tags`, `transactions` and `meter-values` to the top-level subparsers."""
+    """Add `stations`, `tags`, `transactions`, `meter-values` and `tokens` to the top-level
+    subparsers; `tokens`' leaves take `add_token_flags` (they also publish), the others
+    `add_setting_flags`."""
 
-    def finish(*parsers: argparse.ArgumentParser) -> None:
+    def finish(*parsers: argparse.ArgumentParser, flags=add_setting_flags) -> None:
         # Last, so a leaf's own arguments come before the long settings list in --help.
         for parser in parsers:
-            add_setting_flags(parser)
+            flags(parser)
 
     stations = commands.add_parser(
         "stations", help="register and inspect charge points", description="Charge points."
@@ -276,10 +279,8 @@ def add_admin_commands(
     token_revoke = leaf(token_commands, "revoke", _tokens_revoke, "revoke a token")
     token_revoke.add_argument("name")
 
+    finish(token_add, token_list, token_revoke, flags=add_token_flags or add_setting_flags)
     finish(
-        token_add,
-        token_list,
-        token_revoke,
         station_add,
         station_list,
         station_show,
@@ -572,12 +573,13 @@ def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
 # --- tokens ----------------------------------------------------------------------------------
 
 
-def _tokens_add(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _tokens_add(args: argparse.Namespace, settings: TokenSettings) -> int:
     name = args.name
     if not 0 < len(name) <= MAX_VIEWER_NAME or any(ord(c) < 0x20 or c in "/\\" for c in name):
         raise AdminError(f"a token's name has 1 to {MAX_VIEWER_NAME} printable characters", 2)
     path = args.token_file or f"token-{name}.token"
     with _session(settings) as session:
+        replaced = viewers.in_force(session, name)
         token = viewers.add_viewer(session, name, args.scope)
         try:
             # Readable by the owner only; a file of an earlier token is overwritten.
@@ -588,7 +590,8 @@ def _tokens_add(args: argparse.Namespace, settings: AdminSettings) -> int:
         except OSError as exc:
             raise AdminError(f"cannot write the token to {path}: {exc.strerror}") from None
     print(f"token {name} ({args.scope}): written to {path} (mode 0600)")
-    return 0
+    # The token it replaced opens nothing now, live connections included.
+    return _end_connections(settings, name) if replaced else 0
 
 
 def _tokens_list(args: argparse.Namespace, settings: AdminSettings) -> int:
@@ -617,11 +620,28 @@ def _tokens_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     return 0
 
 
-def _tokens_revoke(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _tokens_revoke(args: argparse.Namespace, settings: TokenSettings) -> int:
+    """Revoke the token, then have every gateway node close its /cable connections. Run
+    again for a token revoked already, it tells the nodes again."""
+    name = args.name
     with _session(settings) as session:
-        if not viewers.revoke_viewer(session, args.name):
-            raise AdminError(f"no token {args.name} in force")
-    print(f"revoked token {args.name}")
+        revoked = viewers.revoke_viewer(session, name)
+        if not revoked and session.get(ViewerToken, name) is None:
+            raise AdminError(f"no token {name}")
+    print(f"revoked token {name}" if revoked else f"token {name} was revoked already")
+    return _end_connections(settings, name, f"; `tokens revoke {name}` again tells them")
+
+
+def _end_connections(settings: TokenSettings, name: str, again: str = "") -> int:
+    """Tell every gateway node to close `name`'s /cable connections; exit 1 if they could
+    not be told (the token is revoked all the same)."""
+    try:
+        viewers.end_connections(from_settings(settings), name)
+    except BroadcastError as exc:
+        raise AdminError(
+            f"{name}'s open /cable connections were not told to close ({exc}): each is "
+            f"refused and closed at its next subscribe{again}"
+        ) from None
     return 0
 
 

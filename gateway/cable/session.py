@@ -92,6 +92,7 @@ class CableSession:
         self.log = log or structlog.get_logger("gateway.cable")
         self.subscriptions: set[str] = set()
         self._pending: set[str] = set()  # subscribe or unsubscribe under way
+        self.ended = False  # the goodbye is said: nothing the client sends is done any more
 
     def opened(self, welcome: Iterable[str]) -> list[Effect]:
         """The connection is upgraded: send what Connect transmitted (the welcome)."""
@@ -100,6 +101,8 @@ class CableSession:
     def receive(self, text: str | bytes) -> list[Effect]:
         """One frame from the client. What the protocol does not allow is logged and
         ignored, as Action Cable's servers do; the connection stays."""
+        if self.ended:
+            return []
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -113,11 +116,12 @@ class CableSession:
             return []
         identifier = message.get("identifier")
         if not isinstance(identifier, str) or not identifier:
-            self.log.warning("cable command without an identifier ignored", command=command)
+            self.log.warning(
+                "cable command without an identifier ignored", command=str(command)[:40]
+            )
             return []
         if len(identifier) > self.config.max_identifier_length:
-            self.log.warning("cable identifier too long: ignored", command=command)
-            return []
+            return self._too_long(command, identifier)
         if command == "subscribe":
             return self._subscribe(identifier)
         if command == "unsubscribe":
@@ -126,6 +130,17 @@ class CableSession:
             return self._message(identifier, message.get("data"))
         self.log.warning("unknown cable command ignored", command=str(command)[:40])
         return []
+
+    def _too_long(self, command: Any, identifier: str) -> list[Effect]:
+        """A subscribe is answered `reject_subscription`, naming the identifier's head: an
+        echo of it whole would let one client fill its outbox with frames as large as the
+        frame limit. Nothing can be subscribed under such an identifier, so a message or
+        unsubscribe for one is ignored, as for any identifier not subscribed."""
+        self.log.warning("cable identifier too long", command=str(command)[:40])
+        if command != "subscribe":
+            return []
+        head = identifier[: self.config.max_identifier_length]
+        return [Send(transmissions.encode(transmissions.rejection(head)))]
 
     def _subscribe(self, identifier: str) -> list[Effect]:
         if identifier in self.subscriptions or identifier in self._pending:
@@ -176,5 +191,6 @@ class CableSession:
 
     def disconnect(self, reason: str, reconnect: bool, code: int = CLOSE_NORMAL) -> list[Effect]:
         """Say goodbye the Action Cable way, then close."""
+        self.ended = True
         goodbye = transmissions.encode(transmissions.disconnect(reason, reconnect))
         return [Send(goodbye), Close(code, reason)]

@@ -123,9 +123,15 @@ class CableSocket:
         return deliver
 
     async def close(self, reason: str, reconnect: bool) -> None:
-        """Say goodbye the Action Cable way (`disconnect` with `reason`), then close."""
+        """Say goodbye the Action Cable way (`disconnect` with `reason`), then close: the
+        node is going away."""
         await self.execute(self.session.disconnect(reason, reconnect, CLOSE_GOING_AWAY))
         await self.finished.wait()
+
+    async def end(self, reason: str, reconnect: bool) -> None:
+        """Say goodbye (`disconnect` with `reason`) and close, as asked from afar."""
+        if not self.session.ended:
+            await self.execute(self.session.disconnect(reason, reconnect))
 
     # --- what goes out ------------------------------------------------------------
 

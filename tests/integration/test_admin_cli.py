@@ -24,6 +24,7 @@ from channels.passwords import verify_password
 from channels.stations import mark_connected, record_boot
 from foundation.settings import Settings
 from ocpp_cable import cli
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
@@ -552,7 +553,12 @@ def test_token_goes_to_a_private_file_never_the_terminal(admin, session, tmp_pat
         assert viewers.viewer_named_by(s, token) == "ada"
         (kept,) = s.scalars(select(ViewerToken)).all()
         assert kept.token_hash != token and token not in kept.token_hash  # only its digest
-    code, out, _ = admin("tokens", "add", "ada", "--token-file", str(path))  # a new one
+    nowhere = f"http://127.0.0.1:{free_port()}/_broadcast"  # no gateway listens there
+    code, out, err = admin(
+        "tokens", "add", "ada", "--token-file", str(path), broadcast_url=nowhere
+    )  # a new one: the old one's live connections are to close, and could not be told
+    assert code == 1 and out.startswith("token ada (read): written to")
+    assert "ada's open /cable connections were not told to close" in err
     with session() as s:
         assert viewers.viewer_named_by(s, token) is None
         assert viewers.viewer_named_by(s, path.read_text().strip()) == "ada"
@@ -565,9 +571,16 @@ def test_tokens_list_and_revoke(admin, session, tmp_path):
     (listed,) = json.loads(out)
     assert code == 0 and listed["name"] == "ada" and listed["revoked_at"] is None
     assert listed["scope"] == "read"  # the default: watch and read, change nothing
-    assert admin("tokens", "revoke", "ada")[0] == 0
-    code, _, err = admin("tokens", "revoke", "ada")
-    assert code == 1 and "no token ada" in err
+    nowhere = f"http://127.0.0.1:{free_port()}/_broadcast"  # no gateway listens there
+    code, out, err = admin("tokens", "revoke", "ada", broadcast_url=nowhere)
+    # Revoked all the same; the live connections could not be told, and it says so.
+    assert (code, out) == (1, "revoked token ada\n")
+    assert err.startswith("ocpp-cable: ada's open /cable connections were not told to close (")
+    assert "`tokens revoke ada` again tells them" in err
+    code, out, _ = admin("tokens", "revoke", "ada", broadcast_url=nowhere)
+    assert (code, out) == (1, "token ada was revoked already\n")
+    code, _, err = admin("tokens", "revoke", "nobody")
+    assert code == 1 and "no token nobody" in err
     with session() as s:
         assert viewers.viewer_named_by(s, token) is None
     assert admin("tokens", "add", "a/b")[0] == 2

@@ -12,10 +12,12 @@ import pytest
 import websockets
 
 from gateway.node import GatewayNode
+from rpc_app import broadcasting
 from rpc_app.application import Application
+from rpc_app.broadcasting import HTTPBroadcaster
 from tests.support import cable_app
-from tests.support.node_client import NODE_CLIENT, node_client_ready
-from tests.support.servers import eventually, gateway, gateway_settings, rpc_server
+from tests.support.node_client import events_until, node_client_ready, run_node_client
+from tests.support.servers import BROADCAST_KEY, eventually, gateway, gateway_settings, rpc_server
 
 ROOM = orjson.dumps({"channel": "ChatChannel", "room": "lobby"}).decode()
 
@@ -92,6 +94,20 @@ async def test_rejected_subscription_and_messages_for_no_subscription():
             command = {"command": "message", "identifier": identifier, "data": data}
             await ws.send(orjson.dumps(command).decode())
         await ws.send(b"not json")
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+        assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
+
+
+async def test_an_over_long_identifier_is_rejected_naming_its_head():
+    """A subscribe whose identifier is longer than the gateway takes gets its answer,
+    `reject_subscription`, naming the identifier's first 1,024 characters only (what the
+    client sent is never echoed unbounded); the connection goes on."""
+    async with served() as node, websockets.connect(cable_url(node)) as ws:
+        await next_message(ws)
+        long = orjson.dumps({"channel": "ChatChannel", "room": "x" * 5000}).decode()
+        await ws.send(orjson.dumps({"command": "subscribe", "identifier": long}).decode())
+        answer = await asyncio.wait_for(next_message(ws), 5)  # pings come meanwhile
+        assert answer == {"identifier": long[:1024], "type": "reject_subscription"}
         await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
         assert await next_message(ws) == {"identifier": ROOM, "type": "confirm_subscription"}
 
@@ -192,28 +208,6 @@ async def test_shutdown_tells_browsers_to_come_back():
 # --- an independent client: @anycable/core, as browsers run it -------------------------
 
 
-async def run_node_client(url: str, channel: str, params: dict):
-    return await asyncio.create_subprocess_exec(
-        "node",
-        str(NODE_CLIENT / "client.mjs"),
-        url,
-        channel,
-        orjson.dumps(params).decode(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def events_until(process, last: str) -> list[dict]:
-    events = []
-    while True:
-        line = await asyncio.wait_for(process.stdout.readline(), 15)
-        assert line, (events, (await process.stderr.read()).decode())
-        events.append(orjson.loads(line))
-        if events[-1]["event"] == last:
-            return events
-
-
 async def test_the_official_anycable_client_subscribes_performs_and_receives():
     node_client_ready()
     async with served() as node:
@@ -282,6 +276,33 @@ async def test_a_broker_broadcast_reaches_browsers_on_every_node(adapter, redis_
             for ws in browsers:
                 await ws.close()
     assert got == [{"identifier": ROOM, "message": {"text": "everyone"}}] * 2
+
+
+async def test_a_remote_disconnect_closes_the_browsers_it_names_only():
+    """AnyCable's remote disconnect as its publishers send it (no reason), over HTTP: each
+    browser Connect identified so hears `disconnect` (`remote`) and is closed; others stay."""
+    async with served() as node:
+        ada = [await websockets.connect(cable_url(node)) for _ in range(2)]
+        bob = await websockets.connect(cable_url(node, "t-bob"))
+        for ws in (*ada, bob):
+            await next_message(ws)
+        endpoint = f"http://127.0.0.1:{node.http_port}/_broadcast"
+        message = broadcasting.remote_disconnect({"user": "ada"})
+        assert message == {
+            "command": "disconnect",
+            "payload": {"identifier": '{"user":"ada"}', "reconnect": False},
+        }
+        await asyncio.to_thread(HTTPBroadcaster(endpoint, BROADCAST_KEY).publish, [message])
+        for ws in ada:
+            goodbye = await asyncio.wait_for(next_message(ws), 5)
+            assert goodbye == {"type": "disconnect", "reason": "remote", "reconnect": False}
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 1000
+        await bob.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+        assert await next_message(bob) == {"identifier": ROOM, "type": "confirm_subscription"}
+        await eventually(lambda: len(node.browsers) == 1)
+        await bob.close()
 
 
 async def test_an_oversized_frame_closes_that_browser_only():

@@ -67,13 +67,19 @@ def rows(url, model, *where):
 async def operator(capsys, node, url, *argv: str) -> tuple[int, str, str]:
     """An `ocpp-cable` command that sends to stations (`local-list`, `reserve`, ...), run
     in this process against the test's gateway and database: (exit status, stdout, stderr)."""
-    from ocpp_cable.cli import main
-
-    capsys.readouterr()
     broadcast_url = f"http://127.0.0.1:{node.http_port}/_broadcast"
     flags = ["--database-url", url, "--broadcast-url", broadcast_url, "--broadcast-key",
              BROADCAST_KEY]  # fmt: skip
-    code = await asyncio.to_thread(main, [*argv, *flags])
+    return await command_line(capsys, *argv, *flags)
+
+
+async def command_line(capsys, *argv: str) -> tuple[int, str, str]:
+    """`ocpp-cable <argv>` run in this process beside the test's servers, off the event
+    loop: (exit status, stdout, stderr) without the servers' log lines."""
+    from ocpp_cable.cli import main
+
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, list(argv))
     out, err = capsys.readouterr()
     return code, _without_log_lines(out), _without_log_lines(err)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 
+import orjson
 import pytest
 
 from tests.support.processes import ROOT
@@ -26,3 +28,27 @@ def node_client_ready() -> None:
             check=True,
             timeout=180,
         )
+
+
+async def run_node_client(url: str, channel: str, params: dict) -> asyncio.subprocess.Process:
+    """client.mjs subscribed to `channel` with `params` at `url`: one JSON line per event."""
+    return await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_CLIENT / "client.mjs"),
+        url,
+        channel,
+        orjson.dumps(params).decode(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def events_until(process: asyncio.subprocess.Process, last: str) -> list[dict]:
+    """The client's events up to the first `last` one."""
+    events = []
+    while True:
+        line = await asyncio.wait_for(process.stdout.readline(), 15)
+        assert line, (events, (await process.stderr.read()).decode())
+        events.append(orjson.loads(line))
+        if events[-1]["event"] == last:
+            return events

@@ -1,10 +1,14 @@
-"""Broadcast messages: what parses, what is refused and why, and how deliveries are counted."""
+"""Broadcast messages and remote disconnects: what parses, what is refused and why, and how
+deliveries are counted."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from gateway.broadcasts import Broadcasts, MalformedBroadcast, parse_broadcasts
+from gateway.broadcasts import Broadcasts, MalformedBroadcast, RemoteDisconnect, parse_broadcasts
 from gateway.hub import StreamHub
 from gateway.metrics import PREFIX, GatewayMetrics
 
@@ -141,3 +145,75 @@ def test_on_message_drops_a_malformed_message_whole_and_does_not_raise(body):
     assert broadcasts.dropped == 0
     broadcasts.on_message(b'{"stream":"s","data":"[1]"}')  # the next one still gets through
     assert a.got == ["[1]"]
+
+
+VIEWER = '{"viewer":"ada"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        (  # AnyCable's, as anycable-go reads it (common.RemoteDisconnectMessage)
+            b'{"command":"disconnect","payload":{"identifier":"{\\"viewer\\":\\"ada\\"}",'
+            b'"reconnect":false}}',
+            RemoteDisconnect(VIEWER, False, "remote"),
+        ),
+        (
+            b'{"command":"disconnect","payload":{"identifier":"x","reconnect":true,'
+            b'"reason":"unauthorized"}}',
+            RemoteDisconnect("x", True, "unauthorized"),
+        ),
+        (b'{"command":"disconnect","payload":{"identifier":"x"}}', RemoteDisconnect("x")),
+    ],
+    ids=["anycable", "reason", "reconnect-defaults-false"],
+)
+def test_a_remote_disconnect_parses_beside_broadcasts(body, parsed):
+    assert parse_broadcasts(body) == [parsed]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"command":"kick","payload":{}}', "the remote command we know is 'disconnect'"),
+        (b'{"command":"disconnect"}', "a remote disconnect's 'payload' is a JSON object"),
+        (
+            b'{"command":"disconnect","payload":{"identifier":""}}',
+            "a remote disconnect names the connection identifiers",
+        ),
+        (
+            b'{"command":"disconnect","payload":{"identifier":{"viewer":"ada"}}}',
+            "a remote disconnect names the connection identifiers",
+        ),
+        (
+            b'{"command":"disconnect","payload":{"identifier":"x","reconnect":"no"}}',
+            "a remote disconnect's 'reconnect' is true or false",
+        ),
+        (
+            b'{"command":"disconnect","payload":{"identifier":"x","reason":"Bye now"}}',
+            "a remote disconnect's 'reason' is a word of a-z and _",
+        ),
+        (
+            b'{"command":"disconnect","payload":{"identifier":"x","reason":"' + b"a" * 33 + b'"}}',
+            "a remote disconnect's 'reason' is a word of a-z and _",
+        ),
+    ],
+)
+def test_a_malformed_remote_command_is_refused_with_a_clear_message(body, message):
+    with pytest.raises(MalformedBroadcast) as refused:
+        parse_broadcasts(body)
+    assert str(refused.value) == message
+
+
+def test_on_message_hands_a_remote_disconnect_to_the_node_and_counts_no_broadcast():
+    hub, metrics = StreamHub(), GatewayMetrics()
+    asked: list[RemoteDisconnect] = []
+    broadcasts = Broadcasts(hub, metrics, lambda command: asked.append(command) or 1)
+    broadcasts.on_message(b'{"command":"disconnect","payload":{"identifier":"x"}}')
+    assert asked == [RemoteDisconnect("x")]
+    assert counted(metrics, "received") == 0
+
+
+def test_the_readmes_remote_disconnect_is_what_the_gateway_takes():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (example,) = re.findall(r"```json\n(.*?)```", readme, re.S)
+    assert parse_broadcasts(example.encode()) == [RemoteDisconnect(VIEWER, False, "unauthorized")]

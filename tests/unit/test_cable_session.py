@@ -84,11 +84,27 @@ def test_unsubscribe_ends_the_subscription_once_answered():
         frame(command="subscribe", identifier=7),
         frame(command="dance", identifier=ROOM),
         frame(command="pong"),
-        frame(command="subscribe", identifier="x" * 2000),
+        frame(command="message", identifier="x" * 2000, data="{}"),
+        frame(command="unsubscribe", identifier="x" * 2000),
     ],
 )
 def test_what_the_protocol_does_not_allow_is_ignored(raw):
     assert CableSession(CableConfig()).receive(raw) == []
+
+
+def test_an_over_long_identifier_is_rejected_naming_its_head_only():
+    s = CableSession(CableConfig(max_identifier_length=16))
+    (refused,) = s.receive(frame(command="subscribe", identifier="x" * 17))
+    assert orjson.loads(refused.text) == {"identifier": "x" * 16, "type": "reject_subscription"}
+    assert s.subscriptions == set()
+
+
+def test_after_the_goodbye_nothing_more_is_done():
+    s = CableSession(CableConfig())
+    subscribed(s)
+    s.disconnect("unauthorized", False)
+    assert s.receive(frame(command="subscribe", identifier='{"channel":"B"}')) == []
+    assert s.receive(frame(command="message", identifier=ROOM, data="{}")) == []
 
 
 def test_subscriptions_are_bounded_per_connection():
