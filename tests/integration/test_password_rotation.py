@@ -274,6 +274,10 @@ async def test_a_station_gone_before_answering_may_come_back_with_either_passwor
             assert answer.json()["state"] == "unanswered"
             ((_, value),) = cp.keys
         assert (await rotation_of(client, token))["status"] == "sent"
+        code, out, err = run_admin_line(database_url, "stations", "show", "CP-1")
+        assert code == 0, err
+        command_id = answer.json()["command_id"]
+        assert re.search(rf"password_rotation +sent \(command {command_id}, since 20", out)
         assert await admitted(node, PASSWORD)
         assert await admitted(node, bytes.fromhex(value).decode())
         assert not await admitted(node, PASSWORD)
