@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from channels import password_fields
 from channels.models import MessageLog
 from channels.timeutil import now
 
@@ -18,7 +19,9 @@ def row(
     message_id: str | None,
     payload: Any,
 ) -> dict[str, Any]:
-    """One MessageLog row: `direction` "in" from the station, "out" to it."""
+    """One MessageLog row: `direction` "in" from the station, "out" to it. A station's
+    password in it is masked (channels/password_fields.py)."""
+    payload = password_fields.masked(action, payload)
     return {
         "station_id": station_id,
         "direction": direction,

@@ -14,7 +14,9 @@ reservations, files, configuration):
   the unit is committed.
 
 Answers are applied in the unit that records them, so the command's record and
-what it changed are committed together.
+what it changed are committed together. A hook registered `with_id` also gets the
+command's id (keyword `command_id`): a password rotation follows its own command, and
+its recorded payload (masked) cannot tell it from another.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ Reply = Callable[[Session, str, dict[str, Any], dict[str, Any]], Iterable[Follow
 Failure = Callable[[Session, str, dict[str, Any], str], None]
 
 _checks: dict[str, list[Check]] = {}
-_replies: dict[str, list[Reply]] = {}
-_failures: dict[str, list[Failure]] = {}
+# Each hook with whether it takes the command's id.
+_replies: dict[str, list[tuple[Reply, bool]]] = {}
+_failures: dict[str, list[tuple[Failure, bool]]] = {}
 
 
 def check(action: str) -> Callable[[Check], Check]:
@@ -62,21 +65,21 @@ def check(action: str) -> Callable[[Check], Check]:
     return register
 
 
-def on_reply(action: str) -> Callable[[Reply], Reply]:
+def on_reply(action: str, *, with_id: bool = False) -> Callable[[Reply], Reply]:
     """Register what a station's answer to an `action` command changes."""
 
     def register(fn: Reply) -> Reply:
-        _replies.setdefault(action, []).append(fn)
+        _replies.setdefault(action, []).append((fn, with_id))
         return fn
 
     return register
 
 
-def on_failure(action: str) -> Callable[[Failure], Failure]:
+def on_failure(action: str, *, with_id: bool = False) -> Callable[[Failure], Failure]:
     """Register what a failed `action` command (error, timeout) changes."""
 
     def register(fn: Failure) -> Failure:
-        _failures.setdefault(action, []).append(fn)
+        _failures.setdefault(action, []).append((fn, with_id))
         return fn
 
     return register
@@ -110,8 +113,9 @@ def replied(session: Session, station_id: str, command_id: str, answer: Any) -> 
         return []  # not a recorded command, or no answer to read
     action, payload = found
     follow_ups: list[FollowUp] = []
-    for fn in _replies.get(action, ()):
-        follow_ups += fn(session, station_id, payload, answer) or ()
+    for fn, with_id in _replies.get(action, ()):
+        named = {"command_id": command_id} if with_id else {}
+        follow_ups += fn(session, station_id, payload, answer, **named) or ()
     for follow_up in follow_ups:
         commands.record_command(
             session, follow_up.id, station_id, follow_up.action, follow_up.payload
@@ -126,5 +130,6 @@ def failed(session: Session, station_id: str, command_id: str, code: str) -> Non
     if found is None:
         return
     action, payload = found
-    for fn in _failures.get(action, ()):
-        fn(session, station_id, payload, code)
+    for fn, with_id in _failures.get(action, ()):
+        named = {"command_id": command_id} if with_id else {}
+        fn(session, station_id, payload, code, **named)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
+from channels import password_fields
 from channels.models import Command
 from channels.timeutil import now
 
@@ -25,8 +26,9 @@ REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", 
 def record_command(
     session: Session, command_id: str, station_id: str, action: str, payload: dict[str, Any]
 ) -> Command:
+    kept = password_fields.masked(action, payload)  # a station's password is never kept
     command = Command(
-        id=command_id, station_id=station_id, action=action, payload=payload, status=QUEUED
+        id=command_id, station_id=station_id, action=action, payload=kept, status=QUEUED
     )
     session.add(command)
     return command
@@ -57,6 +59,7 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
     action = session.scalar(select(Command.action).where(Command.id == command_id))
     if action is None:
         return  # a command not sent through `ocpp-cable send`
+    payload = password_fields.masked(action, payload)
     status = payload.get("status") if isinstance(payload, dict) else None
     # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
     refused = status in REJECTED_STATUSES and not (

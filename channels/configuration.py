@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from channels import command_hooks
+from channels import command_hooks, password_fields
 from channels.models import ChargePoint, StationConfiguration
 from channels.timeutil import now
 
@@ -224,8 +224,13 @@ def rows(session: Session, station_id: str) -> list[dict[str, Any]]:
 
 
 def _reported(answer: dict[str, Any]) -> list[Reported]:
+    # AuthorizationKey is write-only, and a station that reports it anyway has it masked.
     return [
-        Reported(entry["key"], entry.get("value"), entry.get("readonly"))
+        Reported(
+            entry["key"],
+            password_fields.masked_value(entry["key"], entry.get("value")),
+            entry.get("readonly"),
+        )
         for entry in answer.get("configurationKey") or ()
         if isinstance(entry, dict) and isinstance(entry.get("key"), str)
     ]
@@ -245,7 +250,8 @@ def _configuration_changed(
 ) -> None:
     key, new_value = payload.get("key"), payload.get("value")
     if isinstance(key, str) and isinstance(new_value, str):
-        apply_change(session, station_id, key, new_value, str(answer.get("status")))
+        kept = password_fields.masked_value(key, new_value)
+        apply_change(session, station_id, key, kept, str(answer.get("status")))
 
 
 @command_hooks.check("ChangeConfiguration")

@@ -6,9 +6,9 @@ import asyncio
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from channels import config, stations, viewers
+from channels import config, password_rotation, stations, viewers
 from channels.batched_read import BatchedRead
-from channels.passwords import verify_password
+from channels.passwords import matching
 from channels.store import Unit, store
 from contract.state import TOLERATE_KEY
 from rpc_app import Connection, RequestEnv
@@ -86,10 +86,21 @@ class StationConnection(Connection):
         if subject.split(",", 1)[0] == f"CN={station.station_id}":
             return True
         credentials = self.env.basic_auth()
-        if credentials is None or station.password_hash is None:
+        # A rotation's new password is admitted beside the current one (password_rotation).
+        stored = [h for h in (station.password_hash, station.pending_password_hash) if h]
+        if credentials is None or not stored:
             return False
         username, password = credentials
         # The password check runs even for a wrong username: no timing hint either way.
         # scrypt takes tens of milliseconds: off the event loop.
-        valid = await asyncio.to_thread(verify_password, password, station.password_hash)
-        return valid and username == station.station_id
+        found = await asyncio.to_thread(matching, password, stored)
+        if found is None or username != station.station_id:
+            return False
+        if stored[found] == station.pending_password_hash:
+            # Its first login with the new password: the old one retires.
+            station_id, new = station.station_id, stored[found]
+            await store(config.settings().database_url).run(
+                lambda u: password_rotation.promote(u.session, station_id, new)
+            )
+            self.logger.info("station logged in with its new password: the old one is retired")
+        return True

@@ -121,6 +121,13 @@ class ChargePoint(Base):
     last_seen: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))
     auth_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A password rotation under way (channels/password_rotation.py): the new password's
+    # hash, admitted beside password_hash until the station's first login with it; the
+    # command that sent it; "sent" or "accepted" (by the station's answer); since when.
+    pending_password_hash: Mapped[str | None] = mapped_column(String(255))
+    pending_password_command: Mapped[str | None] = mapped_column(String(36))
+    pending_password_status: Mapped[str | None] = mapped_column(String(10))
+    pending_password_at: Mapped[datetime | None]
     firmware_status: Mapped[str | None] = mapped_column(String(30))
     diagnostics_status: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

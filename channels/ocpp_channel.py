@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import channels.configuration  # its hooks follow GetConfiguration, ChangeConfiguration
-import channels.local_lists  # noqa: F401  (its hooks follow the answers to SendLocalList)
+import channels.local_lists  # its hooks follow the answers to SendLocalList
+import channels.password_rotation  # noqa: F401  (its hooks follow a rotation's command)
 from channels import (
     authorization,
     command_hooks,

@@ -1,14 +1,24 @@
-"""Station passwords (OCPP security profiles 1 and 2): salted scrypt, constant-time check."""
+"""Station passwords (OCPP security profiles 1 and 2): salted scrypt, constant-time check.
+
+OCPP 1.6 gives a station its password as AuthorizationKey, in hexadecimal digits; the
+security whitepaper makes the octets they stand for the password, and some stations
+send the digits as they got them. A password that reads as such digits is therefore
+also tried as what they decode to (the hash is of the decoded password).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Sequence
 
 N, R, P = 2**14, 8, 1
 SCHEME = "scrypt"
+# 1.6's AuthorizationKey: at most 20 octets, as up to 40 hexadecimal digits.
+_KEY_DIGITS = re.compile(r"(?:[0-9A-Fa-f]{2}){1,20}")
 
 
 def hash_password(password: str) -> str:
@@ -35,3 +45,28 @@ def verify_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def decoded_key(password: str) -> str | None:
+    """The password an AuthorizationKey's hexadecimal digits stand for, when `password`
+    is such digits of printable ASCII (what a rotation sends); else None."""
+    if not _KEY_DIGITS.fullmatch(password):
+        return None
+    octets = bytes.fromhex(password)
+    return octets.decode() if all(0x21 <= o <= 0x7E for o in octets) else None
+
+
+def matching(password: str, stored: Sequence[str]) -> int | None:
+    """The index of the first of the `stored` hashes that `password` (or, for AuthorizationKey
+    digits, what they decode to) matches; None when none does. Every hash is checked, so
+    the time taken tells nothing of which matched."""
+    forms = [password]
+    decoded = decoded_key(password)
+    if decoded is not None:
+        forms.append(decoded)
+    found = None
+    for index, hashed in enumerate(stored):
+        for form in forms:
+            if verify_password(form, hashed) and found is None:
+                found = index
+    return found

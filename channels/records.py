@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels import password_rotation
 from channels.models import (
     ChargePoint,
     Connector,
@@ -17,8 +18,9 @@ from channels.stations import split_rules
 
 Row = dict[str, Any]
 
-# Every column of a station but its password hash.
-STATION_FIELDS = tuple(c.key for c in ChargePoint.__table__.columns if c.key != "password_hash")
+# Every column of a station but its password's: the hashes, and the rotation under way
+# (shown as `password_rotation`).
+STATION_FIELDS = tuple(c.key for c in ChargePoint.__table__.columns if "password" not in c.key)
 CONNECTOR_FIELDS = ("evse_id", "connector_id", "status", "error_code", "info", "updated_at")
 VARIABLE_FIELDS = (
     "component", "component_instance", "evse_id", "connector_id", "variable",
@@ -61,6 +63,7 @@ def station_detail(station: ChargePoint, connected: bool) -> Row:
     detail: Row = {name: getattr(station, name) for name in STATION_FIELDS}
     detail["connected"] = connected
     detail["has_password"] = station.password_hash is not None
+    detail["password_rotation"] = password_rotation.state(station)
     detail["auth"] = auth(station)
     detail["tolerate"] = list(split_rules(station.tolerate))
     detail["tolerated_count"] = station.tolerated_count

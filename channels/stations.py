@@ -58,9 +58,12 @@ def add_station(
 
 
 def set_password(station: ChargePoint, password: str | None) -> None:
-    """A new password (salted hash), or none: the station connects without credentials."""
+    """A new password (salted hash), or none: the station connects without credentials.
+    A rotation under way ends: this password is the one the operator wants."""
     station.password_hash = hash_password(password) if password else None
     station.auth_required = bool(password)
+    station.pending_password_hash = station.pending_password_command = None
+    station.pending_password_status = station.pending_password_at = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +101,18 @@ class Credentials:
     registered_now: bool = False
     # The schema rules it may break (ocppj.leniency): the connection tells the gateway.
     tolerate: tuple[str, ...] = ()
+    # A rotation's new password, admitted beside the current one (password_rotation.py).
+    pending_password_hash: str | None = None
 
 
 # The statements every connection and boot runs, built once (see db.core).
 STATIONS = ChargePoint.__table__
 _CREDENTIALS = select(
-    STATIONS.c.id, STATIONS.c.auth_required, STATIONS.c.password_hash, STATIONS.c.tolerate
+    STATIONS.c.id,
+    STATIONS.c.auth_required,
+    STATIONS.c.password_hash,
+    STATIONS.c.tolerate,
+    STATIONS.c.pending_password_hash,
 ).where(STATIONS.c.id.in_(bindparam("stations", expanding=True)))
 _REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
 
@@ -113,7 +122,11 @@ def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Creden
     found = core(session).execute(_CREDENTIALS, {"stations": station_ids})
     return {
         row.id: Credentials(
-            row.id, row.auth_required, row.password_hash, tolerate=split_rules(row.tolerate)
+            row.id,
+            row.auth_required,
+            row.password_hash,
+            tolerate=split_rules(row.tolerate),
+            pending_password_hash=row.pending_password_hash,
         )
         for row in found
     }

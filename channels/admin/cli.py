@@ -410,6 +410,11 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         _print_json(detail)
         return 0
     scalars = [(k, v) for k, v in detail.items() if k not in ("connectors", "transactions")]
+    rotation = detail["password_rotation"]
+    if rotation is not None:  # one line, as people read it
+        said = f"{rotation['status']} (command {rotation['command_id']}, since "
+        said += f"{_cell(rotation['started_at'])})"
+        scalars = [(k, said if k == "password_rotation" else v) for k, v in scalars]
     width = max(len(k) for k, _ in scalars)
     for key, value in scalars:
         print(f"{key.ljust(width)}  {_cell(value)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -88,18 +89,30 @@ def publish_recorded(
         commands.mark_sent(session, command_id)
 
 
-def wait_and_print(settings: SendSettings, command_id: str, poll: float = 0.1) -> int:
-    """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
+def in_flight_window(settings: SendSettings) -> timedelta:
+    """How long a command may wait for its answer: as long as `send --wait` waits (past
+    it, the gateway has given up on the answer)."""
     # The gateway gives up after call_timeout; allow for the queue and the RPC on top.
-    deadline = time.monotonic() + settings.call_timeout + 2 * settings.rpc_timeout + 5
+    return timedelta(seconds=settings.call_timeout + 2 * settings.rpc_timeout + 5)
+
+
+def wait_for_answer(settings: SendSettings, command_id: str, poll: float = 0.1) -> Command | None:
+    """The command once answered (or failed); None when no answer was recorded in time."""
+    deadline = time.monotonic() + in_flight_window(settings).total_seconds()
     while time.monotonic() < deadline:
         with db.session_scope(settings.database_url) as session:
             command = session.get(Command, command_id)
-            status = command.status if command else None
-            response = command.response if command else None
-        if status not in commands.OPEN:
-            print(f"{status}: {orjson.dumps(response).decode()}")
-            return 0 if status == "accepted" else 1
+        if command is None or command.status not in commands.OPEN:
+            return command
         time.sleep(poll)
-    print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
-    return 1
+    return None
+
+
+def wait_and_print(settings: SendSettings, command_id: str, poll: float = 0.1) -> int:
+    """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
+    command = wait_for_answer(settings, command_id, poll)
+    if command is None or command.status in commands.OPEN:
+        print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+        return 1
+    print(f"{command.status}: {orjson.dumps(command.response).decode()}")
+    return 0 if command.status == "accepted" else 1

@@ -1,6 +1,7 @@
 """`ocpp-cable local-list|reserve|reservations`: 1.6 stations' Local Authorization List and
 reservations, built from our records and sent as `ocpp-cable send` sends a command
-(recorded, checked by channels/command_hooks.py, refused for an offline station).
+(recorded, checked by channels/command_hooks.py, refused for an offline station); and
+`rotate-password` (channels/admin/password_rotation.py).
 
 The operations below serve the CLI and the HTTP API alike; each raises a CommandFailed
 whose exit_code says bad input (2) or not possible as things stand (1).
@@ -11,13 +12,12 @@ from __future__ import annotations
 import argparse
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from channels import db, local_lists, reservations
-from channels.admin import command_records, parsers
+from channels.admin import command_records, parsers, password_rotation
 from channels.admin.cli import _cell, _print_json, _print_rows
 from channels.admin.outcomes import exit_status
 from channels.admin.publishing import CommandFailed, CommandLineError, build_call
@@ -26,7 +26,7 @@ from channels.timeutil import now
 from foundation.settings import SendSettings
 from rpc_app.broadcasting import Broadcaster, BroadcastError
 
-OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations"})
+OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate-password"})
 RESERVATION_FIELDS = (
     "id", "station_id", "connector_id", "id_tag", "parent_id_tag", "expiry_date", "status",
     "reason", "command_id", "transaction_id", "created_at", "ended_at",
@@ -45,11 +45,6 @@ class OperationConflict(CommandFailed):
 
 class NotFound(CommandFailed):
     """No such reservation."""
-
-
-def _in_flight_window(settings: SendSettings) -> timedelta:
-    # As long as `send --wait` waits: past it, the gateway has given up on the answer.
-    return timedelta(seconds=settings.call_timeout + 2 * settings.rpc_timeout + 5)
 
 
 def _station(session: Any, station_id: str) -> ChargePoint:
@@ -90,7 +85,9 @@ def sync_local_list(
         station = _station(session, station_id)
         if not station.connected:  # before anything is planned or recorded
             raise command_records.StationOffline(f"station {station_id} is not connected")
-        pending = local_lists.in_flight(session, station_id, _in_flight_window(settings))
+        pending = local_lists.in_flight(
+            session, station_id, command_records.in_flight_window(settings)
+        )
         if pending is not None:
             raise OperationConflict(
                 f"SendLocalList {pending.id} (version {pending.payload.get('listVersion')}) "
@@ -123,7 +120,9 @@ def local_list_state(settings: SendSettings, station_id: str) -> dict[str, Any]:
         _station(session, station_id)
         known = session.get(LocalList, station_id)
         wanted = local_lists.wanted(session)
-        pending = local_lists.in_flight(session, station_id, _in_flight_window(settings))
+        pending = local_lists.in_flight(
+            session, station_id, command_records.in_flight_window(settings)
+        )
         held = known.entries if known is not None else {}
         return {
             "station_id": station_id,
@@ -250,7 +249,8 @@ def add_operation_commands(
     commands: argparse._SubParsersAction,
     add_setting_flags: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    """Add `local-list`, `reserve` and `reservations` to the top-level subparsers."""
+    """Add `local-list`, `reserve`, `reservations` and `rotate-password` to the top-level
+    subparsers."""
     leaves = []
 
     def leaf(group, name: str, handler, help_text: str, json_flag: bool = False):
@@ -324,6 +324,7 @@ def add_operation_commands(
         reservation_commands, "cancel", _reservations_cancel, "cancel one (CancelReservation)"
     )
     cancel.add_argument("reservation_id", type=int)
+    password_rotation.add_parser(lambda *named: leaf(commands, *named))
     for parser in leaves:  # last, so a leaf's own arguments come first in --help
         add_setting_flags(parser)
 

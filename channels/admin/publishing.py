@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from channels import password_fields
 from channels.admin.outcomes import exit_status
 from contract import transmissions
 from foundation.settings import PublisherSettings, SendSettings
@@ -100,6 +101,9 @@ def send_command(
 
     def publish_one() -> None:
         body = parse_object(payload, "the payload")
+        refused = password_fields.refusal(action, body, station_id)
+        if refused is not None:  # recorded or not: the rotation is the way
+            raise CommandLineError(refused)
         stream = settings.stream_for_station(station_id)
         if record:
             from channels import db

@@ -22,6 +22,7 @@ from channels.api.routes import (
     id_tags,
     local_lists,
     messages,
+    password_rotation,
     reports,
     reservations,
     stations,
@@ -62,6 +63,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
     for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation
         app.include_router(module.router, prefix=PREFIX)

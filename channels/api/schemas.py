@@ -76,6 +76,16 @@ class StationSummary(BaseModel):
     connectors: list[Connector]
 
 
+class PendingRotation(BaseModel):
+    command_id: str = Field(description="The command that sent the new password")
+    status: Literal["sent", "accepted"] = Field(
+        description="sent: waiting for the station's answer; accepted: the station took it. "
+        "Either way both passwords are admitted until the station's first login with the "
+        "new one, which ends the rotation"
+    )
+    started_at: datetime | None
+
+
 class Station(StationSummary):
     charge_point_serial_number: str | None
     charge_box_serial_number: str | None
@@ -93,6 +103,9 @@ class Station(StationSummary):
         description="Schema rules it may break, repaired by the gateway (see PUT .../leniency)"
     )
     tolerated_count: int = Field(description="Its messages taken with violations forgiven")
+    password_rotation: PendingRotation | None = Field(
+        description="Its password rotation under way (POST .../password-rotation), if any"
+    )
     open_transactions: list[Transaction]
 
 
@@ -253,6 +266,31 @@ class Command(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     answered_at: datetime | None
+
+
+class NewPasswordRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(
+        None,
+        min_length=16,
+        max_length=40,
+        description="The new password: 16 to 20 characters for a 1.6 station, 16 to 40 for "
+        "2.x, of letters, digits and * - _ = : + | @ . (never shown back); none: one is made",
+    )
+
+
+class PasswordRotation(BaseModel):
+    station_id: str
+    command_id: str
+    action: Literal["ChangeConfiguration", "SetVariables"]
+    state: Literal["waiting", "accepted", "refused", "failed", "unanswered"] = Field(
+        description="waiting: no answer yet; accepted: the station has the new password "
+        "(the old one is admitted until it logs in with it); refused, failed: it keeps "
+        "the old one; unanswered: it went away before answering, and both are admitted "
+        "until it logs in with the new one"
+    )
+    command: Command = Field(description="The command, its password masked")
 
 
 class EnergyRow(BaseModel):

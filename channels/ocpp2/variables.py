@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from channels import password_fields
 from channels.db import core, dialect_insert
 from channels.models import StationVariable
 from channels.timeutil import now
@@ -62,7 +63,9 @@ def _write(session: Session, rows: Iterable[dict[str, Any]], updated: tuple[str,
 
 
 def store_report(session: Session, station_id: str, payload: dict[str, Any]) -> int:
-    """A NotifyReport part's variables; how many attributes it held."""
+    """A NotifyReport part's variables; how many attributes it held (a station's password
+    among them is masked)."""
+    payload = password_fields.masked("NotifyReport", payload)
     at, request_id = now(), payload["requestId"]
     rows = (
         _row(
@@ -83,7 +86,9 @@ def store_report(session: Session, station_id: str, payload: dict[str, Any]) -> 
 
 
 def store_results(session: Session, station_id: str, payload: dict[str, Any]) -> int:
-    """The values a GetVariables answer gave (the attributes it accepted)."""
+    """The values a GetVariables answer gave (the attributes it accepted; a station's
+    password among them is masked)."""
+    payload = password_fields.masked("GetVariables", payload)
     at = now()
     rows = (
         _row(

@@ -15,8 +15,9 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
+from websockets.exceptions import InvalidStatus
 
-from channels import db
+from channels import db, stations
 from channels.models import IdTag
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
@@ -171,6 +172,44 @@ async def test_public_station_page_shows_a_qr_code_and_escapes_what_stations_sen
                 assert await row.locator("svg").count() == 0
                 await chrome.close()
             assert errors == []
+
+
+async def test_operator_rotates_a_station_password_shown_to_no_one(tmp_path, chromium):
+    with running_system(tmp_path, "--log-level", "debug") as system:
+        with db.session_scope(system.database_url) as session:
+            stations.add_station(session, "CP-7", password="the-old-password")
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+            await log_in(page, token)
+            await expect(page.locator("#view h1")).to_have_text("Stations")
+            async with connected_charger(system, "CP-7", password="the-old-password") as charger:
+                await page.goto(f"{system.base_url}/#/stations/CP-7")
+                await page.click("button:text-is('Rotate password')")
+                await page.click("dialog button.primary")
+                rotation = page.locator("#commands li").first
+                await expect(rotation).to_have_attribute("data-status", "accepted")
+                await expect(rotation).to_contain_text("until the station logs in with the new")
+                ((action, sent),) = charger.calls
+                assert (action, sent["key"]) == ("ChangeConfiguration", "AuthorizationKey")
+                new = bytes.fromhex(sent["value"]).decode()
+                await expect(page.locator("table.log")).to_contain_text('"value":"***"')
+                shown = await page.content()
+                assert sent["value"] not in shown and new not in shown
+            # The charger comes back with the new password; the old one is retired.
+            async with connected_charger(system, "CP-7", password=new):
+                pass
+            with pytest.raises(InvalidStatus):
+                async with connected_charger(system, "CP-7", password="the-old-password"):
+                    pass
+            await chrome.close()
+        assert errors == []
+    logged = (tmp_path / "up.log").read_text()  # the gateway's, rpc_app's and the API's
+    assert "password rotation sent" in logged
+    assert sent["value"] not in logged and new not in logged
 
 
 def stored_tags(system: System) -> list[tuple[str, str]]:

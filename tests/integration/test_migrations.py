@@ -6,7 +6,15 @@ from alembic import command
 from sqlalchemy import text
 
 from channels import db
-from channels.models import Connector, MeterValue, Transaction
+from channels.models import (
+    Command,
+    Connector,
+    MessageLog,
+    MeterValue,
+    StationConfiguration,
+    StationVariable,
+    Transaction,
+)
 from tests.support.central import rows
 
 
@@ -104,3 +112,68 @@ def test_readings_stored_under_another_stations_transaction_are_moved_apart(data
         for r in rows(database_url, MeterValue)
     }
     assert found == {"own": (7, None), "theirs": (None, 7), "unknown": (None, 99)}
+
+
+def test_passwords_older_versions_kept_in_plain_text_are_masked(database_url):
+    """0013: a ChangeConfiguration AuthorizationKey sent, and what stations reported of
+    their passwords (GetConfiguration, GetVariables, NotifyReport), keep "***" in their
+    place in the commands, the message log, the configuration keys and the variables."""
+    config = db.alembic_config(database_url)
+    command.downgrade(config, "0012")
+    engine = db.session_factory(database_url).kw["bind"]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO charge_points (id, connected, auth_required, created_at)"
+                " VALUES ('CP-1', false, true, CURRENT_TIMESTAMP)"
+            )
+        )
+    security = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
+    reported = {"configurationKey": [{"key": "AuthorizationKey", "value": "PLAIN-2"},
+                                     {"key": "HeartbeatInterval", "value": "300"}]}  # fmt: skip
+    with db.session_scope(database_url) as session:
+        session.add_all(
+            [
+                Command(id="c1", station_id="CP-1", action="ChangeConfiguration",
+                        payload={"key": "AuthorizationKey", "value": "PLAIN-1"},
+                        status="accepted", response={"status": "Accepted"}),
+                Command(id="c2", station_id="CP-1", action="GetConfiguration", payload={},
+                        status="accepted", response=reported),
+                Command(id="c3", station_id="CP-1", action="SetVariables",
+                        payload={"setVariableData": [{**security, "attributeValue": "PLAIN-3"}]},
+                        status="accepted", response={}),
+                MessageLog(station_id="CP-1", direction="out", message_type="CALL",
+                           action="ChangeConfiguration", message_id="c1",
+                           payload={"key": "authorizationkey", "value": "PLAIN-1"}),
+                MessageLog(station_id="CP-1", direction="in", message_type="CALLRESULT",
+                           action="GetConfiguration", message_id="c2", payload=reported),
+                MessageLog(station_id="CP-1", direction="in", message_type="CALL",
+                           action="NotifyReport", message_id="n1",
+                           payload={"requestId": 1, "reportData": [
+                               {**security, "variableAttribute": [{"value": "PLAIN-4"}]}]}),
+                MessageLog(station_id="CP-1", direction="in", message_type="CALL",
+                           action="DataTransfer", message_id="d1",
+                           payload={"vendorId": "v", "data": "PLAIN-but-no-password"}),
+                StationConfiguration(station_id="CP-1", key="AuthorizationKey", value="PLAIN-2",
+                                     reboot_required=False),
+                StationConfiguration(station_id="CP-1", key="HeartbeatInterval", value="300",
+                                     reboot_required=False),
+                StationVariable(station_id="CP-1", variable_key="k", component="SecurityCtrlr",
+                                variable="BasicAuthPassword", attribute_type="Actual",
+                                value="PLAIN-4"),
+            ]
+        )  # fmt: skip
+    command.upgrade(config, "head")
+    commands = {c.id: (c.payload, c.response) for c in rows(database_url, Command)}
+    assert commands["c1"] == ({"key": "AuthorizationKey", "value": "***"}, {"status": "Accepted"})
+    assert commands["c2"][1]["configurationKey"][0]["value"] == "***"
+    assert commands["c2"][1]["configurationKey"][1]["value"] == "300"
+    assert commands["c3"][0]["setVariableData"][0]["attributeValue"] == "***"
+    logged = {m.message_id: m.payload for m in rows(database_url, MessageLog)}
+    assert logged["c1"]["value"] == "***"
+    assert logged["c2"]["configurationKey"][0]["value"] == "***"
+    assert logged["n1"]["reportData"][0]["variableAttribute"] == [{"value": "***"}]
+    assert logged["d1"]["data"] == "PLAIN-but-no-password"  # no password there
+    keys = {k.key: k.value for k in rows(database_url, StationConfiguration)}
+    assert keys == {"AuthorizationKey": "***", "HeartbeatInterval": "300"}
+    assert [v.value for v in rows(database_url, StationVariable)] == ["***"]

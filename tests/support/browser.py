@@ -7,6 +7,7 @@ Used by tests/integration/test_dashboard.py and devtools/screenshots.py.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import math
 import os
@@ -206,6 +207,11 @@ class Charger(ChargePoint):
         self.calls.append(("TriggerMessage", {"requestedMessage": requested_message}))
         return call_result.TriggerMessage(status="Accepted")
 
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key, value, **_):
+        self.calls.append(("ChangeConfiguration", {"key": key, "value": value}))
+        return call_result.ChangeConfiguration(status="Accepted")
+
     async def _charge(self, id_tag: str, connector_id: int) -> None:
         started = await self.call(
             call.StartTransaction(
@@ -228,10 +234,21 @@ class Charger(ChargePoint):
 
 @contextlib.asynccontextmanager
 async def connected_charger(
-    system: System, station_id: str = "CP-1", vendor: str = "Acme", model: str = "Wallbox 22"
+    system: System,
+    station_id: str = "CP-1",
+    vendor: str = "Acme",
+    model: str = "Wallbox 22",
+    password: str | None = None,
 ) -> AsyncIterator[Charger]:
-    """A charger connected to `system`, booted, its connector Available."""
-    async with websockets.connect(system.station_url(station_id), subprotocols=["ocpp1.6"]) as ws:
+    """A charger connected to `system` (with HTTP Basic `password`, if any), booted, its
+    connector Available."""
+    headers = {}
+    if password is not None:
+        credentials = base64.b64encode(f"{station_id}:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {credentials}"
+    async with websockets.connect(
+        system.station_url(station_id), subprotocols=["ocpp1.6"], additional_headers=headers
+    ) as ws:
         charger = Charger(station_id, ws, response_timeout=10)
         task = asyncio.create_task(charger.start())
         try:

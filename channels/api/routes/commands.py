@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from channels import commands
+from channels import commands, password_fields
 from channels.admin import command_records
 from channels.admin.publishing import build_call
 from channels.api import schemas
@@ -56,7 +56,7 @@ def _read(request: Request, command_id: str) -> dict | None:
         return None if found is None else _row(found)
 
 
-async def _followed(request: Request, command_id: str, wait: float) -> dict:
+async def followed(request: Request, command_id: str, wait: float) -> dict:
     """The command's record once it is answered, or as it is when `wait` runs out."""
     state = request.app.state
     if state.waiting >= MAX_WAITING:
@@ -88,6 +88,9 @@ async def _poll(request: Request, command_id: str, deadline: float) -> dict:
 
 def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
     settings = settings_of(request)
+    refused = password_fields.refusal(body.action, body.payload, station_id)
+    if refused is not None:
+        raise Problem(422, "command-refused", refused)
     version = command_records.station_version(settings, station_id) or "1.6"
     with sending():
         transmission = build_call(body.action, body.payload, uuid.uuid4().hex, version)
@@ -121,12 +124,12 @@ async def send_command(
     command_id = await run_in_threadpool(_send, request, station_id, body)
     log.info("command sent", station_id=station_id, action=body.action, id=command_id, by=who.name)
     response.headers["Location"] = f"/api/v1/commands/{command_id}"
-    return await _followed(request, command_id, wait)
+    return await followed(request, command_id, wait)
 
 
 @router.get("/commands/{command_id}", response_model=schemas.Command, responses=responses(401, 404))
 async def show_command(request: Request, command_id: str, _: Reader, wait: Wait = 0):
-    return await _followed(request, command_id, wait)
+    return await followed(request, command_id, wait)
 
 
 @router.get("/commands", response_model=schemas.Page[schemas.Command], responses=responses(401))

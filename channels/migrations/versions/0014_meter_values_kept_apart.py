@@ -6,7 +6,7 @@ id (another station's transaction, or none we know) is kept in claimed_transacti
 with no transaction. Readings stored before this revision are sorted the same way.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -115,6 +115,32 @@ export async function trigger(stationId, connectorId) {
     evseId === undefined ? { requestedMessage } : { requestedMessage, evse: { id: evseId } })
 }
 
+// What each state of a password rotation means for the station.
+const ROTATION_SAID = {
+  waiting: 'no answer yet',
+  accepted: 'the old password is admitted until the station logs in with the new one',
+  refused: 'the station keeps its password',
+  failed: 'the station keeps its password',
+  unanswered: 'the station went away before answering: both passwords are admitted until it logs in with the new one',
+}
+
+// A new HTTP Basic password for the station: made by the central system, shown to no one
+// (the API keeps only its hash, and the command's record masks it).
+export async function rotatePassword(stationId) {
+  const yes = await ask(`Give ${stationId} a new password?`, [], 'Rotate')
+  if (!yes) return yes
+  const show = entry(stationId, 'Password rotation')
+  try {
+    const path = `/stations/${encodeURIComponent(stationId)}/password-rotation`
+    const rotation = await api(path, { method: 'POST', query: { wait: WAIT } })
+    show(rotation.state, ROTATION_SAID[rotation.state] ?? '')
+    return rotation
+  } catch (error) {
+    show(error instanceof ApiError ? `refused (${error.status})` : 'failed', error.message)
+    return null
+  }
+}
+
 // The buttons for a station (connectorId undefined) or one of its connectors.
 export function buttons(stationId, connectorId) {
   const button = (label, fn, title) => h('button', { type: 'button', title, onclick: fn }, label)

@@ -1,6 +1,6 @@
 // `#/stations/<id>`: one station, its connectors and sessions, the commands, its messages.
 import { api, ApiError } from './api.js'
-import { buttons, knowVersion, remoteStop } from './commands.js'
+import { buttons, knowVersion, remoteStop, rotatePassword } from './commands.js'
 import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { syncCards } from './session.js'
@@ -30,12 +30,15 @@ export function stationView(root, stationId) {
   const transactions = h('tbody')
   const log = h('tbody')
   const more = h('button', { type: 'button', hidden: true, onclick: () => loadLog(false).catch(failed) }, 'More')
+  // Only a station that logs in with a password has one to rotate.
+  const rotate = h('button', { type: 'button', hidden: true, title: 'ChangeConfiguration AuthorizationKey / SetVariables BasicAuthPassword',
+    onclick: () => rotatePassword(stationId).then(() => loadStation()).catch(failed) }, 'Rotate password')
 
   replace(root,
     h('section', {},
       h('h1', {}, 'Station ', h('span', { class: 'id' }, stationId), ' ', badge),
       problem,
-      h('p', {}, buttons(stationId), ' ',
+      h('p', {}, buttons(stationId), ' ', rotate, ' ',
         h('a', { href: `/s/${encodeURIComponent(stationId)}`, target: '_blank', rel: 'noopener' }, 'public page')),
       details,
       h('details', { class: 'fields' }, h('summary', {}, 'All fields'), moreDetails)),
@@ -74,6 +77,7 @@ export function stationView(root, stationId) {
     }
     replace(badge, onlineBadge(station.connected))
     knowVersion(stationId, station.ocpp_version)
+    rotate.hidden = station.auth !== 'password'
     connectors = station.connectors ?? []
     showConnectors()
     const field = key => [h('dt', {}, key.replaceAll('_', ' ')), h('dd', {}, shown(station[key]))]

@@ -1,0 +1,237 @@
+"""Rotating a station's HTTP Basic password (security profiles 1 and 2), as the OCPP 1.6
+security whitepaper and OCPP 2.0.1's use case A01 describe it.
+
+1. An operator starts it (`ocpp-cable rotate-password`, the HTTP API, the dashboard): a
+   new password is made (or the operator's is taken), its hash is kept as the station's
+   pending password (`start`), and the command carrying it goes out: 1.6's
+   ChangeConfiguration AuthorizationKey (the password's octets as hexadecimal digits),
+   2.x's SetVariables SecurityCtrlr.BasicAuthPassword. That CALL is the one place the
+   password is in: the command's record and the message log keep it masked.
+2. The station answers. Accepted or RebootRequired: the pending password is marked
+   accepted. Anything else (Rejected, NotSupported, a CALLERROR, no answer in time)
+   ends the rotation, and the old password stays the only one.
+3. The station reconnects with the new password: its first login with it makes it the
+   station's password and retires the old one (`promote`). Until then the old one is
+   admitted too: the station may not have switched yet.
+
+The pending password is admitted from the moment it is sent, not only once the answer
+is stored: a station reconnects as soon as it has answered, and its login may reach us
+before its answer does. No one but the station can know the password: it is made for
+it and sent to it alone. A station that went away before answering (NotConnected)
+keeps it pending, as it may have taken it before it went.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from channels import command_hooks, commands, password_fields
+from channels.models import ChargePoint, Command
+from channels.passwords import hash_password
+from channels.timeutil import now
+
+SENT, ACCEPTED = "sent", "accepted"
+# What an operator learns of a rotation from its command.
+WAITING, REFUSED, FAILED, UNANSWERED = "waiting", "refused", "failed", "unanswered"
+TAKEN = ("Accepted", "RebootRequired")  # answers meaning the station has the password
+NOT_CONNECTED = "NotConnected"
+
+# A station's columns with no rotation under way.
+NONE_PENDING: dict[str, Any] = dict.fromkeys(
+    ("pending_password_hash", "pending_password_command", "pending_password_status",
+     "pending_password_at")
+)  # fmt: skip
+
+# 2.x's passwordString; a password made here takes letters and digits only.
+CHARACTERS = frozenset(string.ascii_letters + string.digits + "*-_=:+|@.")
+MADE_OF = string.ascii_letters + string.digits
+# (shortest, longest, made) in characters. 1.6: 16 to 20 octets, sent as up to 40
+# hexadecimal digits (the whitepaper); 2.x: 16 to 40 characters (passwordString).
+LENGTHS = {"1.6": (16, 20, 20), "2.x": (16, 40, 40)}
+
+
+def _family(version: str) -> str:
+    return "1.6" if version == "1.6" else "2.x"
+
+
+def new_password(version: str) -> str:
+    """A password for a station speaking `version`, as long as OCPP lets it be: 20
+    characters (119 bits) for 1.6, 40 (238 bits) for 2.x."""
+    made = LENGTHS[_family(version)][2]
+    return "".join(secrets.choice(MADE_OF) for _ in range(made))
+
+
+def password_problem(version: str, password: str) -> str | None:
+    """What is wrong with `password` (an operator's) for a station speaking `version`;
+    it is not named in the answer."""
+    shortest, longest, _ = LENGTHS[_family(version)]
+    if not shortest <= len(password) <= longest:
+        return (
+            f"a password for an OCPP {version} station has {shortest} to {longest} "
+            f"characters (this one has {len(password)})"
+        )
+    if not set(password) <= CHARACTERS:
+        return "a password may hold letters, digits and * - _ = : + | @ . only"
+    return None
+
+
+def request(version: str, password: str) -> tuple[str, dict[str, Any]]:
+    """The command that gives a station speaking `version` its new password."""
+    if _family(version) == "1.6":
+        key = password.encode().hex().upper()
+        return "ChangeConfiguration", {"key": password_fields.KEY, "value": key}
+    data = {
+        "component": {"name": password_fields.COMPONENT},
+        "variable": {"name": password_fields.VARIABLE},
+        "attributeValue": password,
+    }
+    return "SetVariables", {"setVariableData": [data]}
+
+
+def in_the_way(session: Session, station: ChargePoint, window: timedelta) -> str | None:
+    """Why a new rotation of `station` may not start now, or None. One waits for the
+    station's answer (while its command is open and younger than `window`), or for the
+    station's login with the password it accepted: replacing that one could leave the
+    station with a password no longer admitted."""
+    command_id = station.pending_password_command
+    if command_id is None:
+        return None
+    if station.pending_password_status == ACCEPTED:
+        return (
+            f"{station.id} accepted the password of rotation {command_id} and has not "
+            "logged in with it yet; both are admitted until it does (a Reset makes it "
+            "reconnect)"
+        )
+    command = session.get(Command, command_id)
+    started = station.pending_password_at
+    if (
+        command is not None
+        and command.status in commands.OPEN
+        and (started is None or now() - started < window)
+    ):
+        return f"rotation {command_id} of {station.id} is still waiting for the station's answer"
+    return None
+
+
+def start(station: ChargePoint, command_id: str, password: str) -> None:
+    """The password the command `command_id` sends is the station's pending one."""
+    station.pending_password_hash = hash_password(password)
+    station.pending_password_command = command_id
+    station.pending_password_status = SENT
+    station.pending_password_at = now()
+
+
+def _ours(station_id: str, command_id: str) -> Any:
+    return (ChargePoint.id == station_id) & (ChargePoint.pending_password_command == command_id)
+
+
+def _set(session: Session, where: Any, **values: Any) -> bool:
+    done = session.execute(
+        update(ChargePoint)
+        .where(where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)
+
+
+def end(session: Session, station_id: str, command_id: str) -> None:
+    """The rotation `command_id` is over, the station keeps its password (a newer
+    rotation is left alone)."""
+    _set(session, _ours(station_id, command_id), **NONE_PENDING)
+
+
+def promote(session: Session, station_id: str, pending_hash: str) -> bool:
+    """The station logged in with its pending password: it is its password now, and the
+    old one is retired. False when the rotation ended meanwhile (then nothing changes)."""
+    return _set(
+        session,
+        (ChargePoint.id == station_id) & (ChargePoint.pending_password_hash == pending_hash),
+        password_hash=pending_hash,
+        auth_required=True,
+        **NONE_PENDING,
+    )
+
+
+def answer_status(action: str, answer: Any) -> str | None:
+    """The station's word on its new password in its answer to a rotation's command: 1.6's
+    status, or the attributeStatus of 2.x's BasicAuthPassword."""
+    if not isinstance(answer, dict):
+        return None
+    if action == "ChangeConfiguration":
+        status = answer.get("status")
+        return status if isinstance(status, str) else None
+    for result in answer.get("setVariableResult") or ():
+        if isinstance(result, dict) and password_fields.is_variable(
+            result.get("component"), result.get("variable")
+        ):
+            status = result.get("attributeStatus")
+            return status if isinstance(status, str) else None
+    return None
+
+
+def taken(action: str, answer: Any) -> bool:
+    """Does this answer to a rotation's command say the station has the password?"""
+    return answer_status(action, answer) in TAKEN
+
+
+def outcome(action: str, status: str, response: Any, error_code: str | None) -> str:
+    """What a rotation's command (its action, status, response and error code) says of
+    it: waiting (no answer yet), accepted (the station has the new password), refused (it
+    keeps the old one: Rejected, NotSupported, ...), failed (a CALLERROR, no answer in
+    time, not delivered: it keeps the old one) or unanswered (it went away before
+    answering: both are admitted until it logs in with the new one)."""
+    if status in commands.OPEN:
+        return WAITING
+    if error_code == NOT_CONNECTED:
+        return UNANSWERED
+    if status in ("error", "timeout"):
+        return FAILED
+    return ACCEPTED if taken(action, response) else REFUSED
+
+
+def state(station: ChargePoint) -> dict[str, Any] | None:
+    """The rotation under way, as people see it (never its hash)."""
+    if station.pending_password_command is None:
+        return None
+    return {
+        "command_id": station.pending_password_command,
+        "status": station.pending_password_status,
+        "started_at": station.pending_password_at,
+    }
+
+
+# --- the command hooks --------------------------------------------------------------------
+
+
+def _answered(session: Session, station_id: str, action: str, answer: Any, command_id: str):
+    if taken(action, answer):
+        _set(session, _ours(station_id, command_id), pending_password_status=ACCEPTED)
+    else:
+        end(session, station_id, command_id)
+
+
+@command_hooks.on_reply("ChangeConfiguration", with_id=True)
+def _key_answered(session, station_id, payload, answer, command_id):
+    if password_fields.sets_password("ChangeConfiguration", payload):
+        _answered(session, station_id, "ChangeConfiguration", answer, command_id)
+
+
+@command_hooks.on_reply("SetVariables", with_id=True)
+def _variables_answered(session, station_id, payload, answer, command_id):
+    if password_fields.sets_password("SetVariables", payload):
+        _answered(session, station_id, "SetVariables", answer, command_id)
+
+
+@command_hooks.on_failure("ChangeConfiguration", with_id=True)
+@command_hooks.on_failure("SetVariables", with_id=True)
+def _failed(session, station_id, payload, code, command_id):
+    # Gone before answering, the station may have taken it: its next login tells.
+    if code != NOT_CONNECTED:
+        end(session, station_id, command_id)  # only the rotation this command is

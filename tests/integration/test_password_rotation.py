@@ -1,0 +1,427 @@
+"""Rotating a station's HTTP Basic password (security profiles 1 and 2), as the OCPP 1.6
+security whitepaper (ChangeConfiguration AuthorizationKey) and OCPP 2.0.1 A01
+(SetVariables SecurityCtrlr.BasicAuthPassword, OCA test case TC_A_09_CSMS) describe it:
+the central system makes the password, the station accepts it, disconnects and comes
+back with it; the old one gets in until the new one has. Nobody sees the password: not
+a read token in the API, not a viewer of the live streams, not the database.
+
+Real `ocpp` ChargePoints through the real gateway and rpc_app, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import string
+
+import pytest
+from ocpp.routing import on
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+from ocpp.v201.enums import Action as Action201
+from sqlalchemy import MetaData, select
+from websockets.exceptions import InvalidStatus
+
+from channels import db, stations, viewers
+from tests.support.admin import run_admin_line
+from tests.support.api import bearer, make_token, served_api
+from tests.support.central import PASSWORD, CentralCharger, basic, operator
+from tests.support.live import watching
+from tests.support.servers import Charger201, charger, eventually, subscribed
+
+# What stations report of their password although they must not (1.6 makes AuthorizationKey
+# write-only; a 2.x BasicAuthPassword is WriteOnly): none of it may show anywhere.
+REPORTED_KEY = "0123456789ABCDEF0123456789ABCDEF01234567"
+REPORTED_PASSWORD = "reported-basic-auth-password-2"
+NOTIFIED_PASSWORD = "notified-basic-auth-password-3"
+TYPED_KEY = "74797065642D62792D616E2D6F70657261746F72"  # "typed-by-an-operator"
+TYPED_PASSWORD = "typed-by-an-operator-too"
+SECURITY = {"name": "SecurityCtrlr"}
+BASIC_AUTH = {"name": "BasicAuthPassword"}
+PASSWORD_CHARACTERS = set(string.ascii_letters + string.digits + "*-_=:+|@.")
+
+
+class KeyedCharger(CentralCharger):
+    """A 1.6 charger that takes a new AuthorizationKey (answering `answer`), and reports it
+    in GetConfiguration although it should not."""
+
+    answer = "Accepted"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys: list[tuple[str, str]] = []
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key, value, **_):
+        self.keys.append((key, value))
+        return call_result.ChangeConfiguration(status=self.answer)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **_):
+        return call_result.GetConfiguration(
+            configuration_key=[
+                {"key": "AuthorizationKey", "readonly": False, "value": REPORTED_KEY},
+                {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+            ]
+        )
+
+
+class RejectingCharger(KeyedCharger):
+    answer = "Rejected"
+
+
+class VanishingCharger(KeyedCharger):
+    """Takes the new key and goes away before it answers."""
+
+    @on(Action.change_configuration)
+    async def on_change_configuration(self, key, value, **_):
+        self.keys.append((key, value))
+        await self._connection.close()
+        return call_result.ChangeConfiguration(status="Accepted")
+
+
+class PasswordCharger(Charger201):
+    """A 2.0.1 charger that takes a new BasicAuthPassword, and reports it in GetVariables
+    although it is WriteOnly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.passwords: list[str] = []
+
+    @on(Action201.set_variables)
+    def on_set_variables(self, set_variable_data, **_):
+        results = []
+        for data in set_variable_data:
+            if data["variable"]["name"] == "BasicAuthPassword":
+                self.passwords.append(data["attribute_value"])
+            results.append(
+                {
+                    "attribute_status": "Accepted",
+                    "component": data["component"],
+                    "variable": data["variable"],
+                }
+            )
+        return call_result201.SetVariables(set_variable_result=results)
+
+    @on(Action201.get_variables)
+    def on_get_variables(self, get_variable_data, **_):
+        return call_result201.GetVariables(
+            get_variable_result=[
+                {
+                    "attribute_status": "Accepted",
+                    "attribute_value": REPORTED_PASSWORD,
+                    "component": data["component"],
+                    "variable": data["variable"],
+                }
+                for data in get_variable_data
+            ]
+        )
+
+
+def add(url: str, station_id: str) -> None:
+    with db.session_scope(url) as session:
+        stations.add_station(session, station_id, password=PASSWORD)
+
+
+@contextlib.asynccontextmanager
+async def station(node, station_id="CP-1", password=PASSWORD, cls=KeyedCharger, v2=False):
+    """The station connected with `password` and subscribed (InvalidStatus if refused)."""
+    subprotocol = "ocpp2.0.1" if v2 else "ocpp1.6"
+    headers = basic(station_id, password)
+    async with charger(node, station_id, cls, subprotocol, additional_headers=headers) as cp:
+        await eventually(lambda: subscribed(node, station_id))
+        yield cp
+
+
+async def admitted(node, password, station_id="CP-1", v2=False) -> bool:
+    """Does the gateway let the station in with `password`? (False: HTTP 401.)"""
+    try:
+        async with station(node, station_id, password, v2=v2):
+            return True
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 401
+        return False
+
+
+async def rotation_of(client, token, station_id="CP-1") -> dict | None:
+    found = await client.get(f"/api/v1/stations/{station_id}", headers=bearer(token))
+    assert found.status_code == 200, found.text
+    return found.json()["password_rotation"]
+
+
+def everything_stored(url: str) -> str:
+    """Every row of every table, as text."""
+    engine = db.session_factory(url).kw["bind"]
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        return "\n".join(
+            repr(tuple(row))
+            for table in tables.sorted_tables
+            for row in connection.execute(select(table))
+        )
+
+
+async def test_a_16_station_takes_a_new_authorization_key_and_its_old_one_retires(database_url):
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.status_code == 201, answer.text
+            rotation = answer.json()
+            assert (rotation["action"], rotation["state"]) == ("ChangeConfiguration", "accepted")
+            assert rotation["command"]["payload"] == {"key": "AuthorizationKey", "value": "***"}
+            ((key, value),) = cp.keys
+            # 20 bytes as 40 hexadecimal digits (the whitepaper's AuthorizationKey).
+            assert key == "AuthorizationKey" and re.fullmatch(r"[0-9A-F]{40}", value)
+            assert (await rotation_of(client, token))["status"] == "accepted"
+
+            # One rotation at a time: this one waits for the station to come back with it.
+            again = await client.post(
+                "/api/v1/stations/CP-1/password-rotation", headers=bearer(token)
+            )
+            assert again.status_code == 409, again.text
+            assert rotation["command_id"] in again.json()["detail"]
+
+        # The whitepaper's password is the key's octets; a station may send the digits.
+        new = bytes.fromhex(value).decode()
+        assert await admitted(node, PASSWORD)  # it may not have switched yet
+        assert await admitted(node, new)  # its first login with the new one ...
+        assert not await admitted(node, PASSWORD)  # ... retires the old one
+        assert await admitted(node, value)
+        assert await rotation_of(client, token) is None
+    with db.session_scope(database_url) as session:
+        found = stations.credentials(session, "CP-1")
+    assert found.auth_required and found.password_hash.startswith("scrypt$")
+
+
+async def test_tc_a_09_csms_a_201_station_takes_a_new_basic_auth_password(
+    database_url, capsys, tmp_path
+):
+    """OCA TC_A_09_CSMS: SetVariables SecurityCtrlr.BasicAuthPassword, Accepted; the station
+    reconnects with the new password and boots."""
+    add(database_url, "CP-2")
+    async with served_api(database_url) as (node, _, _):
+        async with station(node, "CP-2", cls=PasswordCharger, v2=True) as cp:
+            code, out, err = await operator(
+                capsys, node, database_url, "rotate-password", "CP-2", "--wait"
+            )
+            assert code == 0, err
+            (new,) = cp.passwords
+            assert 16 <= len(new) <= 40 and set(new) <= PASSWORD_CHARACTERS
+            assert "accepted" in out
+            assert new not in out + err
+
+        async with station(node, "CP-2", new, PasswordCharger, v2=True) as cp:
+            booted = await cp.call(
+                call201.BootNotification(
+                    charging_station={"vendor_name": "Acme", "model": "Wallbox 2"},
+                    reason="PowerUp",
+                )
+            )
+            assert booted.status == "Accepted"
+        assert not await admitted(node, PASSWORD, "CP-2", v2=True)
+
+        # A password of the operator's choice, from a file (never from a flag).
+        chosen = tmp_path / "password"
+        chosen.write_text("Chosen-By-The-Operator-42\n")
+        async with station(node, "CP-2", new, PasswordCharger, v2=True) as cp:
+            code, out, err = await operator(
+                capsys, node, database_url, "rotate-password", "CP-2",
+                "--password-file", str(chosen), "--wait",
+            )  # fmt: skip
+            assert code == 0, err
+            assert cp.passwords == ["Chosen-By-The-Operator-42"]
+            assert "Chosen-By-The-Operator-42" not in out + err
+        assert await admitted(node, "Chosen-By-The-Operator-42", "CP-2", v2=True)
+        assert not await admitted(node, new, "CP-2", v2=True)
+
+
+async def test_a_rejected_rotation_keeps_the_old_password(database_url):
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node, cls=RejectingCharger) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["state"] == "refused"
+            ((_, value),) = cp.keys
+        assert await rotation_of(client, token) is None
+        assert not await admitted(node, bytes.fromhex(value).decode())
+        assert not await admitted(node, value)
+        assert await admitted(node, PASSWORD)
+
+
+async def test_a_station_gone_before_answering_may_come_back_with_either_password(
+    database_url,
+):
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node, cls=VanishingCharger) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["state"] == "unanswered"
+            ((_, value),) = cp.keys
+        assert (await rotation_of(client, token))["status"] == "sent"
+        code, out, err = run_admin_line(database_url, "stations", "show", "CP-1")
+        assert code == 0, err
+        command_id = answer.json()["command_id"]
+        assert re.search(rf"password_rotation +sent \(command {command_id}, since 20", out)
+        assert await admitted(node, PASSWORD)
+        assert await admitted(node, bytes.fromhex(value).decode())
+        assert not await admitted(node, PASSWORD)
+
+
+async def test_a_read_token_sees_no_password_anywhere(database_url, capsys):
+    add(database_url, "CP-1")
+    add(database_url, "CP-2")
+    writer = make_token(database_url)
+    reader = make_token(database_url, "viewer", viewers.READ)
+    shown: list[str] = []
+    async with served_api(database_url) as (node, client, _):
+
+        async def send(station_id, action, payload, status=201) -> dict:
+            sent = await client.post(
+                f"/api/v1/stations/{station_id}/commands?wait=5",
+                json={"action": action, "payload": payload},
+                headers=bearer(writer),
+            )
+            assert sent.status_code == status, sent.text
+            return sent.json()
+
+        async with (
+            watching(node, reader, "CP-1", "CP-2") as live,
+            station(node) as cp,
+            station(node, "CP-2", cls=PasswordCharger, v2=True) as cp2,
+        ):
+            # A password typed into a plain command is refused, with the way to rotate it.
+            typed = {"key": "AuthorizationKey", "value": TYPED_KEY}
+            refused = await send("CP-1", "ChangeConfiguration", typed, 422)
+            assert "rotate-password" in refused["detail"]
+            assert "password-rotation" in refused["detail"]
+            code, out, err = await operator(
+                capsys, node, database_url, "send", "CP-1", "ChangeConfiguration", json.dumps(typed)
+            )
+            assert code == 2 and "rotate-password" in err
+            shown.append(out + err)
+            set_password = {
+                "setVariableData": [
+                    {
+                        "component": SECURITY,
+                        "variable": BASIC_AUTH,
+                        "attributeValue": TYPED_PASSWORD,
+                    }
+                ]
+            }
+            refused = await send("CP-2", "SetVariables", set_password, 422)
+            assert "rotate-password" in refused["detail"]
+            assert cp.keys == [] and cp2.passwords == []
+
+            # Rotations: the password is in the CALL to the station, and nowhere else.
+            for station_id in ("CP-1", "CP-2"):
+                rotated = await client.post(
+                    f"/api/v1/stations/{station_id}/password-rotation?wait=5",
+                    headers=bearer(writer),
+                )
+                assert rotated.status_code == 201, rotated.text
+                shown.append(rotated.text)
+            ((_, key),) = cp.keys
+            (password,) = cp2.passwords
+
+            # What stations report of their passwords, although they must not.
+            reported = await send("CP-1", "GetConfiguration", {})
+            shown.append(json.dumps(reported))
+            get = {"getVariableData": [{"component": SECURITY, "variable": BASIC_AUTH}]}
+            shown.append(json.dumps(await send("CP-2", "GetVariables", get)))
+            await cp2.call(
+                call201.NotifyReport(
+                    request_id=1,
+                    generated_at="2026-12-01T10:00:00Z",
+                    seq_no=0,
+                    report_data=[
+                        {
+                            "component": SECURITY,
+                            "variable": BASIC_AUTH,
+                            "variable_attribute": [
+                                {
+                                    "type": "Actual",
+                                    "value": NOTIFIED_PASSWORD,
+                                    "mutability": "WriteOnly",
+                                }
+                            ],
+                        }
+                    ],
+                )
+            )
+            await eventually(lambda: sum(f.count('"command_result"') for f in live) >= 4)
+
+        headers = bearer(reader)
+        for path in (
+            "/api/v1/commands?limit=500",
+            "/api/v1/messages?limit=500",
+            "/api/v1/stations/CP-1",
+            "/api/v1/stations/CP-1/configuration",
+            "/api/v1/stations/CP-2",
+            "/api/v1/stations/CP-2/variables",
+        ):
+            answer = await client.get(path, headers=headers)
+            assert answer.status_code == 200, answer.text
+            shown.append(answer.text)
+        configuration = await client.get("/api/v1/stations/CP-1/configuration", headers=headers)
+        assert {k["key"]: k["value"] for k in configuration.json()}["AuthorizationKey"] == "***"
+        variables = await client.get("/api/v1/stations/CP-2/variables", headers=headers)
+        assert [v["value"] for v in variables.json()["items"]] == ["***"]
+        for command in ("config CP-1", "variables CP-2", "show CP-1"):
+            code, out, err = run_admin_line(database_url, "stations", *command.split(), "--json")
+            assert code == 0, err
+            shown.append(out + err)
+
+    shown += [*live, everything_stored(database_url)]
+    secrets = [REPORTED_KEY, REPORTED_PASSWORD, NOTIFIED_PASSWORD, TYPED_KEY, TYPED_PASSWORD,
+               key, bytes.fromhex(key).decode(), password]  # fmt: skip
+    for text in shown:
+        for secret in secrets:
+            assert secret not in text, f"{secret} shown in {text[:2000]}"
+
+
+@pytest.mark.parametrize("answer", ["Rejected", "CALLERROR"])
+async def test_a_201_rotation_the_station_refuses_changes_nothing(database_url, capsys, answer):
+    add(database_url, "CP-2")
+
+    class Refusing(PasswordCharger):
+        @on(Action201.set_variables)
+        def on_set_variables(self, set_variable_data, **_):
+            self.passwords += [d["attribute_value"] for d in set_variable_data]
+            if answer == "CALLERROR":
+                raise ValueError("no")  # the ocpp package answers a CALLERROR
+            return call_result201.SetVariables(
+                set_variable_result=[
+                    {
+                        "attribute_status": "Rejected",
+                        "component": d["component"],
+                        "variable": d["variable"],
+                    }
+                    for d in set_variable_data
+                ]
+            )
+
+    async with served_api(database_url) as (node, _, _):
+        async with station(node, "CP-2", cls=Refusing, v2=True) as cp:
+            code, out, err = await operator(
+                capsys, node, database_url, "rotate-password", "CP-2", "--wait"
+            )
+            assert code == 1, out + err
+            (new,) = cp.passwords
+        assert not await admitted(node, new, "CP-2", v2=True)
+        assert await admitted(node, PASSWORD, "CP-2", v2=True)
