@@ -94,9 +94,22 @@ def summary(label: str, took: list[float]) -> str:
     )
 
 
+async def warm_up(base: str, within: float = 60) -> None:
+    """Until the legitimate station is admitted (rpc_app's imports, pools, first scrypt)."""
+    deadline = time.monotonic() + within
+    while True:
+        _, outcome = await handshake(f"{base}/{LEGIT}", LEGIT, PASSWORD, "127.0.0.1")
+        if outcome == "101":
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the legitimate station is still refused: {outcome}")
+        await asyncio.sleep(0.5)
+
+
 async def measure(system: System, args: argparse.Namespace) -> None:
     base = f"ws://127.0.0.1:{system.port}/ocpp"
-    await legitimate(base, 2)  # warm up: imports, pools, the first scrypt
+    await warm_up(base)
+    await legitimate(base, 2)
     alone = await legitimate(base, args.seconds)
     stop = asyncio.Event()
     target = VICTIM if args.target == "other" else LEGIT
@@ -128,6 +141,9 @@ def main() -> None:
         system.start()
         try:
             asyncio.run(measure(system, args))
+        except Exception:
+            Path("/tmp/hardening-flood-system.log").write_text(system.logs())
+            raise
         finally:
             system.stop()
 

@@ -157,10 +157,6 @@ class Admissions:
             return connection.respond(exc.status, exc.reason + "\n")
         station_id, headers = station.station_id, station.headers
         self._gateway_headers(connection, headers)
-        address = address_key(headers.get(REMOTE_ADDR_HEADER))
-        held = self.throttle.check(station_id, address)
-        if held is not None:
-            return self._throttled(connection, held, station_id, address)
         bound = log.bind(station_id=station_id)
         try:
             offered = offered_subprotocols(request.headers)
@@ -181,21 +177,30 @@ class Admissions:
         # What the station speaks, for Connect and every later call (RFC 6455's header
         # name, holding the answer rather than the offer).
         headers[SUBPROTOCOL_HEADER] = version.subprotocol
-        sid = uuid.uuid4().hex
+        credentials = "authorization" in headers
+        address = address_key(headers.get(REMOTE_ADDR_HEADER))
+        attempt = self.throttle.start(station_id, address, credentials)
+        if isinstance(attempt, Throttled):
+            return self._throttled(connection, attempt, station_id, address)
+        settle = self.throttle.undecided  # unless Connect decides on the credentials
         try:
-            result = await self._rpc.connect(sid, station.url, headers)
-        except RPCError as exc:
-            bound.error("connect call failed", error=str(exc))
-            self._metrics.connect_rejections.labels("503").inc()
-            return connection.respond(503, "application unavailable\n")
-        if result.status is not Status.SUCCESS:
-            status = refusal_status(result.status, "authorization" in headers)
-            if status == 401:  # credentials sent and refused
-                self.throttle.failed(station_id, address)
-            bound.info("connection refused", status=status, reason=result.error)
-            self._metrics.connect_rejections.labels(str(status)).inc()
-            return connection.respond(status, "connection refused\n")
-        self.throttle.succeeded(station_id, address)
+            sid = uuid.uuid4().hex
+            try:
+                result = await self._rpc.connect(sid, station.url, headers)
+            except RPCError as exc:
+                bound.error("connect call failed", error=str(exc))
+                self._metrics.connect_rejections.labels("503").inc()
+                return connection.respond(503, "application unavailable\n")
+            if result.status is not Status.SUCCESS:
+                status = refusal_status(result.status, credentials)
+                if status == 401:  # the credentials sent were refused
+                    settle = self.throttle.refused
+                bound.info("connection refused", status=status, reason=result.error)
+                self._metrics.connect_rejections.labels(str(status)).inc()
+                return connection.respond(status, "connection refused\n")
+            settle = self.throttle.admitted
+        finally:
+            settle(attempt)
         self._metrics.stations_admitted.labels(version.name).inc()
         self._decided[connection] = Admission(
             station_id,
