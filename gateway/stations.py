@@ -77,6 +77,8 @@ class StationRegistry(Mapping[str, "StationSocket"]):
             claimers.discard(station)
             if not claimers:
                 self._claims.pop(station.claimed_sn, None)
+        if station.leaving:  # (a resubscription that ended after its station had gone)
+            sn = None
         station.claimed_sn = sn
         if sn is not None:
             self._claims.setdefault(sn, set()).add(station)
