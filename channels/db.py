@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -24,6 +28,11 @@ POOL_SIZE, POOL_OVERFLOW = 20, 20
 
 _lock = threading.Lock()
 _factories: dict[str, sessionmaker[Session]] = {}
+_warned_files: set[str] = set()
+
+# The stdlib's logger: the admin commands set no logging up, and a warning of theirs must
+# reach stderr (the stdlib's last resort), not their stdout as structlog's default would.
+log = logging.getLogger("channels.db")
 
 
 def json_text(value: object) -> str:
@@ -34,8 +43,42 @@ def json_text(value: object) -> str:
         return json.dumps(value)
 
 
+def private_sqlite_file(url: str) -> None:
+    """Make the SQLite file of `url` readable by its owner only, before SQLite opens it.
+
+    It holds the message log and the stations' password hashes. SQLite would make it
+    0644 (less the umask), and it makes the -wal, -shm and -journal files with the
+    database file's mode, so they follow. An existing file's mode is its owner's choice:
+    left as it is, with a warning when group or others may read it.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI filename (`file:...`): left to SQLite
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        try:
+            mode = stat.S_IMODE(os.stat(database).st_mode)
+        except OSError:
+            return
+        if mode & 0o077 and database not in _warned_files:
+            _warned_files.add(database)
+            log.warning(
+                "the database file %s (mode %04o) may be read by others: it holds the "
+                "message log and password hashes (chmod 600 %s*)",
+                database,
+                mode,
+                database,
+            )
+        return
+    except OSError:
+        return  # no such directory, no permission: SQLite says so when it opens the file
+    os.close(fd)  # an empty file is an empty database to SQLite
+
+
 def make_engine(url: str, pre_ping: bool = True) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         # The store's writer and readers (the CLI, other processes) share the file: wait
         # for the write lock instead of failing, and let readers work beside the writer (WAL).
         engine = create_engine(

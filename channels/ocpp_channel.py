@@ -150,6 +150,9 @@ class OCPPChannel(OCPP2Actions, Channel):
             # (AnyCable-Go Pro names none: `{"channel", "sn"}`; the connection's is used.)
             self.logger.warning("subscription for another station refused")
             self.reject()
+        sn = self.params.get("sn")
+        if "station_id" in self.params and isinstance(sn, str) and sn != station_id:
+            await self._refuse_another_stations_id(sn)
         self.stream_for(station_id)
         connection_id = self.connection.state.get("connection_id", "")
         node = self.connection.env.node  # the gateway node holding this connection
@@ -159,6 +162,17 @@ class OCPPChannel(OCPP2Actions, Channel):
         )
         live.publish(station_id, "online", node=node, ocpp_version=self.ocpp_version)
         self.logger.info("station online", ocpp_version=self.ocpp_version)
+
+    async def _refuse_another_stations_id(self, sn: str) -> None:
+        """Our gateway's compatibility mode: `sn` is the serial number the station's boot
+        claims. We stream by station id, but a channel beside us that streams by `sn`
+        (AnyCable-Go Pro's way) would share the stream of the station whose id it is:
+        refused, and the gateway subscribes the station by its own id instead. (Behind
+        anycable-go, whose identifier names no station_id, nothing would take its place.)"""
+        url = config.settings().database_url
+        if await store(url).run(lambda u: stations.credentials(u.session, sn) is not None):
+            self.logger.warning("serial number refused: it is another station's id", sn=sn[:64])
+            self.reject()
 
     async def unsubscribed(self):
         station_id = self.connection.identifiers.get("station_id")

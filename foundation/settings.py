@@ -117,6 +117,25 @@ class ChargerServerSettings(SettingsGroup):
     malformed_frame_budget: int = Field(
         10, ge=0, description="Malformed frames in a row before the connection is closed"
     )
+    auth_failures_per_station: int = Field(
+        10,
+        ge=0,
+        description="Failed authentications a station id may have a minute (as many at once, "
+        "then one every 60/N s) before its handshakes get 429 without Connect; never from an "
+        "address it authenticated from before (0: no limit)",
+    )
+    auth_failures_per_address: int = Field(
+        30,
+        ge=0,
+        description="The same per remote address (an IPv6 /64); 0 behind a proxy or load "
+        "balancer that shows the gateway one address for all",
+    )
+    auth_failures_per_node: int = Field(
+        600,
+        ge=0,
+        description="The same for this gateway node in all, against clients that rotate ids "
+        "and addresses (0: no limit)",
+    )
     max_frame_size: int = Field(65536, ge=1024, description="Largest frame accepted, in bytes")
     ping_interval: float = Field(
         60.0, ge=0, description="Seconds between WebSocket pings to a station (0: none)"

@@ -1,9 +1,10 @@
 """Admission: the OCPP-J handshake rules, then the application's Connect, before the upgrade.
 
 A refused station is never upgraded: it gets an HTTP status (404 for a path or
-station the application does not know, 401 for wrong credentials, 503 when the
-application cannot be asked). What Connect decided waits here for the
-connection handler, which takes it once the upgrade is done.
+station the application does not know, 401 for wrong credentials, 429 after too
+many of those (auth_throttle.py), 503 when the application cannot be asked).
+What Connect decided waits here for the connection handler, which takes it once
+the upgrade is done.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from contract.env import (
 from foundation.settings import GatewaySettings
 from foundation.throttle import LogThrottle
 from gateway import tls
+from gateway.auth_throttle import AuthThrottle, Throttled, address_key
 from gateway.cable.socket import BrowserAdmission
 from gateway.metrics import GatewayMetrics
 from gateway.rpc import Env, RPCClient, RPCError, Status
@@ -115,6 +117,12 @@ class Admissions:
         )
         # Anyone may knock at the cable path as fast as they like: one line per burst.
         self.browser_refusals = LogThrottle(interval=10.0)
+        self.throttle = AuthThrottle(
+            settings.auth_failures_per_station,
+            settings.auth_failures_per_address,
+            settings.auth_failures_per_node,
+        )
+        self._throttled_log = LogThrottle(interval=10.0)
 
     def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
         """The admission decided for `connection`; None if it was upgraded without one
@@ -169,18 +177,30 @@ class Admissions:
         # What the station speaks, for Connect and every later call (RFC 6455's header
         # name, holding the answer rather than the offer).
         headers[SUBPROTOCOL_HEADER] = version.subprotocol
-        sid = uuid.uuid4().hex
+        credentials = "authorization" in headers
+        address = address_key(headers.get(REMOTE_ADDR_HEADER))
+        attempt = self.throttle.start(station_id, address, credentials)
+        if isinstance(attempt, Throttled):
+            return self._throttled(connection, attempt, station_id, address)
+        settle = self.throttle.undecided  # unless Connect decides on the credentials
         try:
-            result = await self._rpc.connect(sid, station.url, headers)
-        except RPCError as exc:
-            bound.error("connect call failed", error=str(exc))
-            self._metrics.connect_rejections.labels("503").inc()
-            return connection.respond(503, "application unavailable\n")
-        if result.status is not Status.SUCCESS:
-            status = refusal_status(result.status, "authorization" in headers)
-            bound.info("connection refused", status=status, reason=result.error)
-            self._metrics.connect_rejections.labels(str(status)).inc()
-            return connection.respond(status, "connection refused\n")
+            sid = uuid.uuid4().hex
+            try:
+                result = await self._rpc.connect(sid, station.url, headers)
+            except RPCError as exc:
+                bound.error("connect call failed", error=str(exc))
+                self._metrics.connect_rejections.labels("503").inc()
+                return connection.respond(503, "application unavailable\n")
+            if result.status is not Status.SUCCESS:
+                status = refusal_status(result.status, credentials)
+                if status == 401:  # the credentials sent were refused
+                    settle = self.throttle.refused
+                bound.info("connection refused", status=status, reason=result.error)
+                self._metrics.connect_rejections.labels(str(status)).inc()
+                return connection.respond(status, "connection refused\n")
+            settle = self.throttle.admitted
+        finally:
+            settle(attempt)
         self._metrics.stations_admitted.labels(version.name).inc()
         self._decided[connection] = Admission(
             station_id,
@@ -192,6 +212,26 @@ class Admissions:
             subprotocol,
         )
         return None
+
+    def _throttled(
+        self, connection: ServerConnection, held: Throttled, station_id: str, address: str | None
+    ) -> Response:
+        """429 at once, Connect not asked: the handshake holds nothing while it waits."""
+        self._metrics.handshakes_throttled.labels(held.limit).inc()
+        self._metrics.connect_rejections.labels("429").inc()
+        held_back = self._throttled_log.allow(held.limit)
+        if held_back is not None:  # the first of a burst; the others are counted in the next
+            log.warning(
+                "handshake throttled: too many failed authentications",
+                limit=held.limit,
+                station_id=clip(station_id, 64),
+                address=address,
+                retry_after=held.retry_after,
+                since_last=held_back,
+            )
+        response = connection.respond(429, "too many failed authentications\n")
+        response.headers["Retry-After"] = str(held.retry_after)
+        return response
 
     def _gateway_headers(
         self, connection: ServerConnection, headers: dict[str, str], protocol: str | None = None

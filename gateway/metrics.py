@@ -127,6 +127,13 @@ class GatewayMetrics:
             ["rule"],  # the rules of ocppj.leniency: a fixed set
             registry=r,
         )
+        self.handshakes_throttled = Counter(
+            f"{PREFIX}_handshakes_throttled_total",
+            "Station handshakes answered 429 after too many failed authentications, "
+            "by the limit that held them back (station, address, node)",
+            ["limit"],  # gateway.auth_throttle.LIMITS: a fixed set
+            registry=r,
+        )
         self.connect_rejections = Counter(
             f"{PREFIX}_connect_rejections_total",
             "Handshakes refused, by HTTP status "

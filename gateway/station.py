@@ -75,6 +75,8 @@ class StationSocket:
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
         self.session = StationSession(self.station_id, node.session_config, self.log, self.version)
         self.identifier = self._identifier(self.session.sn)
+        # AnyCable compatibility: the serial number it is subscribed by, when not its id.
+        self.claimed_sn: str | None = None
         self.session.tolerated_rules = self._tolerated_rules()
         self._welcome = admission.transmissions
         # Performs one at a time; the station's own messages before reports about ours.
@@ -119,7 +121,7 @@ class StationSocket:
 
     async def run(self) -> None:
         try:
-            if await self._subscribe():
+            if await self._subscribe() is Status.SUCCESS:
                 await self.execute(self.session.apply_transmissions(self._welcome))
                 frame_received = self.node.metrics.frame_received
                 async for message in self.ws:
@@ -133,9 +135,9 @@ class StationSocket:
         finally:
             await self._teardown()
 
-    async def _subscribe(self, event: str = "station connected") -> bool:
-        """Subscribe to the channel and log `event`; refused or failed, the connection is
-        closed."""
+    async def _subscribe(self, event: str = "station connected", refusable: bool = False) -> Status:
+        """Subscribe to the channel and log `event`. Failed, or refused unless `refusable`,
+        the connection is closed."""
         try:
             result = await self.node.rpc.command(
                 self.sid, "subscribe", self.identifier, self.identifiers, self.env
@@ -143,40 +145,80 @@ class StationSocket:
         except RPCError as exc:
             self.log.error("subscribe failed", error=str(exc))
             await self.ws.close(CLOSE_INTERNAL, "application unavailable")
-            return False
+            return Status.ERROR
         if result.status is not Status.SUCCESS:
+            if refusable and result.status is Status.FAILURE:
+                return result.status
             self.log.warning("subscription rejected", error=result.error)
             code = CLOSE_POLICY if result.status is Status.FAILURE else CLOSE_INTERNAL
             await self.ws.close(code, "subscription rejected")
-            return False
+            return result.status
         self.subscribed = True
         self.log.info(event)
         await self._apply_command_result(result)
-        return True
+        return Status.SUCCESS
 
     async def _resubscribe(self, sn: str) -> None:
-        """AnyCable compatibility: the boot named a new serial number. Unsubscribe, then
-        subscribe with it, in the station's turn: the boot's perform comes after."""
+        """AnyCable compatibility: the boot named a new serial number. Subscribe by it
+        instead, in the station's turn: the boot's perform comes after.
+
+        `sn` is only what the station claims. One that is another station's id would
+        share that station's stream (its id is its `sn` until it boots): refused here
+        when this node holds that station, and by the application when it rejects the
+        subscription (it knows every station). Either way the station is served by its
+        own id, as a station whose boot names no serial number is.
+        """
         await self._turns.acquire(first=True)
         try:
-            if self.subscribed:
-                try:
-                    result = await self.node.rpc.command(
-                        self.sid, "unsubscribe", self.identifier, self.identifiers, self.env
-                    )
-                    if result.status is not Status.SUCCESS:
-                        self.log.error("unsubscribe failed", error=result.error)
-                    await self._apply_command_result(result)
-                except RPCError as exc:
-                    self.log.error("unsubscribe failed", error=str(exc))
-                self.subscribed = False
-            self.env.istate.clear()  # a new subscription starts with no channel state
-            self.identifier = self._identifier(sn)
-            self.node.hub.follow(self, True, (), ())  # its streams go with the old one
-            self.log.info("serial number changed", sn=sn)
-            await self._subscribe("resubscribed")
+            if sn != self.station_id and sn in self.node.stations:
+                self.log.warning(
+                    "serial number refused: it is another station's id", sn=clip(sn), by="gateway"
+                )
+                return
+            await self._go_by(sn)
         finally:
             self._turns.release()
+
+    async def give_back_claim(self) -> None:
+        """The station whose id this one goes by as `sn` connected to this node: go by
+        our own id again."""
+        await self._turns.acquire(first=True)
+        try:
+            if self.claimed_sn is not None and self.ws.state is State.OPEN:
+                self.log.warning(
+                    "serial number given up: its station connected", sn=clip(self.claimed_sn)
+                )
+                await self._go_by(self.station_id)
+        finally:
+            self._turns.release()
+
+    async def _go_by(self, sn: str) -> None:
+        """Unsubscribe, then subscribe by serial number `sn` (its own id, or one claimed);
+        a claim the application refuses leaves it subscribed by its own id."""
+        if self.subscribed:
+            try:
+                result = await self.node.rpc.command(
+                    self.sid, "unsubscribe", self.identifier, self.identifiers, self.env
+                )
+                if result.status is not Status.SUCCESS:
+                    self.log.error("unsubscribe failed", error=result.error)
+                await self._apply_command_result(result)
+            except RPCError as exc:
+                self.log.error("unsubscribe failed", error=str(exc))
+            self.subscribed = False
+        self.env.istate.clear()  # a new subscription starts with no channel state
+        self.identifier = self._identifier(sn)
+        self.node.hub.follow(self, True, (), ())  # its streams go with the old one
+        self.log.info("serial number changed", sn=clip(sn))
+        claimed = sn != self.station_id
+        status = await self._subscribe("resubscribed", refusable=claimed)
+        if status is Status.SUCCESS:
+            self.node.stations.claim(self, sn if claimed else None)
+        elif claimed and status is Status.FAILURE:
+            self.log.warning("serial number refused by the application", sn=clip(sn))
+            self.node.stations.claim(self, None)
+            self.identifier = self._identifier(self.station_id)
+            await self._subscribe("resubscribed")
 
     async def _teardown(self) -> None:
         self.leaving = True

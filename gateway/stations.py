@@ -36,6 +36,9 @@ class StationRegistry(Mapping[str, "StationSocket"]):
 
     def __init__(self, node_id: str, subscribers: list[BrokerSubscriber]) -> None:
         self._by_id: dict[str, StationSocket] = {}
+        # AnyCable compatibility: serial number -> the stations subscribed by it (not
+        # their own ids), so that a station connecting takes its id back.
+        self._claims: dict[str, set[StationSocket]] = {}
         self.control = ControlChannel(node_id, subscribers, lambda: self._by_id, self._replaced)
         self._background = TaskSet(log)
 
@@ -57,11 +60,28 @@ class StationRegistry(Mapping[str, "StationSocket"]):
             await previous.close(CLOSE_NORMAL, "replaced by a new connection", REPLACED_GRACE)
         self._by_id[station.station_id] = station
         self.control.announce(station)
+        for claimer in list(self._claims.get(station.station_id, ())):
+            self._background.spawn(claimer.give_back_claim())
 
     def forget(self, station: StationSocket) -> None:
         """Let `station` go, unless a newer connection of it has taken its place."""
+        self.claim(station, None)
         if self._by_id.get(station.station_id) is station:
             del self._by_id[station.station_id]
+
+    def claim(self, station: StationSocket, sn: str | None) -> None:
+        """AnyCable compatibility: `station` is subscribed by serial number `sn` (None: by
+        its own id)."""
+        if station.claimed_sn is not None:
+            claimers = self._claims.get(station.claimed_sn, set())
+            claimers.discard(station)
+            if not claimers:
+                self._claims.pop(station.claimed_sn, None)
+        if station.leaving:  # (a resubscription that ended after its station had gone)
+            sn = None
+        station.claimed_sn = sn
+        if sn is not None:
+            self._claims.setdefault(sn, set()).add(station)
 
     def held_ids(self) -> list[str]:
         """Ids of the stations held and not leaving: what a lease renewal names."""

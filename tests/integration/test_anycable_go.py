@@ -22,14 +22,14 @@ from ocpp.v16 import ChargePoint, call, call_result
 from sqlalchemy import select
 
 import channels
-from channels import db
+from channels import db, stations
 from channels.models import ChargePoint as StationRow
 from channels.models import Connector
 from contract.pb import rpc_pb2, rpc_pb2_grpc
 from foundation.settings import Settings
 from rpc_app import broadcasting
 from rpc_app.application import load_application
-from tests.support.central import PASSWORD, basic, seed
+from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.servers import (
     BROADCAST_KEY,
     charger,
@@ -335,6 +335,88 @@ async def test_a_station_that_reconnects_without_booting_is_served_by_its_id():
             await asyncio.to_thread(channel.broadcast_to, "ev/CP-R", dict(TRIGGER, id="t-3"))
             await asyncio.sleep(0.3)
             assert len(r.triggered) == 2
+
+
+def trigger(message: str, message_id: str) -> dict:
+    return {"command": "TriggerMessage", "id": message_id,
+            "payload": {"requestedMessage": message}}  # fmt: skip
+
+
+def sn_of(node, station_id: str) -> str:
+    return orjson.loads(node.stations[station_id].identifier)["sn"]
+
+
+async def test_a_serial_number_that_is_another_stations_id_is_refused_on_this_node():
+    """CP-A claims CP-B's id as its meter serial number: it would stream from `ev/CP-B`,
+    CP-B's own stream while CP-B has not booted. The claim is refused; CP-A is still
+    served, by its own id."""
+    async with seed_system() as (node, channel, _):
+        async with (
+            charger(node, "CP-A", cls=SeedCharger) as a,
+            charger(node, "CP-B", cls=SeedCharger) as b,
+        ):
+            await eventually(lambda: subscribed(node, "CP-B"))
+            with structlog.testing.capture_logs() as logs:
+                boot = await a.call(boot_call("CP-B"))
+            assert boot.status == "Accepted"  # served all the same
+            assert sn_of(node, "CP-A") == "CP-A"
+            refused = [e for e in logs if e["event"].startswith("serial number refused")]
+            assert refused and refused[0]["sn"] == "CP-B" and refused[0]["log_level"] == "warning"
+            await asyncio.to_thread(
+                channel.broadcast_to, "ev/CP-B", trigger("BootNotification", "t-b")
+            )
+            await asyncio.to_thread(channel.broadcast_to, "ev/CP-A", trigger("Heartbeat", "t-a"))
+            await eventually(lambda: b.triggered and a.triggered)
+            # CP-B's command went out before CP-A's: had it reached CP-A, CP-A saw it first.
+            assert a.triggered == ["Heartbeat"] and b.triggered == ["BootNotification"]
+
+
+async def test_a_station_that_connects_takes_its_id_back_from_a_serial_number_claiming_it():
+    async with seed_system() as (node, channel, _):
+        async with charger(node, "CP-A", cls=SeedCharger) as a:
+            await a.call(boot_call("CP-C"))  # CP-C is not connected: nothing to tell yet
+            assert sn_of(node, "CP-A") == "CP-C"
+            async with charger(node, "CP-C", cls=SeedCharger) as c:
+                await eventually(lambda: subscribed(node, "CP-C"))
+                await eventually(lambda: sn_of(node, "CP-A") == "CP-A")
+                await eventually(lambda: subscribed(node, "CP-A"))
+                await asyncio.to_thread(
+                    channel.broadcast_to, "ev/CP-C", trigger("BootNotification", "t-c")
+                )
+                await asyncio.to_thread(
+                    channel.broadcast_to, "ev/CP-A", trigger("Heartbeat", "t-a")
+                )
+                await eventually(lambda: c.triggered and a.triggered)
+                assert a.triggered == ["Heartbeat"] and c.triggered == ["BootNotification"]
+
+
+async def test_the_reference_system_refuses_a_serial_number_naming_another_station(database_url):
+    """The application knows every station, connected or not, on any node: the
+    reference system refuses a subscription whose `sn` is another station's id, and the
+    gateway serves the station by its own id instead."""
+    seed(database_url)
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-2", password=PASSWORD)  # offline
+    async with central_system(database_url, anycable_compat=True) as (node, _):
+        async with connected(node, "CP-1") as cp:
+            await eventually(lambda: subscribed(node, "CP-1"))
+            with structlog.testing.capture_logs() as logs:
+                boot = await cp.call(
+                    call.BootNotification(
+                        charge_point_model="M", charge_point_vendor="V", meter_serial_number="CP-2"
+                    )
+                )
+                assert boot.status == "Accepted"
+                assert sn_of(node, "CP-1") == "CP-1" and node.stations["CP-1"].subscribed
+                await cp.call(
+                    call.StatusNotification(
+                        connector_id=1, error_code="NoError", status="Available"
+                    )
+                )
+            events = [e["event"] for e in logs]
+            assert "serial number refused: it is another station's id" in events  # the app
+            assert "serial number refused by the application" in events  # the gateway
+    assert [c.status for c in rows(database_url, Connector)] == ["Available"]
 
 
 async def test_the_single_action_variant_receives_every_action():

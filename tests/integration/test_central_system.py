@@ -29,7 +29,6 @@ from channels.ocpp_channel import OCPPChannel
 from channels.timeutil import now
 from contract.pb import rpc_pb2, rpc_pb2_grpc
 from foundation.settings import Settings
-from rpc_app import broadcasting
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.processes import ROOT
 from tests.support.servers import (
@@ -323,14 +322,7 @@ async def test_send_wait_prints_the_station_answer(database_url):
 async def test_command_timeout_is_recorded(database_url):
     """A station that never answers: the command ends as timeout."""
     seed(database_url)
-    async with central_system(database_url, call_timeout=0.5) as (node, settings):
-        broadcasting.configure(
-            broadcasting.from_settings(
-                settings.model_copy(
-                    update={"broadcast_url": f"http://127.0.0.1:{node.http_port}/_broadcast"}
-                )
-            )
-        )
+    async with central_system(database_url, call_timeout=0.5) as (node, _):
         ws = await websockets.connect(
             station_url(node, "CP-1"),
             subprotocols=["ocpp1.6"],
@@ -351,7 +343,6 @@ async def test_command_timeout_is_recorded(database_url):
             await eventually(lambda: rows(database_url, Command)[0].status == "timeout")
         finally:
             await ws.close()
-            broadcasting.configure(None)
 
 
 def test_late_disconnect_of_an_older_connection_keeps_station_connected(database_url):

@@ -13,6 +13,7 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
 from channels import db, viewers
+from rpc_app import broadcasting
 from tests.support.api import api_server, bearer, make_token, served_api
 from tests.support.central import CentralCharger, central_system, connected, seed
 from tests.support.servers import eventually, subscribed
@@ -62,6 +63,19 @@ async def test_tokens_decide_who_may_read_and_who_may_change(database_url):
         with db.session_scope(database_url) as session:
             viewers.revoke_viewer(session, "ada")
         problem(await api.get("/api/v1/stations", headers=reader), 401)
+
+
+async def test_what_the_system_publishes_goes_to_its_own_gateway(database_url):
+    """Live events (and commands) go to this test's gateway, during the test and after
+    it: a network view still gathering when it ends (a second) reaches the stopped
+    gateway's port, never the default 127.0.0.1:9001 a real gateway may be serving."""
+    seed(database_url)
+    async with served_api(database_url) as (node, _, _):
+        own = f"http://127.0.0.1:{node.http_port}/_broadcast"
+        async with connected(node):
+            await eventually(lambda: subscribed(node, "CP-1"))
+            assert broadcasting.current().url == own
+    assert broadcasting.current().url == own
 
 
 async def test_stations_add_list_change_remove(database_url):

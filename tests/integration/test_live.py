@@ -19,7 +19,7 @@ from channels import db, viewers
 from rpc_app import broadcasting
 from tests.support.central import central_system, command_line, connected, operator, seed
 from tests.support.node_client import events_until, node_client_ready, run_node_client
-from tests.support.servers import BROADCAST_KEY, eventually, gateway
+from tests.support.servers import eventually, gateway, publish_to
 
 ALL = orjson.dumps({"channel": "StationsChannel"}).decode()
 
@@ -35,16 +35,8 @@ def viewer_token(url: str, name: str = "ada") -> str:
 
 @contextlib.asynccontextmanager
 async def live_system(database_url):
-    async with central_system(database_url) as (node, _):
-        broadcasting.configure(
-            broadcasting.HTTPBroadcaster(
-                f"http://127.0.0.1:{node.http_port}/_broadcast", BROADCAST_KEY
-            )
-        )
-        try:
-            yield node
-        finally:
-            broadcasting.configure(None)
+    async with central_system(database_url) as (node, _):  # publishing to its gateway
+        yield node
 
 
 async def next_event(ws) -> dict:
@@ -209,7 +201,7 @@ async def two_nodes(database_url, adapter, redis_url, nats_url):
                 await eventually(lambda: all(s.connected for s in a.subscribers + b.subscribers))
                 yield (a, b), ["--database-url", database_url, *flags]
         finally:
-            broadcasting.configure(None)
+            publish_to(a)  # what is still gathering goes nowhere else after the test
 
 
 @pytest.mark.parametrize("adapter", ["redis", "nats"])

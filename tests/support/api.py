@@ -11,6 +11,7 @@ from channels import db, viewers
 from channels.api import APIServer
 from rpc_app import broadcasting
 from tests.support.central import central_system
+from tests.support.servers import publish_to
 
 
 def make_token(url: str, name: str = "ops", scope: str = viewers.WRITE) -> str:
@@ -35,7 +36,7 @@ async def api_server(node, settings) -> AsyncIterator[APIServer]:
         yield server
     finally:
         await server.stop()
-        broadcasting.configure(None)
+        publish_to(node)  # (its settings may have named a broker)
 
 
 @contextlib.asynccontextmanager

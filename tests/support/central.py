@@ -18,7 +18,7 @@ from channels import db, stations
 from channels.models import IdTag
 from foundation.settings import Settings
 from rpc_app.application import load_application
-from tests.support.servers import BROADCAST_KEY, charger, gateway, rpc_server
+from tests.support.servers import BROADCAST_KEY, charger, gateway, publish_to, rpc_server
 
 PASSWORD = "s3cret-pass"
 _LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[")  # structlog's console format
@@ -37,6 +37,7 @@ async def central_system(database_url, **overrides):
     try:
         async with rpc_server(app=load_application("channels")) as (_, port, _):
             async with gateway(port, **overrides) as node:
+                publish_to(node)
                 yield node, settings
     finally:
         channels.config.configure(None)

@@ -18,6 +18,7 @@ from ocpp.v201.enums import Action as Action201
 
 from foundation.settings import Settings
 from gateway.node import GatewayNode
+from rpc_app import broadcasting
 from rpc_app.application import Application
 from rpc_app.metrics import RPCMetrics
 from rpc_app.server import start_rpc_server
@@ -91,6 +92,16 @@ async def gateway(rpc_port: int, **overrides) -> AsyncIterator[GatewayNode]:
         yield node
     finally:
         await node.stop()
+
+
+def publish_to(node: GatewayNode) -> None:
+    """What this process publishes (channels' broadcasts, the API's commands, live events)
+    goes to `node`'s gateway, and goes on going there once the test is over: a live event
+    still gathering then (the network view waits a second) fails on the stopped
+    gateway's port instead of reaching the default 127.0.0.1:9001, which a real gateway
+    on this machine may be serving."""
+    url = f"http://127.0.0.1:{node.http_port}/_broadcast"
+    broadcasting.configure(broadcasting.HTTPBroadcaster(url, BROADCAST_KEY))
 
 
 class Charger(ChargePoint):

@@ -1,0 +1,178 @@
+"""Failed authentications are throttled at the gateway, before Connect, per address, per
+station id and per node: a client guessing passwords gets 429 with Retry-After, while
+stations that authenticate (over real sockets, real gRPC, the reference system on SQLite
+and PostgreSQL) connect as before."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from channels import db, stations
+from rpc_app import Connection
+from rpc_app.application import Application
+from tests.support import apps
+from tests.support.central import PASSWORD, CentralCharger, basic, central_system, seed
+from tests.support.servers import charger, eventually, gateway, rpc_server, station_url, subscribed
+
+ATTACKER, STATION, ELSEWHERE = "127.0.0.2", "127.0.0.1", "127.0.0.3"
+
+
+async def handshake(node, station_id: str, password: str | None, source: str):
+    """(HTTP status, Retry-After) of a refused handshake from `source`; (101, None) if it
+    was upgraded."""
+    headers = basic(station_id, password) if password is not None else {}
+    try:
+        ws = await websockets.connect(
+            station_url(node, station_id),
+            subprotocols=["ocpp1.6"],
+            additional_headers=headers,
+            local_addr=(source, 0),
+        )
+    except InvalidStatus as exc:
+        return exc.response.status_code, exc.response.headers.get("Retry-After")
+    await ws.close()
+    return 101, None
+
+
+def held(answer: tuple[int, str | None], most: int) -> bool:
+    """A 429 whose Retry-After is a minute's share of the limit, less the time gone by."""
+    status, retry_after = answer
+    return status == 429 and retry_after is not None and 0 < int(retry_after) <= most
+
+
+def station(node, station_id: str = "CP-1", source: str = STATION):
+    """A charger (the `ocpp` package's) that authenticates with its password from `source`."""
+    return charger(
+        node,
+        station_id,
+        cls=CentralCharger,
+        additional_headers=basic(station_id, PASSWORD),
+        local_addr=(source, 0),
+    )
+
+
+def sample(node, name: str, **labels) -> float:
+    value = node.metrics.registry.get_sample_value(f"ocpp_cable_gateway_{name}", labels)
+    return value or 0.0
+
+
+def connects(node) -> float:
+    return sum(
+        sample(node, "rpc_calls_total", method="Connect", status=status)
+        for status in ("SUCCESS", "FAILURE", "ERROR")
+    )
+
+
+async def test_an_address_that_keeps_failing_gets_429_without_connect(database_url):
+    seed(database_url)
+    async with central_system(database_url, auth_failures_per_address=5) as (node, _):
+        for n in range(5):  # unknown ids, with credentials: refused by the application
+            assert await handshake(node, f"GUESS-{n}", "wrong", ATTACKER) == (401, None)
+        asked = connects(node)
+        started = time.monotonic()
+        assert held(await handshake(node, "GUESS-5", "wrong", ATTACKER), 12)  # 5 a minute
+        assert held(await handshake(node, "CP-1", PASSWORD, ATTACKER), 12)
+        assert time.monotonic() - started < 1  # answered at once, not delayed
+        assert connects(node) == asked  # the application was not asked
+        # Another address is not held back: a station with its password connects from it.
+        async with station(node, "CP-1", ELSEWHERE):
+            await eventually(lambda: subscribed(node, "CP-1"))
+        assert sample(node, "handshakes_throttled_total", limit="address") == 2
+        assert sample(node, "connect_rejections_total", status="429") == 2
+
+
+async def test_a_station_flooded_by_guesses_still_connects_from_where_it_authenticated(
+    database_url,
+):
+    seed(database_url)
+    async with central_system(
+        database_url, auth_failures_per_station=3, auth_failures_per_address=0
+    ) as (node, _):
+        async with station(node):  # authenticated from its address once
+            await eventually(lambda: subscribed(node, "CP-1"))
+        for source in ("127.0.0.2", "127.0.0.4", "127.0.0.5"):  # guesses from everywhere
+            assert await handshake(node, "CP-1", "wrong", source) == (401, None)
+        assert held(await handshake(node, "CP-1", "wrong", ATTACKER), 20)
+        # Its password from a new address is held back too: nothing tells it from a guess.
+        assert held(await handshake(node, "CP-1", PASSWORD, ELSEWHERE), 20)
+        # From where it authenticated before, it connects, again and again.
+        for _ in range(3):
+            async with station(node):
+                await eventually(lambda: subscribed(node, "CP-1"))
+        assert sample(node, "handshakes_throttled_total", limit="station") == 2
+
+
+async def test_clients_rotating_ids_and_addresses_meet_the_node_limit(database_url):
+    seed(database_url)
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-2", password=PASSWORD)
+    async with central_system(database_url, auth_failures_per_node=4) as (node, _):
+        async with station(node):
+            await eventually(lambda: subscribed(node, "CP-1"))
+        for n in range(4):
+            assert await handshake(node, f"GUESS-{n}", "x", f"127.0.1.{n}") == (401, None)
+        assert held(await handshake(node, "GUESS-9", "x", "127.0.1.9"), 15)
+        # A station this node has seen authenticate from its address is not held back...
+        async with station(node):
+            await eventually(lambda: subscribed(node, "CP-1"))
+        # ...one it has not seen yet waits its turn (and would, after a gateway restart).
+        assert held(await handshake(node, "CP-2", PASSWORD, "127.0.2.1"), 15)
+        assert sample(node, "handshakes_throttled_total", limit="node") == 2
+
+
+async def test_refusals_without_credentials_are_not_counted(database_url):
+    seed(database_url)
+    async with central_system(database_url, auth_failures_per_address=2) as (node, _):
+        for n in range(5):  # unknown stations, no credentials: 404, nothing guessed
+            assert await handshake(node, f"NOBODY-{n}", None, ATTACKER) == (404, None)
+        assert await handshake(node, "CP-1", PASSWORD, ATTACKER) == (101, None)
+
+
+async def test_limits_of_zero_throttle_nothing(database_url):
+    seed(database_url)
+    off = {"auth_failures_per_station": 0, "auth_failures_per_address": 0}
+    async with central_system(database_url, **off, auth_failures_per_node=0) as (node, _):
+        for _ in range(12):
+            assert await handshake(node, "CP-1", "wrong", ATTACKER) == (401, None)
+        assert await handshake(node, "CP-1", PASSWORD, ATTACKER) == (101, None)
+
+
+async def test_a_burst_of_throttled_handshakes_is_logged_once(database_url):
+    seed(database_url)
+    with structlog.testing.capture_logs() as logs:
+        async with central_system(database_url, auth_failures_per_address=1) as (node, _):
+            assert await handshake(node, "GUESS", "wrong", ATTACKER) == (401, None)
+            for _ in range(6):
+                assert (await handshake(node, "GUESS", "wrong", ATTACKER))[0] == 429
+    lines = [e for e in logs if e["event"].startswith("handshake throttled")]
+    assert len(lines) == 1
+    assert lines[0]["limit"] == "address" and lines[0]["address"] == ATTACKER
+    assert lines[0]["log_level"] == "warning" and "wrong" not in str(lines[0])
+
+
+class OverloadedConnection(Connection):
+    """An application that takes 0.5 s to check a password: guesses pile up under way."""
+
+    async def connect(self):
+        await asyncio.sleep(0.5)
+        if self.env.basic_auth() != (self.env.station_id, PASSWORD):
+            self.reject("authentication failed")
+        self.identifiers["station_id"] = self.env.station_id
+
+
+async def test_guesses_faster_than_connect_answers_are_held_back_while_under_way():
+    app = Application.of([apps.OCPPChannel], OverloadedConnection)
+    async with (
+        rpc_server(app=app) as (_, port, counter),
+        gateway(port, auth_failures_per_station=3) as node,
+    ):
+        guesses = [handshake(node, "CP-1", f"guess-{n}", ATTACKER) for n in range(10)]
+        answers = await asyncio.gather(*guesses)
+        assert sum(answer == (401, None) for answer in answers) == 3
+        assert sum(held(answer, 20) for answer in answers) == 7
+        assert counter.served()["Connect"] == 3  # the other seven never reached it
