@@ -331,10 +331,13 @@ class RPCAuthSettings(SettingsGroup):
         secret from its application secret; else None."""
         if self.rpc_secret is not None:
             return self.rpc_secret.get_secret_value()
-        broadcast_secret = getattr(self, "broadcast_secret", None)  # its tier may have none
-        key = broadcast_secret() if broadcast_secret is not None else None
-        from foundation.key_file import derived_key
+        from foundation.key_file import KeyFileError, derived_key
 
+        broadcast_secret = getattr(self, "broadcast_secret", None)  # its tier may have none
+        try:
+            key = broadcast_secret() if broadcast_secret is not None else None
+        except KeyFileError as exc:
+            raise SettingsError(f"rpc_secret, made from the broadcast key: {exc}") from None
         return None if key is None else derived_key(key, RPC_SECRET_PURPOSE)
 
 

@@ -89,10 +89,7 @@ def loopback(address: str) -> bool:
 def rpc_caller_check(settings: RPCAppSettings) -> str | None:
     """The secret rpc_app requires of callers. None only on a loopback address (or with
     mutual TLS): anyone who reaches the port could otherwise speak for any station."""
-    try:
-        secret = settings.rpc_auth_secret() if settings.rpc_auth else None
-    except KeyFileError as exc:
-        raise SettingsError(str(exc)) from None
+    secret = settings.rpc_auth_secret() if settings.rpc_auth else None
     if secret is None and not loopback(settings.rpc_host) and not settings.rpc_tls_ca:
         setting = "rpc_secret (--rpc-secret / OCPP_CABLE_RPC_SECRET)"
         if not settings.rpc_auth:

@@ -305,12 +305,13 @@ async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port,
 async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
     from contract.pb import rpc_pb2, rpc_pb2_grpc
 
-    port = free_port()
+    port, secret = free_port(), "the-gateway-s-secret"
     process = subprocess.Popen(
         [*CLI, "rpc", "--rpc-host", f"127.0.0.1:{port}", "--channels-module",
          "tests.support.slow_app",
          "--rpc-metrics-port", str(free_port()), "--shutdown-timeout", "5"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OCPP_CABLE_RPC_SECRET": secret},
     )  # fmt: skip
     await asyncio.to_thread(wait_for_port, port, process)
     data = {"action": "data_transfer", "command": "DataTransfer", "id": "m1",
@@ -323,7 +324,8 @@ async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
             connection_identifiers='{"station_id":"CP-1"}',
             data=orjson.dumps(data).decode(),
         )
-        in_flight = asyncio.ensure_future(stub.Command(request, timeout=10))
+        metadata = (("authorization", f"Bearer {secret}"),)  # as the gateway calls
+        in_flight = asyncio.ensure_future(stub.Command(request, timeout=10, metadata=metadata))
         await asyncio.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         response = await in_flight

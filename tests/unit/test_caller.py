@@ -9,7 +9,7 @@ import pytest
 
 from contract import caller
 from foundation.key_file import derived_key
-from foundation.settings import Settings
+from foundation.settings import Settings, SettingsError
 from ocpp_cable.runner import embedded, loopback
 
 
@@ -54,3 +54,9 @@ def test_up_always_guards_its_rpc_port(tmp_path):
     settings = embedded(Settings(broadcast_auth=False, broadcast_key_file=str(tmp_path / "k")))
     assert settings.rpc_auth_secret() is not None
     assert not (tmp_path / "k").exists()
+
+
+def test_an_unreadable_key_file_is_a_settings_error_naming_it(tmp_path):
+    (tmp_path / "k").write_text("")  # empty: read_key refuses it
+    with pytest.raises(SettingsError, match=r"rpc_secret.*k is empty"):
+        Settings(broadcast_key_file=str(tmp_path / "k")).rpc_auth_secret()
