@@ -1,10 +1,12 @@
 """Every command reaches a final state after a process dies: a station's reply waits at the
-gateway until rpc_app is back."""
+gateway until rpc_app is back, and a command nobody will answer any more is ended by
+rpc_app's sweep, which wakes the clients waiting for it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
 import orjson
 import websockets
@@ -13,14 +15,16 @@ from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 from sqlalchemy import select
 
-from channels import db, presence
+from channels import commands, db, overdue, presence, stations
 from channels.admin.command_records import publish_recorded
 from channels.admin.publishing import build_call
 from channels.models import ChargePoint as Station
 from channels.models import Command
+from channels.timeutil import now
 from faults.system import System
 from foundation.settings import Settings
 from rpc_app.broadcasting import HTTPBroadcaster
+from tests.support.api import bearer, make_token, served_api
 from tests.support.servers import Charger, charger, eventually, gateway, rpc_server, subscribed
 
 
@@ -137,3 +141,28 @@ async def test_a_station_holds_the_gateway_to_at_most_its_queue_of_replies(unuse
             acks = await eventually(lambda: len(record("ack", "CP-R")) == 2 and record("ack"))
         assert [a["id"] for a in acks] == ["r-1", "r-2"]
         assert sample("ocpp_cable_gateway_replies_lost_total") == 2
+
+
+async def test_a_command_left_queued_by_a_dead_sender_ends_and_wakes_its_waiting_client(
+    database_url,
+):
+    """The API died between recording a command and marking it sent: rpc_app's sweep ends it
+    as NotSent once nothing could answer it any more, and a client waiting on it hears."""
+    timings = {"call_timeout": 1.0, "reply_retry_time": 1.0, "rpc_timeout": 1.0}
+    async with served_api(database_url, **timings) as (_, client, settings):
+        waited = overdue.patience(settings)
+        due_in = 3.0
+        with db.session_scope(database_url) as session:
+            stations.add_station(session, "CP-Q")
+            left = commands.record_command(session, "left-1", "CP-Q", "ClearCache", {})
+            # Recorded by an API that died that long ago, and never marked sent.
+            left.created_at = now() - timedelta(seconds=waited.per_call + waited.grace - due_in)
+            due = waited.due(left.created_at, 0)
+        token = make_token(database_url)
+        response = await client.get("/api/v1/commands/left-1?wait=12", headers=bearer(token))
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["status"], body["error_code"]) == ("error", "NotSent")
+        with db.session_scope(database_url) as session:
+            ended = session.get(Command, "left-1").answered_at
+        assert due <= ended <= due + timedelta(seconds=5)  # never early, at the next sweep
