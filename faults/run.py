@@ -91,9 +91,10 @@ def wait_lines(waits: list[WaitRound]) -> list[str]:
 
 
 # The crash-during-?wait rounds: stations slow to answer, a short call timeout so that the
-# bound (and the run) stays short, rpc_app back well within the replies' retry time.
+# bound (and the run) stays short, the default retry time for replies (rpc_app must be back
+# within it: a loaded machine takes up to half a minute to start it).
 WAIT_TIMINGS = Timings(
-    delay=3.0, wait=30.0, call_timeout=10.0, reply_retry_time=30.0, rpc_timeout=5.0, rpc_down=5.0
+    delay=3.0, wait=30.0, call_timeout=10.0, reply_retry_time=60.0, rpc_timeout=5.0, rpc_down=5.0
 )
 
 

@@ -41,7 +41,7 @@ class Timings:
     delay: float = 3.0  # a station's time to answer
     wait: float = 30.0  # the clients' ?wait=
     call_timeout: float = 10.0
-    reply_retry_time: float = 30.0
+    reply_retry_time: float = 60.0
     rpc_timeout: float = 5.0
     rpc_down: float = 5.0  # rpc_app killed, then started again after this
 

@@ -35,7 +35,7 @@ async def test_sigkill_of_rpc_app_during_wait_leaves_every_command_answered(tmp_
     """Every station holds its answer when rpc_app dies: each reaches the database once
     rpc_app is back, and each waiting client gets it."""
     timings = Timings(
-        delay=1.0, wait=30, call_timeout=5, reply_retry_time=30, rpc_timeout=1, rpc_down=1
+        delay=1.0, wait=30, call_timeout=5, reply_retry_time=60, rpc_timeout=1, rpc_down=1
     )
     report = await wait_campaign("sqlite", tmp_path, "rpc", 20, 40, timings)
     assert report.recorded == 40 and report.left_open == []
