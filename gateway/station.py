@@ -317,62 +317,59 @@ class StationSocket:
     # --- RPC -----------------------------------------------------------------------
 
     async def _perform(self, effect: Perform) -> None:
-        if not effect.reply or effect.droppable:
-            await self._perform_in_turn(effect)
-            return
-        if not self._hold_reply(effect):
-            return
-        # Offered to rpc_app until this long after it arrived, however long its turn takes.
-        until = asyncio.get_running_loop().time() + self.node.settings.reply_retry_time
-        try:
-            await self._perform_in_turn(effect, until)
-        finally:
-            self._replies_waiting -= 1
-
-    async def _perform_in_turn(self, effect: Perform, reply_until: float | None = None) -> None:
         data = performs.encode(effect.data)
-        held = reply_until is not None
-        await self._turns.acquire(first=not effect.reply)
+        # A reply to our CALL is offered to rpc_app until this long after it arrived,
+        # however long its turn takes (None: any other perform, tried once).
+        reply_until = None
+        if effect.reply and not effect.droppable:
+            if not self._hold_reply(effect):
+                return
+            reply_until = asyncio.get_running_loop().time() + self.node.settings.reply_retry_time
         try:
-            if effect.droppable:
-                self._reports_waiting -= 1
+            await self._turns.acquire(first=not effect.reply)
             try:
-                if reply_until is None:
-                    result = await self.node.rpc.command(
-                        self.sid, "message", self.identifier, self.identifiers, self.env, data
+                if effect.droppable:
+                    self._reports_waiting -= 1
+                try:
+                    if reply_until is None:
+                        result = await self.node.rpc.command(
+                            self.sid, "message", self.identifier, self.identifiers, self.env, data
+                        )
+                    else:
+                        result = await self._offer(data, effect, reply_until)
+                except RPCError as exc:
+                    self.log.error(
+                        "perform failed",
+                        action=effect.data.get("action"),
+                        error=str(exc),
+                        message_id=effect.data.get("id"),
+                    )
+                    if reply_until is not None:
+                        self.node.metrics.replies_lost.inc()
+                    if effect.call_id is not None:
+                        await self.execute(self.session.perform_finished(effect.call_id, False))
+                    return
+                succeeded = result.status is Status.SUCCESS
+                if not succeeded:
+                    self.log.error(
+                        "perform not successful",
+                        action=effect.data.get("action"),
+                        status=result.status.value,
+                        error=result.error,
+                        message_id=effect.data.get("id"),
+                    )
+                if effect.call_id is not None:
+                    effects = self.session.perform_finished(
+                        effect.call_id, succeeded, result.transmissions
                     )
                 else:
-                    result = await self._offer(data, effect, reply_until)
-            except RPCError as exc:
-                self.log.error(
-                    "perform failed",
-                    action=effect.data.get("action"),
-                    error=str(exc),
-                    message_id=effect.data.get("id"),
-                )
-                if held:
-                    self.node.metrics.replies_lost.inc()
-                if effect.call_id is not None:
-                    await self.execute(self.session.perform_finished(effect.call_id, False))
-                return
-            succeeded = result.status is Status.SUCCESS
-            if not succeeded:
-                self.log.error(
-                    "perform not successful",
-                    action=effect.data.get("action"),
-                    status=result.status.value,
-                    error=result.error,
-                    message_id=effect.data.get("id"),
-                )
-            if effect.call_id is not None:
-                effects = self.session.perform_finished(
-                    effect.call_id, succeeded, result.transmissions
-                )
-            else:
-                effects = self.session.apply_transmissions(result.transmissions)
-            await self._apply_command_result(result, effects)
+                    effects = self.session.apply_transmissions(result.transmissions)
+                await self._apply_command_result(result, effects)
+            finally:
+                self._turns.release()
         finally:
-            self._turns.release()
+            if reply_until is not None:
+                self._replies_waiting -= 1
 
     def _hold_reply(self, effect: Perform) -> bool:
         """Count a reply in; False (dropped, counted) when rpc_app is not taking replies
