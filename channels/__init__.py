@@ -7,7 +7,7 @@ subclass; `--channels-module` points it at another package.
 from channels.connection import StationConnection
 from channels.ocpp_channel import OCPPChannel
 
-__all__ = ["OCPPChannel", "StationConnection", "node_lease", "setup"]
+__all__ = ["OCPPChannel", "StationConnection", "node_lease", "setup", "sweep"]
 
 
 def setup(settings) -> None:
@@ -27,3 +27,10 @@ async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
     await store(config.settings().database_url).run(
         lambda u: presence.renew(u.session, node, ttl, stations)
     )
+
+
+async def sweep() -> None:
+    """Called by rpc_app every few seconds: commands nobody will answer any more end."""
+    from channels import config, overdue
+
+    await overdue.sweep(config.settings())

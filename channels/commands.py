@@ -3,15 +3,23 @@
 A command's state only moves forward: queued -> sent -> one answer (accepted,
 rejected, error, timeout), and an answer is final. Each step is one conditional
 UPDATE, so the CLI marking a command sent and rpc_app recording the station's
-answer can race in any order without undoing each other.
+answer can race in any order without undoing each other, and an answer that
+comes twice (the gateway offered it again after rpc_app died) changes nothing.
+
+A command nobody can answer any more ends too (`settle_overdue`, rpc_app's sweep):
+one its sender never recorded as sent (the API died on the way) as `error`
+NotSent, one sent whose answer never came back as `error` NoAnswer, once the
+station and the gateway have had all the time they are given.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from channels import password_fields
 from channels.models import Command
@@ -19,6 +27,8 @@ from channels.timeutil import now
 
 QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)
+# Why the sweep ended a command (its error_code).
+NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
 # A reply's `status` -> the command's status.
 REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
 
@@ -55,10 +65,13 @@ def mark_sent(session: Session, command_id: str) -> None:
     _advance(session, command_id, (QUEUED,), status=SENT, sent_at=now())
 
 
-def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> None:
+def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> bool:
+    """Record the station's answer. False when the command's record was final already
+    (the same answer offered again, or one that came after the command was given up):
+    what the answer changes was applied then, or must not be now."""
     action = session.scalar(select(Command.action).where(Command.id == command_id))
     if action is None:
-        return  # a command not sent through `ocpp-cable send`
+        return True  # a command not sent through `ocpp-cable send`: nothing recorded
     payload = password_fields.masked(action, payload)
     status = payload.get("status") if isinstance(payload, dict) else None
     # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
@@ -66,7 +79,7 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
         action == "UnlockConnector" and status == "Unlocked"
     )
     at = now()
-    _advance(
+    return _advance(
         session,
         command_id,
         OPEN,
@@ -77,9 +90,11 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
     )
 
 
-def record_failure(session: Session, command_id: str, code: str, data: dict[str, Any]) -> None:
+def record_failure(session: Session, command_id: str, code: str, data: dict[str, Any]) -> bool:
+    """Record a CALLERROR, a timeout or a command not sent. False when the command is
+    final already, or not recorded at all: its failure hooks are not for this call."""
     at = now()
-    _advance(
+    return _advance(
         session,
         command_id,
         OPEN,
@@ -104,3 +119,95 @@ def fail_open(session: Session, station_ids: list[str], code: str, message: str)
         )
         .execution_options(synchronize_session=False)
     )
+
+
+# Commands looked at per sweep, oldest first: a backlog (a long outage) ends over a few.
+SWEEP_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Patience:
+    """How long a command may stay open before nothing will answer it any more.
+
+    `per_call`: the station's time to answer one CALL (--call-timeout), for the command
+    itself and for each CALL ahead of it in the station's queue at the gateway (one at a
+    time). `grace`: the time its answer then has to reach the database: the gateway
+    offers it to rpc_app for --reply-retry-time, each try one --rpc-timeout, the
+    sender's publish another, and the clocks of two hosts may differ a little.
+    """
+
+    per_call: float
+    grace: float
+
+    def due(self, since: datetime, ahead: int) -> datetime:
+        return since + timedelta(seconds=(ahead + 1) * self.per_call + self.grace)
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A command the sweep ended, for what else its failure changes."""
+
+    id: str
+    station_id: str
+    action: str
+    code: str
+
+
+def settle_overdue(
+    session: Session, patience: Patience, at: datetime | None = None, limit: int = SWEEP_LIMIT
+) -> list[Ended]:
+    """End the open commands nobody will answer any more; returns those it ended.
+
+    A command's clock starts when it was sent (recorded, if it never was marked sent).
+    Then it waits behind the commands of its station sent before it and still open at
+    that time, each for at most `per_call`, then gets its own, then `grace`. Past that:
+    one still `queued` (its sender died between recording and marking it sent) ends as
+    `error` NotSent, one `sent` (its broadcast or its answer was lost) as NoAnswer.
+
+    Neither is sent again: a sender that died after publishing may have delivered it,
+    and a Reset or a RemoteStartTransaction run twice on a station is worse than an
+    error an operator sees and repeats. Each end is a conditional UPDATE from the state
+    read, so rpc_app replicas sweeping at once, or an answer recorded meanwhile, are safe.
+    """
+    at = at or now()
+    before = aliased(Command)
+    since = func.coalesce(Command.sent_at, Command.created_at)
+    its_since = func.coalesce(before.sent_at, before.created_at)
+    ahead = (
+        select(func.count())
+        .where(
+            before.station_id == Command.station_id,
+            before.id != Command.id,
+            its_since < since,
+            or_(before.answered_at.is_(None), before.answered_at > since),
+        )
+        .correlate(Command)
+        .scalar_subquery()
+    )
+    # Only commands older than the least anyone is given: most sweeps read nothing.
+    soonest = at - timedelta(seconds=patience.per_call + patience.grace)
+    rows = session.execute(
+        select(Command.id, Command.station_id, Command.action, Command.status, since, ahead)
+        .where(Command.status.in_(OPEN), since <= soonest)
+        .order_by(since)
+        .limit(limit)
+    ).all()
+    ended = []
+    for command_id, station_id, action, status, started, waited_behind in rows:
+        if at < patience.due(started, waited_behind):
+            continue
+        if status == QUEUED:
+            code, why = NOT_SENT, "its sender stopped before recording it sent"
+        else:
+            code, why = NO_ANSWER, "no answer reached the central system in time"
+        if _advance(
+            session,
+            command_id,
+            (status,),
+            status="error",
+            error_code=code,
+            response={"code": code, "message": why, "details": {}},
+            answered_at=at,
+        ):
+            ended.append(Ended(command_id, station_id, action, code))
+    return ended

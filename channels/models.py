@@ -350,8 +350,8 @@ class Command(Base):
     station_id: Mapped[str] = mapped_column(String(48), index=True)
     action: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]]
-    # queued, sent, accepted, rejected, error, timeout
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    # queued, sent, accepted, rejected, error, timeout; indexed for the open ones (the sweep)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     response: Mapped[dict[str, Any] | None]
     error_code: Mapped[str | None] = mapped_column(StationText)  # the station's, as sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

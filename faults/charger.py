@@ -1,4 +1,5 @@
-"""A charger that keeps every transaction message until it is acked, and a ledger of them.
+"""Chargers of the fault campaigns: one that keeps every transaction message until it is
+acked, with a ledger of them; one that answers our commands after a delay.
 
 As OCPP 1.6 (4.7) asks of a real charger, a StartTransaction, MeterValues or
 StopTransaction that got no CALLRESULT (InternalError, a timeout, a dropped
@@ -129,3 +130,39 @@ class RetryingCharger:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class AnsweringCharger:
+    """A station that answers every CALL `{"status": "Accepted"}` after `delay` seconds, one
+    at a time as the gateway sends them; it connects again when its connection drops."""
+
+    def __init__(self, url: str, station_id: str, delay: float) -> None:
+        self.url = f"{url.rstrip('/')}/{station_id}"
+        self.station_id = station_id
+        self.delay = delay
+        self.received = 0  # CALLs taken
+        self.answered = 0  # CALLs answered
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with websockets.connect(
+                    self.url, subprotocols=["ocpp1.6"], open_timeout=5, ping_interval=None
+                ) as ws:
+                    await self._serve(ws, stop)
+            except (OSError, TimeoutError, websockets.WebSocketException):
+                await asyncio.sleep(0.5)
+
+    async def _serve(self, ws: Any, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                text = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            frame = orjson.loads(text)
+            if frame[0] != 2:
+                continue
+            self.received += 1
+            await asyncio.sleep(self.delay)
+            await ws.send(orjson.dumps([3, frame[1], {"status": "Accepted"}]).decode())
+            self.answered += 1

@@ -1,11 +1,13 @@
 """The fault campaign, the full form of what CI runs bounded (tests/faults/test_faults.py).
 
     python -m faults.run [--frames 100000] [--valid 0.1] [--chargers 50] [--kills 8]
-                         [--ocpp-versions 1.6 2.0.1 2.1] [--quick]
+                         [--posts 100] [--ocpp-versions 1.6 2.0.1 2.1] [--quick]
 
 SIGKILL of rpc_app and of the gateway, in turn, under load from chargers that
 re-send what was not acked, on SQLite and on PostgreSQL: every acked message
-must be stored, once. Then a fuzz run per OCPP version of schema-valid and broken frames: a
+must be stored, once. SIGKILL of rpc_app, and of the API, with `?wait=30` command
+requests in flight: every command must end final, within the documented bound.
+Then a fuzz run per OCPP version of schema-valid and broken frames: a
 definitive answer for every valid CALL, well-formed replies, the gateway alive
 with bounded memory and metrics, no traceback. Prints a table and writes it to
 faults/results.md and the README's Reliability section. Exit 1 on any violation.
@@ -28,12 +30,18 @@ from faults.campaign import (
     kill_campaign,
     reference_actions,
 )
+from faults.waiting import Timings, WaitRound, wait_campaign
 from ocppj import versions
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 
-def report(kills: list[KillReport], fuzzes: dict[str, FuzzReport], args: argparse.Namespace) -> str:
+def report(
+    kills: list[KillReport],
+    waits: list[WaitRound],
+    fuzzes: dict[str, FuzzReport],
+    args: argparse.Namespace,
+) -> str:
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
         "",
@@ -48,9 +56,46 @@ def report(kills: list[KillReport], fuzzes: dict[str, FuzzReport], args: argpars
             f"{k.stored_readings:,} of {len(k.ledger.readings):,} acked | {len(k.lost)} | "
             f"{len(k.duplicated)} |"
         )
+    lines += wait_lines(waits)
     for version, fuzz in fuzzes.items():
         lines += fuzz_lines(version, fuzz)
     return "\n".join(lines)
+
+
+VICTIMS = {"rpc": "rpc_app", "api": "the API"}
+
+
+def wait_lines(waits: list[WaitRound]) -> list[str]:
+    if not waits:
+        return []
+    t = WAIT_TIMINGS
+    lines = [
+        "",
+        f"| killed with SIGKILL, `?wait={t.wait:g}` requests in flight (stations answer "
+        f"after {t.delay:g} s; --call-timeout {t.call_timeout:g}, --reply-retry-time "
+        f"{t.reply_retry_time:g}) | database | stations | commands posted | recorded | final "
+        "| left open | last final after the kill (bound) | the `?wait` clients got |",
+        "|---|---|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for w in waits:
+        back = f" (started again {t.rpc_down:g} s later)" if w.victim == "rpc" else ""
+        victim = VICTIMS[w.victim] + back
+        outcomes = ", ".join(f"{name} {n:,}" for name, n in w.outcomes.most_common()) or "none"
+        clients = ", ".join(f"{name} {n:,}" for name, n in w.clients.most_common())
+        lines.append(
+            f"| {victim} | {w.database} | {w.stations} | {w.posted:,} | {w.recorded:,} | "
+            f"{outcomes} | {len(w.left_open)} | {w.settled_in:.1f} s ({w.bound:.0f} s) | "
+            f"{clients} |"
+        )
+    return lines
+
+
+# The crash-during-?wait rounds: stations slow to answer, a short call timeout so that the
+# bound (and the run) stays short, the default retry time for replies (rpc_app must be back
+# within it: a loaded machine takes up to half a minute to start it).
+WAIT_TIMINGS = Timings(
+    delay=3.0, wait=30.0, call_timeout=10.0, reply_retry_time=60.0, rpc_timeout=5.0, rpc_down=5.0
+)
 
 
 def fuzz_lines(version: str, fuzz: FuzzReport) -> list[str]:
@@ -108,6 +153,17 @@ async def main(args: argparse.Namespace) -> int:
             where = Path(tmp) / kind
             where.mkdir()
             kills.append(await kill_campaign(kind, where, args.chargers, args.kills, args.every))
+        waits = []
+        for kind in args.databases:
+            for victim in ("rpc", "api"):
+                print(f"killing {victim} during ?wait= ({kind}) ...", file=sys.stderr, flush=True)
+                where = Path(tmp) / f"wait-{victim}-{kind}"
+                where.mkdir()
+                waits.append(
+                    await wait_campaign(
+                        kind, where, victim, args.posts // 2, args.posts, WAIT_TIMINGS
+                    )
+                )
         fuzzes = {}
         for name in args.ocpp_versions:
             print(f"fuzzing OCPP {name} with {args.frames:,} frames ...", file=sys.stderr)
@@ -126,13 +182,20 @@ async def main(args: argparse.Namespace) -> int:
             where, max(args.frames // 5, 1_000), valid=args.valid,
             actions=reference_actions(versions.OCPP16), lenient=True,
         )  # fmt: skip
-    text = report(kills, fuzzes, args)
+    text = report(kills, waits, fuzzes, args)
     print(text)
     problems = [
         f"{k.database}: {k.lost[:3]} {k.duplicated[:3]} {k.unexpected[:3]} "
         f"{k.transaction_problems[:3]} {k.ledger.refused[:3]}"
         for k in kills
         if not k.ok
+    ]
+    problems += [
+        f"{w.database}, {VICTIMS[w.victim]} killed: {len(w.left_open)} left open "
+        f"{w.left_open[:3]}, last final after {w.settled_in:.1f} s (bound {w.bound:.0f} s), "
+        f"{dict(w.outcomes)}, clients {dict(w.clients)}"
+        for w in waits
+        if not w.ok
     ]
     for name, fuzz in fuzzes.items():
         problems += [f"OCPP {name}: {violation}" for violation in fuzz.violations[:20]]
@@ -161,6 +224,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kills", type=int, default=8, help="kills per database, in turn")
     parser.add_argument("--every", type=float, default=3.0, help="seconds between kills")
     parser.add_argument(
+        "--posts", type=int, default=100, help="?wait= commands in flight at each kill"
+    )
+    parser.add_argument(
         "--databases", nargs="+", default=["sqlite", "postgresql"], help="where to store"
     )
     parser.add_argument(
@@ -174,6 +240,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.frames, args.chargers, args.kills, args.no_write = 4_000, 8, 2, True
+        args.posts = 20
     return args
 
 

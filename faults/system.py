@@ -1,6 +1,6 @@
-"""ocpp-cable as it is deployed: `ocpp-cable rpc` and `ocpp-cable gateway`, two processes
-with the reference central system on a real database, each of which can be killed
-with SIGKILL and started again on its ports."""
+"""ocpp-cable as it is deployed: `ocpp-cable rpc`, `ocpp-cable gateway` and, when asked
+for, `ocpp-cable api`, processes with the reference central system on a real database,
+each of which can be killed with SIGKILL and started again on its ports."""
 
 from __future__ import annotations
 
@@ -20,24 +20,41 @@ PG_ADMIN = os.environ.get("OCPP_CABLE_TEST_PG", "postgresql://root@127.0.0.1:543
 
 
 class System:
-    def __init__(self, database_url: str, log_dir: Path, presence_ttl: float = 3.0) -> None:
+    """The processes of one system. `flags`: more command-line flags per process name
+    ("rpc", "gateway", "api"), such as shorter timeouts."""
+
+    def __init__(
+        self,
+        database_url: str,
+        log_dir: Path,
+        presence_ttl: float = 3.0,
+        flags: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.database_url = database_url
         self.log_dir = log_dir
         self.port, self.http_port, self.rpc_port = free_port(), free_port(), free_port()
+        self.api_port = free_port()
         self.presence_ttl = presence_ttl
+        self.flags = flags or {}
         self.rpc: subprocess.Popen | None = None
         self.gateway: subprocess.Popen | None = None
-        self.kills = {"rpc": 0, "gateway": 0}
+        self.api: subprocess.Popen | None = None
+        self.kills = {"rpc": 0, "gateway": 0}  # and "api" once it was killed
 
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ocpp"
 
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}/api/v1"
+
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.log_dir / f"{name}.log").open("a")
         env = {**os.environ, "OCPP_CABLE_DATABASE_URL": self.database_url}
+        flags = [*args, *self.flags.get(name, ()), "--log-format", "json"]
         return subprocess.Popen(
-            [sys.executable, "-m", "ocpp_cable.cli", *args, "--log-format", "json"],
+            [sys.executable, "-m", "ocpp_cable.cli", *flags],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
         )  # fmt: skip
 
@@ -58,6 +75,14 @@ class System:
         )  # fmt: skip
         wait_for_port(self.port, self.gateway)
 
+    def start_api(self) -> None:
+        """The HTTP API, sending commands through this system's gateway."""
+        self.api = self._spawn(
+            "api", "api", "--api-port", str(self.api_port), "--auto-migrate", "false",
+            "--broadcast-url", f"http://127.0.0.1:{self.http_port}/_broadcast",
+        )  # fmt: skip
+        wait_for_port(self.api_port, self.api)
+
     def start(self) -> None:
         self.start_rpc()
         self.start_gateway()
@@ -67,7 +92,7 @@ class System:
         process = getattr(self, name)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        self.kills[name] += 1
+        self.kills[name] = self.kills.get(name, 0) + 1
 
     def alive(self) -> bool:
         return all(p is not None and p.poll() is None for p in (self.rpc, self.gateway))
@@ -77,7 +102,7 @@ class System:
         return rss_kb(self.gateway.pid)
 
     def stop(self) -> None:
-        for process in (self.gateway, self.rpc):  # chargers drained before rpc_app goes
+        for process in (self.api, self.gateway, self.rpc):  # chargers drained before rpc_app
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:

@@ -270,6 +270,19 @@ class CallTimeoutSettings(SettingsGroup):
     call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
 
 
+class ReplyRetrySettings(SettingsGroup):
+    """How long a station's reply waits for rpc_app: the gateway keeps offering it that
+    long, and rpc_app gives a command up only after that (channels/overdue.py)."""
+
+    reply_retry_time: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds the gateway keeps offering rpc_app a station's reply to a CALL "
+        "it could not take (rpc_app down or overloaded), with backoff; rpc_app ends a "
+        "command whose reply never came (NoAnswer) only after this",
+    )
+
+
 class RPCHostSettings(SettingsGroup):
     """Where rpc_app is: the gateway calls it there, rpc_app listens there."""
 
@@ -609,6 +622,7 @@ class GatewaySettings(
     RPCTimeoutSettings,
     RPCAuthSettings,
     RPCHostSettings,
+    ReplyRetrySettings,
     CallTimeoutSettings,
     HeartbeatSettings,
     CableSettings,
@@ -651,10 +665,13 @@ class RPCAppSettings(
     RPCTimeoutSettings,
     RPCAuthSettings,
     RPCHostSettings,
+    ReplyRetrySettings,
+    CallTimeoutSettings,
     HeartbeatSettings,
     StationPathSettings,
 ):
-    """`ocpp-cable rpc`: rpc_app, with the central system's settings (channels/ is the default)."""
+    """`ocpp-cable rpc`: rpc_app, with the central system's settings (channels/ is the default);
+    the gateway's call timeout and reply retries say when a command is given up."""
 
 
 class SendSettings(
@@ -751,6 +768,7 @@ class Settings(
     RPCTimeoutSettings,
     RPCAuthSettings,
     RPCHostSettings,
+    ReplyRetrySettings,
     CallTimeoutSettings,
     HeartbeatSettings,
     CableSettings,

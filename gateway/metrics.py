@@ -107,6 +107,12 @@ class GatewayMetrics:
             "application (too many such reports already waiting)",
             registry=r,
         )
+        self.replies_lost = Counter(
+            f"{PREFIX}_replies_lost_total",
+            "Stations' replies to our CALLs the application never took: not within "
+            "--reply-retry-time, or too many of one station waiting for it",
+            registry=r,
+        )
         self.call_timeouts = Counter(
             f"{PREFIX}_call_timeouts_total", "Outgoing CALLs a station did not answer", registry=r
         )

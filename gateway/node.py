@@ -119,6 +119,8 @@ class GatewayNode:
             disconnects=lambda: len(self.disconnects),
             browsers=lambda: len(self.browsers),
         )
+        # Loop time the drain ends by, once `stop` began: retries of replies end there too.
+        self.drain_deadline: float | None = None
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
         self.port = 0
@@ -180,6 +182,7 @@ class GatewayNode:
         loop = asyncio.get_running_loop()
         # Everything below that waits on rpc_app ends by this time.
         deadline = loop.time() + self.settings.shutdown_timeout
+        self.drain_deadline = deadline
         if self._ws_server is not None:
             stations = list(self.stations.values())
             log.info("draining", stations=len(stations), browsers=len(self.browsers))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -21,6 +22,7 @@ from websockets.protocol import State
 from contract import performs
 from contract.state import TOLERATE_KEY
 from foundation.throttle import LogThrottle
+from gateway import replies
 from gateway.admission import Admission
 from gateway.ocpp.session import (
     ArmCallTimer,
@@ -82,7 +84,12 @@ class StationSocket:
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()
         self._reports_waiting = 0  # droppable reports waiting for their turn
-        self._refusals: LogThrottle | None = None  # made at the first refusal
+        # Replies to our CALLs being performed or waiting to be; while rpc_app cannot take
+        # them (`_replies_stalled`), at most queue_limit wait, held for --reply-retry-time.
+        self._replies_waiting = 0
+        self._replies_stalled = False
+        # Lines a burst could repeat (refusals, replies held): made at the first.
+        self._throttle: LogThrottle | None = None
         self._leniency_log: LogThrottle | None = None  # made at the first violation forgiven
         self._tasks = TaskSet(self.log)
         self._timer: asyncio.TimerHandle | None = None
@@ -302,9 +309,7 @@ class StationSocket:
 
     def _report(self, effect: Perform) -> None:
         """A refusal report: performed while few wait, else dropped and counted."""
-        if self._refusals is None:
-            self._refusals = LogThrottle(interval=10.0)
-        held_back = self._refusals.allow("queue full")
+        held_back = self._throttled("queue full")
         if held_back is not None:
             self.log.error(
                 "calls refused: queue full",
@@ -355,42 +360,108 @@ class StationSocket:
 
     async def _perform(self, effect: Perform) -> None:
         data = performs.encode(effect.data)
-        await self._turns.acquire(first=not effect.reply)
-        try:
-            if effect.droppable:
-                self._reports_waiting -= 1
-            try:
-                result = await self.node.rpc.command(
-                    self.sid, "message", self.identifier, self.identifiers, self.env, data
-                )
-            except RPCError as exc:
-                self.log.error(
-                    "perform failed",
-                    action=effect.data.get("action"),
-                    error=str(exc),
-                    message_id=effect.data.get("id"),
-                )
-                if effect.call_id is not None:
-                    await self.execute(self.session.perform_finished(effect.call_id, False))
+        # A reply to our CALL is offered to rpc_app until this long after it arrived,
+        # however long its turn takes (None: any other perform, tried once).
+        reply_until = None
+        if effect.reply and not effect.droppable:
+            if not self._hold_reply(effect):
                 return
-            succeeded = result.status is Status.SUCCESS
-            if not succeeded:
-                self.log.error(
-                    "perform not successful",
-                    action=effect.data.get("action"),
-                    status=result.status.value,
-                    error=result.error,
-                    message_id=effect.data.get("id"),
-                )
-            if effect.call_id is not None:
-                effects = self.session.perform_finished(
-                    effect.call_id, succeeded, result.transmissions
-                )
-            else:
-                effects = self.session.apply_transmissions(result.transmissions)
-            await self._apply_command_result(result, effects)
+            reply_until = asyncio.get_running_loop().time() + self.node.settings.reply_retry_time
+        try:
+            await self._turns.acquire(first=not effect.reply)
+            try:
+                if effect.droppable:
+                    self._reports_waiting -= 1
+                try:
+                    if reply_until is None:
+                        result = await self.node.rpc.command(
+                            self.sid, "message", self.identifier, self.identifiers, self.env, data
+                        )
+                    else:
+                        result = await self._offer(data, effect, reply_until)
+                except RPCError as exc:
+                    self.log.error(
+                        "perform failed",
+                        action=effect.data.get("action"),
+                        error=str(exc),
+                        message_id=effect.data.get("id"),
+                    )
+                    if reply_until is not None:
+                        self.node.metrics.replies_lost.inc()
+                    if effect.call_id is not None:
+                        await self.execute(self.session.perform_finished(effect.call_id, False))
+                    return
+                succeeded = result.status is Status.SUCCESS
+                if not succeeded:
+                    self.log.error(
+                        "perform not successful",
+                        action=effect.data.get("action"),
+                        status=result.status.value,
+                        error=result.error,
+                        message_id=effect.data.get("id"),
+                    )
+                if effect.call_id is not None:
+                    effects = self.session.perform_finished(
+                        effect.call_id, succeeded, result.transmissions
+                    )
+                else:
+                    effects = self.session.apply_transmissions(result.transmissions)
+                await self._apply_command_result(result, effects)
+            finally:
+                self._turns.release()
         finally:
-            self._turns.release()
+            if reply_until is not None:
+                self._replies_waiting -= 1
+
+    def _hold_reply(self, effect: Perform) -> bool:
+        """Count a reply in; False (dropped, counted) when rpc_app is not taking replies
+        and queue_limit of this station's already wait for it: its command is then given
+        up by the application, and the gateway holds no more than that."""
+        if self._replies_stalled and self._replies_waiting >= self.session.config.queue_limit:
+            self.node.metrics.replies_lost.inc()
+            self._log_replies("reply dropped: too many wait for the application", effect)
+            return False
+        self._replies_waiting += 1
+        return True
+
+    async def _offer(self, data: str, reply: Perform, until: float) -> CommandResult:
+        """A reply's RPC, tried again while rpc_app cannot take it, until `until` or the
+        end of the node's drain (gateway/replies.py)."""
+        rpc, sid, identifiers = self.node.rpc, self.sid, self.identifiers
+
+        def attempt() -> Awaitable[CommandResult]:
+            return rpc.command(sid, "message", self.identifier, identifiers, self.env, data)
+
+        def deadline() -> float:
+            drain = self.node.drain_deadline
+            return until if drain is None else min(until, drain)
+
+        def retrying(exc: RPCError) -> None:
+            if not self._replies_stalled:
+                self._replies_stalled = True
+                self._log_replies("reply held: the application cannot take it", reply, exc)
+
+        try:
+            return await replies.offer(attempt, deadline, retrying)
+        finally:
+            self._replies_stalled = False
+
+    def _throttled(self, kind: str) -> int | None:
+        if self._throttle is None:
+            self._throttle = LogThrottle(interval=10.0)
+        return self._throttle.allow(kind)
+
+    def _log_replies(self, event: str, effect: Perform, exc: RPCError | None = None) -> None:
+        held_back = self._throttled(event)
+        if held_back is not None:
+            self.log.warning(
+                event,
+                action=effect.data.get("action"),
+                message_id=effect.data.get("id"),
+                error=None if exc is None else str(exc),
+                waiting=self._replies_waiting,
+                since_last=held_back,
+            )
 
     async def _apply_command_result(
         self, result: CommandResult, effects: list[Effect] | None = None

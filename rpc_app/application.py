@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
+from rpc_app import sweeping
 from rpc_app.channel import Channel, action_methods
 from rpc_app.connection import Connection
 
@@ -35,6 +36,10 @@ class Application:
     # The module's `node_lease(node, ttl, stations)`, if it has one: each gateway node
     # renews its lease through it (ttl 0: the node is leaving).
     node_lease: Callable[..., Any] | None = None
+    # The module's `sweep()`, if it has one: run every `sweep_every` seconds while rpc_app
+    # serves, for what only time finishes (rpc_app/sweeping.py).
+    sweep: Callable[[], Any] | None = None
+    sweep_every: float = sweeping.EVERY
 
     @classmethod
     def of(
@@ -86,5 +91,5 @@ def load_application(module_name: str) -> Application:
         raise ApplicationError(f"more than one Connection class in {module_name!r}: {names}")
     connection_class = connections.pop() if connections else Connection
     app = Application.of(list(channels.values()), connection_class)
-    hooks = {name: getattr(root, name, None) for name in ("setup", "node_lease")}
+    hooks = {name: getattr(root, name, None) for name in ("setup", "node_lease", "sweep")}
     return replace(app, **{name: hook for name, hook in hooks.items() if callable(hook)})

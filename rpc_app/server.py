@@ -31,6 +31,7 @@ from rpc_app.errors import Rejected
 from rpc_app.metrics import RPCMetrics
 from rpc_app.presence import PresenceService
 from rpc_app.state import State
+from rpc_app.sweeping import Sweeper
 
 log = structlog.get_logger("rpc_app")
 
@@ -275,18 +276,26 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
 
 
 class RPCServer:
-    """The gRPC server with AnyCable's RPC service and the standard health service."""
+    """The gRPC server with AnyCable's RPC service and the standard health service, and
+    the application's sweep if it has one."""
 
     def __init__(
-        self, server: grpc.aio.Server, port: int, health: health_aio.HealthServicer
+        self,
+        server: grpc.aio.Server,
+        port: int,
+        health: health_aio.HealthServicer,
+        sweeper: Sweeper | None = None,
     ) -> None:
         self.server = server
         self.port = port
         self.health = health
+        self.sweeper = sweeper
 
     async def stop(self, grace: float | None) -> None:
         """Stop taking calls; in-flight calls get `grace` seconds to finish."""
         await self.health.enter_graceful_shutdown()
+        if self.sweeper is not None:
+            await self.sweeper.stop()
         await self.server.stop(grace)
         log.info("rpc server stopped")
 
@@ -332,6 +341,10 @@ async def start_rpc_server(
     await server.start()
     for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME, PRESENCE_SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    sweeper = None
+    if app.sweep is not None:
+        sweeper = Sweeper(app.sweep, service.invoke, app.sweep_every)
+        sweeper.start()
     log.info(
         "rpc server started",
         address=address,
@@ -340,4 +353,4 @@ async def start_rpc_server(
         callers="with the secret" if secret is not None else "any",
         tls=credentials is not None,
     )
-    return RPCServer(server, port, health)
+    return RPCServer(server, port, health, sweeper)

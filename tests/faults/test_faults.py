@@ -1,7 +1,9 @@
 """The fault campaign, bounded for CI (`make faults` runs it in full: python -m faults.run).
 
 Processes killed with SIGKILL under load, on SQLite and PostgreSQL, must lose no
-acked message and store none twice; a fuzzed protocol line must answer every
+acked message and store none twice; rpc_app and the API killed while `?wait=` command
+requests are in flight must leave every command final, within the documented bound;
+a fuzzed protocol line must answer every
 schema-valid CALL definitively (never InternalError), reply only well-formed
 frames, and keep serving with bounded memory and metrics and no traceback.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from faults.campaign import fuzz_campaign, kill_campaign, reference_actions
+from faults.waiting import Timings, wait_campaign
 from ocppj import versions
 from tests.support.services import require
 
@@ -25,6 +28,33 @@ async def test_sigkill_under_load_loses_no_acked_message(kind, tmp_path):
     assert report.lost == [] and report.duplicated == [] and report.unexpected == []
     assert report.transaction_problems == [] and report.ledger.refused == []
     assert report.stored_readings == len(report.ledger.readings)
+
+
+@pytest.mark.timeout(120)
+async def test_sigkill_of_rpc_app_during_wait_leaves_every_command_answered(tmp_path):
+    """Every station holds its answer when rpc_app dies: each reaches the database once
+    rpc_app is back, and each waiting client gets it."""
+    timings = Timings(
+        delay=1.0, wait=30, call_timeout=5, reply_retry_time=60, rpc_timeout=1, rpc_down=1
+    )
+    report = await wait_campaign("sqlite", tmp_path, "rpc", 20, 40, timings)
+    assert report.recorded == 40 and report.left_open == []
+    assert report.outcomes == {"accepted": 40} == report.clients
+    assert report.ok, report
+
+
+@pytest.mark.timeout(120)
+async def test_sigkill_of_the_api_during_wait_leaves_every_command_final(tmp_path):
+    """The API dies while it takes the requests: what it recorded is answered by the
+    station or, left queued, ended by rpc_app's sweep within the bound."""
+    require("PostgreSQL", "127.0.0.1", 5432)
+    timings = Timings(delay=1.0, wait=30, call_timeout=2, reply_retry_time=2, rpc_timeout=1)
+    report = await wait_campaign("postgresql", tmp_path, "api", 20, 40, timings)
+    assert 20 <= report.recorded <= 40
+    assert report.left_open == []
+    assert set(report.outcomes) <= {"accepted", "error NotSent"}, report.outcomes
+    assert report.settled_in <= report.bound, report
+    assert report.ok
 
 
 @pytest.mark.timeout(120)

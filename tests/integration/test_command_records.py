@@ -1,11 +1,15 @@
-"""A command's state only moves forward: queued -> sent -> an answer, whoever writes when."""
+"""A command's state only moves forward: queued -> sent -> an answer, whoever writes when,
+and a command nobody will answer any more ends."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import select
 
 from channels import commands, db, stations
-from channels.models import Command
+from channels.models import ChargePoint, Command
 
 
 def new_command(url: str, command_id: str = "c1") -> None:
@@ -56,3 +60,94 @@ def test_answers_are_final(database_url, first, then, final):
         with db.session_scope(database_url) as session:
             steps[step](session)
     assert status(database_url) == final
+
+
+def test_an_answer_offered_twice_is_applied_once(database_url):
+    """The gateway offers a reply again when rpc_app died before it heard the first was
+    taken: the second changes nothing (here: no second full list sent after a mismatch)."""
+    import channels.ocpp_channel  # noqa: F401  (registers the command hooks)
+    from channels.models import LocalList
+    from channels.ocpp2.actions import reply_work
+    from channels.store import Unit
+
+    new_command(database_url, "list-1")
+    with db.session_scope(database_url) as session:
+        command = session.get(Command, "list-1")
+        command.action = "SendLocalList"
+        command.payload = {"listVersion": 3, "updateType": "Differential"}
+        commands.mark_sent(session, "list-1")
+    answer = {"id": "list-1", "command": "SendLocalList", "payload": {"status": "VersionMismatch"}}
+    follow_ups = []
+    for _ in range(2):
+        with db.session_scope(database_url) as session:
+            follow_ups.append(reply_work("CP-1", answer)(Unit(session)))
+    assert [len(f) for f in follow_ups] == [1, 0]
+    with db.session_scope(database_url) as session:
+        sent = session.scalars(select(Command).where(Command.action == "SendLocalList")).all()
+        assert len(sent) == 2  # the command and one full list, not two
+        assert session.get(LocalList, "CP-1").resends == 1
+
+
+# --- the sweep: commands nobody will answer any more end ---------------------------------
+
+PATIENCE = commands.Patience(per_call=30, grace=20)
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def left(url, command_id, station_id="CP-1", created=0.0, sent=None, answered=None):
+    """A command as a process left it: recorded at `created`, sent at `sent` (seconds
+    after T0; None: never marked sent), answered at `answered`."""
+    with db.session_scope(url) as session:
+        if session.get(ChargePoint, station_id) is None:
+            stations.add_station(session, station_id)
+        command = commands.record_command(session, command_id, station_id, "ClearCache", {})
+        command.created_at = at(created)
+        if sent is not None:
+            command.status, command.sent_at = "sent", at(sent)
+        if answered is not None:
+            command.status, command.answered_at = "accepted", at(answered)
+
+
+def outcome(url, command_id):
+    with db.session_scope(url) as session:
+        command = session.get(Command, command_id)
+        return command.status, command.error_code
+
+
+def sweep(url, seconds):
+    with db.session_scope(url) as session:
+        return [e.id for e in commands.settle_overdue(session, PATIENCE, at(seconds))]
+
+
+def test_a_command_its_sender_never_marked_sent_ends_not_sent_once_overdue(database_url):
+    left(database_url, "queued-1")  # the API died between recording and marking it sent
+    assert sweep(database_url, 49) == []  # the station's 30 s and 20 s more: not yet
+    assert outcome(database_url, "queued-1") == ("queued", None)
+    assert sweep(database_url, 50) == ["queued-1"]
+    assert outcome(database_url, "queued-1") == ("error", "NotSent")
+    assert sweep(database_url, 500) == []  # ended once
+
+
+def test_a_sent_command_whose_answer_never_came_ends_no_answer(database_url):
+    left(database_url, "sent-1", created=0, sent=2)
+    left(database_url, "answered-1", created=0, sent=2, answered=5)
+    assert sweep(database_url, 51) == []
+    assert sweep(database_url, 52) == ["sent-1"]
+    assert outcome(database_url, "sent-1") == ("error", "NoAnswer")
+    assert outcome(database_url, "answered-1") == ("accepted", None)
+
+
+def test_a_command_waits_its_turn_behind_the_station_s_earlier_commands(database_url):
+    """The gateway sends a station one CALL at a time: a command sent behind two still
+    open gets their time too; one of another station does not wait for them."""
+    left(database_url, "first", created=0, sent=0)
+    left(database_url, "second", created=1, sent=1, answered=40)  # answered after "third" went
+    left(database_url, "third", created=2, sent=2)
+    left(database_url, "elsewhere", station_id="CP-2", created=2, sent=2)
+    assert sorted(sweep(database_url, 52)) == ["elsewhere", "first"]
+    assert sweep(database_url, 111) == []  # 2 s + 3 x 30 s + 20 s
+    assert sweep(database_url, 112) == ["third"]

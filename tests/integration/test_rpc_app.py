@@ -1,5 +1,9 @@
 """The channel framework, called over a real gRPC channel."""
 
+import asyncio
+import itertools
+from dataclasses import replace
+
 import grpc
 import orjson
 import pytest
@@ -9,7 +13,8 @@ from contract.state import apply_changes
 from rpc_app import Channel, Connection
 from rpc_app.application import Application, ApplicationError, load_application
 from rpc_app.state import State
-from tests.support.servers import rpc_server
+from tests.support import servers
+from tests.support.servers import eventually, rpc_server
 
 IDENTIFIER = orjson.dumps({"channel": "OCPPChannel", "station_id": "CP-1"}).decode()
 IDS = orjson.dumps({"station_id": "CP-1"}).decode()
@@ -121,6 +126,31 @@ def test_the_shipped_channels_module_loads():
     assert {"authorize", "start_transaction", "ack", "error"} <= app.actions[
         app.channels["OCPPChannel"]
     ]
+
+
+def test_the_shipped_channels_module_sweeps():
+    import channels
+
+    assert load_application("channels").sweep is channels.sweep
+
+
+async def test_the_applications_sweep_runs_on_schedule_while_rpc_app_serves():
+    """Every `sweep_every` seconds, one run at a time; a run that raises is logged and the
+    next comes as planned; none after rpc_app stopped."""
+    runs: list[float] = []
+
+    async def sweep():
+        runs.append(asyncio.get_running_loop().time())
+        if len(runs) == 2:
+            raise RuntimeError("the database is away")
+
+    app = replace(servers.test_app(), sweep=sweep, sweep_every=0.05)
+    async with rpc_server(app=app):
+        await eventually(lambda: len(runs) >= 4)
+    stopped = len(runs)
+    await asyncio.sleep(0.2)
+    assert len(runs) == stopped
+    assert all(later - earlier >= 0.05 for earlier, later in itertools.pairwise(runs))
 
 
 def test_a_module_without_channels_is_refused():

@@ -67,7 +67,7 @@ async def rpc_server(
     try:
         yield rpc.server, rpc.port, counter
     finally:
-        await rpc.server.stop(grace=None)
+        await rpc.stop(grace=None)
 
 
 def gateway_settings(rpc_port: int, **overrides) -> Settings:
