@@ -44,11 +44,19 @@ def record_command(
     return command
 
 
-def _advance(session: Session, command_id: str, allowed_from: tuple[str, ...], **values) -> bool:
-    """Set `values` if the command is still in one of `allowed_from`; True when it was."""
+def _advance(
+    session: Session,
+    command_id: str,
+    allowed_from: tuple[str, ...],
+    station_id: str | None = None,
+    **values,
+) -> bool:
+    """Set `values` if the command is still in one of `allowed_from` (and, with
+    `station_id`, is that station's); True when it was."""
+    mine = () if station_id is None else (Command.station_id == station_id,)
     result = session.execute(
         update(Command)
-        .where(Command.id == command_id, Command.status.in_(allowed_from))
+        .where(Command.id == command_id, Command.status.in_(allowed_from), *mine)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -65,13 +73,20 @@ def mark_sent(session: Session, command_id: str) -> None:
     _advance(session, command_id, (QUEUED,), status=SENT, sent_at=now())
 
 
-def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> bool:
-    """Record the station's answer. False when the command's record was final already
-    (the same answer offered again, or one that came after the command was given up):
-    what the answer changes was applied then, or must not be now."""
-    action = session.scalar(select(Command.action).where(Command.id == command_id))
-    if action is None:
+def record_reply(
+    session: Session, station_id: str, command_id: str, payload: dict[str, Any]
+) -> bool:
+    """Record `station_id`'s answer. False when the command's record was final already
+    (the same answer offered again, or one that came after the command was given up),
+    or is another station's: what the answer changes was applied then, or must not be."""
+    found = session.execute(
+        select(Command.action, Command.station_id).where(Command.id == command_id)
+    ).first()
+    if found is None:
         return True  # a command not sent through `ocpp-cable send`: nothing recorded
+    action, owner = found
+    if owner != station_id:
+        return False  # a station answers only what was sent to it
     payload = password_fields.masked(action, payload)
     status = payload.get("status") if isinstance(payload, dict) else None
     # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
@@ -83,6 +98,7 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
         session,
         command_id,
         OPEN,
+        station_id,
         status="rejected" if refused else "accepted",
         response=payload,
         answered_at=at,
@@ -90,14 +106,18 @@ def record_reply(session: Session, command_id: str, payload: dict[str, Any]) -> 
     )
 
 
-def record_failure(session: Session, command_id: str, code: str, data: dict[str, Any]) -> bool:
-    """Record a CALLERROR, a timeout or a command not sent. False when the command is
-    final already, or not recorded at all: its failure hooks are not for this call."""
+def record_failure(
+    session: Session, station_id: str, command_id: str, code: str, data: dict[str, Any]
+) -> bool:
+    """Record a CALLERROR, a timeout or a command not sent to `station_id`. False when
+    the command is final already, not recorded at all, or another station's: its failure
+    hooks are not for this call."""
     at = now()
     return _advance(
         session,
         command_id,
         OPEN,
+        station_id,
         status="timeout" if code == "Timeout" else "error",
         error_code=code,
         response={"code": code, "message": data.get("message"), "details": data.get("payload")},

@@ -399,7 +399,7 @@ class OCPPChannel(OCPP2Actions, Channel):
         message_id, code, station_id = data["id"], data["code"], self.station_id
 
         def record(u: Unit) -> None:
-            if commands.record_failure(u.session, message_id, code, data):
+            if commands.record_failure(u.session, station_id, message_id, code, data):
                 command_hooks.failed(u.session, station_id, message_id, code)
 
         await self._store(data, record, "CALLERROR")

@@ -83,7 +83,9 @@ def publish_recorded(
             broadcaster.publish([message(stream, transmission)])
     except BroadcastError as exc:
         with db.session_scope(settings.database_url) as session:
-            commands.record_failure(session, command_id, "BroadcastFailed", {"message": str(exc)})
+            commands.record_failure(
+                session, station_id, command_id, "BroadcastFailed", {"message": str(exc)}
+            )
         raise
     with db.session_scope(settings.database_url) as session:
         commands.mark_sent(session, command_id)

@@ -186,7 +186,7 @@ def reply_work(station_id: str, data: dict[str, Any]):
     payload = password_fields.masked(data.get("command"), data["payload"])
 
     def record(u: Unit) -> list[command_hooks.FollowUp]:
-        if not commands.record_reply(u.session, message_id, payload):
+        if not commands.record_reply(u.session, station_id, message_id, payload):
             # Offered again (rpc_app died before the gateway heard it was taken), or
             # too late: what this answer changes was applied once, or must not be.
             return []

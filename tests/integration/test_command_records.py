@@ -30,7 +30,7 @@ def test_mark_sent_never_overwrites_an_answer_recorded_meanwhile(database_url):
         assert read.status == "queued"
         # The station answered before the CLI wrote "sent" (rpc_app is faster).
         with db.session_scope(database_url) as rpc_app:
-            commands.record_reply(rpc_app, "c1", {"status": "Accepted"})
+            commands.record_reply(rpc_app, "CP-1", "c1", {"status": "Accepted"})
         commands.mark_sent(sender, "c1")
     assert status(database_url) == "accepted"
     with db.session_scope(database_url) as session:
@@ -51,15 +51,30 @@ def test_mark_sent_never_overwrites_an_answer_recorded_meanwhile(database_url):
 def test_answers_are_final(database_url, first, then, final):
     new_command(database_url)
     steps = {
-        "reply": lambda s: commands.record_reply(s, "c1", {"status": "Accepted"}),
-        "failure": lambda s: commands.record_failure(s, "c1", "BroadcastFailed", {}),
-        "timeout": lambda s: commands.record_failure(s, "c1", "Timeout", {}),
+        "reply": lambda s: commands.record_reply(s, "CP-1", "c1", {"status": "Accepted"}),
+        "failure": lambda s: commands.record_failure(s, "CP-1", "c1", "BroadcastFailed", {}),
+        "timeout": lambda s: commands.record_failure(s, "CP-1", "c1", "Timeout", {}),
         "sent": lambda s: commands.mark_sent(s, "c1"),
     }
     for step in (first, then):
         with db.session_scope(database_url) as session:
             steps[step](session)
     assert status(database_url) == final
+
+
+def test_a_station_answers_only_what_was_sent_to_it(database_url):
+    """An answer or a failure is recorded for the command's own station only: another
+    station's reply with the same message id moves nothing (and runs no hook)."""
+    new_command(database_url)
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-2")
+    with db.session_scope(database_url) as session:
+        assert not commands.record_reply(session, "CP-2", "c1", {"status": "Rejected"})
+        assert not commands.record_failure(session, "CP-2", "c1", "Timeout", {})
+    assert status(database_url) == "queued"
+    with db.session_scope(database_url) as session:
+        assert commands.record_reply(session, "CP-1", "c1", {"status": "Accepted"})
+    assert status(database_url) == "accepted"
 
 
 def test_an_answer_offered_twice_is_applied_once(database_url):
