@@ -302,6 +302,14 @@ class StationVariable(Base):
 
 class MeterValue(Base):
     __tablename__ = "meter_values"
+    __table_args__ = (
+        # Few readings are kept apart from their transaction: an index of those only.
+        Index(
+            "ix_meter_values_kept_apart", "claimed_transaction_id",
+            postgresql_where=text("claimed_transaction_id IS NOT NULL"),
+            sqlite_where=text("claimed_transaction_id IS NOT NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(

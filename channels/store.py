@@ -33,6 +33,7 @@ from channels.db import core, make_engine
 from channels.models import ChargePoint, MessageLog
 from channels.timeutil import now
 from channels.transactions import insert_meter_values
+from foundation.throttle import LogThrottle
 
 log = structlog.get_logger("channels.store")
 
@@ -225,15 +226,21 @@ _TOUCH = (
 )
 
 
+_kept_apart_log = LogThrottle(interval=60.0)  # the writer thread's alone
+
+
 def _write_gathered(unit: Unit) -> None:
     connection = unit.connection  # first the stations: the other rows may name them
     for station_id, claimed in insert_meter_values(connection, unit.meter_rows).items():
-        # One line per station and batch, however many readings it sent.
-        log.warning(
-            "readings kept apart: not a transaction of this station's",
-            station_id=station_id,
-            transaction_ids=sorted(claimed)[:5],
-        )
+        # A station sends as many as it likes: one line a minute, the rest counted.
+        held_back = _kept_apart_log.allow("kept apart")
+        if held_back is not None:
+            log.warning(
+                "readings kept apart: not a transaction of this station's",
+                station_id=station_id,
+                transaction_ids=sorted(claimed)[:5],
+                since_last=held_back,
+            )
     if unit.status_rows:
         stations.write_statuses(connection, unit.status_rows)
     if unit.audit_rows:

@@ -84,8 +84,9 @@ class StationSocket:
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()
         self._reports_waiting = 0  # droppable reports waiting for their turn
-        # Replies to our CALLs being performed or waiting to be; while rpc_app cannot take
-        # them (`_replies_stalled`), at most queue_limit wait, held for --reply-retry-time.
+        # Replies to our CALLs being performed or waiting to be (queue_limit at most), each
+        # offered for --reply-retry-time; `_replies_stalled`: rpc_app is not taking them
+        # (said once in the log).
         self._replies_waiting = 0
         self._replies_stalled = False
         # Lines a burst could repeat (refusals, replies held): made at the first.
@@ -360,37 +361,37 @@ class StationSocket:
 
     async def _perform(self, effect: Perform) -> None:
         data = performs.encode(effect.data)
-        # A reply to our CALL is offered to rpc_app until this long after it arrived,
-        # however long its turn takes (None: any other perform, tried once).
+        # A reply to our CALL is offered to rpc_app until this long after it arrived
+        # (None: any other perform, tried once).
         reply_until = None
         if effect.reply and not effect.droppable:
             if not self._hold_reply(effect):
                 return
             reply_until = asyncio.get_running_loop().time() + self.node.settings.reply_retry_time
         try:
-            await self._turns.acquire(first=not effect.reply)
             try:
-                if effect.droppable:
-                    self._reports_waiting -= 1
-                try:
-                    if reply_until is None:
-                        result = await self.node.rpc.command(
-                            self.sid, "message", self.identifier, self.identifiers, self.env, data
-                        )
-                    else:
-                        result = await self._offer(data, effect, reply_until)
-                except RPCError as exc:
-                    self.log.error(
-                        "perform failed",
-                        action=effect.data.get("action"),
-                        error=str(exc),
-                        message_id=effect.data.get("id"),
-                    )
-                    if reply_until is not None:
-                        self.node.metrics.replies_lost.inc()
-                    if effect.call_id is not None:
+                if reply_until is None:
+                    result = await self._once(data, effect)
+                else:
+                    result = await self._offer(data, effect, reply_until)
+            except RPCError as exc:
+                # No turn is held here: each try gave its turn back when it failed.
+                self.log.error(
+                    "perform failed",
+                    action=effect.data.get("action"),
+                    error=str(exc),
+                    message_id=effect.data.get("id"),
+                )
+                if reply_until is not None:
+                    self.node.metrics.replies_lost.inc()
+                if effect.call_id is not None:
+                    await self._turns.acquire(first=True)
+                    try:
                         await self.execute(self.session.perform_finished(effect.call_id, False))
-                    return
+                    finally:
+                        self._turns.release()
+                return
+            try:  # the turn is ours: the result applies in order
                 succeeded = result.status is Status.SUCCESS
                 if not succeeded:
                     self.log.error(
@@ -413,11 +414,31 @@ class StationSocket:
             if reply_until is not None:
                 self._replies_waiting -= 1
 
+    async def _turn_and_call(
+        self, data: str, first: bool, counted_out: bool = False
+    ) -> CommandResult:
+        """The RPC in the station's turn; on success the turn is still ours, on failure
+        it is given back. `counted_out`: a report leaves the waiting count with its turn."""
+        await self._turns.acquire(first=first)
+        if counted_out:
+            self._reports_waiting -= 1
+        try:
+            return await self.node.rpc.command(
+                self.sid, "message", self.identifier, self.identifiers, self.env, data
+            )
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def _once(self, data: str, effect: Perform) -> CommandResult:
+        """A perform tried once (the station's CALL: a failure is its CALLERROR)."""
+        return await self._turn_and_call(data, not effect.reply, effect.droppable)
+
     def _hold_reply(self, effect: Perform) -> bool:
-        """Count a reply in; False (dropped, counted) when rpc_app is not taking replies
-        and queue_limit of this station's already wait for it: its command is then given
-        up by the application, and the gateway holds no more than that."""
-        if self._replies_stalled and self._replies_waiting >= self.session.config.queue_limit:
+        """Count a reply in; False (dropped, counted) when queue_limit of this station's
+        already wait (rpc_app is not taking them): its command is then given up by the
+        application, and the gateway holds no more than that."""
+        if self._replies_waiting >= self.session.config.queue_limit:
             self.node.metrics.replies_lost.inc()
             self._log_replies("reply dropped: too many wait for the application", effect)
             return False
@@ -426,11 +447,16 @@ class StationSocket:
 
     async def _offer(self, data: str, reply: Perform, until: float) -> CommandResult:
         """A reply's RPC, tried again while rpc_app cannot take it, until `until` or the
-        end of the node's drain (gateway/replies.py)."""
-        rpc, sid, identifiers = self.node.rpc, self.sid, self.identifiers
+        end of the node's drain (gateway/replies.py). Between tries the turn is given
+        back, so the station's own CALLs are answered meanwhile (a CALLERROR while
+        rpc_app is away); a try after the first comes before later replies, which
+        keeps the replies in order. Returns holding the turn."""
+        tries = 0
 
         def attempt() -> Awaitable[CommandResult]:
-            return rpc.command(sid, "message", self.identifier, identifiers, self.env, data)
+            nonlocal tries
+            tries += 1
+            return self._turn_and_call(data, first=tries > 1)
 
         def deadline() -> float:
             drain = self.node.drain_deadline

@@ -89,16 +89,23 @@ def loopback(address: str) -> bool:
 def rpc_caller_check(settings: RPCAppSettings) -> str | None:
     """The secret rpc_app requires of callers. None only on a loopback address (or with
     mutual TLS): anyone who reaches the port could otherwise speak for any station."""
+    if settings.rpc_tls_ca and not settings.rpc_tls_cert:
+        # The gateway verifies rpc_app with it; rpc_app without a certificate speaks no TLS.
+        raise SettingsError(
+            "invalid setting rpc_tls_ca (--rpc-tls-ca / OCPP_CABLE_RPC_TLS_CA): rpc_app "
+            "requires client certificates only over TLS; give it --rpc-tls-cert and "
+            "--rpc-tls-key too"
+        )
     secret = settings.rpc_auth_secret() if settings.rpc_auth else None
     if secret is None and not loopback(settings.rpc_host) and not settings.rpc_tls_ca:
-        setting = "rpc_secret (--rpc-secret / OCPP_CABLE_RPC_SECRET)"
+        setting = "rpc_secret (OCPP_CABLE_RPC_SECRET / --rpc-secret)"
         if not settings.rpc_auth:
-            setting = "rpc_auth (--rpc-auth / OCPP_CABLE_RPC_AUTH)"
+            setting = "rpc_auth (OCPP_CABLE_RPC_AUTH / --rpc-auth)"
         raise SettingsError(
             f"invalid setting {setting}: rpc_app listens on {settings.rpc_host}, beyond "
             "this machine, and would serve any caller as the gateway; give it and the "
-            "gateway the same --rpc-secret (or the same broadcast key, which it is derived "
-            "from), or --rpc-tls-ca for mutual TLS"
+            "gateway the same OCPP_CABLE_RPC_SECRET (or the same broadcast key, which it is "
+            "made from), or --rpc-tls-cert, --rpc-tls-key and --rpc-tls-ca for mutual TLS"
         )
     return secret
 

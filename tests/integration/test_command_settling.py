@@ -9,9 +9,12 @@ import contextlib
 from datetime import timedelta
 
 import orjson
+import pytest
 import websockets
+from ocpp.exceptions import InternalError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16 import call as call16
 from ocpp.v16.enums import Action
 from sqlalchemy import select
 
@@ -141,6 +144,31 @@ async def test_a_station_holds_the_gateway_to_at_most_its_queue_of_replies(unuse
             acks = await eventually(lambda: len(record("ack", "CP-R")) == 2 and record("ack"))
         assert [a["id"] for a in acks] == ["r-1", "r-2"]
         assert sample("ocpp_cable_gateway_replies_lost_total") == 2
+
+
+async def test_a_station_is_answered_while_its_reply_waits_for_rpc_app(unused_tcp_port, record):
+    """A reply offered again gives the station's turn back between tries: the station's own
+    CALL gets its CALLERROR at once (it keeps its message and retries), not after the
+    reply's --reply-retry-time; the reply is still recorded once rpc_app is back."""
+    port = unused_tcp_port
+    async with (
+        gateway(port, rpc_timeout=0.5, reply_retry_time=30) as node,
+        rpc_server(port) as (server, _, _),
+        charger(node, "CP-T", cls=Charger) as cp,
+    ):
+        await eventually(lambda: subscribed(node, "CP-T"))
+        await server.stop(grace=None)
+        sample = node.metrics.registry.get_sample_value
+        reset = {"command": "Reset", "id": "r-1", "payload": {"type": "Soft"}}
+        node.broadcast("ocpp:CP-T", orjson.dumps(reset).decode())
+        labels = {"method": "Command", "code": "UNAVAILABLE"}
+        await eventually(lambda: sample("ocpp_cable_gateway_rpc_errors_total", labels))
+        status = call16.StatusNotification(connector_id=1, error_code="NoError", status="Available")
+        with pytest.raises(InternalError):
+            await asyncio.wait_for(cp.call(status, suppress=False), 5)
+        async with rpc_server(port):
+            acks = await eventually(lambda: record("ack", "CP-T"), within=10)
+        assert [a["id"] for a in acks] == ["r-1"]
 
 
 async def test_a_command_left_queued_by_a_dead_sender_ends_and_wakes_its_waiting_client(

@@ -222,3 +222,14 @@ async def test_rpc_auth_false_serves_a_caller_without_secret_on_loopback_only(da
     with pytest.raises(SettingsError, match="rpc_auth"):
         async with rpc_app(database_url, rpc_auth=False, rpc_host="0.0.0.0:50051"):
             pass
+
+
+async def test_a_client_ca_without_a_certificate_is_refused_at_start_up(database_url, tmp_path):
+    """--rpc-tls-ca alone would be no TLS at all: rpc_app open beyond loopback."""
+    ca = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca))
+    with pytest.raises(SettingsError, match="rpc_tls_ca"):
+        async with rpc_app(
+            database_url, rpc_auth=False, rpc_host="0.0.0.0:50051", rpc_tls_ca=str(ca)
+        ):
+            pass

@@ -22,6 +22,15 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("meter_values") as batch:
         batch.add_column(sa.Column("claimed_transaction_id", sa.Integer(), nullable=True))
+    # Few rows have one: an index of those only (`meter-values --kept-apart`).
+    kept_apart = sa.text("claimed_transaction_id IS NOT NULL")
+    op.create_index(
+        "ix_meter_values_kept_apart",
+        "meter_values",
+        ["claimed_transaction_id"],
+        postgresql_where=kept_apart,
+        sqlite_where=kept_apart,
+    )
     not_owned = (
         "transaction_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions"
         " WHERE transactions.id = meter_values.transaction_id"
@@ -36,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meter_values_kept_apart", table_name="meter_values")
     op.execute(
         "UPDATE meter_values SET transaction_id = claimed_transaction_id"
         " WHERE claimed_transaction_id IS NOT NULL"

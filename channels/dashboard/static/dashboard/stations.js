@@ -75,14 +75,15 @@ export function stationsView(root) {
     watch.set(open.map(t => t.station_id))
   }
 
-  // Meter values reach the session they belong to (or the open one on that connector).
+  // Meter values reach the session they belong to (or the open one on that connector),
+  // and only from its own station: a station may name another's transaction id.
   const watch = new StationWatch(event => {
     if (event.event !== 'meter_values') return
     for (const card of cards.values()) {
       const t = card.transaction
-      const ours = event.transaction_id != null
+      const ours = t.station_id === event.station_id && (event.transaction_id != null
         ? event.transaction_id === t.id
-        : t.station_id === event.station_id && t.connector_id === event.connector_id
+        : t.connector_id === event.connector_id)
       if (ours) card.meterValues(event)
     }
   })
