@@ -89,6 +89,7 @@ class StationSocket:
         # (said once in the log).
         self._replies_waiting = 0
         self._replies_stalled = False
+        self._replies_in_order = asyncio.Lock()  # its waiters are served first come
         # Lines a burst could repeat (refusals, replies held): made at the first.
         self._throttle: LogThrottle | None = None
         self._leniency_log: LogThrottle | None = None  # made at the first violation forgiven
@@ -449,14 +450,11 @@ class StationSocket:
         """A reply's RPC, tried again while rpc_app cannot take it, until `until` or the
         end of the node's drain (gateway/replies.py). Between tries the turn is given
         back, so the station's own CALLs are answered meanwhile (a CALLERROR while
-        rpc_app is away); a try after the first comes before later replies, which
-        keeps the replies in order. Returns holding the turn."""
-        tries = 0
+        rpc_app is away); the replies go one after another, in the order they came.
+        Returns holding the turn."""
 
         def attempt() -> Awaitable[CommandResult]:
-            nonlocal tries
-            tries += 1
-            return self._turn_and_call(data, first=tries > 1)
+            return self._turn_and_call(data, first=False)
 
         def deadline() -> float:
             drain = self.node.drain_deadline
@@ -467,10 +465,11 @@ class StationSocket:
                 self._replies_stalled = True
                 self._log_replies("reply held: the application cannot take it", reply, exc)
 
-        try:
-            return await replies.offer(attempt, deadline, retrying)
-        finally:
-            self._replies_stalled = False
+        async with self._replies_in_order:
+            try:
+                return await replies.offer(attempt, deadline, retrying)
+            finally:
+                self._replies_stalled = False
 
     def _throttled(self, kind: str) -> int | None:
         if self._throttle is None:
