@@ -13,12 +13,14 @@ import re
 
 import httpx
 import pytest
+from ocpp.v16 import call
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
 from channels import db, stations
 from channels.models import IdTag
+from contract.timestamps import utc_text
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
 
@@ -125,6 +127,31 @@ async def test_operator_watches_and_commands_a_charging_session(tmp_path, chromi
                 await page.click("nav a[href='#/']")
                 await expect(page.locator(".sessions .session")).to_have_count(1)
                 await expect(row).to_contain_text("Charging")
+
+                # Another station naming CP-1's transaction moves nothing of its card.
+                network_card = page.locator(".sessions .session[data-station='CP-1']")
+                huge = {"value": "90000000", "unit": "Wh",
+                        "measurand": "Energy.Active.Import.Register"}  # fmt: skip
+                async with connected_charger(system, "CP-9") as other:
+                    # A session of its own: the view watches the stations with one.
+                    await other.call(
+                        call.StartTransaction(
+                            connector_id=1, id_tag="TAG-9", meter_start=0, timestamp=utc_text()
+                        )
+                    )
+                    await expect(page.locator(".sessions .session")).to_have_count(2)
+                    reading = [{"timestamp": utc_text(), "sampledValue": [huge]}]
+                    await other.call(
+                        call.MeterValues(
+                            connector_id=1,
+                            transaction_id=charger.transaction_id,
+                            meter_value=reading,
+                        )
+                    )
+                    for _ in range(2):  # CP-1's own next readings, the foreign one long sent
+                        seen = await network_card.get_attribute("data-energy-wh")
+                        await expect(network_card).not_to_have_attribute("data-energy-wh", seen)
+                        assert float(await network_card.get_attribute("data-energy-wh")) < 1e6
             await expect(row).to_have_attribute("data-online", "false")
             # Power: a Power.Active.Import value when sent (phases added), else the
             # energy register's change over time (kWh read as 1000 Wh).
