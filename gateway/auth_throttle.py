@@ -47,8 +47,8 @@ LIMITS = (STATION, ADDRESS, NODE)  # the label values of the throttled-handshake
 # Seconds a failure stays on record; every bucket is full again by then.
 WINDOW = 60.0
 # Pairs and addresses refused within the last minute, remembered at most (each entry about
-# 200 bytes: ~2 MB a table). Overflowing one takes 10,000 refusals a minute that Connect
-# answered, beyond what the limits let through.
+# 200 bytes: ~2 MB a table). Overflowing one takes 10,000 refusals from Connect within a
+# minute.
 KEYS_KEPT = 10_000
 # (station id, address) pairs that authenticated, as 64-bit hashes (~100 bytes each: ~10 MB
 # when full). A node holds tens of thousands of stations: they all fit.
