@@ -1,6 +1,6 @@
 """A legitimate station's handshake latency while another client floods wrong passwords.
 
-    python -m bench.auth_flood [--rate 30] [--seconds 15] [--target other|same]
+    python -m bench.auth_flood [--rate 30] [--seconds 15] [--target other|same] [--restart]
 
 Runs the reference central system as it is deployed (`ocpp-cable rpc` and `ocpp-cable
 gateway` on SQLite, faults/system.py) with two stations that need a password. A
@@ -8,8 +8,11 @@ legitimate station (CP-LEGIT, from 127.0.0.1) connects, is closed and connects a
 every 200 ms; the time from its TCP connect to the open WebSocket is its handshake
 latency. First alone, then while an attacker (from 127.0.0.2) sends `--rate`
 wrong-password handshakes a second for CP-VICTIM (`--target other`) or for CP-LEGIT
-itself (`--target same`). The gateway's settings come from the environment
-(OCPP_CABLE_AUTH_FAILURES_PER_ADDRESS=0 and the like).
+itself (`--target same`). With `--restart`, the gateway is restarted (SIGTERM, then a
+new node, which knows no station) a second into the attack, and the legitimate station
+comes back 2 s later. The run fails if the legitimate station, which never fails, is
+held back (429) or never admitted while attacked. The gateway's settings come from the
+environment (OCPP_CABLE_AUTH_FAILURES_PER_ADDRESS=0 and the like).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -47,6 +52,8 @@ async def handshake(url: str, user: str, password: str, source: str) -> tuple[fl
         )  # fmt: skip
     except InvalidStatus as exc:
         return time.perf_counter() - started, str(exc.response.status_code)
+    except (OSError, TimeoutError):  # the gateway is down (restarting) or too slow
+        return time.perf_counter() - started, "no answer"
     took = time.perf_counter() - started
     await ws.close()
     return took, "101"
@@ -92,11 +99,11 @@ async def attack(base: str, target: str, rate: float, stop: asyncio.Event) -> Co
 def summary(label: str, measured: tuple[list[float], Counter]) -> str:
     took, refused = measured
     if not took:
-        return f"{label:>22}: never admitted, refused {dict(refused)}"
+        return f"{label:>28}: never admitted, refused {dict(refused)}"
     ms = sorted(t * 1000 for t in took)
     p90 = ms[max(0, int(len(ms) * 0.9) - 1)]
     return (
-        f"{label:>22}: median {statistics.median(ms):5.1f} ms, p90 {p90:5.1f} ms, "
+        f"{label:>28}: median {statistics.median(ms):5.1f} ms, p90 {p90:5.1f} ms, "
         f"max {ms[-1]:6.1f} ms ({len(ms)} handshakes"
         + (f", refused {dict(refused)})" if refused else ")")
     )
@@ -114,22 +121,40 @@ async def warm_up(base: str, within: float = 60) -> None:
         await asyncio.sleep(0.5)
 
 
-async def measure(system: System, args: argparse.Namespace) -> None:
+def restart_gateway(system: System) -> None:
+    """A deploy: the gateway drains on SIGTERM, and a new one (a new node) starts."""
+    assert system.gateway is not None
+    system.gateway.send_signal(signal.SIGTERM)
+    system.gateway.wait(timeout=30)
+    system.start_gateway()
+
+
+async def measure(system: System, args: argparse.Namespace) -> bool:
+    """Prints the latencies; False if the legitimate station was held back (429) or never
+    admitted while attacked."""
     base = f"ws://127.0.0.1:{system.port}/ocpp"
     await warm_up(base)
-    await legitimate(base, 2)  # pools and caches warm
+    await legitimate(base, 2)  # pools and caches warm; the station known to this node
     alone = await legitimate(base, args.seconds)
     stop = asyncio.Event()
     target = VICTIM if args.target == "other" else LEGIT
     attacker = asyncio.create_task(attack(base, target, args.rate, stop))
     await asyncio.sleep(1)  # the flood under way
+    if args.restart:
+        await asyncio.to_thread(restart_gateway, system)
+        # Stations come back after a backoff; the attacker does not wait: it has spent
+        # whatever the new node allows it by the time the station tries.
+        await asyncio.sleep(2)
     under_attack = await legitimate(base, args.seconds)
     stop.set()
     outcomes = await attacker
     print(summary("alone", alone))
-    print(summary(f"attacked ({args.rate:g}/s)", under_attack))
+    label = f"attacked ({args.rate:g}/s)" + (", restarted" if args.restart else "")
+    print(summary(label, under_attack))
     sent = outcomes.pop("sent")
-    print(f"{'attacker':>22}: {sent} wrong-password handshakes for {target}: {dict(outcomes)}")
+    print(f"{'attacker':>28}: {sent} wrong-password handshakes for {target}: {dict(outcomes)}")
+    took, refused = under_attack
+    return bool(took) and not refused["429"]
 
 
 def main() -> None:
@@ -137,6 +162,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--target", choices=("other", "same"), default="other")
+    parser.add_argument("--restart", action="store_true", help="restart the gateway")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="ocpp-cable-auth-") as tmp,
@@ -148,9 +174,11 @@ def main() -> None:
         system = System(url, Path(tmp), presence_ttl=30)
         system.start()
         try:
-            asyncio.run(measure(system, args))
+            admitted = asyncio.run(measure(system, args))
         finally:
             system.stop()
+    if not admitted:
+        sys.exit("the legitimate station was held back or never admitted while attacked")
 
 
 if __name__ == "__main__":

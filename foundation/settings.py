@@ -120,21 +120,22 @@ class ChargerServerSettings(SettingsGroup):
     auth_failures_per_station: int = Field(
         10,
         ge=0,
-        description="Failed authentications a station id may have a minute (as many at once, "
-        "then one every 60/N s) before its handshakes get 429 without Connect; never from an "
-        "address it authenticated from before (0: no limit)",
+        description="Failed authentications a station id may have a minute from one address "
+        "(as many at once, then one every 60/N s) before its handshakes from that address get "
+        "429 without Connect; other addresses are not held back for it (0: no limit)",
     )
     auth_failures_per_address: int = Field(
         30,
         ge=0,
-        description="The same per remote address (an IPv6 /64); 0 behind a proxy or load "
-        "balancer that shows the gateway one address for all",
+        description="The same per remote address (an IPv6 /64), whatever ids it tries; 0 "
+        "behind a proxy or load balancer that shows the gateway one address for all",
     )
     auth_failures_per_node: int = Field(
         600,
         ge=0,
-        description="The same for this gateway node in all, against clients that rotate ids "
-        "and addresses (0: no limit)",
+        description="The same for this gateway node in all; while it is spent, an address "
+        "that failed in the last minute gets 429 at once, one that did not is never held "
+        "back by it (0: no limit)",
     )
     max_frame_size: int = Field(65536, ge=1024, description="Largest frame accepted, in bytes")
     ping_interval: float = Field(

@@ -1,7 +1,8 @@
-"""Failed authentications are throttled at the gateway, before Connect, per address, per
-station id and per node: a client guessing passwords gets 429 with Retry-After, while
-stations that authenticate (over real sockets, real gRPC, the reference system on SQLite
-and PostgreSQL) connect as before."""
+"""Failed authentications are throttled at the gateway, before Connect, per (station id,
+address), per address and per node: a client guessing passwords gets 429 with Retry-After,
+while a station that has not failed itself (over real sockets, real gRPC, the reference
+system on SQLite and PostgreSQL) connects whoever floods its id, an address or the node,
+also on a gateway just restarted."""
 
 from __future__ import annotations
 
@@ -16,8 +17,23 @@ from channels import db, stations
 from rpc_app import Connection
 from rpc_app.application import Application
 from tests.support import apps
-from tests.support.central import PASSWORD, CentralCharger, basic, central_system, seed
-from tests.support.servers import charger, eventually, gateway, rpc_server, station_url, subscribed
+from tests.support.central import (
+    PASSWORD,
+    CentralCharger,
+    basic,
+    central_rpc,
+    central_system,
+    seed,
+)
+from tests.support.servers import (
+    charger,
+    eventually,
+    gateway,
+    publish_to,
+    rpc_server,
+    station_url,
+    subscribed,
+)
 
 ATTACKER, STATION, ELSEWHERE = "127.0.0.2", "127.0.0.1", "127.0.0.3"
 
@@ -86,7 +102,7 @@ async def test_an_address_that_keeps_failing_gets_429_without_connect(database_u
         assert sample(node, "connect_rejections_total", status="429") == 2
 
 
-async def test_a_station_flooded_by_guesses_still_connects_from_where_it_authenticated(
+async def test_a_station_flooded_by_guesses_connects_from_any_address_that_did_not_fail(
     database_url,
 ):
     seed(database_url)
@@ -95,33 +111,62 @@ async def test_a_station_flooded_by_guesses_still_connects_from_where_it_authent
     ) as (node, _):
         async with station(node):  # authenticated from its address once
             await eventually(lambda: subscribed(node, "CP-1"))
-        for source in ("127.0.0.2", "127.0.0.4", "127.0.0.5"):  # guesses from everywhere
-            assert await handshake(node, "CP-1", "wrong", source) == (401, None)
+        for _ in range(3):
+            assert await handshake(node, "CP-1", "wrong", ATTACKER) == (401, None)
         assert held(await handshake(node, "CP-1", "wrong", ATTACKER), 20)
-        # Its password from a new address is held back too: nothing tells it from a guess.
-        assert held(await handshake(node, "CP-1", PASSWORD, ELSEWHERE), 20)
-        # From where it authenticated before, it connects, again and again.
+        # The station id is held back from the address that failed for it, and only there:
+        # its password from a new address reaches Connect, and from where it
+        # authenticated before it connects, again and again.
+        assert await handshake(node, "CP-1", PASSWORD, ELSEWHERE) == (101, None)
         for _ in range(3):
             async with station(node):
                 await eventually(lambda: subscribed(node, "CP-1"))
-        assert sample(node, "handshakes_throttled_total", limit="station") == 2
+        assert sample(node, "handshakes_throttled_total", limit="station") == 1
 
 
-async def test_clients_rotating_ids_and_addresses_meet_the_node_limit(database_url):
+async def test_a_restarted_gateway_flooded_with_guesses_for_a_station_still_admits_it(
+    database_url,
+):
+    """A gateway restarted (a new node, which knows no station) while an attacker keeps
+    guessing CP-1's password: CP-1, from its own address, is admitted."""
+    seed(database_url)
+    limits = {"auth_failures_per_station": 3, "auth_failures_per_address": 30}
+    async with central_rpc(database_url, **limits) as (port, _):
+        async with gateway(port, **limits) as node:
+            publish_to(node)
+            async with station(node):
+                await eventually(lambda: subscribed(node, "CP-1"))
+        async with gateway(port, **limits) as node:  # the restart
+            publish_to(node)
+            answers = [await handshake(node, "CP-1", f"guess-{n}", ATTACKER) for n in range(6)]
+            assert answers[:3] == [(401, None)] * 3
+            assert all(held(answer, 20) for answer in answers[3:])
+            async with station(node):
+                await eventually(lambda: subscribed(node, "CP-1"))
+            assert held(await handshake(node, "CP-1", "guess-6", ATTACKER), 20)
+
+
+async def test_the_node_limit_holds_back_addresses_that_failed_never_a_fresh_station(
+    database_url,
+):
     seed(database_url)
     with db.session_scope(database_url) as session:
         stations.add_station(session, "CP-2", password=PASSWORD)
     async with central_system(database_url, auth_failures_per_node=4) as (node, _):
         async with station(node):
             await eventually(lambda: subscribed(node, "CP-1"))
-        for n in range(4):
+        for n in range(4):  # the node's failures spent, from four addresses
             assert await handshake(node, f"GUESS-{n}", "x", f"127.0.1.{n}") == (401, None)
-        assert held(await handshake(node, "GUESS-9", "x", "127.0.1.9"), 15)
-        # A station this node has seen authenticate from its address is not held back...
-        async with station(node):
+        # Under attack: an address that failed in the last minute waits from its next
+        # failure on (its 2nd of 30), for any station...
+        assert held(await handshake(node, "GUESS-9", "x", "127.0.1.0"), 15)
+        assert held(await handshake(node, "CP-2", PASSWORD, "127.0.1.1"), 15)
+        # ...an address that never failed does not: a guess reaches Connect, and a station
+        # this node never saw is admitted (as after a gateway restart).
+        assert await handshake(node, "GUESS-9", "x", "127.0.1.9") == (401, None)
+        assert await handshake(node, "CP-2", PASSWORD, "127.0.2.1") == (101, None)
+        async with station(node):  # and one it knows from its address, of course
             await eventually(lambda: subscribed(node, "CP-1"))
-        # ...one it has not seen yet waits its turn (and would, after a gateway restart).
-        assert held(await handshake(node, "CP-2", PASSWORD, "127.0.2.1"), 15)
         assert sample(node, "handshakes_throttled_total", limit="node") == 2
 
 
@@ -176,3 +221,19 @@ async def test_guesses_faster_than_connect_answers_are_held_back_while_under_way
         assert sum(answer == (401, None) for answer in answers) == 3
         assert sum(held(answer, 20) for answer in answers) == 7
         assert counter.served()["Connect"] == 3  # the other seven never reached it
+
+
+async def test_a_burst_from_a_known_stations_address_meets_the_limits_past_one_guess():
+    """An attacker behind the station's NAT address sends many handshakes at once: one is
+    the pair's exempt handshake, three more fill its bucket, the rest wait."""
+    app = Application.of([apps.OCPPChannel], OverloadedConnection)
+    async with (
+        rpc_server(app=app) as (_, port, counter),
+        gateway(port, auth_failures_per_station=3) as node,
+    ):
+        assert await handshake(node, "CP-1", PASSWORD, ATTACKER) == (101, None)  # known
+        guesses = [handshake(node, "CP-1", f"guess-{n}", ATTACKER) for n in range(10)]
+        answers = await asyncio.gather(*guesses)
+        assert sum(answer == (401, None) for answer in answers) == 1 + 3
+        assert sum(held(answer, 20) for answer in answers) == 6
+        assert counter.served()["Connect"] == 1 + 1 + 3

@@ -31,16 +31,24 @@ class CentralCharger(Charger):
 
 
 @contextlib.asynccontextmanager
-async def central_system(database_url, **overrides):
+async def central_rpc(database_url, **overrides):
+    """rpc_app serving the reference system: (its port, the settings), for gateways a test
+    starts and stops itself (publish_to the one that runs)."""
     settings = Settings(database_url=database_url, broadcast_key=BROADCAST_KEY, **overrides)
     channels.setup(settings)
     try:
         async with rpc_server(app=load_application("channels")) as (_, port, _):
-            async with gateway(port, **overrides) as node:
-                publish_to(node)
-                yield node, settings
+            yield port, settings
     finally:
         channels.config.configure(None)
+
+
+@contextlib.asynccontextmanager
+async def central_system(database_url, **overrides):
+    async with central_rpc(database_url, **overrides) as (port, settings):
+        async with gateway(port, **overrides) as node:
+            publish_to(node)
+            yield node, settings
 
 
 def basic(user: str, password: str) -> dict[str, str]:
