@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -94,11 +93,11 @@ def request(version: str, password: str) -> tuple[str, dict[str, Any]]:
     return "SetVariables", {"setVariableData": [data]}
 
 
-def in_the_way(session: Session, station: ChargePoint, window: timedelta) -> str | None:
+def in_the_way(session: Session, station: ChargePoint, patience: commands.Patience) -> str | None:
     """Why a new rotation of `station` may not start now, or None. One waits for the
-    station's answer (while its command is open and younger than `window`), or for the
-    station's login with the password it accepted: replacing that one could leave the
-    station with a password no longer admitted."""
+    station's answer (while its command may still be answered: `patience`, the sweep's
+    measure), or for the station's login with the password it accepted: replacing that
+    one could leave the station with a password no longer admitted."""
     command_id = station.pending_password_command
     if command_id is None:
         return None
@@ -109,12 +108,10 @@ def in_the_way(session: Session, station: ChargePoint, window: timedelta) -> str
             "reconnect)"
         )
     command = session.get(Command, command_id)
-    started = station.pending_password_at
-    if (
-        command is not None
-        and command.status in commands.OPEN
-        and (started is None or now() - started < window)
-    ):
+    if command is None or command.status not in commands.OPEN:
+        return None
+    final = commands.final_by(session, command_id, patience)
+    if final is not None and now() < final:
         return f"rotation {command_id} of {station.id} is still waiting for the station's answer"
     return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -12,6 +11,7 @@ import orjson
 from channels import audit, command_hooks, commands, db, presence, stations
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
+from channels.timeutil import now
 from foundation.settings import SendSettings
 from rpc_app.broadcasting import Broadcaster, BroadcastError, message
 
@@ -91,30 +91,39 @@ def publish_recorded(
         commands.mark_sent(session, command_id)
 
 
-def in_flight_window(settings: SendSettings) -> timedelta:
-    """How long a command may wait for its answer: as long as `send --wait` waits (past
-    it, the gateway has given up on the answer)."""
-    # The gateway gives up after call_timeout; allow for the queue and the RPC on top.
-    return timedelta(seconds=settings.call_timeout + 2 * settings.rpc_timeout + 5)
-
-
 def wait_for_answer(settings: SendSettings, command_id: str, poll: float = 0.1) -> Command | None:
-    """The command once answered (or failed); None when no answer was recorded in time."""
-    deadline = time.monotonic() + in_flight_window(settings).total_seconds()
-    while time.monotonic() < deadline:
+    """The command once final: answered, failed, or ended by rpc_app's sweep. None when
+    it is unknown, or still open at the latest time it could be final
+    (commands.patience: the sweep's own measure), which only a sweep that does not run
+    (no rpc_app, or one given other timings than the gateway) leaves it open past."""
+    patience = commands.patience(settings)
+    deadline = None
+    while True:
         with db.session_scope(settings.database_url) as session:
             command = session.get(Command, command_id)
-        if command is None or command.status not in commands.OPEN:
-            return command
+            if command is None or command.status not in commands.OPEN:
+                return command
+            if deadline is None:
+                deadline = commands.final_by(session, command_id, patience)
+        if deadline is None or now() >= deadline:
+            return None
         time.sleep(poll)
-    return None
+
+
+def no_answer(command_id: str) -> str:
+    """What a wait that ended with the command still open says."""
+    return (
+        f"ocpp-cable: no answer recorded for {command_id}, and it is still open past the "
+        "time rpc_app's sweep ends it: is rpc_app running, with the gateway's "
+        "--call-timeout and --reply-retry-time?"
+    )
 
 
 def wait_and_print(settings: SendSettings, command_id: str, poll: float = 0.1) -> int:
     """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
     command = wait_for_answer(settings, command_id, poll)
-    if command is None or command.status in commands.OPEN:
-        print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+    if command is None:
+        print(no_answer(command_id), file=sys.stderr)
         return 1
     print(f"{command.status}: {orjson.dumps(command.response).decode()}")
     return 0 if command.status == "accepted" else 1

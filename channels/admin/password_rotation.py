@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from channels import db, password_fields, password_rotation
+from channels import commands, db, password_fields, password_rotation
 from channels.admin import command_records
 from channels.admin.publishing import CommandFailed, build_call
 from channels.models import ChargePoint, Command
@@ -65,9 +65,7 @@ def rotate_password(
             problem = password_rotation.password_problem(version, password)
             if problem is not None:
                 raise RotationRefused(problem)
-        blocker = password_rotation.in_the_way(
-            session, station, command_records.in_flight_window(settings)
-        )
+        blocker = password_rotation.in_the_way(session, station, commands.patience(settings))
         if blocker is not None:
             raise RotationConflict(blocker)
         new = password or password_rotation.new_password(version)
@@ -159,8 +157,8 @@ def _rotate(args: argparse.Namespace, settings: SendSettings) -> int:
     if not args.wait:
         return 0
     command = command_records.wait_for_answer(settings, command_id)
-    if command is None or command.status in ("queued", "sent"):
-        print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+    if command is None:
+        print(command_records.no_answer(command_id), file=sys.stderr)
         return 1
     state = password_rotation.outcome(
         command.action, command.status, command.response, command.error_code
