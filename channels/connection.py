@@ -96,11 +96,24 @@ class StationConnection(Connection):
         found = await asyncio.to_thread(matching, password, stored)
         if found is None or username != station.station_id:
             return False
-        if stored[found] == station.pending_password_hash:
-            # Its first login with the new password: the old one retires.
-            station_id, new = station.station_id, stored[found]
-            await store(config.settings().database_url).run(
-                lambda u: password_rotation.promote(u.session, station_id, new)
-            )
-            self.logger.info("station logged in with its new password: the old one is retired")
+        pending = station.pending_password_hash
+        if pending is not None:
+            await self._settle_rotation(station.station_id, pending, stored[found] == pending)
         return True
+
+    async def _settle_rotation(self, station_id: str, pending: str, with_new: bool) -> None:
+        """A station with a rotation under way logged in: its password settles it."""
+        database = store(config.settings().database_url)
+        if with_new:
+            # Its first login with the new password: the old one retires.
+            if await database.run(
+                lambda u: password_rotation.promote(u.session, station_id, pending)
+            ):
+                self.logger.info("station logged in with its new password: the old one is retired")
+        elif await database.run(
+            lambda u: password_rotation.disproved(u.session, station_id, pending)
+        ):
+            self.logger.info(
+                "station logged in with its old password after its rotation ended without "
+                "its word: it did not take the new one, and the rotation ends"
+            )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.orm import Session
 
 from channels import audit, command_hooks, commands, db, presence, stations
 from channels.admin.publishing import CommandFailed, publish
@@ -45,6 +47,7 @@ def publish_recorded(
     stream: str,
     broadcaster: Broadcaster | None = None,
     recorded_payload: dict[str, Any] | None = None,
+    claim: Callable[[Session], None] | None = None,
 ) -> None:
     """Refuse at once for a station that is not connected; else record, publish, mark sent.
 
@@ -52,7 +55,9 @@ def publish_recorded(
     The schema is the caller's to bring up to date (`send` does, the API at start-up):
     migrating per command would run Alembic, which is not thread-safe, per request.
     `recorded_payload`: what the record and the message log keep instead of the payload
-    sent (one holding a secret, such as an upload URL's token, keeps it masked)."""
+    sent (one holding a secret, such as an upload URL's token, keeps it masked).
+    `claim`: what else the command's record commits with, once the station's checks
+    passed (a password rotation's pending password); it may raise CommandFailed."""
     command_id, action, payload = (
         transmission["id"],
         transmission["command"],
@@ -72,6 +77,8 @@ def publish_recorded(
         refused = command_hooks.problem(session, station, action, payload)
         if refused is not None:
             raise CommandRefused(f"{action} not sent to {station_id}: {refused}")
+        if claim is not None:
+            claim(session)
         kept = payload if recorded_payload is None else recorded_payload
         commands.record_command(session, command_id, station_id, action, kept)
         if settings.audit_log:
