@@ -178,13 +178,17 @@ def end(session: Session, station_id: str, command_id: str) -> None:
     _set(session, _ours(station_id, command_id), **NONE_PENDING)
 
 
-def promote(session: Session, station_id: str, pending_hash: str) -> bool:
+def promote(
+    session: Session, station_id: str, pending_hash: str, kept_hash: str | None = None
+) -> bool:
     """The station logged in with its pending password: it is its password now, and the
-    old one is retired. False when the rotation ended meanwhile (then nothing changes)."""
+    old one is retired. `kept_hash`: the hash of the password as the station presents it,
+    when that is not the form hashed (a 1.6 key's hexadecimal digits): its later logins
+    then cost one scrypt. False when the rotation ended meanwhile (nothing changes)."""
     return _set(
         session,
         (ChargePoint.id == station_id) & (ChargePoint.pending_password_hash == pending_hash),
-        password_hash=pending_hash,
+        password_hash=kept_hash or pending_hash,
         auth_required=True,
         **NONE_PENDING,
     )

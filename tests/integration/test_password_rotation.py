@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import string
@@ -410,6 +411,35 @@ async def test_a_rotation_ending_no_answer_keeps_both_passwords_until_the_statio
         assert await rotation_of(client, token) is None
         assert not await admitted(node, "Lost-On-The-Way-4242")
         assert await admitted(node, PASSWORD)
+
+
+async def test_a_16_station_presenting_the_key_digits_costs_one_scrypt_per_login(
+    database_url, monkeypatch
+):
+    """Its first login with the new password, as the hexadecimal digits it got, keeps the
+    hash of that form: each later login checks one hash once, not the digits and then
+    what they decode to."""
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.json()["state"] == "accepted", answer.text
+            ((_, digits),) = cp.keys
+        assert await admitted(node, digits)
+        assert await rotation_of(client, token) is None
+        scrypt, runs = hashlib.scrypt, []
+
+        def counted(*args, **kwargs):
+            runs.append(args)
+            return scrypt(*args, **kwargs)
+
+        monkeypatch.setattr(hashlib, "scrypt", counted)
+        assert await admitted(node, digits)
+        assert len(runs) == 1
+        assert not await admitted(node, PASSWORD)
 
 
 async def test_a_read_token_sees_no_password_anywhere(database_url, capsys):
