@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from channels import db, password_fields, password_rotation
+from channels import db, password_rotation
 from channels.admin import command_records
 from channels.admin.publishing import CommandFailed, build_call
 from channels.models import ChargePoint, Command
@@ -93,7 +93,6 @@ def rotate_password(
             transmission,
             settings.stream_for_station(station_id),
             broadcaster,
-            recorded_payload=password_fields.masked(action, payload),
             claim=claim,
         )
     except (CommandFailed, BroadcastError):

@@ -28,7 +28,7 @@ from ocpp.v201.enums import Action as Action201
 from sqlalchemy import MetaData, select
 from websockets.exceptions import InvalidStatus
 
-from channels import db, stations, viewers
+from channels import db, password_fields, stations, viewers
 from channels.models import ChargePoint
 from channels.timeutil import now
 from tests.support.admin import run_admin_line
@@ -440,6 +440,41 @@ async def test_a_16_station_presenting_the_key_digits_costs_one_scrypt_per_login
         assert await admitted(node, digits)
         assert len(runs) == 1
         assert not await admitted(node, PASSWORD)
+
+
+async def test_a_password_is_masked_once_where_each_copy_is_kept(database_url, monkeypatch):
+    """The commands, the message log and the variables each mask what they keep, and
+    nothing masks before them: no masking runs on what is masked already."""
+    add(database_url, "CP-1")
+    add(database_url, "CP-2")
+    token = make_token(database_url)
+    seen: list[str] = []
+    masked = password_fields.masked
+
+    def spy(action, payload):
+        seen.append(json.dumps(payload))
+        return masked(action, payload)
+
+    monkeypatch.setattr(password_fields, "masked", spy)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node) as cp, station(node, "CP-2", cls=PasswordCharger, v2=True):
+            rotated = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert rotated.json()["state"] == "accepted", rotated.text
+            get = {"getVariableData": [{"component": SECURITY, "variable": BASIC_AUTH}]}
+            reported = await client.post(
+                "/api/v1/stations/CP-2/commands?wait=5",
+                json={"action": "GetVariables", "payload": get},
+                headers=bearer(token),
+            )
+            assert reported.json()["status"] == "accepted", reported.text
+            ((_, key),) = cp.keys
+    assert not [s for s in seen if password_fields.MASK in s]
+    # The request: its command and the message log. The answer: its command, the
+    # station's variables, the message log.
+    assert sum(key in s for s in seen) == 2
+    assert sum(REPORTED_PASSWORD in s for s in seen) == 3
 
 
 async def test_a_read_token_sees_no_password_anywhere(database_url, capsys):
