@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -145,6 +145,14 @@ def fail_open(session: Session, station_ids: list[str], code: str, message: str)
 SWEEP_LIMIT = 500
 
 
+# Seconds two hosts' clocks may differ by: a command's times are written by the process
+# that sent it and by rpc_app, and the sweep compares them with its own clock.
+CLOCK_SKEW = 5.0
+# Seconds past its due time by which the sweep has ended a command: it runs every 2 s
+# (rpc_app/sweeping.py), and a loaded machine starts a run, or gets through it, later.
+SWEEP_LATENESS = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class Patience:
     """How long a command may stay open before nothing will answer it any more.
@@ -160,7 +168,35 @@ class Patience:
     grace: float
 
     def due(self, since: datetime, ahead: int) -> datetime:
+        """When the sweep may end a command sent at `since` behind `ahead` others."""
         return since + timedelta(seconds=(ahead + 1) * self.per_call + self.grace)
+
+    def final_by(self, since: datetime, ahead: int) -> datetime:
+        """When such a command is final at the latest: due, and the sweep has run."""
+        return self.due(since, ahead) + timedelta(seconds=SWEEP_LATENESS)
+
+
+class Timings(Protocol):
+    """The settings a command's patience is made of (the gateway's, given to rpc_app
+    and to every process that sends or waits)."""
+
+    call_timeout: float
+    reply_retry_time: float
+    rpc_timeout: float
+
+
+def patience(settings: Timings) -> Patience:
+    """How long a command may stay open: the one measure of "can still be answered", for
+    rpc_app's sweep and for every wait (`send --wait`, `?wait=`, one rotation or list
+    update at a time).
+
+    Its answer reaches the database at the latest --reply-retry-time after the station's
+    time ran out (the gateway's last try taking one --rpc-timeout), and the sender
+    publishes within two more: the broker's connect and its answer."""
+    return Patience(
+        per_call=settings.call_timeout,
+        grace=settings.reply_retry_time + 3 * settings.rpc_timeout + CLOCK_SKEW,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +207,38 @@ class Ended:
     station_id: str
     action: str
     code: str
+
+
+def _since() -> Any:
+    """When a command's clock started: sent, or recorded if it never was marked sent."""
+    return func.coalesce(Command.sent_at, Command.created_at)
+
+
+def _ahead() -> Any:
+    """How many commands of its station a command waited behind at the gateway: those
+    started before it and still open when it started (one CALL at a time)."""
+    before = aliased(Command)
+    since = _since()
+    its_since = func.coalesce(before.sent_at, before.created_at)
+    return (
+        select(func.count())
+        .where(
+            before.station_id == Command.station_id,
+            before.id != Command.id,
+            its_since < since,
+            or_(before.answered_at.is_(None), before.answered_at > since),
+        )
+        .correlate(Command)
+        .scalar_subquery()
+    )
+
+
+def final_by(session: Session, command_id: str, patience: Patience) -> datetime | None:
+    """When the command is final at the latest, answered or ended by the sweep, as the
+    sweep counts (`settle_overdue`); None for an unknown command. A wait for its answer
+    ends there: no answer can come after it."""
+    found = session.execute(select(_since(), _ahead()).where(Command.id == command_id)).first()
+    return None if found is None else patience.final_by(found[0], found[1])
 
 
 def settle_overdue(
@@ -190,20 +258,7 @@ def settle_overdue(
     read, so rpc_app replicas sweeping at once, or an answer recorded meanwhile, are safe.
     """
     at = at or now()
-    before = aliased(Command)
-    since = func.coalesce(Command.sent_at, Command.created_at)
-    its_since = func.coalesce(before.sent_at, before.created_at)
-    ahead = (
-        select(func.count())
-        .where(
-            before.station_id == Command.station_id,
-            before.id != Command.id,
-            its_since < since,
-            or_(before.answered_at.is_(None), before.answered_at > since),
-        )
-        .correlate(Command)
-        .scalar_subquery()
-    )
+    since, ahead = _since(), _ahead()
     # Only commands older than the least anyone is given: most sweeps read nothing.
     soonest = at - timedelta(seconds=patience.per_call + patience.grace)
     rows = session.execute(

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from channels import config, password_rotation, stations, viewers
 from channels.batched_read import BatchedRead
-from channels.passwords import matching
+from channels.passwords import Match, hash_password, matching
 from channels.store import Unit, store
 from contract.state import TOLERATE_KEY
 from rpc_app import Connection, RequestEnv
@@ -96,11 +96,28 @@ class StationConnection(Connection):
         found = await asyncio.to_thread(matching, password, stored)
         if found is None or username != station.station_id:
             return False
-        if stored[found] == station.pending_password_hash:
-            # Its first login with the new password: the old one retires.
-            station_id, new = station.station_id, stored[found]
-            await store(config.settings().database_url).run(
-                lambda u: password_rotation.promote(u.session, station_id, new)
-            )
-            self.logger.info("station logged in with its new password: the old one is retired")
+        pending = station.pending_password_hash
+        if pending is not None:
+            await self._settle_rotation(station.station_id, password, pending, found, stored)
         return True
+
+    async def _settle_rotation(
+        self, station_id: str, password: str, pending: str, found: Match, stored: list[str]
+    ) -> None:
+        """A station with a rotation under way logged in: its password settles it."""
+        database = store(config.settings().database_url)
+        if stored[found.index] == pending:
+            # Its first login with the new password: the old one retires. Kept as the
+            # station presents it (a 1.6 key's digits), its next logins cost one scrypt.
+            kept = None if found.as_sent else await asyncio.to_thread(hash_password, password)
+            if await database.run(
+                lambda u: password_rotation.promote(u.session, station_id, pending, kept)
+            ):
+                self.logger.info("station logged in with its new password: the old one is retired")
+        elif await database.run(
+            lambda u: password_rotation.disproved(u.session, station_id, pending)
+        ):
+            self.logger.info(
+                "station logged in with its old password after its rotation ended without "
+                "its word: it did not take the new one, and the rotation ends"
+            )

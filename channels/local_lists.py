@@ -16,7 +16,7 @@ A GetLocalListVersion answer that differs from our version calls for the full li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -108,16 +108,17 @@ def state(session: Session, station_id: str) -> LocalList:
     return found
 
 
-def in_flight(session: Session, station_id: str, within: timedelta) -> Command | None:
-    """The SendLocalList sent and still unanswered, if any: one the gateway should have
-    given up on long ago (`within`) is not waited for."""
+def in_flight(session: Session, station_id: str, patience: commands.Patience) -> Command | None:
+    """The SendLocalList sent and still unanswered, if any: one still open past the time
+    it is final at the latest (`patience`; no rpc_app swept it) is not waited for."""
     found = session.get(LocalList, station_id)
     if found is None or found.pending_command_id is None:
         return None
     command = session.get(Command, found.pending_command_id)
     if command is None or command.status not in commands.OPEN:
         return None
-    return command if command.created_at > now() - within else None
+    final = commands.final_by(session, command.id, patience)
+    return command if final is not None and now() < final else None
 
 
 def length_problem(session: Session, station_id: str, payload: dict[str, Any]) -> str | None:

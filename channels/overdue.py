@@ -19,26 +19,11 @@ from foundation.settings import RPCAppSettings
 
 log = structlog.get_logger("channels.overdue")
 
-# Seconds two hosts' clocks may differ by: a command's times are written by the process
-# that sent it and by rpc_app, and the sweep compares them with its own clock.
-CLOCK_SKEW = 5.0
-
-
-def patience(settings: RPCAppSettings) -> commands.Patience:
-    """How long a command may stay open, from the settings the gateway runs with too.
-
-    Its answer reaches the database at the latest --reply-retry-time after the station's
-    time ran out (the gateway's last try taking one --rpc-timeout), and the sender
-    publishes within two more: the broker's connect and its answer."""
-    return commands.Patience(
-        per_call=settings.call_timeout,
-        grace=settings.reply_retry_time + 3 * settings.rpc_timeout + CLOCK_SKEW,
-    )
-
 
 async def sweep(settings: RPCAppSettings) -> list[commands.Ended]:
-    """End the overdue commands, with their failure hooks; returns those ended."""
-    waited = patience(settings)
+    """End the overdue commands, with their failure hooks; returns those ended. Their
+    patience (commands.patience) is made of the settings the gateway runs with too."""
+    waited = commands.patience(settings)
 
     def unit(u: Unit) -> list[commands.Ended]:
         ended = commands.settle_overdue(u.session, waited)

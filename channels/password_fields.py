@@ -6,14 +6,17 @@ and GetConfiguration answers, although 1.6 makes the key write-only) and as 2.x'
 variable SecurityCtrlr.BasicAuthPassword (SetVariables, GetVariables answers,
 NotifyReport, although the variable is WriteOnly). The commands table, the message log,
 the station's configuration and variables keep `MASK` in its place; only the CALL that
-rotates the password (channels/password_rotation.py) carries it, to the station.
+rotates the password (channels/password_rotation.py) carries it, to the station. Each
+is masked once, where it is kept (commands.record_command and record_reply, audit.row,
+the configuration and variables stores): callers hand over what the station sent.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-MASK = "***"
+from foundation.redact import MASK
+
 KEY = "AuthorizationKey"  # OCPP 1.6
 COMPONENT, VARIABLE = "SecurityCtrlr", "BasicAuthPassword"  # OCPP 2.x
 # The actions whose payloads (request or answer) may hold the password; others pass as is.

@@ -8,39 +8,49 @@ security whitepaper and OCPP 2.0.1's use case A01 describe it.
    2.x's SetVariables SecurityCtrlr.BasicAuthPassword. That CALL is the one place the
    password is in: the command's record and the message log keep it masked.
 2. The station answers. Accepted or RebootRequired: the pending password is marked
-   accepted. Anything else (Rejected, NotSupported, a CALLERROR, no answer in time)
-   ends the rotation, and the old password stays the only one.
-3. The station reconnects with the new password: its first login with it makes it the
-   station's password and retires the old one (`promote`). Until then the old one is
-   admitted too: the station may not have switched yet.
+   accepted. Any other status, or a CALLERROR of the station's, ends the rotation: the
+   old password stays the only one. So does a command that provably never left
+   (BroadcastFailed; the gateway's QueueFull, or a CALL it would not send).
+3. Every other end of the command says nothing of what the station did (UNKNOWN):
+   Timeout (it may answer after --call-timeout; the gateway drops that answer, and the
+   station has the password), NoAnswer (its answer was lost), NotSent (the sender died,
+   maybe after publishing), NotConnected (gone, maybe after taking it). The rotation is
+   then `unanswered`, and both passwords stay admitted: the password was shown to no
+   one, so dropping it could lock the station out for good.
+4. The station's next login settles it. With the new password: it is the station's
+   password now, the old one retires (`promote`). With the old one once the command is
+   final and unanswered: the station did not switch, and the rotation ends (`disproved`).
+   An accepted rotation waits for the new password (a station that said RebootRequired
+   may come back with the old one before its reboot).
 
 The pending password is admitted from the moment it is sent, not only once the answer
 is stored: a station reconnects as soon as it has answered, and its login may reach us
-before its answer does. No one but the station can know the password: it is made for
-it and sent to it alone. A station that went away before answering (NotConnected)
-keeps it pending, as it may have taken it before it went.
+before its answer does. One rotation at a time (`in_the_way`): a new one waits until
+the last is settled, however long that takes; setting a password directly ends it.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from channels import command_hooks, commands, password_fields
 from channels.models import ChargePoint, Command
-from channels.passwords import hash_password
 from channels.timeutil import now
+from ocppj import errors
 
-SENT, ACCEPTED = "sent", "accepted"
-# What an operator learns of a rotation from its command.
-WAITING, REFUSED, FAILED, UNANSWERED = "waiting", "refused", "failed", "unanswered"
+# A rotation's state: its command open (sent), the station took the password (accepted),
+# or the command ended without the station's word (unanswered: derived, never stored).
+SENT, ACCEPTED, UNANSWERED = "sent", "accepted", "unanswered"
+# What an operator learns of a rotation from its command (and UNANSWERED, ACCEPTED).
+WAITING, REFUSED, FAILED = "waiting", "refused", "failed"
 TAKEN = ("Accepted", "RebootRequired")  # answers meaning the station has the password
-NOT_CONNECTED = "NotConnected"
+# Ends of a command that say nothing of whether the station took the password.
+UNKNOWN = frozenset({errors.TIMEOUT, errors.NOT_CONNECTED, commands.NO_ANSWER, commands.NOT_SENT})
 
 # A station's columns with no rotation under way.
 NONE_PENDING: dict[str, Any] = dict.fromkeys(
@@ -94,37 +104,44 @@ def request(version: str, password: str) -> tuple[str, dict[str, Any]]:
     return "SetVariables", {"setVariableData": [data]}
 
 
-def in_the_way(session: Session, station: ChargePoint, window: timedelta) -> str | None:
-    """Why a new rotation of `station` may not start now, or None. One waits for the
-    station's answer (while its command is open and younger than `window`), or for the
-    station's login with the password it accepted: replacing that one could leave the
-    station with a password no longer admitted."""
+def _rotation_state(session: Session, station: ChargePoint) -> tuple[str, str | None]:
+    """The rotation's state (SENT, ACCEPTED, UNANSWERED) and the error code it ended with."""
+    if station.pending_password_status == ACCEPTED:
+        return ACCEPTED, None
+    command = session.get(Command, station.pending_password_command)
+    if command is not None and command.status in commands.OPEN:
+        return SENT, None
+    # Ended unanswered (or ended by the station's node going: no hook ran).
+    return UNANSWERED, None if command is None else command.error_code
+
+
+def in_the_way(session: Session, station: ChargePoint) -> str | None:
+    """Why a new rotation of `station` may not start now, or None. The last one is not
+    settled: its command waits for the station's answer, or the station accepted and has
+    not logged in with the new password, or the command ended without the station's word.
+    Replacing it could leave the station with a password no longer admitted. No time
+    limit: only the station (or a password set directly) settles it."""
     command_id = station.pending_password_command
     if command_id is None:
         return None
-    if station.pending_password_status == ACCEPTED:
+    state, code = _rotation_state(session, station)
+    settle = (
+        "; setting its password (PATCH /api/v1/stations/<id>) ends the rotation, and "
+        "locks the station out if it took the new one"
+    )
+    if state == SENT:
+        return f"rotation {command_id} of {station.id} is still waiting for the station's answer"
+    if state == ACCEPTED:
         return (
             f"{station.id} accepted the password of rotation {command_id} and has not "
             "logged in with it yet; both are admitted until it does (a Reset makes it "
-            "reconnect)"
+            "reconnect)" + settle
         )
-    command = session.get(Command, command_id)
-    started = station.pending_password_at
-    if (
-        command is not None
-        and command.status in commands.OPEN
-        and (started is None or now() - started < window)
-    ):
-        return f"rotation {command_id} of {station.id} is still waiting for the station's answer"
-    return None
-
-
-def start(station: ChargePoint, command_id: str, password: str) -> None:
-    """The password the command `command_id` sends is the station's pending one."""
-    station.pending_password_hash = hash_password(password)
-    station.pending_password_command = command_id
-    station.pending_password_status = SENT
-    station.pending_password_at = now()
+    return (
+        f"rotation {command_id} of {station.id} ended without the station's word "
+        f"({code or 'no answer'}): it may have taken the new password, so both are "
+        "admitted until its next login settles it (a Reset makes it reconnect)" + settle
+    )
 
 
 def _ours(station_id: str, command_id: str) -> Any:
@@ -141,20 +158,62 @@ def _set(session: Session, where: Any, **values: Any) -> bool:
     return bool(done.rowcount)
 
 
+def start(session: Session, station_id: str, command_id: str, pending_hash: str) -> bool:
+    """The password the command `command_id` sends (`pending_hash`, its hash) is the
+    station's pending one; False (nothing changes) while another rotation is under way.
+    Run in the transaction that records the command: a pending password has its command."""
+    return _set(
+        session,
+        (ChargePoint.id == station_id) & ChargePoint.pending_password_command.is_(None),
+        pending_password_hash=pending_hash,
+        pending_password_command=command_id,
+        pending_password_status=SENT,
+        pending_password_at=now(),
+    )
+
+
 def end(session: Session, station_id: str, command_id: str) -> None:
     """The rotation `command_id` is over, the station keeps its password (a newer
     rotation is left alone)."""
     _set(session, _ours(station_id, command_id), **NONE_PENDING)
 
 
-def promote(session: Session, station_id: str, pending_hash: str) -> bool:
+def promote(
+    session: Session, station_id: str, pending_hash: str, kept_hash: str | None = None
+) -> bool:
     """The station logged in with its pending password: it is its password now, and the
-    old one is retired. False when the rotation ended meanwhile (then nothing changes)."""
+    old one is retired. `kept_hash`: the hash of the password as the station presents it,
+    when that is not the form hashed (a 1.6 key's hexadecimal digits): its later logins
+    then cost one scrypt. False when the rotation ended meanwhile (nothing changes)."""
     return _set(
         session,
         (ChargePoint.id == station_id) & (ChargePoint.pending_password_hash == pending_hash),
-        password_hash=pending_hash,
+        password_hash=kept_hash or pending_hash,
         auth_required=True,
+        **NONE_PENDING,
+    )
+
+
+def disproved(session: Session, station_id: str, pending_hash: str) -> bool:
+    """The station logged in with its old password: once its rotation's command is final
+    and was not accepted, that proves it did not take the new one, and the rotation ends.
+    False (nothing changes) while the command may still be answered, once the station
+    accepted (it may come back with the old one before it switches), or when the
+    rotation ended meanwhile."""
+    final = (
+        select(Command.id)
+        .where(
+            Command.id == ChargePoint.pending_password_command,
+            Command.status.not_in(commands.OPEN),
+        )
+        .exists()
+    )
+    return _set(
+        session,
+        (ChargePoint.id == station_id)
+        & (ChargePoint.pending_password_hash == pending_hash)
+        & ChargePoint.pending_password_status.is_distinct_from(ACCEPTED)
+        & final,
         **NONE_PENDING,
     )
 
@@ -184,25 +243,28 @@ def taken(action: str, answer: Any) -> bool:
 def outcome(action: str, status: str, response: Any, error_code: str | None) -> str:
     """What a rotation's command (its action, status, response and error code) says of
     it: waiting (no answer yet), accepted (the station has the new password), refused (it
-    keeps the old one: Rejected, NotSupported, ...), failed (a CALLERROR, no answer in
-    time, not delivered: it keeps the old one) or unanswered (it went away before
-    answering: both are admitted until it logs in with the new one)."""
+    keeps the old one: Rejected, NotSupported, ...), failed (a CALLERROR of the station's,
+    or never delivered: it keeps the old one) or unanswered (no word from the station:
+    Timeout, NoAnswer, NotSent, NotConnected; both are admitted until its next login)."""
     if status in commands.OPEN:
         return WAITING
-    if error_code == NOT_CONNECTED:
+    if error_code in UNKNOWN:
         return UNANSWERED
     if status in ("error", "timeout"):
         return FAILED
     return ACCEPTED if taken(action, response) else REFUSED
 
 
-def state(station: ChargePoint) -> dict[str, Any] | None:
-    """The rotation under way, as people see it (never its hash)."""
+def state(session: Session, station: ChargePoint) -> dict[str, Any] | None:
+    """The rotation under way, as people see it (never its hash): its command, its state
+    (sent, accepted, unanswered), and the error code of an unanswered one."""
     if station.pending_password_command is None:
         return None
+    status, code = _rotation_state(session, station)
     return {
         "command_id": station.pending_password_command,
-        "status": station.pending_password_status,
+        "status": status,
+        "error_code": code,
         "started_at": station.pending_password_at,
     }
 
@@ -232,6 +294,7 @@ def _variables_answered(session, station_id, payload, answer, command_id):
 @command_hooks.on_failure("ChangeConfiguration", with_id=True)
 @command_hooks.on_failure("SetVariables", with_id=True)
 def _failed(session, station_id, payload, code, command_id):
-    # Gone before answering, the station may have taken it: its next login tells.
-    if code != NOT_CONNECTED:
+    # The station refused it (its CALLERROR), or it never left: the old password stays.
+    # Any other end says nothing of what the station did: its next login tells.
+    if code not in UNKNOWN:
         end(session, station_id, command_id)  # only the rotation this command is

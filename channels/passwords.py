@@ -3,7 +3,8 @@
 OCPP 1.6 gives a station its password as AuthorizationKey, in hexadecimal digits; the
 security whitepaper makes the octets they stand for the password, and some stations
 send the digits as they got them. A password that reads as such digits is therefore
-also tried as what they decode to (the hash is of the decoded password).
+also tried as what they decode to (a rotation hashes the decoded password; once the
+station has logged in with it, the form it presents is what its hash is of).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 N, R, P = 2**14, 8, 1
 SCHEME = "scrypt"
@@ -56,17 +58,30 @@ def decoded_key(password: str) -> str | None:
     return octets.decode() if all(0x21 <= o <= 0x7E for o in octets) else None
 
 
-def matching(password: str, stored: Sequence[str]) -> int | None:
-    """The index of the first of the `stored` hashes that `password` (or, for AuthorizationKey
-    digits, what they decode to) matches; None when none does. Every hash is checked, so
-    the time taken tells nothing of which matched."""
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which stored hash a password matched, and in which form."""
+
+    index: int
+    # The password as sent matched (False: what its AuthorizationKey digits stand for).
+    as_sent: bool
+
+
+def matching(password: str, stored: Sequence[str]) -> Match | None:
+    """The first of the `stored` hashes that `password` (or, for AuthorizationKey digits,
+    what they decode to) matches; None when none does. Every hash is checked, each with
+    the password as sent first and its decoded form only if that failed: a wrong password
+    costs the same whichever hash is which, and a password hashed as the station sends it
+    costs one scrypt per hash."""
     forms = [password]
     decoded = decoded_key(password)
     if decoded is not None:
         forms.append(decoded)
     found = None
     for index, hashed in enumerate(stored):
-        for form in forms:
-            if verify_password(form, hashed) and found is None:
-                found = index
+        for number, form in enumerate(forms):
+            if verify_password(form, hashed):
+                if found is None:
+                    found = Match(index, as_sent=number == 0)
+                break
     return found

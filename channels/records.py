@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from channels import password_rotation
 from channels.models import (
     ChargePoint,
@@ -59,11 +61,11 @@ def station_summary(station: ChargePoint, connected: bool) -> Row:
     }
 
 
-def station_detail(station: ChargePoint, connected: bool) -> Row:
+def station_detail(session: Session, station: ChargePoint, connected: bool) -> Row:
     detail: Row = {name: getattr(station, name) for name in STATION_FIELDS}
     detail["connected"] = connected
     detail["has_password"] = station.password_hash is not None
-    detail["password_rotation"] = password_rotation.state(station)
+    detail["password_rotation"] = password_rotation.state(session, station)
     detail["auth"] = auth(station)
     detail["tolerate"] = list(split_rules(station.tolerate))
     detail["tolerated_count"] = station.tolerated_count

@@ -23,15 +23,11 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
-from channels import commands, db, overdue, presence, viewers
+from channels import commands, db, presence, viewers
 from channels.models import ChargePoint, Command
 from faults.charger import AnsweringCharger
 from faults.system import System, database
 from foundation.settings import Settings
-
-# The sweep runs every 2 s (rpc_app.sweeping.EVERY); a loaded machine starts a run, or
-# gets through it, a little later.
-SWEEP_LATENESS = 5.0
 
 
 @dataclass(frozen=True)
@@ -45,12 +41,14 @@ class Timings:
     rpc_timeout: float = 5.0
     rpc_down: float = 5.0  # rpc_app killed, then started again after this
 
-    def flags(self, process: str) -> tuple[str, ...]:
-        """The flags of `process` ("rpc", "gateway", "api": it retries no replies)."""
-        both = ("--call-timeout", str(self.call_timeout), "--rpc-timeout", str(self.rpc_timeout))
-        if process == "api":
-            return both
-        return (*both, "--reply-retry-time", str(self.reply_retry_time))
+    def flags(self) -> tuple[str, ...]:
+        """The flags of rpc_app, the gateway and the API alike: the API's waits end where
+        rpc_app's sweep ends a command."""
+        return (
+            "--call-timeout", str(self.call_timeout),
+            "--rpc-timeout", str(self.rpc_timeout),
+            "--reply-retry-time", str(self.reply_retry_time),
+        )  # fmt: skip
 
     def bound(self, per_station: int) -> float:
         """Seconds after it was sent by which a command is final at the latest (README,
@@ -61,8 +59,8 @@ class Timings:
             reply_retry_time=self.reply_retry_time,
             rpc_timeout=self.rpc_timeout,
         )
-        patience = overdue.patience(settings)
-        return per_station * patience.per_call + patience.grace + SWEEP_LATENESS
+        patience = commands.patience(settings)
+        return per_station * patience.per_call + patience.grace + commands.SWEEP_LATENESS
 
 
 @dataclass
@@ -99,7 +97,7 @@ async def wait_campaign(
 ) -> WaitRound:
     """Kill `victim` ("rpc" or "api") with `posts` commands in flight to `stations`."""
     with database(kind, tmp, prefix=f"ocpp_cable_waits_{victim}") as url:
-        flags = {name: timings.flags(name) for name in ("rpc", "gateway", "api")}
+        flags = dict.fromkeys(("rpc", "gateway", "api"), timings.flags())
         system = System(url, tmp, flags=flags)
         ids = [f"W-{n:03}" for n in range(stations)]
         fleet = [AnsweringCharger(system.url, station_id, timings.delay) for station_id in ids]

@@ -266,21 +266,24 @@ class HeartbeatSettings(SettingsGroup):
 
 
 class CallTimeoutSettings(SettingsGroup):
-    """The gateway's deadline for a station's answer; `send --wait` waits that long."""
+    """The gateway's deadline for a station's answer; with --reply-retry-time and
+    --rpc-timeout, how long a command can still be answered (channels/commands.py)."""
 
     call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
 
 
 class ReplyRetrySettings(SettingsGroup):
     """How long a station's reply waits for rpc_app: the gateway keeps offering it that
-    long, and rpc_app gives a command up only after that (channels/overdue.py)."""
+    long, rpc_app gives a command up only after that (channels/overdue.py), and whoever
+    waits for an answer (`send --wait`, `?wait=`) waits as long."""
 
     reply_retry_time: float = Field(
         60.0,
         ge=0,
         description="Seconds the gateway keeps offering rpc_app a station's reply to a CALL "
         "it could not take (rpc_app down or overloaded), with backoff; rpc_app ends a "
-        "command whose reply never came (NoAnswer) only after this",
+        "command whose reply never came (NoAnswer) only after this, and a sender's --wait "
+        "waits as long",
     )
 
 
@@ -685,6 +688,7 @@ class SendSettings(
     PublishingSettings,
     GatewayEndpointSettings,
     RPCTimeoutSettings,
+    ReplyRetrySettings,
     CallTimeoutSettings,
 ):
     """`ocpp-cable send`: records the command in the database, publishes it, may wait."""
@@ -702,6 +706,7 @@ class OperatorAPIServerSettings(
     PublishingSettings,
     GatewayEndpointSettings,
     RPCTimeoutSettings,
+    ReplyRetrySettings,
     CallTimeoutSettings,
     CablePathSettings,
     StationPathSettings,
@@ -721,6 +726,7 @@ class StationFilesCommandSettings(
     PublishingSettings,
     GatewayEndpointSettings,
     RPCTimeoutSettings,
+    ReplyRetrySettings,
     CallTimeoutSettings,
     StationFilesSettings,
 ):

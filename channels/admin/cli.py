@@ -392,7 +392,7 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         station = session.get(ChargePoint, args.station_id)
         if station is None:
             raise AdminError(f"no station {args.station_id}")
-        detail = records.station_detail(station, presence.is_present(session, station))
+        detail = records.station_detail(session, station, presence.is_present(session, station))
         connectors = session.scalars(
             select(Connector)
             .where(Connector.station_id == station.id)
@@ -414,6 +414,9 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
     if rotation is not None:  # one line, as people read it
         said = f"{rotation['status']} (command {rotation['command_id']}, since "
         said += f"{_cell(rotation['started_at'])})"
+        if rotation["status"] == "unanswered":  # ended without the station's word
+            said += f", ended {rotation['error_code'] or 'unanswered'}: both passwords are "
+            said += "admitted until the station's next login settles it"
         scalars = [(k, said if k == "password_rotation" else v) for k, v in scalars]
     width = max(len(k) for k, _ in scalars)
     for key, value in scalars:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.orm import Session
 
 from channels import audit, command_hooks, commands, db, presence, stations
 from channels.admin.publishing import CommandFailed, publish
 from channels.models import ChargePoint, Command
+from channels.timeutil import now
 from foundation.settings import SendSettings
 from rpc_app.broadcasting import Broadcaster, BroadcastError, message
 
@@ -45,6 +47,7 @@ def publish_recorded(
     stream: str,
     broadcaster: Broadcaster | None = None,
     recorded_payload: dict[str, Any] | None = None,
+    claim: Callable[[Session], None] | None = None,
 ) -> None:
     """Refuse at once for a station that is not connected; else record, publish, mark sent.
 
@@ -52,7 +55,9 @@ def publish_recorded(
     The schema is the caller's to bring up to date (`send` does, the API at start-up):
     migrating per command would run Alembic, which is not thread-safe, per request.
     `recorded_payload`: what the record and the message log keep instead of the payload
-    sent (one holding a secret, such as an upload URL's token, keeps it masked)."""
+    sent (one holding a secret, such as an upload URL's token, keeps it masked).
+    `claim`: what else the command's record commits with, once the station's checks
+    passed (a password rotation's pending password); it may raise CommandFailed."""
     command_id, action, payload = (
         transmission["id"],
         transmission["command"],
@@ -72,6 +77,8 @@ def publish_recorded(
         refused = command_hooks.problem(session, station, action, payload)
         if refused is not None:
             raise CommandRefused(f"{action} not sent to {station_id}: {refused}")
+        if claim is not None:
+            claim(session)
         kept = payload if recorded_payload is None else recorded_payload
         commands.record_command(session, command_id, station_id, action, kept)
         if settings.audit_log:
@@ -91,30 +98,39 @@ def publish_recorded(
         commands.mark_sent(session, command_id)
 
 
-def in_flight_window(settings: SendSettings) -> timedelta:
-    """How long a command may wait for its answer: as long as `send --wait` waits (past
-    it, the gateway has given up on the answer)."""
-    # The gateway gives up after call_timeout; allow for the queue and the RPC on top.
-    return timedelta(seconds=settings.call_timeout + 2 * settings.rpc_timeout + 5)
-
-
 def wait_for_answer(settings: SendSettings, command_id: str, poll: float = 0.1) -> Command | None:
-    """The command once answered (or failed); None when no answer was recorded in time."""
-    deadline = time.monotonic() + in_flight_window(settings).total_seconds()
-    while time.monotonic() < deadline:
+    """The command once final: answered, failed, or ended by rpc_app's sweep. None when
+    it is unknown, or still open at the latest time it could be final
+    (commands.patience: the sweep's own measure), which only a sweep that does not run
+    (no rpc_app, or one given other timings than the gateway) leaves it open past."""
+    patience = commands.patience(settings)
+    deadline = None
+    while True:
         with db.session_scope(settings.database_url) as session:
             command = session.get(Command, command_id)
-        if command is None or command.status not in commands.OPEN:
-            return command
+            if command is None or command.status not in commands.OPEN:
+                return command
+            if deadline is None:
+                deadline = commands.final_by(session, command_id, patience)
+        if deadline is None or now() >= deadline:
+            return None
         time.sleep(poll)
-    return None
+
+
+def no_answer(command_id: str) -> str:
+    """What a wait that ended with the command still open says."""
+    return (
+        f"ocpp-cable: no answer recorded for {command_id}, and it is still open past the "
+        "time rpc_app's sweep ends it: is rpc_app running, with the gateway's "
+        "--call-timeout and --reply-retry-time?"
+    )
 
 
 def wait_and_print(settings: SendSettings, command_id: str, poll: float = 0.1) -> int:
     """Wait for the station's reply (or the gateway's timeout) and print it; 0 when accepted."""
     command = wait_for_answer(settings, command_id, poll)
-    if command is None or command.status in commands.OPEN:
-        print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+    if command is None:
+        print(no_answer(command_id), file=sys.stderr)
         return 1
     print(f"{command.status}: {orjson.dumps(command.response).decode()}")
     return 0 if command.status == "accepted" else 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from channels import db, local_lists, reservations
+from channels import commands, db, local_lists, reservations
 from channels.admin import command_records, parsers, password_rotation
 from channels.admin.cli import _cell, _print_json, _print_rows
 from channels.admin.outcomes import exit_status
@@ -85,9 +85,7 @@ def sync_local_list(
         station = _station(session, station_id)
         if not station.connected:  # before anything is planned or recorded
             raise command_records.StationOffline(f"station {station_id} is not connected")
-        pending = local_lists.in_flight(
-            session, station_id, command_records.in_flight_window(settings)
-        )
+        pending = local_lists.in_flight(session, station_id, commands.patience(settings))
         if pending is not None:
             raise OperationConflict(
                 f"SendLocalList {pending.id} (version {pending.payload.get('listVersion')}) "
@@ -120,9 +118,7 @@ def local_list_state(settings: SendSettings, station_id: str) -> dict[str, Any]:
         _station(session, station_id)
         known = session.get(LocalList, station_id)
         wanted = local_lists.wanted(session)
-        pending = local_lists.in_flight(
-            session, station_id, command_records.in_flight_window(settings)
-        )
+        pending = local_lists.in_flight(session, station_id, commands.patience(settings))
         held = known.entries if known is not None else {}
         return {
             "station_id": station_id,

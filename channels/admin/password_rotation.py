@@ -13,10 +13,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from channels import db, password_fields, password_rotation
+from sqlalchemy.orm import Session
+
+from channels import db, password_rotation
 from channels.admin import command_records
 from channels.admin.publishing import CommandFailed, build_call
 from channels.models import ChargePoint, Command
+from channels.passwords import hash_password
 from foundation.settings import SendSettings
 from rpc_app.broadcasting import Broadcaster, BroadcastError
 
@@ -65,16 +68,24 @@ def rotate_password(
             problem = password_rotation.password_problem(version, password)
             if problem is not None:
                 raise RotationRefused(problem)
-        blocker = password_rotation.in_the_way(
-            session, station, command_records.in_flight_window(settings)
-        )
+        blocker = password_rotation.in_the_way(session, station)
         if blocker is not None:
             raise RotationConflict(blocker)
         new = password or password_rotation.new_password(version)
         action, payload = password_rotation.request(version, new)
         transmission = build_call(action, payload, command_id, version)
-        # Kept before it is sent: the station may come back with it at once.
-        password_rotation.start(station, command_id, new)
+    pending_hash = hash_password(new)
+
+    def claim(session: Session) -> None:
+        # Kept with the command's record, before it is sent: the station may come back
+        # with it at once. Another rotation started meanwhile keeps this one out.
+        if not password_rotation.start(session, station_id, command_id, pending_hash):
+            station = session.get(ChargePoint, station_id)
+            session.refresh(station)
+            raise RotationConflict(
+                password_rotation.in_the_way(session, station) or f"{station_id} is rotating"
+            )
+
     try:
         command_records.publish_recorded(
             settings,
@@ -82,9 +93,10 @@ def rotate_password(
             transmission,
             settings.stream_for_station(station_id),
             broadcaster,
-            recorded_payload=password_fields.masked(action, payload),
+            claim=claim,
         )
     except (CommandFailed, BroadcastError):
+        # Never published: the station cannot have it (a rotation not this one's stays).
         with db.session_scope(settings.database_url) as session:
             password_rotation.end(session, station_id, command_id)
         raise
@@ -144,8 +156,9 @@ SAID = {
     "connection; the old one is admitted until it has logged in with the new one",
     password_rotation.REFUSED: "refused: {id} keeps its password",
     password_rotation.FAILED: "failed: {id} keeps its password",
-    password_rotation.UNANSWERED: "unanswered: {id} went away before answering; both "
-    "passwords are admitted until it logs in with the new one",
+    password_rotation.UNANSWERED: "unanswered: no word from {id}, which may have taken the "
+    "new password; both are admitted until its next login settles it (the new one: "
+    "it is the password; the old one: the rotation ends)",
 }
 
 
@@ -159,8 +172,8 @@ def _rotate(args: argparse.Namespace, settings: SendSettings) -> int:
     if not args.wait:
         return 0
     command = command_records.wait_for_answer(settings, command_id)
-    if command is None or command.status in ("queued", "sent"):
-        print(f"ocpp-cable: no answer recorded for {command_id}", file=sys.stderr)
+    if command is None:
+        print(command_records.no_answer(command_id), file=sys.stderr)
         return 1
     state = password_rotation.outcome(
         command.action, command.status, command.response, command.error_code

@@ -78,11 +78,15 @@ class StationSummary(BaseModel):
 
 class PendingRotation(BaseModel):
     command_id: str = Field(description="The command that sent the new password")
-    status: Literal["sent", "accepted"] = Field(
-        description="sent: waiting for the station's answer; accepted: the station took it. "
-        "Either way both passwords are admitted until the station's first login with the "
-        "new one, which ends the rotation"
+    status: Literal["sent", "accepted", "unanswered"] = Field(
+        description="sent: waiting for the station's answer; accepted: the station took it; "
+        "unanswered: the command ended without the station's word (Timeout, NoAnswer, "
+        "NotSent, NotConnected), so it may have taken it. Both passwords are admitted until "
+        "the station's first login with the new one, which ends the rotation; an unanswered "
+        "one also ends when the station logs in with the old one. No other rotation starts "
+        "meanwhile; setting a password (PATCH) ends it"
     )
+    error_code: str | None = Field(description="How an unanswered rotation's command ended")
     started_at: datetime | None
 
 
@@ -287,8 +291,10 @@ class PasswordRotation(BaseModel):
     state: Literal["waiting", "accepted", "refused", "failed", "unanswered"] = Field(
         description="waiting: no answer yet; accepted: the station has the new password "
         "(the old one is admitted until it logs in with it); refused, failed: it keeps "
-        "the old one; unanswered: it went away before answering, and both are admitted "
-        "until it logs in with the new one"
+        "the old one (its answer or CALLERROR said so, or the command never left); "
+        "unanswered: no word from the station (Timeout, NoAnswer, NotSent, NotConnected), "
+        "so both are admitted until its next login settles it: the new one ends the "
+        "rotation, the old one too (the station did not switch)"
     )
     command: Command = Field(description="The command, its password masked")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels import command_hooks, commands, config, password_fields, stations
+from channels import command_hooks, commands, config, stations
 from channels.live import events as live
 from channels.ocpp2 import meter, tokens, transaction_events, variables
 from channels.ocpp2 import stations as stations2
@@ -180,10 +180,9 @@ def reply_work(station_id: str, data: dict[str, Any]):
     """The unit recording a station's answer to our command (and what it changes: a
     GetVariables answer's values are kept with the station's variables); it returns the
     commands the answer calls for, to be sent once committed."""
-    # A station's password in its answer (it should not be there) is masked before anything
-    # keeps it: the record, the hooks, the variables.
-    message_id = data["id"]
-    payload = password_fields.masked(data.get("command"), data["payload"])
+    # A station's password in its answer (it should not be there) is masked where each
+    # copy is kept (the record, the variables, the message log), and only there.
+    message_id, payload = data["id"], data["payload"]
 
     def record(u: Unit) -> list[command_hooks.FollowUp]:
         if not commands.record_reply(u.session, station_id, message_id, payload):

@@ -18,7 +18,7 @@ from ocpp.v16 import call as call16
 from ocpp.v16.enums import Action
 from sqlalchemy import select
 
-from channels import commands, db, overdue, presence, stations
+from channels import commands, db, presence, stations
 from channels.admin.command_records import publish_recorded
 from channels.admin.publishing import build_call
 from channels.models import ChargePoint as Station
@@ -28,6 +28,7 @@ from faults.system import System
 from foundation.settings import Settings
 from rpc_app.broadcasting import HTTPBroadcaster
 from tests.support.api import bearer, make_token, served_api
+from tests.support.central import central_system, operator
 from tests.support.servers import Charger, charger, eventually, gateway, rpc_server, subscribed
 
 
@@ -178,7 +179,7 @@ async def test_a_command_left_queued_by_a_dead_sender_ends_and_wakes_its_waiting
     as NotSent once nothing could answer it any more, and a client waiting on it hears."""
     timings = {"call_timeout": 1.0, "reply_retry_time": 1.0, "rpc_timeout": 1.0}
     async with served_api(database_url, **timings) as (_, client, settings):
-        waited = overdue.patience(settings)
+        waited = commands.patience(settings)
         due_in = 3.0
         with db.session_scope(database_url) as session:
             stations.add_station(session, "CP-Q")
@@ -194,3 +195,25 @@ async def test_a_command_left_queued_by_a_dead_sender_ends_and_wakes_its_waiting
         with db.session_scope(database_url) as session:
             ended = session.get(Command, "left-1").answered_at
         assert due <= ended <= due + timedelta(seconds=5)  # never early, at the next sweep
+
+
+async def test_send_wait_waits_until_the_sweep_ends_a_command_whose_answer_never_comes(
+    database_url, capsys
+):
+    """A broadcast no station got: `send --wait` waits as long as rpc_app's sweep gives the
+    command (commands.patience, from the same settings), and prints the NoAnswer it ends
+    with, not "no answer recorded" after a shorter time of its own."""
+    timings = {"call_timeout": 1.0, "reply_retry_time": 0.0, "rpc_timeout": 1.0}
+    async with central_system(database_url, **timings) as (node, _):
+        with db.session_scope(database_url) as session:
+            stations.add_station(session, "CP-W")
+        async with charger(node, "CP-W", cls=Charger):
+            await eventually(lambda: subscribed(node, "CP-W"))
+            # The broker takes it for a stream no station listens on.
+            flags = ("--wait", "--call-timeout", "1", "--rpc-timeout", "1",
+                     "--station-stream", "nowhere:{station_id}")  # fmt: skip
+            code, out, err = await operator(
+                capsys, node, database_url, "send", "CP-W", "ClearCache", "{}", *flags
+            )
+    assert code == 1, out + err
+    assert out.splitlines()[-1].startswith('error: {"code":"NoAnswer"'), out + err

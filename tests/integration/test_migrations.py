@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -177,3 +178,30 @@ def test_passwords_older_versions_kept_in_plain_text_are_masked(database_url):
     keys = {k.key: k.value for k in rows(database_url, StationConfiguration)}
     assert keys == {"AuthorizationKey": "***", "HeartbeatInterval": "300"}
     assert [v.value for v in rows(database_url, StationVariable)] == ["***"]
+
+
+def test_a_downgrade_below_0013_is_refused_while_a_rotation_is_under_way(database_url):
+    """0013 down drops the pending password's hash: a station that took its new password
+    would be refused for good, so the downgrade waits until no rotation is under way."""
+    config = db.alembic_config(database_url)
+    engine = db.session_factory(database_url).kw["bind"]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO charge_points (id, connected, auth_required, created_at,"
+                " password_hash, pending_password_hash, pending_password_command,"
+                " pending_password_status) VALUES ('CP-1', false, true, CURRENT_TIMESTAMP,"
+                " 'scrypt$old', 'scrypt$new', 'c-1', 'accepted')"
+            )
+        )
+    with pytest.raises(
+        RuntimeError, match=r"1 station\(s\) have a password rotation under way \(CP-1\)"
+    ):
+        command.downgrade(config, "0012")
+    command.upgrade(config, "head")
+    with engine.begin() as connection:
+        kept = connection.execute(text("SELECT pending_password_hash FROM charge_points")).all()
+        assert [tuple(k) for k in kept] == [("scrypt$new",)]
+        connection.execute(text("UPDATE charge_points SET pending_password_hash = NULL"))
+    command.downgrade(config, "0012")
+    command.upgrade(config, "head")

@@ -10,13 +10,16 @@ Real `ocpp` ChargePoints through the real gateway and rpc_app, on SQLite and Pos
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
 import json
 import re
 import string
+from datetime import timedelta
 
 import pytest
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 from ocpp.v201 import call as call201
@@ -25,7 +28,9 @@ from ocpp.v201.enums import Action as Action201
 from sqlalchemy import MetaData, select
 from websockets.exceptions import InvalidStatus
 
-from channels import db, stations, viewers
+from channels import db, password_fields, stations, viewers
+from channels.models import ChargePoint
+from channels.timeutil import now
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import PASSWORD, CentralCharger, basic, operator
@@ -260,9 +265,13 @@ async def test_a_rejected_rotation_keeps_the_old_password(database_url):
         assert await admitted(node, PASSWORD)
 
 
+@pytest.mark.parametrize("back_with", ["new", "old"])
 async def test_a_station_gone_before_answering_may_come_back_with_either_password(
-    database_url,
+    database_url, back_with
 ):
+    """NotConnected: it may have taken the password before it went. Both are admitted
+    until its next login settles it: the new one becomes its password; the old one (the
+    command over) proves it did not switch, and the rotation ends."""
     add(database_url, "CP-1")
     token = make_token(database_url)
     async with served_api(database_url) as (node, client, _):
@@ -273,14 +282,199 @@ async def test_a_station_gone_before_answering_may_come_back_with_either_passwor
             assert answer.status_code == 201, answer.text
             assert answer.json()["state"] == "unanswered"
             ((_, value),) = cp.keys
-        assert (await rotation_of(client, token))["status"] == "sent"
+        pending = await rotation_of(client, token)
+        assert (pending["status"], pending["error_code"]) == ("unanswered", "NotConnected")
         code, out, err = run_admin_line(database_url, "stations", "show", "CP-1")
         assert code == 0, err
         command_id = answer.json()["command_id"]
-        assert re.search(rf"password_rotation +sent \(command {command_id}, since 20", out)
-        assert await admitted(node, PASSWORD)
+        assert re.search(
+            rf"password_rotation +unanswered \(command {command_id}, since 20.*\), ended "
+            "NotConnected: both passwords are admitted until the station's next login",
+            out,
+        )
+        new = bytes.fromhex(value).decode()
+        if back_with == "new":
+            assert await admitted(node, new)
+            assert not await admitted(node, PASSWORD)
+        else:
+            assert await admitted(node, PASSWORD)
+            assert not await admitted(node, new)
+            assert await admitted(node, PASSWORD)
+        assert await rotation_of(client, token) is None
+
+
+class LateCharger(KeyedCharger):
+    """Takes the new key, and answers Accepted only after the gateway's --call-timeout."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.answered = asyncio.Event()
+
+    @on(Action.change_configuration)
+    async def on_change_configuration(self, key, value, **_):
+        self.keys.append((key, value))
+        await asyncio.sleep(1.5)
+        return call_result.ChangeConfiguration(status="Accepted")
+
+    @after(Action.change_configuration)
+    def after_change_configuration(self, **_):
+        self.answered.set()
+
+
+async def test_a_station_that_answers_after_the_call_timeout_comes_back_with_the_new_password(
+    database_url,
+):
+    """Timeout: the station took the password and answered after --call-timeout, and the
+    gateway dropped that answer. The rotation is unanswered, not over: the station's next
+    login, with the new password, is admitted, and no other rotation starts before it."""
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url, call_timeout=1.0) as (node, client, _):
+        async with station(node, cls=LateCharger) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.status_code == 201, answer.text
+            rotation = answer.json()
+            assert (rotation["state"], rotation["command"]["error_code"]) == (
+                "unanswered",
+                "Timeout",
+            )
+            await asyncio.wait_for(cp.answered.wait(), 5)  # too late: dropped at the gateway
+            pending = await rotation_of(client, token)
+            assert (pending["status"], pending["error_code"]) == ("unanswered", "Timeout")
+            again = await client.post(
+                "/api/v1/stations/CP-1/password-rotation", headers=bearer(token)
+            )
+            assert again.status_code == 409, again.text
+            assert rotation["command_id"] in again.json()["detail"]
+            ((_, value),) = cp.keys
         assert await admitted(node, bytes.fromhex(value).decode())
+        assert await rotation_of(client, token) is None
         assert not await admitted(node, PASSWORD)
+
+
+def rotation_command(url: str, station_id: str = "CP-1") -> str | None:
+    """The command of the station's rotation under way, as stored."""
+    with db.session_scope(url) as session:
+        return session.get(ChargePoint, station_id).pending_password_command
+
+
+async def test_a_rotation_ending_no_answer_keeps_both_passwords_until_the_station_logs_in(
+    database_url, capsys, tmp_path
+):
+    """NoAnswer (here: a broadcast that reached no station): no word from the station, so
+    both passwords stay admitted and no other rotation starts, also past any time limit,
+    until its next login; one with the old password ends it. `rotate-password --wait`
+    waits until rpc_app's sweep ends the command, as long as the sweep's bound."""
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    chosen = tmp_path / "password"
+    chosen.write_text("Lost-On-The-Way-4242\n")
+    timings = {"call_timeout": 1.0, "reply_retry_time": 0.0, "rpc_timeout": 1.0}
+    async with served_api(database_url, **timings) as (node, client, _):
+        async with station(node) as cp:
+            # The broker takes it for a stream no station listens on: a lost broadcast.
+            flags = ("--password-file", str(chosen), "--wait", "--call-timeout", "1",
+                     "--rpc-timeout", "1", "--station-stream", "nowhere:{station_id}")  # fmt: skip
+            rotating = operator(capsys, node, database_url, "rotate-password", "CP-1", *flags)
+            waiting = asyncio.create_task(rotating)
+            command_id = await eventually(lambda: rotation_command(database_url))
+            # However long ago it started, a rotation whose command is open is not replaced.
+            with db.session_scope(database_url) as session:
+                session.get(ChargePoint, "CP-1").pending_password_at = now() - timedelta(hours=1)
+            again = await client.post(
+                "/api/v1/stations/CP-1/password-rotation", headers=bearer(token)
+            )
+            assert again.status_code == 409, again.text
+            assert "still waiting for the station's answer" in again.json()["detail"]
+
+            code, out, err = await waiting
+            assert code == 1, out + err
+            assert "unanswered: no word from CP-1" in out and "(NoAnswer)" in out, out + err
+            assert cp.keys == []
+            pending = await rotation_of(client, token)
+            assert (pending["command_id"], pending["status"], pending["error_code"]) == (
+                command_id,
+                "unanswered",
+                "NoAnswer",
+            )
+            again = await client.post(
+                "/api/v1/stations/CP-1/password-rotation", headers=bearer(token)
+            )
+            assert again.status_code == 409, again.text
+            assert "ended without the station's word (NoAnswer)" in again.json()["detail"]
+        with db.session_scope(database_url) as session:
+            assert stations.credentials(session, "CP-1").pending_password_hash is not None
+
+        assert await admitted(node, PASSWORD)  # it did not switch: the rotation ends
+        assert await rotation_of(client, token) is None
+        assert not await admitted(node, "Lost-On-The-Way-4242")
+        assert await admitted(node, PASSWORD)
+
+
+async def test_a_16_station_presenting_the_key_digits_costs_one_scrypt_per_login(
+    database_url, monkeypatch
+):
+    """Its first login with the new password, as the hexadecimal digits it got, keeps the
+    hash of that form: each later login checks one hash once, not the digits and then
+    what they decode to."""
+    add(database_url, "CP-1")
+    token = make_token(database_url)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node) as cp:
+            answer = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert answer.json()["state"] == "accepted", answer.text
+            ((_, digits),) = cp.keys
+        assert await admitted(node, digits)
+        assert await rotation_of(client, token) is None
+        scrypt, runs = hashlib.scrypt, []
+
+        def counted(*args, **kwargs):
+            runs.append(args)
+            return scrypt(*args, **kwargs)
+
+        monkeypatch.setattr(hashlib, "scrypt", counted)
+        assert await admitted(node, digits)
+        assert len(runs) == 1
+        assert not await admitted(node, PASSWORD)
+
+
+async def test_a_password_is_masked_once_where_each_copy_is_kept(database_url, monkeypatch):
+    """The commands, the message log and the variables each mask what they keep, and
+    nothing masks before them: no masking runs on what is masked already."""
+    add(database_url, "CP-1")
+    add(database_url, "CP-2")
+    token = make_token(database_url)
+    seen: list[str] = []
+    masked = password_fields.masked
+
+    def spy(action, payload):
+        seen.append(json.dumps(payload))
+        return masked(action, payload)
+
+    monkeypatch.setattr(password_fields, "masked", spy)
+    async with served_api(database_url) as (node, client, _):
+        async with station(node) as cp, station(node, "CP-2", cls=PasswordCharger, v2=True):
+            rotated = await client.post(
+                "/api/v1/stations/CP-1/password-rotation?wait=5", headers=bearer(token)
+            )
+            assert rotated.json()["state"] == "accepted", rotated.text
+            get = {"getVariableData": [{"component": SECURITY, "variable": BASIC_AUTH}]}
+            reported = await client.post(
+                "/api/v1/stations/CP-2/commands?wait=5",
+                json={"action": "GetVariables", "payload": get},
+                headers=bearer(token),
+            )
+            assert reported.json()["status"] == "accepted", reported.text
+            ((_, key),) = cp.keys
+    assert not [s for s in seen if password_fields.MASK in s]
+    # The request: its command and the message log. The answer: its command, the
+    # station's variables, the message log.
+    assert sum(key in s for s in seen) == 2
+    assert sum(REPORTED_PASSWORD in s for s in seen) == 3
 
 
 async def test_a_read_token_sees_no_password_anywhere(database_url, capsys):

@@ -90,3 +90,15 @@ def test_packages_import_only_what_they_may(package):
 )
 def test_the_checker_catches_a_forbidden_import(package, line):
     assert violations(package, line)
+
+
+def test_a_migration_imports_nothing_of_ours():
+    """What a migration does is frozen with it: a rule it needs (masking, say) is its own
+    copy, so a later edit of the application's code cannot change an old migration."""
+    versions = ROOT / "channels" / "migrations" / "versions"
+    found = {
+        path.name: ours
+        for path in sorted(versions.glob("*.py"))
+        if (ours := sorted({n for n in imports(path.read_text()) if n.split(".")[0] in OURS}))
+    }
+    assert found == {}, f"migrations importing our code: {found}"

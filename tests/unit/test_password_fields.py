@@ -4,11 +4,13 @@ decode to."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from channels import password_rotation
 from channels.password_fields import MASK, masked, masked_value, refusal, sets_password
-from channels.passwords import decoded_key, hash_password, matching
+from channels.passwords import Match, decoded_key, hash_password, matching
 
 SECURITY = {"name": "securityctrlr"}  # names compare case-insensitively
 BASIC_AUTH = {"name": "BasicAuthPassword"}
@@ -97,10 +99,28 @@ def test_an_authorization_key_is_also_tried_as_what_its_digits_stand_for():
     assert decoded_key("deadbeef") is None  # not printable: an ordinary password
     assert decoded_key("abc") is None and decoded_key("00" * 21) is None
     old, new = hash_password("the-old-password"), hash_password(password)
-    assert matching(password, [old, new]) == 1
-    assert matching(key, [old, new]) == 1
-    assert matching("the-old-password", [old, new]) == 0
+    assert matching(password, [old, new]) == Match(1, as_sent=True)
+    assert matching(key, [old, new]) == Match(1, as_sent=False)
+    assert matching("the-old-password", [old, new]) == Match(0, as_sent=True)
     assert matching("wrong", [old, new]) is None
+
+
+def test_a_password_hashed_as_the_station_sends_it_costs_one_scrypt(monkeypatch):
+    """The digits as sent are tried first, and what they stand for only if they fail."""
+    key = b"Twenty-Chars-Secret1".hex().upper()
+    kept = hash_password(key)  # the form the station logged in with
+    scrypt, runs = hashlib.scrypt, []
+
+    def counted(*args, **kwargs):
+        runs.append(args)
+        return scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    assert matching(key, [kept]) == Match(0, as_sent=True)
+    assert len(runs) == 1
+    runs.clear()
+    assert matching(key.lower(), [kept]) is None  # a wrong one: both forms, for each hash
+    assert len(runs) == 2
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])

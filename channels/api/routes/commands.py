@@ -24,6 +24,7 @@ from channels.api.database import page, session_for, settings_of
 from channels.api.problems import Problem, responses
 from channels.api.sending import sending
 from channels.models import Command
+from channels.timeutil import now
 from rpc_app import broadcasting
 
 router = APIRouter(tags=["commands"])
@@ -56,12 +57,24 @@ def _read(request: Request, command_id: str) -> dict | None:
         return None if found is None else _row(found)
 
 
+def _final_in(request: Request, command_id: str) -> float:
+    """Seconds until the command is final at the latest (commands.patience, the sweep's
+    measure): no wait goes on past that."""
+    with session_for(request) as session:
+        final = commands.final_by(session, command_id, commands.patience(settings_of(request)))
+    return 0.0 if final is None else (final - now()).total_seconds()
+
+
 async def followed(request: Request, command_id: str, wait: float) -> dict:
-    """The command's record once it is answered, or as it is when `wait` runs out."""
+    """The command's record once it is final, or as it is when `wait` runs out (or the
+    time by which it is final at the latest passes: nothing answers it after that)."""
     state = request.app.state
     if state.waiting >= MAX_WAITING:
         wait = 0
-    deadline = time.monotonic() + min(wait, settings_of(request).api_command_wait)
+    wait = min(wait, settings_of(request).api_command_wait)
+    if wait > 0:
+        wait = min(wait, await run_in_threadpool(_final_in, request, command_id))
+    deadline = time.monotonic() + wait
     state.waiting += 1  # the event loop's own count: no lock needed
     try:
         return await _poll(request, command_id, deadline)

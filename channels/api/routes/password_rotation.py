@@ -48,8 +48,10 @@ async def rotate(
     AuthorizationKey, 2.x's SetVariables SecurityCtrlr.BasicAuthPassword. It is made here
     unless given, and shown to no one: the command keeps it masked, only its hash is
     kept. Once the station accepts, it is admitted with either password until its first
-    login with the new one; refused or failed, the old one stays. One rotation at a time
-    per station (409 while one waits for the station)."""
+    login with the new one; refused or failed, the old one stays; unanswered (Timeout,
+    NoAnswer, NotSent, NotConnected), both stay until the station's next login settles
+    it. One rotation at a time per station (409 until the last one is settled).
+    `wait` ends when the command is final, at most by the time rpc_app's sweep ends it."""
     password = body.password if body is not None else None
     command_id = await run_in_threadpool(_rotate, request, station_id, password)
     log.info("password rotation sent", station_id=station_id, id=command_id, by=who.name)

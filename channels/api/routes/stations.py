@@ -42,7 +42,7 @@ def get_station(session: Session, station_id: str) -> ChargePoint:
 
 
 def _detail(session: Session, station: ChargePoint) -> dict:
-    detail = records.station_detail(station, presence.is_present(session, station))
+    detail = records.station_detail(session, station, presence.is_present(session, station))
     detail["connectors"] = _connectors(session, [station.id])[station.id]
     open_transactions = session.scalars(
         select(Transaction)

@@ -121,7 +121,7 @@ const ROTATION_SAID = {
   accepted: 'the old password is admitted until the station logs in with the new one',
   refused: 'the station keeps its password',
   failed: 'the station keeps its password',
-  unanswered: 'the station went away before answering: both passwords are admitted until it logs in with the new one',
+  unanswered: 'no word from the station, which may have taken it: both passwords are admitted until its next login settles it',
 }
 
 // A new HTTP Basic password for the station: made by the central system, shown to no one
