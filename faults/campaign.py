@@ -258,6 +258,7 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
             elif fuzz.lenient and rng.random() < 0.5:
                 # Repaired or refused, never an InternalError: answered before the next.
                 action, frame = bent_call(rng, unique_id, version, fuzz.actions)
+                _note_stop(frame, station, report)  # a lenient station's stop closes too
                 report.bent_calls += 1
                 await ws.send(frame)
                 reply = await _answer(ws, unique_id, report, version)
@@ -267,7 +268,9 @@ async def _fuzz_connection(url: str, n: int, count: int, fuzz: Fuzz, report: Fuz
             else:
                 # Not waited for: whatever it gets is read, and checked, on the next wait.
                 report.broken_frames += 1
-                await ws.send(broken_frame(rng, unique_id, version))
+                broken = broken_frame(rng, unique_id, version)
+                _note_stop(broken, station, report)
+                await ws.send(broken)
             report.frames += 1
         except websockets.ConnectionClosed as exc:
             report.frames += 1
@@ -291,9 +294,19 @@ def _aimed(rng: random.Random, frame: str, station: str, report: FuzzReport) -> 
     if theirs and rng.random() < 0.5:
         payload["transactionId"] = rng.choice(theirs)
         report.cross_station_writes += 1
-    if message[2] == "StopTransaction":
-        report.stops_sent.add((station, payload["transactionId"]))
-    return orjson.dumps(message).decode()
+    frame = orjson.dumps(message).decode()
+    _note_stop(frame, station, report)
+    return frame
+
+
+def _note_stop(frame: str | bytes, station: str, report: FuzzReport) -> None:
+    """A StopTransaction the station sent, whatever its shape: a repaired one closes too."""
+    try:
+        message = orjson.loads(frame)
+        if message[2] == "StopTransaction":
+            report.stops_sent.add((station, int(float(message[3]["transactionId"]))))
+    except (orjson.JSONDecodeError, TypeError, KeyError, IndexError, ValueError):
+        pass  # no transaction a station could close
 
 
 def _check_ownership(url: str, report: FuzzReport) -> None:
