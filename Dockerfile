@@ -1,5 +1,5 @@
 # ocpp-cable: one image for every role (gateway, rpc, migrate, up, admin commands).
-# The generated gRPC code is committed in contract/pb, so there is no codegen step.
+# The generated gRPC code is committed in ocpp_cable/contract/pb, so there is no codegen step.
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \

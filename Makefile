@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Regenerate contract/pb from proto/rpc.proto.
+# Regenerate ocpp_cable/contract/pb from proto/rpc.proto.
 proto: $(STAMP)
 	$(BIN)/python -m devtools.protogen
 
@@ -40,7 +40,7 @@ bench: proto
 faults: proto
 	$(BIN)/python -m faults.run
 
-# Regenerate the README's settings table from foundation/settings.py.
+# Regenerate the README's settings table from ocpp_cable/foundation/settings.py.
 docs: $(STAMP)
 	$(BIN)/python -m devtools.readme
 

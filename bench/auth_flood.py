@@ -29,9 +29,9 @@ from collections import Counter
 from pathlib import Path
 
 import websockets
+from ocpp_cable.channels import db, stations
 from websockets.exceptions import InvalidStatus
 
-from channels import db, stations
 from faults.system import System, database
 
 PASSWORD = "right-password-1"

@@ -20,7 +20,7 @@ import websockets
 
 from bench import scenarios
 from bench.systems import System
-from simulator import SimCharger, Stats, percentile
+from ocpp_cable.simulator import SimCharger, Stats, percentile
 
 NETWORK = orjson.dumps({"channel": "StationsChannel"}).decode()
 
@@ -30,7 +30,7 @@ def station(station_id: str) -> str:
 
 
 def viewer_token(database_url: str) -> str:
-    from channels import db, viewers
+    from ocpp_cable.channels import db, viewers
 
     with db.session_scope(database_url) as session:
         return viewers.add_viewer(session, "bench")

@@ -1,6 +1,6 @@
 """The benchmark's application: a minimal acking channel, every method on the event loop."""
 
-from rpc_app import Channel
+from ocpp_cable.rpc_app import Channel
 
 ALL = "bench:all"
 

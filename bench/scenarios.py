@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bench.systems import System, rss_kb
-from simulator import CallFailed, SimCharger, Stats, percentile
+from ocpp_cable.simulator import CallFailed, SimCharger, Stats, percentile
 
 Script = Callable[[SimCharger], Awaitable[None]]
 _counter = itertools.count()

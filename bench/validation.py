@@ -14,9 +14,9 @@ import platform
 import timeit
 
 import orjson
+from ocpp_cable.gateway.ocpp.session import SessionConfig, StationSession
 
-from gateway.ocpp.session import SessionConfig, StationSession
-from ocppj import versions
+from ocpp_cable.ocppj import versions
 
 METER_VALUES = {
     "connectorId": 1,

@@ -4,15 +4,15 @@ rpc_app finds every Channel subclass in this package and its one Connection
 subclass; `--channels-module` points it at another package.
 """
 
-from channels.connection import StationConnection
-from channels.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.connection import StationConnection
+from ocpp_cable.channels.ocpp_channel import OCPPChannel
 
 __all__ = ["OCPPChannel", "StationConnection", "node_lease", "setup", "sweep"]
 
 
 def setup(settings) -> None:
     """Called by rpc_app before it serves: use these settings, migrate the database."""
-    from channels import config, db
+    from ocpp_cable.channels import config, db
 
     config.configure(settings)
     if settings.auto_migrate:
@@ -21,8 +21,8 @@ def setup(settings) -> None:
 
 async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
     """Called by rpc_app for each gateway node's lease renewal (ttl 0: the node is leaving)."""
-    from channels import config, presence
-    from channels.store import store
+    from ocpp_cable.channels import config, presence
+    from ocpp_cable.channels.store import store
 
     await store(config.settings().database_url).run(
         lambda u: presence.renew(u.session, node, ttl, stations)
@@ -31,6 +31,6 @@ async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
 
 async def sweep() -> None:
     """Called by rpc_app every few seconds: commands nobody will answer any more end."""
-    from channels import config, overdue
+    from ocpp_cable.channels import config, overdue
 
     await overdue.sweep(config.settings())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocpp_cable.channels import password_fields
+from ocpp_cable.channels.models import MessageLog
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy.orm import Session
-
-from channels import password_fields
-from channels.models import MessageLog
-from channels.timeutil import now
 
 
 def row(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import IdTag, Transaction
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from channels.db import core, dialect_insert
-from channels.models import IdTag, Transaction
-from channels.timeutil import now
-from contract.timestamps import utc_text
+from ocpp_cable.contract.timestamps import utc_text
 
 TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")  # what an operator may set
 # The longest idTag any version's station can present: OCPP 2.1's IdToken (1.6 has 20

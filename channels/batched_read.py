@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from channels.store import Store, Unit
+from ocpp_cable.channels.store import Store, Unit
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foundation.settings import RPCAppSettings, load_settings
+from ocpp_cable.foundation.settings import RPCAppSettings, load_settings
 
 _settings: RPCAppSettings | None = None
 

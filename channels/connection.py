@@ -6,12 +6,13 @@ import asyncio
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from channels import config, password_rotation, stations, viewers
-from channels.batched_read import BatchedRead
-from channels.passwords import Match, hash_password, matching
-from channels.store import Unit, store
-from contract.state import TOLERATE_KEY
-from rpc_app import Connection, RequestEnv
+from ocpp_cable.channels import config, password_rotation, stations, viewers
+from ocpp_cable.channels.batched_read import BatchedRead
+from ocpp_cable.channels.passwords import Match, hash_password, matching
+from ocpp_cable.channels.store import Unit, store
+from ocpp_cable.rpc_app import Connection, RequestEnv
+
+from ocpp_cable.contract.state import TOLERATE_KEY
 
 
 def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]:

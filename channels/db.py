@@ -168,7 +168,7 @@ def upgrade(url: str) -> None:
 
 
 def dispose(url: str) -> None:
-    from channels import store
+    from ocpp_cable.channels import store
 
     store.close(url)  # its writer first: it holds a connection of the engine
     with _lock:

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpp_cable.channels import command_hooks, commands, configuration
+from ocpp_cable.channels.authorization import PARENT_LENGTH_16
+from ocpp_cable.channels.models import ChargePoint, Command, IdTag, LocalList
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from channels import command_hooks, commands, configuration
-from channels.authorization import PARENT_LENGTH_16
-from channels.models import ChargePoint, Command, IdTag, LocalList
-from channels.timeutil import now
-from contract.timestamps import utc_text
+from ocpp_cable.contract.timestamps import utc_text
 
 FULL, DIFFERENTIAL = "Full", "Differential"
 # A 1.6 idTag is a CiString20: a longer tag of ours (a 2.x token) cannot go in the list.

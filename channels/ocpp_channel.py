@@ -20,10 +20,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import channels.configuration  # its hooks follow GetConfiguration, ChangeConfiguration
-import channels.local_lists  # its hooks follow the answers to SendLocalList
-import channels.password_rotation  # noqa: F401  (its hooks follow a rotation's command)
-from channels import (
+import ocpp_cable.channels.configuration  # its hooks follow GetConfiguration, ChangeConfiguration
+import ocpp_cable.channels.local_lists  # its hooks follow the answers to SendLocalList
+import ocpp_cable.channels.password_rotation  # noqa: F401  (its hooks follow a rotation's command)
+from ocpp_cable.channels import (
     authorization,
     command_hooks,
     commands,
@@ -35,15 +35,16 @@ from channels import (
     stations,
     transactions,
 )
-from channels.live import events as live
-from channels.ocpp2.actions import OCPP2Actions, reply_work
-from channels.reservations import ENDING_STATUSES as RESERVATION_ENDING
-from channels.reservations import end_reservations_on_status, use_reservation
-from channels.store import Unit, store
-from contract.naming import action_method_name
-from contract.timestamps import utc_text
-from rpc_app import Channel
-from rpc_app.channel import action_methods
+from ocpp_cable.channels.live import events as live
+from ocpp_cable.channels.ocpp2.actions import OCPP2Actions, reply_work
+from ocpp_cable.channels.reservations import ENDING_STATUSES as RESERVATION_ENDING
+from ocpp_cable.channels.reservations import end_reservations_on_status, use_reservation
+from ocpp_cable.channels.store import Unit, store
+from ocpp_cable.rpc_app import Channel
+from ocpp_cable.rpc_app.channel import action_methods
+
+from ocpp_cable.contract.naming import action_method_name
+from ocpp_cable.contract.timestamps import utc_text
 
 
 class NoStation(Exception):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from foundation.redact import MASK
+from ocpp_cable.foundation.redact import MASK
 
 KEY = "AuthorizationKey"  # OCPP 1.6
 COMPONENT, VARIABLE = "SecurityCtrlr", "BasicAuthPassword"  # OCPP 2.x

@@ -35,13 +35,13 @@ import secrets
 import string
 from typing import Any
 
+from ocpp_cable.channels import command_hooks, commands, password_fields
+from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from channels import command_hooks, commands, password_fields
-from channels.models import ChargePoint, Command
-from channels.timeutil import now
-from ocppj import errors
+from ocpp_cable.ocppj import errors
 
 # A rotation's state: its command open (sent), the station took the password (accepted),
 # or the command ended without the station's word (unanswered: derived, never stored).

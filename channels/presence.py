@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from ocpp_cable.channels import commands
+from ocpp_cable.channels.models import ChargePoint, GatewayNode
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
-
-from channels import commands
-from channels.models import ChargePoint, GatewayNode
-from channels.timeutil import now
 
 NOT_CONNECTED = "NotConnected"
 KEPT = timedelta(hours=1)  # how long a lapsed lease stays on record

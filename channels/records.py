@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from channels import password_rotation
-from channels.models import (
+from ocpp_cable.channels import password_rotation
+from ocpp_cable.channels.models import (
     ChargePoint,
     Connector,
     IdTag,
@@ -16,7 +14,8 @@ from channels.models import (
     StationVariable,
     Transaction,
 )
-from channels.stations import split_rules
+from ocpp_cable.channels.stations import split_rules
+from sqlalchemy.orm import Session
 
 Row = dict[str, Any]
 

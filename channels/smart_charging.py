@@ -35,13 +35,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from ocpp_cable.channels import command_hooks
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import ChargePoint, ChargingProfile, CompositeSchedule, Transaction
+from ocpp_cable.channels.timeutil import now, parse_time
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
-
-from channels import command_hooks
-from channels.db import core, dialect_insert
-from channels.models import ChargePoint, ChargingProfile, CompositeSchedule, Transaction
-from channels.timeutil import now, parse_time
 
 MAX_PROFILE, TX_DEFAULT, TX_PROFILE = "ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"
 PENDING, INSTALLED = "pending", "installed"

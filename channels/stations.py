@@ -7,15 +7,21 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from ocpp_cable.channels import presence
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import (
+    ChargePoint,
+    Connector,
+    MeterValue,
+    StationNotification,
+    Transaction,
+)
+from ocpp_cable.channels.passwords import hash_password
+from ocpp_cable.channels.timeutil import now, parse_time
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from channels import presence
-from channels.db import core, dialect_insert
-from channels.models import ChargePoint, Connector, MeterValue, StationNotification, Transaction
-from channels.passwords import hash_password
-from channels.timeutil import now, parse_time
-from ocppj.handshake import HandshakeRefused, station_id_from_path
+from ocpp_cable.ocppj.handshake import HandshakeRefused, station_id_from_path
 
 
 def station_id_problem(station_id: str, path_prefix: str) -> str | None:

@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
+from ocpp_cable.channels import audit, stations
+from ocpp_cable.channels.bulk import insert_rows
+from ocpp_cable.channels.db import core, make_engine
+from ocpp_cable.channels.models import ChargePoint, MessageLog
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.transactions import insert_meter_values
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import audit, stations
-from channels.bulk import insert_rows
-from channels.db import core, make_engine
-from channels.models import ChargePoint, MessageLog
-from channels.timeutil import now
-from channels.transactions import insert_meter_values
-from foundation.throttle import LogThrottle
+from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("channels.store")
 

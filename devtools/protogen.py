@@ -1,7 +1,7 @@
-"""Generate the Python code for proto/rpc.proto into contract/pb.
+"""Generate the Python code for proto/rpc.proto into ocpp_cable/contract/pb.
 
 The `-I<virtual>=<real>` mapping makes protoc write package-absolute imports
-(`from contract.pb import rpc_pb2`), so the generated modules import cleanly
+(`from ocpp_cable.contract.pb import rpc_pb2`), so the generated modules import cleanly
 from anywhere.
 """
 
@@ -14,7 +14,7 @@ from grpc_tools import protoc
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
-PACKAGE_PATH = "contract/pb"
+PACKAGE_PATH = "ocpp_cable/contract/pb"
 PROTOS = ("rpc", "batch", "presence")
 GENERATED = tuple(
     f"{name}{suffix}" for name in PROTOS for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
@@ -22,8 +22,8 @@ GENERATED = tuple(
 
 
 def generate(out_dir: Path) -> None:
-    """Write the generated modules under out_dir/contract/pb."""
-    # `import "contract/pb/rpc.proto"` in batch.proto resolves through the mapping below.
+    """Write the generated modules under out_dir/ocpp_cable/contract/pb."""
+    # `import "ocpp_cable/contract/pb/rpc.proto"` in batch.proto resolves through the mapping below.
     (out_dir / PACKAGE_PATH).mkdir(parents=True, exist_ok=True)
     args = [
         "grpc_tools.protoc",

@@ -1,4 +1,4 @@
-"""Keep the README's settings tables generated from foundation/settings.py (`make docs`)."""
+"""Keep the README's settings tables generated from the settings module (`make docs`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS
-from foundation.settings import (
+from ocpp_cable.channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS
+
+from ocpp_cable.cli import TIERS
+from ocpp_cable.foundation.settings import (
     ANYCABLE_NAMES,
     ANYCABLE_PREFIX,
     AnyCableName,
@@ -15,7 +17,6 @@ from foundation.settings import (
     env_name,
     flag_name,
 )
-from ocpp_cable.cli import TIERS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

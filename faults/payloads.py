@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from ocppj import schemas, versions
-from ocppj.versions import Version
+from ocpp_cable.ocppj import schemas, versions
+from ocpp_cable.ocppj.versions import Version
 
 _NASTY = ["\x00", "\x01", "\x1f", "\x7f", "\u2028", "\ufeff", "\U0001f50c", "é", "\\", '"', "'"]
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:/ "

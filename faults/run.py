@@ -31,7 +31,7 @@ from faults.campaign import (
     reference_actions,
 )
 from faults.waiting import Timings, WaitRound, wait_campaign
-from ocppj import versions
+from ocpp_cable.ocppj import versions
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

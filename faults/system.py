@@ -117,7 +117,7 @@ class System:
 @contextlib.contextmanager
 def database(kind: str, tmp: Path, prefix: str = "ocpp_cable_faults") -> Iterator[str]:
     """A fresh, migrated database: an SQLite file in tmp, or a new PostgreSQL database."""
-    from channels import db
+    from ocpp_cable.channels import db
 
     if kind == "sqlite":
         url = f"sqlite:///{tmp}/{prefix}.db"

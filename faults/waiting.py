@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+from ocpp_cable.channels import commands, db, presence, viewers
+from ocpp_cable.channels.models import ChargePoint, Command
 from sqlalchemy import select
 
-from channels import commands, db, presence, viewers
-from channels.models import ChargePoint, Command
 from faults.charger import AnsweringCharger
 from faults.system import System, database
-from foundation.settings import Settings
+from ocpp_cable.foundation.settings import Settings
 
 
 @dataclass(frozen=True)

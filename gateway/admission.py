@@ -15,13 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
+from ocpp_cable.gateway import tls
+from ocpp_cable.gateway.auth_throttle import AuthThrottle, Throttled, address_key
+from ocpp_cable.gateway.cable.socket import BrowserAdmission
+from ocpp_cable.gateway.metrics import GatewayMetrics
+from ocpp_cable.gateway.rpc import Env, RPCClient, RPCError, Status
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
 from websockets.headers import parse_subprotocol
 from websockets.http11 import Request, Response
 
-from contract.env import (
+from ocpp_cable.contract.env import (
     BROWSER,
     CLIENT_PROTOCOL_HEADER,
     GATEWAY_HEADERS,
@@ -30,22 +35,17 @@ from contract.env import (
     SUBPROTOCOL_HEADER,
     TLS_CLIENT_SUBJECT_HEADER,
 )
-from foundation.settings import GatewaySettings
-from foundation.throttle import LogThrottle
-from gateway import tls
-from gateway.auth_throttle import AuthThrottle, Throttled, address_key
-from gateway.cable.socket import BrowserAdmission
-from gateway.metrics import GatewayMetrics
-from gateway.rpc import Env, RPCClient, RPCError, Status
-from ocppj import versions
-from ocppj.frames import clip
-from ocppj.handshake import (
+from ocpp_cable.foundation.settings import GatewaySettings
+from ocpp_cable.foundation.throttle import LogThrottle
+from ocpp_cable.ocppj import versions
+from ocpp_cable.ocppj.frames import clip
+from ocpp_cable.ocppj.handshake import (
     HandshakeRefused,
     read_headers,
     read_request,
     target_path,
 )
-from ocppj.versions import Version
+from ocpp_cable.ocppj.versions import Version
 
 log = structlog.get_logger("gateway")
 

@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 
 import orjson
 import structlog
+from ocpp_cable.gateway.hub import StreamHub
+from ocpp_cable.gateway.metrics import PREFIX, GatewayMetrics
 
-from gateway.hub import StreamHub
-from gateway.metrics import PREFIX, GatewayMetrics
-from ocppj.frames import clip
+from ocpp_cable.ocppj.frames import clip
 
 log = structlog.get_logger("gateway")
 

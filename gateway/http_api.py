@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
+from ocpp_cable.gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 
-from foundation.throttle import LogThrottle
-from gateway.broadcasts import MalformedBroadcast, parse_broadcasts
+from ocpp_cable.foundation.throttle import LogThrottle
 
 if TYPE_CHECKING:
-    from gateway.node import GatewayNode
+    from ocpp_cable.gateway.node import GatewayNode
 
 log = structlog.get_logger("gateway.http")
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from foundation.metric_children import Children
-from ocppj import versions
+from ocpp_cable.foundation.metric_children import Children
+from ocpp_cable.ocppj import versions
 
 PREFIX = "ocpp_cable_gateway"
 UNKNOWN = "unknown"

@@ -17,28 +17,28 @@ from collections.abc import Sequence
 
 import structlog
 from aiohttp import web
+from ocpp_cable.gateway import http_api, tls
+from ocpp_cable.gateway.admission import Admissions
+from ocpp_cable.gateway.broadcasts import Broadcasts
+from ocpp_cable.gateway.cable import session as cable
+from ocpp_cable.gateway.cable.browsers import Browsers
+from ocpp_cable.gateway.cable.socket import BrowserAdmission, CableSocket
+from ocpp_cable.gateway.disconnects import DisconnectQueue
+from ocpp_cable.gateway.hub import StreamHub
+from ocpp_cable.gateway.lease import LeaseKeeper
+from ocpp_cable.gateway.metrics import GatewayMetrics
+from ocpp_cable.gateway.ocpp.session import SessionConfig
+from ocpp_cable.gateway.pubsub import BrokerSubscriber, subscribers_for
+from ocpp_cable.gateway.rpc import RPCClient
+from ocpp_cable.gateway.rpc.link import link
+from ocpp_cable.gateway.station import StationSocket
+from ocpp_cable.gateway.stations import StationRegistry
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from foundation.settings import GatewaySettings
-from gateway import http_api, tls
-from gateway.admission import Admissions
-from gateway.broadcasts import Broadcasts
-from gateway.cable import session as cable
-from gateway.cable.browsers import Browsers
-from gateway.cable.socket import BrowserAdmission, CableSocket
-from gateway.disconnects import DisconnectQueue
-from gateway.hub import StreamHub
-from gateway.lease import LeaseKeeper
-from gateway.metrics import GatewayMetrics
-from gateway.ocpp.session import SessionConfig
-from gateway.pubsub import BrokerSubscriber, subscribers_for
-from gateway.rpc import RPCClient
-from gateway.rpc.link import link
-from gateway.station import StationSocket
-from gateway.stations import StationRegistry
-from ocppj import versions
+from ocpp_cable.foundation.settings import GatewaySettings
+from ocpp_cable.ocppj import versions
 
 log = structlog.get_logger("gateway")
 

@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from gateway.rpc import RPCError
+from ocpp_cable.gateway.rpc import RPCError
 
 T = TypeVar("T")
 

@@ -15,16 +15,9 @@ from typing import TYPE_CHECKING
 
 import orjson
 import structlog
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
-
-from contract import performs
-from contract.state import TOLERATE_KEY
-from foundation.throttle import LogThrottle
-from gateway import replies
-from gateway.admission import Admission
-from gateway.ocpp.session import (
+from ocpp_cable.gateway import replies
+from ocpp_cable.gateway.admission import Admission
+from ocpp_cable.gateway.ocpp.session import (
     ArmCallTimer,
     Close,
     DisarmCallTimer,
@@ -35,14 +28,21 @@ from gateway.ocpp.session import (
     StationSession,
     Tolerated,
 )
-from gateway.rpc import CommandResult, RPCError, Status
-from gateway.tasks import Finished, TaskSet
-from gateway.turns import Turns
-from ocppj import leniency
-from ocppj.frames import clip
+from ocpp_cable.gateway.rpc import CommandResult, RPCError, Status
+from ocpp_cable.gateway.tasks import Finished, TaskSet
+from ocpp_cable.gateway.turns import Turns
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from ocpp_cable.contract import performs
+from ocpp_cable.contract.state import TOLERATE_KEY
+from ocpp_cable.foundation.throttle import LogThrottle
+from ocpp_cable.ocppj import leniency
+from ocpp_cable.ocppj.frames import clip
 
 if TYPE_CHECKING:
-    from gateway.node import GatewayNode
+    from ocpp_cable.gateway.node import GatewayNode
 
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL = 1011

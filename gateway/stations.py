@@ -11,13 +11,12 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import structlog
-
-from gateway.node_control import ControlChannel
-from gateway.pubsub import BrokerSubscriber
-from gateway.tasks import TaskSet
+from ocpp_cable.gateway.node_control import ControlChannel
+from ocpp_cable.gateway.pubsub import BrokerSubscriber
+from ocpp_cable.gateway.tasks import TaskSet
 
 if TYPE_CHECKING:
-    from gateway.station import StationSocket
+    from ocpp_cable.gateway.station import StationSocket
 
 CLOSE_NORMAL = 1000
 # Seconds a replaced connection gets to finish its closing handshake before it is dropped.

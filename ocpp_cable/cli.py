@@ -6,12 +6,25 @@ import argparse
 import asyncio
 import sys
 
-from channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS, add_admin_commands, run_admin
-from channels.admin.file_commands import FILE_COMMANDS, add_file_commands, run_file_command
-from channels.admin.operations import OPERATION_COMMANDS, add_operation_commands, run_operation
-from foundation import logs
-from foundation.redact import mask_secrets
-from foundation.settings import (
+from ocpp_cable.channels.admin.cli import (
+    ADMIN_COMMANDS,
+    TOKEN_COMMANDS,
+    add_admin_commands,
+    run_admin,
+)
+from ocpp_cable.channels.admin.file_commands import (
+    FILE_COMMANDS,
+    add_file_commands,
+    run_file_command,
+)
+from ocpp_cable.channels.admin.operations import (
+    OPERATION_COMMANDS,
+    add_operation_commands,
+    run_operation,
+)
+from ocpp_cable.foundation import logs
+from ocpp_cable.foundation.redact import mask_secrets
+from ocpp_cable.foundation.settings import (
     AdminSettings,
     DatabaseSettings,
     GatewaySettings,
@@ -212,7 +225,7 @@ def print_config(settings: Settings) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    import simulator
+    from ocpp_cable import simulator
 
     return simulator.run_cli(
         simulator.SimulationOptions(
@@ -245,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print_config(settings)
         return 0
     if args.command == "migrate":
-        from channels import db
+        from ocpp_cable.channels import db
 
         db.upgrade(settings.database_url)
         print(f"database at {db.safe_url(settings.database_url)} is up to date")
@@ -257,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in FILE_COMMANDS:
         return run_file_command(args, settings)
     if args.command in ("broadcast", "send"):
-        from channels.admin import publishing
+        from ocpp_cable.channels.admin import publishing
 
         if args.command == "broadcast":
             return publishing.broadcast_command(settings, args.stream, args.data)
@@ -280,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ocpp-cable: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # start-up failures: say what, not a traceback
-        from rpc_app.application import ApplicationError
+        from ocpp_cable.rpc_app.application import ApplicationError
 
         if isinstance(exc, (ApplicationError, OSError, RuntimeError)):
             print(f"ocpp-cable: {mask_secrets(str(exc))}", file=sys.stderr)

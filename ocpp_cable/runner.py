@@ -12,8 +12,8 @@ import sys
 import structlog
 from pydantic import SecretStr
 
-from foundation.key_file import KeyFileError, ensure_key
-from foundation.settings import (
+from ocpp_cable.foundation.key_file import KeyFileError, ensure_key
+from ocpp_cable.foundation.settings import (
     GatewaySettings,
     OperatorAPIServerSettings,
     ProcessSettings,
@@ -21,16 +21,16 @@ from foundation.settings import (
     Settings,
     SettingsError,
 )
-from gateway.node import GatewayNode
-from rpc_app import broadcasting
-from rpc_app.application import load_application
-from rpc_app.callers import server_credentials
-from rpc_app.metrics import RPCMetrics
-from rpc_app.server import RPCServer, start_rpc_server
+from ocpp_cable.gateway.node import GatewayNode
+from ocpp_cable.rpc_app import broadcasting
+from ocpp_cable.rpc_app.application import load_application
+from ocpp_cable.rpc_app.callers import server_credentials
+from ocpp_cable.rpc_app.metrics import RPCMetrics
+from ocpp_cable.rpc_app.server import RPCServer, start_rpc_server
 
 log = structlog.get_logger("ocpp_cable")
 
-REFERENCE_SYSTEM = "channels"
+REFERENCE_SYSTEM = "ocpp_cable.channels"
 
 
 # How long a thread may hold the GIL while another waits for it (CPython: 5 ms). Our
@@ -166,8 +166,8 @@ async def run_gateway(settings: GatewaySettings) -> None:
 
 
 async def start_api(settings: OperatorAPIServerSettings):
-    from channels import db
-    from channels.api import serve  # deferred: the gateway and rpc alone need no web app
+    from ocpp_cable.channels import db
+    from ocpp_cable.channels.api import serve  # deferred: the gateway and rpc alone need no web app
 
     if settings.auto_migrate:
         await asyncio.to_thread(db.upgrade, settings.database_url)

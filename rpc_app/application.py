@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
-from rpc_app import sweeping
-from rpc_app.channel import Channel, action_methods
-from rpc_app.connection import Connection
+from ocpp_cable.rpc_app import sweeping
+from ocpp_cable.rpc_app.channel import Channel, action_methods
+from ocpp_cable.rpc_app.connection import Connection
 
 
 class ApplicationError(Exception):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from contract.pb import batch_pb2, batch_pb2_grpc
+from ocpp_cable.contract.pb import batch_pb2, batch_pb2_grpc
 
 if TYPE_CHECKING:
-    from rpc_app.server import RPCService
+    from ocpp_cable.rpc_app.server import RPCService
 
 log = structlog.get_logger("rpc_app.batch")
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import structlog
+from ocpp_cable.rpc_app.connection import identifiers_json
 
-from foundation.redact import mask_secrets
-from rpc_app.connection import identifiers_json
+from ocpp_cable.foundation.redact import mask_secrets
 
 if TYPE_CHECKING:
-    from foundation.settings import PublisherSettings
+    from ocpp_cable.foundation.settings import PublisherSettings
 
 log = structlog.get_logger("rpc_app.broadcasting")
 
@@ -173,7 +173,7 @@ def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
     (the environment's when `settings` is None).
     """
     if settings is None:
-        from foundation.settings import load_settings
+        from ocpp_cable.foundation.settings import load_settings
 
         settings = load_settings()
     if settings.broadcaster == "redis":

@@ -12,8 +12,8 @@ from pathlib import Path
 import grpc
 import structlog
 
-from contract import caller
-from foundation.throttle import LogThrottle
+from ocpp_cable.contract import caller
+from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("rpc_app")
 

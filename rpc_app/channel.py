@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from contract import transmissions
-from contract.naming import snake_case
-from rpc_app import broadcasting
-from rpc_app.connection import Connection
-from rpc_app.errors import Rejected
-from rpc_app.state import State
+from ocpp_cable.rpc_app import broadcasting
+from ocpp_cable.rpc_app.connection import Connection
+from ocpp_cable.rpc_app.errors import Rejected
+from ocpp_cable.rpc_app.state import State
+
+from ocpp_cable.contract import transmissions
+from ocpp_cable.contract.naming import snake_case
 
 
 @dataclass(slots=True)
@@ -100,7 +101,7 @@ class Channel:
     def transmit(self, data: dict[str, Any]) -> None:
         """Send `data` to the client once this command is done, as Action Cable does
         (`{"identifier": ..., "message": data}`); to a station, `data` is a
-        transmission of contract/transmissions.py."""
+        transmission of ocpp_cable/contract/transmissions.py."""
         self.result.transmissions.append(
             transmissions.encode(transmissions.message(self.identifier, data))
         )

@@ -8,10 +8,9 @@ from typing import Any
 
 import orjson
 import structlog
-
-from rpc_app.env import RequestEnv
-from rpc_app.errors import Rejected
-from rpc_app.state import State
+from ocpp_cable.rpc_app.env import RequestEnv
+from ocpp_cable.rpc_app.errors import Rejected
+from ocpp_cable.rpc_app.state import State
 
 
 def identifiers_json(identifiers: Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from contract.env import (
+from ocpp_cable.contract.env import (
     BROWSER,
     CLIENT_PROTOCOL_HEADER,
     NODE_HEADER,

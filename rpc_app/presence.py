@@ -13,8 +13,8 @@ from typing import Any
 import grpc
 import structlog
 
-from contract.pb import presence_pb2, presence_pb2_grpc
-from foundation.redact import mask_secrets
+from ocpp_cable.contract.pb import presence_pb2, presence_pb2_grpc
+from ocpp_cable.foundation.redact import mask_secrets
 
 log = structlog.get_logger("rpc_app.presence")
 

@@ -16,22 +16,22 @@ import orjson
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
+from ocpp_cable.rpc_app.application import Application
+from ocpp_cable.rpc_app.batch import BatchService
+from ocpp_cable.rpc_app.callers import CallerCheck
+from ocpp_cable.rpc_app.channel import Channel, CommandResult
+from ocpp_cable.rpc_app.connection import identifiers_json
+from ocpp_cable.rpc_app.env import RequestEnv
+from ocpp_cable.rpc_app.errors import Rejected
+from ocpp_cable.rpc_app.metrics import RPCMetrics
+from ocpp_cable.rpc_app.presence import PresenceService
+from ocpp_cable.rpc_app.state import State
+from ocpp_cable.rpc_app.sweeping import Sweeper
 
-from contract import performs, transmissions
-from contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
-from foundation.redact import mask_secrets
-from foundation.throttle import LogThrottle
-from rpc_app.application import Application
-from rpc_app.batch import BatchService
-from rpc_app.callers import CallerCheck
-from rpc_app.channel import Channel, CommandResult
-from rpc_app.connection import identifiers_json
-from rpc_app.env import RequestEnv
-from rpc_app.errors import Rejected
-from rpc_app.metrics import RPCMetrics
-from rpc_app.presence import PresenceService
-from rpc_app.state import State
-from rpc_app.sweeping import Sweeper
+from ocpp_cable.contract import performs, transmissions
+from ocpp_cable.contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.foundation.redact import mask_secrets
+from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("rpc_app")
 

@@ -1,5 +1,5 @@
 """Channel state (istate) and connection state (cstate) as the application sees them:
-a dict of JSON values whose changes go back to the gateway (contract/state.py)."""
+a dict of JSON values whose changes go back to the gateway (ocpp_cable/contract/state.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from contract.state import DELETED
+from ocpp_cable.contract.state import DELETED
 
 
 class State(MutableMapping[str, Any]):

@@ -14,33 +14,41 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from channels import db, offline, presence, records, smart_charging, transactions, viewers
-from channels.admin.outcomes import exit_status
-from channels.admin.parsers import leaf
-from channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES, block_id_tag, put_id_tag
-from channels.configuration import rows as configuration_rows
-from channels.models import (
+from ocpp_cable.channels import (
+    db,
+    offline,
+    presence,
+    records,
+    smart_charging,
+    transactions,
+    viewers,
+)
+from ocpp_cable.channels.admin.outcomes import exit_status
+from ocpp_cable.channels.admin.parsers import leaf
+from ocpp_cable.channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES, block_id_tag, put_id_tag
+from ocpp_cable.channels.configuration import rows as configuration_rows
+from ocpp_cable.channels.models import (
     ChargePoint,
     Connector,
     IdTag,
     Transaction,
     ViewerToken,
 )
-from channels.ocpp2 import variables
-from channels.stations import (
+from ocpp_cable.channels.ocpp2 import variables
+from ocpp_cable.channels.stations import (
     add_station,
     remove_station,
     set_tolerated_rules,
     station_id_problem,
 )
-from channels.timeutil import parse_time
-from foundation.settings import AdminSettings, TokenSettings
-from ocppj import leniency
-from rpc_app.broadcasting import BroadcastError, from_settings
+from ocpp_cable.channels.timeutil import parse_time
+from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ocpp_cable.foundation.settings import AdminSettings, TokenSettings
+from ocpp_cable.ocppj import leniency
 
 # `viewers` is the name `tokens` had before tokens opened the HTTP API too.
 TOKEN_COMMANDS = frozenset({"tokens", "viewers"})

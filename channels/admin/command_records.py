@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from ocpp_cable.channels import audit, command_hooks, commands, db, presence, stations
+from ocpp_cable.channels.admin.publishing import CommandFailed, publish
+from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError, message
 from sqlalchemy.orm import Session
 
-from channels import audit, command_hooks, commands, db, presence, stations
-from channels.admin.publishing import CommandFailed, publish
-from channels.models import ChargePoint, Command
-from channels.timeutil import now
-from foundation.settings import SendSettings
-from rpc_app.broadcasting import Broadcaster, BroadcastError, message
+from ocpp_cable.foundation.settings import SendSettings
 
 
 class UnknownStation(CommandFailed):

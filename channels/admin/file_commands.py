@@ -16,19 +16,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ocpp_cable.channels import db, diagnostics, firmware
+from ocpp_cable.channels.admin import command_records, parsers
+from ocpp_cable.channels.admin.cli import _print_rows
+from ocpp_cable.channels.admin.outcomes import exit_status
+from ocpp_cable.channels.admin.publishing import CommandFailed, CommandLineError, build_call
+from ocpp_cable.channels.models import DiagnosticsRequest, FirmwareUpdate
+from ocpp_cable.channels.timeutil import now, parse_time
+from ocpp_cable.channels.viewers import masked
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 from sqlalchemy import delete, select, update
 
-from channels import db, diagnostics, firmware
-from channels.admin import command_records, parsers
-from channels.admin.cli import _print_rows
-from channels.admin.outcomes import exit_status
-from channels.admin.publishing import CommandFailed, CommandLineError, build_call
-from channels.models import DiagnosticsRequest, FirmwareUpdate
-from channels.timeutil import now, parse_time
-from channels.viewers import masked
-from contract.timestamps import utc_text
-from foundation.settings import StationFilesCommandSettings
-from rpc_app.broadcasting import Broadcaster, BroadcastError
+from ocpp_cable.contract.timestamps import utc_text
+from ocpp_cable.foundation.settings import StationFilesCommandSettings
 
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 INT32 = 2**31 - 1

@@ -14,17 +14,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ocpp_cable.channels import commands, db, local_lists, reservations
+from ocpp_cable.channels.admin import command_records, parsers, password_rotation
+from ocpp_cable.channels.admin.cli import _cell, _print_json, _print_rows
+from ocpp_cable.channels.admin.outcomes import exit_status
+from ocpp_cable.channels.admin.publishing import CommandFailed, CommandLineError, build_call
+from ocpp_cable.channels.models import ChargePoint, Command, LocalList, Reservation
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 from sqlalchemy import Select, select
 
-from channels import commands, db, local_lists, reservations
-from channels.admin import command_records, parsers, password_rotation
-from channels.admin.cli import _cell, _print_json, _print_rows
-from channels.admin.outcomes import exit_status
-from channels.admin.publishing import CommandFailed, CommandLineError, build_call
-from channels.models import ChargePoint, Command, LocalList, Reservation
-from channels.timeutil import now
-from foundation.settings import SendSettings
-from rpc_app.broadcasting import Broadcaster, BroadcastError
+from ocpp_cable.foundation.settings import SendSettings
 
 OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate-password"})
 RESERVATION_FIELDS = (

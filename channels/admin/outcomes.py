@@ -10,9 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from ocpp_cable.rpc_app.broadcasting import BroadcastError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-from rpc_app.broadcasting import BroadcastError
 
 
 def exit_status(command: Callable[[], int]) -> int:

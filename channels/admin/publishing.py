@@ -6,14 +6,14 @@ import uuid
 from typing import Any
 
 import orjson
+from ocpp_cable.channels import password_fields
+from ocpp_cable.channels.admin.outcomes import exit_status
+from ocpp_cable.rpc_app.broadcasting import from_settings, message
 
-from channels import password_fields
-from channels.admin.outcomes import exit_status
-from contract import transmissions
-from foundation.settings import PublisherSettings, SendSettings
-from ocppj import versions
-from ocppj.schemas import SchemaViolation
-from rpc_app.broadcasting import from_settings, message
+from ocpp_cable.contract import transmissions
+from ocpp_cable.foundation.settings import PublisherSettings, SendSettings
+from ocpp_cable.ocppj import versions
+from ocpp_cable.ocppj.schemas import SchemaViolation
 
 
 class CommandLineError(Exception):
@@ -106,8 +106,8 @@ def send_command(
             raise CommandLineError(refused)
         stream = settings.stream_for_station(station_id)
         if record:
-            from channels import db
-            from channels.admin import command_records
+            from ocpp_cable.channels import db
+            from ocpp_cable.channels.admin import command_records
 
             if settings.auto_migrate:
                 db.upgrade(settings.database_url)
@@ -125,6 +125,6 @@ def send_command(
     code = run(publish_one)
     if code != 0 or not wait:
         return code
-    from channels.admin import command_records
+    from ocpp_cable.channels.admin import command_records
 
     return command_records.wait_and_print(settings, transmission["id"])

@@ -5,7 +5,7 @@ document and interactive docs, and the dashboard. `serve` runs it with Hypercorn
 inside the caller's event loop (`ocpp-cable api`, and `up` beside the gateway).
 """
 
-from channels.api.app import create_app
-from channels.api.server import APIServer, serve
+from ocpp_cable.channels.api.app import create_app
+from ocpp_cable.channels.api.server import APIServer, serve
 
 __all__ = ["APIServer", "create_app", "serve"]

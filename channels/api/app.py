@@ -8,12 +8,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
-
-from channels import dashboard
-from channels.api import problems
-from channels.api.database import no_nul_in_url
-from channels.api.routes import (
+from ocpp_cable.channels import dashboard
+from ocpp_cable.channels.api import problems
+from ocpp_cable.channels.api.database import no_nul_in_url
+from ocpp_cable.channels.api.routes import (
     charging_profiles,
     commands,
     configuration,
@@ -29,8 +27,10 @@ from channels.api.routes import (
     status,
     transactions,
 )
-from channels.api.version import package_version
-from foundation.settings import OperatorAPIServerSettings
+from ocpp_cable.channels.api.version import package_version
+from swagger_ui_bundle import swagger_ui_path
+
+from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 PREFIX = "/api/v1"
 DOCS = "/api/docs"

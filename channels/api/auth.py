@@ -10,9 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from channels import viewers
-from channels.api.database import session_for
+from ocpp_cable.channels import viewers
+from ocpp_cable.channels.api.database import session_for
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
+from ocpp_cable.channels import db
+from ocpp_cable.channels.api.problems import Problem
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from channels import db
-from channels.api.problems import Problem
-from foundation.settings import OperatorAPIServerSettings
+from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 T = TypeVar("T")
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import orjson
 from fastapi import HTTPException
-
-from channels.api.problems import MEDIA_TYPE
+from ocpp_cable.channels.api.problems import MEDIA_TYPE
 
 MAX_BODY = 1024 * 1024  # a SendLocalList of thousands of entries fits; a flood does not
 TOO_LARGE = f"a request body holds at most {MAX_BODY} bytes"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from channels.admin import command_records, operations
-from channels.admin.publishing import CommandLineError
-from channels.api.problems import Problem
-from rpc_app import broadcasting
+from ocpp_cable.channels.admin import command_records, operations
+from ocpp_cable.channels.admin.publishing import CommandLineError
+from ocpp_cable.channels.api.problems import Problem
+from ocpp_cable.rpc_app import broadcasting
 
 # (failure, status, problem type): the CLI's exit 2 is a 422; its exit 1 a 404 (nothing
 # such) or a 409 (not as things stand).

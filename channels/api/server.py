@@ -13,9 +13,9 @@ import socket
 import structlog
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
+from ocpp_cable.channels.api.app import create_app
 
-from channels.api.app import create_app
-from foundation.settings import OperatorAPIServerSettings
+from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 log = structlog.get_logger("channels.api")
 

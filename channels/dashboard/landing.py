@@ -12,11 +12,11 @@ from html import escape
 from urllib.parse import quote
 
 import segno
+from ocpp_cable.channels import db, presence
+from ocpp_cable.channels.models import ChargePoint, Connector
 from sqlalchemy import select
 
-from channels import db, presence
-from channels.models import ChargePoint, Connector
-from contract.timestamps import utc_text
+from ocpp_cable.contract.timestamps import utc_text
 
 # The page is markup and one stylesheet: no script may run on it.
 POLICY = (

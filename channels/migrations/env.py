@@ -1,9 +1,8 @@
 """Alembic environment for the central system's schema."""
 
 from alembic import context
-
-from channels.db import make_engine
-from channels.models import Base
+from ocpp_cable.channels.db import make_engine
+from ocpp_cable.channels.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels import command_hooks, commands, config, stations
-from channels.live import events as live
-from channels.ocpp2 import meter, tokens, transaction_events, variables
-from channels.ocpp2 import stations as stations2
-from channels.store import Unit
-from contract.timestamps import utc_text
+from ocpp_cable.channels import command_hooks, commands, config, stations
+from ocpp_cable.channels.live import events as live
+from ocpp_cable.channels.ocpp2 import meter, tokens, transaction_events, variables
+from ocpp_cable.channels.ocpp2 import stations as stations2
+from ocpp_cable.channels.store import Unit
+
+from ocpp_cable.contract.timestamps import utc_text
 
 
 class OCPP2Actions:

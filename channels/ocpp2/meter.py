@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
 
-from channels import transactions
+from ocpp_cable.channels import transactions
 
 # The fields a 2.x sampledValue shares with 1.6 under the same name.
 SHARED = ("measurand", "phase", "location", "context")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels import stations
-from channels.timeutil import parse_time
+from ocpp_cable.channels import stations
+from ocpp_cable.channels.timeutil import parse_time
 
 
 def boot_values(payload: dict[str, Any], status: str) -> dict[str, Any]:

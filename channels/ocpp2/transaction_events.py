@@ -14,19 +14,18 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
-
-from channels.db import core, dialect_insert
-from channels.models import Transaction, TransactionEvent
-from channels.ocpp2 import meter, tokens
-from channels.timeutil import parse_time
-from channels.transactions import (
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import Transaction, TransactionEvent
+from ocpp_cable.channels.ocpp2 import meter, tokens
+from ocpp_cable.channels.timeutil import parse_time
+from ocpp_cable.channels.transactions import (
     OPERATOR,
     first_energy_register,
     insert_meter_values,
     last_energy_register,
 )
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 TRANSACTIONS, EVENTS = Transaction.__table__, TransactionEvent.__table__
 # An Ended event may leave stoppedReason out only when the reason is Local.

@@ -9,13 +9,12 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from ocpp_cable.channels import password_fields
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import StationVariable
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
-
-from channels import password_fields
-from channels.db import core, dialect_insert
-from channels.models import StationVariable
-from channels.timeutil import now
 
 VARIABLES = StationVariable.__table__
 REPORTED = ("value", "mutability", "characteristics", "request_id", "reported_at")

@@ -10,7 +10,7 @@ gateway's default ack.
 
 import random
 
-from rpc_app import Channel
+from ocpp_cable import Channel
 
 
 class OCPPChannel(Channel):

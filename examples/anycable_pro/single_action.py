@@ -4,7 +4,7 @@
         --anycable-compat true --ocpp_granular_actions=false
 """
 
-from rpc_app import Channel
+from ocpp_cable import Channel
 
 
 class OCPPChannel(Channel):

@@ -1,6 +1,6 @@
 """Hello, charger: a channel class that greets every station and answers Authorize."""
 
-from rpc_app import Channel
+from ocpp_cable import Channel
 
 
 class OCPPChannel(Channel):

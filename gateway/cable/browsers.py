@@ -9,11 +9,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gateway.cable.session import PING_INTERVAL, ping_frame
+from ocpp_cable.gateway.cable.session import PING_INTERVAL, ping_frame
 
 if TYPE_CHECKING:
-    from gateway.broadcasts import RemoteDisconnect
-    from gateway.cable.socket import CableSocket
+    from ocpp_cable.gateway.broadcasts import RemoteDisconnect
+    from ocpp_cable.gateway.cable.socket import CableSocket
 
 
 class Browsers:

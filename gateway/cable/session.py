@@ -2,7 +2,7 @@
 
 The client's commands (`subscribe`, `message`, `unsubscribe`, `pong`) become
 RPC Commands; what rpc_app answers goes to the client as it is (rpc_app speaks
-Action Cable: contract/transmissions.py); broadcasts reach the client wrapped
+Action Cable: ocpp_cable/contract/transmissions.py); broadcasts reach the client wrapped
 with the identifier of each subscription that streams them. A subscription
 counts once rpc_app confirmed it, and only subscribed identifiers may send
 messages, as in anycable-go.
@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import structlog
 
-from contract import transmissions
+from ocpp_cable.contract import transmissions
 
 SUBPROTOCOL = "actioncable-v1-json"
 # Close codes: a normal goodbye, and a client that sent what the protocol forbids.

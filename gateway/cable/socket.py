@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-
-from gateway.cable.session import (
+from ocpp_cable.gateway.cable.session import (
     CLOSE_GOING_AWAY,
     CableSession,
     Close,
@@ -28,11 +25,13 @@ from gateway.cable.session import (
     Send,
     broadcast_frame,
 )
-from gateway.rpc import Env, RPCError, Status
-from gateway.tasks import Finished
+from ocpp_cable.gateway.rpc import Env, RPCError, Status
+from ocpp_cable.gateway.tasks import Finished
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
 
 if TYPE_CHECKING:
-    from gateway.node import GatewayNode
+    from ocpp_cable.gateway.node import GatewayNode
 
 CLOSE_TRY_AGAIN_LATER = 1013
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import structlog
 
-from contract import performs, transmissions
-from contract.timestamps import utc_text
-from ocppj import errors, frames, leniency
-from ocppj.frames import (
+from ocpp_cable.contract import performs, transmissions
+from ocpp_cable.contract.timestamps import utc_text
+from ocpp_cable.ocppj import errors, frames, leniency
+from ocpp_cable.ocppj.frames import (
     Call,
     CallError,
     CallResult,
@@ -30,8 +30,8 @@ from ocppj.frames import (
     SendMessage,
     clip,
 )
-from ocppj.schemas import SchemaViolation
-from ocppj.versions import OCPP16, Version
+from ocpp_cable.ocppj.schemas import SchemaViolation
+from ocpp_cable.ocppj.versions import OCPP16, Version
 
 HEARTBEAT = "Heartbeat"
 BOOT_NOTIFICATION = "BootNotification"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from foundation.settings import GatewaySettings
+    from ocpp_cable.foundation.settings import GatewaySettings
 
 Handler = Callable[[bytes], None]
 Connected = Callable[["BrokerSubscriber"], None]
@@ -48,8 +48,8 @@ def subscribers_for(
     on_connected: Connected,
 ) -> list[BrokerSubscriber]:
     """One subscriber per broker adapter the settings name (HTTP needs none)."""
-    from gateway.pubsub.nats_subscriber import NATSSubscriber
-    from gateway.pubsub.redis_subscriber import RedisSubscriber
+    from ocpp_cable.gateway.pubsub.nats_subscriber import NATSSubscriber
+    from ocpp_cable.gateway.pubsub.redis_subscriber import RedisSubscriber
 
     handlers = (on_broadcast, on_control, on_connected)
     subscribers: list[BrokerSubscriber] = []

@@ -9,8 +9,7 @@ import nats
 import structlog
 from nats.aio.client import Client
 from nats.errors import Error as NATSError
-
-from gateway.pubsub import Connected, Handler, control_name
+from ocpp_cable.gateway.pubsub import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.nats")
 

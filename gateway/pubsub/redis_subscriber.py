@@ -7,9 +7,8 @@ import contextlib
 
 import redis.asyncio as aioredis
 import structlog
+from ocpp_cable.gateway.pubsub import Connected, Handler, control_name
 from redis.exceptions import RedisError
-
-from gateway.pubsub import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.redis")
 

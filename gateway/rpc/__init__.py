@@ -6,8 +6,8 @@ transport chosen once: unary calls, or the Batch stream when the servers offer
 it. Each call answers a result from `results` or raises `RPCError`.
 """
 
-from gateway.rpc.client import RPCClient
-from gateway.rpc.results import (
+from ocpp_cable.gateway.rpc.client import RPCClient
+from ocpp_cable.gateway.rpc.results import (
     CommandResult,
     ConnectResult,
     DisconnectResult,

@@ -15,7 +15,7 @@ import itertools
 import grpc
 import structlog
 
-from contract.pb import batch_pb2, batch_pb2_grpc
+from ocpp_cable.contract.pb import batch_pb2, batch_pb2_grpc
 
 log = structlog.get_logger("gateway.batch")
 

@@ -14,15 +14,11 @@ import grpc
 import orjson
 import structlog
 from grpc_health.v1 import health_pb2
-
-from contract.pb import presence_pb2, rpc_pb2
-from contract.state import apply_changes
-from foundation.throttle import LogThrottle
-from gateway.metrics import GatewayMetrics
-from gateway.rpc.batch_stream import StreamError
-from gateway.rpc.endpoints import Endpoint, Endpoints
-from gateway.rpc.link import PLAIN, Link
-from gateway.rpc.results import (
+from ocpp_cable.gateway.metrics import GatewayMetrics
+from ocpp_cable.gateway.rpc.batch_stream import StreamError
+from ocpp_cable.gateway.rpc.endpoints import Endpoint, Endpoints
+from ocpp_cable.gateway.rpc.link import PLAIN, Link
+from ocpp_cable.gateway.rpc.results import (
     STATUSES,
     CommandResult,
     ConnectResult,
@@ -31,7 +27,11 @@ from gateway.rpc.results import (
     RPCError,
     new_env,
 )
-from gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
+from ocpp_cable.gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
+
+from ocpp_cable.contract.pb import presence_pb2, rpc_pb2
+from ocpp_cable.contract.state import apply_changes
+from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.rpc")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import grpc
 
-from contract import caller
+from ocpp_cable.contract import caller
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from contract.pb import rpc_pb2
+from ocpp_cable.contract.pb import rpc_pb2
 
 # The request env a connection's calls carry (url, headers, connection and channel
 # state). Opaque outside gateway.rpc: made by `new_env`, updated by the client as the

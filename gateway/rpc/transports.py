@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from contract.pb import batch_pb2
-from gateway.rpc.endpoints import Endpoint
+from ocpp_cable.gateway.rpc.endpoints import Endpoint
+
+from ocpp_cable.contract.pb import batch_pb2
 
 PROTOCOL_VERSION = "v1"
 # RPC method -> its field in a batch_pb2.Call / Reply.

@@ -9,12 +9,12 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.api import create_app
+from ocpp_cable.channels.models import IdTag
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from channels import db, stations
-from channels.api import create_app
-from channels.models import IdTag
-from foundation.settings import Settings
+from ocpp_cable.foundation.settings import Settings
 from tests.support.api import bearer, make_token
 
 

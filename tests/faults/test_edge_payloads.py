@@ -13,10 +13,17 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 import websockets
+from ocpp_cable.channels import db
+from ocpp_cable.channels.models import (
+    ChargePoint,
+    Connector,
+    IdTag,
+    MessageLog,
+    MeterValue,
+    Transaction,
+)
 from sqlalchemy import select
 
-from channels import db
-from channels.models import ChargePoint, Connector, IdTag, MessageLog, MeterValue, Transaction
 from tests.support.central import PASSWORD, basic, central_system, seed
 
 # A signed meter value as Open Charge Metering Format (OCMF) writes it: ~300 characters.

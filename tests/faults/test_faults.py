@@ -14,7 +14,7 @@ import pytest
 
 from faults.campaign import fuzz_campaign, kill_campaign, reference_actions
 from faults.waiting import Timings, wait_campaign
-from ocppj import versions
+from ocpp_cable.ocppj import versions
 from tests.support.services import require
 
 

@@ -15,15 +15,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ocpp_cable.channels import db, viewers
+from ocpp_cable.channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+from ocpp_cable.channels.models import (
+    ChargePoint,
+    Connector,
+    IdTag,
+    MeterValue,
+    Transaction,
+    ViewerToken,
+)
+from ocpp_cable.channels.passwords import verify_password
+from ocpp_cable.channels.stations import mark_connected, record_boot
 from sqlalchemy import select
 
-from channels import db, viewers
-from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
-from channels.models import ChargePoint, Connector, IdTag, MeterValue, Transaction, ViewerToken
-from channels.passwords import verify_password
-from channels.stations import mark_connected, record_boot
-from foundation.settings import Settings
 from ocpp_cable import cli
+from ocpp_cable.foundation.settings import Settings
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

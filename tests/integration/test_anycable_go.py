@@ -19,16 +19,16 @@ import pytest
 import structlog
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint as StationRow
+from ocpp_cable.channels.models import Connector
+from ocpp_cable.rpc_app import broadcasting
+from ocpp_cable.rpc_app.application import load_application
 from sqlalchemy import select
 
-import channels
-from channels import db, stations
-from channels.models import ChargePoint as StationRow
-from channels.models import Connector
-from contract.pb import rpc_pb2, rpc_pb2_grpc
-from foundation.settings import Settings
-from rpc_app import broadcasting
-from rpc_app.application import load_application
+from ocpp_cable import channels
+from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.foundation.settings import Settings
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.servers import (
     BROADCAST_KEY,
@@ -123,7 +123,7 @@ BOOT = {
 async def reference_rpc(database_url):
     channels.setup(Settings(database_url=database_url, broadcast_key=BROADCAST_KEY))
     try:
-        async with rpc_server(app=load_application("channels")) as (_, port, _):
+        async with rpc_server(app=load_application("ocpp_cable.channels")) as (_, port, _):
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
                 yield rpc_pb2_grpc.RPCStub(channel)
     finally:

@@ -6,11 +6,10 @@ import asyncio
 import threading
 
 import pytest
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.batched_read import BatchedRead
+from ocpp_cable.channels.store import store
 from sqlalchemy import event
-
-from channels import db, stations
-from channels.batched_read import BatchedRead
-from channels.store import store
 
 credentials = BatchedRead(lambda u, ids: stations.credentials_of(u.session, ids))
 

@@ -10,11 +10,11 @@ import os
 import orjson
 import pytest
 import websockets
+from ocpp_cable.gateway.node import GatewayNode
+from ocpp_cable.rpc_app import broadcasting
+from ocpp_cable.rpc_app.application import Application
+from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
 
-from gateway.node import GatewayNode
-from rpc_app import broadcasting
-from rpc_app.application import Application
-from rpc_app.broadcasting import HTTPBroadcaster
 from tests.support import cable_app
 from tests.support.node_client import events_until, node_client_ready, run_node_client
 from tests.support.servers import BROADCAST_KEY, eventually, gateway, gateway_settings, rpc_server
@@ -252,7 +252,7 @@ async def test_the_official_anycable_client_hears_unauthorized_and_rejected():
 async def test_a_broker_broadcast_reaches_browsers_on_every_node(adapter, redis_url, nats_url):
     """Streams are shared: one broadcast through Redis or NATS reaches the browsers on
     both nodes, each as a message of its own subscription."""
-    from rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster
+    from ocpp_cable.rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster
 
     channel = f"__anycable__cable_{adapter}_{os.getpid()}"
     if adapter == "redis":

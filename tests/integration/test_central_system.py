@@ -12,11 +12,8 @@ import orjson
 import pytest
 import websockets
 from ocpp.v16 import call
-from websockets.exceptions import InvalidStatus
-
-import channels
-from channels import db, stations
-from channels.models import (
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import (
     ChargePoint,
     Command,
     Connector,
@@ -25,10 +22,13 @@ from channels.models import (
     StationNotification,
     Transaction,
 )
-from channels.ocpp_channel import OCPPChannel
-from channels.timeutil import now
-from contract.pb import rpc_pb2, rpc_pb2_grpc
-from foundation.settings import Settings
+from ocpp_cable.channels.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.timeutil import now
+from websockets.exceptions import InvalidStatus
+
+from ocpp_cable import channels
+from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.foundation.settings import Settings
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.processes import ROOT
 from tests.support.servers import (
@@ -360,8 +360,7 @@ def test_late_disconnect_of_an_older_connection_keeps_station_connected(database
 def test_migrations_match_the_models(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-
-    from channels.models import Base
+    from ocpp_cable.channels.models import Base
 
     engine = db.session_factory(database_url).kw["bind"]
     with engine.connect() as connection:
@@ -370,7 +369,7 @@ def test_migrations_match_the_models(database_url):
 
 
 def test_passwords_are_salted_and_checked():
-    from channels.passwords import hash_password, verify_password
+    from ocpp_cable.channels.passwords import hash_password, verify_password
 
     password = "correct horse battery staple"  # too long to turn up in a hash by chance
     first, second = hash_password(password), hash_password(password)
@@ -381,8 +380,8 @@ def test_passwords_are_salted_and_checked():
 
 async def test_certificate_subject_authenticates_a_station(database_url):
     """Security profile 3: a verified certificate with CN=<station id> needs no password."""
-    from channels.connection import StationConnection
-    from rpc_app import Rejected, RequestEnv
+    from ocpp_cable.channels.connection import StationConnection
+    from ocpp_cable.rpc_app import Rejected, RequestEnv
 
     seed(database_url)
     channels.config.configure(Settings(database_url=database_url))

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from ocpp_cable.channels import commands, db, stations
+from ocpp_cable.channels.models import ChargePoint, Command
 from sqlalchemy import select
-
-from channels import commands, db, stations
-from channels.models import ChargePoint, Command
 
 
 def new_command(url: str, command_id: str = "c1") -> None:
@@ -80,10 +79,10 @@ def test_a_station_answers_only_what_was_sent_to_it(database_url):
 def test_an_answer_offered_twice_is_applied_once(database_url):
     """The gateway offers a reply again when rpc_app died before it heard the first was
     taken: the second changes nothing (here: no second full list sent after a mismatch)."""
-    import channels.ocpp_channel  # noqa: F401  (registers the command hooks)
-    from channels.models import LocalList
-    from channels.ocpp2.actions import reply_work
-    from channels.store import Unit
+    import ocpp_cable.channels.ocpp_channel  # noqa: F401  (registers the command hooks)
+    from ocpp_cable.channels.models import LocalList
+    from ocpp_cable.channels.ocpp2.actions import reply_work
+    from ocpp_cable.channels.store import Unit
 
     new_command(database_url, "list-1")
     with db.session_scope(database_url) as session:

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.store import store
 from sqlalchemy import text
 
-from channels import db, stations
-from channels.store import store
 from ocpp_cable.cli import main
 from tests.support.admin import run_admin_line
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import orjson
 import pytest
 import websockets
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog
 from sqlalchemy import select
 
-from channels import db, stations
-from channels.models import ChargePoint, Connector, MessageLog
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import basic, central_system, seed

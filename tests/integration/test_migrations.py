@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from sqlalchemy import text
-
-from channels import db
-from channels.models import (
+from ocpp_cable.channels import db
+from ocpp_cable.channels.models import (
     Command,
     Connector,
     MessageLog,
@@ -16,6 +14,8 @@ from channels.models import (
     StationVariable,
     Transaction,
 )
+from sqlalchemy import text
+
 from tests.support.central import rows
 
 

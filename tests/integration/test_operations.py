@@ -21,14 +21,14 @@ import trustme
 import websockets
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
+from ocpp_cable.gateway.rpc import client as rpc_client
+from ocpp_cable.gateway.rpc import endpoints
+from ocpp_cable.gateway.rpc.endpoints import Endpoints, host_name, resolve_targets
+from ocpp_cable.rpc_app.application import Application
+from ocpp_cable.rpc_app.metrics import RPCMetrics
+from ocpp_cable.rpc_app.server import start_rpc_server
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.rpc import client as rpc_client
-from gateway.rpc import endpoints
-from gateway.rpc.endpoints import Endpoints, host_name, resolve_targets
-from rpc_app.application import Application
-from rpc_app.metrics import RPCMetrics
-from rpc_app.server import start_rpc_server
 from tests.support import servers, slow_app
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 from tests.support.servers import charger, eventually, gateway, rpc_server, station_url
@@ -303,7 +303,7 @@ async def test_sigterm_drains_gateway_with_1001_and_disconnects(unused_tcp_port,
 
 
 async def test_sigterm_lets_rpc_app_finish_calls_in_flight():
-    from contract.pb import rpc_pb2, rpc_pb2_grpc
+    from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
 
     port, secret = free_port(), "the-gateway-s-secret"
     process = subprocess.Popen(
@@ -382,7 +382,7 @@ class FakeTransport:
 
 
 def test_client_subject_is_rfc4514_escaped():
-    from gateway.tls import client_subject
+    from ocpp_cable.gateway.tls import client_subject
 
     cert = {
         "subject": (
@@ -473,7 +473,7 @@ BATCHED_OR_UNARY = pytest.mark.parametrize("batch", [True, False], ids=["batched
     ],
 )
 def test_rpc_target_gives_one_endpoint_per_replica(target, endpoints):
-    from gateway.rpc.endpoints import split_target
+    from ocpp_cable.gateway.rpc.endpoints import split_target
 
     assert split_target(target) == endpoints
 

@@ -14,16 +14,16 @@ import time
 
 import pytest
 import websockets
+from ocpp_cable.channels import commands, db, stations
+from ocpp_cable.channels.admin.command_records import publish_recorded
+from ocpp_cable.channels.admin.publishing import CommandFailed, build_call
+from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.rpc_app import Channel
+from ocpp_cable.rpc_app.application import Application, load_application
+from ocpp_cable.rpc_app.broadcasting import BroadcastError
 
-import channels
-from channels import commands, db, stations
-from channels.admin.command_records import publish_recorded
-from channels.admin.publishing import CommandFailed, build_call
-from channels.models import ChargePoint, Command
-from foundation.settings import Settings
-from rpc_app import Channel
-from rpc_app.application import Application, load_application
-from rpc_app.broadcasting import BroadcastError
+from ocpp_cable import channels
+from ocpp_cable.foundation.settings import Settings
 from tests.support import apps
 from tests.support.central import PASSWORD, basic
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
@@ -80,7 +80,8 @@ async def test_every_disconnect_is_delivered_when_many_stations_leave_at_once(re
 
 
 async def _started_gateway(rpc_port: int, **overrides):
-    from gateway.node import GatewayNode
+    from ocpp_cable.gateway.node import GatewayNode
+
     from tests.support.servers import gateway_settings
 
     node = GatewayNode(gateway_settings(rpc_port, shutdown_timeout=20, **overrides))
@@ -96,7 +97,7 @@ async def reference_rpc(database_url: str):
     settings = Settings(database_url=database_url, broadcast_auth=False)
     channels.setup(settings)
     try:
-        async with rpc_server(app=load_application("channels")) as (_, port, _):
+        async with rpc_server(app=load_application("ocpp_cable.channels")) as (_, port, _):
             yield port, settings
     finally:
         channels.config.configure(None)

@@ -8,12 +8,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import orjson
+from ocpp_cable.channels import commands, db, presence, stations
+from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.gateway.node_control import ControlChannel
 from sqlalchemy import update
-
-from channels import commands, db, presence, stations
-from channels.models import ChargePoint, Command
-from channels.timeutil import now
-from gateway.node_control import ControlChannel
 
 
 def connect(url: str, station_id: str, node: str, seen_ago: float = 60) -> None:

@@ -167,7 +167,9 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
         command = orjson.loads(reset.stdout)
         assert command["status"] == "accepted" and command["response"] == {"status": "Accepted"}
         script = tmp_path / "remote.py"
-        script.write_text(readme_python("from channels import OCPPChannel\nfrom rpc_app import"))
+        script.write_text(
+            readme_python("from ocpp_cable import broadcast\nfrom ocpp_cable.channels import")
+        )
         done = await asyncio.to_thread(work.run, ".venv/bin/python remote.py")
         assert done.returncode == 0, done.stderr
         for _ in range(100):
@@ -228,26 +230,29 @@ async def test_readme_201_command_works_as_written(tmp_path):
 
 async def test_the_store_example_in_writing_channels(database_url):
     """The README's channel that keeps DataTransfer payloads through the store."""
+    from ocpp_cable.channels import config as channels_config
+    from ocpp_cable.channels import db, stations
+    from ocpp_cable.channels.models import StationNotification
+    from ocpp_cable.rpc_app import Connection, RequestEnv
     from sqlalchemy import select
 
-    import channels.config
-    from channels import db, stations
-    from channels.models import StationNotification
-    from foundation.settings import Settings
-    from rpc_app import Connection, RequestEnv
+    from ocpp_cable.foundation.settings import Settings
 
     namespace: dict = {}
-    exec(readme_python("from channels import config\nfrom channels.models"), namespace)
+    exec(
+        readme_python("from ocpp_cable.channels import config\nfrom ocpp_cable.channels.models"),
+        namespace,
+    )
     with db.session_scope(database_url) as session:
         stations.add_station(session, "CP-1")
-    channels.config.configure(Settings(database_url=database_url))
+    channels_config.configure(Settings(database_url=database_url))
     try:
         connection = Connection(RequestEnv("ws://gw/ocpp/CP-1", {}))
         channel = namespace["VendorChannel"](connection, "{}", {"station_id": "CP-1"})
         data = {"id": "m1", "command": "DataTransfer", "payload": {"vendorId": "Acme"}}
         await channel.data_transfer(data)
     finally:
-        channels.config.configure(None)
+        channels_config.configure(None)
     assert [orjson.loads(t) for t in channel.result.transmissions] == [
         {
             "identifier": "{}",

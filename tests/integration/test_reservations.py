@@ -12,10 +12,16 @@ from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
+from ocpp_cable.channels import db, reservations
+from ocpp_cable.channels.models import (
+    ChargePoint,
+    Command,
+    IdTag,
+    Reservation,
+    StationConfiguration,
+)
+from ocpp_cable.channels.timeutil import now
 
-from channels import db, reservations
-from channels.models import ChargePoint, Command, IdTag, Reservation, StationConfiguration
-from channels.timeutil import now
 from tests.support.api import api_server, bearer, make_token
 from tests.support.central import (
     CentralCharger,

@@ -7,12 +7,12 @@ from dataclasses import replace
 import grpc
 import orjson
 import pytest
+from ocpp_cable.rpc_app import Channel, Connection
+from ocpp_cable.rpc_app.application import Application, ApplicationError, load_application
+from ocpp_cable.rpc_app.state import State
 
-from contract.pb import rpc_pb2, rpc_pb2_grpc
-from contract.state import apply_changes
-from rpc_app import Channel, Connection
-from rpc_app.application import Application, ApplicationError, load_application
-from rpc_app.state import State
+from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.contract.state import apply_changes
 from tests.support import servers
 from tests.support.servers import eventually, rpc_server
 
@@ -111,7 +111,7 @@ def test_channel_names_and_streams():
 
 
 def test_connection_identifiers_read_as_attributes():
-    from rpc_app.env import RequestEnv
+    from ocpp_cable.rpc_app.env import RequestEnv
 
     connection = Connection(RequestEnv("ws://h/ocpp/CP%2F1"), {"station_id": "x"})
     assert connection.station_id == "x"
@@ -121,7 +121,7 @@ def test_connection_identifiers_read_as_attributes():
 
 
 def test_the_shipped_channels_module_loads():
-    app = load_application("channels")
+    app = load_application("ocpp_cable.channels")
     assert "OCPPChannel" in app.channels
     assert {"authorize", "start_transaction", "ack", "error"} <= app.actions[
         app.channels["OCPPChannel"]
@@ -129,9 +129,9 @@ def test_the_shipped_channels_module_loads():
 
 
 def test_the_shipped_channels_module_sweeps():
-    import channels
+    from ocpp_cable import channels
 
-    assert load_application("channels").sweep is channels.sweep
+    assert load_application("ocpp_cable.channels").sweep is channels.sweep
 
 
 async def test_the_applications_sweep_runs_on_schedule_while_rpc_app_serves():

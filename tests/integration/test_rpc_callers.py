@@ -16,10 +16,10 @@ import pytest
 import trustme
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
+from ocpp_cable.channels.models import Connector, MessageLog
 
-import channels
-from channels.models import Connector, MessageLog
-from contract.pb import (
+from ocpp_cable import channels, runner
+from ocpp_cable.contract.pb import (
     batch_pb2,
     batch_pb2_grpc,
     presence_pb2,
@@ -27,8 +27,7 @@ from contract.pb import (
     rpc_pb2,
     rpc_pb2_grpc,
 )
-from foundation.settings import Settings, SettingsError
-from ocpp_cable import runner
+from ocpp_cable.foundation.settings import Settings, SettingsError
 from tests.support.central import connected, rows, seed
 from tests.support.processes import CLI, free_port, wait_for_port
 from tests.support.servers import BROADCAST_KEY, eventually, gateway, subscribed
@@ -118,7 +117,7 @@ async def test_a_caller_without_the_secret_is_refused_every_call(database_url):
 async def test_the_secret_is_derived_from_the_broadcast_key_when_none_is_set(database_url):
     """`ocpp-cable rpc` and `gateway` run apart share the key file, so they share the
     secret made from it without another setting."""
-    from foundation.key_file import derived_key
+    from ocpp_cable.foundation.key_file import derived_key
 
     seed(database_url, "CP-2")
     async with rpc_app(database_url) as (settings, _):

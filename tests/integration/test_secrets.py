@@ -11,7 +11,7 @@ import orjson
 import pytest
 import websockets
 
-from foundation.redact import mask_secrets
+from ocpp_cable.foundation.redact import mask_secrets
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 
 SECRET_URLS = {

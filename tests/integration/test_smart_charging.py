@@ -11,13 +11,13 @@ import pytest
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
+from ocpp_cable.channels import db, smart_charging, stations, transactions
+from ocpp_cable.channels.admin import publishing
+from ocpp_cable.channels.models import ChargingProfile, Command, CompositeSchedule, Transaction
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy.exc import IntegrityError
 
-from channels import db, smart_charging, stations, transactions
-from channels.admin import publishing
-from channels.models import ChargingProfile, Command, CompositeSchedule, Transaction
-from channels.timeutil import now
-from contract.timestamps import utc_text
+from ocpp_cable.contract.timestamps import utc_text
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import CentralCharger, central_system, connected, rows, seed

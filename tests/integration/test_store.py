@@ -6,12 +6,11 @@ import asyncio
 import threading
 
 import pytest
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog, MeterValue
+from ocpp_cable.channels.store import store
+from ocpp_cable.channels.transactions import meter_rows
 from sqlalchemy import event, select
-
-from channels import db, stations
-from channels.models import ChargePoint, Connector, MessageLog, MeterValue
-from channels.store import store
-from channels.transactions import meter_rows
 
 
 def commits(url: str) -> list[int]:

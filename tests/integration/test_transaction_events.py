@@ -3,11 +3,12 @@ seqNo, whatever order the events come in (channels/ocpp2/transaction_events.py).
 
 from __future__ import annotations
 
-from channels import db, stations
-from channels.authorization import id_tag_info
-from channels.models import IdTag, Transaction, TransactionEvent
-from channels.ocpp2 import tokens, transaction_events
-from channels.transactions import close_by_operator
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.authorization import id_tag_info
+from ocpp_cable.channels.models import IdTag, Transaction, TransactionEvent
+from ocpp_cable.channels.ocpp2 import tokens, transaction_events
+from ocpp_cable.channels.transactions import close_by_operator
+
 from tests.support.central import rows
 
 

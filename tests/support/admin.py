@@ -7,9 +7,10 @@ import argparse
 import contextlib
 import io
 
-from channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
-from foundation.settings import Settings
+from ocpp_cable.channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+
 from ocpp_cable import cli
+from ocpp_cable.foundation.settings import Settings
 
 
 def run_admin_line(database_url: str, *argv: str) -> tuple[int, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from rpc_app import Channel, Connection
+from ocpp_cable.rpc_app import Channel, Connection
 
 
 class Record:

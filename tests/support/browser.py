@@ -23,9 +23,9 @@ import websockets
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
+from ocpp_cable.channels import db, viewers
 
-from channels import db, viewers
-from contract.timestamps import utc_text
+from ocpp_cable.contract.timestamps import utc_text
 from tests.support.processes import CLI, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

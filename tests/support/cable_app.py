@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from rpc_app import Channel, Connection
+from ocpp_cable.rpc_app import Channel, Connection
 
 USERS = {"t-ada": "ada", "t-bob": "bob"}
 

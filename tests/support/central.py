@@ -11,13 +11,13 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint as Charger
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import IdTag
+from ocpp_cable.rpc_app.application import load_application
 from sqlalchemy import select
 
-import channels
-from channels import db, stations
-from channels.models import IdTag
-from foundation.settings import Settings
-from rpc_app.application import load_application
+from ocpp_cable import channels
+from ocpp_cable.foundation.settings import Settings
 from tests.support.servers import BROADCAST_KEY, charger, gateway, publish_to, rpc_server
 
 PASSWORD = "s3cret-pass"
@@ -37,7 +37,7 @@ async def central_rpc(database_url, **overrides):
     settings = Settings(database_url=database_url, broadcast_key=BROADCAST_KEY, **overrides)
     channels.setup(settings)
     try:
-        async with rpc_server(app=load_application("channels")) as (_, port, _):
+        async with rpc_server(app=load_application("ocpp_cable.channels")) as (_, port, _):
             yield port, settings
     finally:
         channels.config.configure(None)

@@ -1,6 +1,6 @@
 """Channels whose broadcasts fail: the failures must not print the broker's password."""
 
-from rpc_app import Channel, broadcast
+from ocpp_cable.rpc_app import Channel, broadcast
 
 
 class OCPPChannel(Channel):

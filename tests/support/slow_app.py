@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from rpc_app import Channel
+from ocpp_cable.rpc_app import Channel
 
 _lock = threading.Lock()
 IN_FLIGHT = {"now": 0, "max": 0, "done": 0}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from devtools import readme
-from foundation.settings import (
+from ocpp_cable.cli import ANYCABLE_GIVEN, TIERS, build_parser, main
+from ocpp_cable.foundation.settings import (
     ANYCABLE_NAMES,
     AdminSettings,
     GatewaySettings,
@@ -18,7 +19,6 @@ from foundation.settings import (
     SettingsGroup,
     load_settings,
 )
-from ocpp_cable.cli import ANYCABLE_GIVEN, TIERS, build_parser, main
 
 # The aliases AnyCable-Go Pro's OCPP mode users have, written out here (not read from
 # ANYCABLE_NAMES) so that a wrong or missing entry in the table fails.

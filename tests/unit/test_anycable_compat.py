@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import orjson
+from ocpp_cable.gateway.ocpp.session import (
+    Perform,
+    Resubscribe,
+    Send,
+    SessionConfig,
+    StationSession,
+)
 
-from gateway.ocpp.session import Perform, Resubscribe, Send, SessionConfig, StationSession
-from ocppj import versions
+from ocpp_cable.ocppj import versions
 
 NOW = "2026-12-01T10:00:00.000Z"
 

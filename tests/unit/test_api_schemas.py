@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pydantic
 import pytest
-
-from channels.api.schemas import NewStation
-from channels.stations import station_id_problem
+from ocpp_cable.channels.api.schemas import NewStation
+from ocpp_cable.channels.stations import station_id_problem
 
 CHARACTERS = [chr(c) for c in (*range(0x00, 0x250), 0x2028, 0xFEFF, 0x1F50C)]
 

@@ -14,10 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = (
-    "contract", "foundation", "ocppj", "gateway", "rpc_app", "channels", "simulator", "ocpp_cable",
-    "devtools",
-)  # fmt: skip
+PARTS = ("contract", "foundation", "ocppj", "gateway", "rpc_app", "channels", "simulator")
+OURS = (*PARTS, "ocpp_cable", "devtools")
+# Where each part's code lives: the card's folders at the top, the rest under ocpp_cable/.
+FOLDERS = {
+    **{part: ROOT / part for part in ("gateway", "rpc_app", "channels")},
+    **{
+        part: ROOT / "ocpp_cable" / part
+        for part in ("contract", "foundation", "ocppj", "simulator")
+    },
+    "devtools": ROOT / "devtools",
+}
 MAY_IMPORT = {
     "contract": {"contract"},
     "foundation": {"foundation"},
@@ -48,12 +55,26 @@ def imports(source: str) -> list[str]:
     return found
 
 
+def part_of(name: str) -> str:
+    """`ocpp_cable.gateway.node` is the gateway's; `ocpp_cable.cli` is the CLI's (ocpp_cable)."""
+    top, _, rest = name.partition(".")
+    if top == "ocpp_cable" and (part := rest.split(".", 1)[0]) in PARTS:
+        return part
+    return top
+
+
+def unrooted(name: str) -> str:
+    """The name inside our import root: `ocpp_cable.contract.pb` -> `contract.pb`."""
+    return name.removeprefix("ocpp_cable.") if part_of(name) in PARTS else name
+
+
 def violations(package: str, source: str) -> list[str]:
     bad = []
     for name in imports(source):
-        top = name.split(".", 1)[0]
+        top = part_of(name)
         if (top in OURS and top not in MAY_IMPORT[package]) or any(
-            name == n or name.startswith(f"{n}.") for n in NEVER.get(package, ())
+            unrooted(name) == n or unrooted(name).startswith(f"{n}.")
+            for n in NEVER.get(package, ())
         ):
             bad.append(name)
     return sorted(set(bad))
@@ -61,7 +82,10 @@ def violations(package: str, source: str) -> list[str]:
 
 @pytest.mark.parametrize("package", OURS)
 def test_packages_import_only_what_they_may(package):
-    files = [p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts]
+    if package == "ocpp_cable":  # the CLI: the modules at the root, not the parts under it
+        files = list((ROOT / "ocpp_cable").glob("*.py"))
+    else:
+        files = [p for p in FOLDERS[package].rglob("*.py") if "migrations" not in p.parts]
     assert files
     found = {
         str(path.relative_to(ROOT)): bad
@@ -74,17 +98,17 @@ def test_packages_import_only_what_they_may(package):
 @pytest.mark.parametrize(
     ("package", "line"),
     [
-        ("gateway", "from rpc_app.state import State"),
-        ("gateway", "from channels import stations"),
-        ("rpc_app", "import gateway.hub"),
+        ("gateway", "from ocpp_cable.rpc_app.state import State"),
+        ("gateway", "from ocpp_cable.channels import stations"),
+        ("rpc_app", "import ocpp_cable.gateway.hub"),
         ("channels", "def f():\n    import grpc"),
-        ("channels", "from contract.pb import rpc_pb2"),
-        ("channels", "from gateway.ocpp import session"),
-        ("rpc_app", "from ocppj import frames"),
-        ("simulator", "from gateway.ocpp.session import StationSession"),
+        ("channels", "from ocpp_cable.contract.pb import rpc_pb2"),
+        ("channels", "from ocpp_cable.gateway.ocpp import session"),
+        ("rpc_app", "from ocpp_cable.ocppj import frames"),
+        ("simulator", "from ocpp_cable.gateway.ocpp.session import StationSession"),
         ("ocpp_cable", "from devtools import readme"),
-        ("ocppj", "from contract import transmissions"),
-        ("contract", "from foundation.settings import Settings"),
+        ("ocppj", "from ocpp_cable.contract import transmissions"),
+        ("contract", "from ocpp_cable.foundation.settings import Settings"),
         ("foundation", "from ocpp_cable import cli"),
     ],
 )
@@ -95,10 +119,10 @@ def test_the_checker_catches_a_forbidden_import(package, line):
 def test_a_migration_imports_nothing_of_ours():
     """What a migration does is frozen with it: a rule it needs (masking, say) is its own
     copy, so a later edit of the application's code cannot change an old migration."""
-    versions = ROOT / "channels" / "migrations" / "versions"
+    versions = FOLDERS["channels"] / "migrations" / "versions"
     found = {
         path.name: ours
         for path in sorted(versions.glob("*.py"))
-        if (ours := sorted({n for n in imports(path.read_text()) if n.split(".")[0] in OURS}))
+        if (ours := sorted({n for n in imports(path.read_text()) if part_of(n) in OURS}))
     }
     assert found == {}, f"migrations importing our code: {found}"

@@ -4,7 +4,7 @@ failed itself is never held back; every table bounded, and none hands a spent bu
 
 from __future__ import annotations
 
-from gateway.auth_throttle import (
+from ocpp_cable.gateway.auth_throttle import (
     ADDRESS,
     NODE,
     STATION,

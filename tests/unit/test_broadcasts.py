@@ -7,10 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-
-from gateway.broadcasts import Broadcasts, MalformedBroadcast, RemoteDisconnect, parse_broadcasts
-from gateway.hub import StreamHub
-from gateway.metrics import PREFIX, GatewayMetrics
+from ocpp_cable.gateway.broadcasts import (
+    Broadcasts,
+    MalformedBroadcast,
+    RemoteDisconnect,
+    parse_broadcasts,
+)
+from ocpp_cable.gateway.hub import StreamHub
+from ocpp_cable.gateway.metrics import PREFIX, GatewayMetrics
 
 NOT_AN_OBJECT = "a broadcast is a JSON object"
 NO_STREAM = "a broadcast needs a non-empty string 'stream'"

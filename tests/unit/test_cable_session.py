@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-
-from gateway.cable.session import (
+from ocpp_cable.gateway.cable.session import (
     CableConfig,
     CableSession,
     Close,

@@ -7,9 +7,9 @@ import hmac
 
 import pytest
 
-from contract import caller
-from foundation.key_file import derived_key
-from foundation.settings import Settings, SettingsError
+from ocpp_cable.contract import caller
+from ocpp_cable.foundation.key_file import derived_key
+from ocpp_cable.foundation.settings import Settings, SettingsError
 from ocpp_cable.runner import embedded, loopback
 
 

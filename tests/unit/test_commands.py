@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from ocpp_cable.channels import commands
 
-from channels import commands
-from foundation.settings import OperatorAPIServerSettings, RPCAppSettings, SendSettings
+from ocpp_cable.foundation.settings import OperatorAPIServerSettings, RPCAppSettings, SendSettings
 
 SENT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

@@ -21,13 +21,13 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from foundation.settings import (
+from ocpp_cable.cli import build_parser
+from ocpp_cable.foundation.settings import (
     ENV_PREFIX,
     Settings,
     SettingsError,
     load_settings,
 )
-from ocpp_cable.cli import build_parser
 from ocpp_cable.runner import require_broadcast_key, rpc_caller_check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -499,8 +499,8 @@ def test_dockerignore_keeps_build_inputs_and_drops_local_state():
     def ignored(path: str) -> bool:
         return any(fnmatch.fnmatch(path, p.removeprefix("**/")) for p in patterns)
 
-    needed = ["pyproject.toml", "README.md", "contract", "foundation", "ocpp_cable", "gateway"]
-    needed += ["ocppj", "rpc_app", "channels", "simulator", "contract/pb/rpc_pb2.py"]
+    needed = ["pyproject.toml", "setup.py", "README.md", "ocpp_cable", "gateway", "rpc_app"]
+    needed += ["channels", "ocpp_cable/foundation", "ocpp_cable/contract/pb/rpc_pb2.py"]
     needed += ["channels/migrations/env.py"]
     assert not [p for p in needed if ignored(p)], "the image build needs these"
     for local in (".venv", ".git", "ocpp_cable.db"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.configuration import Reported, merge
+from ocpp_cable.channels.configuration import Reported, merge
 
 
 def keys(*names: str, readonly: bool = False) -> list[Reported]:

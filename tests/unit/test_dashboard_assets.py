@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from channels import dashboard
-from channels.dashboard import landing
+from ocpp_cable.channels import dashboard
+from ocpp_cable.channels.dashboard import landing
 
 STATIC = dashboard.STATIC
 VENDOR = STATIC / "vendor"

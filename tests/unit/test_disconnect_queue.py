@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-
-from gateway.disconnects import DisconnectQueue
-from gateway.rpc import RPCError
+from ocpp_cable.gateway.disconnects import DisconnectQueue
+from ocpp_cable.gateway.rpc import RPCError
 
 log = structlog.get_logger("test")
 

@@ -3,8 +3,8 @@
 import orjson
 import pytest
 
-from ocppj import errors, frames
-from ocppj.frames import Call, CallError, CallResult, FrameError
+from ocpp_cable.ocppj import errors, frames
+from ocpp_cable.ocppj.frames import Call, CallError, CallResult, FrameError
 
 
 def test_parses_the_three_message_types():

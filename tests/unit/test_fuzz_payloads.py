@@ -8,7 +8,7 @@ import random
 import pytest
 
 from faults import payloads
-from ocppj import versions
+from ocpp_cable.ocppj import versions
 
 
 @pytest.mark.parametrize("version", versions.VERSIONS, ids=lambda v: v.name)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
+from ocpp_cable.gateway.admission import offered_subprotocols, refusal_status
+from ocpp_cable.gateway.rpc import Status
 from websockets.datastructures import Headers
 
-from gateway.admission import offered_subprotocols, refusal_status
-from gateway.rpc import Status
-from ocppj.handshake import HandshakeRefused, read_request, station_id_from_path
+from ocpp_cable.ocppj.handshake import HandshakeRefused, read_request, station_id_from_path
 
 PREFIX = "/ocpp"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.hub import StreamHub
+from ocpp_cable.gateway.hub import StreamHub
 
 
 class Listener:

@@ -7,10 +7,10 @@ import random
 
 import orjson
 import pytest
+from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession, Tolerated
 
-from gateway.ocpp.session import Perform, Send, SessionConfig, StationSession, Tolerated
-from ocppj import leniency, versions
-from ocppj.schemas import SchemaViolation
+from ocpp_cable.ocppj import leniency, versions
+from ocpp_cable.ocppj.schemas import SchemaViolation
 
 SCHEMAS = versions.OCPP16.schemas
 ALL = frozenset(leniency.RULES)

@@ -7,8 +7,7 @@ import threading
 import time
 
 import orjson
-
-from channels import live
+from ocpp_cable.channels import live
 
 
 class Collector:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.ocpp2.meter import as_16, has_energy_register, meter_rows, value_text
+from ocpp_cable.channels.ocpp2.meter import as_16, has_energy_register, meter_rows, value_text
 
 
 def test_values_are_written_as_16_writes_them():

@@ -7,10 +7,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
-from channels import password_rotation
-from channels.password_fields import MASK, masked, masked_value, refusal, sets_password
-from channels.passwords import Match, decoded_key, hash_password, matching
+from ocpp_cable.channels import password_rotation
+from ocpp_cable.channels.password_fields import MASK, masked, masked_value, refusal, sets_password
+from ocpp_cable.channels.passwords import Match, decoded_key, hash_password, matching
 
 SECURITY = {"name": "securityctrlr"}  # names compare case-insensitively
 BASIC_AUTH = {"name": "BasicAuthPassword"}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from contract.pb import rpc_pb2
 from devtools import protogen
+from ocpp_cable.contract.pb import rpc_pb2
 
 
 def test_generated_code_is_not_stale(tmp_path: Path):

@@ -6,9 +6,8 @@ import asyncio
 import itertools
 
 import pytest
-
-from gateway import replies
-from gateway.rpc import RPCError
+from ocpp_cable.gateway import replies
+from ocpp_cable.gateway.rpc import RPCError
 
 
 def failing(*codes: str):

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from channels.models import Reservation
-from channels.reservations import ReservationProblem, is_id, parse_expiry, used_by
+from ocpp_cable.channels.models import Reservation
+from ocpp_cable.channels.reservations import ReservationProblem, is_id, parse_expiry, used_by
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)

@@ -6,15 +6,22 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+import ocpp_cable.gateway.rpc.client as client_module
 import orjson
 import pytest
+from ocpp_cable.gateway.metrics import PREFIX
+from ocpp_cable.gateway.rpc import (
+    CommandResult,
+    ConnectResult,
+    DisconnectResult,
+    RPCClient,
+    RPCError,
+    Status,
+)
+from ocpp_cable.gateway.rpc.batch_stream import StreamError
+from ocpp_cable.gateway.rpc.results import new_env
 
-import gateway.rpc.client as client_module
-from contract.pb import rpc_pb2
-from gateway.metrics import PREFIX
-from gateway.rpc import CommandResult, ConnectResult, DisconnectResult, RPCClient, RPCError, Status
-from gateway.rpc.batch_stream import StreamError
-from gateway.rpc.results import new_env
+from ocpp_cable.contract.pb import rpc_pb2
 
 OK = rpc_pb2.CommandResponse(status=rpc_pb2.SUCCESS)
 Code = grpc.StatusCode

@@ -6,9 +6,7 @@ import re
 
 import orjson
 import pytest
-
-from contract.naming import action_method_name
-from gateway.ocpp.session import (
+from ocpp_cable.gateway.ocpp.session import (
     ArmCallTimer,
     BootState,
     Close,
@@ -18,7 +16,9 @@ from gateway.ocpp.session import (
     SessionConfig,
     StationSession,
 )
-from ocppj import errors, versions
+
+from ocpp_cable.contract.naming import action_method_name
+from ocpp_cable.ocppj import errors, versions
 
 NOW = "2026-11-21T10:00:00.000Z"
 BOOT = '[2,"b1","BootNotification",{"chargePointModel":"M","chargePointVendor":"V"}]'

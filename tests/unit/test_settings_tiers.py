@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from ocpp_cable.channels import db
 
-from channels import db
-from foundation.settings import (
+from ocpp_cable.cli import TIERS, main
+from ocpp_cable.foundation.settings import (
     DatabaseSettings,
     Settings,
     SettingsGroup,
     flag_name,
     load_settings,
 )
-from ocpp_cable.cli import TIERS, main
 
 SETTINGS_GROUP = "settings (each also from its environment variable):"
 # Commands whose settings are on their subcommands.
@@ -98,8 +98,10 @@ def test_every_setting_belongs_to_a_command_other_than_up_and_config():
 
 
 def settings_classes(cls: type = SettingsGroup) -> set[type]:
-    """Every group and tier of foundation/settings.py."""
-    found = {sub for sub in cls.__subclasses__() if sub.__module__ == "foundation.settings"}
+    """Every group and tier of ocpp_cable/foundation/settings.py."""
+    found = {
+        sub for sub in cls.__subclasses__() if sub.__module__ == "ocpp_cable.foundation.settings"
+    }
     return found.union(*(settings_classes(sub) for sub in found))
 
 

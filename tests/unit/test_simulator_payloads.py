@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from ocppj import versions
-from simulator import DIALECTS
-from simulator.dialects import Session
-from simulator.ocpp2 import HEARTBEAT
+from ocpp_cable.ocppj import versions
+from ocpp_cable.simulator import DIALECTS
+from ocpp_cable.simulator.dialects import Session
+from ocpp_cable.simulator.ocpp2 import HEARTBEAT
 
 VERSIONS = sorted(DIALECTS)
 
@@ -179,7 +179,7 @@ def test_every_answer_is_valid_idle_and_charging(name, action):
 
 @pytest.mark.parametrize("name", VERSIONS)
 def test_every_command_the_dialect_answers_is_covered(name):
-    from simulator import ocpp2, ocpp16
+    from ocpp_cable.simulator import ocpp2, ocpp16
 
     module = ocpp16 if name == "1.6" else ocpp2
     assert set(module.CANNED) < set(COMMANDS[name])

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from channels import offline
-from channels.smart_charging import (
+from ocpp_cable.channels import offline
+from ocpp_cable.channels.smart_charging import (
     START_WINDOW,
     Pending,
     Profile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.stations import StationRegistry
+from ocpp_cable.gateway.stations import StationRegistry
 
 
 class Station:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foundation.throttle import LogThrottle
+from ocpp_cable.foundation.throttle import LogThrottle
 
 
 def test_the_first_of_a_burst_passes_and_the_next_line_says_how_many_were_held_back():

@@ -1,11 +1,11 @@
-"""contract/transmissions.py: what rpc_app sends, read as the gateway reads it."""
+"""ocpp_cable/contract/transmissions.py: what rpc_app sends, read as the gateway reads it."""
 
 from __future__ import annotations
 
 import orjson
 import pytest
 
-from contract import transmissions as t
+from ocpp_cable.contract import transmissions as t
 
 
 def test_a_channels_data_travels_wrapped_with_its_identifier_and_reads_back():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.turns import Turns
+from ocpp_cable.gateway.turns import Turns
 
 
 async def test_one_at_a_time_own_messages_first_order_kept_within_each_kind():
@@ -40,7 +40,7 @@ async def test_a_cancelled_waiter_does_not_keep_the_turn():
 
 
 async def test_a_failing_background_task_is_logged_not_lost():
-    from gateway.tasks import TaskSet
+    from ocpp_cable.gateway.tasks import TaskSet
 
     logged = []
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession
 
-from foundation.settings import OCPP_VERSIONS, ChargerServerSettings
-from gateway.ocpp.session import Perform, Send, SessionConfig, StationSession
-from ocppj import errors, frames, versions
-from ocppj.schemas import SchemaViolation
+from ocpp_cable.foundation.settings import OCPP_VERSIONS, ChargerServerSettings
+from ocpp_cable.ocppj import errors, frames, versions
+from ocpp_cable.ocppj.schemas import SchemaViolation
 
 NOW = "2026-11-30T10:00:00.000Z"
 BOOT2 = {"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}}

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-
-from channels import smart_charging
-from channels.api import schemas
-from channels.api.auth import Reader
-from channels.api.database import page, session_for
-from channels.api.problems import responses
-from channels.api.routes.stations import get_station
+from ocpp_cable.channels import smart_charging
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader
+from ocpp_cable.channels.api.database import page, session_for
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.api.routes.stations import get_station
 
 router = APIRouter(prefix="/stations", tags=["smart charging"])
 

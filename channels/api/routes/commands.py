@@ -12,20 +12,19 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
+from ocpp_cable.channels import commands, password_fields
+from ocpp_cable.channels.admin import command_records
+from ocpp_cable.channels.admin.publishing import build_call
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import page, session_for, settings_of
+from ocpp_cable.channels.api.problems import Problem, responses
+from ocpp_cable.channels.api.sending import sending
+from ocpp_cable.channels.models import Command
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.rpc_app import broadcasting
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
-
-from channels import commands, password_fields
-from channels.admin import command_records
-from channels.admin.publishing import build_call
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import page, session_for, settings_of
-from channels.api.problems import Problem, responses
-from channels.api.sending import sending
-from channels.models import Command
-from channels.timeutil import now
-from rpc_app import broadcasting
 
 router = APIRouter(tags=["commands"])
 log = structlog.get_logger("channels.api")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-
-from channels import configuration
-from channels.api import schemas
-from channels.api.auth import Reader
-from channels.api.database import row_or_404, session_for
-from channels.api.problems import responses
-from channels.models import ChargePoint
+from ocpp_cable.channels import configuration
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader
+from ocpp_cable.channels.api.database import row_or_404, session_for
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.models import ChargePoint
 
 router = APIRouter(tags=["stations"])
 

@@ -10,18 +10,17 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import FileResponse
+from ocpp_cable.channels import diagnostics, firmware
+from ocpp_cable.channels.admin import file_commands
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import page, row_or_404, session_for, settings_of
+from ocpp_cable.channels.api.problems import Problem, responses
+from ocpp_cable.channels.api.sending import sending
+from ocpp_cable.channels.models import DiagnosticsRequest, FirmwareUpdate
+from ocpp_cable.rpc_app import broadcasting
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
-
-from channels import diagnostics, firmware
-from channels.admin import file_commands
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import page, row_or_404, session_for, settings_of
-from channels.api.problems import Problem, responses
-from channels.api.sending import sending
-from channels.models import DiagnosticsRequest, FirmwareUpdate
-from rpc_app import broadcasting
 
 router = APIRouter(tags=["firmware and diagnostics"])
 log = structlog.get_logger("channels.api")

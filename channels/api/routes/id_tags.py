@@ -7,15 +7,14 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
+from ocpp_cable.channels import records
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import page, row_or_404, session_for
+from ocpp_cable.channels.api.problems import Problem, responses
+from ocpp_cable.channels.authorization import MAX_TAG_LENGTH, block_id_tag, put_id_tag
+from ocpp_cable.channels.models import IdTag
 from sqlalchemy import select
-
-from channels import records
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import page, row_or_404, session_for
-from channels.api.problems import Problem, responses
-from channels.authorization import MAX_TAG_LENGTH, block_id_tag, put_id_tag
-from channels.models import IdTag
 
 router = APIRouter(prefix="/id-tags", tags=["idTags"])
 log = structlog.get_logger("channels.api")

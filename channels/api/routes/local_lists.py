@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import structlog
 from fastapi import APIRouter, Request, Response
+from ocpp_cable.channels.admin import operations
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import settings_of
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.api.sending import OPERATION_PROBLEMS, sending
+from ocpp_cable.rpc_app import broadcasting
 from starlette.concurrency import run_in_threadpool
-
-from channels.admin import operations
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import settings_of
-from channels.api.problems import responses
-from channels.api.sending import OPERATION_PROBLEMS, sending
-from rpc_app import broadcasting
 
 router = APIRouter(prefix="/stations/{station_id}/local-list", tags=["local lists"])
 log = structlog.get_logger("channels.api")

@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from ocpp_cable.channels import records
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader
+from ocpp_cable.channels.api.database import page, session_for
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.models import MessageLog
 from sqlalchemy import select
-
-from channels import records
-from channels.api import schemas
-from channels.api.auth import Reader
-from channels.api.database import page, session_for
-from channels.api.problems import responses
-from channels.models import MessageLog
 
 router = APIRouter(prefix="/messages", tags=["message log"])
 

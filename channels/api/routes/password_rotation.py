@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import structlog
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
-
-from channels.admin.password_rotation import (
+from ocpp_cable.channels.admin.password_rotation import (
     RotationConflict,
     RotationRefused,
     rotate_password,
     rotation_view,
 )
-from channels.api import schemas
-from channels.api.auth import Writer
-from channels.api.database import settings_of
-from channels.api.problems import responses
-from channels.api.routes.commands import Wait, followed
-from channels.api.sending import sending
-from rpc_app import broadcasting
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Writer
+from ocpp_cable.channels.api.database import settings_of
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.api.routes.commands import Wait, followed
+from ocpp_cable.channels.api.sending import sending
+from ocpp_cable.rpc_app import broadcasting
+from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(tags=["stations"])
 log = structlog.get_logger("channels.api")

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader
+from ocpp_cable.channels.api.database import session_for
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.models import Transaction
 from sqlalchemy import ColumnElement, func, select
-
-from channels.api import schemas
-from channels.api.auth import Reader
-from channels.api.database import session_for
-from channels.api.problems import responses
-from channels.models import Transaction
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

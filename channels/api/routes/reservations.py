@@ -7,16 +7,15 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
+from ocpp_cable.channels import reservations
+from ocpp_cable.channels.admin import operations
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import page, session_for, settings_of
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.api.sending import OPERATION_PROBLEMS, sending
+from ocpp_cable.rpc_app import broadcasting
 from starlette.concurrency import run_in_threadpool
-
-from channels import reservations
-from channels.admin import operations
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import page, session_for, settings_of
-from channels.api.problems import responses
-from channels.api.sending import OPERATION_PROBLEMS, sending
-from rpc_app import broadcasting
 
 router = APIRouter(tags=["reservations"])
 log = structlog.get_logger("channels.api")

@@ -7,18 +7,22 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
+from ocpp_cable.channels import presence, records
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader, Writer
+from ocpp_cable.channels.api.database import page, row_or_404, session_for
+from ocpp_cable.channels.api.problems import Problem, responses
+from ocpp_cable.channels.models import ChargePoint, Connector, Transaction
+from ocpp_cable.channels.ocpp2.variables import reported as reported_variables
+from ocpp_cable.channels.stations import (
+    add_station,
+    remove_station,
+    set_password,
+    set_tolerated_rules,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from channels import presence, records
-from channels.api import schemas
-from channels.api.auth import Reader, Writer
-from channels.api.database import page, row_or_404, session_for
-from channels.api.problems import Problem, responses
-from channels.models import ChargePoint, Connector, Transaction
-from channels.ocpp2.variables import reported as reported_variables
-from channels.stations import add_station, remove_station, set_password, set_tolerated_rules
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 log = structlog.get_logger("channels.api")

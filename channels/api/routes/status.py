@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from ocpp_cable.channels import commands, presence
+from ocpp_cable.channels.api import schemas
+from ocpp_cable.channels.api.auth import Reader
+from ocpp_cable.channels.api.database import session_for
+from ocpp_cable.channels.api.problems import responses
+from ocpp_cable.channels.api.version import package_version
+from ocpp_cable.channels.models import ChargePoint, Command, GatewayNode, Transaction
+from ocpp_cable.channels.timeutil import now
 from sqlalchemy import func, select
-
-from channels import commands, presence
-from channels.api import schemas
-from channels.api.auth import Reader
-from channels.api.database import session_for
-from channels.api.problems import responses
-from channels.api.version import package_version
-from channels.models import ChargePoint, Command, GatewayNode, Transaction
-from channels.timeutil import now
 
 router = APIRouter(tags=["status"])
 

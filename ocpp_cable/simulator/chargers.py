@@ -21,9 +21,9 @@ from typing import Any
 
 import websockets
 
-from ocppj import frames, versions
-from simulator import ocpp2, ocpp16
-from simulator.dialects import Dialect, Message, Payload, Session, StopReason
+from ocpp_cable.ocppj import frames, versions
+from ocpp_cable.simulator import ocpp2, ocpp16
+from ocpp_cable.simulator.dialects import Dialect, Message, Payload, Session, StopReason
 
 # The versions the simulator speaks, by name, and the dialect of each.
 DIALECTS: dict[str, Dialect] = {"1.6": ocpp16, "2.0.1": ocpp2, "2.1": ocpp2}

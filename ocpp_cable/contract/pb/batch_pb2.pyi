@@ -1,4 +1,4 @@
-from contract.pb import rpc_pb2 as _rpc_pb2
+from ocpp_cable.contract.pb import rpc_pb2 as _rpc_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from contract.pb import presence_pb2 as contract_dot_pb_dot_presence__pb2
+from ocpp_cable.contract.pb import presence_pb2 as ocpp__cable_dot_contract_dot_pb_dot_presence__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in contract/pb/presence_pb2_grpc.py depends on'
+        + ' but the generated code in ocpp_cable/contract/pb/presence_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -36,8 +36,8 @@ class PresenceStub:
         """
         self.Renew = channel.unary_unary(
                 '/ocpp_cable.Presence/Renew',
-                request_serializer=contract_dot_pb_dot_presence__pb2.Lease.SerializeToString,
-                response_deserializer=contract_dot_pb_dot_presence__pb2.LeaseReply.FromString,
+                request_serializer=ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.Lease.SerializeToString,
+                response_deserializer=ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.LeaseReply.FromString,
                 _registered_method=True)
 
 
@@ -55,8 +55,8 @@ def add_PresenceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Renew': grpc.unary_unary_rpc_method_handler(
                     servicer.Renew,
-                    request_deserializer=contract_dot_pb_dot_presence__pb2.Lease.FromString,
-                    response_serializer=contract_dot_pb_dot_presence__pb2.LeaseReply.SerializeToString,
+                    request_deserializer=ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.Lease.FromString,
+                    response_serializer=ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.LeaseReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -84,8 +84,8 @@ class Presence:
             request,
             target,
             '/ocpp_cable.Presence/Renew',
-            contract_dot_pb_dot_presence__pb2.Lease.SerializeToString,
-            contract_dot_pb_dot_presence__pb2.LeaseReply.FromString,
+            ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.Lease.SerializeToString,
+            ocpp__cable_dot_contract_dot_pb_dot_presence__pb2.LeaseReply.FromString,
             options,
             channel_credentials,
             insecure,

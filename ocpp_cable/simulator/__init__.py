@@ -3,7 +3,7 @@
 A client of any OCPP-J central system: it imports nothing of the server.
 """
 
-from simulator.chargers import (
+from ocpp_cable.simulator.chargers import (
     DIALECTS,
     CallFailed,
     SimCharger,

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import structlog
 
-from foundation.redact import mask_secrets
+from ocpp_cable.foundation.redact import mask_secrets
 
 # Keys whose values never reach a log line, wherever they appear.
 SECRET_KEYS = frozenset({"authorization", "password", "broadcast_key", "secret"})

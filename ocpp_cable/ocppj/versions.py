@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ocppj import errors, frames
-from ocppj.schemas import Schemas
+from ocpp_cable.ocppj import errors, frames
+from ocpp_cable.ocppj.schemas import Schemas
 
 
 @dataclass(frozen=True, slots=True)

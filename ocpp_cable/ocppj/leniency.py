@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ocppj.schemas import SchemaViolation
+from ocpp_cable.ocppj.schemas import SchemaViolation
 
 # The rules that can be tolerated, and what tolerating each does.
 RULES: dict[str, str] = {

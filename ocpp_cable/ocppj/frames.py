@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ocppj import errors
+from ocpp_cable.ocppj import errors
 
 CALL = 2
 CALLRESULT = 3

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from contract.naming import action_method_name
+from ocpp_cable.contract.naming import action_method_name
 
 ACK, ERROR, RECEIVE = "ack", "error", "receive"
 

@@ -31,7 +31,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from foundation.redact import mask_secrets
+from ocpp_cable.foundation.redact import mask_secrets
 
 ENV_PREFIX = "OCPP_CABLE_"
 ANYCABLE_PREFIX = "ANYCABLE_"
@@ -348,7 +348,7 @@ class RPCAuthSettings(SettingsGroup):
         secret from its application secret; else None."""
         if self.rpc_secret is not None:
             return self.rpc_secret.get_secret_value()
-        from foundation.key_file import KeyFileError, derived_key
+        from ocpp_cable.foundation.key_file import KeyFileError, derived_key
 
         broadcast_secret = getattr(self, "broadcast_secret", None)  # its tier may have none
         try:
@@ -387,7 +387,9 @@ class RPCServerSettings(SettingsGroup):
     rpc_metrics_port: int = Field(
         9002, ge=0, le=65535, description="Port of rpc_app's /metrics (Prometheus)"
     )
-    channels_module: str = Field("channels", description="Module that holds the channel classes")
+    channels_module: str = Field(
+        "ocpp_cable.channels", description="Module that holds the channel classes"
+    )
     rpc_workers: int = Field(
         16, ge=1, description="Threads for synchronous channel methods in rpc_app"
     )
@@ -444,7 +446,7 @@ class GatewayEndpointSettings(SettingsGroup):
         """The broadcast key: --broadcast-key, else the key file's, else None."""
         if self.broadcast_key is not None:
             return self.broadcast_key.get_secret_value()
-        from foundation.key_file import read_key
+        from ocpp_cable.foundation.key_file import read_key
 
         return read_key(self.broadcast_key_file)
 

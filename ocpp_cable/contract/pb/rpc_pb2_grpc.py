@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from contract.pb import rpc_pb2 as contract_dot_pb_dot_rpc__pb2
+from ocpp_cable.contract.pb import rpc_pb2 as ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in contract/pb/rpc_pb2_grpc.py depends on'
+        + ' but the generated code in ocpp_cable/contract/pb/rpc_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -36,18 +36,18 @@ class RPCStub:
         """
         self.Connect = channel.unary_unary(
                 '/anycable.RPC/Connect',
-                request_serializer=contract_dot_pb_dot_rpc__pb2.ConnectionRequest.SerializeToString,
-                response_deserializer=contract_dot_pb_dot_rpc__pb2.ConnectionResponse.FromString,
+                request_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionRequest.SerializeToString,
+                response_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionResponse.FromString,
                 _registered_method=True)
         self.Command = channel.unary_unary(
                 '/anycable.RPC/Command',
-                request_serializer=contract_dot_pb_dot_rpc__pb2.CommandMessage.SerializeToString,
-                response_deserializer=contract_dot_pb_dot_rpc__pb2.CommandResponse.FromString,
+                request_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandMessage.SerializeToString,
+                response_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandResponse.FromString,
                 _registered_method=True)
         self.Disconnect = channel.unary_unary(
                 '/anycable.RPC/Disconnect',
-                request_serializer=contract_dot_pb_dot_rpc__pb2.DisconnectRequest.SerializeToString,
-                response_deserializer=contract_dot_pb_dot_rpc__pb2.DisconnectResponse.FromString,
+                request_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectRequest.SerializeToString,
+                response_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectResponse.FromString,
                 _registered_method=True)
 
 
@@ -77,18 +77,18 @@ def add_RPCServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Connect': grpc.unary_unary_rpc_method_handler(
                     servicer.Connect,
-                    request_deserializer=contract_dot_pb_dot_rpc__pb2.ConnectionRequest.FromString,
-                    response_serializer=contract_dot_pb_dot_rpc__pb2.ConnectionResponse.SerializeToString,
+                    request_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionRequest.FromString,
+                    response_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionResponse.SerializeToString,
             ),
             'Command': grpc.unary_unary_rpc_method_handler(
                     servicer.Command,
-                    request_deserializer=contract_dot_pb_dot_rpc__pb2.CommandMessage.FromString,
-                    response_serializer=contract_dot_pb_dot_rpc__pb2.CommandResponse.SerializeToString,
+                    request_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandMessage.FromString,
+                    response_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandResponse.SerializeToString,
             ),
             'Disconnect': grpc.unary_unary_rpc_method_handler(
                     servicer.Disconnect,
-                    request_deserializer=contract_dot_pb_dot_rpc__pb2.DisconnectRequest.FromString,
-                    response_serializer=contract_dot_pb_dot_rpc__pb2.DisconnectResponse.SerializeToString,
+                    request_deserializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectRequest.FromString,
+                    response_serializer=ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -116,8 +116,8 @@ class RPC:
             request,
             target,
             '/anycable.RPC/Connect',
-            contract_dot_pb_dot_rpc__pb2.ConnectionRequest.SerializeToString,
-            contract_dot_pb_dot_rpc__pb2.ConnectionResponse.FromString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionRequest.SerializeToString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.ConnectionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -143,8 +143,8 @@ class RPC:
             request,
             target,
             '/anycable.RPC/Command',
-            contract_dot_pb_dot_rpc__pb2.CommandMessage.SerializeToString,
-            contract_dot_pb_dot_rpc__pb2.CommandResponse.FromString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandMessage.SerializeToString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.CommandResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -170,8 +170,8 @@ class RPC:
             request,
             target,
             '/anycable.RPC/Disconnect',
-            contract_dot_pb_dot_rpc__pb2.DisconnectRequest.SerializeToString,
-            contract_dot_pb_dot_rpc__pb2.DisconnectResponse.FromString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectRequest.SerializeToString,
+            ocpp__cable_dot_contract_dot_pb_dot_rpc__pb2.DisconnectResponse.FromString,
             options,
             channel_credentials,
             insecure,

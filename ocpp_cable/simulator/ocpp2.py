@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import uuid
 
-from simulator.dialects import Answer, Message, Payload, Session, Station, StopReason, utc_now
+from ocpp_cable.simulator.dialects import (
+    Answer,
+    Message,
+    Payload,
+    Session,
+    Station,
+    StopReason,
+    utc_now,
+)
 
 ACCEPTED: Payload = {"status": "Accepted"}
 REJECTED: Payload = {"status": "Rejected"}

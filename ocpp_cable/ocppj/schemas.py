@@ -16,7 +16,7 @@ from typing import Any
 
 import fastjsonschema
 
-from ocppj import errors
+from ocpp_cable.ocppj import errors
 
 # OCPP's integer is 32 bits (31 bits and a sign); the JSON schemas leave it unbounded.
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
