@@ -17,9 +17,9 @@ import random
 import time
 
 import aiohttp
-from ocpp_cable.channels import db, viewers
 
 from bench.systems import System, free_port, spawn, wait_for_port
+from ocpp_cable.channels import db, viewers
 from ocpp_cable.simulator import SimCharger, Stats, percentile
 
 CLIENTS = 16  # concurrent API clients: a team of operators' scripts and dashboards

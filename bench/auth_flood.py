@@ -29,10 +29,10 @@ from collections import Counter
 from pathlib import Path
 
 import websockets
-from ocpp_cable.channels import db, stations
 from websockets.exceptions import InvalidStatus
 
 from faults.system import System, database
+from ocpp_cable.channels import db, stations
 
 PASSWORD = "right-password-1"
 LEGIT, VICTIM = "CP-LEGIT", "CP-VICTIM"

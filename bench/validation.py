@@ -14,8 +14,8 @@ import platform
 import timeit
 
 import orjson
-from ocpp_cable.gateway.ocpp.session import SessionConfig, StationSession
 
+from ocpp_cable.gateway.ocpp.session import SessionConfig, StationSession
 from ocpp_cable.ocppj import versions
 
 METER_VALUES = {

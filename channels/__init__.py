@@ -1,13 +1,46 @@
 """The reference central system: channel classes served by rpc_app.
 
-rpc_app finds every Channel subclass in this package and its one Connection
-subclass; `--channels-module` points it at another package.
+This package is the application rpc_app loads by default (`--channels-module
+ocpp_cable.channels`): `__all__` names what it serves. The classes load on first use
+(PEP 562), so `from ocpp_cable.channels import timeutil` brings no channel, database
+engine or web framework with it, and the CLI's admin commands load only what they use.
 """
 
-from ocpp_cable.channels.connection import StationConnection
-from ocpp_cable.channels.ocpp_channel import OCPPChannel
+from __future__ import annotations
 
-__all__ = ["OCPPChannel", "StationConnection", "node_lease", "setup", "sweep"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The channel classes and the connection class rpc_app serves: name -> defining module.
+_SERVED = {
+    "OCPPChannel": "ocpp_cable.channels.ocpp_channel",
+    "StationChannel": "ocpp_cable.channels.live",
+    "StationsChannel": "ocpp_cable.channels.live",
+    "StationConnection": "ocpp_cable.channels.connection",
+}
+
+__all__ = [
+    "OCPPChannel",
+    "StationChannel",
+    "StationConnection",
+    "StationsChannel",
+    "node_lease",
+    "setup",
+    "sweep",
+]
+
+if TYPE_CHECKING:
+    from ocpp_cable.channels.connection import StationConnection
+    from ocpp_cable.channels.live import StationChannel, StationsChannel
+    from ocpp_cable.channels.ocpp_channel import OCPPChannel
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SERVED:
+        raise AttributeError(f"module 'ocpp_cable.channels' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_SERVED[name]), name)
+    globals()[name] = value
+    return value
 
 
 def setup(settings) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import password_fields
 from ocpp_cable.channels.models import MessageLog
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy.orm import Session
 
 
 def row(

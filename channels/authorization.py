@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ocpp_cable.channels.db import core, dialect_insert
-from ocpp_cable.channels.models import IdTag, Transaction
-from ocpp_cable.channels.timeutil import now
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels.db import core, dialect_insert
+from ocpp_cable.channels.models import IdTag, Transaction
+from ocpp_cable.channels.timeutil import now
 from ocpp_cable.contract.timestamps import utc_text
 
 TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")  # what an operator may set

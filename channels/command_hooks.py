@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocpp_cable.channels import commands
-from ocpp_cable.channels.models import ChargePoint, Command
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from ocpp_cable.channels import commands
+from ocpp_cable.channels.models import ChargePoint, Command
 
 
 @dataclass(frozen=True, slots=True)

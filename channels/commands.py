@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
 from ocpp_cable.channels import password_fields
 from ocpp_cable.channels.models import Command
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import func, literal, or_, select, update
-from sqlalchemy.orm import Session, aliased
 
 QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)

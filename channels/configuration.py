@@ -23,11 +23,12 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks, password_fields
 from ocpp_cable.channels.models import ChargePoint, StationConfiguration
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 log = structlog.get_logger("channels.configuration")
 

@@ -10,9 +10,8 @@ from ocpp_cable.channels import config, password_rotation, stations, viewers
 from ocpp_cable.channels.batched_read import BatchedRead
 from ocpp_cable.channels.passwords import Match, hash_password, matching
 from ocpp_cable.channels.store import Unit, store
-from ocpp_cable.rpc_app import Connection, RequestEnv
-
 from ocpp_cable.contract.state import TOLERATE_KEY
+from ocpp_cable.rpc_app import Connection, RequestEnv
 
 
 def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]:

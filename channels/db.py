@@ -167,10 +167,9 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def dispose(url: str) -> None:
-    from ocpp_cable.channels import store
-
-    store.close(url)  # its writer first: it holds a connection of the engine
+def dispose_engine(url: str) -> None:
+    """Close the engine of `url` (the store's writer, which holds one of its connections,
+    is closed first by `store.dispose`)."""
     with _lock:
         factory = _factories.pop(url, None)
     if factory is not None:

@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.models import DiagnosticsRequest
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.channels.viewers import digest, token_digest
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
 
 ROUTE = "/files/diagnostics"
 REQUESTED, COMMAND_FAILED, NO_DIAGNOSTICS = "Requested", "CommandFailed", "NoDiagnostics"

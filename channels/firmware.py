@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.models import FirmwareUpdate
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.channels.viewers import digest, token_digest
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 ROUTE = "/files/firmware"
 REQUESTED, COMMAND_FAILED = "Requested", "CommandFailed"

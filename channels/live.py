@@ -30,10 +30,10 @@ from typing import Any
 
 import orjson
 import structlog
-from ocpp_cable.channels.connection import viewer_of
-from ocpp_cable.rpc_app import Channel, broadcasting
 
+from ocpp_cable.channels.connection import viewer_of
 from ocpp_cable.contract.timestamps import utc_text
+from ocpp_cable.rpc_app import Channel, broadcasting
 
 ALL_STATIONS = "live:stations"
 QUEUE_LIMIT = 10_000  # events waiting, all streams

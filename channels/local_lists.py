@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks, commands, configuration
 from ocpp_cable.channels.authorization import PARENT_LENGTH_16
 from ocpp_cable.channels.models import ChargePoint, Command, IdTag, LocalList
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ocpp_cable.contract.timestamps import utc_text
 
 FULL, DIFFERENTIAL = "Full", "Differential"

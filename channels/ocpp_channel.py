@@ -40,11 +40,10 @@ from ocpp_cable.channels.ocpp2.actions import OCPP2Actions, reply_work
 from ocpp_cable.channels.reservations import ENDING_STATUSES as RESERVATION_ENDING
 from ocpp_cable.channels.reservations import end_reservations_on_status, use_reservation
 from ocpp_cable.channels.store import Unit, store
-from ocpp_cable.rpc_app import Channel
-from ocpp_cable.rpc_app.channel import action_methods
-
 from ocpp_cable.contract.naming import action_method_name
 from ocpp_cable.contract.timestamps import utc_text
+from ocpp_cable.rpc_app import Channel
+from ocpp_cable.rpc_app.channel import action_methods
 
 
 class NoStation(Exception):

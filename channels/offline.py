@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from ocpp_cable.channels.models import ChargePoint, Connector, StationNotification, Transaction
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
+
+from ocpp_cable.channels.models import ChargePoint, Connector, StationNotification, Transaction
 
 LATER_TRANSACTION = "later-transaction"
 STATION_REBOOTED = "station-rebooted"

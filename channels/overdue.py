@@ -11,10 +11,10 @@ changes (a reservation, a local list update) and tells the dashboard.
 from __future__ import annotations
 
 import structlog
+
 from ocpp_cable.channels import command_hooks, commands
 from ocpp_cable.channels.live import events as live
 from ocpp_cable.channels.store import Unit, store
-
 from ocpp_cable.foundation.settings import RPCAppSettings
 
 log = structlog.get_logger("channels.overdue")

@@ -35,12 +35,12 @@ import secrets
 import string
 from typing import Any
 
-from ocpp_cable.channels import command_hooks, commands, password_fields
-from ocpp_cable.channels.models import ChargePoint, Command
-from ocpp_cable.channels.timeutil import now
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels import command_hooks, commands, password_fields
+from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.channels.timeutil import now
 from ocpp_cable.ocppj import errors
 
 # A rotation's state: its command open (sent), the station took the password (accepted),

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import commands
 from ocpp_cable.channels.models import ChargePoint, GatewayNode
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
-from sqlalchemy.orm import Session
 
 NOT_CONNECTED = "NotConnected"
 KEPT = timedelta(hours=1)  # how long a lapsed lease stays on record

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import password_rotation
 from ocpp_cable.channels.models import (
     ChargePoint,
@@ -15,7 +17,6 @@ from ocpp_cable.channels.models import (
     Transaction,
 )
 from ocpp_cable.channels.stations import split_rules
-from sqlalchemy.orm import Session
 
 Row = dict[str, Any]
 

@@ -18,14 +18,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks, configuration
 from ocpp_cable.channels.authorization import id_tag_info
 from ocpp_cable.channels.db import core
 from ocpp_cable.channels.models import ChargePoint, IdTag, Reservation
 from ocpp_cable.channels.timeutil import TimeFormatError, now, parse_time
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import Session
-
 from ocpp_cable.contract.timestamps import utc_text
 
 PENDING, ACTIVE, USED, CANCELLED, EXPIRED, ENDED = (

@@ -35,12 +35,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import ChargePoint, ChargingProfile, CompositeSchedule, Transaction
 from ocpp_cable.channels.timeutil import now, parse_time
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
 
 MAX_PROFILE, TX_DEFAULT, TX_PROFILE = "ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"
 PENDING, INSTALLED = "pending", "installed"

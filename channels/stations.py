@@ -7,6 +7,9 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import presence
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import (
@@ -18,9 +21,6 @@ from ocpp_cable.channels.models import (
 )
 from ocpp_cable.channels.passwords import hash_password
 from ocpp_cable.channels.timeutil import now, parse_time
-from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
-
 from ocpp_cable.ocppj.handshake import HandshakeRefused, station_id_from_path
 
 

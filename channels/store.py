@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
-from ocpp_cable.channels import audit, stations
-from ocpp_cable.channels.bulk import insert_rows
-from ocpp_cable.channels.db import core, make_engine
-from ocpp_cable.channels.models import ChargePoint, MessageLog
-from ocpp_cable.channels.timeutil import now
-from ocpp_cable.channels.transactions import insert_meter_values
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ocpp_cable.channels import audit, stations
+from ocpp_cable.channels.bulk import insert_rows
+from ocpp_cable.channels.db import core, dispose_engine, make_engine
+from ocpp_cable.channels.models import ChargePoint, MessageLog
+from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.transactions import insert_meter_values
 from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("channels.store")
@@ -267,3 +267,10 @@ def close(url: str) -> None:
         found = _stores.pop(url, None)
     if found is not None:
         found.close()
+
+
+def dispose(url: str) -> None:
+    """Let go of the database at `url`: the writer first (it holds a connection of the
+    engine), then the engine."""
+    close(url)
+    dispose_engine(url)

@@ -8,14 +8,15 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from sqlalchemy import Connection, Select, bindparam, or_, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import smart_charging
 from ocpp_cable.channels.authorization import id_tag_info
 from ocpp_cable.channels.bulk import insert_rows
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import MeterValue, Transaction
 from ocpp_cable.channels.timeutil import now, parse_time
-from sqlalchemy import Connection, Select, bindparam, or_, select, update
-from sqlalchemy.orm import Session
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 # Readings at or beyond this many Wh are no meter's (and near a BIGINT's bound).

@@ -15,13 +15,13 @@ import hashlib
 import secrets
 from typing import NamedTuple
 
-from ocpp_cable.channels.models import ViewerToken
-from ocpp_cable.channels.timeutil import now
-from ocpp_cable.rpc_app.broadcasting import Broadcaster, remote_disconnect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels.models import ViewerToken
+from ocpp_cable.channels.timeutil import now
 from ocpp_cable.contract.transmissions import UNAUTHORIZED
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, remote_disconnect
 
 PREFIX = "ocv_"  # says what the secret is when it turns up in a paste or a log scanner
 READ, WRITE = "read", "write"

@@ -6,9 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ocpp_cable.channels.admin.cli import ADMIN_COMMANDS, TOKEN_COMMANDS
-
-from ocpp_cable.cli import TIERS
+from ocpp_cable.cli import ADMIN_COMMANDS, TIERS, TOKEN_COMMANDS
 from ocpp_cable.foundation.settings import (
     ANYCABLE_NAMES,
     ANYCABLE_PREFIX,

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import IdTag
 from playwright.async_api import async_playwright, expect
 
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import IdTag
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
 

@@ -26,19 +26,19 @@ from typing import Any
 import aiohttp
 import orjson
 import websockets
-from ocpp_cable.channels import db
-from ocpp_cable.channels.models import MeterValue, Transaction
-from ocpp_cable.channels.ocpp_channel import OCPPChannel
-from ocpp_cable.channels.stations import add_station, set_tolerated_rules
-from ocpp_cable.rpc_app.channel import action_methods
 from sqlalchemy import func, select
 
 from faults.charger import Ledger, RetryingCharger
 from faults.payloads import bent_call, broken_frame, valid_call
 from faults.system import System, database
+from ocpp_cable.channels import db
+from ocpp_cable.channels.models import MeterValue, Transaction
+from ocpp_cable.channels.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.stations import add_station, set_tolerated_rules
 from ocpp_cable.contract.naming import action_method_name
 from ocpp_cable.ocppj import leniency, versions
 from ocpp_cable.ocppj.versions import Version
+from ocpp_cable.rpc_app.channel import action_methods
 
 
 @dataclass

@@ -118,12 +118,13 @@ class System:
 def database(kind: str, tmp: Path, prefix: str = "ocpp_cable_faults") -> Iterator[str]:
     """A fresh, migrated database: an SQLite file in tmp, or a new PostgreSQL database."""
     from ocpp_cable.channels import db
+    from ocpp_cable.channels.store import dispose
 
     if kind == "sqlite":
         url = f"sqlite:///{tmp}/{prefix}.db"
         db.upgrade(url)
         yield url
-        db.dispose(url)
+        dispose(url)
         return
     import psycopg
 
@@ -135,6 +136,6 @@ def database(kind: str, tmp: Path, prefix: str = "ocpp_cable_faults") -> Iterato
         db.upgrade(url)
         yield url
     finally:
-        db.dispose(url)
+        dispose(url)
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from ocpp_cable.channels import commands, db, presence, viewers
-from ocpp_cable.channels.models import ChargePoint, Command
 from sqlalchemy import select
 
 from faults.charger import AnsweringCharger
 from faults.system import System, database
+from ocpp_cable.channels import commands, db, presence, viewers
+from ocpp_cable.channels.models import ChargePoint, Command
 from ocpp_cable.foundation.settings import Settings
 
 

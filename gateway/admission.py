@@ -15,11 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from ocpp_cable.gateway import tls
-from ocpp_cable.gateway.auth_throttle import AuthThrottle, Throttled, address_key
-from ocpp_cable.gateway.cable.socket import BrowserAdmission
-from ocpp_cable.gateway.metrics import GatewayMetrics
-from ocpp_cable.gateway.rpc import Env, RPCClient, RPCError, Status
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
@@ -37,6 +32,11 @@ from ocpp_cable.contract.env import (
 )
 from ocpp_cable.foundation.settings import GatewaySettings
 from ocpp_cable.foundation.throttle import LogThrottle
+from ocpp_cable.gateway import tls
+from ocpp_cable.gateway.auth_throttle import AuthThrottle, Throttled, address_key
+from ocpp_cable.gateway.cable.socket import BrowserAdmission
+from ocpp_cable.gateway.metrics import GatewayMetrics
+from ocpp_cable.gateway.rpc import Env, RPCClient, RPCError, Status
 from ocpp_cable.ocppj import versions
 from ocpp_cable.ocppj.frames import clip
 from ocpp_cable.ocppj.handshake import (

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 import orjson
 import structlog
+
 from ocpp_cable.gateway.hub import StreamHub
 from ocpp_cable.gateway.metrics import PREFIX, GatewayMetrics
-
 from ocpp_cable.ocppj.frames import clip
 
 log = structlog.get_logger("gateway")

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+
 from ocpp_cable.gateway.rpc import RPCError
 
 log = structlog.get_logger("gateway.disconnects")

@@ -4,17 +4,15 @@ disconnects too), and /health and /metrics for the operator."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
-from ocpp_cable.gateway.broadcasts import MalformedBroadcast, parse_broadcasts
 
+from ocpp_cable.foundation.settings import GatewaySettings
 from ocpp_cable.foundation.throttle import LogThrottle
-
-if TYPE_CHECKING:
-    from ocpp_cable.gateway.node import GatewayNode
+from ocpp_cable.gateway.broadcasts import Broadcasts, MalformedBroadcast, parse_broadcasts
+from ocpp_cable.gateway.metrics import GatewayMetrics
 
 log = structlog.get_logger("gateway.http")
 
@@ -31,12 +29,16 @@ def bearer_check(secret: str | None) -> Callable[[web.Request], bool]:
     return check
 
 
-def make_app(node: GatewayNode) -> web.Application:
+def make_app(
+    settings: GatewaySettings,
+    broadcasts: Broadcasts,
+    health_report: Callable[[], Awaitable[tuple[bool, dict]]],
+    gateway_metrics: GatewayMetrics,
+) -> web.Application:
     """The aiohttp app of the gateway's HTTP port: POST `/_broadcast` (when the http
-    adapter is on; bearer key unless `--broadcast-auth false`), `/health` and
-    `/metrics` (bearer `--monitoring-token` when set).
+    adapter is on; bearer key unless `--broadcast-auth false`) to `broadcasts`,
+    `/health` from `health_report` and `/metrics` (bearer `--monitoring-token` when set).
     """
-    settings = node.settings
     broadcast_key_ok = bearer_check(
         settings.broadcast_secret() if settings.broadcast_auth else None
     )
@@ -54,10 +56,10 @@ def make_app(node: GatewayNode) -> web.Application:
         if settings.broadcast_auth and not broadcast_key_ok(request):
             return refused("broadcast refused", request)
         try:
-            broadcasts = parse_broadcasts(await request.read())
+            received = parse_broadcasts(await request.read())
         except MalformedBroadcast as exc:
             return web.Response(status=400, text=f"{exc}\n")
-        node.broadcasts.handle(broadcasts)
+        broadcasts.handle(received)
         return web.Response(status=201)
 
     def monitoring(handler):
@@ -73,12 +75,13 @@ def make_app(node: GatewayNode) -> web.Application:
 
     @monitoring
     async def health(_request: web.Request) -> web.Response:
-        healthy, report = await node.health()
+        healthy, report = await health_report()
         return web.json_response(report, status=200 if healthy else 503)
 
     @monitoring
     async def metrics(_request: web.Request) -> web.Response:
-        return web.Response(body=node.metrics.render(), content_type="text/plain", charset="utf-8")
+        body = gateway_metrics.render()
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
     app = web.Application(client_max_size=settings.max_frame_size * 16)
     app.router.add_get("/health", health)

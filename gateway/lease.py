@@ -12,9 +12,9 @@ import contextlib
 from collections.abc import Callable
 
 import structlog
-from ocpp_cable.gateway.rpc import RPCClient, RPCError
 
 from ocpp_cable.foundation.throttle import LogThrottle
+from ocpp_cable.gateway.rpc import RPCClient, RPCError
 
 log = structlog.get_logger("gateway.lease")
 

@@ -17,12 +17,18 @@ from collections.abc import Sequence
 
 import structlog
 from aiohttp import web
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from ocpp_cable.foundation.settings import GatewaySettings
 from ocpp_cable.gateway import http_api, tls
 from ocpp_cable.gateway.admission import Admissions
 from ocpp_cable.gateway.broadcasts import Broadcasts
 from ocpp_cable.gateway.cable import session as cable
 from ocpp_cable.gateway.cable.browsers import Browsers
 from ocpp_cable.gateway.cable.socket import BrowserAdmission, CableSocket
+from ocpp_cable.gateway.contexts import BrowserContext, StationContext
 from ocpp_cable.gateway.disconnects import DisconnectQueue
 from ocpp_cable.gateway.hub import StreamHub
 from ocpp_cable.gateway.lease import LeaseKeeper
@@ -33,11 +39,6 @@ from ocpp_cable.gateway.rpc import RPCClient
 from ocpp_cable.gateway.rpc.link import link
 from ocpp_cable.gateway.station import StationSocket
 from ocpp_cable.gateway.stations import StationRegistry
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
-
-from ocpp_cable.foundation.settings import GatewaySettings
 from ocpp_cable.ocppj import versions
 
 log = structlog.get_logger("gateway")
@@ -121,6 +122,26 @@ class GatewayNode:
         )
         # Loop time the drain ends by, once `stop` began: retries of replies end there too.
         self.drain_deadline: float | None = None
+        # What each connection's socket may use of this node, and no more.
+        self.station_context = StationContext(
+            settings=settings,
+            session_config=self.session_config,
+            metrics=self.metrics,
+            rpc=self.rpc,
+            hub=self.hub,
+            disconnects=self.disconnects,
+            stations=self.stations,
+            drain_deadline=lambda: self.drain_deadline,
+        )
+        self.browser_context = BrowserContext(
+            cable_config=self.cable_config,
+            send_queue=settings.cable_send_queue,
+            metrics=self.metrics,
+            rpc=self.rpc,
+            hub=self.hub,
+            disconnects=self.disconnects,
+            forget=self.browsers.discard,
+        )
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
         self.port = 0
@@ -152,7 +173,8 @@ class GatewayNode:
             backlog=4096,
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
-        self._http_runner = web.AppRunner(http_api.make_app(self), access_log=None)
+        app = http_api.make_app(self.settings, self.broadcasts, self.health, self.metrics)
+        self._http_runner = web.AppRunner(app, access_log=None)
         await self._http_runner.setup()
         site = web.TCPSite(self._http_runner, s.http_host, s.http_port)
         await site.start()
@@ -251,7 +273,7 @@ class GatewayNode:
         if admission is None:
             await ws.close(CLOSE_PROTOCOL_ERROR, "an OCPP subprotocol is required")
             return
-        station = StationSocket(ws, admission, self)
+        station = StationSocket(ws, admission, self.station_context)
         await self.stations.hold(station)
         await station.run()
 
@@ -268,7 +290,7 @@ class GatewayNode:
                     await ws.send(text)
                 await ws.close(cable.CLOSE_NORMAL, "unauthorized")
             return
-        browser = CableSocket(ws, admission, self)
+        browser = CableSocket(ws, admission, self.browser_context)
         self.browsers.add(browser)
         await browser.run()
 

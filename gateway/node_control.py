@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 import orjson
 import structlog
-from ocpp_cable.gateway.pubsub import BrokerSubscriber
 
 from ocpp_cable.foundation.throttle import LogThrottle
+from ocpp_cable.gateway.pubsub import BrokerSubscriber
 
 log = structlog.get_logger("gateway.control")
 

@@ -11,12 +11,19 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
 
 import orjson
 import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from ocpp_cable.contract import performs
+from ocpp_cable.contract.state import TOLERATE_KEY
+from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.gateway import replies
 from ocpp_cable.gateway.admission import Admission
+from ocpp_cable.gateway.contexts import StationContext
 from ocpp_cable.gateway.ocpp.session import (
     ArmCallTimer,
     Close,
@@ -31,18 +38,8 @@ from ocpp_cable.gateway.ocpp.session import (
 from ocpp_cable.gateway.rpc import CommandResult, RPCError, Status
 from ocpp_cable.gateway.tasks import Finished, TaskSet
 from ocpp_cable.gateway.turns import Turns
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
-
-from ocpp_cable.contract import performs
-from ocpp_cable.contract.state import TOLERATE_KEY
-from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.ocppj import leniency
 from ocpp_cable.ocppj.frames import clip
-
-if TYPE_CHECKING:
-    from ocpp_cable.gateway.node import GatewayNode
 
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL = 1011
@@ -57,9 +54,9 @@ class StationSocket:
     the close. It holds the station's request env and state between calls.
     """
 
-    def __init__(self, ws: ServerConnection, admission: Admission, node: GatewayNode) -> None:
+    def __init__(self, ws: ServerConnection, admission: Admission, context: StationContext) -> None:
         self.ws = ws
-        self.node = node
+        self.context = context
         self.station_id = admission.station_id
         self.sid = admission.sid
         self.identifiers = admission.identifiers
@@ -75,7 +72,9 @@ class StationSocket:
         self.leaving = False
         self.closing = False  # we sent a close frame: what the peer sends now is ignored
         self.log = structlog.get_logger("gateway").bind(station_id=self.station_id, sid=self.sid)
-        self.session = StationSession(self.station_id, node.session_config, self.log, self.version)
+        self.session = StationSession(
+            self.station_id, context.session_config, self.log, self.version
+        )
         self.identifier = self._identifier(self.session.sn)
         # AnyCable compatibility: the serial number it is subscribed by, when not its id.
         self.claimed_sn: str | None = None
@@ -100,7 +99,7 @@ class StationSocket:
     def _identifier(self, sn: str) -> str:
         """The subscription's identifier (JSON); with AnyCable compatibility it also names
         the station by its serial number `sn`, as AnyCable-Go Pro's OCPP mode does."""
-        settings = self.node.settings
+        settings = self.context.settings
         identifier = {
             "channel": settings.channel_for(self.version.name),
             "station_id": self.station_id,
@@ -132,7 +131,7 @@ class StationSocket:
         try:
             if await self._subscribe() is Status.SUCCESS:
                 await self.execute(self.session.apply_transmissions(self._welcome))
-                frame_received = self.node.metrics.frame_received
+                frame_received = self.context.metrics.frame_received
                 async for message in self.ws:
                     if self.closing:
                         continue  # read on, so the peer's closing handshake is read too
@@ -148,7 +147,7 @@ class StationSocket:
         """Subscribe to the channel and log `event`. Failed, or refused unless `refusable`,
         the connection is closed."""
         try:
-            result = await self.node.rpc.command(
+            result = await self.context.rpc.command(
                 self.sid, "subscribe", self.identifier, self.identifiers, self.env
             )
         except RPCError as exc:
@@ -179,7 +178,7 @@ class StationSocket:
         """
         await self._turns.acquire(first=True)
         try:
-            if sn != self.station_id and sn in self.node.stations:
+            if sn != self.station_id and sn in self.context.stations:
                 self.log.warning(
                     "serial number refused: it is another station's id", sn=clip(sn), by="gateway"
                 )
@@ -206,7 +205,7 @@ class StationSocket:
         a claim the application refuses leaves it subscribed by its own id."""
         if self.subscribed:
             try:
-                result = await self.node.rpc.command(
+                result = await self.context.rpc.command(
                     self.sid, "unsubscribe", self.identifier, self.identifiers, self.env
                 )
                 if result.status is not Status.SUCCESS:
@@ -217,15 +216,15 @@ class StationSocket:
             self.subscribed = False
         self.env.istate.clear()  # a new subscription starts with no channel state
         self.identifier = self._identifier(sn)
-        self.node.hub.follow(self, True, (), ())  # its streams go with the old one
+        self.context.hub.follow(self, True, (), ())  # its streams go with the old one
         self.log.info("serial number changed", sn=clip(sn))
         claimed = sn != self.station_id
         status = await self._subscribe("resubscribed", refusable=claimed)
         if status is Status.SUCCESS:
-            self.node.stations.claim(self, sn if claimed else None)
+            self.context.stations.claim(self, sn if claimed else None)
         elif claimed and status is Status.FAILURE:
             self.log.warning("serial number refused by the application", sn=clip(sn))
-            self.node.stations.claim(self, None)
+            self.context.stations.claim(self, None)
             self.identifier = self._identifier(self.station_id)
             await self._subscribe("resubscribed")
 
@@ -234,21 +233,21 @@ class StationSocket:
         self._disarm()
         # Let performs already under way finish, then end our CALLs still open.
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=self.node.settings.rpc_timeout * 2)
+            await asyncio.wait(list(self._tasks), timeout=self.context.settings.rpc_timeout * 2)
         if self.subscribed:
             for effect in self.session.connection_lost():
                 if isinstance(effect, Perform):
                     await self._perform(effect)
-        self.node.hub.remove(self)
-        await self.node.disconnects.deliver(self._disconnect, self.log)
-        self.node.stations.forget(self)
+        self.context.hub.remove(self)
+        await self.context.disconnects.deliver(self._disconnect, self.log)
+        self.context.stations.forget(self)
         self.log.info("station disconnected", code=self.ws.close_code)
         self.finished.set()
 
     async def _disconnect(self, within: float | None) -> None:
         """One Disconnect call (the node's queue makes it, and retries an RPCError)."""
         subscriptions = [self.identifier] if self.subscribed else []
-        result = await self.node.rpc.disconnect(
+        result = await self.context.rpc.disconnect(
             self.sid, self.identifiers, subscriptions, self.env, within
         )
         if result.status is not Status.SUCCESS:
@@ -284,7 +283,7 @@ class StationSocket:
                     await self.ws.send(effect.text)
                 except ConnectionClosed:
                     return
-                self.node.metrics.frame_sent(effect.kind, effect.action)
+                self.context.metrics.frame_sent(effect.kind, effect.action)
             elif kind is Perform:
                 if effect.droppable:
                     self._report(effect)
@@ -319,7 +318,7 @@ class StationSocket:
                 since_last=held_back,
             )
         if self._reports_waiting >= self.session.config.queue_limit:
-            self.node.metrics.calls_unreported.inc()
+            self.context.metrics.calls_unreported.inc()
             return
         self._reports_waiting += 1
         self._tasks.spawn(self._perform(effect))
@@ -328,7 +327,7 @@ class StationSocket:
         """Count what the station's leniency forgave; log it, a line per burst."""
         repairs = effect.tolerance.repairs
         for repair in repairs:
-            self.node.metrics.violations_tolerated.labels(repair.split(" ", 1)[0]).inc()
+            self.context.metrics.violations_tolerated.labels(repair.split(" ", 1)[0]).inc()
         if self._leniency_log is None:
             self._leniency_log = LogThrottle(interval=60.0)
         held_back = self._leniency_log.allow("tolerated")
@@ -349,7 +348,7 @@ class StationSocket:
         self._timer = None
         effects = self.session.call_timed_out(unique_id)
         if effects:
-            self.node.metrics.call_timeouts.inc()
+            self.context.metrics.call_timeouts.inc()
             self._tasks.spawn(self.execute(effects))
 
     def deliver(self, data: str) -> None:
@@ -368,7 +367,7 @@ class StationSocket:
         if effect.reply and not effect.droppable:
             if not self._hold_reply(effect):
                 return
-            reply_until = asyncio.get_running_loop().time() + self.node.settings.reply_retry_time
+            reply_until = asyncio.get_running_loop().time() + self.context.settings.reply_retry_time
         try:
             try:
                 if reply_until is None:
@@ -384,7 +383,7 @@ class StationSocket:
                     message_id=effect.data.get("id"),
                 )
                 if reply_until is not None:
-                    self.node.metrics.replies_lost.inc()
+                    self.context.metrics.replies_lost.inc()
                 if effect.call_id is not None:
                     await self._turns.acquire(first=True)
                     try:
@@ -424,7 +423,7 @@ class StationSocket:
         if counted_out:
             self._reports_waiting -= 1
         try:
-            return await self.node.rpc.command(
+            return await self.context.rpc.command(
                 self.sid, "message", self.identifier, self.identifiers, self.env, data
             )
         except BaseException:
@@ -440,7 +439,7 @@ class StationSocket:
         already wait (rpc_app is not taking them): its command is then given up by the
         application, and the gateway holds no more than that."""
         if self._replies_waiting >= self.session.config.queue_limit:
-            self.node.metrics.replies_lost.inc()
+            self.context.metrics.replies_lost.inc()
             self._log_replies("reply dropped: too many wait for the application", effect)
             return False
         self._replies_waiting += 1
@@ -457,7 +456,7 @@ class StationSocket:
             return self._turn_and_call(data, first=False)
 
         def deadline() -> float:
-            drain = self.node.drain_deadline
+            drain = self.context.drain_deadline()
             return until if drain is None else min(until, drain)
 
         def retrying(exc: RPCError) -> None:
@@ -491,7 +490,7 @@ class StationSocket:
     async def _apply_command_result(
         self, result: CommandResult, effects: list[Effect] | None = None
     ) -> None:
-        self.node.hub.follow(self, result.stop_streams, result.stopped_streams, result.streams)
+        self.context.hub.follow(self, result.stop_streams, result.stopped_streams, result.streams)
         if effects is None:
             effects = self.session.apply_transmissions(result.transmissions)
         await self.execute(effects)

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import structlog
+
 from ocpp_cable.gateway.node_control import ControlChannel
 from ocpp_cable.gateway.pubsub import BrokerSubscriber
 from ocpp_cable.gateway.tasks import TaskSet

@@ -1,4 +1,10 @@
-"""`ocpp-cable`: run the gateway and rpc_app, inspect settings."""
+"""`ocpp-cable`: run the gateway and rpc_app, inspect settings, operate the reference system.
+
+The composition root: the one place that knows every part. It imports each part only
+for the command that uses it: `ocpp-cable gateway` loads no database, web framework or
+application, and the operator's commands load the reference system's code only when
+one of them is run.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,6 @@ import argparse
 import asyncio
 import sys
 
-from ocpp_cable.channels.admin.cli import (
-    ADMIN_COMMANDS,
-    TOKEN_COMMANDS,
-    add_admin_commands,
-    run_admin,
-)
-from ocpp_cable.channels.admin.file_commands import (
-    FILE_COMMANDS,
-    add_file_commands,
-    run_file_command,
-)
-from ocpp_cable.channels.admin.operations import (
-    OPERATION_COMMANDS,
-    add_operation_commands,
-    run_operation,
-)
 from ocpp_cable.foundation import logs
 from ocpp_cable.foundation.redact import mask_secrets
 from ocpp_cable.foundation.settings import (
@@ -43,6 +33,13 @@ from ocpp_cable.foundation.settings import (
     flag_name,
     load_settings,
 )
+
+# The reference system's operator commands, by the settings they read. Named here, apart
+# from their code: routing a word to its command imports nothing of the database layer.
+TOKEN_COMMANDS = frozenset({"tokens", "viewers"})
+ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"}) | TOKEN_COMMANDS
+OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate-password"})
+FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 
 # The settings each command reads: its --help lists their flags, it loads only them.
 TIERS: dict[str, type[SettingsGroup]] = {
@@ -107,7 +104,13 @@ def _add_setting_flags(
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The commands whose parsers need none of the reference system's operator tools.
+SERVER_COMMANDS = frozenset({"up", "gateway", "rpc", "api", "config", "migrate", "simulate"})
+
+
+def build_parser(operators: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without `operators`, the commands that run servers and
+    the simulator only (their parsing then imports nothing of the reference system)."""
     parser = argparse.ArgumentParser(
         prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
     )
@@ -151,6 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not record the command in the central system's database",
     )
     _add_setting_flags(send, TIERS["send"])
+    if operators:
+        _add_operator_commands(commands)
+    _add_simulate_command(commands)
+    return parser
+
+
+def _add_operator_commands(commands) -> None:
+    from ocpp_cable.channels.admin.cli import add_admin_commands
+    from ocpp_cable.channels.admin.file_commands import add_file_commands
+    from ocpp_cable.channels.admin.operations import add_operation_commands
+
     add_admin_commands(
         commands,
         lambda leaf: _add_setting_flags(leaf, AdminSettings),
@@ -163,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
             parser, StationFilesCommandSettings, argparse.SUPPRESS if leaf else None
         ),
     )
+
+
+def _add_simulate_command(commands) -> None:
     simulate = commands.add_parser(
         "simulate",
         help="run simulated OCPP chargers (1.6, 2.0.1 or 2.1) against a central system",
@@ -211,7 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="1.6",
         help="the OCPP version the chargers speak (default: %(default)s)",
     )
-    return parser
 
 
 def print_config(settings: Settings) -> None:
@@ -243,8 +259,14 @@ def _simulate(args: argparse.Namespace) -> int:
     )
 
 
+def _command_word(argv: list[str]) -> str | None:
+    """The command named on the line (the first word that is not an option)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(operators=_command_word(argv) not in SERVER_COMMANDS).parse_args(argv)
     if args.command == "simulate":  # a client of any central system: no server settings
         return _simulate(args)
     tier = TIERS[args.command]
@@ -264,17 +286,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database at {db.safe_url(settings.database_url)} is up to date")
         return 0
     if args.command in ADMIN_COMMANDS:
+        from ocpp_cable.channels.admin.cli import run_admin
+
         return run_admin(args, settings)
     if args.command in OPERATION_COMMANDS:
+        from ocpp_cable.channels.admin.operations import run_operation
+
         return run_operation(args, settings)
     if args.command in FILE_COMMANDS:
+        from ocpp_cable.channels.admin.file_commands import run_file_command
+
         return run_file_command(args, settings)
     if args.command in ("broadcast", "send"):
-        from ocpp_cable.channels.admin import publishing
+        from ocpp_cable.channels.admin import publish_commands
 
         if args.command == "broadcast":
-            return publishing.broadcast_command(settings, args.stream, args.data)
-        return publishing.send_command(
+            return publish_commands.broadcast_command(settings, args.stream, args.data)
+        return publish_commands.send_command(
             settings, args.station_id, args.action, args.payload, args.wait, args.record
         )
     logs.configure(settings.log_level, settings.log_format)

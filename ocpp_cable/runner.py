@@ -1,4 +1,8 @@
-"""Run the gateway, rpc_app, or both in one process, until SIGINT or SIGTERM."""
+"""Run the gateway, rpc_app, or both in one process, until SIGINT or SIGTERM.
+
+Each part is imported by the function that runs it: a gateway process loads no rpc_app,
+an rpc_app process no gateway, and neither the reference system's web API.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import ipaddress
 import secrets
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import structlog
 from pydantic import SecretStr
@@ -21,12 +26,9 @@ from ocpp_cable.foundation.settings import (
     Settings,
     SettingsError,
 )
-from ocpp_cable.gateway.node import GatewayNode
-from ocpp_cable.rpc_app import broadcasting
-from ocpp_cable.rpc_app.application import load_application
-from ocpp_cable.rpc_app.callers import server_credentials
-from ocpp_cable.rpc_app.metrics import RPCMetrics
-from ocpp_cable.rpc_app.server import RPCServer, start_rpc_server
+
+if TYPE_CHECKING:
+    from ocpp_cable.rpc_app.server import RPCServer
 
 log = structlog.get_logger("ocpp_cable")
 
@@ -111,6 +113,12 @@ def rpc_caller_check(settings: RPCAppSettings) -> str | None:
 
 
 async def start_rpc(settings: RPCAppSettings) -> RPCServer:
+    from ocpp_cable.rpc_app import broadcasting
+    from ocpp_cable.rpc_app.application import load_application
+    from ocpp_cable.rpc_app.callers import server_credentials
+    from ocpp_cable.rpc_app.metrics import RPCMetrics
+    from ocpp_cable.rpc_app.server import start_rpc_server
+
     secret = rpc_caller_check(settings)
     app = load_application(settings.channels_module)
     if app.setup is not None:
@@ -157,6 +165,8 @@ def require_broadcast_key(settings: GatewaySettings) -> None:
 
 
 async def run_gateway(settings: GatewaySettings) -> None:
+    from ocpp_cable.gateway.node import GatewayNode
+
     require_broadcast_key(settings)
     node = GatewayNode(settings)
     await node.start()
@@ -175,6 +185,8 @@ async def start_api(settings: OperatorAPIServerSettings):
 
 
 async def run_api(settings: OperatorAPIServerSettings) -> None:
+    from ocpp_cable.rpc_app import broadcasting
+
     # Commands and live events go out through this process's own broadcaster.
     broadcasting.configure(broadcasting.from_settings(settings))
     api = await start_api(settings)
@@ -208,6 +220,8 @@ def embedded(settings: Settings) -> Settings:
 
 
 async def run_up(settings: Settings) -> None:
+    from ocpp_cable.gateway.node import GatewayNode
+
     settings = embedded(settings)
     server = await start_rpc(settings)
     # The API and dashboard are the reference central system's: another application's

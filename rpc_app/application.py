@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -49,21 +48,30 @@ class Application:
         return cls(connection_class, by_name, {c: action_methods(c) for c in channels})
 
 
-def _modules(root: ModuleType) -> list[ModuleType]:
-    modules = [root]
-    if hasattr(root, "__path__"):  # a package: look into its modules too
-        for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
-            modules.append(importlib.import_module(info.name))
-    return modules
+def _exported(root: ModuleType) -> list[object]:
+    """What the module offers rpc_app: the names in its `__all__`, else the classes it
+    defines itself. Nothing else is imported: no package scan, no submodule loaded by
+    accident (a package lists its channels in its `__init__`'s `__all__`)."""
+    names = getattr(root, "__all__", None)
+    if names is None:
+        return [
+            obj
+            for obj in vars(root).values()
+            if inspect.isclass(obj) and obj.__module__ == root.__name__
+        ]
+    try:
+        return [getattr(root, name) for name in names]
+    except AttributeError as exc:
+        raise ApplicationError(f"{root.__name__}.__all__ names {exc}") from exc
 
 
 def load_application(module_name: str) -> Application:
     # As uvicorn does: the application lives in the directory we were started from.
-    """The application in the module (or package) `module_name`, imported from the
-    current directory: every `Channel` subclass defined there, and its one `Connection`
-    subclass (else the default, which accepts every connection).
+    """The application in the module `module_name`, imported from the current directory:
+    the `Channel` subclasses it exports (its `__all__`, else those it defines), and its
+    one `Connection` subclass (else the default, which accepts every connection).
 
-    Raises ApplicationError when the module cannot be imported, holds no channel
+    Raises ApplicationError when the module cannot be imported, exports no channel
     class, or more than one connection class.
     """
     if os.getcwd() not in sys.path:
@@ -74,16 +82,13 @@ def load_application(module_name: str) -> Application:
         raise ApplicationError(f"cannot import channels module {module_name!r}: {exc}") from exc
     channels: dict[str, type[Channel]] = {}
     connections: set[type[Connection]] = set()
-    for module in _modules(root):
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(obj, Channel)
-                and obj is not Channel
-                and obj.__module__ == module.__name__
-            ):
-                channels[obj.__name__] = obj
-            elif issubclass(obj, Connection) and obj is not Connection:
-                connections.add(obj)
+    for obj in _exported(root):
+        if not inspect.isclass(obj):
+            continue
+        if issubclass(obj, Channel) and obj is not Channel:
+            channels[obj.__name__] = obj
+        elif issubclass(obj, Connection) and obj is not Connection:
+            connections.add(obj)
     if not channels:
         raise ApplicationError(f"no Channel subclass found in {module_name!r}")
     if len(connections) > 1:

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
 
 import structlog
 
-from ocpp_cable.contract.pb import batch_pb2, batch_pb2_grpc
-
-if TYPE_CHECKING:
-    from ocpp_cable.rpc_app.server import RPCService
+from ocpp_cable.contract.pb import batch_pb2, batch_pb2_grpc, rpc_pb2_grpc
 
 log = structlog.get_logger("rpc_app.batch")
 
@@ -24,7 +20,8 @@ MAX_REPLIES = 512  # per stream message: a few hundred KB at most
 
 
 class BatchService(batch_pb2_grpc.BatchServicer):
-    def __init__(self, rpc: RPCService) -> None:
+    def __init__(self, rpc: rpc_pb2_grpc.RPCServicer) -> None:
+        # The servicer of unary calls (rpc_app.server.RPCService): each call is its own.
         self.rpc = rpc
 
     async def _serve(self, call: batch_pb2.Call) -> batch_pb2.Reply:

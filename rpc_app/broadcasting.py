@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import structlog
-from ocpp_cable.rpc_app.connection import identifiers_json
 
 from ocpp_cable.foundation.redact import mask_secrets
+from ocpp_cable.rpc_app.connection import identifiers_json
 
 if TYPE_CHECKING:
     from ocpp_cable.foundation.settings import PublisherSettings

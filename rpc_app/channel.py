@@ -7,13 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ocpp_cable.contract import transmissions
+from ocpp_cable.contract.naming import snake_case
 from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.connection import Connection
 from ocpp_cable.rpc_app.errors import Rejected
 from ocpp_cable.rpc_app.state import State
-
-from ocpp_cable.contract import transmissions
-from ocpp_cable.contract.naming import snake_case
 
 
 @dataclass(slots=True)

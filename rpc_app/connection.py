@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import structlog
+
 from ocpp_cable.rpc_app.env import RequestEnv
 from ocpp_cable.rpc_app.errors import Rejected
 from ocpp_cable.rpc_app.state import State

@@ -16,6 +16,11 @@ import orjson
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
+
+from ocpp_cable.contract import performs, transmissions
+from ocpp_cable.contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.foundation.redact import mask_secrets
+from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.rpc_app.batch import BatchService
 from ocpp_cable.rpc_app.callers import CallerCheck
@@ -27,11 +32,6 @@ from ocpp_cable.rpc_app.metrics import RPCMetrics
 from ocpp_cable.rpc_app.presence import PresenceService
 from ocpp_cable.rpc_app.state import State
 from ocpp_cable.rpc_app.sweeping import Sweeper
-
-from ocpp_cable.contract import performs, transmissions
-from ocpp_cable.contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
-from ocpp_cable.foundation.redact import mask_secrets
-from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("rpc_app")
 

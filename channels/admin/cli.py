@@ -14,6 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import (
     db,
     offline,
@@ -41,18 +45,13 @@ from ocpp_cable.channels.stations import (
     set_tolerated_rules,
     station_id_problem,
 )
+from ocpp_cable.channels.store import dispose
 from ocpp_cable.channels.timeutil import parse_time
-from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from ocpp_cable.foundation.settings import AdminSettings, TokenSettings
 from ocpp_cable.ocppj import leniency
+from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
 
 # `viewers` is the name `tokens` had before tokens opened the HTTP API too.
-TOKEN_COMMANDS = frozenset({"tokens", "viewers"})
-ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"}) | TOKEN_COMMANDS
 
 SHOWN_TRANSACTIONS = 5
 MAX_VIEWER_NAME = 64
@@ -308,7 +307,7 @@ def run_admin(args: argparse.Namespace, settings: AdminSettings) -> int:
         return exit_status(lambda: args.admin_handler(args, settings))
     finally:
         # One command per process: leave no pooled connection (or SQLite WAL) behind.
-        db.dispose(settings.database_url)
+        dispose(settings.database_url)
 
 
 @contextmanager

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import audit, command_hooks, commands, db, presence, stations
 from ocpp_cable.channels.admin.publishing import CommandFailed, publish
 from ocpp_cable.channels.models import ChargePoint, Command
 from ocpp_cable.channels.timeutil import now
-from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError, message
-from sqlalchemy.orm import Session
-
 from ocpp_cable.foundation.settings import SendSettings
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError, message
 
 
 class UnknownStation(CommandFailed):

@@ -16,21 +16,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import delete, select, update
+
 from ocpp_cable.channels import db, diagnostics, firmware
 from ocpp_cable.channels.admin import command_records, parsers
 from ocpp_cable.channels.admin.cli import _print_rows
 from ocpp_cable.channels.admin.outcomes import exit_status
 from ocpp_cable.channels.admin.publishing import CommandFailed, CommandLineError, build_call
 from ocpp_cable.channels.models import DiagnosticsRequest, FirmwareUpdate
+from ocpp_cable.channels.store import dispose
 from ocpp_cable.channels.timeutil import now, parse_time
 from ocpp_cable.channels.viewers import masked
-from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
-from sqlalchemy import delete, select, update
-
 from ocpp_cable.contract.timestamps import utc_text
 from ocpp_cable.foundation.settings import StationFilesCommandSettings
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
-FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 INT32 = 2**31 - 1
 
 
@@ -278,7 +278,7 @@ def run_file_command(args: argparse.Namespace, settings: StationFilesCommandSett
     try:
         return exit_status(lambda: args.file_handler(args, settings))
     finally:
-        db.dispose(settings.database_url)
+        dispose(settings.database_url)
 
 
 def _migrated(settings: StationFilesCommandSettings) -> None:

@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from ocpp_cable.channels import commands, db, local_lists, reservations
 from ocpp_cable.channels.admin import command_records, parsers, password_rotation
 from ocpp_cable.channels.admin.cli import _cell, _print_json, _print_rows
@@ -21,12 +23,9 @@ from ocpp_cable.channels.admin.outcomes import exit_status
 from ocpp_cable.channels.admin.publishing import CommandFailed, CommandLineError, build_call
 from ocpp_cable.channels.models import ChargePoint, Command, LocalList, Reservation
 from ocpp_cable.channels.timeutil import now
-from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
-from sqlalchemy import Select, select
-
 from ocpp_cable.foundation.settings import SendSettings
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
-OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate-password"})
 RESERVATION_FIELDS = (
     "id", "station_id", "connector_id", "id_tag", "parent_id_tag", "expiry_date", "status",
     "reason", "command_id", "transaction_id", "created_at", "ended_at",

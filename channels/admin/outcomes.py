@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from ocpp_cable.rpc_app.broadcasting import BroadcastError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ocpp_cable.rpc_app.broadcasting import BroadcastError
 
 
 def exit_status(command: Callable[[], int]) -> int:

@@ -13,15 +13,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import db, password_rotation
 from ocpp_cable.channels.admin import command_records
 from ocpp_cable.channels.admin.publishing import CommandFailed, build_call
 from ocpp_cable.channels.models import ChargePoint, Command
 from ocpp_cable.channels.passwords import hash_password
-from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
-from sqlalchemy.orm import Session
-
 from ocpp_cable.foundation.settings import SendSettings
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
 
 class RotationRefused(CommandFailed):

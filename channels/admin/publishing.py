@@ -1,4 +1,5 @@
-"""`ocpp-cable broadcast` and `ocpp-cable send`: remote commands from a shell."""
+"""Building and publishing a command to a station: a CALL checked against the schemas of
+the OCPP version the station speaks, published to its stream (CLI, API, dashboard)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ import uuid
 from typing import Any
 
 import orjson
-from ocpp_cable.channels import password_fields
-from ocpp_cable.channels.admin.outcomes import exit_status
-from ocpp_cable.rpc_app.broadcasting import from_settings, message
 
 from ocpp_cable.contract import transmissions
-from ocpp_cable.foundation.settings import PublisherSettings, SendSettings
+from ocpp_cable.foundation.settings import PublisherSettings
 from ocpp_cable.ocppj import versions
 from ocpp_cable.ocppj.schemas import SchemaViolation
+from ocpp_cable.rpc_app.broadcasting import from_settings, message
 
 
 class CommandLineError(Exception):
@@ -69,62 +68,3 @@ def build_call(
 
 def publish(settings: PublisherSettings, stream: str, transmission: dict[str, Any]) -> None:
     from_settings(settings).publish([message(stream, transmission)])
-
-
-def run(publish_one) -> int:
-    def published() -> int:
-        publish_one()
-        return 0
-
-    return exit_status(published)
-
-
-def broadcast_command(settings: PublisherSettings, stream: str, data: str) -> int:
-    def publish_one() -> None:
-        transmission = parse_object(data, "the transmission")
-        publish(settings, stream, transmission)
-        print(f"broadcast to {stream} via {settings.broadcaster}")
-
-    return run(publish_one)
-
-
-def send_command(
-    settings: SendSettings,
-    station_id: str,
-    action: str,
-    payload: str,
-    wait: bool = False,
-    record: bool = True,
-) -> int:
-    """Publish a CALL for the station; with `record`, keep it in the central system's database."""
-    transmission: dict[str, Any] = {}
-
-    def publish_one() -> None:
-        body = parse_object(payload, "the payload")
-        refused = password_fields.refusal(action, body, station_id)
-        if refused is not None:  # recorded or not: the rotation is the way
-            raise CommandLineError(refused)
-        stream = settings.stream_for_station(station_id)
-        if record:
-            from ocpp_cable.channels import db
-            from ocpp_cable.channels.admin import command_records
-
-            if settings.auto_migrate:
-                db.upgrade(settings.database_url)
-            # Checked against the version the station speaks (unknown station: 1.6, and
-            # publish_recorded says it is unknown).
-            version = command_records.station_version(settings, station_id) or "1.6"
-            transmission.update(build_call(action, body, version=version))
-            command_records.publish_recorded(settings, station_id, transmission, stream)
-        else:
-            # Without the database the station's version is not known.
-            transmission.update(build_call(action, body, version=None))
-            publish(settings, stream, transmission)
-        print(f"{action} {transmission['id']} sent to {station_id} (stream {stream})")
-
-    code = run(publish_one)
-    if code != 0 or not wait:
-        return code
-    from ocpp_cable.channels.admin import command_records
-
-    return command_records.wait_and_print(settings, transmission["id"])

@@ -8,6 +8,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
 from ocpp_cable.channels import dashboard
 from ocpp_cable.channels.api import problems
 from ocpp_cable.channels.api.database import no_nul_in_url
@@ -28,8 +30,6 @@ from ocpp_cable.channels.api.routes import (
     transactions,
 )
 from ocpp_cable.channels.api.version import package_version
-from swagger_ui_bundle import swagger_ui_path
-
 from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 PREFIX = "/api/v1"

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from ocpp_cable.channels import viewers
 from ocpp_cable.channels.api.database import session_for
 

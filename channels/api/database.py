@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
-from ocpp_cable.channels import db
-from ocpp_cable.channels.api.problems import Problem
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels import db
+from ocpp_cable.channels.api.problems import Problem
 from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 T = TypeVar("T")

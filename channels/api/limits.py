@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from fastapi import HTTPException
+
 from ocpp_cable.channels.api.problems import MEDIA_TYPE
 
 MAX_BODY = 1024 * 1024  # a SendLocalList of thousands of entries fits; a flood does not

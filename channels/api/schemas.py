@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
-from ocpp_cable.channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ocpp_cable.channels.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
 
 T = TypeVar("T")

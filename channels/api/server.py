@@ -13,8 +13,8 @@ import socket
 import structlog
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
-from ocpp_cable.channels.api.app import create_app
 
+from ocpp_cable.channels.api.app import create_app
 from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 log = structlog.get_logger("channels.api")

@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+
 from ocpp_cable.channels.dashboard import landing
 
 HERE = Path(__file__).resolve().parent

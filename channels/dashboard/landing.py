@@ -12,10 +12,10 @@ from html import escape
 from urllib.parse import quote
 
 import segno
-from ocpp_cable.channels import db, presence
-from ocpp_cable.channels.models import ChargePoint, Connector
 from sqlalchemy import select
 
+from ocpp_cable.channels import db, presence
+from ocpp_cable.channels.models import ChargePoint, Connector
 from ocpp_cable.contract.timestamps import utc_text
 
 # The page is markup and one stylesheet: no script may run on it.

@@ -1,6 +1,7 @@
 """Alembic environment for the central system's schema."""
 
 from alembic import context
+
 from ocpp_cable.channels.db import make_engine
 from ocpp_cable.channels.models import Base
 

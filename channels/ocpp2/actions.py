@@ -16,7 +16,6 @@ from ocpp_cable.channels.live import events as live
 from ocpp_cable.channels.ocpp2 import meter, tokens, transaction_events, variables
 from ocpp_cable.channels.ocpp2 import stations as stations2
 from ocpp_cable.channels.store import Unit
-
 from ocpp_cable.contract.timestamps import utc_text
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp_cable.channels.authorization import id_tag_info
 from sqlalchemy.orm import Session
+
+from ocpp_cable.channels.authorization import id_tag_info
 
 # The type of a token the station needed no authorization for ("" as its value): nothing to
 # look up.

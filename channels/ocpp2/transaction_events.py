@@ -14,6 +14,9 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import Transaction, TransactionEvent
 from ocpp_cable.channels.ocpp2 import meter, tokens
@@ -24,8 +27,6 @@ from ocpp_cable.channels.transactions import (
     insert_meter_values,
     last_energy_register,
 )
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
 
 TRANSACTIONS, EVENTS = Transaction.__table__, TransactionEvent.__table__
 # An Ended event may leave stoppedReason out only when the reason is Local.

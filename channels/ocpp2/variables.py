@@ -9,12 +9,13 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import password_fields
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import StationVariable
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 VARIABLES = StationVariable.__table__
 REPORTED = ("value", "mutability", "characteristics", "request_id", "reported_at")

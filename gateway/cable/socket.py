@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import structlog
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
 from ocpp_cable.gateway.cable.session import (
     CLOSE_GOING_AWAY,
     CableSession,
@@ -25,13 +27,9 @@ from ocpp_cable.gateway.cable.session import (
     Send,
     broadcast_frame,
 )
+from ocpp_cable.gateway.contexts import BrowserContext
 from ocpp_cable.gateway.rpc import Env, RPCError, Status
 from ocpp_cable.gateway.tasks import Finished
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-
-if TYPE_CHECKING:
-    from ocpp_cable.gateway.node import GatewayNode
 
 CLOSE_TRY_AGAIN_LATER = 1013
 
@@ -64,19 +62,19 @@ class CableSubscription:
 class CableSocket:
     """The asyncio shell around one browser's WebSocket and its Action Cable session."""
 
-    def __init__(self, ws: ServerConnection, admission: BrowserAdmission, node: GatewayNode):
+    def __init__(self, ws: ServerConnection, admission: BrowserAdmission, context: BrowserContext):
         self.ws = ws
-        self.node = node
+        self.context = context
         self.sid = admission.sid
         self.identifiers = admission.identifiers
         self.env = admission.env
         self.log = structlog.get_logger("gateway.cable").bind(sid=self.sid)
-        self.session = CableSession(node.cable_config, self.log)
+        self.session = CableSession(context.cable_config, self.log)
         self._welcome = admission.transmissions
         self._listeners: dict[str, CableSubscription] = {}
         self._istates: dict[str, dict[str, str]] = {}
         self._outbox: deque[str] = deque()
-        self._limit = node.settings.cable_send_queue
+        self._limit = context.send_queue
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._drained.set()
@@ -98,7 +96,7 @@ class CableSocket:
             await self._teardown()
 
     async def _teardown(self) -> None:
-        hub = self.node.hub
+        hub = self.context.hub
         for listener in self._listeners.values():
             hub.remove(listener)
         self._writer.cancel()
@@ -106,14 +104,14 @@ class CableSocket:
         if not self._writer.cancelled() and self._writer.exception() is not None:
             self.log.error("browser writer failed", exc_info=self._writer.exception())
         subscriptions = sorted(self.session.subscriptions)
-        await self.node.disconnects.deliver(self._disconnect(subscriptions), self.log)
-        self.node.browsers.discard(self)
+        await self.context.disconnects.deliver(self._disconnect(subscriptions), self.log)
+        self.context.forget(self)
         self.log.info("browser disconnected", code=self.ws.close_code)
         self.finished.set()
 
     def _disconnect(self, subscriptions: list[str]):
         async def deliver(within: float | None) -> None:
-            result = await self.node.rpc.disconnect(
+            result = await self.context.rpc.disconnect(
                 self.sid, self.identifiers, subscriptions, self.env, within, self._istates
             )
             if result.status is not Status.SUCCESS:
@@ -141,7 +139,7 @@ class CableSocket:
         if len(self._outbox) >= self._limit:
             if self.ws.transport is not None and not self.ws.transport.is_closing():
                 self.log.warning("browser too slow: dropped", queued=len(self._outbox))
-                self.node.metrics.browsers_dropped.inc()
+                self.context.metrics.browsers_dropped.inc()
                 self._outbox.clear()
                 self.ws.transport.abort()
             return
@@ -184,7 +182,7 @@ class CableSocket:
         identifier = command.identifier
         istate = self._istates.setdefault(identifier, {})
         try:
-            result = await self.node.rpc.command(
+            result = await self.context.rpc.command(
                 self.sid,
                 command.command,
                 identifier,
@@ -211,7 +209,7 @@ class CableSocket:
             listener = self._listeners.get(identifier)
             if listener is None:
                 listener = self._listeners[identifier] = CableSubscription(self, identifier)
-            self.node.hub.follow(
+            self.context.hub.follow(
                 listener, result.stop_streams, result.stopped_streams, result.streams
             )
         self._forget_unless_subscribed(identifier)
@@ -226,5 +224,5 @@ class CableSocket:
             return
         listener = self._listeners.pop(identifier, None)
         if listener is not None:
-            self.node.hub.remove(listener)
+            self.context.hub.remove(listener)
         self._istates.pop(identifier, None)

@@ -9,7 +9,8 @@ import nats
 import structlog
 from nats.aio.client import Client
 from nats.errors import Error as NATSError
-from ocpp_cable.gateway.pubsub import Connected, Handler, control_name
+
+from ocpp_cable.gateway.pubsub.subscriber import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.nats")
 

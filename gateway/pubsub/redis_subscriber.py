@@ -7,8 +7,9 @@ import contextlib
 
 import redis.asyncio as aioredis
 import structlog
-from ocpp_cable.gateway.pubsub import Connected, Handler, control_name
 from redis.exceptions import RedisError
+
+from ocpp_cable.gateway.pubsub.subscriber import Connected, Handler, control_name
 
 log = structlog.get_logger("gateway.redis")
 

@@ -14,6 +14,10 @@ import grpc
 import orjson
 import structlog
 from grpc_health.v1 import health_pb2
+
+from ocpp_cable.contract.pb import presence_pb2, rpc_pb2
+from ocpp_cable.contract.state import apply_changes
+from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.gateway.metrics import GatewayMetrics
 from ocpp_cable.gateway.rpc.batch_stream import StreamError
 from ocpp_cable.gateway.rpc.endpoints import Endpoint, Endpoints
@@ -28,10 +32,6 @@ from ocpp_cable.gateway.rpc.results import (
     new_env,
 )
 from ocpp_cable.gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
-
-from ocpp_cable.contract.pb import presence_pb2, rpc_pb2
-from ocpp_cable.contract.state import apply_changes
-from ocpp_cable.foundation.throttle import LogThrottle
 
 log = structlog.get_logger("gateway.rpc")
 

@@ -24,10 +24,10 @@ from collections.abc import Awaitable, Callable
 import grpc
 import structlog
 from grpc_health.v1 import health_pb2_grpc
-from ocpp_cable.gateway.rpc.batch_stream import BatchStream
-from ocpp_cable.gateway.rpc.link import PLAIN, Link
 
 from ocpp_cable.contract.pb import presence_pb2_grpc, rpc_pb2_grpc
+from ocpp_cable.gateway.rpc.batch_stream import BatchStream
+from ocpp_cable.gateway.rpc.link import PLAIN, Link
 
 log = structlog.get_logger("gateway.rpc")
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from ocpp_cable.gateway.rpc.endpoints import Endpoint
-
 from ocpp_cable.contract.pb import batch_pb2
+from ocpp_cable.gateway.rpc.endpoints import Endpoint
 
 PROTOCOL_VERSION = "v1"
 # RPC method -> its field in a batch_pb2.Call / Reply.

@@ -9,11 +9,11 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
 from ocpp_cable.channels import db, stations
 from ocpp_cable.channels.api import create_app
 from ocpp_cable.channels.models import IdTag
-from schemathesis.specs.openapi.checks import positive_data_acceptance
-
 from ocpp_cable.foundation.settings import Settings
 from tests.support.api import bearer, make_token
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 import websockets
+from sqlalchemy import select
+
 from ocpp_cable.channels import db
 from ocpp_cable.channels.models import (
     ChargePoint,
@@ -22,8 +24,6 @@ from ocpp_cable.channels.models import (
     MeterValue,
     Transaction,
 )
-from sqlalchemy import select
-
 from tests.support.central import PASSWORD, basic, central_system, seed
 
 # A signed meter value as Open Charge Metering Format (OCMF) writes it: ~300 characters.

@@ -14,10 +14,10 @@ import re
 import orjson
 import pytest
 import websockets
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint, MessageLog
 from sqlalchemy import select
 
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint, MessageLog
 from tests.support.central import PASSWORD, central_system
 from tests.support.handshakes import upgrade
 from tests.support.servers import charger, eventually, gateway, rpc_server, subscribed

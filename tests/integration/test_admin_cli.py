@@ -15,8 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from ocpp_cable import cli
 from ocpp_cable.channels import db, viewers
-from ocpp_cable.channels.admin.cli import ADMIN_COMMANDS, add_admin_commands, run_admin
+from ocpp_cable.channels.admin.cli import add_admin_commands, run_admin
 from ocpp_cable.channels.models import (
     ChargePoint,
     Connector,
@@ -27,9 +30,8 @@ from ocpp_cable.channels.models import (
 )
 from ocpp_cable.channels.passwords import verify_password
 from ocpp_cable.channels.stations import mark_connected, record_boot
-from sqlalchemy import select
-
-from ocpp_cable import cli
+from ocpp_cable.channels.store import dispose
+from ocpp_cable.cli import ADMIN_COMMANDS
 from ocpp_cable.foundation.settings import Settings
 from tests.support.processes import free_port
 
@@ -42,7 +44,7 @@ PASSWORD = "correct-horse-battery"
 def url(tmp_path):
     database_url = f"sqlite:///{tmp_path}/admin.db"
     yield database_url
-    db.dispose(database_url)
+    dispose(database_url)
 
 
 @pytest.fixture

@@ -19,16 +19,16 @@ import pytest
 import structlog
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint as StationRow
-from ocpp_cable.channels.models import Connector
-from ocpp_cable.rpc_app import broadcasting
-from ocpp_cable.rpc_app.application import load_application
 from sqlalchemy import select
 
 from ocpp_cable import channels
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint as StationRow
+from ocpp_cable.channels.models import Connector
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
 from ocpp_cable.foundation.settings import Settings
+from ocpp_cable.rpc_app import broadcasting
+from ocpp_cable.rpc_app.application import load_application
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.servers import (
     BROADCAST_KEY,

@@ -11,11 +11,11 @@ import time
 
 import structlog
 import websockets
+from websockets.exceptions import InvalidStatus
+
 from ocpp_cable.channels import db, stations
 from ocpp_cable.rpc_app import Connection
 from ocpp_cable.rpc_app.application import Application
-from websockets.exceptions import InvalidStatus
-
 from tests.support import apps
 from tests.support.central import (
     PASSWORD,

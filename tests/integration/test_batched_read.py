@@ -6,10 +6,11 @@ import asyncio
 import threading
 
 import pytest
+from sqlalchemy import event
+
 from ocpp_cable.channels import db, stations
 from ocpp_cable.channels.batched_read import BatchedRead
 from ocpp_cable.channels.store import store
-from sqlalchemy import event
 
 credentials = BatchedRead(lambda u, ids: stations.credentials_of(u.session, ids))
 

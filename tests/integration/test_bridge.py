@@ -273,9 +273,9 @@ async def test_calls_go_over_the_batch_stream_when_offered():
 async def test_unary_calls_without_the_batch_service():
     """A plain AnyCable RPC server (no Batch service): the gateway falls back to unary calls."""
     import grpc
-    from ocpp_cable.rpc_app.server import RPCService
 
     from ocpp_cable.contract.pb import rpc_pb2_grpc
+    from ocpp_cable.rpc_app.server import RPCService
     from tests.support.servers import RPCCounter, test_app
 
     counter = RPCCounter()

@@ -14,8 +14,8 @@ import orjson
 import pytest
 import redis as redis_lib
 import websockets
-from ocpp_cable.rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster, message
 
+from ocpp_cable.rpc_app.broadcasting import NATSBroadcaster, RedisBroadcaster, message
 from tests.support.processes import ROOT, free_port, wait_for_port
 from tests.support.servers import (
     BROADCAST_KEY,
@@ -84,7 +84,6 @@ async def test_http_broadcast_auth_can_be_turned_off_and_arrays_delivered():
 
 async def test_channel_broadcast_to_reaches_station_over_http():
     from ocpp_cable.rpc_app import broadcasting
-
     from tests.support.apps import OCPPChannel
 
     async with rpc_server() as (_, port, _), gateway(port) as node:

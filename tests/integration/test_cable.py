@@ -10,11 +10,11 @@ import os
 import orjson
 import pytest
 import websockets
+
 from ocpp_cable.gateway.node import GatewayNode
 from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
-
 from tests.support import cable_app
 from tests.support.node_client import events_until, node_client_ready, run_node_client
 from tests.support.servers import BROADCAST_KEY, eventually, gateway, gateway_settings, rpc_server

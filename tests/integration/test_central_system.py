@@ -12,6 +12,9 @@ import orjson
 import pytest
 import websockets
 from ocpp.v16 import call
+from websockets.exceptions import InvalidStatus
+
+from ocpp_cable import channels
 from ocpp_cable.channels import db, stations
 from ocpp_cable.channels.models import (
     ChargePoint,
@@ -24,9 +27,6 @@ from ocpp_cable.channels.models import (
 )
 from ocpp_cable.channels.ocpp_channel import OCPPChannel
 from ocpp_cable.channels.timeutil import now
-from websockets.exceptions import InvalidStatus
-
-from ocpp_cable import channels
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
 from ocpp_cable.foundation.settings import Settings
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
@@ -360,6 +360,7 @@ def test_late_disconnect_of_an_older_connection_keeps_station_connected(database
 def test_migrations_match_the_models(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+
     from ocpp_cable.channels.models import Base
 
     engine = db.session_factory(database_url).kw["bind"]

@@ -13,6 +13,7 @@ from ocpp.v16 import call as call16
 from ocpp.v21 import ChargePoint as Charger21
 from ocpp.v21 import call as call21
 from ocpp.v201 import call
+
 from ocpp_cable.channels.models import (
     ChargePoint,
     Command,
@@ -23,7 +24,6 @@ from ocpp_cable.channels.models import (
     Transaction,
     TransactionEvent,
 )
-
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.processes import ROOT

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+
 from ocpp_cable.channels import commands, db, stations
 from ocpp_cable.channels.models import ChargePoint, Command
-from sqlalchemy import select
 
 
 def new_command(url: str, command_id: str = "c1") -> None:

@@ -16,17 +16,17 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16 import call as call16
 from ocpp.v16.enums import Action
+from sqlalchemy import select
+
+from faults.system import System
 from ocpp_cable.channels import commands, db, presence, stations
 from ocpp_cable.channels.admin.command_records import publish_recorded
 from ocpp_cable.channels.admin.publishing import build_call
 from ocpp_cable.channels.models import ChargePoint as Station
 from ocpp_cable.channels.models import Command
 from ocpp_cable.channels.timeutil import now
-from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
-from sqlalchemy import select
-
-from faults.system import System
 from ocpp_cable.foundation.settings import Settings
+from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import central_system, operator
 from tests.support.servers import Charger, charger, eventually, gateway, rpc_server, subscribed

@@ -14,12 +14,12 @@ import re
 import httpx
 import pytest
 from ocpp.v16 import call
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import IdTag
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import IdTag
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system

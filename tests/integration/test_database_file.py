@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.store import store
 from sqlalchemy import text
 
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.store import dispose, store
 from ocpp_cable.cli import main
 from tests.support.admin import run_admin_line
 
@@ -60,7 +60,7 @@ async def test_the_database_and_its_wal_are_the_owners_only(tmp_path, first):
             assert all(p.exists() for p in beside)
             assert {p.name: mode(p) for p in beside} == {p.name: 0o600 for p in beside}
     finally:
-        db.dispose(url)
+        dispose(url)
 
 
 async def test_a_file_readable_by_others_is_left_so_and_said_so(tmp_path, caplog):
@@ -76,4 +76,4 @@ async def test_a_file_readable_by_others_is_left_so_and_said_so(tmp_path, caplog
         assert len(warned) == 1  # once per process, not per engine
         assert str(path) in warned[0] and "chmod 600" in warned[0]
     finally:
-        db.dispose(url)
+        dispose(url)

@@ -11,9 +11,9 @@ import httpx
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
+
 from ocpp_cable.channels import db, viewers
 from ocpp_cable.rpc_app import broadcasting
-
 from tests.support.api import api_server, bearer, make_token, served_api
 from tests.support.central import CentralCharger, central_system, connected, seed
 from tests.support.servers import eventually, subscribed

@@ -6,10 +6,11 @@ from __future__ import annotations
 import orjson
 import pytest
 import websockets
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog
 from sqlalchemy import select
 
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog
+from ocpp_cable.channels.store import dispose
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import basic, central_system, seed
@@ -120,7 +121,7 @@ def test_the_cli_refuses_an_unknown_station(tmp_path, argv):
     url = f"sqlite:///{tmp_path}/cli.db"
     db.upgrade(url)
     assert lenient_cli(url, "CP-X", *argv) == 1
-    db.dispose(url)
+    dispose(url)
 
 
 async def test_the_rules_reach_the_gateway_at_connect(database_url):

@@ -14,9 +14,9 @@ import pytest
 import structlog
 import websockets
 from ocpp.v16 import call
+
 from ocpp_cable.channels import db, viewers
 from ocpp_cable.rpc_app import broadcasting
-
 from tests.support.central import central_system, command_line, connected, operator, seed
 from tests.support.node_client import events_until, node_client_ready, run_node_client
 from tests.support.servers import eventually, gateway, publish_to

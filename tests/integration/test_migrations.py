@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from sqlalchemy import text
+
 from ocpp_cable.channels import db
 from ocpp_cable.channels.models import (
     Command,
@@ -14,8 +16,6 @@ from ocpp_cable.channels.models import (
     StationVariable,
     Transaction,
 )
-from sqlalchemy import text
-
 from tests.support.central import rows
 
 

@@ -21,14 +21,14 @@ import trustme
 import websockets
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
+from prometheus_client.parser import text_string_to_metric_families
+
 from ocpp_cable.gateway.rpc import client as rpc_client
 from ocpp_cable.gateway.rpc import endpoints
 from ocpp_cable.gateway.rpc.endpoints import Endpoints, host_name, resolve_targets
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.rpc_app.metrics import RPCMetrics
 from ocpp_cable.rpc_app.server import start_rpc_server
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.support import servers, slow_app
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 from tests.support.servers import charger, eventually, gateway, rpc_server, station_url

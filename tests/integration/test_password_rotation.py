@@ -25,12 +25,12 @@ from ocpp.v16.enums import Action
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 from ocpp.v201.enums import Action as Action201
-from ocpp_cable.channels import db, password_fields, stations, viewers
-from ocpp_cable.channels.models import ChargePoint
-from ocpp_cable.channels.timeutil import now
 from sqlalchemy import MetaData, select
 from websockets.exceptions import InvalidStatus
 
+from ocpp_cable.channels import db, password_fields, stations, viewers
+from ocpp_cable.channels.models import ChargePoint
+from ocpp_cable.channels.timeutil import now
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import PASSWORD, CentralCharger, basic, operator

@@ -14,16 +14,16 @@ import time
 
 import pytest
 import websockets
+
+from ocpp_cable import channels
 from ocpp_cable.channels import commands, db, stations
 from ocpp_cable.channels.admin.command_records import publish_recorded
 from ocpp_cable.channels.admin.publishing import CommandFailed, build_call
 from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app import Channel
 from ocpp_cable.rpc_app.application import Application, load_application
 from ocpp_cable.rpc_app.broadcasting import BroadcastError
-
-from ocpp_cable import channels
-from ocpp_cable.foundation.settings import Settings
 from tests.support import apps
 from tests.support.central import PASSWORD, basic
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
@@ -81,7 +81,6 @@ async def test_every_disconnect_is_delivered_when_many_stations_leave_at_once(re
 
 async def _started_gateway(rpc_port: int, **overrides):
     from ocpp_cable.gateway.node import GatewayNode
-
     from tests.support.servers import gateway_settings
 
     node = GatewayNode(gateway_settings(rpc_port, shutdown_timeout=20, **overrides))

@@ -8,11 +8,12 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import orjson
+from sqlalchemy import update
+
 from ocpp_cable.channels import commands, db, presence, stations
 from ocpp_cable.channels.models import ChargePoint, Command
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.gateway.node_control import ControlChannel
-from sqlalchemy import update
 
 
 def connect(url: str, station_id: str, node: str, seen_ago: float = 60) -> None:

@@ -230,13 +230,13 @@ async def test_readme_201_command_works_as_written(tmp_path):
 
 async def test_the_store_example_in_writing_channels(database_url):
     """The README's channel that keeps DataTransfer payloads through the store."""
+    from sqlalchemy import select
+
     from ocpp_cable.channels import config as channels_config
     from ocpp_cable.channels import db, stations
     from ocpp_cable.channels.models import StationNotification
-    from ocpp_cable.rpc_app import Connection, RequestEnv
-    from sqlalchemy import select
-
     from ocpp_cable.foundation.settings import Settings
+    from ocpp_cable.rpc_app import Connection, RequestEnv
 
     namespace: dict = {}
     exec(

@@ -12,6 +12,7 @@ from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
+
 from ocpp_cable.channels import db, reservations
 from ocpp_cable.channels.models import (
     ChargePoint,
@@ -21,7 +22,6 @@ from ocpp_cable.channels.models import (
     StationConfiguration,
 )
 from ocpp_cable.channels.timeutil import now
-
 from tests.support.api import api_server, bearer, make_token
 from tests.support.central import (
     CentralCharger,

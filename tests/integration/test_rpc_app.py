@@ -7,12 +7,12 @@ from dataclasses import replace
 import grpc
 import orjson
 import pytest
-from ocpp_cable.rpc_app import Channel, Connection
-from ocpp_cable.rpc_app.application import Application, ApplicationError, load_application
-from ocpp_cable.rpc_app.state import State
 
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
 from ocpp_cable.contract.state import apply_changes
+from ocpp_cable.rpc_app import Channel, Connection
+from ocpp_cable.rpc_app.application import Application, ApplicationError, load_application
+from ocpp_cable.rpc_app.state import State
 from tests.support import servers
 from tests.support.servers import eventually, rpc_server
 

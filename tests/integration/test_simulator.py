@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 
 import orjson
 import pytest
-from ocpp_cable.rpc_app import Channel
-from ocpp_cable.rpc_app.application import Application
 
 from ocpp_cable import cli
+from ocpp_cable.rpc_app import Channel
+from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.simulator import DIALECTS, SimCharger, SimulationOptions, Stats, simulate, summary
 from tests.support import apps
 from tests.support.processes import ROOT

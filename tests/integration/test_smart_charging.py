@@ -11,12 +11,12 @@ import pytest
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
-from ocpp_cable.channels import db, smart_charging, stations, transactions
-from ocpp_cable.channels.admin import publishing
-from ocpp_cable.channels.models import ChargingProfile, Command, CompositeSchedule, Transaction
-from ocpp_cable.channels.timeutil import now
 from sqlalchemy.exc import IntegrityError
 
+from ocpp_cable.channels import db, smart_charging, stations, transactions
+from ocpp_cable.channels.admin import publish_commands
+from ocpp_cable.channels.models import ChargingProfile, Command, CompositeSchedule, Transaction
+from ocpp_cable.channels.timeutil import now
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
@@ -96,7 +96,12 @@ def sender(node, settings):
 
     async def send(action: str, payload: dict, station_id: str = "CP-1") -> int:
         return await asyncio.to_thread(
-            publishing.send_command, send_settings, station_id, action, json.dumps(payload), True
+            publish_commands.send_command,
+            send_settings,
+            station_id,
+            action,
+            json.dumps(payload),
+            True,
         )
 
     return send

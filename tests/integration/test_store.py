@@ -6,11 +6,12 @@ import asyncio
 import threading
 
 import pytest
+from sqlalchemy import event, select
+
 from ocpp_cable.channels import db, stations
 from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog, MeterValue
-from ocpp_cable.channels.store import store
+from ocpp_cable.channels.store import dispose, store
 from ocpp_cable.channels.transactions import meter_rows
-from sqlalchemy import event, select
 
 
 def commits(url: str) -> list[int]:
@@ -123,7 +124,7 @@ async def test_closing_finishes_what_was_handed_in(database_url):
         for i in range(30)
     ]
     await asyncio.sleep(0)  # handed in
-    await asyncio.to_thread(db.dispose, database_url)  # closes the store first
+    await asyncio.to_thread(dispose, database_url)  # closes the store first
     await asyncio.gather(*pending)
     with pytest.raises(RuntimeError, match="closed"):
         await writer.run(lambda u: None)

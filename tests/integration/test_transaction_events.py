@@ -8,7 +8,6 @@ from ocpp_cable.channels.authorization import id_tag_info
 from ocpp_cable.channels.models import IdTag, Transaction, TransactionEvent
 from ocpp_cable.channels.ocpp2 import tokens, transaction_events
 from ocpp_cable.channels.transactions import close_by_operator
-
 from tests.support.central import rows
 
 

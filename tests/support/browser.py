@@ -23,8 +23,9 @@ import websockets
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
-from ocpp_cable.channels import db, viewers
 
+from ocpp_cable.channels import db, viewers
+from ocpp_cable.channels.store import dispose
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support.processes import CLI, free_port
 
@@ -116,7 +117,7 @@ def running_system(workdir: Path, *flags: str, timeout: float = 20) -> Iterator[
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        db.dispose(database_url)
+        dispose(database_url)
 
 
 @dataclass

@@ -11,13 +11,13 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint as Charger
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import IdTag
-from ocpp_cable.rpc_app.application import load_application
 from sqlalchemy import select
 
 from ocpp_cable import channels
+from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.models import IdTag
 from ocpp_cable.foundation.settings import Settings
+from ocpp_cable.rpc_app.application import load_application
 from tests.support.servers import BROADCAST_KEY, charger, gateway, publish_to, rpc_server
 
 PASSWORD = "s3cret-pass"

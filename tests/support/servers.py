@@ -15,13 +15,13 @@ from ocpp.v16.enums import Action
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call_result as call_result201
 from ocpp.v201.enums import Action as Action201
+
+from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.gateway.node import GatewayNode
 from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.rpc_app.metrics import RPCMetrics
 from ocpp_cable.rpc_app.server import start_rpc_server
-
-from ocpp_cable.foundation.settings import Settings
 from tests.support import apps
 
 BROADCAST_KEY = "test-key"

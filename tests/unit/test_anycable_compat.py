@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+
 from ocpp_cable.gateway.ocpp.session import (
     Perform,
     Resubscribe,
@@ -10,7 +11,6 @@ from ocpp_cable.gateway.ocpp.session import (
     SessionConfig,
     StationSession,
 )
-
 from ocpp_cable.ocppj import versions
 
 NOW = "2026-12-01T10:00:00.000Z"

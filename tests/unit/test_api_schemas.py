@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pydantic
 import pytest
+
 from ocpp_cable.channels.api.schemas import NewStation
 from ocpp_cable.channels.stations import station_id_problem
 

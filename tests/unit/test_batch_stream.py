@@ -8,11 +8,11 @@ import math
 import traceback
 
 import grpc
-import ocpp_cable.gateway.rpc.batch_stream as batch_module
 import pytest
-from ocpp_cable.gateway.rpc.batch_stream import BatchStream, StreamError
 
+import ocpp_cable.gateway.rpc.batch_stream as batch_module
 from ocpp_cable.contract.pb import batch_pb2, rpc_pb2
+from ocpp_cable.gateway.rpc.batch_stream import BatchStream, StreamError
 
 END = object()  # fed to a fake stream: it ends as a server's would
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from ocpp_cable.gateway.broadcasts import (
     Broadcasts,
     MalformedBroadcast,

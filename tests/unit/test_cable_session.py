@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
+
 from ocpp_cable.gateway.cable.session import (
     CableConfig,
     CableSession,

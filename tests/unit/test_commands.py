@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ocpp_cable.channels import commands
 
+from ocpp_cable.channels import commands
 from ocpp_cable.foundation.settings import OperatorAPIServerSettings, RPCAppSettings, SendSettings
 
 SENT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from ocpp_cable.channels import dashboard
 from ocpp_cable.channels.dashboard import landing
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import structlog
+
 from ocpp_cable.gateway.disconnects import DisconnectQueue
 from ocpp_cable.gateway.rpc import RPCError
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 import pytest
-from ocpp_cable.gateway.admission import offered_subprotocols, refusal_status
-from ocpp_cable.gateway.rpc import Status
 from websockets.datastructures import Headers
 
+from ocpp_cable.gateway.admission import offered_subprotocols, refusal_status
+from ocpp_cable.gateway.rpc import Status
 from ocpp_cable.ocppj.handshake import HandshakeRefused, read_request, station_id_from_path
 
 PREFIX = "/ocpp"

@@ -7,8 +7,8 @@ import random
 
 import orjson
 import pytest
-from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession, Tolerated
 
+from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession, Tolerated
 from ocpp_cable.ocppj import leniency, versions
 from ocpp_cable.ocppj.schemas import SchemaViolation
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import orjson
+
 from ocpp_cable.channels import live
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from ocpp_cable.channels import password_rotation
 from ocpp_cable.channels.password_fields import MASK, masked, masked_value, refusal, sets_password
 from ocpp_cable.channels.passwords import Match, decoded_key, hash_password, matching

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from ocpp_cable.rpc_app import Channel, Connection, Rejected, RequestEnv, abroadcast, broadcast
 
 import ocpp_cable
+from ocpp_cable.rpc_app import Channel, Connection, Rejected, RequestEnv, abroadcast, broadcast
 
 
 def test_the_public_names_are_the_frameworks_own():

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 
 import pytest
+
 from ocpp_cable.gateway import replies
 from ocpp_cable.gateway.rpc import RPCError
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from ocpp_cable.channels.models import Reservation
 from ocpp_cable.channels.reservations import ReservationProblem, is_id, parse_expiry, used_by
 

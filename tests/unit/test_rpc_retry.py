@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-import ocpp_cable.gateway.rpc.client as client_module
 import orjson
 import pytest
+
+import ocpp_cable.gateway.rpc.client as client_module
+from ocpp_cable.contract.pb import rpc_pb2
 from ocpp_cable.gateway.metrics import PREFIX
 from ocpp_cable.gateway.rpc import (
     CommandResult,
@@ -20,8 +22,6 @@ from ocpp_cable.gateway.rpc import (
 )
 from ocpp_cable.gateway.rpc.batch_stream import StreamError
 from ocpp_cable.gateway.rpc.results import new_env
-
-from ocpp_cable.contract.pb import rpc_pb2
 
 OK = rpc_pb2.CommandResponse(status=rpc_pb2.SUCCESS)
 Code = grpc.StatusCode

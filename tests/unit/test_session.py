@@ -6,6 +6,8 @@ import re
 
 import orjson
 import pytest
+
+from ocpp_cable.contract.naming import action_method_name
 from ocpp_cable.gateway.ocpp.session import (
     ArmCallTimer,
     BootState,
@@ -16,8 +18,6 @@ from ocpp_cable.gateway.ocpp.session import (
     SessionConfig,
     StationSession,
 )
-
-from ocpp_cable.contract.naming import action_method_name
 from ocpp_cable.ocppj import errors, versions
 
 NOW = "2026-11-21T10:00:00.000Z"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ocpp_cable.gateway.ocpp.session import Close, Perform, Send, SessionConfig, StationSession
 
+from ocpp_cable.gateway.ocpp.session import Close, Perform, Send, SessionConfig, StationSession
 from ocpp_cable.ocppj import errors, frames
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=40)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from ocpp_cable.channels import db
 
+from ocpp_cable.channels import db
 from ocpp_cable.cli import TIERS, main
 from ocpp_cable.foundation.settings import (
     DatabaseSettings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from ocpp_cable.channels import offline
 from ocpp_cable.channels.smart_charging import (
     START_WINDOW,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession
 
 from ocpp_cable.foundation.settings import OCPP_VERSIONS, ChargerServerSettings
+from ocpp_cable.gateway.ocpp.session import Perform, Send, SessionConfig, StationSession
 from ocpp_cable.ocppj import errors, frames, versions
 from ocpp_cable.ocppj.schemas import SchemaViolation
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+
 from ocpp_cable.channels import smart_charging
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader

@@ -12,6 +12,9 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
 from ocpp_cable.channels import commands, password_fields
 from ocpp_cable.channels.admin import command_records
 from ocpp_cable.channels.admin.publishing import build_call
@@ -23,8 +26,6 @@ from ocpp_cable.channels.api.sending import sending
 from ocpp_cable.channels.models import Command
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.rpc_app import broadcasting
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(tags=["commands"])
 log = structlog.get_logger("channels.api")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+
 from ocpp_cable.channels import configuration
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader

@@ -17,13 +17,14 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
 from ocpp_cable.channels import diagnostics, firmware
 from ocpp_cable.channels.api.database import session_for, settings_of
 from ocpp_cable.channels.api.limits import BodyLimit
 from ocpp_cable.channels.api.multipart import FilePart, MultipartError, boundary_of
 from ocpp_cable.channels.api.problems import Problem
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 
 router = APIRouter(tags=["station files"], include_in_schema=False)
 log = structlog.get_logger("channels.api")

@@ -10,6 +10,9 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import FileResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
 from ocpp_cable.channels import diagnostics, firmware
 from ocpp_cable.channels.admin import file_commands
 from ocpp_cable.channels.api import schemas
@@ -19,8 +22,6 @@ from ocpp_cable.channels.api.problems import Problem, responses
 from ocpp_cable.channels.api.sending import sending
 from ocpp_cable.channels.models import DiagnosticsRequest, FirmwareUpdate
 from ocpp_cable.rpc_app import broadcasting
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(tags=["firmware and diagnostics"])
 log = structlog.get_logger("channels.api")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import select
+
 from ocpp_cable.channels import records
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader, Writer
@@ -14,7 +16,6 @@ from ocpp_cable.channels.api.database import page, row_or_404, session_for
 from ocpp_cable.channels.api.problems import Problem, responses
 from ocpp_cable.channels.authorization import MAX_TAG_LENGTH, block_id_tag, put_id_tag
 from ocpp_cable.channels.models import IdTag
-from sqlalchemy import select
 
 router = APIRouter(prefix="/id-tags", tags=["idTags"])
 log = structlog.get_logger("channels.api")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import structlog
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
 from ocpp_cable.channels.admin import operations
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader, Writer
@@ -12,7 +14,6 @@ from ocpp_cable.channels.api.database import settings_of
 from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.api.sending import OPERATION_PROBLEMS, sending
 from ocpp_cable.rpc_app import broadcasting
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(prefix="/stations/{station_id}/local-list", tags=["local lists"])
 log = structlog.get_logger("channels.api")

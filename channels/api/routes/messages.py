@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
 from ocpp_cable.channels import records
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader
 from ocpp_cable.channels.api.database import page, session_for
 from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.models import MessageLog
-from sqlalchemy import select
 
 router = APIRouter(prefix="/messages", tags=["message log"])
 

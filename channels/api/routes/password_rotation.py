@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import structlog
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
 from ocpp_cable.channels.admin.password_rotation import (
     RotationConflict,
     RotationRefused,
@@ -18,7 +20,6 @@ from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.api.routes.commands import Wait, followed
 from ocpp_cable.channels.api.sending import sending
 from ocpp_cable.rpc_app import broadcasting
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(tags=["stations"])
 log = structlog.get_logger("channels.api")

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import ColumnElement, func, select
+
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader
 from ocpp_cable.channels.api.database import session_for
 from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.models import Transaction
-from sqlalchemy import ColumnElement, func, select
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
 from ocpp_cable.channels import reservations
 from ocpp_cable.channels.admin import operations
 from ocpp_cable.channels.api import schemas
@@ -15,7 +17,6 @@ from ocpp_cable.channels.api.database import page, session_for, settings_of
 from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.api.sending import OPERATION_PROBLEMS, sending
 from ocpp_cable.rpc_app import broadcasting
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(tags=["reservations"])
 log = structlog.get_logger("channels.api")

@@ -7,6 +7,10 @@ from urllib.parse import quote
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from ocpp_cable.channels import presence, records
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader, Writer
@@ -20,9 +24,6 @@ from ocpp_cable.channels.stations import (
     set_password,
     set_tolerated_rules,
 )
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 log = structlog.get_logger("channels.api")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+
 from ocpp_cable.channels import commands, presence
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader
@@ -11,7 +13,6 @@ from ocpp_cable.channels.api.problems import responses
 from ocpp_cable.channels.api.version import package_version
 from ocpp_cable.channels.models import ChargePoint, Command, GatewayNode, Transaction
 from ocpp_cable.channels.timeutil import now
-from sqlalchemy import func, select
 
 router = APIRouter(tags=["status"])
 

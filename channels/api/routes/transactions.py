@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
 from ocpp_cable.channels import live, offline, records, transactions
 from ocpp_cable.channels.api import schemas
 from ocpp_cable.channels.api.auth import Reader, Writer
 from ocpp_cable.channels.api.database import page, row_or_404, session_for
 from ocpp_cable.channels.api.problems import Problem, responses
 from ocpp_cable.channels.models import MeterValue, Transaction
-from sqlalchemy import select
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
 log = structlog.get_logger("channels.api")
