@@ -1,7 +1,8 @@
 """What the reference system does around a command to a station, per OCPP action.
 
-Two kinds of hooks, registered by the feature modules (smart charging, local lists,
-reservations, files, configuration):
+Two kinds of hooks, listed per action in one table (hook_table.py), each a function of
+its feature's module (smart charging, local lists, reservations, files, configuration,
+password rotation):
 
 - a **check** before the command is recorded and sent (`ocpp-cable send`, the HTTP
   API, the dashboard): OCPP's rules that the central system keeps, such as "a
@@ -14,80 +15,29 @@ reservations, files, configuration):
   the unit is committed.
 
 Answers are applied in the unit that records them, so the command's record and
-what it changed are committed together. A hook registered `with_id` also gets the
-command's id (keyword `command_id`): a password rotation follows its own command, and
-its recorded payload (masked) cannot tell it from another.
+what it changed are committed together. A hook listed `WithId` also gets the
+command's id (keyword `command_id`): a password rotation follows its own command,
+and its recorded payload (masked) cannot tell it from another.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocpp_cable.channels import commands
+from ocpp_cable.channels.follow_ups import FollowUp
+from ocpp_cable.channels.hook_table import CHECKS, FAILURES, REPLIES, WithId
 from ocpp_cable.channels.models import ChargePoint, Command
 
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """A command an answer calls for: recorded by `replied`, sent by the channel."""
-
-    action: str
-    payload: dict[str, Any]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-
-# (session, station, payload) -> what is wrong with sending it, or None.
-Check = Callable[[Session, ChargePoint, dict[str, Any]], str | None]
-# (session, station_id, the command's payload, the station's answer) -> commands it calls for.
-Reply = Callable[[Session, str, dict[str, Any], dict[str, Any]], Iterable[FollowUp] | None]
-# (session, station_id, the command's payload, the error code).
-Failure = Callable[[Session, str, dict[str, Any], str], None]
-
-_checks: dict[str, list[Check]] = {}
-# Each hook with whether it takes the command's id.
-_replies: dict[str, list[tuple[Reply, bool]]] = {}
-_failures: dict[str, list[tuple[Failure, bool]]] = {}
-
-
-def check(action: str) -> Callable[[Check], Check]:
-    """Register a check of `action` commands before they are sent."""
-
-    def register(fn: Check) -> Check:
-        _checks.setdefault(action, []).append(fn)
-        return fn
-
-    return register
-
-
-def on_reply(action: str, *, with_id: bool = False) -> Callable[[Reply], Reply]:
-    """Register what a station's answer to an `action` command changes."""
-
-    def register(fn: Reply) -> Reply:
-        _replies.setdefault(action, []).append((fn, with_id))
-        return fn
-
-    return register
-
-
-def on_failure(action: str, *, with_id: bool = False) -> Callable[[Failure], Failure]:
-    """Register what a failed `action` command (error, timeout) changes."""
-
-    def register(fn: Failure) -> Failure:
-        _failures.setdefault(action, []).append((fn, with_id))
-        return fn
-
-    return register
+__all__ = ["FollowUp", "failed", "problem", "replied"]
 
 
 def problem(session: Session, station: ChargePoint, action: str, payload: dict) -> str | None:
     """The first check of `action` that finds something wrong with `payload`, or None."""
-    for fn in _checks.get(action, ()):
+    for fn in CHECKS.get(action, ()):
         found = fn(session, station, payload)
         if found is not None:
             return found
@@ -113,8 +63,8 @@ def replied(session: Session, station_id: str, command_id: str, answer: Any) -> 
         return []  # not a recorded command, or no answer to read
     action, payload = found
     follow_ups: list[FollowUp] = []
-    for fn, with_id in _replies.get(action, ()):
-        named = {"command_id": command_id} if with_id else {}
+    for fn in REPLIES.get(action, ()):
+        named = {"command_id": command_id} if isinstance(fn, WithId) else {}
         follow_ups += fn(session, station_id, payload, answer, **named) or ()
     for follow_up in follow_ups:
         commands.record_command(
@@ -130,6 +80,6 @@ def failed(session: Session, station_id: str, command_id: str, code: str) -> Non
     if found is None:
         return
     action, payload = found
-    for fn, with_id in _failures.get(action, ()):
-        named = {"command_id": command_id} if with_id else {}
+    for fn in FAILURES.get(action, ()):
+        named = {"command_id": command_id} if isinstance(fn, WithId) else {}
         fn(session, station_id, payload, code, **named)

@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks, password_fields
+from ocpp_cable.channels import password_fields
 from ocpp_cable.channels.models import ChargePoint, StationConfiguration
 from ocpp_cable.channels.timeutil import now
 
@@ -236,16 +236,14 @@ def _reported(answer: dict[str, Any]) -> list[Reported]:
     ]
 
 
-@command_hooks.on_reply("GetConfiguration")
-def _configuration_reported(
+def on_configuration_reported(
     session: Session, station_id: str, payload: dict[str, Any], answer: dict[str, Any]
 ) -> None:
     unknown = [key for key in answer.get("unknownKey") or () if isinstance(key, str)]
     apply_report(session, station_id, _reported(answer), unknown, everything=not payload.get("key"))
 
 
-@command_hooks.on_reply("ChangeConfiguration")
-def _configuration_changed(
+def on_configuration_changed(
     session: Session, station_id: str, payload: dict[str, Any], answer: dict[str, Any]
 ) -> None:
     key, new_value = payload.get("key"), payload.get("value")
@@ -254,8 +252,9 @@ def _configuration_changed(
         apply_change(session, station_id, key, kept, str(answer.get("status")))
 
 
-@command_hooks.check("ChangeConfiguration")
-def _not_readonly(session: Session, station: ChargePoint, payload: dict[str, Any]) -> str | None:
+def check_not_readonly(
+    session: Session, station: ChargePoint, payload: dict[str, Any]
+) -> str | None:
     key = payload.get("key")
     if not isinstance(key, str):
         return None  # the schema's to refuse

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.models import DiagnosticsRequest
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.channels.viewers import digest, token_digest
@@ -147,8 +146,7 @@ def _ours(station_id: str, payload: dict[str, Any]) -> Any:
     )
 
 
-@command_hooks.on_reply("GetDiagnostics")
-def _answered(
+def on_diagnostics_answered(
     session: Session, station_id: str, payload: dict[str, Any], answer: dict[str, Any]
 ) -> None:
     file_name = answer.get("fileName")
@@ -166,8 +164,9 @@ def _answered(
     )
 
 
-@command_hooks.on_failure("GetDiagnostics")
-def _not_delivered(session: Session, station_id: str, payload: dict[str, Any], code: str) -> None:
+def on_diagnostics_failed(
+    session: Session, station_id: str, payload: dict[str, Any], code: str
+) -> None:
     session.execute(
         update(DiagnosticsRequest)
         .where(

@@ -20,7 +20,6 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.models import FirmwareUpdate
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.channels.viewers import digest, token_digest
@@ -127,8 +126,7 @@ def track_status(session: Session, station_id: str, status: str) -> None:
         found.status, found.updated_at = status, now()
 
 
-@command_hooks.on_failure("UpdateFirmware")
-def _not_delivered(session: Session, station_id: str, payload: dict[str, Any], code: str) -> None:
+def on_update_failed(session: Session, station_id: str, payload: dict[str, Any], code: str) -> None:
     token_hash = _token_hash_in(payload.get("location"))
     if token_hash is None:
         return  # not an update of ours (sent with `ocpp-cable send`, or a 2.x one)

@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks, commands, configuration
+from ocpp_cable.channels import commands, configuration
 from ocpp_cable.channels.authorization import PARENT_LENGTH_16
+from ocpp_cable.channels.follow_ups import FollowUp
 from ocpp_cable.channels.models import ChargePoint, Command, IdTag, LocalList
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.contract.timestamps import utc_text
@@ -202,7 +203,7 @@ def in_sync(session: Session, known: LocalList) -> bool:
     return known.version is not None and not differential(known.entries, wanted(session).entries)
 
 
-def _full_again(session: Session, station_id: str, why: str) -> list[command_hooks.FollowUp]:
+def _full_again(session: Session, station_id: str, why: str) -> list[FollowUp]:
     """The full list once more, unless MAX_RESENDS were sent in a row already."""
     known = state(session, station_id)
     if known.resends >= MAX_RESENDS:
@@ -217,7 +218,7 @@ def _full_again(session: Session, station_id: str, why: str) -> list[command_hoo
     if too_long is not None:
         known.problem = f"{why}; the full list was not sent: {too_long}"
         return []
-    follow_up = command_hooks.FollowUp("SendLocalList", payload)
+    follow_up = FollowUp("SendLocalList", payload)
     known.resends += 1
     known.pending_command_id = follow_up.id
     known.problem = f"{why}; full list sent again ({known.resends} of {MAX_RESENDS})"
@@ -232,15 +233,13 @@ def _is_16(payload: dict[str, Any]) -> bool:
     return "listVersion" in payload  # 2.x's SendLocalList says versionNumber
 
 
-@command_hooks.check("SendLocalList")
-def _check_length(session: Session, station: ChargePoint, payload: dict) -> str | None:
+def check_list_length(session: Session, station: ChargePoint, payload: dict) -> str | None:
     return length_problem(session, station.id, payload) if _is_16(payload) else None
 
 
-@command_hooks.on_reply("SendLocalList")
-def _list_answered(
+def on_list_answered(
     session: Session, station_id: str, payload: dict, answer: dict
-) -> list[command_hooks.FollowUp]:
+) -> list[FollowUp]:
     if not _is_16(payload):
         return []
     status, version = answer.get("status"), payload["listVersion"]
@@ -260,18 +259,16 @@ def _list_answered(
     return []
 
 
-@command_hooks.on_failure("SendLocalList")
-def _list_failed(session: Session, station_id: str, payload: dict, code: str) -> None:
+def on_list_failed(session: Session, station_id: str, payload: dict, code: str) -> None:
     if _is_16(payload):
         known = state(session, station_id)
         known.problem = f"SendLocalList version {payload['listVersion']} failed: {code[:40]}"
         known.updated_at = now()
 
 
-@command_hooks.on_reply("GetLocalListVersion")
-def _version_answered(
+def on_version_answered(
     session: Session, station_id: str, payload: dict, answer: dict
-) -> list[command_hooks.FollowUp]:
+) -> list[FollowUp]:
     version = answer.get("listVersion")
     if not isinstance(version, int) or isinstance(version, bool):
         return []

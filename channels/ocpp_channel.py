@@ -20,9 +20,6 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import ocpp_cable.channels.configuration  # its hooks follow GetConfiguration, ChangeConfiguration
-import ocpp_cable.channels.local_lists  # its hooks follow the answers to SendLocalList
-import ocpp_cable.channels.password_rotation  # noqa: F401  (its hooks follow a rotation's command)
 from ocpp_cable.channels import (
     authorization,
     command_hooks,

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks, commands, password_fields
+from ocpp_cable.channels import commands, password_fields
 from ocpp_cable.channels.models import ChargePoint, Command
 from ocpp_cable.channels.timeutil import now
 from ocpp_cable.ocppj import errors
@@ -279,21 +279,17 @@ def _answered(session: Session, station_id: str, action: str, answer: Any, comma
         end(session, station_id, command_id)
 
 
-@command_hooks.on_reply("ChangeConfiguration", with_id=True)
-def _key_answered(session, station_id, payload, answer, command_id):
+def on_key_answered(session, station_id, payload, answer, command_id):
     if password_fields.sets_password("ChangeConfiguration", payload):
         _answered(session, station_id, "ChangeConfiguration", answer, command_id)
 
 
-@command_hooks.on_reply("SetVariables", with_id=True)
-def _variables_answered(session, station_id, payload, answer, command_id):
+def on_variables_answered(session, station_id, payload, answer, command_id):
     if password_fields.sets_password("SetVariables", payload):
         _answered(session, station_id, "SetVariables", answer, command_id)
 
 
-@command_hooks.on_failure("ChangeConfiguration", with_id=True)
-@command_hooks.on_failure("SetVariables", with_id=True)
-def _failed(session, station_id, payload, code, command_id):
+def on_rotation_failed(session, station_id, payload, code, command_id):
     # The station refused it (its CALLERROR), or it never left: the old password stays.
     # Any other end says nothing of what the station did: its next login tells.
     if code not in UNKNOWN:

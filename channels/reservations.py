@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks, configuration
+from ocpp_cable.channels import configuration
 from ocpp_cable.channels.authorization import id_tag_info
 from ocpp_cable.channels.db import core
 from ocpp_cable.channels.models import ChargePoint, IdTag, Reservation
@@ -328,8 +328,7 @@ def _reservation(session: Session, payload: dict) -> Reservation | None:
     return session.get(Reservation, reservation_id) if is_id(reservation_id) else None
 
 
-@command_hooks.check("ReserveNow")
-def _made_here(session: Session, station: ChargePoint, payload: dict) -> str | None:
+def check_reserved_here(session: Session, station: ChargePoint, payload: dict) -> str | None:
     found = _reservation(session, payload)
     if found is None or found.station_id != station.id or found.status != PENDING:
         return (
@@ -339,8 +338,7 @@ def _made_here(session: Session, station: ChargePoint, payload: dict) -> str | N
     return None
 
 
-@command_hooks.check("CancelReservation")
-def _still_holding(session: Session, station: ChargePoint, payload: dict) -> str | None:
+def check_still_holding(session: Session, station: ChargePoint, payload: dict) -> str | None:
     found = _reservation(session, payload)
     if found is None:
         return None  # one made elsewhere: the station decides
@@ -351,8 +349,7 @@ def _still_holding(session: Session, station: ChargePoint, payload: dict) -> str
     return None
 
 
-@command_hooks.on_reply("ReserveNow")
-def _reserve_answered(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_reserve_answered(session: Session, station_id: str, payload: dict, answer: dict) -> None:
     status, reservation_id = answer.get("status"), payload.get("reservationId")
     if status == "Accepted":
         session.execute(
@@ -369,13 +366,11 @@ def _reserve_answered(session: Session, station_id: str, payload: dict, answer: 
         end(session, station_id, reservation_id, ENDED, f"ReserveNow answered {str(status)[:40]}")
 
 
-@command_hooks.on_failure("ReserveNow")
-def _reserve_failed(session: Session, station_id: str, payload: dict, code: str) -> None:
+def on_reserve_failed(session: Session, station_id: str, payload: dict, code: str) -> None:
     end(session, station_id, payload.get("reservationId"), ENDED, f"ReserveNow failed: {code}")
 
 
-@command_hooks.on_reply("CancelReservation")
-def _cancel_answered(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_cancel_answered(session: Session, station_id: str, payload: dict, answer: dict) -> None:
     reservation_id = payload.get("reservationId")
     if answer.get("status") == "Accepted":
         end(session, station_id, reservation_id, CANCELLED, None)

@@ -38,7 +38,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels import command_hooks
 from ocpp_cable.channels.db import core, dialect_insert
 from ocpp_cable.channels.models import ChargePoint, ChargingProfile, CompositeSchedule, Transaction
 from ocpp_cable.channels.timeutil import now, parse_time
@@ -520,8 +519,9 @@ def _speaks_16(station: ChargePoint) -> bool:
     return station.ocpp_version in (None, "1.6")
 
 
-@command_hooks.check("SetChargingProfile")
-def _check_set(session: Session, station: ChargePoint, payload: dict[str, Any]) -> str | None:
+def check_set_profile(
+    session: Session, station: ChargePoint, payload: dict[str, Any]
+) -> str | None:
     if not _speaks_16(station):
         return None  # 2.x: its own rules, not kept here
     connector_id, profile = payload["connectorId"], payload["csChargingProfiles"]
@@ -531,20 +531,21 @@ def _check_set(session: Session, station: ChargePoint, payload: dict[str, Any]) 
     return profile_problem(connector_id, profile, open_tx)
 
 
-@command_hooks.check("RemoteStartTransaction")
-def _check_remote_start(
+def check_remote_start(
     session: Session, station: ChargePoint, payload: dict[str, Any]
 ) -> str | None:
     return remote_start_problem(payload) if _speaks_16(station) else None
 
 
-@command_hooks.check("ClearChargingProfile")
-def _check_clear(session: Session, station: ChargePoint, payload: dict[str, Any]) -> str | None:
+def check_clear_profile(
+    session: Session, station: ChargePoint, payload: dict[str, Any]
+) -> str | None:
     return clear_problem(payload) if _speaks_16(station) else None
 
 
-@command_hooks.check("GetCompositeSchedule")
-def _check_composite(session: Session, station: ChargePoint, payload: dict[str, Any]) -> str | None:
+def check_composite_schedule(
+    session: Session, station: ChargePoint, payload: dict[str, Any]
+) -> str | None:
     return composite_problem(payload) if _speaks_16(station) else None
 
 
@@ -556,14 +557,14 @@ def _accepted(answer: dict[str, Any]) -> bool:
 # its GetCompositeSchedule a connectorId, its ClearChargingProfile none of 2.x's fields.
 
 
-@command_hooks.on_reply("SetChargingProfile")
-def _set_replied(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_set_profile_answered(session: Session, station_id: str, payload: dict, answer: dict) -> None:
     if _accepted(answer) and "csChargingProfiles" in payload:
         install(session, station_id, payload["connectorId"], payload["csChargingProfiles"])
 
 
-@command_hooks.on_reply("ClearChargingProfile")
-def _clear_replied(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_clear_profile_answered(
+    session: Session, station_id: str, payload: dict, answer: dict
+) -> None:
     if not _accepted(answer) or "chargingProfileId" in payload:
         return
     if "chargingProfileCriteria" in payload or not _is_16(session, station_id):
@@ -571,14 +572,16 @@ def _clear_replied(session: Session, station_id: str, payload: dict, answer: dic
     clear(session, station_id, payload)
 
 
-@command_hooks.on_reply("GetCompositeSchedule")
-def _composite_replied(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_composite_schedule_answered(
+    session: Session, station_id: str, payload: dict, answer: dict
+) -> None:
     if "connectorId" in payload:
         keep_composite_schedule(session, station_id, payload, answer)
 
 
-@command_hooks.on_reply("RemoteStartTransaction")
-def _remote_start_replied(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+def on_remote_start_answered(
+    session: Session, station_id: str, payload: dict, answer: dict
+) -> None:
     profile = payload.get("chargingProfile")
     if _accepted(answer) and profile is not None:
         add_pending(session, station_id, payload.get("connectorId"), payload["idTag"], profile)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp_cable.channels import command_hooks, commands, config, stations
+from ocpp_cable.channels.follow_ups import FollowUp
 from ocpp_cable.channels.live import events as live
 from ocpp_cable.channels.ocpp2 import meter, tokens, transaction_events, variables
 from ocpp_cable.channels.ocpp2 import stations as stations2
@@ -184,7 +185,7 @@ def reply_work(station_id: str, data: dict[str, Any]):
     # copy is kept (the record, the variables, the message log), and only there.
     message_id, payload = data["id"], data["payload"]
 
-    def record(u: Unit) -> list[command_hooks.FollowUp]:
+    def record(u: Unit) -> list[FollowUp]:
         if not commands.record_reply(u.session, station_id, message_id, payload):
             # Offered again (rpc_app died before the gateway heard it was taken), or
             # too late: what this answer changes was applied once, or must not be.

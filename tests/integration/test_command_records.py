@@ -80,7 +80,6 @@ def test_a_station_answers_only_what_was_sent_to_it(database_url):
 def test_an_answer_offered_twice_is_applied_once(database_url):
     """The gateway offers a reply again when rpc_app died before it heard the first was
     taken: the second changes nothing (here: no second full list sent after a mismatch)."""
-    import ocpp_cable.channels.ocpp_channel  # noqa: F401  (registers the command hooks)
     from ocpp_cable.channels.models import LocalList
     from ocpp_cable.channels.ocpp2.actions import reply_work
     from ocpp_cable.channels.store import Unit
