@@ -259,7 +259,12 @@ StopReason = Literal[
 ]  # fmt: skip
 
 
-class Command(BaseModel):
+class CommandRecord(BaseModel):
+    """A command to a station, as recorded (models.Command); "Command" in the OpenAPI
+    document, as clients have always seen it."""
+
+    model_config = ConfigDict(title="Command")
+
     id: str = Field(description="The CALL's message id")
     station_id: str
     action: str
@@ -296,7 +301,7 @@ class PasswordRotation(BaseModel):
         "so both are admitted until its next login settles it: the new one ends the "
         "rotation, the old one too (the station did not switch)"
     )
-    command: Command = Field(description="The command, its password masked")
+    command: CommandRecord = Field(description="The command, its password masked")
 
 
 class EnergyRow(BaseModel):
