@@ -259,11 +259,9 @@ StopReason = Literal[
 ]  # fmt: skip
 
 
-class CommandRecord(BaseModel):
-    """A command to a station, as recorded (models.Command); "Command" in the OpenAPI
-    document, as clients have always seen it."""
-
-    model_config = ConfigDict(title="Command")
+class Command(BaseModel):
+    """A command to a station as the API shows it (models.Command is its row): one
+    meaning, two representations; the name is the API's, in its OpenAPI document."""
 
     id: str = Field(description="The CALL's message id")
     station_id: str
@@ -301,7 +299,7 @@ class PasswordRotation(BaseModel):
         "so both are admitted until its next login settles it: the new one ends the "
         "rotation, the old one too (the station did not switch)"
     )
-    command: CommandRecord = Field(description="The command, its password masked")
+    command: Command = Field(description="The command, its password masked")
 
 
 class EnergyRow(BaseModel):

@@ -48,7 +48,7 @@ Wait = Annotated[
 
 
 def _row(command: Command) -> dict:
-    return {name: getattr(command, name) for name in schemas.CommandRecord.model_fields}
+    return {name: getattr(command, name) for name in schemas.Command.model_fields}
 
 
 def _read(request: Request, command_id: str) -> dict | None:
@@ -120,7 +120,7 @@ def _send(request: Request, station_id: str, body: schemas.NewCommand) -> str:
 @router.post(
     "/stations/{station_id}/commands",
     status_code=201,
-    response_model=schemas.CommandRecord,
+    response_model=schemas.Command,
     responses=responses(401, 403, 404, 409, 422, 502),
 )
 async def send_command(
@@ -140,16 +140,12 @@ async def send_command(
     return await followed(request, command_id, wait)
 
 
-@router.get(
-    "/commands/{command_id}", response_model=schemas.CommandRecord, responses=responses(401, 404)
-)
+@router.get("/commands/{command_id}", response_model=schemas.Command, responses=responses(401, 404))
 async def show_command(request: Request, command_id: str, _: Reader, wait: Wait = 0):
     return await followed(request, command_id, wait)
 
 
-@router.get(
-    "/commands", response_model=schemas.Page[schemas.CommandRecord], responses=responses(401)
-)
+@router.get("/commands", response_model=schemas.Page[schemas.Command], responses=responses(401))
 def list_commands(
     request: Request,
     _: Reader,
