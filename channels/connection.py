@@ -7,8 +7,8 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from ocpp_cable.channels import config, password_rotation, stations, viewers
-from ocpp_cable.channels.batched_read import BatchedRead
 from ocpp_cable.channels.passwords import Match, hash_password, matching
+from ocpp_cable.channels.shared_reads import SharedRead
 from ocpp_cable.channels.store import Unit, store
 from ocpp_cable.contract.state import TOLERATE_KEY
 from ocpp_cable.rpc_app import Connection, RequestEnv
@@ -39,7 +39,7 @@ async def viewer_of(env: RequestEnv) -> str | None:
 
 
 # Every Connect of a storm looks up its station: one query for all that wait together.
-credentials = BatchedRead(_look_up)
+credentials = SharedRead(_look_up)
 
 
 class StationConnection(Connection):

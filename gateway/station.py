@@ -360,7 +360,7 @@ class StationSocket:
     # --- RPC -----------------------------------------------------------------------
 
     async def _perform(self, effect: Perform) -> None:
-        data = performs.encode(effect.data)
+        data = performs.encode_perform(effect.data)
         # A reply to our CALL is offered to rpc_app until this long after it arrived
         # (None: any other perform, tried once).
         reply_until = None

@@ -102,7 +102,7 @@ class Channel:
         (`{"identifier": ..., "message": data}`); to a station, `data` is a
         transmission of ocpp_cable/contract/transmissions.py."""
         self.result.transmissions.append(
-            transmissions.encode(transmissions.message(self.identifier, data))
+            transmissions.encode_transmission(transmissions.message(self.identifier, data))
         )
 
     def stream_from(self, stream: str) -> None:
@@ -146,7 +146,7 @@ class Channel:
 
     def transmit_ack(self, id: str, **payload: Any) -> None:
         """Answer the charger's CALL `id` with a CALLRESULT carrying `payload`."""
-        self.transmit(transmissions.ack(id, payload))
+        self.transmit(transmissions.ack_for_station(id, payload))
 
     def transmit_error(
         self,
@@ -156,12 +156,12 @@ class Channel:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Answer the charger's CALL `id` with a CALLERROR."""
-        self.transmit(transmissions.error(id, code, description, details))
+        self.transmit(transmissions.error_for_station(id, code, description, details))
 
     def send_call(self, action: str, payload: dict[str, Any], id: str | None = None) -> str:
         """Send a CALL to this station; its answer comes to `ack` or `error`. Returns the id."""
         message_id = id or uuid.uuid4().hex
-        self.transmit(transmissions.call(action, message_id, payload))
+        self.transmit(transmissions.call_for_station(action, message_id, payload))
         return message_id
 
 

@@ -22,7 +22,7 @@ from ocpp_cable.contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, r
 from ocpp_cable.foundation.redact import mask_secrets
 from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.rpc_app.application import Application
-from ocpp_cable.rpc_app.batch import BatchService
+from ocpp_cable.rpc_app.batch_service import BatchService
 from ocpp_cable.rpc_app.callers import CallerCheck
 from ocpp_cable.rpc_app.channel import Channel, CommandResult
 from ocpp_cable.rpc_app.connection import identifiers_json
@@ -37,8 +37,8 @@ log = structlog.get_logger("rpc_app")
 
 SUCCESS, FAILURE, ERROR = rpc_pb2.SUCCESS, rpc_pb2.FAILURE, rpc_pb2.ERROR
 # What Connect answers as Action Cable does: welcome, or a disconnect not to retry.
-WELCOME = transmissions.encode(transmissions.welcome())
-UNAUTHORIZED = transmissions.encode(transmissions.unauthorized())
+WELCOME = transmissions.encode_transmission(transmissions.welcome())
+UNAUTHORIZED = transmissions.encode_transmission(transmissions.unauthorized())
 NOT_SUPPORTED = "NotSupported"
 SERVICE_NAME = "anycable.RPC"
 BATCH_SERVICE_NAME = "ocpp_cable.Batch"
@@ -168,7 +168,9 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             status = await self._run_command(channel, request.command, request.data)
         except Rejected:
             channel.logger.info("subscription rejected")
-            rejection = transmissions.encode(transmissions.rejection(request.identifier))
+            rejection = transmissions.encode_transmission(
+                transmissions.rejection(request.identifier)
+            )
             return rpc_pb2.CommandResponse(
                 status=FAILURE,
                 error_msg="subscription rejected",
@@ -194,7 +196,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             await self.invoke(channel.subscribed)
             # After what `subscribed` transmitted, as Action Cable confirms.
             channel.result.transmissions.append(
-                transmissions.encode(transmissions.confirmation(channel.identifier))
+                transmissions.encode_transmission(transmissions.confirmation(channel.identifier))
             )
             return SUCCESS
         if command == "unsubscribe":
@@ -202,7 +204,7 @@ class RPCService(rpc_pb2_grpc.RPCServicer):
             channel.stop_all_streams()
             return SUCCESS
         if command == "message":
-            await self._perform(channel, performs.decode(data))
+            await self._perform(channel, performs.decode_perform(data))
             return SUCCESS
         raise ValueError(f"unknown command {command!r}")
 

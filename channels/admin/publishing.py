@@ -63,7 +63,7 @@ def build_call(
             problems.append(f"{exc.description} ({exc.code}, OCPP {target.name})")
     else:
         raise CommandLineError(f"invalid {action} payload: {problems[0]}")
-    return transmissions.call(action, unique_id or uuid.uuid4().hex, payload)
+    return transmissions.call_for_station(action, unique_id or uuid.uuid4().hex, payload)
 
 
 def publish(settings: PublisherSettings, stream: str, transmission: dict[str, Any]) -> None:

@@ -260,6 +260,9 @@ StopReason = Literal[
 
 
 class Command(BaseModel):
+    """A command to a station as the API shows it (models.Command is its row): one
+    meaning, two representations; the name is the API's, in its OpenAPI document."""
+
     id: str = Field(description="The CALL's message id")
     station_id: str
     action: str

@@ -44,7 +44,7 @@ class Send:
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class RPCCommand:
     """Make the RPC Command `command` for `identifier`; report its outcome with
     `command_finished`."""
 
@@ -59,10 +59,10 @@ class Close:
     reason: str
 
 
-Effect = Send | Command | Close
+Effect = Send | RPCCommand | Close
 
 
-UNAUTHORIZED = transmissions.encode(transmissions.unauthorized())
+UNAUTHORIZED = transmissions.encode_transmission(transmissions.unauthorized())
 
 # Seconds between pings: Action Cable's clients reconnect after missing two (6 s).
 PING_INTERVAL = 3.0
@@ -140,7 +140,7 @@ class CableSession:
         if command != "subscribe":
             return []
         head = identifier[: self.config.max_identifier_length]
-        return [Send(transmissions.encode(transmissions.rejection(head)))]
+        return [Send(transmissions.encode_transmission(transmissions.rejection(head)))]
 
     def _subscribe(self, identifier: str) -> list[Effect]:
         if identifier in self.subscriptions or identifier in self._pending:
@@ -148,16 +148,16 @@ class CableSession:
             return []
         if len(self.subscriptions) + len(self._pending) >= self.config.max_subscriptions:
             self.log.warning("subscription limit reached", limit=self.config.max_subscriptions)
-            return [Send(transmissions.encode(transmissions.rejection(identifier)))]
+            return [Send(transmissions.encode_transmission(transmissions.rejection(identifier)))]
         self._pending.add(identifier)
-        return [Command("subscribe", identifier)]
+        return [RPCCommand("subscribe", identifier)]
 
     def _unsubscribe(self, identifier: str) -> list[Effect]:
         if identifier not in self.subscriptions or identifier in self._pending:
             self.log.info("unsubscribe from no subscription: ignored")
             return []
         self._pending.add(identifier)
-        return [Command("unsubscribe", identifier)]
+        return [RPCCommand("unsubscribe", identifier)]
 
     def _message(self, identifier: str, data: Any) -> list[Effect]:
         if identifier not in self.subscriptions:
@@ -166,10 +166,10 @@ class CableSession:
         if not isinstance(data, str):
             self.log.warning("cable message data is not a string: ignored")
             return []
-        return [Command("message", identifier, data)]
+        return [RPCCommand("message", identifier, data)]
 
     def command_finished(
-        self, command: Command, succeeded: bool | None, sent: Iterable[str] = ()
+        self, command: RPCCommand, succeeded: bool | None, sent: Iterable[str] = ()
     ) -> list[Effect]:
         """The outcome of `command`: `succeeded` True (SUCCESS), False (FAILURE or ERROR),
         None (the RPC did not complete). What rpc_app transmitted goes out as it is."""
@@ -182,7 +182,7 @@ class CableSession:
             elif succeeded is None:
                 # No answer at all: the client is told, not left waiting.
                 rejection = transmissions.rejection(identifier)
-                effects.append(Send(transmissions.encode(rejection)))
+                effects.append(Send(transmissions.encode_transmission(rejection)))
         elif command.command == "unsubscribe":
             self._pending.discard(identifier)
             if succeeded is not None:
@@ -192,5 +192,5 @@ class CableSession:
     def disconnect(self, reason: str, reconnect: bool, code: int = CLOSE_NORMAL) -> list[Effect]:
         """Say goodbye the Action Cable way, then close."""
         self.ended = True
-        goodbye = transmissions.encode(transmissions.disconnect(reason, reconnect))
+        goodbye = transmissions.encode_transmission(transmissions.disconnect(reason, reconnect))
         return [Send(goodbye), Close(code, reason)]

@@ -22,8 +22,8 @@ from ocpp_cable.gateway.cable.session import (
     CLOSE_GOING_AWAY,
     CableSession,
     Close,
-    Command,
     Effect,
+    RPCCommand,
     Send,
     broadcast_frame,
 )
@@ -171,14 +171,14 @@ class CableSocket:
         for effect in effects:
             if isinstance(effect, Send):
                 self.push(effect.text)
-            elif isinstance(effect, Command):
+            elif isinstance(effect, RPCCommand):
                 await self._command(effect)
             elif isinstance(effect, Close):
                 await self._flush()  # the goodbye goes out before the close frame
                 with contextlib.suppress(ConnectionClosed):
                     await self.ws.close(effect.code, effect.reason)
 
-    async def _command(self, command: Command) -> None:
+    async def _command(self, command: RPCCommand) -> None:
         identifier = command.identifier
         istate = self._istates.setdefault(identifier, {})
         try:

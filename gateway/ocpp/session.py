@@ -273,7 +273,7 @@ class StationSession:
             effects.append(_error(unique_id, None, exc.code, description))
         elif self._is_outstanding(exc.unique_id):
             effects += self._finish_outstanding(
-                performs.error(
+                performs.call_failed(
                     self._outstanding.unique_id, self._outstanding.action, exc.code, description
                 )
             )
@@ -322,7 +322,9 @@ class StationSession:
     def _call_data(
         self, unique_id: str, action: str, payload: Any, tolerance: performs.Tolerance | None
     ) -> dict[str, Any]:
-        return performs.call(unique_id, action, payload, self.config.granular_actions, tolerance)
+        return performs.station_call(
+            unique_id, action, payload, self.config.granular_actions, tolerance
+        )
 
     def _valid(
         self, validate: Callable[[str, Any], None], action: str, payload: Any
@@ -438,7 +440,7 @@ class StationSession:
         effects: list[Effect] = []
         for raw in sent:
             try:
-                message = transmissions.decode(raw)
+                message = transmissions.decode_transmission(raw)
             except transmissions.Malformed as exc:
                 self.log.error(str(exc), transmission=raw[:200])
                 continue
@@ -507,7 +509,7 @@ class StationSession:
         if self._outstanding is not None and self.queued >= self.config.queue_limit:
             # Refused before any parsing: a flood of commands costs little. The shell
             # logs these, a burst at a time.
-            report = performs.error(
+            report = performs.call_failed(
                 unique_id,
                 action,
                 errors.QUEUE_FULL,
@@ -524,7 +526,7 @@ class StationSession:
                 message_id=clip(unique_id),
                 reason=clip(description, 200),
             )
-            return [Perform(performs.error(unique_id, action, code, description), reply=True)]
+            return [Perform(performs.call_failed(unique_id, action, code, description), reply=True)]
         call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
         if self._outstanding is None:
             return self._start(call)
@@ -586,10 +588,10 @@ class StationSession:
                 )
                 effects.append(Send(text, "CALLRESULTERROR", call.action))
             return effects + self._finish_outstanding(
-                performs.error(call.unique_id, call.action, exc.code, description)
+                performs.call_failed(call.unique_id, call.action, exc.code, description)
             )
         done = self._finish_outstanding(
-            performs.ack(call.unique_id, call.action, payload, tolerance)
+            performs.station_answer(call.unique_id, call.action, payload, tolerance)
         )
         return done if tolerance is None else [Tolerated(call.action, tolerance), *done]
 
@@ -599,7 +601,7 @@ class StationSession:
             self.log.warning("unmatched CALLERROR dropped", message_id=error.unique_id)
             return []
         return self._finish_outstanding(
-            performs.error(
+            performs.call_failed(
                 call.unique_id, call.action, error.code, error.description, error.details
             )
         )
@@ -617,7 +619,7 @@ class StationSession:
         self.log.warning("call timed out", action=call.action, message_id=unique_id)
         self._outstanding = None
         description = f"no answer within {self.config.call_timeout:g} s"
-        data = performs.error(call.unique_id, call.action, errors.TIMEOUT, description)
+        data = performs.call_failed(call.unique_id, call.action, errors.TIMEOUT, description)
         return [Perform(data, reply=True), *self._send_next()]
 
     def connection_lost(self) -> list[Effect]:
@@ -628,7 +630,7 @@ class StationSession:
         self._pending.clear()
         return [
             Perform(
-                performs.error(
+                performs.call_failed(
                     c.unique_id, c.action, errors.NOT_CONNECTED, "the station disconnected"
                 ),
                 reply=True,

@@ -4,6 +4,10 @@
 channel method: the action in snake_case, or `receive` without granular
 actions); `ack` and `error` report the station's answer to one of our CALLs. A
 payload repaired under a station's leniency also carries `raw` and `tolerated`.
+
+Names say the direction: a perform is made of what came from a station
+(`station_call`, `station_answer`, `call_failed`) and crosses as `encode_perform`;
+transmissions.py holds the other way (`..._for_station`, `encode_transmission`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class Tolerance:
     repairs: list[str]
 
 
-def call(
+def station_call(
     unique_id: str,
     action: str,
     payload: Any,
@@ -41,7 +45,7 @@ def call(
     )
 
 
-def ack(
+def station_answer(
     unique_id: str, action: str, payload: Any, tolerated: Tolerance | None = None
 ) -> dict[str, Any]:
     """The station's CALLRESULT to our CALL `unique_id` of `action`."""
@@ -59,7 +63,7 @@ def _tolerating(data: dict[str, Any], tolerated: Tolerance | None) -> dict[str, 
     return data
 
 
-def error(
+def call_failed(
     unique_id: Any, action: Any, code: str, message: str, details: Any = None
 ) -> dict[str, Any]:
     """Our CALL failed: a CALLERROR, a timeout, a malformed answer, or never sent."""
@@ -69,11 +73,11 @@ def error(
     }  # fmt: skip
 
 
-def encode(data: dict[str, Any]) -> str:
+def encode_perform(data: dict[str, Any]) -> str:
     return orjson.dumps(data).decode()
 
 
-def decode(raw: str | bytes) -> dict[str, Any]:
+def decode_perform(raw: str | bytes) -> dict[str, Any]:
     """The perform `raw` holds (ValueError if it is not a JSON object)."""
     data = orjson.loads(raw)
     if not isinstance(data, dict):

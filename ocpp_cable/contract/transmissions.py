@@ -10,6 +10,10 @@ drops the protocol's own messages, which mean nothing to a station.
 For a station the data is a JSON object: `{"command": "Ack", ...}` answers its
 CALL, `{"command": "Error", ...}` refuses it, and any other command is a CALL of
 ours to the station (its answer comes back as an `ack` or `error` perform).
+
+Names say the direction: `ack_for_station`, `error_for_station` and
+`call_for_station` go to a station, and cross as `encode_transmission`; performs.py
+holds what comes from one.
 """
 
 from __future__ import annotations
@@ -70,11 +74,11 @@ class Malformed(ValueError):
     """Not a transmission at all (not JSON, not an object)."""
 
 
-def ack(id: str, payload: dict[str, Any]) -> dict[str, Any]:
+def ack_for_station(id: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"command": ACK, "id": id, "payload": payload}
 
 
-def error(
+def error_for_station(
     id: str, code: str, message: str = "", details: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     return {
@@ -83,7 +87,7 @@ def error(
     }  # fmt: skip
 
 
-def call(action: str, id: str, payload: dict[str, Any]) -> dict[str, Any]:
+def call_for_station(action: str, id: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"command": action, "id": id, "payload": payload}
 
 
@@ -114,11 +118,11 @@ def rejection(identifier: str) -> dict[str, Any]:
     return {"identifier": identifier, "type": REJECTION}
 
 
-def encode(transmission: dict[str, Any]) -> str:
+def encode_transmission(transmission: dict[str, Any]) -> str:
     return orjson.dumps(transmission).decode()
 
 
-def decode(raw: str | bytes) -> Transmission:
+def decode_transmission(raw: str | bytes) -> Transmission:
     """The transmission `raw` holds; Malformed if it holds none."""
     try:
         message = orjson.loads(raw)

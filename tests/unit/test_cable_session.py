@@ -9,7 +9,7 @@ from ocpp_cable.gateway.cable.session import (
     CableConfig,
     CableSession,
     Close,
-    Command,
+    RPCCommand,
     Send,
     broadcast_frame,
     ping_frame,
@@ -36,7 +36,7 @@ def test_opened_sends_what_connect_transmitted():
 def test_subscribe_becomes_a_command_and_counts_once_confirmed():
     s = CableSession(CableConfig())
     (command,) = s.receive(frame(command="subscribe", identifier=ROOM))
-    assert command == Command("subscribe", ROOM)
+    assert command == RPCCommand("subscribe", ROOM)
     assert s.subscriptions == set()
     assert s.receive(frame(command="subscribe", identifier=ROOM)) == []  # under way
     confirmation = f'{{"identifier":{orjson.dumps(ROOM).decode()},"type":"confirm_subscription"}}'
@@ -60,7 +60,7 @@ def test_messages_only_for_confirmed_subscriptions_and_data_as_text():
     speak = frame(command="message", identifier=ROOM, data='{"action":"speak"}')
     assert s.receive(speak) == []
     subscribed(s)
-    assert s.receive(speak) == [Command("message", ROOM, '{"action":"speak"}')]
+    assert s.receive(speak) == [RPCCommand("message", ROOM, '{"action":"speak"}')]
     assert s.receive(frame(command="message", identifier=ROOM, data={"action": "x"})) == []
 
 
@@ -69,7 +69,7 @@ def test_unsubscribe_ends_the_subscription_once_answered():
     assert s.receive(frame(command="unsubscribe", identifier=ROOM)) == []
     subscribed(s)
     (command,) = s.receive(frame(command="unsubscribe", identifier=ROOM))
-    assert command == Command("unsubscribe", ROOM)
+    assert command == RPCCommand("unsubscribe", ROOM)
     s.command_finished(command, True)
     assert s.subscriptions == set()
 

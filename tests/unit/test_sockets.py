@@ -93,7 +93,13 @@ class FakeRegistry:
 
 def ok(*sent: dict) -> CommandResult:
     return CommandResult(
-        Status.SUCCESS, "", [transmissions.encode(t) for t in sent], [], [], False, False
+        Status.SUCCESS,
+        "",
+        [transmissions.encode_transmission(t) for t in sent],
+        [],
+        [],
+        False,
+        False,
     )
 
 
@@ -124,7 +130,7 @@ BOOT = orjson.dumps(
 async def test_a_station_subscribes_performs_its_calls_and_answers_with_the_apps_ack():
     def answer(command, data):
         if command == "message":
-            return ok(transmissions.ack("b1", {"status": "Accepted", "interval": 60,
+            return ok(transmissions.ack_for_station("b1", {"status": "Accepted", "interval": 60,
                                                "currentTime": "2026-12-07T00:00:00Z"}))  # fmt: skip
         return ok()
 
@@ -181,7 +187,7 @@ async def test_a_browser_is_welcomed_subscribes_and_is_forgotten_when_it_leaves(
     ws = FakeWebSocket([subscribe])
     admission = BrowserAdmission(
         sid="sid-b", identifiers='{"viewer":"ada"}', env=new_env("ws://gw/cable", {}),
-        transmissions=[transmissions.encode(transmissions.welcome())], accepted=True,
+        transmissions=[transmissions.encode_transmission(transmissions.welcome())], accepted=True,
     )  # fmt: skip
     browser = CableSocket(ws, admission, context)  # type: ignore[arg-type]
     await browser.run()

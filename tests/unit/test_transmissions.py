@@ -9,22 +9,24 @@ from ocpp_cable.contract import transmissions as t
 
 
 def test_a_channels_data_travels_wrapped_with_its_identifier_and_reads_back():
-    wrapped = t.encode(t.message('{"channel":"C"}', t.ack("m1", {"status": "Accepted"})))
+    wrapped = t.encode_transmission(
+        t.message('{"channel":"C"}', t.ack_for_station("m1", {"status": "Accepted"}))
+    )
     assert orjson.loads(wrapped) == {
         "identifier": '{"channel":"C"}',
         "message": {"command": "Ack", "id": "m1", "payload": {"status": "Accepted"}},
     }
-    assert t.decode(wrapped) == t.Ack("m1", {"status": "Accepted"})
+    assert t.decode_transmission(wrapped) == t.Ack("m1", {"status": "Accepted"})
 
 
 def test_bare_data_still_reads_as_before():
     """Broadcasts carry the data alone."""
-    assert t.decode(t.encode(t.call("Reset", "r1", {"type": "Soft"}))) == t.Call(
-        "Reset", "r1", {"type": "Soft"}
-    )
-    assert t.decode(t.encode(t.error("m1", "NotSupported", "no"))) == t.Error(
-        "m1", "NotSupported", "no", {}
-    )
+    assert t.decode_transmission(
+        t.encode_transmission(t.call_for_station("Reset", "r1", {"type": "Soft"}))
+    ) == t.Call("Reset", "r1", {"type": "Soft"})
+    assert t.decode_transmission(
+        t.encode_transmission(t.error_for_station("m1", "NotSupported", "no"))
+    ) == t.Error("m1", "NotSupported", "no", {})
 
 
 @pytest.mark.parametrize(
@@ -37,7 +39,7 @@ def test_bare_data_still_reads_as_before():
     ],
 )
 def test_the_protocols_own_messages_read_as_control(built, kind):
-    assert t.decode(t.encode(built)) == t.Control(kind)
+    assert t.decode_transmission(t.encode_transmission(built)) == t.Control(kind)
 
 
 def test_disconnect_says_why_and_whether_to_come_back():
@@ -59,4 +61,4 @@ def test_disconnect_says_why_and_whether_to_come_back():
 )
 def test_malformed_transmissions_say_what_is_wrong(raw, why):
     with pytest.raises(t.Malformed, match=why):
-        t.decode(raw)
+        t.decode_transmission(raw)

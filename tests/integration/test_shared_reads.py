@@ -1,4 +1,4 @@
-"""Reads gathered across callers (channels/batched_read.py), on SQLite and PostgreSQL."""
+"""Reads shared across callers (channels/shared_reads.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import event
 
 from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.batched_read import BatchedRead
+from ocpp_cable.channels.shared_reads import SharedRead
 from ocpp_cable.channels.store import store
 
-credentials = BatchedRead(lambda u, ids: stations.credentials_of(u.session, ids))
+credentials = SharedRead(lambda u, ids: stations.credentials_of(u.session, ids))
 
 
 def statements(url: str) -> list[str]:
@@ -62,7 +62,7 @@ async def test_a_lookup_made_while_the_writer_reads_waits_for_the_next_query(dat
         release.wait(5)
         return stations.credentials_of(u.session, ids)
 
-    slow = BatchedRead(slow_fetch)
+    slow = SharedRead(slow_fetch)
     first = asyncio.ensure_future(slow.get(writer, "CP-A"))
     await asyncio.to_thread(reading.wait, 5)
     add(database_url, "CP-B")

@@ -28,7 +28,7 @@ class _Round(Generic[K, V]):
     result: asyncio.Future[dict[K, V]] | None = None
 
 
-class BatchedRead(Generic[K, V]):
+class SharedRead(Generic[K, V]):
     """`fetch(unit, keys)` returns what it found for `keys`; `get` one key's share of it."""
 
     def __init__(self, fetch: Callable[[Unit, list[K]], dict[K, V]]) -> None:
