@@ -19,7 +19,8 @@ import time
 import aiohttp
 
 from bench.systems import System, free_port, spawn, wait_for_port
-from ocpp_cable.channels import db, viewers
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.storage import db
 from ocpp_cable.simulator import SimCharger, Stats, percentile
 
 CLIENTS = 16  # concurrent API clients: a team of operators' scripts and dashboards

@@ -32,7 +32,8 @@ import websockets
 from websockets.exceptions import InvalidStatus
 
 from faults.system import System, database
-from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
 
 PASSWORD = "right-password-1"
 LEGIT, VICTIM = "CP-LEGIT", "CP-VICTIM"

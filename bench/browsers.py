@@ -30,7 +30,8 @@ def station(station_id: str) -> str:
 
 
 def viewer_token(database_url: str) -> str:
-    from ocpp_cable.channels import db, viewers
+    from ocpp_cable.channels.domain import viewers
+    from ocpp_cable.channels.storage import db
 
     with db.session_scope(database_url) as session:
         return viewers.add_viewer(session, "bench")

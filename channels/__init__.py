@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 # The channel classes and the connection class rpc_app serves: name -> defining module.
 _SERVED = {
-    "OCPPChannel": "ocpp_cable.channels.ocpp_channel",
-    "StationChannel": "ocpp_cable.channels.live",
-    "StationsChannel": "ocpp_cable.channels.live",
-    "StationConnection": "ocpp_cable.channels.connection",
+    "OCPPChannel": "ocpp_cable.channels.handlers.ocpp_channel",
+    "StationChannel": "ocpp_cable.channels.operators.live",
+    "StationsChannel": "ocpp_cable.channels.operators.live",
+    "StationConnection": "ocpp_cable.channels.handlers.connection",
 }
 
 __all__ = [
@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ocpp_cable.channels.connection import StationConnection
-    from ocpp_cable.channels.live import StationChannel, StationsChannel
-    from ocpp_cable.channels.ocpp_channel import OCPPChannel
+    from ocpp_cable.channels.handlers.connection import StationConnection
+    from ocpp_cable.channels.handlers.ocpp_channel import OCPPChannel
+    from ocpp_cable.channels.operators.live import StationChannel, StationsChannel
 
 
 def __getattr__(name: str) -> Any:
@@ -45,7 +45,8 @@ def __getattr__(name: str) -> Any:
 
 def setup(settings) -> None:
     """Called by rpc_app before it serves: use these settings, migrate the database."""
-    from ocpp_cable.channels import config, db
+    from ocpp_cable.channels import config
+    from ocpp_cable.channels.storage import db
 
     config.configure(settings)
     if settings.auto_migrate:
@@ -54,8 +55,9 @@ def setup(settings) -> None:
 
 async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
     """Called by rpc_app for each gateway node's lease renewal (ttl 0: the node is leaving)."""
-    from ocpp_cable.channels import config, presence
-    from ocpp_cable.channels.store import store
+    from ocpp_cable.channels import config
+    from ocpp_cable.channels.domain import presence
+    from ocpp_cable.channels.storage.store import store
 
     await store(config.settings().database_url).run(
         lambda u: presence.renew(u.session, node, ttl, stations)
@@ -64,6 +66,7 @@ async def node_lease(node: str, ttl: float, stations: list[str]) -> None:
 
 async def sweep() -> None:
     """Called by rpc_app every few seconds: commands nobody will answer any more end."""
-    from ocpp_cable.channels import config, overdue
+    from ocpp_cable.channels import config
+    from ocpp_cable.channels.domain import overdue
 
     await overdue.sweep(config.settings())

@@ -4,8 +4,8 @@
 
 For each package below: `npm pack <name>@<version>` in a temporary directory, take
 exactly the files listed (and the license) out of the tarball into
-channels/dashboard/static/vendor/<name>/, and record what was taken, with SHA-256
-digests, in channels/dashboard/static/vendor/VENDORED.json. The files are committed:
+channels/operators/dashboard/static/vendor/<name>/, and record what was taken, with SHA-256
+digests, in channels/operators/dashboard/static/vendor/VENDORED.json. The files are committed:
 the dashboard needs no build step and no network. To update a library, change its
 version here, run the script, and check the dashboard (tests/integration/test_dashboard.py).
 """
@@ -22,7 +22,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-VENDOR = Path(__file__).resolve().parent.parent / "channels" / "dashboard" / "static" / "vendor"
+VENDOR = (
+    Path(__file__).resolve().parent.parent
+    / "channels"
+    / "operators"
+    / "dashboard"
+    / "static"
+    / "vendor"
+)
 MANIFEST = VENDOR / "VENDORED.json"
 
 

@@ -31,10 +31,10 @@ from sqlalchemy import func, select
 from faults.charger import Ledger, RetryingCharger
 from faults.payloads import bent_call, broken_frame, valid_call
 from faults.system import System, database
-from ocpp_cable.channels import db
-from ocpp_cable.channels.models import MeterValue, Transaction
-from ocpp_cable.channels.ocpp_channel import OCPPChannel
-from ocpp_cable.channels.stations import add_station, set_tolerated_rules
+from ocpp_cable.channels.domain.stations import add_station, set_tolerated_rules
+from ocpp_cable.channels.handlers.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import MeterValue, Transaction
 from ocpp_cable.contract.naming import action_method_name
 from ocpp_cable.ocppj import leniency, versions
 from ocpp_cable.ocppj.versions import Version

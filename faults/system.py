@@ -117,8 +117,8 @@ class System:
 @contextlib.contextmanager
 def database(kind: str, tmp: Path, prefix: str = "ocpp_cable_faults") -> Iterator[str]:
     """A fresh, migrated database: an SQLite file in tmp, or a new PostgreSQL database."""
-    from ocpp_cable.channels import db
-    from ocpp_cable.channels.store import dispose
+    from ocpp_cable.channels.storage import db
+    from ocpp_cable.channels.storage.store import dispose
 
     if kind == "sqlite":
         url = f"sqlite:///{tmp}/{prefix}.db"

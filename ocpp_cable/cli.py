@@ -161,9 +161,9 @@ def build_parser(operators: bool = True) -> argparse.ArgumentParser:
 
 
 def _add_operator_commands(commands) -> None:
-    from ocpp_cable.channels.admin.cli import add_admin_commands
-    from ocpp_cable.channels.admin.file_commands import add_file_commands
-    from ocpp_cable.channels.admin.operations import add_operation_commands
+    from ocpp_cable.channels.operators.admin.cli import add_admin_commands
+    from ocpp_cable.channels.operators.admin.file_commands import add_file_commands
+    from ocpp_cable.channels.operators.admin.operations import add_operation_commands
 
     add_admin_commands(
         commands,
@@ -280,25 +280,25 @@ def main(argv: list[str] | None = None) -> int:
         print_config(settings)
         return 0
     if args.command == "migrate":
-        from ocpp_cable.channels import db
+        from ocpp_cable.channels.storage import db
 
         db.upgrade(settings.database_url)
         print(f"database at {db.safe_url(settings.database_url)} is up to date")
         return 0
     if args.command in ADMIN_COMMANDS:
-        from ocpp_cable.channels.admin.cli import run_admin
+        from ocpp_cable.channels.operators.admin.cli import run_admin
 
         return run_admin(args, settings)
     if args.command in OPERATION_COMMANDS:
-        from ocpp_cable.channels.admin.operations import run_operation
+        from ocpp_cable.channels.operators.admin.operations import run_operation
 
         return run_operation(args, settings)
     if args.command in FILE_COMMANDS:
-        from ocpp_cable.channels.admin.file_commands import run_file_command
+        from ocpp_cable.channels.operators.admin.file_commands import run_file_command
 
         return run_file_command(args, settings)
     if args.command in ("broadcast", "send"):
-        from ocpp_cable.channels.admin import publish_commands
+        from ocpp_cable.channels.operators.admin import publish_commands
 
         if args.command == "broadcast":
             return publish_commands.broadcast_command(settings, args.stream, args.data)

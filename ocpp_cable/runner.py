@@ -176,8 +176,10 @@ async def run_gateway(settings: GatewaySettings) -> None:
 
 
 async def start_api(settings: OperatorAPIServerSettings):
-    from ocpp_cable.channels import db
-    from ocpp_cable.channels.api import serve  # deferred: the gateway and rpc alone need no web app
+    from ocpp_cable.channels.operators.api import (
+        serve,  # deferred: the gateway and rpc alone need no web app
+    )
+    from ocpp_cable.channels.storage import db
 
     if settings.auto_migrate:
         await asyncio.to_thread(db.upgrade, settings.database_url)

@@ -267,14 +267,14 @@ class HeartbeatSettings(SettingsGroup):
 
 class CallTimeoutSettings(SettingsGroup):
     """The gateway's deadline for a station's answer; with --reply-retry-time and
-    --rpc-timeout, how long a command can still be answered (channels/commands.py)."""
+    --rpc-timeout, how long a command can still be answered (channels/domain/commands.py)."""
 
     call_timeout: float = Field(30.0, gt=0, description="Seconds a station has to answer a CALL")
 
 
 class ReplyRetrySettings(SettingsGroup):
     """How long a station's reply waits for rpc_app: the gateway keeps offering it that
-    long, rpc_app gives a command up only after that (channels/overdue.py), and whoever
+    long, rpc_app gives a command up only after that (channels/domain/overdue.py), and whoever
     waits for an answer (`send --wait`, `?wait=`) waits as long."""
 
     reply_retry_time: float = Field(

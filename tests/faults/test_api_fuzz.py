@@ -11,9 +11,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.api import create_app
-from ocpp_cable.channels.models import IdTag
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.operators.api import create_app
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import IdTag
 from ocpp_cable.foundation.settings import Settings
 from tests.support.api import bearer, make_token
 

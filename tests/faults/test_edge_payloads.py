@@ -15,8 +15,8 @@ import pytest
 import websockets
 from sqlalchemy import select
 
-from ocpp_cable.channels import db
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Connector,
     IdTag,

@@ -16,8 +16,9 @@ import pytest
 import websockets
 from sqlalchemy import select
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint, MessageLog
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, MessageLog
 from tests.support.central import PASSWORD, central_system
 from tests.support.handshakes import upgrade
 from tests.support.servers import charger, eventually, gateway, rpc_server, subscribed

@@ -18,9 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from ocpp_cable import cli
-from ocpp_cable.channels import db, viewers
-from ocpp_cable.channels.admin.cli import add_admin_commands, run_admin
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.domain.passwords import verify_password
+from ocpp_cable.channels.domain.stations import mark_connected, record_boot
+from ocpp_cable.channels.operators.admin.cli import add_admin_commands, run_admin
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Connector,
     IdTag,
@@ -28,9 +31,7 @@ from ocpp_cable.channels.models import (
     Transaction,
     ViewerToken,
 )
-from ocpp_cable.channels.passwords import verify_password
-from ocpp_cable.channels.stations import mark_connected, record_boot
-from ocpp_cable.channels.store import dispose
+from ocpp_cable.channels.storage.store import dispose
 from ocpp_cable.cli import ADMIN_COMMANDS
 from ocpp_cable.foundation.settings import Settings
 from tests.support.processes import free_port

@@ -13,7 +13,8 @@ import structlog
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from ocpp_cable.channels import db, stations
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
 from ocpp_cable.rpc_app import Connection
 from ocpp_cable.rpc_app.application import Application
 from tests.support import apps

@@ -15,8 +15,11 @@ from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
 from ocpp_cable import channels
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.domain import commands, stations
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.handlers.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Command,
     Connector,
@@ -25,8 +28,6 @@ from ocpp_cable.channels.models import (
     StationNotification,
     Transaction,
 )
-from ocpp_cable.channels.ocpp_channel import OCPPChannel
-from ocpp_cable.channels.timeutil import now
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
 from ocpp_cable.foundation.settings import Settings
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
@@ -333,7 +334,7 @@ async def test_command_timeout_is_recorded(database_url):
             # The channel records the connection before the gateway holds the stream.
             await eventually(lambda: subscribed(node, "CP-1"))
             with db.session_scope(database_url) as session:
-                channels.commands.record_command(session, "cmd-1", "CP-1", "ClearCache", {})
+                commands.record_command(session, "cmd-1", "CP-1", "ClearCache", {})
             await asyncio.to_thread(
                 OCPPChannel.broadcast_to,
                 "CP-1",
@@ -361,7 +362,7 @@ def test_migrations_match_the_models(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from ocpp_cable.channels.models import Base
+    from ocpp_cable.channels.storage.models import Base
 
     engine = db.session_factory(database_url).kw["bind"]
     with engine.connect() as connection:
@@ -370,7 +371,7 @@ def test_migrations_match_the_models(database_url):
 
 
 def test_passwords_are_salted_and_checked():
-    from ocpp_cable.channels.passwords import hash_password, verify_password
+    from ocpp_cable.channels.domain.passwords import hash_password, verify_password
 
     password = "correct horse battery staple"  # too long to turn up in a hash by chance
     first, second = hash_password(password), hash_password(password)
@@ -381,7 +382,7 @@ def test_passwords_are_salted_and_checked():
 
 async def test_certificate_subject_authenticates_a_station(database_url):
     """Security profile 3: a verified certificate with CN=<station id> needs no password."""
-    from ocpp_cable.channels.connection import StationConnection
+    from ocpp_cable.channels.handlers.connection import StationConnection
     from ocpp_cable.rpc_app import Rejected, RequestEnv
 
     seed(database_url)

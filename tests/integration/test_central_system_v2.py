@@ -14,7 +14,7 @@ from ocpp.v21 import ChargePoint as Charger21
 from ocpp.v21 import call as call21
 from ocpp.v201 import call
 
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Command,
     Connector,

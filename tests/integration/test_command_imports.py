@@ -91,10 +91,10 @@ def test_rpc_with_the_reference_system_loads_its_channels_not_its_operator_tools
         tmp_path, "rpc", "--rpc-host", f"127.0.0.1:{port}", "--rpc-metrics-port",
         str(free_port()), "--database-url", database, port=port,
     )  # fmt: skip
-    assert {"ocpp_cable.channels.ocpp_channel", "sqlalchemy"} <= modules
+    assert {"ocpp_cable.channels.handlers.ocpp_channel", "sqlalchemy"} <= modules
     found = among(
-        modules, (*WEB, "ocpp_cable.channels.api", "ocpp_cable.channels.admin",
-                  "ocpp_cable.channels.dashboard", "ocpp_cable.gateway"),
+        modules, (*WEB, "ocpp_cable.channels.operators.api", "ocpp_cable.channels.operators.admin",
+                  "ocpp_cable.channels.operators.dashboard", "ocpp_cable.gateway"),
     )  # fmt: skip
     assert found == []
 

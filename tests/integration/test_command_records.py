@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ocpp_cable.channels import commands, db, stations
-from ocpp_cable.channels.models import ChargePoint, Command
+from ocpp_cable.channels.domain import commands, stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, Command
 
 
 def new_command(url: str, command_id: str = "c1") -> None:
@@ -80,9 +81,9 @@ def test_a_station_answers_only_what_was_sent_to_it(database_url):
 def test_an_answer_offered_twice_is_applied_once(database_url):
     """The gateway offers a reply again when rpc_app died before it heard the first was
     taken: the second changes nothing (here: no second full list sent after a mismatch)."""
-    from ocpp_cable.channels.models import LocalList
-    from ocpp_cable.channels.ocpp2.actions import reply_work
-    from ocpp_cable.channels.store import Unit
+    from ocpp_cable.channels.handlers.ocpp2.actions import reply_work
+    from ocpp_cable.channels.storage.models import LocalList
+    from ocpp_cable.channels.storage.store import Unit
 
     new_command(database_url, "list-1")
     with db.session_scope(database_url) as session:

@@ -19,12 +19,13 @@ from ocpp.v16.enums import Action
 from sqlalchemy import select
 
 from faults.system import System
-from ocpp_cable.channels import commands, db, presence, stations
-from ocpp_cable.channels.admin.command_records import publish_recorded
-from ocpp_cable.channels.admin.publishing import build_call
-from ocpp_cable.channels.models import ChargePoint as Station
-from ocpp_cable.channels.models import Command
-from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.domain import commands, presence, stations
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.operators.admin.command_records import publish_recorded
+from ocpp_cable.channels.operators.admin.publishing import build_call
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint as Station
+from ocpp_cable.channels.storage.models import Command
 from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
 from tests.support.api import bearer, make_token, served_api

@@ -18,8 +18,9 @@ from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import IdTag
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import IdTag
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.store import dispose, store
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.store import dispose, store
 from ocpp_cable.cli import main
 from tests.support.admin import run_admin_line
 

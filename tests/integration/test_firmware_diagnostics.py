@@ -13,9 +13,15 @@ from ocpp.routing import after, on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import db, diagnostics, firmware
-from ocpp_cable.channels.admin.file_commands import request_diagnostics
-from ocpp_cable.channels.models import Command, DiagnosticsRequest, FirmwareUpdate, MessageLog
+from ocpp_cable.channels.domain import diagnostics, firmware
+from ocpp_cable.channels.operators.admin.file_commands import request_diagnostics
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
+    Command,
+    DiagnosticsRequest,
+    FirmwareUpdate,
+    MessageLog,
+)
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import CentralCharger, connected, rows, seed
 from tests.support.processes import ROOT

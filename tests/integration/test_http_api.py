@@ -12,7 +12,8 @@ from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import db, viewers
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.storage import db
 from ocpp_cable.rpc_app import broadcasting
 from tests.support.api import api_server, bearer, make_token, served_api
 from tests.support.central import CentralCharger, central_system, connected, seed
@@ -402,7 +403,7 @@ class Silent(Charger):
 
 async def test_waiting_requests_are_bounded(database_url, monkeypatch):
     """Past MAX_WAITING requests waiting at once, one more answers at once (`sent`)."""
-    from ocpp_cable.channels.api.routes import commands as command_routes
+    from ocpp_cable.channels.operators.api.routes import commands as command_routes
 
     monkeypatch.setattr(command_routes, "MAX_WAITING", 2)
     seed(database_url)

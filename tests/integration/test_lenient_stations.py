@@ -8,9 +8,10 @@ import pytest
 import websockets
 from sqlalchemy import select
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog
-from ocpp_cable.channels.store import dispose
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, Connector, MessageLog
+from ocpp_cable.channels.storage.store import dispose
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import basic, central_system, seed

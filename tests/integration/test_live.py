@@ -15,7 +15,8 @@ import structlog
 import websockets
 from ocpp.v16 import call
 
-from ocpp_cable.channels import db, viewers
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.storage import db
 from ocpp_cable.rpc_app import broadcasting
 from tests.support.central import central_system, command_line, connected, operator, seed
 from tests.support.node_client import events_until, node_client_ready, run_node_client

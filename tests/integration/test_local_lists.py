@@ -10,9 +10,9 @@ from ocpp.routing import on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import db
-from ocpp_cable.channels.authorization import block_id_tag, put_id_tag
-from ocpp_cable.channels.models import Command, IdTag, LocalList, StationConfiguration
+from ocpp_cable.channels.domain.authorization import block_id_tag, put_id_tag
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import Command, IdTag, LocalList, StationConfiguration
 from tests.support.api import api_server, bearer, make_token
 from tests.support.central import (
     CentralCharger,

@@ -6,8 +6,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from ocpp_cable.channels import db
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
     Command,
     Connector,
     MessageLog,

@@ -11,9 +11,10 @@ from datetime import timedelta
 import structlog
 from ocpp.v16 import call
 
-from ocpp_cable.channels import authorization, db
-from ocpp_cable.channels.models import MeterValue, StationNotification, Transaction
-from ocpp_cable.channels.timeutil import now, parse_time
+from ocpp_cable.channels.domain import authorization
+from ocpp_cable.channels.domain.timeutil import now, parse_time
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import MeterValue, StationNotification, Transaction
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api

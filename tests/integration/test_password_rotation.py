@@ -28,9 +28,10 @@ from ocpp.v201.enums import Action as Action201
 from sqlalchemy import MetaData, select
 from websockets.exceptions import InvalidStatus
 
-from ocpp_cable.channels import db, password_fields, stations, viewers
-from ocpp_cable.channels.models import ChargePoint
-from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.domain import password_fields, stations, viewers
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import PASSWORD, CentralCharger, basic, operator

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import orjson
 from sqlalchemy import update
 
-from ocpp_cable.channels import commands, db, presence, stations
-from ocpp_cable.channels.models import ChargePoint, Command
-from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.domain import commands, presence, stations
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, Command
 from ocpp_cable.gateway.node_control import ControlChannel
 
 

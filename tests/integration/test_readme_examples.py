@@ -233,14 +233,17 @@ async def test_the_store_example_in_writing_channels(database_url):
     from sqlalchemy import select
 
     from ocpp_cable.channels import config as channels_config
-    from ocpp_cable.channels import db, stations
-    from ocpp_cable.channels.models import StationNotification
+    from ocpp_cable.channels.domain import stations
+    from ocpp_cable.channels.storage import db
+    from ocpp_cable.channels.storage.models import StationNotification
     from ocpp_cable.foundation.settings import Settings
     from ocpp_cable.rpc_app import Connection, RequestEnv
 
     namespace: dict = {}
     exec(
-        readme_python("from ocpp_cable.channels import config\nfrom ocpp_cable.channels.models"),
+        readme_python(
+            "from ocpp_cable.channels import config\nfrom ocpp_cable.channels.storage.models"
+        ),
         namespace,
     )
     with db.session_scope(database_url) as session:

@@ -13,15 +13,16 @@ from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import db, reservations
-from ocpp_cable.channels.models import (
+from ocpp_cable.channels.domain import reservations
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Command,
     IdTag,
     Reservation,
     StationConfiguration,
 )
-from ocpp_cable.channels.timeutil import now
 from tests.support.api import api_server, bearer, make_token
 from tests.support.central import (
     CentralCharger,

@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
 
 from ocpp_cable import channels, runner
-from ocpp_cable.channels.models import Connector, MessageLog
+from ocpp_cable.channels.storage.models import Connector, MessageLog
 from ocpp_cable.contract.pb import (
     batch_pb2,
     batch_pb2_grpc,

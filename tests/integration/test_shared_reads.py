@@ -1,4 +1,4 @@
-"""Reads shared across callers (channels/shared_reads.py), on SQLite and PostgreSQL."""
+"""Reads shared across callers (channels/storage/shared_reads.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.shared_reads import SharedRead
-from ocpp_cable.channels.store import store
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.shared_reads import SharedRead
+from ocpp_cable.channels.storage.store import store
 
 credentials = SharedRead(lambda u, ids: stations.credentials_of(u.session, ids))
 

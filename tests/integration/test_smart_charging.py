@@ -13,10 +13,16 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 from sqlalchemy.exc import IntegrityError
 
-from ocpp_cable.channels import db, smart_charging, stations, transactions
-from ocpp_cable.channels.admin import publish_commands
-from ocpp_cable.channels.models import ChargingProfile, Command, CompositeSchedule, Transaction
-from ocpp_cable.channels.timeutil import now
+from ocpp_cable.channels.domain import smart_charging, stations, transactions
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.operators.admin import publish_commands
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import (
+    ChargingProfile,
+    Command,
+    CompositeSchedule,
+    Transaction,
+)
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api

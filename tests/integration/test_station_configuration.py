@@ -13,8 +13,8 @@ from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import configuration
-from ocpp_cable.channels.models import Command, StationConfiguration
+from ocpp_cable.channels.domain import configuration
+from ocpp_cable.channels.storage.models import Command, StationConfiguration
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import CentralCharger, connected, rows, seed
 from tests.support.processes import ROOT

@@ -1,4 +1,4 @@
-"""The store's group commit (channels/store.py), on SQLite and PostgreSQL."""
+"""The store's group commit (channels/storage/store.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import ChargePoint, Connector, MessageLog, MeterValue
-from ocpp_cable.channels.store import dispose, store
-from ocpp_cable.channels.transactions import meter_rows
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.domain.transactions import meter_rows
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, Connector, MessageLog, MeterValue
+from ocpp_cable.channels.storage.store import dispose, store
 
 
 def commits(url: str) -> list[int]:

@@ -1,13 +1,14 @@
 """TransactionEvent applied against the real database (SQLite and PostgreSQL): once per
-seqNo, whatever order the events come in (channels/ocpp2/transaction_events.py)."""
+seqNo, whatever order the events come in (channels/handlers/ocpp2/transaction_events.py)."""
 
 from __future__ import annotations
 
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.authorization import id_tag_info
-from ocpp_cable.channels.models import IdTag, Transaction, TransactionEvent
-from ocpp_cable.channels.ocpp2 import tokens, transaction_events
-from ocpp_cable.channels.transactions import close_by_operator
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.domain.authorization import id_tag_info
+from ocpp_cable.channels.domain.transactions import close_by_operator
+from ocpp_cable.channels.handlers.ocpp2 import tokens, transaction_events
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import IdTag, Transaction, TransactionEvent
 from tests.support.central import rows
 
 

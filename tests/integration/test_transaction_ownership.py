@@ -10,7 +10,7 @@ import json
 from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
-from ocpp_cable.channels.models import MeterValue, StationNotification, Transaction
+from ocpp_cable.channels.storage.models import MeterValue, StationNotification, Transaction
 from tests.support.admin import run_admin_line
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import PASSWORD, basic, connected, rows, seed

@@ -45,5 +45,5 @@ def test_every_module_and_file_the_system_needs_is_in_the_wheel(wheel_names):
     }  # fmt: skip
     missing = sorted(src for src, name in sources.items() if name not in installed)
     assert missing == []
-    assert "ocpp_cable/channels/migrations/versions/0001_initial_schema.py" in installed
-    assert "ocpp_cable/channels/dashboard/index.html" in installed
+    assert "ocpp_cable/channels/storage/migrations/versions/0001_initial_schema.py" in installed
+    assert "ocpp_cable/channels/operators/dashboard/index.html" in installed

@@ -8,7 +8,7 @@ import contextlib
 import io
 
 from ocpp_cable import cli
-from ocpp_cable.channels.admin.cli import add_admin_commands, run_admin
+from ocpp_cable.channels.operators.admin.cli import add_admin_commands, run_admin
 from ocpp_cable.cli import ADMIN_COMMANDS
 from ocpp_cable.foundation.settings import Settings
 

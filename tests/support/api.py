@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from ocpp_cable.channels import db, viewers
-from ocpp_cable.channels.api import APIServer
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.operators.api import APIServer
+from ocpp_cable.channels.storage import db
 from ocpp_cable.rpc_app import broadcasting
 from tests.support.central import central_system
 from tests.support.servers import publish_to

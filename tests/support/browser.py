@@ -24,8 +24,9 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_cable.channels import db, viewers
-from ocpp_cable.channels.store import dispose
+from ocpp_cable.channels.domain import viewers
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.store import dispose
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support.processes import CLI, free_port
 

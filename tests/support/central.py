@@ -14,8 +14,9 @@ from ocpp.v16.enums import Action
 from sqlalchemy import select
 
 from ocpp_cable import channels
-from ocpp_cable.channels import db, stations
-from ocpp_cable.channels.models import IdTag
+from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import IdTag
 from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app.application import load_application
 from tests.support.servers import BROADCAST_KEY, charger, gateway, publish_to, rpc_server

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from ocpp_cable.channels.api.schemas import NewStation
-from ocpp_cable.channels.stations import station_id_problem
+from ocpp_cable.channels.domain.stations import station_id_problem
+from ocpp_cable.channels.operators.api.schemas import NewStation
 
 CHARACTERS = [chr(c) for c in (*range(0x00, 0x250), 0x2028, 0xFEFF, 0x1F50C)]
 

@@ -119,7 +119,7 @@ def test_the_checker_catches_a_forbidden_import(package, line):
 def test_a_migration_imports_nothing_of_ours():
     """What a migration does is frozen with it: a rule it needs (masking, say) is its own
     copy, so a later edit of the application's code cannot change an old migration."""
-    versions = FOLDERS["channels"] / "migrations" / "versions"
+    versions = FOLDERS["channels"] / "storage" / "migrations" / "versions"
     found = {
         path.name: ours
         for path in sorted(versions.glob("*.py"))

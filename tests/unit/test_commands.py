@@ -1,4 +1,4 @@
-"""channels/commands.py's one measure of how long a command can still be answered: rpc_app's
+"""channels/domain/commands.py's one measure of how long a command can still be answered: rpc_app's
 sweep ends a command by it, and every wait for an answer (`send --wait`, `rotate-password
 --wait`, `?wait=`, one SendLocalList at a time) waits as long."""
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpp_cable.channels import commands
+from ocpp_cable.channels.domain import commands
 from ocpp_cable.foundation.settings import OperatorAPIServerSettings, RPCAppSettings, SendSettings
 
 SENT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

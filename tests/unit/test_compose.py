@@ -501,7 +501,7 @@ def test_dockerignore_keeps_build_inputs_and_drops_local_state():
 
     needed = ["pyproject.toml", "setup.py", "README.md", "ocpp_cable", "gateway", "rpc_app"]
     needed += ["channels", "ocpp_cable/foundation", "ocpp_cable/contract/pb/rpc_pb2.py"]
-    needed += ["channels/migrations/env.py"]
+    needed += ["channels/storage/migrations/env.py"]
     assert not [p for p in needed if ignored(p)], "the image build needs these"
     for local in (".venv", ".git", "ocpp_cable.db"):
         assert ignored(local), f"{local} should not be sent to the Docker daemon"

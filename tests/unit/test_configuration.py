@@ -1,8 +1,8 @@
-"""How a GetConfiguration answer changes a station's stored keys (channels.configuration.merge)."""
+"""How a GetConfiguration answer changes a station's stored keys (domain.configuration.merge)."""
 
 from __future__ import annotations
 
-from ocpp_cable.channels.configuration import Reported, merge
+from ocpp_cable.channels.domain.configuration import Reported, merge
 
 
 def keys(*names: str, readonly: bool = False) -> list[Reported]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ocpp_cable.channels import dashboard
-from ocpp_cable.channels.dashboard import landing
+from ocpp_cable.channels.operators import dashboard
+from ocpp_cable.channels.operators.dashboard import landing
 
 STATIC = dashboard.STATIC
 VENDOR = STATIC / "vendor"

@@ -1,4 +1,4 @@
-"""The command hooks' one table (channels/hook_table.py): what it lists is what runs,
+"""The command hooks' one table (channels/domain/hook_table.py): what it lists is what runs,
 whatever else the process imported."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from ocpp_cable.channels import hook_table
+from ocpp_cable.channels.domain import hook_table
 
 
 def test_every_hook_listed_is_a_public_function_of_a_feature_module():
@@ -23,8 +23,8 @@ def test_a_process_that_never_imports_the_channel_still_checks_commands():
     TxProfile only during a transaction, say) apply all the same."""
     code = (
         "import sys\n"
-        "from ocpp_cable.channels import command_hooks\n"
-        "assert 'ocpp_cable.channels.ocpp_channel' not in sys.modules\n"
+        "from ocpp_cable.channels.domain import command_hooks\n"
+        "assert 'ocpp_cable.channels.handlers.ocpp_channel' not in sys.modules\n"
         "print(sorted(command_hooks.CHECKS))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -109,5 +109,5 @@ def test_the_finder_sees_a_cycle_through_a_deferred_import():
 
 def test_the_graph_covers_every_part():
     graph = import_graph()
-    assert "ocpp_cable.gateway.node" in graph and "ocpp_cable.channels.store" in graph
+    assert "ocpp_cable.gateway.node" in graph and "ocpp_cable.channels.storage.store" in graph
     assert "ocpp_cable.contract.performs" in graph["ocpp_cable.gateway.station"]

@@ -1,4 +1,4 @@
-"""channels/live.py: live events are gathered per stream, bounded and rate-limited, and
+"""channels/operators/live.py: live events are gathered per stream, bounded and rate-limited, and
 publishing them never blocks a station."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import orjson
 
-from ocpp_cable.channels import live
+from ocpp_cable.channels.operators import live
 
 
 class Collector:

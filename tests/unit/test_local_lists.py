@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ocpp_cable.channels.local_lists import applied, differential, full, tag_info
-from ocpp_cable.channels.models import IdTag
+from ocpp_cable.channels.domain.local_lists import applied, differential, full, tag_info
+from ocpp_cable.channels.storage.models import IdTag
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OK = {"status": "Accepted"}

@@ -1,8 +1,13 @@
-"""2.x sampled values as 1.6 gives them (channels/ocpp2/meter.py)."""
+"""2.x sampled values as 1.6 gives them (channels/handlers/ocpp2/meter.py)."""
 
 from __future__ import annotations
 
-from ocpp_cable.channels.ocpp2.meter import as_16, has_energy_register, meter_rows, value_text
+from ocpp_cable.channels.handlers.ocpp2.meter import (
+    as_16,
+    has_energy_register,
+    meter_rows,
+    value_text,
+)
 
 
 def test_values_are_written_as_16_writes_them():

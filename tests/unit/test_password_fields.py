@@ -1,5 +1,5 @@
-"""channels/password_fields.py: a station's password masked wherever an OCPP message
-carries it; and channels/passwords.py: an AuthorizationKey's digits tried as what they
+"""channels/domain/password_fields.py: a station's password masked wherever an OCPP message
+carries it; and channels/domain/passwords.py: an AuthorizationKey's digits tried as what they
 decode to."""
 
 from __future__ import annotations
@@ -8,9 +8,15 @@ import hashlib
 
 import pytest
 
-from ocpp_cable.channels import password_rotation
-from ocpp_cable.channels.password_fields import MASK, masked, masked_value, refusal, sets_password
-from ocpp_cable.channels.passwords import Match, decoded_key, hash_password, matching
+from ocpp_cable.channels.domain import password_rotation
+from ocpp_cable.channels.domain.password_fields import (
+    MASK,
+    masked,
+    masked_value,
+    refusal,
+    sets_password,
+)
+from ocpp_cable.channels.domain.passwords import Match, decoded_key, hash_password, matching
 
 SECURITY = {"name": "securityctrlr"}  # names compare case-insensitively
 BASIC_AUTH = {"name": "BasicAuthPassword"}

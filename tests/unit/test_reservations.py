@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpp_cable.channels.models import Reservation
-from ocpp_cable.channels.reservations import ReservationProblem, is_id, parse_expiry, used_by
+from ocpp_cable.channels.domain.reservations import ReservationProblem, is_id, parse_expiry, used_by
+from ocpp_cable.channels.storage.models import Reservation
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ocpp_cable.channels import db
+from ocpp_cable.channels.storage import db
 from ocpp_cable.cli import TIERS, main
 from ocpp_cable.foundation.settings import (
     DatabaseSettings,

@@ -1,5 +1,5 @@
-"""Smart charging's rules and matching (channels/smart_charging.py) and what makes a
-transaction stale (channels/offline.py): plain functions, no database."""
+"""Smart charging's rules and matching (channels/domain/smart_charging.py) and what makes a
+transaction stale (channels/domain/offline.py): plain functions, no database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpp_cable.channels import offline
-from ocpp_cable.channels.smart_charging import (
+from ocpp_cable.channels.domain import offline
+from ocpp_cable.channels.domain.smart_charging import (
     START_WINDOW,
     Pending,
     Profile,

@@ -1,0 +1,170 @@
+"""TransactionEvent (2.x): the station's transaction, kept in the transactions table.
+
+Each event is applied once: its (station, transactionId, seqNo) is recorded with
+it, and the same again (a retry, or an offline queue sent anew) is answered
+without changing anything. Events may come late and out of order (queued while
+offline): the transaction is made by whichever comes first, the state fields
+(charging state) are those of the highest seqNo, and the energy is read from the
+stored register readings, first to last by time, whatever order they came in.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from ocpp_cable.channels.domain.timeutil import parse_time
+from ocpp_cable.channels.domain.transactions import (
+    OPERATOR,
+    first_energy_register,
+    insert_meter_values,
+    last_energy_register,
+)
+from ocpp_cable.channels.handlers.ocpp2 import meter, tokens
+from ocpp_cable.channels.storage.db import core, dialect_insert
+from ocpp_cable.channels.storage.models import Transaction, TransactionEvent
+
+TRANSACTIONS, EVENTS = Transaction.__table__, TransactionEvent.__table__
+# An Ended event may leave stoppedReason out only when the reason is Local.
+DEFAULT_STOP_REASON = "Local"
+
+_FIND = select(
+    TRANSACTIONS.c.id,
+    TRANSACTIONS.c.id_tag,
+    TRANSACTIONS.c.evse_id,
+    TRANSACTIONS.c.start_time,
+    TRANSACTIONS.c.stop_time,
+    TRANSACTIONS.c.closed_by,
+    TRANSACTIONS.c.meter_start,
+    TRANSACTIONS.c.seq_no,
+).where(
+    TRANSACTIONS.c.station_id == bindparam("station"),
+    TRANSACTIONS.c.station_transaction_id == bindparam("ref"),
+)
+_NEW = insert(TRANSACTIONS).returning(TRANSACTIONS.c.id)
+
+
+@functools.cache
+def _record(dialect_name: str) -> Any:
+    """INSERT the event ... ON CONFLICT DO NOTHING RETURNING: no row for one seen before."""
+    return (
+        dialect_insert(dialect_name)(EVENTS)
+        .on_conflict_do_nothing(
+            index_elements=[EVENTS.c.station_id, EVENTS.c.station_transaction_id, EVENTS.c.seq_no]
+        )
+        .returning(EVENTS.c.seq_no)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What an event did, for the answer, the live events and the log."""
+
+    transaction_id: int  # transactions.id
+    duplicate: bool  # seen before: nothing was changed
+    opened: bool  # the first event heard of the transaction
+    ended: bool
+    id_token_info: dict[str, Any] | None  # the answer's, when the event named an idToken
+    evse_id: int | None
+    meter_start: int | None
+    meter_stop: int | None
+    stop_reason: str | None
+
+
+def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied:
+    """Apply the event (once); the idTokenInfo to answer with is in the result."""
+    info = payload["transactionInfo"]
+    ref, seq_no, event_type = info["transactionId"], payload["seqNo"], payload["eventType"]
+    at, at_text = parse_time(payload["timestamp"])
+    connection = core(session)
+    found = connection.execute(_FIND, {"station": station_id, "ref": ref}).first()
+    opened = found is None
+    if opened:
+        values = {"station_id": station_id, "station_transaction_id": ref,
+                  "start_time": at, "start_time_text": at_text}  # fmt: skip
+        connection.execute(_NEW, values)
+        found = connection.execute(_FIND, {"station": station_id, "ref": ref}).one()
+    event = {
+        "station_id": station_id,
+        "station_transaction_id": ref,
+        "seq_no": seq_no,
+        "transaction_id": found.id,
+        "event_type": event_type,
+        "trigger_reason": payload["triggerReason"],
+        "timestamp": at,
+        "timestamp_text": at_text,
+        "offline": payload.get("offline", False),
+    }
+    new = connection.execute(_record(connection.dialect.name), event).first() is not None
+    token = payload.get("idToken")
+    token_info = None
+    if token is not None:
+        token_info = tokens.id_token_info(session, token, ignore_transaction=found.id)
+    if not new:
+        return Applied(found.id, True, False, False, token_info, found.evse_id, None, None, None)
+
+    changes = _changes(payload, found, at, at_text)
+    evse_id = changes.get("evse_id", found.evse_id)
+    rows = meter.meter_rows(station_id, evse_id or 0, found.id, payload.get("meterValue", []))
+    insert_meter_values(connection, rows)  # now: the energy below is read from them
+    ended = event_type == "Ended"
+    ended_before = found.stop_time is not None and found.closed_by != OPERATOR
+    if meter.has_energy_register(rows) or ended:
+        start = first_energy_register(session, found.id)
+        if start is None:
+            start = found.meter_start  # none read yet (an operator's close may have set it)
+        changes["meter_start"] = start
+        if ended or ended_before:
+            stop = last_energy_register(session, found.id)
+            changes["meter_stop"] = stop
+            changes["energy_wh"] = None if stop is None or start is None else stop - start
+    connection.execute(update(TRANSACTIONS).where(TRANSACTIONS.c.id == found.id).values(changes))
+    return Applied(
+        found.id,
+        False,
+        opened,
+        ended,
+        token_info,
+        evse_id,
+        changes.get("meter_start", found.meter_start),
+        changes.get("meter_stop"),
+        changes.get("stop_reason"),
+    )
+
+
+def _changes(payload: dict[str, Any], found: Any, at: Any, at_text: str | None) -> dict[str, Any]:
+    """The transaction's columns this event sets (meter values apart)."""
+    info, changes = payload["transactionInfo"], {}
+    if payload["eventType"] == "Started" or at < found.start_time:
+        changes.update(start_time=at, start_time_text=at_text)
+    evse = payload.get("evse")
+    if evse is not None:
+        changes["evse_id"] = evse["id"]
+        if "connectorId" in evse:
+            changes["connector_id"] = evse["connectorId"]
+    token = payload.get("idToken")
+    if token is not None:
+        if found.id_tag is None:
+            changes.update(id_tag=token["idToken"], id_token_type=token["type"])
+        elif payload["eventType"] == "Ended" and token["idToken"] != found.id_tag:
+            changes["stop_id_tag"] = token["idToken"]  # stopped with another token
+    if found.seq_no is None or payload["seqNo"] >= found.seq_no:
+        changes["seq_no"] = payload["seqNo"]
+        if "chargingState" in info:
+            changes["charging_state"] = info["chargingState"]
+    if "remoteStartId" in info:
+        changes["remote_start_id"] = info["remoteStartId"]
+    if "reservationId" in payload:
+        changes["reservation_id"] = payload["reservationId"]
+    if payload["eventType"] == "Ended":
+        changes.update(
+            stop_time=at,
+            stop_time_text=at_text,
+            stop_reason=info.get("stoppedReason", DEFAULT_STOP_REASON),
+            closed_by=None,  # the station's own stop replaces an operator's guess
+        )
+    return changes

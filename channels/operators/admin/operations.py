@@ -1,0 +1,427 @@
+"""`ocpp-cable local-list|reserve|reservations`: 1.6 stations' Local Authorization List and
+reservations, built from our records and sent as `ocpp-cable send` sends a command
+(recorded, checked by channels/domain/command_hooks.py, refused for an offline station); and
+`rotate-password` (channels/operators/admin/password_rotation.py).
+
+The operations below serve the CLI and the HTTP API alike; each raises a CommandFailed
+whose exit_code says bad input (2) or not possible as things stand (1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from ocpp_cable.channels.domain import commands, local_lists, reservations
+from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.operators.admin import command_records, parsers, password_rotation
+from ocpp_cable.channels.operators.admin.cli import _cell, _print_json, _print_rows
+from ocpp_cable.channels.operators.admin.outcomes import exit_status
+from ocpp_cable.channels.operators.admin.publishing import (
+    CommandFailed,
+    CommandLineError,
+    build_call,
+)
+from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint, Command, LocalList, Reservation
+from ocpp_cable.foundation.settings import SendSettings
+from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
+
+RESERVATION_FIELDS = (
+    "id", "station_id", "connector_id", "id_tag", "parent_id_tag", "expiry_date", "status",
+    "reason", "command_id", "transaction_id", "created_at", "ended_at",
+)  # fmt: skip
+
+
+class OperationRefused(CommandFailed):
+    """Bad input, or what OCPP or the station's configuration does not allow (exit 2)."""
+
+    exit_code = 2
+
+
+class OperationConflict(CommandFailed):
+    """Not possible as things stand: the connector is reserved, an update is in flight."""
+
+
+class NotFound(CommandFailed):
+    """No such reservation."""
+
+
+def _station(session: Any, station_id: str) -> ChargePoint:
+    station = session.get(ChargePoint, station_id)
+    if station is None:
+        raise command_records.UnknownStation(
+            f"no station {station_id} (ocpp-cable stations add {station_id})"
+        )
+    return station
+
+
+def _publish(
+    settings: SendSettings,
+    station_id: str,
+    action: str,
+    payload: dict[str, Any],
+    command_id: str,
+    broadcaster: Broadcaster | None,
+) -> None:
+    try:
+        transmission = build_call(action, payload, command_id, "1.6")
+    except CommandLineError as exc:
+        raise OperationRefused(str(exc)) from None
+    stream = settings.stream_for_station(station_id)
+    command_records.publish_recorded(settings, station_id, transmission, stream, broadcaster)
+
+
+# --- the Local Authorization List --------------------------------------------------------------
+
+
+def sync_local_list(
+    settings: SendSettings, station_id: str, full: bool, broadcaster: Broadcaster | None = None
+) -> dict[str, Any]:
+    """Send the station what it lacks of our idTags (Differential), or all (Full: asked
+    for, or the station never acknowledged a list). Nothing when it is in sync."""
+    command_id = uuid.uuid4().hex
+    with db.session_scope(settings.database_url) as session:
+        station = _station(session, station_id)
+        if not station.connected:  # before anything is planned or recorded
+            raise command_records.StationOffline(f"station {station_id} is not connected")
+        pending = local_lists.in_flight(session, station_id, commands.patience(settings))
+        if pending is not None:
+            raise OperationConflict(
+                f"SendLocalList {pending.id} (version {pending.payload.get('listVersion')}) "
+                f"to {station_id} is still waiting for the station's answer"
+            )
+        try:
+            payload = local_lists.plan(session, station, full)
+        except local_lists.ListProblem as exc:
+            raise OperationRefused(str(exc)) from None
+        if payload is None:
+            version = local_lists.state(session, station_id).version
+            return {"station_id": station_id, "sent": False, "command_id": None,
+                    "version": version, "update_type": None, "entries": 0}  # fmt: skip
+        local_lists.started(session, station_id, command_id)
+    _publish(settings, station_id, "SendLocalList", payload, command_id, broadcaster)
+    return {
+        "station_id": station_id,
+        "sent": True,
+        "command_id": command_id,
+        "version": payload["listVersion"],
+        "update_type": payload["updateType"],
+        "entries": len(payload["localAuthorizationList"]),
+    }
+
+
+def local_list_state(settings: SendSettings, station_id: str) -> dict[str, Any]:
+    """What the station holds as far as we know, whether that is what it should hold,
+    and the update on its way."""
+    with db.session_scope(settings.database_url) as session:
+        _station(session, station_id)
+        known = session.get(LocalList, station_id)
+        wanted = local_lists.wanted(session)
+        pending = local_lists.in_flight(session, station_id, commands.patience(settings))
+        held = known.entries if known is not None else {}
+        return {
+            "station_id": station_id,
+            "version": known.version if known is not None else None,
+            "in_sync": known is not None and local_lists.in_sync(session, known),
+            "entries": len(held),
+            "wanted": len(wanted.entries),
+            "left_out": wanted.too_long,
+            "supported": known.supported if known is not None else True,
+            "problem": known.problem if known is not None else None,
+            "in_flight": None if pending is None else _update_in_flight(pending),
+        }
+
+
+def _update_in_flight(command: Command) -> dict[str, Any]:
+    return {
+        "command_id": command.id,
+        "version": command.payload.get("listVersion"),
+        "update_type": command.payload.get("updateType"),
+        "entries": len(command.payload.get("localAuthorizationList") or []),
+        "sent_at": command.sent_at or command.created_at,
+    }
+
+
+# --- reservations ------------------------------------------------------------------------------
+
+
+def reservation_row(reservation: Reservation) -> dict[str, Any]:
+    return {name: getattr(reservation, name) for name in RESERVATION_FIELDS}
+
+
+def make_reservation(
+    settings: SendSettings,
+    station_id: str,
+    connector_id: int,
+    id_tag: str,
+    parent_id_tag: str | None,
+    expiry: Any,
+    broadcaster: Broadcaster | None = None,
+) -> dict[str, Any]:
+    """Record the reservation (its id is the reservationId), then send ReserveNow. One
+    that could not be sent ends at once, saying why."""
+    command_id = uuid.uuid4().hex
+    with db.session_scope(settings.database_url) as session:
+        station = _station(session, station_id)
+        if not station.connected:
+            raise command_records.StationOffline(f"station {station_id} is not connected")
+        try:
+            made = reservations.create(
+                session, station, connector_id, id_tag, parent_id_tag, expiry, command_id
+            )
+        except reservations.ReservationProblem as exc:
+            raise OperationRefused(str(exc)) from None
+        except reservations.ReservationConflict as exc:
+            raise OperationConflict(str(exc)) from None
+        reservation_id, payload = made.id, reservations.reserve_now(made)
+    try:
+        _publish(settings, station_id, "ReserveNow", payload, command_id, broadcaster)
+    except (CommandFailed, BroadcastError) as exc:
+        with db.session_scope(settings.database_url) as session:
+            reservations.end(session, station_id, reservation_id, reservations.ENDED,
+                             f"not sent: {exc}")  # fmt: skip
+        raise
+    return show_reservation(settings, reservation_id)
+
+
+def show_reservation(settings: SendSettings, reservation_id: int) -> dict[str, Any]:
+    with db.session_scope(settings.database_url) as session:
+        found = session.get(Reservation, reservation_id)
+        if found is None:
+            raise NotFound(f"no reservation {reservation_id}")
+        reservations.expire(session, found.station_id)
+        session.refresh(found)
+        return reservation_row(found)
+
+
+def cancel_reservation(
+    settings: SendSettings,
+    reservation_id: int,
+    broadcaster: Broadcaster | None = None,
+    station_id: str | None = None,
+) -> dict[str, Any]:
+    """Send CancelReservation for a reservation still holding its connector; it is
+    cancelled when the station accepts."""
+    command_id = uuid.uuid4().hex
+    with db.session_scope(settings.database_url) as session:
+        try:
+            found = reservations.cancellable(session, reservation_id, station_id)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
+        except reservations.ReservationConflict as exc:
+            raise OperationConflict(str(exc)) from None
+        station_id = found.station_id
+        found.command_id = command_id
+    payload = {"reservationId": reservation_id}
+    _publish(settings, station_id, "CancelReservation", payload, command_id, broadcaster)
+    return show_reservation(settings, reservation_id)
+
+
+def reservations_query(station_id: str | None, everything: bool) -> Select:
+    """Reservations holding a connector (with `everything`, the ended ones kept too),
+    newest first. Run `reservations.expire` first, in the same session."""
+    query = select(Reservation).order_by(Reservation.id.desc())
+    if station_id is not None:
+        query = query.where(Reservation.station_id == station_id)
+    if not everything:
+        query = query.where(Reservation.status.in_(reservations.HOLDING))
+    return query
+
+
+def list_reservations(
+    settings: SendSettings, station_id: str | None, everything: bool
+) -> list[dict[str, Any]]:
+    with db.session_scope(settings.database_url) as session:
+        reservations.expire(session, station_id)
+        query = reservations_query(station_id, everything)
+        return [reservation_row(r) for r in session.scalars(query)]
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def add_operation_commands(
+    commands: argparse._SubParsersAction,
+    add_setting_flags: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add `local-list`, `reserve`, `reservations` and `rotate-password` to the top-level
+    subparsers."""
+    leaves = []
+
+    def leaf(group, name: str, handler, help_text: str, json_flag: bool = False):
+        parser = parsers.leaf(
+            group, name, handler, help_text, json_flag, handler_key="operation_handler"
+        )
+        leaves.append(parser)
+        return parser
+
+    local_list = commands.add_parser(
+        "local-list",
+        help="a 1.6 station's Local Authorization List (our idTags)",
+        description="Keep a 1.6 station's Local Authorization List in step with our idTags.",
+    )
+    list_commands = local_list.add_subparsers(
+        dest="local_list_command", required=True, metavar="SUBCOMMAND"
+    )
+    sync = leaf(
+        list_commands,
+        "sync",
+        _local_list_sync,
+        "send the station what changed since the list it acknowledged (SendLocalList)",
+    )
+    sync.add_argument("station_id")
+    sync.add_argument("--full", action="store_true", help="send the whole list (Full update)")
+    show = leaf(
+        list_commands,
+        "show",
+        _local_list_show,
+        "the list version the station acknowledged, whether it is in sync, the update in flight",
+        json_flag=True,
+    )
+    show.add_argument("station_id")
+
+    reserve = leaf(commands, "reserve", _reserve, "reserve a connector for an idTag (ReserveNow)")
+    reserve.add_argument("station_id")
+    reserve.add_argument(
+        "--connector",
+        type=int,
+        required=True,
+        help="connector number; 0 (any) if the station reports ReserveConnectorZeroSupported",
+    )
+    reserve.add_argument("--id-tag", required=True, help="an Accepted idTag of ours")
+    reserve.add_argument(
+        "--parent-id-tag", help="its group (default: the idTag's parent in our table)"
+    )
+    reserve.add_argument(
+        "--expires",
+        required=True,
+        help="ISO 8601 time (UTC if no zone), or a duration from now: 90s, 30m, 2h, 1d",
+    )
+
+    reservations_parser = commands.add_parser(
+        "reservations",
+        help="list and cancel reservations",
+        description="Reservations made with `ocpp-cable reserve`.",
+    )
+    reservation_commands = reservations_parser.add_subparsers(
+        dest="reservations_command", required=True, metavar="SUBCOMMAND"
+    )
+    listing = leaf(
+        reservation_commands,
+        "list",
+        _reservations_list,
+        "reservations holding a connector, newest first",
+        json_flag=True,
+    )
+    listing.add_argument("--station", metavar="ID", help="only this station's")
+    listing.add_argument("--all", action="store_true", help="ended ones too (the last 100 kept)")
+    cancel = leaf(
+        reservation_commands, "cancel", _reservations_cancel, "cancel one (CancelReservation)"
+    )
+    cancel.add_argument("reservation_id", type=int)
+    password_rotation.add_parser(lambda *named: leaf(commands, *named))
+    for parser in leaves:  # last, so a leaf's own arguments come first in --help
+        add_setting_flags(parser)
+
+
+def run_operation(args: argparse.Namespace, settings: SendSettings) -> int:
+    """Run the command in `args`; the exit status."""
+
+    def run() -> int:
+        if settings.auto_migrate:
+            db.upgrade(settings.database_url)
+        return args.operation_handler(args, settings)
+
+    return exit_status(run)
+
+
+def _local_list_sync(args: argparse.Namespace, settings: SendSettings) -> int:
+    result = sync_local_list(settings, args.station_id, args.full)
+    if not result["sent"]:
+        print(f"{args.station_id} holds our list at version {result['version']}: nothing sent")
+        return 0
+    print(
+        f"SendLocalList {result['command_id']} sent to {args.station_id}: "
+        f"{result['update_type']} update to version {result['version']}, "
+        f"{result['entries']} entries"
+    )
+    return 0
+
+
+def _local_list_show(args: argparse.Namespace, settings: SendSettings) -> int:
+    state = local_list_state(settings, args.station_id)
+    if args.json:
+        _print_json(state)
+        return 0
+    version = state["version"]
+    sync = "in sync" if state["in_sync"] else "not in sync"
+    pending = state["in_flight"]
+    left_out = (
+        f" ({state['left_out']} idTags longer than 20 characters left out)"
+        if state["left_out"]
+        else ""
+    )
+    lines = [
+        ("station", state["station_id"]),
+        ("version", f"{'none acknowledged' if version is None else version} ({sync})"),
+        ("entries", f"{state['entries']} held, {state['wanted']} in our list{left_out}"),
+        ("in flight", "none" if pending is None else
+            f"SendLocalList {pending['command_id']}: {pending['update_type']} update to "
+            f"version {pending['version']}, {pending['entries']} entries, sent "
+            f"{_cell(pending['sent_at'])}"),
+        ("supported", "yes" if state["supported"] else "no"),
+        ("problem", state["problem"]),
+    ]  # fmt: skip
+    for name, value in lines:
+        print(f"{name:10} {_cell(value)}")
+    return 0
+
+
+def _reserve(args: argparse.Namespace, settings: SendSettings) -> int:
+    try:
+        expiry = reservations.parse_expiry(args.expires, now())
+    except reservations.ReservationProblem as exc:
+        raise OperationRefused(str(exc)) from None
+    row = make_reservation(
+        settings, args.station_id, args.connector, args.id_tag, args.parent_id_tag, expiry
+    )
+    print(
+        f"reservation {row['id']} of connector {row['connector_id']} at {row['station_id']} "
+        f"until {_cell(row['expiry_date'])}: ReserveNow {row['command_id']} sent"
+    )
+    return 0
+
+
+def _reservations_list(args: argparse.Namespace, settings: SendSettings) -> int:
+    rows = list_reservations(settings, args.station, args.all)
+    _print_rows(
+        args,
+        rows,
+        "no reservations",
+        [
+            ("ID", "id"),
+            ("STATION", "station_id"),
+            ("CONN", "connector_id"),
+            ("IDTAG", "id_tag"),
+            ("PARENT", "parent_id_tag"),
+            ("EXPIRES", "expiry_date"),
+            ("STATUS", "status"),
+            ("REASON", "reason"),
+            ("TX", "transaction_id"),
+        ],
+    )
+    return 0
+
+
+def _reservations_cancel(args: argparse.Namespace, settings: SendSettings) -> int:
+    row = cancel_reservation(settings, args.reservation_id)
+    print(
+        f"CancelReservation {row['command_id']} sent to {row['station_id']} for reservation "
+        f"{row['id']}"
+    )
+    return 0

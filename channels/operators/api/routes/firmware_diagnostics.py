@@ -1,0 +1,132 @@
+"""/api/v1: firmware updates sent to stations, and the diagnostics they uploaded.
+
+The station-facing side (the downloads and uploads themselves) is routes/files.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from ocpp_cable.channels.domain import diagnostics, firmware
+from ocpp_cable.channels.operators.admin import file_commands
+from ocpp_cable.channels.operators.api import schemas
+from ocpp_cable.channels.operators.api.auth import Reader, Writer
+from ocpp_cable.channels.operators.api.database import page, row_or_404, session_for, settings_of
+from ocpp_cable.channels.operators.api.problems import Problem, responses
+from ocpp_cable.channels.operators.api.sending import sending
+from ocpp_cable.channels.storage.models import DiagnosticsRequest, FirmwareUpdate
+from ocpp_cable.rpc_app import broadcasting
+
+router = APIRouter(tags=["firmware and diagnostics"])
+log = structlog.get_logger("channels.api")
+
+
+def _send_update(request: Request, station_id: str, body: schemas.NewFirmwareUpdate) -> dict:
+    with sending(
+        (file_commands.FilesNotServed, 503, "files-url-not-set"),
+        (firmware.FirmwareFileError, 422, "unknown-firmware-file"),
+    ):
+        return file_commands.send_firmware_update(
+            settings_of(request),
+            station_id,
+            body.file_name,
+            body.retrieve_date,
+            body.retries,
+            body.retry_interval,
+            broadcasting.current(),
+        )
+
+
+@router.post(
+    "/stations/{station_id}/firmware",
+    status_code=201,
+    response_model=schemas.FirmwareUpdate,
+    responses=responses(401, 403, 404, 409, 422, 502, 503),
+)
+async def update_firmware(
+    request: Request,
+    station_id: str,
+    body: schemas.NewFirmwareUpdate,
+    who: Writer,
+    response: Response,
+):
+    """Send a connected 1.6 station UpdateFirmware for a file of --firmware-dir, which it
+    downloads from <--files-url>/files/firmware/...; follow it at /firmware-updates.
+    503 when --files-url is not set."""
+    found = await run_in_threadpool(_send_update, request, station_id, body)
+    log.info("firmware update sent", station_id=station_id, update_id=found["id"], by=who.name)
+    response.headers["Location"] = f"/api/v1/commands/{found['command_id']}"
+    return found
+
+
+@router.get(
+    "/firmware-updates",
+    response_model=schemas.Page[schemas.FirmwareUpdate],
+    responses=responses(401),
+)
+def firmware_updates(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Firmware updates, newest first, with what the stations said of them."""
+    query = select(FirmwareUpdate).order_by(FirmwareUpdate.id.desc())
+    if station_id is not None:
+        query = query.where(FirmwareUpdate.station_id == station_id)
+    with session_for(request) as session:
+        return page(session, query, limit, offset, firmware.row)
+
+
+@router.get(
+    "/diagnostics",
+    response_model=schemas.Page[schemas.DiagnosticsRequest],
+    responses=responses(401),
+)
+def diagnostics_requests(
+    request: Request,
+    _: Reader,
+    station_id: str | None = None,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Diagnostics requests (`ocpp-cable diagnostics request`), newest first."""
+    query = select(DiagnosticsRequest).order_by(DiagnosticsRequest.id.desc())
+    if station_id is not None:
+        query = query.where(DiagnosticsRequest.station_id == station_id)
+    with session_for(request) as session:
+        return page(session, query, limit, offset, diagnostics.row)
+
+
+@router.get(
+    "/diagnostics/{request_id}/file",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        **responses(401, 404),
+    },
+)
+def diagnostics_file(
+    request: Request, request_id: Annotated[int, Path(ge=1, le=schemas.INT32)], _: Reader
+) -> FileResponse:
+    """The file the station uploaded for this request; 404 until it arrived."""
+    with session_for(request) as session:
+        found = row_or_404(
+            session, DiagnosticsRequest, request_id, "unknown-diagnostics", "diagnostics request"
+        )
+        received, name = found.received_at is not None, found.file_name
+    path = diagnostics.stored_file(settings_of(request).uploads_dir, request_id)
+    if not received or not path.is_file():
+        raise Problem(404, "no-diagnostics-file", f"no file uploaded for request {request_id}")
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        filename=name or f"diagnostics-{request_id}",
+    )

@@ -1,0 +1,112 @@
+"""/api/v1/stations/{id}/reservations and /api/v1/reservations: ReserveNow and
+CancelReservation for 1.6 stations, checked and recorded as `ocpp-cable reserve` does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ocpp_cable.channels.domain import reservations
+from ocpp_cable.channels.operators.admin import operations
+from ocpp_cable.channels.operators.api import schemas
+from ocpp_cable.channels.operators.api.auth import Reader, Writer
+from ocpp_cable.channels.operators.api.database import page, session_for, settings_of
+from ocpp_cable.channels.operators.api.problems import responses
+from ocpp_cable.channels.operators.api.sending import OPERATION_PROBLEMS, sending
+from ocpp_cable.rpc_app import broadcasting
+
+router = APIRouter(tags=["reservations"])
+log = structlog.get_logger("channels.api")
+
+ReservationId = Annotated[int, Path(ge=1, le=schemas.INT32)]
+
+
+@router.post(
+    "/stations/{station_id}/reservations",
+    status_code=201,
+    response_model=schemas.Reservation,
+    responses=responses(401, 403, 404, 409, 422, 502),
+)
+async def reserve(
+    request: Request,
+    station_id: str,
+    body: schemas.NewReservation,
+    who: Writer,
+    response: Response,
+):
+    """Reserve a connector for an idTag: the reservation is recorded (`pending`; its id is
+    the reservationId) and ReserveNow sent; the station's answer makes it `active`, or
+    `ended` with the answer as reason. 422: connector 0 without the station's
+    ReserveConnectorZeroSupported, an expiry not in the future, an idTag that is not
+    Accepted; 409: the connector is reserved already, or the station is offline."""
+    with sending(*OPERATION_PROBLEMS):
+        row = await run_in_threadpool(
+            operations.make_reservation,
+            settings_of(request),
+            station_id,
+            body.connector_id,
+            body.id_tag,
+            body.parent_id_tag,
+            body.expiry_date,
+            broadcasting.current(),
+        )
+    response.headers["Location"] = f"/api/v1/reservations/{row['id']}"
+    log.info("reservation made", station_id=station_id, reservation=row["id"], by=who.name)
+    return row
+
+
+@router.get(
+    "/reservations",
+    response_model=schemas.Page[schemas.Reservation],
+    responses=responses(401),
+)
+def list_reservations(
+    request: Request,
+    _: Reader,
+    station: Annotated[str | None, Query(max_length=48, description="Only this station's")] = None,
+    everything: Annotated[
+        bool, Query(alias="all", description="Ended ones too (the last 100 per station)")
+    ] = False,
+    limit: schemas.Limit = 50,
+    offset: schemas.Offset = 0,
+):
+    """Reservations holding a connector (pending or active), newest first; those past
+    their expiry are marked expired as they are read."""
+    with session_for(request) as session:
+        reservations.expire(session, station)
+        query = operations.reservations_query(station, everything)
+        return page(session, query, limit, offset, operations.reservation_row)
+
+
+@router.get(
+    "/reservations/{reservation_id}",
+    response_model=schemas.Reservation,
+    responses=responses(401, 404),
+)
+def show_reservation(request: Request, reservation_id: ReservationId, _: Reader):
+    with sending(*OPERATION_PROBLEMS):
+        return operations.show_reservation(settings_of(request), reservation_id)
+
+
+@router.delete(
+    "/reservations/{reservation_id}",
+    status_code=202,
+    response_model=schemas.Reservation,
+    responses=responses(401, 403, 404, 409, 502),
+)
+async def cancel(request: Request, reservation_id: ReservationId, who: Writer):
+    """Send CancelReservation: the reservation is `cancelled` once the station accepts
+    (Rejected: it stays, and `reason` says so). 409: it holds nothing any more, or the
+    station is offline."""
+    with sending(*OPERATION_PROBLEMS):
+        row = await run_in_threadpool(
+            operations.cancel_reservation,
+            settings_of(request),
+            reservation_id,
+            broadcasting.current(),
+        )
+    log.info("reservation cancel sent", reservation=reservation_id, by=who.name)
+    return row

@@ -1,0 +1,519 @@
+"""The API's request and response bodies; the OpenAPI document is made from these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import Path, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
+from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
+
+T = TypeVar("T")
+
+
+def utc(value: datetime) -> datetime:
+    """A time given without a zone is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+TagStatus = Literal[TAG_STATUSES]  # type: ignore[valid-type]
+MAX_LIMIT = 500
+INT32 = 2**31 - 1  # the database's integer, and OCPP's transactionId
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+Offset = Annotated[int, Query(ge=0, le=INT32, description="Items to skip")]
+TransactionId = Annotated[int, Path(ge=-INT32 - 1, le=INT32)]
+# Of every version: the station's own is checked when the command goes to it.
+CentralAction = Literal[tuple(sorted(ALL_CENTRAL_ACTIONS))]  # type: ignore[valid-type]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many match the filters, on every page")
+    limit: int
+    offset: int
+
+
+class Connector(BaseModel):
+    evse_id: int = Field(description="The EVSE; a 1.6 connector is an EVSE of its own")
+    connector_id: int = Field(description="0 is the charge point itself")
+    status: str
+    error_code: str | None = Field(description="OCPP 1.6's errorCode; none from 2.x")
+    info: str | None
+    updated_at: datetime
+
+
+class Variable(BaseModel):
+    component: str
+    component_instance: str | None
+    evse_id: int | None
+    connector_id: int | None
+    variable: str
+    variable_instance: str | None
+    attribute_type: str
+    value: str | None
+    mutability: str | None
+    reported_at: datetime
+
+
+class StationSummary(BaseModel):
+    id: str
+    ocpp_version: str | None = Field(
+        description="1.6, 2.0.1 or 2.1, as of its last connection (none: never connected)"
+    )
+    connected: bool = Field(description="Connected now, and its gateway node's lease holds")
+    boot_status: str | None
+    vendor: str | None
+    model: str | None
+    firmware_version: str | None
+    last_seen: datetime | None
+    auth: Literal["none", "password", "missing"] = Field(
+        description="How it proves itself; `missing`: a password is required but none is set"
+    )
+    connectors: list[Connector]
+
+
+class PendingRotation(BaseModel):
+    command_id: str = Field(description="The command that sent the new password")
+    status: Literal["sent", "accepted", "unanswered"] = Field(
+        description="sent: waiting for the station's answer; accepted: the station took it; "
+        "unanswered: the command ended without the station's word (Timeout, NoAnswer, "
+        "NotSent, NotConnected), so it may have taken it. Both passwords are admitted until "
+        "the station's first login with the new one, which ends the rotation; an unanswered "
+        "one also ends when the station logs in with the old one. No other rotation starts "
+        "meanwhile; setting a password (PATCH) ends it"
+    )
+    error_code: str | None = Field(description="How an unanswered rotation's command ended")
+    started_at: datetime | None
+
+
+class Station(StationSummary):
+    charge_point_serial_number: str | None
+    charge_box_serial_number: str | None
+    iccid: str | None
+    imsi: str | None
+    meter_type: str | None
+    meter_serial_number: str | None
+    booted_at: datetime | None
+    node_id: str | None
+    firmware_status: str | None
+    diagnostics_status: str | None
+    has_password: bool
+    created_at: datetime
+    tolerate: list[str] = Field(
+        description="Schema rules it may break, repaired by the gateway (see PUT .../leniency)"
+    )
+    tolerated_count: int = Field(description="Its messages taken with violations forgiven")
+    password_rotation: PendingRotation | None = Field(
+        description="Its password rotation under way (POST .../password-rotation), if any"
+    )
+    open_transactions: list[Transaction]
+
+
+class NewStation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # As the gateway takes it in a URL: no control character, '/' or ':'.
+    id: str = Field(
+        min_length=1, max_length=48, pattern=r"^[^\x00-\x1f\x7f/:]+$", examples=["CP-1"]
+    )
+    password: str | None = Field(
+        None,
+        min_length=1,
+        description="HTTP Basic password the station must present (stored as a salted "
+        "hash); none: it connects without credentials",
+    )
+
+
+class StationChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(
+        min_length=1, description="A new password; null: connects without credentials"
+    )
+
+
+ToleratedRule = Literal["additionalProperties", "maxLength", "enum", "type", "format"]
+
+
+class Leniency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tolerate: list[ToleratedRule] = Field(
+        max_length=5,
+        description="The schema rules the station may break from its next connection on; "
+        "[]: strict",
+    )
+
+
+class Transaction(BaseModel):
+    id: int
+    station_id: str
+    connector_id: int | None = Field(description="Unknown until a 2.x station names it")
+    id_tag: str | None = Field(description="The idTag (2.x: idToken); unknown until given")
+    start_time: datetime
+    stop_time: datetime | None
+    meter_start: int | None = Field(description="Wh; 2.x: the first energy reading")
+    meter_stop: int | None = Field(description="Wh")
+    energy_wh: int | None
+    energy_kwh: float | None
+    stop_reason: str | None
+    closed_by: Literal["operator"] | None = Field(
+        description="`operator`: closed through the API; the station's own stop, if it "
+        "comes, replaces these values"
+    )
+    station_transaction_id: str | None = Field(
+        description="OCPP 2.x: the station's transactionId (RequestStopTransaction takes it)"
+    )
+    evse_id: int | None
+    charging_state: str | None = Field(description="OCPP 2.x: as of the latest event")
+
+
+class CloseTransaction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    meter_stop: int | None = Field(
+        None,
+        ge=0,
+        le=2**62,
+        description="Wh; unset: the last energy register reading stored for it, "
+        "else its meter_start",
+    )
+    reason: StopReason = Field("Other", description="The stop reason recorded (OCPP 1.6 Reason)")
+
+
+class MeterValue(BaseModel):
+    station_id: str = Field(description="The station that sent the reading")
+    connector_id: int = Field(description="1.6: the connector; 2.x: the EVSE (0: the station)")
+    transaction_id: int | None = Field(
+        description="The transaction the reading counts into: always one its station started"
+    )
+    claimed_transaction_id: int | None = Field(
+        description="A 1.6 transactionId the station sent that is no transaction of its own "
+        "(another station's, or none yet): the reading is kept apart, counted into nothing"
+    )
+    timestamp: datetime
+    measurand: str
+    phase: str | None
+    value: str
+    unit: str | None
+    context: str | None
+    location: str | None
+
+
+class Message(BaseModel):
+    id: int
+    station_id: str
+    direction: Literal["in", "out"] = Field(description="in: from the station; out: to it")
+    message_type: str
+    action: str | None
+    message_id: str | None
+    payload: dict[str, Any] | None
+    created_at: datetime
+
+
+class IdTag(BaseModel):
+    tag: str
+    status: str
+    expiry_date: datetime | None
+    parent_id_tag: str | None
+    created_at: datetime
+
+
+class IdTagValues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TagStatus = "Accepted"
+    expiry_date: datetime | None = Field(None, description="With a zone; UTC when none")
+    parent_id_tag: str | None = Field(None, min_length=1, max_length=MAX_TAG_LENGTH)
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class NewCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: CentralAction = Field(  # type: ignore[valid-type]
+        examples=["Reset"],
+        description="An action a central system sends, in the OCPP version the station "
+        "speaks (its `ocpp_version`)",
+    )
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        examples=[{"type": "Soft"}],
+        description="Checked against its schema in the station's OCPP version",
+    )
+
+
+CommandStatus = Literal["queued", "sent", "accepted", "rejected", "error", "timeout"]
+# OCPP 1.6 Reason, what a StopTransaction gives.
+StopReason = Literal[
+    "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other", "PowerLoss", "Reboot",
+    "Remote", "SoftReset", "UnlockCommand", "DeAuthorized",
+]  # fmt: skip
+
+
+class Command(BaseModel):
+    """A command to a station as the API shows it (models.Command is its row): one
+    meaning, two representations; the name is the API's, in its OpenAPI document."""
+
+    id: str = Field(description="The CALL's message id")
+    station_id: str
+    action: str
+    payload: dict[str, Any]
+    status: CommandStatus
+    response: dict[str, Any] | None
+    error_code: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    answered_at: datetime | None
+
+
+class NewPasswordRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(
+        None,
+        min_length=16,
+        max_length=40,
+        description="The new password: 16 to 20 characters for a 1.6 station, 16 to 40 for "
+        "2.x, of letters, digits and * - _ = : + | @ . (never shown back); none: one is made",
+    )
+
+
+class PasswordRotation(BaseModel):
+    station_id: str
+    command_id: str
+    action: Literal["ChangeConfiguration", "SetVariables"]
+    state: Literal["waiting", "accepted", "refused", "failed", "unanswered"] = Field(
+        description="waiting: no answer yet; accepted: the station has the new password "
+        "(the old one is admitted until it logs in with it); refused, failed: it keeps "
+        "the old one (its answer or CALLERROR said so, or the command never left); "
+        "unanswered: no word from the station (Timeout, NoAnswer, NotSent, NotConnected), "
+        "so both are admitted until its next login settles it: the new one ends the "
+        "rotation, the old one too (the station did not switch)"
+    )
+    command: Command = Field(description="The command, its password masked")
+
+
+class EnergyRow(BaseModel):
+    period_start: datetime
+    station_id: str
+    transactions: int
+    energy_wh: int
+    energy_kwh: float
+
+
+class EnergyReport(BaseModel):
+    period: Literal["day", "week", "month"]
+    since: datetime | None
+    until: datetime | None
+    rows: list[EnergyRow]
+    total_wh: int
+    total_kwh: float
+
+
+class Counts(BaseModel):
+    total: int
+    connected: int
+
+
+class Status(BaseModel):
+    version: str
+    database: Literal["ok"]
+    stations: Counts
+    transactions: dict[str, int]
+    commands: dict[str, int]
+    gateway_nodes: list[dict[str, Any]]
+
+
+Station.model_rebuild()
+
+
+# --- local authorization lists and reservations (OCPP 1.6) -----------------------------------
+
+
+class LocalListSync(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full: bool = Field(
+        False, description="Send the whole list (Full update), not only what changed"
+    )
+
+
+class LocalListSent(BaseModel):
+    station_id: str
+    sent: bool = Field(description="false: the station holds our list already")
+    command_id: str | None = Field(description="The SendLocalList's (GET /api/v1/commands/{id})")
+    version: int | None = Field(description="The version sent, or the one it holds")
+    update_type: Literal["Differential", "Full"] | None
+    entries: int = Field(description="Entries in the update")
+
+
+class LocalListUpdate(BaseModel):
+    command_id: str
+    version: int | None
+    update_type: str | None
+    entries: int
+    sent_at: datetime
+
+
+class LocalListState(BaseModel):
+    station_id: str
+    version: int | None = Field(description="The version the station acknowledged; none yet")
+    in_sync: bool = Field(description="It holds every idTag of ours as we keep it")
+    entries: int = Field(description="Entries it holds as of `version`")
+    wanted: int = Field(description="Entries of our list (idTags a 1.6 station can hold)")
+    left_out: int = Field(description="idTags longer than a 1.6 idTag (20), never sent")
+    supported: bool = Field(description="false: it answered NotSupported, or listVersion -1")
+    problem: str | None = Field(description="What went wrong last (failed, resent, gave up)")
+    in_flight: LocalListUpdate | None = Field(description="The update awaiting its answer")
+
+
+class NewReservation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connector_id: int = Field(
+        ge=0,
+        le=INT32,
+        description="0 (any connector) only if the station reports ReserveConnectorZeroSupported",
+    )
+    id_tag: str = Field(min_length=1, max_length=20, description="An Accepted idTag of ours")
+    parent_id_tag: str | None = Field(
+        None, min_length=1, max_length=20, description="Default: the idTag's parent"
+    )
+    expiry_date: datetime = Field(description="In the future; UTC when it names no zone")
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _zone(cls, value: datetime) -> datetime:
+        return utc(value)
+
+
+class Reservation(BaseModel):
+    id: int = Field(description="The reservationId the station got")
+    station_id: str
+    connector_id: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry_date: datetime
+    status: Literal["pending", "active", "used", "cancelled", "expired", "ended"] = Field(
+        description="pending: ReserveNow unanswered; used: a transaction took it"
+    )
+    reason: str | None = Field(description="Why it ended, or why a cancel was refused")
+    command_id: str | None = Field(description="The last command about it")
+    transaction_id: int | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+# --- smart charging (OCPP 1.6) ------------------------------------------------------------
+
+
+class ChargingProfile(BaseModel):
+    id: int = Field(description="Our row's id (the station's is charging_profile_id)")
+    station_id: str
+    connector_id: int | None = Field(
+        description="0: the whole station; none: pending for the connector the station chooses"
+    )
+    charging_profile_id: int
+    stack_level: int
+    purpose: Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
+    kind: str = Field(description="Absolute, Recurring or Relative")
+    transaction_id: int | None = Field(description="A TxProfile's transaction")
+    valid_from: datetime | None
+    valid_to: datetime | None
+    id_tag: str | None = Field(description="Pending: the RemoteStartTransaction's idTag")
+    status: Literal["pending", "installed", "replaced", "cleared", "ended", "expired"] = Field(
+        description="pending: in an accepted RemoteStartTransaction, until its "
+        "StartTransaction; installed: the station holds it; then replaced, cleared, ended "
+        "(its transaction stopped) or expired (pending, and its start never came)"
+    )
+    created_at: datetime
+    status_at: datetime = Field(description="When it took its status")
+    profile: dict[str, Any] = Field(description="The profile as sent (csChargingProfiles)")
+
+
+class CompositeSchedule(BaseModel):
+    station_id: str
+    connector_id: int = Field(description="As asked")
+    duration: int = Field(description="Seconds, as asked")
+    charging_rate_unit: Literal["A", "W"] | None = Field(description="As asked")
+    status: str | None = Field(description="The answer's: Accepted or Rejected")
+    response: dict[str, Any] = Field(
+        description="The answer as sent: scheduleStart, chargingSchedule"
+    )
+    received_at: datetime
+
+
+# --- station configuration, firmware updates, diagnostics (OCPP 1.6) ----------------------
+
+
+class ConfigurationKey(BaseModel):
+    key: str = Field(description="As the station spells it (keys compare case-insensitively)")
+    value: str | None
+    readonly: bool | None = Field(description="As reported; none: set by us, never reported")
+    reboot_required: bool = Field(
+        description="Changed (RebootRequired), and the station has not booted since"
+    )
+    updated_at: datetime
+
+
+class NewFirmwareUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = Field(
+        min_length=1, max_length=255, examples=["acme-2.1.0.bin"], description="In --firmware-dir"
+    )
+    retrieve_date: datetime | None = Field(
+        None, description="When the station downloads it (none: now); UTC when no zone"
+    )
+    retries: int | None = Field(None, ge=0, le=INT32)
+    retry_interval: int | None = Field(None, ge=0, le=INT32, description="Seconds")
+
+    @field_validator("retrieve_date")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class FirmwareUpdate(BaseModel):
+    id: int
+    station_id: str
+    file_name: str
+    status: str = Field(
+        description="Requested, CommandFailed, or the station's last FirmwareStatus "
+        "(Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed)"
+    )
+    state: Literal["open", "done", "failed"]
+    command_id: str = Field(description="The UpdateFirmware command's id")
+    retrieve_date: datetime
+    downloaded_at: datetime | None = Field(description="When the station first fetched it")
+    created_at: datetime
+    updated_at: datetime
+
+
+class DiagnosticsRequest(BaseModel):
+    id: int
+    station_id: str
+    status: str = Field(
+        description="Requested, CommandFailed, NoDiagnostics (the station had none), or its "
+        "last DiagnosticsStatus (Uploading, Uploaded, UploadFailed)"
+    )
+    state: Literal["open", "done", "failed"] = Field(
+        description="done: the file arrived and the station said Uploaded"
+    )
+    file_name: str | None = Field(description="The GetDiagnostics answer's, else the upload's")
+    size: int | None = Field(description="Bytes received")
+    start_time: datetime | None
+    stop_time: datetime | None
+    command_id: str = Field(description="The GetDiagnostics command's id")
+    received_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
