@@ -126,3 +126,16 @@ def test_a_migration_imports_nothing_of_ours():
         if (ours := sorted({n for n in imports(path.read_text()) if part_of(n) in OURS}))
     }
     assert found == {}, f"migrations importing our code: {found}"
+
+
+def test_unit_tests_mirror_the_code_tree():
+    """A unit test of `gateway/ocpp/session.py` lives in tests/unit/gateway/ocpp/: every
+    folder of tests/unit is a package of the code (project-wide checks stay at the top)."""
+    unit = ROOT / "tests" / "unit"
+    code = {**FOLDERS, "channels": ROOT / "channels", "gateway": ROOT / "gateway"}
+    strays = []
+    for folder in sorted(p for p in unit.rglob("*") if p.is_dir() and p.name != "__pycache__"):
+        part, *rest = folder.relative_to(unit).parts
+        if part not in code or not code[part].joinpath(*rest).is_dir():
+            strays.append(str(folder.relative_to(ROOT)))
+    assert strays == [], "tests/unit folders with no code folder of that name"

@@ -219,6 +219,6 @@ def test_on_message_hands_a_remote_disconnect_to_the_node_and_counts_no_broadcas
 
 
 def test_the_readmes_remote_disconnect_is_what_the_gateway_takes():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     (example,) = re.findall(r"```json\n(.*?)```", readme, re.S)
     assert parse_broadcasts(example.encode()) == [RemoteDisconnect(VIEWER, False, "unauthorized")]
