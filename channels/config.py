@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from ocpp_cable.foundation.settings import RPCAppSettings, load_settings
+from ocpp_cable.channels.settings import CentralSystemRPCSettings, Settings
+from ocpp_cable.foundation.settings import load_settings
 
-_settings: RPCAppSettings | None = None
+_settings: CentralSystemRPCSettings | None = None
 
 
-def configure(settings: RPCAppSettings | None) -> None:
+def configure(settings: CentralSystemRPCSettings | None) -> None:
     global _settings
     _settings = settings
 
 
-def settings() -> RPCAppSettings:
+def settings() -> CentralSystemRPCSettings:
     global _settings
     if _settings is None:
-        _settings = load_settings()
+        _settings = load_settings(Settings)
     return _settings

@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.cli import ADMIN_COMMANDS, TIERS, TOKEN_COMMANDS
 from ocpp_cable.foundation.settings import (
     ANYCABLE_NAMES,
     ANYCABLE_PREFIX,
     AnyCableName,
-    Settings,
     env_name,
     flag_name,
 )

@@ -26,9 +26,9 @@ from sqlalchemy import select
 from faults.charger import AnsweringCharger
 from faults.system import System, database
 from ocpp_cable.channels.domain import commands, presence, viewers
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, Command
-from ocpp_cable.foundation.settings import Settings
 
 
 @dataclass(frozen=True)

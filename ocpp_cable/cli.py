@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
+from typing import Any
 
 from ocpp_cable.foundation import logs
 from ocpp_cable.foundation.redact import mask_secrets
 from ocpp_cable.foundation.settings import (
-    AdminSettings,
-    DatabaseSettings,
-    GatewaySettings,
-    OperatorAPIServerSettings,
-    PublisherSettings,
-    RPCAppSettings,
-    SendSettings,
-    Settings,
     SettingsError,
     SettingsGroup,
-    StationFilesCommandSettings,
-    TokenSettings,
     anycable_env_names,
     anycable_flags,
     env_name,
@@ -42,23 +34,39 @@ OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 
 # The settings each command reads: its --help lists their flags, it loads only them.
-TIERS: dict[str, type[SettingsGroup]] = {
-    "up": Settings,
-    "gateway": GatewaySettings,
-    "rpc": RPCAppSettings,
-    "api": OperatorAPIServerSettings,
-    "config": Settings,
-    "migrate": DatabaseSettings,
-    "broadcast": PublisherSettings,
-    "send": SendSettings,
-    **dict.fromkeys(sorted(ADMIN_COMMANDS - TOKEN_COMMANDS), AdminSettings),
+# Named, not imported: the reference system's tiers load only for its commands.
+FRAMEWORK = "ocpp_cable.foundation.settings"
+REFERENCE = "ocpp_cable.channels.settings"
+TIER_NAMES: dict[str, tuple[str, str]] = {
+    "up": (REFERENCE, "Settings"),
+    "gateway": (FRAMEWORK, "GatewaySettings"),
+    "rpc": (REFERENCE, "CentralSystemRPCSettings"),
+    "api": (REFERENCE, "OperatorAPIServerSettings"),
+    "config": (REFERENCE, "Settings"),
+    "migrate": (REFERENCE, "DatabaseSettings"),
+    "broadcast": (FRAMEWORK, "PublisherSettings"),
+    "send": (REFERENCE, "SendSettings"),
+    **dict.fromkeys(sorted(ADMIN_COMMANDS - TOKEN_COMMANDS), (REFERENCE, "AdminSettings")),
     # Tokens also publish: a token revoked or replaced has its /cable connections closed.
-    **dict.fromkeys(sorted(TOKEN_COMMANDS), TokenSettings),
+    **dict.fromkeys(sorted(TOKEN_COMMANDS), (REFERENCE, "TokenSettings")),
     # Commands to stations, built from our records: sent as `send` sends.
-    **dict.fromkeys(sorted(OPERATION_COMMANDS), SendSettings),
+    **dict.fromkeys(sorted(OPERATION_COMMANDS), (REFERENCE, "SendSettings")),
     # UpdateFirmware and GetDiagnostics, with the URL the station fetches from or uploads to.
-    **dict.fromkeys(sorted(FILE_COMMANDS), StationFilesCommandSettings),
+    **dict.fromkeys(sorted(FILE_COMMANDS), (REFERENCE, "StationFilesCommandSettings")),
 }
+
+
+def tier_of(command: str) -> type[SettingsGroup]:
+    """The settings class `command` reads (imported now)."""
+    module, name = TIER_NAMES[command]
+    return getattr(importlib.import_module(module), name)
+
+
+def __getattr__(name: str) -> Any:
+    # TIERS, every command's tier, for tests and `make docs`: it loads every tier.
+    if name == "TIERS":
+        return {command: tier_of(command) for command in TIER_NAMES}
+    raise AttributeError(f"module 'ocpp_cable.cli' has no attribute {name!r}")
 
 
 # Where the parsed arguments record the settings given by an AnyCable-Go flag: {field: flag}.
@@ -85,8 +93,9 @@ class _SettingFlag(argparse.Action):
 
 
 def _add_setting_flags(
-    parser: argparse.ArgumentParser, tier: type[SettingsGroup] = Settings, default: object = None
+    parser: argparse.ArgumentParser, tier: type[SettingsGroup] | None = None, default: object = None
 ) -> None:
+    tier = tier or tier_of("up")  # every setting
     group = parser.add_argument_group("settings (each also from its environment variable)")
     for name, field in tier.model_fields.items():
         # A bool flag given bare means true (AnyCable-Go's `--ocpp_granular_actions`).
@@ -108,15 +117,23 @@ def _add_setting_flags(
 SERVER_COMMANDS = frozenset({"up", "gateway", "rpc", "api", "config", "migrate", "simulate"})
 
 
-def build_parser(operators: bool = True) -> argparse.ArgumentParser:
-    """The whole command line; without `operators`, the commands that run servers and
-    the simulator only (their parsing then imports nothing of the reference system)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the `command` about to be parsed, only its settings'
+    flags (and the operator commands only for one of them): parsing `gateway` then
+    imports nothing of the reference system."""
+
+    def flags(parser: argparse.ArgumentParser, name: str) -> None:
+        if command in (None, name):
+            _add_setting_flags(parser, tier_of(name))
+
     parser = argparse.ArgumentParser(
         prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
     )
-    # Every setting is in the parsed arguments (None: not given), whatever the command's tier,
-    # so the overrides of any tier can be read from them.
-    parser.set_defaults(**dict.fromkeys(Settings.model_fields))
+    # Every setting of the tier parsed (of all, without `command`) is in the parsed
+    # arguments (None: not given), so the overrides of a tier can be read from them.
+    if command != "simulate":  # a client of any central system: no settings
+        every = tier_of(command) if command in TIER_NAMES else tier_of("up")
+        parser.set_defaults(**dict.fromkeys(every.model_fields))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("up", "run gateway, rpc_app and the HTTP API together on embedded defaults"),
@@ -126,8 +143,7 @@ def build_parser(operators: bool = True) -> argparse.ArgumentParser:
         ("config", "print the effective settings, secrets masked"),
         ("migrate", "bring the central system's database schema up to date"),
     ):
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        _add_setting_flags(command, TIERS[name])
+        flags(commands.add_parser(name, help=help_text, description=help_text), name)
     broadcast = commands.add_parser(
         "broadcast",
         help="send a transmission to a stream",
@@ -135,7 +151,7 @@ def build_parser(operators: bool = True) -> argparse.ArgumentParser:
     )
     broadcast.add_argument("stream", help="stream name, e.g. ocpp:CP-1")
     broadcast.add_argument("data", help='JSON transmission, e.g. \'{"command": "Reset", ...}\'')
-    _add_setting_flags(broadcast, TIERS["broadcast"])
+    flags(broadcast, "broadcast")
     send = commands.add_parser(
         "send",
         help="send an OCPP command to a station",
@@ -153,8 +169,8 @@ def build_parser(operators: bool = True) -> argparse.ArgumentParser:
         action="store_false",
         help="do not record the command in the central system's database",
     )
-    _add_setting_flags(send, TIERS["send"])
-    if operators:
+    flags(send, "send")
+    if command is None or command not in SERVER_COMMANDS:
         _add_operator_commands(commands)
     _add_simulate_command(commands)
     return parser
@@ -164,6 +180,12 @@ def _add_operator_commands(commands) -> None:
     from ocpp_cable.channels.operators.admin.cli import add_admin_commands
     from ocpp_cable.channels.operators.admin.file_commands import add_file_commands
     from ocpp_cable.channels.operators.admin.operations import add_operation_commands
+    from ocpp_cable.channels.settings import (
+        AdminSettings,
+        SendSettings,
+        StationFilesCommandSettings,
+        TokenSettings,
+    )
 
     add_admin_commands(
         commands,
@@ -230,8 +252,8 @@ def _add_simulate_command(commands) -> None:
     )
 
 
-def print_config(settings: Settings) -> None:
-    for name in Settings.model_fields:
+def print_config(settings: SettingsGroup) -> None:
+    for name in type(settings).model_fields:
         value = getattr(settings, name)
         if hasattr(value, "get_secret_value"):
             value = "********"
@@ -266,10 +288,10 @@ def _command_word(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(operators=_command_word(argv) not in SERVER_COMMANDS).parse_args(argv)
+    args = build_parser(_command_word(argv)).parse_args(argv)
     if args.command == "simulate":  # a client of any central system: no server settings
         return _simulate(args)
-    tier = TIERS[args.command]
+    tier = tier_of(args.command)
     overrides = {name: getattr(args, name) for name in tier.model_fields}
     try:
         settings = load_settings(tier, getattr(args, ANYCABLE_GIVEN, None), **overrides)

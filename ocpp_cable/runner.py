@@ -20,14 +20,13 @@ from pydantic import SecretStr
 from ocpp_cable.foundation.key_file import KeyFileError, ensure_key
 from ocpp_cable.foundation.settings import (
     GatewaySettings,
-    OperatorAPIServerSettings,
     ProcessSettings,
     RPCAppSettings,
-    Settings,
     SettingsError,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the reference system's settings: a gateway process never loads them
+    from ocpp_cable.channels.settings import OperatorAPIServerSettings, Settings
     from ocpp_cable.rpc_app.server import RPCServer
 
 log = structlog.get_logger("ocpp_cable")

@@ -173,9 +173,9 @@ def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
     (the environment's when `settings` is None).
     """
     if settings is None:
-        from ocpp_cable.foundation.settings import load_settings
+        from ocpp_cable.foundation.settings import PublisherSettings, load_settings
 
-        settings = load_settings()
+        settings = load_settings(PublisherSettings)
     if settings.broadcaster == "redis":
         return RedisBroadcaster(settings.redis_url, settings.redis_channel, settings.rpc_timeout)
     if settings.broadcaster == "nats":

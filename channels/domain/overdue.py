@@ -14,13 +14,13 @@ import structlog
 
 from ocpp_cable.channels.domain import command_hooks, commands
 from ocpp_cable.channels.operators.live import events as live
+from ocpp_cable.channels.settings import CentralSystemRPCSettings
 from ocpp_cable.channels.storage.store import Unit, store
-from ocpp_cable.foundation.settings import RPCAppSettings
 
 log = structlog.get_logger("channels.overdue")
 
 
-async def sweep(settings: RPCAppSettings) -> list[commands.Ended]:
+async def sweep(settings: CentralSystemRPCSettings) -> list[commands.Ended]:
     """End the overdue commands, with their failure hooks; returns those ended. Their
     patience (commands.patience) is made of the settings the gateway runs with too."""
     waited = commands.patience(settings)

@@ -10,7 +10,8 @@ read below ours: a flag > OCPP_CABLE_* > ANYCABLE_* > the default.
 
 Each command loads only its tier (`GatewaySettings` for `ocpp-cable gateway`, ...),
 so its --help lists only the flags it reads and the variables of other tiers are
-not read at all. `Settings` holds every tier (`up`, `config`, tests).
+not read at all. The reference system's own groups and tiers, and `Settings`, which
+holds every tier (`up`, `config`), live with it in channels/settings.py.
 """
 
 from __future__ import annotations
@@ -493,42 +494,6 @@ class BrokerSettings(SettingsGroup):
     nats_subject: str = Field("__anycable__", description="NATS subject of broadcasts")
 
 
-class DatabaseSettings(SettingsGroup):
-    """The central system's database: all `migrate` reads."""
-
-    database_url: str = Field(
-        "sqlite:///ocpp_cable.db",
-        description="SQLAlchemy URL of the central system's database "
-        "(postgresql+psycopg://user@host/db in production)",
-    )
-
-
-class AutoMigrateSettings(SettingsGroup):
-    """Apart from the URL, as `migrate` migrates whatever this says."""
-
-    auto_migrate: bool = Field(
-        True,
-        description="Bring the database schema up to date before first use "
-        "(rpc_app, send, admin commands)",
-    )
-
-
-class AuditLogSettings(SettingsGroup):
-    """channels/ and `send` both log the messages they exchange."""
-
-    audit_log: bool = Field(
-        True, description="Keep every message the application sees in MessageLog"
-    )
-
-
-class RegistrationSettings(SettingsGroup):
-    """Whether the central system admits stations it does not know."""
-
-    auto_register: bool = Field(
-        False, description="Accept stations that are not registered (and register them)"
-    )
-
-
 class ProcessSettings(SettingsGroup):
     """The server processes' event loop and shutdown."""
 
@@ -538,69 +503,6 @@ class ProcessSettings(SettingsGroup):
     shutdown_timeout: float = Field(
         10.0, gt=0, description="Seconds to drain connections on SIGTERM before exiting"
     )
-
-
-class OperatorAPISettings(SettingsGroup):
-    """The operators' HTTP API and dashboard (`ocpp-cable api`, and `up`)."""
-
-    api_host: str = Field("127.0.0.1", description="Address of the HTTP API and dashboard")
-    api_port: int = Field(
-        9080, ge=0, le=65535, description="Port of the HTTP API (/api/v1) and the dashboard (/)"
-    )
-    cable_url: str | None = Field(
-        None,
-        description="Where the dashboard's browsers reach the gateway's Action Cable endpoint "
-        "(unset: ws://<the page's host>:9000<cable_path>; `up` uses its own --port)",
-    )
-    public_url: str | None = Field(
-        None,
-        description="Base URL of the public station pages, for their QR codes "
-        "(unset: the URL the page was asked by)",
-    )
-    api_command_wait: float = Field(
-        60.0, gt=0, le=600, description="Longest ?wait= a command request may ask for, in seconds"
-    )
-
-    @field_validator("cable_url")
-    @classmethod
-    def _websocket_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("ws://", "wss://")):
-            raise ValueError("must be a ws:// or wss:// URL")
-        return value
-
-    @field_validator("public_url")
-    @classmethod
-    def _page_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return None if value is None else value.rstrip("/")
-
-
-class StationFilesSettings(SettingsGroup):
-    """Firmware served to stations and diagnostics they upload, over the HTTP API's server
-    (`firmware update`, `diagnostics request`, `api`, `up`)."""
-
-    files_url: str | None = Field(
-        None,
-        description="Base URL stations reach the HTTP API's server at, for firmware downloads "
-        "and diagnostics uploads (<files_url>/files/...); required to send either",
-    )
-    firmware_dir: Path = Field(
-        Path("firmware"), description="Directory of the firmware files served to stations"
-    )
-    uploads_dir: Path = Field(
-        Path("uploads"), description="Directory the diagnostics files stations upload go to"
-    )
-    upload_max_bytes: int = Field(
-        50 * 1024 * 1024, gt=0, description="Largest diagnostics upload taken, in bytes"
-    )
-
-    @field_validator("files_url")
-    @classmethod
-    def _files_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return None if value is None else value.rstrip("/")
 
 
 class LoggingSettings(SettingsGroup):
@@ -660,10 +562,6 @@ class RPCAppSettings(
     PublisherSettings,
     LoggingSettings,
     ProcessSettings,
-    RegistrationSettings,
-    AuditLogSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
     BrokerSettings,
     PublishingSettings,
     GatewayEndpointSettings,
@@ -676,116 +574,9 @@ class RPCAppSettings(
     HeartbeatSettings,
     StationPathSettings,
 ):
-    """`ocpp-cable rpc`: rpc_app, with the central system's settings (channels/ is the default);
-    the gateway's call timeout and reply retries say when a command is given up."""
-
-
-class SendSettings(
-    PublisherSettings,
-    AuditLogSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
-    BrokerSettings,
-    StationStreamSettings,
-    PublishingSettings,
-    GatewayEndpointSettings,
-    RPCTimeoutSettings,
-    ReplyRetrySettings,
-    CallTimeoutSettings,
-):
-    """`ocpp-cable send`: records the command in the database, publishes it, may wait."""
-
-
-class OperatorAPIServerSettings(
-    PublisherSettings,
-    LoggingSettings,
-    ProcessSettings,
-    AuditLogSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
-    BrokerSettings,
-    StationStreamSettings,
-    PublishingSettings,
-    GatewayEndpointSettings,
-    RPCTimeoutSettings,
-    ReplyRetrySettings,
-    CallTimeoutSettings,
-    CablePathSettings,
-    StationPathSettings,
-    StationFilesSettings,
-    OperatorAPISettings,
-):
-    """`ocpp-cable api`: the HTTP API and dashboard, which also send commands as `send` does."""
-
-
-class StationFilesCommandSettings(
-    PublisherSettings,
-    AuditLogSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
-    BrokerSettings,
-    StationStreamSettings,
-    PublishingSettings,
-    GatewayEndpointSettings,
-    RPCTimeoutSettings,
-    ReplyRetrySettings,
-    CallTimeoutSettings,
-    StationFilesSettings,
-):
-    """`ocpp-cable firmware|diagnostics`: UpdateFirmware and GetDiagnostics, sent as `send`
-    sends commands, with the URL the station fetches from or uploads to."""
-
-
-class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
-    """`ocpp-cable stations|tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
-
-
-class TokenSettings(
-    PublisherSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
-    BrokerSettings,
-    PublishingSettings,
-    GatewayEndpointSettings,
-    RPCTimeoutSettings,
-):
-    """`ocpp-cable tokens`: a token revoked or replaced has its /cable connections closed
-    through the broadcaster, as `broadcast` publishes."""
-
-
-class Settings(
-    OperatorAPIServerSettings,
-    GatewaySettings,
-    RPCAppSettings,
-    SendSettings,
-    StationFilesCommandSettings,
-    AdminSettings,
-    TokenSettings,
-    LoggingSettings,
-    ProcessSettings,
-    RegistrationSettings,
-    AuditLogSettings,
-    AutoMigrateSettings,
-    DatabaseSettings,
-    BrokerSettings,
-    StationStreamSettings,
-    PublishingSettings,
-    GatewayEndpointSettings,
-    BroadcastReceivingSettings,
-    RPCServerSettings,
-    RPCClientSettings,
-    RPCTimeoutSettings,
-    RPCAuthSettings,
-    RPCHostSettings,
-    ReplyRetrySettings,
-    CallTimeoutSettings,
-    HeartbeatSettings,
-    CableSettings,
-    CablePathSettings,
-    StationPathSettings,
-    ChargerServerSettings,
-):
-    """Every setting: `ocpp-cable up` runs every tier, `config` prints them all."""
+    """rpc_app's own settings (the framework's); the application it serves adds its own
+    (channels/settings.py: the reference system's database, audit and registration).
+    The gateway's call timeout and reply retries say when a command is given up."""
 
 
 class SettingsError(Exception):
@@ -899,7 +690,7 @@ T = TypeVar("T", bound=SettingsGroup)
 
 
 def load_settings(
-    tier: type[T] = Settings,
+    tier: type[T],
     anycable_given: Mapping[str, str] | None = None,
     /,
     **overrides: Any,

@@ -13,9 +13,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ocpp_cable.channels.domain import stations
 from ocpp_cable.channels.operators.api import create_app
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import IdTag
-from ocpp_cable.foundation.settings import Settings
 from tests.support.api import bearer, make_token
 
 

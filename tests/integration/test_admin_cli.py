@@ -22,6 +22,7 @@ from ocpp_cable.channels.domain import viewers
 from ocpp_cable.channels.domain.passwords import verify_password
 from ocpp_cable.channels.domain.stations import mark_connected, record_boot
 from ocpp_cable.channels.operators.admin.cli import add_admin_commands, run_admin
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     ChargePoint,
@@ -33,7 +34,6 @@ from ocpp_cable.channels.storage.models import (
 )
 from ocpp_cable.channels.storage.store import dispose
 from ocpp_cable.cli import ADMIN_COMMANDS
-from ocpp_cable.foundation.settings import Settings
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

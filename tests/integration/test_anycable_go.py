@@ -23,11 +23,11 @@ from sqlalchemy import select
 
 from ocpp_cable import channels
 from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint as StationRow
 from ocpp_cable.channels.storage.models import Connector
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
-from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.application import load_application
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed

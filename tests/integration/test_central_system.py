@@ -18,6 +18,7 @@ from ocpp_cable import channels
 from ocpp_cable.channels.domain import commands, stations
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.handlers.ocpp_channel import OCPPChannel
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     ChargePoint,
@@ -29,7 +30,6 @@ from ocpp_cable.channels.storage.models import (
     Transaction,
 )
 from ocpp_cable.contract.pb import rpc_pb2, rpc_pb2_grpc
-from ocpp_cable.foundation.settings import Settings
 from tests.support.central import PASSWORD, basic, central_system, connected, rows, seed
 from tests.support.processes import ROOT
 from tests.support.servers import (

@@ -80,8 +80,11 @@ def test_rpc_with_an_application_of_its_own_loads_no_database_or_gateway(tmp_pat
         str(free_port()), "--channels-module", "examples.hello.hello_channels", port=port,
     )  # fmt: skip
     assert "examples.hello.hello_channels" in modules
-    found = among(modules, (*DATABASE, *WEB, *REFERENCE, "ocpp_cable.gateway", "websockets"))
+    found = among(modules, (*DATABASE, *WEB, "ocpp_cable.gateway", "websockets"))
     assert found == []
+    # The `rpc` command's flags include the reference system's (its default application):
+    # their declarations load, nothing else of it.
+    assert among(modules, REFERENCE) == ["ocpp_cable.channels", "ocpp_cable.channels.settings"]
 
 
 def test_rpc_with_the_reference_system_loads_its_channels_not_its_operator_tools(tmp_path):
@@ -99,10 +102,12 @@ def test_rpc_with_the_reference_system_loads_its_channels_not_its_operator_tools
     assert found == []
 
 
-def test_config_loads_no_server(tmp_path):
+def test_config_loads_the_settings_and_no_server(tmp_path):
+    """It prints every setting, the reference system's too: their module and no other."""
     modules = loaded_by(tmp_path, "config")
     servers = ("ocpp_cable.gateway", "ocpp_cable.rpc_app")
-    assert among(modules, (*DATABASE, *WEB, *REFERENCE, *servers)) == []
+    assert among(modules, (*DATABASE, *WEB, *servers)) == []
+    assert among(modules, REFERENCE) == ["ocpp_cable.channels", "ocpp_cable.channels.settings"]
 
 
 def user_package(tmp_path: Path, name: str) -> Path:

@@ -23,10 +23,10 @@ from ocpp_cable.channels.domain import commands, presence, stations
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.operators.admin.command_records import publish_recorded
 from ocpp_cable.channels.operators.admin.publishing import build_call
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint as Station
 from ocpp_cable.channels.storage.models import Command
-from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app.broadcasting import HTTPBroadcaster
 from tests.support.api import bearer, make_token, served_api
 from tests.support.central import central_system, operator

@@ -19,9 +19,9 @@ from ocpp_cable import channels
 from ocpp_cable.channels.domain import commands, stations
 from ocpp_cable.channels.operators.admin.command_records import publish_recorded
 from ocpp_cable.channels.operators.admin.publishing import CommandFailed, build_call
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, Command
-from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app import Channel
 from ocpp_cable.rpc_app.application import Application, load_application
 from ocpp_cable.rpc_app.broadcasting import BroadcastError

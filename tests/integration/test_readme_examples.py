@@ -234,9 +234,9 @@ async def test_the_store_example_in_writing_channels(database_url):
 
     from ocpp_cable.channels import config as channels_config
     from ocpp_cable.channels.domain import stations
+    from ocpp_cable.channels.settings import Settings
     from ocpp_cable.channels.storage import db
     from ocpp_cable.channels.storage.models import StationNotification
-    from ocpp_cable.foundation.settings import Settings
     from ocpp_cable.rpc_app import Connection, RequestEnv
 
     namespace: dict = {}

@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ocpp.v16 import call
 
 from ocpp_cable import channels, runner
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage.models import Connector, MessageLog
 from ocpp_cable.contract.pb import (
     batch_pb2,
@@ -27,7 +28,7 @@ from ocpp_cable.contract.pb import (
     rpc_pb2,
     rpc_pb2_grpc,
 )
-from ocpp_cable.foundation.settings import Settings, SettingsError
+from ocpp_cable.foundation.settings import SettingsError
 from tests.support.central import connected, rows, seed
 from tests.support.processes import CLI, free_port, wait_for_port
 from tests.support.servers import BROADCAST_KEY, eventually, gateway, subscribed

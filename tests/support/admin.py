@@ -9,8 +9,8 @@ import io
 
 from ocpp_cable import cli
 from ocpp_cable.channels.operators.admin.cli import add_admin_commands, run_admin
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.cli import ADMIN_COMMANDS
-from ocpp_cable.foundation.settings import Settings
 
 
 def run_admin_line(database_url: str, *argv: str) -> tuple[int, str, str]:

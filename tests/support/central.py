@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from ocpp_cable import channels
 from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import IdTag
-from ocpp_cable.foundation.settings import Settings
 from ocpp_cable.rpc_app.application import load_application
 from tests.support.servers import BROADCAST_KEY, charger, gateway, publish_to, rpc_server
 

@@ -16,7 +16,7 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call_result as call_result201
 from ocpp.v201.enums import Action as Action201
 
-from ocpp_cable.foundation.settings import Settings
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.gateway.node import GatewayNode
 from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.application import Application

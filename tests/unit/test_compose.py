@@ -21,13 +21,9 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.cli import build_parser
-from ocpp_cable.foundation.settings import (
-    ENV_PREFIX,
-    Settings,
-    SettingsError,
-    load_settings,
-)
+from ocpp_cable.foundation.settings import ENV_PREFIX, SettingsError, load_settings
 from ocpp_cable.runner import require_broadcast_key, rpc_caller_check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +128,7 @@ def settings_of(name: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     args = parse_command(name)
     overrides = {field: getattr(args, field) for field in Settings.model_fields}
     try:
-        return load_settings(**overrides)
+        return load_settings(Settings, **overrides)
     except SettingsError as exc:
         pytest.fail(f"service {name!r} would not start:\n{exc}")
 

@@ -37,6 +37,7 @@ from ocpp_cable.channels.handlers.ocpp2 import variables
 from ocpp_cable.channels.operators import records
 from ocpp_cable.channels.operators.admin.outcomes import exit_status
 from ocpp_cable.channels.operators.admin.parsers import leaf
+from ocpp_cable.channels.settings import AdminSettings, TokenSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     ChargePoint,
@@ -46,7 +47,6 @@ from ocpp_cable.channels.storage.models import (
     ViewerToken,
 )
 from ocpp_cable.channels.storage.store import dispose
-from ocpp_cable.foundation.settings import AdminSettings, TokenSettings
 from ocpp_cable.ocppj import leniency
 from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from ocpp_cable.channels.domain import audit, command_hooks, commands, presence, stations
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.operators.admin.publishing import CommandFailed, publish
+from ocpp_cable.channels.settings import SendSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, Command
-from ocpp_cable.foundation.settings import SendSettings
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError, message
 
 

@@ -29,11 +29,11 @@ from ocpp_cable.channels.operators.admin.publishing import (
     CommandLineError,
     build_call,
 )
+from ocpp_cable.channels.settings import StationFilesCommandSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import DiagnosticsRequest, FirmwareUpdate
 from ocpp_cable.channels.storage.store import dispose
 from ocpp_cable.contract.timestamps import utc_text
-from ocpp_cable.foundation.settings import StationFilesCommandSettings
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
 INT32 = 2**31 - 1

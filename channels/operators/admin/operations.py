@@ -26,9 +26,9 @@ from ocpp_cable.channels.operators.admin.publishing import (
     CommandLineError,
     build_call,
 )
+from ocpp_cable.channels.settings import SendSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, Command, LocalList, Reservation
-from ocpp_cable.foundation.settings import SendSettings
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
 RESERVATION_FIELDS = (

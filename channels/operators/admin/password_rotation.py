@@ -19,9 +19,9 @@ from ocpp_cable.channels.domain import password_rotation
 from ocpp_cable.channels.domain.passwords import hash_password
 from ocpp_cable.channels.operators.admin import command_records
 from ocpp_cable.channels.operators.admin.publishing import CommandFailed, build_call
+from ocpp_cable.channels.settings import SendSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, Command
-from ocpp_cable.foundation.settings import SendSettings
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
 

@@ -14,8 +14,9 @@ from ocpp_cable.channels.operators.admin.publishing import (
     parse_object,
     publish,
 )
+from ocpp_cable.channels.settings import SendSettings
 from ocpp_cable.channels.storage import db
-from ocpp_cable.foundation.settings import PublisherSettings, SendSettings
+from ocpp_cable.foundation.settings import PublisherSettings
 
 
 def run(publish_one) -> int:

@@ -30,7 +30,7 @@ from ocpp_cable.channels.operators.api.routes import (
     transactions,
 )
 from ocpp_cable.channels.operators.api.version import package_version
-from ocpp_cable.foundation.settings import OperatorAPIServerSettings
+from ocpp_cable.channels.settings import OperatorAPIServerSettings
 
 PREFIX = "/api/v1"
 DOCS = "/api/docs"

@@ -12,8 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ocpp_cable.channels.operators.api.problems import Problem
+from ocpp_cable.channels.settings import OperatorAPIServerSettings
 from ocpp_cable.channels.storage import db
-from ocpp_cable.foundation.settings import OperatorAPIServerSettings
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 
 from ocpp_cable.channels.operators.api.app import create_app
-from ocpp_cable.foundation.settings import OperatorAPIServerSettings
+from ocpp_cable.channels.settings import OperatorAPIServerSettings
 
 log = structlog.get_logger("channels.api")
 

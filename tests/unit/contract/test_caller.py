@@ -7,9 +7,10 @@ import hmac
 
 import pytest
 
+from ocpp_cable.channels.settings import Settings
 from ocpp_cable.contract import caller
 from ocpp_cable.foundation.key_file import derived_key
-from ocpp_cable.foundation.settings import Settings, SettingsError
+from ocpp_cable.foundation.settings import SettingsError
 from ocpp_cable.runner import embedded, loopback
 
 

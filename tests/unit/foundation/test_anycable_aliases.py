@@ -8,13 +8,12 @@ from __future__ import annotations
 import pytest
 
 from devtools import readme
+from ocpp_cable.channels.settings import AdminSettings, Settings
 from ocpp_cable.cli import ANYCABLE_GIVEN, TIERS, build_parser, main
 from ocpp_cable.foundation.settings import (
     ANYCABLE_NAMES,
-    AdminSettings,
     GatewaySettings,
     PublisherSettings,
-    Settings,
     SettingsError,
     SettingsGroup,
     load_settings,

@@ -6,15 +6,10 @@ import re
 
 import pytest
 
+from ocpp_cable.channels.settings import DatabaseSettings, Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.cli import TIERS, main
-from ocpp_cable.foundation.settings import (
-    DatabaseSettings,
-    Settings,
-    SettingsGroup,
-    flag_name,
-    load_settings,
-)
+from ocpp_cable.foundation.settings import SettingsGroup, flag_name, load_settings
 
 SETTINGS_GROUP = "settings (each also from its environment variable):"
 # Commands whose settings are on their subcommands.
@@ -97,11 +92,12 @@ def test_every_setting_belongs_to_a_command_other_than_up_and_config():
     assert set(Settings.model_fields) - used == set()
 
 
+SETTINGS_MODULES = ("ocpp_cable.foundation.settings", "ocpp_cable.channels.settings")
+
+
 def settings_classes(cls: type = SettingsGroup) -> set[type]:
-    """Every group and tier of ocpp_cable/foundation/settings.py."""
-    found = {
-        sub for sub in cls.__subclasses__() if sub.__module__ == "ocpp_cable.foundation.settings"
-    }
+    """Every group and tier of the framework's settings and the reference system's."""
+    found = {sub for sub in cls.__subclasses__() if sub.__module__ in SETTINGS_MODULES}
     return found.union(*(settings_classes(sub) for sub in found))
 
 
@@ -120,7 +116,7 @@ def test_tiers_keep_the_reading_order_and_settings_holds_them_all():
 
 def test_load_settings_loads_the_tier_asked_for_and_settings_by_default(monkeypatch):
     monkeypatch.setenv("OCPP_CABLE_DATABASE_URL", "sqlite:///env.db")
-    assert type(load_settings()) is Settings
+    assert type(load_settings(Settings)) is Settings
     database = load_settings(DatabaseSettings, database_url="sqlite:///flag.db")
     assert type(database) is DatabaseSettings
     assert database.database_url == "sqlite:///flag.db"

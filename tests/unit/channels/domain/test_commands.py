@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ocpp_cable.channels.domain import commands
-from ocpp_cable.foundation.settings import OperatorAPIServerSettings, RPCAppSettings, SendSettings
+from ocpp_cable.channels.settings import OperatorAPIServerSettings, SendSettings
+from ocpp_cable.foundation.settings import RPCAppSettings
 
 SENT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
