@@ -25,6 +25,7 @@ __all__ = [
     "StationConnection",
     "StationsChannel",
     "node_lease",
+    "serve_operators",
     "setup",
     "sweep",
 ]
@@ -70,3 +71,16 @@ async def sweep() -> None:
     from ocpp_cable.channels.domain import overdue
 
     await overdue.sweep(config.settings())
+
+
+async def serve_operators(settings):
+    """Called by `ocpp-cable up` and `api`: the HTTP API and dashboard, started (the
+    database migrated first when --auto-migrate); `stop()` ends them."""
+    import asyncio
+
+    from ocpp_cable.channels.operators.api import serve
+    from ocpp_cable.channels.storage import db
+
+    if settings.auto_migrate:
+        await asyncio.to_thread(db.upgrade, settings.database_url)
+    return await serve(settings)

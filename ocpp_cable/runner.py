@@ -27,12 +27,10 @@ from ocpp_cable.foundation.settings import (
 
 if TYPE_CHECKING:  # the reference system's settings: a gateway process never loads them
     from ocpp_cable.channels.settings import OperatorAPIServerSettings, Settings
+    from ocpp_cable.rpc_app.application import Application
     from ocpp_cable.rpc_app.server import RPCServer
 
 log = structlog.get_logger("ocpp_cable")
-
-REFERENCE_SYSTEM = "ocpp_cable.channels"
-
 
 # How long a thread may hold the GIL while another waits for it (CPython: 5 ms). Our
 # processes pass work between the event loop and gRPC's poller thread (and rpc_app's
@@ -111,7 +109,7 @@ def rpc_caller_check(settings: RPCAppSettings) -> str | None:
     return secret
 
 
-async def start_rpc(settings: RPCAppSettings) -> RPCServer:
+async def start_rpc(settings: RPCAppSettings) -> tuple[RPCServer, Application]:
     from ocpp_cable.rpc_app import broadcasting
     from ocpp_cable.rpc_app.application import load_application
     from ocpp_cable.rpc_app.callers import server_credentials
@@ -138,11 +136,11 @@ async def start_rpc(settings: RPCAppSettings) -> RPCServer:
         credentials=credentials,
     )
     metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
-    return server
+    return server, app
 
 
 async def run_rpc(settings: RPCAppSettings) -> None:
-    server = await start_rpc(settings)
+    server, _ = await start_rpc(settings)
     await _stop_event().wait()
     log.info("shutting down")
     await server.stop(grace=settings.shutdown_timeout)
@@ -174,23 +172,14 @@ async def run_gateway(settings: GatewaySettings) -> None:
     await node.stop()
 
 
-async def start_api(settings: OperatorAPIServerSettings):
-    from ocpp_cable.channels.operators.api import (
-        serve,  # deferred: the gateway and rpc alone need no web app
-    )
-    from ocpp_cable.channels.storage import db
-
-    if settings.auto_migrate:
-        await asyncio.to_thread(db.upgrade, settings.database_url)
-    return await serve(settings)
-
-
 async def run_api(settings: OperatorAPIServerSettings) -> None:
     from ocpp_cable.rpc_app import broadcasting
 
     # Commands and live events go out through this process's own broadcaster.
     broadcasting.configure(broadcasting.from_settings(settings))
-    api = await start_api(settings)
+    from ocpp_cable.channels import serve_operators
+
+    api = await serve_operators(settings)
     await _stop_event().wait()
     log.info("shutting down")
     await api.stop()
@@ -224,11 +213,11 @@ async def run_up(settings: Settings) -> None:
     from ocpp_cable.gateway.node import GatewayNode
 
     settings = embedded(settings)
-    server = await start_rpc(settings)
-    # The API and dashboard are the reference central system's: another application's
-    # data is not in its tables. Started before chargers come: a port in use stops
-    # start-up before any station is served.
-    api = await start_api(settings) if settings.channels_module == REFERENCE_SYSTEM else None
+    server, app = await start_rpc(settings)
+    # What the application offers people (the reference system: its API and dashboard;
+    # another application's data is not in those tables). Started before chargers come:
+    # a port in use stops start-up before any station is served.
+    api = await app.serve_operators(settings) if app.serve_operators is not None else None
     node = GatewayNode(settings)
     await node.start()
     await _stop_event().wait()

@@ -39,6 +39,10 @@ class Application:
     # serves, for what only time finishes (rpc_app/sweeping.py).
     sweep: Callable[[], Any] | None = None
     sweep_every: float = sweeping.EVERY
+    # The module's `serve_operators(settings)`, if it has one: what people use beside the
+    # channels (the reference system's HTTP API and dashboard), started by `ocpp-cable up`;
+    # it returns something with an async `stop()`.
+    serve_operators: Callable[[Any], Any] | None = None
 
     @classmethod
     def of(
@@ -96,5 +100,8 @@ def load_application(module_name: str) -> Application:
         raise ApplicationError(f"more than one Connection class in {module_name!r}: {names}")
     connection_class = connections.pop() if connections else Connection
     app = Application.of(list(channels.values()), connection_class)
-    hooks = {name: getattr(root, name, None) for name in ("setup", "node_lease", "sweep")}
+    hooks = {
+        name: getattr(root, name, None)
+        for name in ("setup", "node_lease", "sweep", "serve_operators")
+    }
     return replace(app, **{name: hook for name, hook in hooks.items() if callable(hook)})

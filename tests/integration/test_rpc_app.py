@@ -134,6 +134,15 @@ def test_the_shipped_channels_module_sweeps():
     assert load_application("ocpp_cable.channels").sweep is channels.sweep
 
 
+def test_the_shipped_channels_module_offers_its_operators_tools_and_another_none():
+    """`up` starts what the application offers people (the reference system's API and
+    dashboard) from the module itself: nothing is named in the runner."""
+    from ocpp_cable import channels
+
+    assert load_application("ocpp_cable.channels").serve_operators is channels.serve_operators
+    assert load_application("examples.hello.hello_channels").serve_operators is None
+
+
 async def test_the_applications_sweep_runs_on_schedule_while_rpc_app_serves():
     """Every `sweep_every` seconds, one run at a time; a run that raises is logged and the
     next comes as planned; none after rpc_app stopped."""

@@ -44,7 +44,7 @@ async def rpc_app(database_url: str, **overrides):
     settings = Settings(
         database_url=database_url, broadcast_key=BROADCAST_KEY, rpc_metrics_port=0, **given
     )
-    server = await runner.start_rpc(settings)
+    server, _ = await runner.start_rpc(settings)
     try:
         yield settings, server
     finally:
