@@ -40,9 +40,11 @@ bench: proto
 faults: proto
 	$(BIN)/python -m faults.run
 
-# Regenerate the README's settings table from ocpp_cable/foundation/settings.py.
+# Regenerate the settings page's tables (docs/settings.md, docs/anycable-go-pro.md) from
+# ocpp_cable/foundation/settings.py, then build the docs site into site/, warnings as errors.
 docs: $(STAMP)
-	$(BIN)/python -m devtools.readme
+	$(BIN)/python -m devtools.docs
+	$(BIN)/python -m mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

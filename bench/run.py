@@ -8,7 +8,7 @@ on PostgreSQL (every message stored), and two peers that store nothing — a
 central system on the `ocpp` package and one on Node's `ocpp-rpc`. Each is
 driven by the same simulated chargers (bench/scenarios.py); for the reference
 system, what was acked is then counted in its database. The table goes to
-bench/results.md and the README's Performance section.
+bench/results.md and the docs' Performance page (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -275,8 +275,8 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def publish(report: str) -> None:
-    """bench/results.md, and the same table in the README's Performance section."""
-    from devtools import readme as docs
+    """bench/results.md, and the same table in the docs' Performance page."""
+    from devtools import docs
 
     docs.publish(RESULTS, "Benchmark results (`make bench`)", "bench", report)
 

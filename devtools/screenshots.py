@@ -1,4 +1,5 @@
-"""Screenshots of the dashboard for the README, in docs/screenshots/:
+"""Screenshots of the dashboard for the docs (docs/operators.md, Dashboard), in
+docs/screenshots/:
 
     .venv/bin/python -m devtools.screenshots
 

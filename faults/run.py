@@ -10,7 +10,7 @@ requests in flight: every command must end final, within the documented bound.
 Then a fuzz run per OCPP version of schema-valid and broken frames: a
 definitive answer for every valid CALL, well-formed replies, the gateway alive
 with bounded memory and metrics, no traceback. Prints a table and writes it to
-faults/results.md and the README's Reliability section. Exit 1 on any violation.
+faults/results.md and the docs' Reliability page (docs/reliability.md). Exit 1 on any violation.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def publish(text: str) -> None:
-    from devtools import readme as docs
+    from devtools import docs
 
     docs.publish(RESULTS, "Fault campaign results (`make faults`)", "faults", text)
 

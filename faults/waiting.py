@@ -5,8 +5,9 @@ many `POST /api/v1/stations/{id}/commands?wait=30` in flight to them, and one
 process killed with SIGKILL meanwhile: first rpc_app while the stations hold
 their answers (started again a few seconds later), then the API while it takes
 the requests. Afterwards every command the API recorded must be final: answered
-by its station, or ended by rpc_app's sweep within the bound README documents;
-with rpc_app killed, every client waiting gets its station's answer.
+by its station, or ended by rpc_app's sweep within the bound the docs give
+(docs/operators.md, "Commands with results"); with rpc_app killed, every client
+waiting gets its station's answer.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Timings:
         )  # fmt: skip
 
     def bound(self, per_station: int) -> float:
-        """Seconds after it was sent by which a command is final at the latest (README,
+        """Seconds after it was sent by which a command is final at the latest (docs/operators.md,
         "Commands with results"): its station's queue of `per_station` commands answered
         in time, then the grace, then the sweep that ends it."""
         settings = Settings(

@@ -1,6 +1,6 @@
 """The network live, for people: events on streams that browsers subscribe to at /cable.
 
-Streams (README, "Watching the network live"):
+Streams (docs/app-developers.md, "Watching the network live"):
 
 - `live:station:<station_id>`: everything one station does, within 10 ms, as
   `{"events": [...]}`, each event `{"event", "station_id", "at", ...}`:

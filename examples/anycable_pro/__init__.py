@@ -1,3 +1,3 @@
 """AnyCable-Go Pro's OCPP example channels, ported to Python.
 
-The README's "Coming from AnyCable-Go Pro" runs them."""
+The docs' "Coming from AnyCable-Go Pro" (docs/anycable-go-pro.md) runs them."""

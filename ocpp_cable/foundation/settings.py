@@ -79,7 +79,7 @@ def _channel_map(value: str) -> dict[str, str]:
     return channels
 
 
-# --- groups, in the README's order ---------------------------------------------------------
+# --- groups, in the order of the settings page (docs/settings.md) -------------------------
 
 
 class ChargerServerSettings(SettingsGroup):
@@ -517,7 +517,7 @@ class LoggingSettings(SettingsGroup):
 # --- tiers: what each command reads --------------------------------------------------------
 # pydantic takes the fields of the last base first: a tier names all its groups (those of a
 # tier it extends too) bottom-up, so its fields and its --help read top-down. Settings names
-# every group, in the README table's order.
+# every group, in the order of the settings page's table.
 
 
 class GatewaySettings(
@@ -617,7 +617,7 @@ class AnyCableName:
 
 
 # Our setting -> its AnyCable name: the single source of the ANYCABLE_* variables read,
-# the flags aliased, and the README's table of them.
+# the flags aliased, and the docs' table of them (docs/anycable-go-pro.md).
 ANYCABLE_NAMES: dict[str, AnyCableName] = {
     "host": AnyCableName("host"),
     "port": AnyCableName("port"),
@@ -627,7 +627,7 @@ ANYCABLE_NAMES: dict[str, AnyCableName] = {
     "headers": AnyCableName("headers"),
     "rpc_host": AnyCableName("rpc_host"),
     "rpc_concurrency": AnyCableName("rpc_concurrency"),
-    # anycable-go sends it only over HTTP RPC; over gRPC it sends none (README).
+    # anycable-go sends it only over HTTP RPC; over gRPC it sends none (docs/anycable-go-pro.md).
     "rpc_secret": AnyCableName("http_rpc_secret"),
     "rpc_tls_ca": AnyCableName("rpc_tls_root_ca"),
     "broadcast_adapter": AnyCableName("broadcast_adapter"),

@@ -6,10 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.support import docs
 from tests.support.processes import CLI, ROOT, free_port, wait_for_port
 
 
@@ -118,10 +120,10 @@ def test_up_serves_the_readme_hello_world_charger(running_up):
 
 
 def test_readme_shows_the_hello_world_files():
-    readme = (ROOT / "README.md").read_text()
     for name in ("hello_channels.py", "charger.py"):
         body = (ROOT / "examples" / "hello" / name).read_text().strip()
-        assert body in readme, f"README's copy of examples/hello/{name} is out of date"
+        assert body in docs.text(), f"README's copy of examples/hello/{name} is out of date"
+        assert docs.page_with(body) == Path("README.md"), "the hello world is the README's"
 
 
 def test_gateway_alone_needs_a_broadcast_key(tmp_path):
@@ -131,13 +133,17 @@ def test_gateway_alone_needs_a_broadcast_key(tmp_path):
     assert "broadcast_key (--broadcast-key / OCPP_CABLE_BROADCAST_KEY)" in result.stderr
 
 
-def test_readme_settings_table_is_current():
-    from devtools import readme as docs
+def test_docs_settings_tables_are_current():
+    from devtools import docs as generated
 
-    table = docs.read_block((ROOT / "README.md").read_text(), "settings")
-    assert table == docs.settings_table(), "README settings table is stale: run `make docs`"
-    aliases = docs.read_block((ROOT / "README.md").read_text(), "anycable-aliases")
-    assert aliases == docs.anycable_table(), "README AnyCable names are stale: run `make docs`"
+    page = generated.page_holding("settings")
+    assert page == ROOT / "docs" / "settings.md"
+    table = generated.read_block(page.read_text(), "settings")
+    assert table == generated.settings_table(), "settings table is stale: run `make docs`"
+    page = generated.page_holding("anycable-aliases")
+    assert page == ROOT / "docs" / "anycable-go-pro.md"
+    aliases = generated.read_block(page.read_text(), "anycable-aliases")
+    assert aliases == generated.anycable_table(), "AnyCable names are stale: run `make docs`"
 
 
 def test_migrate_creates_the_schema(tmp_path):

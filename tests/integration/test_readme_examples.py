@@ -1,9 +1,10 @@
-"""The README's examples, run as written, in a fresh working directory after `make run`.
+"""The examples of the README and the docs pages, run as written, in a fresh working
+directory after `make run`.
 
-The command lines are read from README.md itself, so the README cannot drift from
-what works. The only change made to them is the port numbers: the server here
-listens where the environment says (the commands read the same environment), so
-the test never collides with a `make run` of the developer's.
+The command lines are read from the documentation itself (tests/support/docs.py), so
+the docs cannot drift from what works. The only change made to them is the port
+numbers: the server here listens where the environment says (the commands read the
+same environment), so the test never collides with a `make run` of the developer's.
 """
 
 from __future__ import annotations
@@ -19,33 +20,9 @@ from pathlib import Path
 import orjson
 import websockets
 
+from tests.support.docs import js_example, python_example, shell_command
 from tests.support.node_client import NODE_CLIENT, node_client_ready
 from tests.support.processes import ROOT, free_port, wait_for_port
-
-README = (ROOT / "README.md").read_text()
-
-
-def readme_command(starts_with: str) -> str:
-    """The README's shell command that begins with `starts_with` (continuation lines joined)."""
-    blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
-    text = "\n".join(blocks).replace("\\\n", " ")
-    lines = [line.removeprefix("$ ") for line in text.splitlines()]
-    found = [line for line in lines if line.startswith(starts_with)]
-    assert len(found) == 1, f"README has {len(found)} commands starting {starts_with!r}"
-    return found[0]
-
-
-def readme_python(starts_with: str) -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
-    found = [b for b in blocks if b.startswith(starts_with)]
-    assert len(found) == 1, f"README has {len(found)} Python examples starting {starts_with!r}"
-    return found[0]
-
-
-def readme_js(starts_with: str) -> str:
-    found = [b for b in re.findall(r"```js\n(.*?)```", README, re.S) if b.startswith(starts_with)]
-    assert len(found) == 1, f"README has {len(found)} scripts starting {starts_with!r}"
-    return found[0]
 
 
 class Workdir:
@@ -81,9 +58,9 @@ class Workdir:
         )  # fmt: skip
 
     def serve(self, starts_with: str) -> subprocess.Popen:
-        """The README's server command that begins with `starts_with`, logging JSON."""
+        """The docs' server command that begins with `starts_with`, logging JSON."""
         return subprocess.Popen(
-            ["bash", "-c", f"{readme_command(starts_with)} --log-format json"],
+            ["bash", "-c", f"{shell_command(starts_with)} --log-format json"],
             cwd=self.path, env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -118,7 +95,7 @@ class Station:
                     await ws.send(orjson.dumps([3, frame[1], answer]).decode())
 
 
-async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
+async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
     work = Workdir(tmp_path)
     server = work.make_run()
     try:
@@ -133,11 +110,11 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
             ".venv/bin/ocpp-cable tags add TAG-1",
             ".venv/bin/python examples/charging_session.py",
         ):
-            done = work.run(readme_command(start))
+            done = work.run(shell_command(start))
             assert done.returncode == 0, (start, done.stdout, done.stderr)
-        listed = work.run(readme_command(".venv/bin/ocpp-cable transactions list"))
+        listed = work.run(shell_command(".venv/bin/ocpp-cable transactions list"))
         assert "14.8" in listed.stdout, listed.stdout
-        values = work.run(readme_command(".venv/bin/ocpp-cable meter-values 1"))
+        values = work.run(shell_command(".venv/bin/ocpp-cable meter-values 1"))
         assert values.returncode == 0 and "11100" in values.stdout, values.stdout
         # Remote commands to CP-1, connected again: from the command line, over HTTP,
         # from Python.
@@ -151,24 +128,24 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
             ".venv/bin/ocpp-cable broadcast ocpp:CP-1",
             "curl -X POST http://127.0.0.1:9001/_broadcast",
         ):
-            done = await asyncio.to_thread(work.run, readme_command(start))
+            done = await asyncio.to_thread(work.run, shell_command(start))
             assert done.returncode == 0, (start, done.stdout, done.stderr)
             # (a word of its own: a random command id may hold the digits)
             assert not re.search(r"\b401\b", done.stdout + done.stderr)
         # The HTTP API: a token, the status, the stations online, a command with its answer.
-        made = work.run(readme_command(".venv/bin/ocpp-cable tokens add ops"))
+        made = work.run(shell_command(".venv/bin/ocpp-cable tokens add ops"))
         assert made.returncode == 0 and (tmp_path / "token-ops.token").exists(), made.stderr
         api = 'curl -s -H "Authorization: Bearer $(cat token-ops.token)" '
-        status = work.run(readme_command(api + "http://127.0.0.1:9080/api/v1/status"))
+        status = work.run(shell_command(api + "http://127.0.0.1:9080/api/v1/status"))
         assert orjson.loads(status.stdout)["stations"] == {"total": 1, "connected": 1}
-        online = work.run(readme_command(api + "'http://127.0.0.1:9080/api/v1/stations?"))
+        online = work.run(shell_command(api + "'http://127.0.0.1:9080/api/v1/stations?"))
         assert [s["id"] for s in orjson.loads(online.stdout)["items"]] == ["CP-1"]
-        reset = await asyncio.to_thread(work.run, readme_command("curl -s -X POST -H"))
+        reset = await asyncio.to_thread(work.run, shell_command("curl -s -X POST -H"))
         command = orjson.loads(reset.stdout)
         assert command["status"] == "accepted" and command["response"] == {"status": "Accepted"}
         script = tmp_path / "remote.py"
         script.write_text(
-            readme_python("from ocpp_cable import broadcast\nfrom ocpp_cable.channels import")
+            python_example("from ocpp_cable import broadcast\nfrom ocpp_cable.channels import")
         )
         done = await asyncio.to_thread(work.run, ".venv/bin/python remote.py")
         assert done.returncode == 0, done.stderr
@@ -194,9 +171,9 @@ async def test_readme_walk_through_and_broadcasts_work_as_written(tmp_path):
     assert key not in logs
 
 
-async def test_readme_201_command_works_as_written(tmp_path):
+async def test_docs_201_command_works_as_written(tmp_path):
     """A 2.0.1 station (registered on first connection, as `make run` does) takes the
-    README's RequestStartTransaction."""
+    docs' RequestStartTransaction."""
     work = Workdir(tmp_path)
     server = work.make_run()
     calls: list[list] = []
@@ -215,7 +192,7 @@ async def test_readme_201_command_works_as_written(tmp_path):
 
             answering = asyncio.create_task(answer())
             await asyncio.sleep(0.5)  # subscribed: the station is connected
-            command = readme_command(".venv/bin/ocpp-cable send CP-2 RequestStartTransaction")
+            command = shell_command(".venv/bin/ocpp-cable send CP-2 RequestStartTransaction")
             done = await asyncio.to_thread(work.run, command)
             answering.cancel()
         assert done.returncode == 0, (done.stdout, done.stderr)
@@ -229,7 +206,7 @@ async def test_readme_201_command_works_as_written(tmp_path):
 
 
 async def test_the_store_example_in_writing_channels(database_url):
-    """The README's channel that keeps DataTransfer payloads through the store."""
+    """The channel of "Writing channels" that keeps DataTransfer payloads through the store."""
     from sqlalchemy import select
 
     from ocpp_cable.channels import config as channels_config
@@ -241,7 +218,7 @@ async def test_the_store_example_in_writing_channels(database_url):
 
     namespace: dict = {}
     exec(
-        readme_python(
+        python_example(
             "from ocpp_cable.channels import config\nfrom ocpp_cable.channels.storage.models"
         ),
         namespace,
@@ -271,14 +248,14 @@ async def test_the_store_example_in_writing_channels(database_url):
     )
 
 
-def test_readme_browser_example_works_as_written(tmp_path):
+def test_docs_browser_example_works_as_written(tmp_path):
     node_client_ready()
     work = Workdir(tmp_path)
-    (tmp_path / "browser_channels.py").write_text(readme_python("from urllib.parse"))
-    js = readme_js("import { createCable }")
+    (tmp_path / "browser_channels.py").write_text(python_example("from urllib.parse"))
+    js = js_example("import { createCable }")
     (tmp_path / "chat.mjs").write_text(js)
     (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
-    command = readme_command(".venv/bin/ocpp-cable up --channels-module browser_channels")
+    command = shell_command(".venv/bin/ocpp-cable up --channels-module browser_channels")
     server = subprocess.Popen(
         ["bash", "-c", command], cwd=tmp_path, env=work.env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -297,16 +274,16 @@ def test_readme_browser_example_works_as_written(tmp_path):
     assert done.stdout.strip() == "{ echo: 'hi' }"
 
 
-async def test_readme_live_example_works_as_written(tmp_path):
+async def test_docs_live_example_works_as_written(tmp_path):
     node_client_ready()
     work = Workdir(tmp_path)
     (tmp_path / "node_modules").symlink_to(NODE_CLIENT / "node_modules")
-    script = readme_js("import { readFileSync }").replace(":9000/", f":{work.port}/")
+    script = js_example("import { readFileSync }").replace(":9000/", f":{work.port}/")
     (tmp_path / "watch.mjs").write_text(script)
     server = work.make_run()
     try:
         wait_for_port(work.port, server)
-        made = work.run(readme_command(".venv/bin/ocpp-cable tokens add ada"))
+        made = work.run(shell_command(".venv/bin/ocpp-cable tokens add ada"))
         assert made.returncode == 0, made.stderr
         watcher = await asyncio.create_subprocess_exec(
             "node", "watch.mjs", cwd=tmp_path,
@@ -325,19 +302,19 @@ async def test_readme_live_example_works_as_written(tmp_path):
     assert seen.startswith(b'CP-9 {"online":true')
 
 
-def test_readme_anycable_pro_example_works_as_written(tmp_path):
+def test_docs_anycable_pro_example_works_as_written(tmp_path):
     """Coming from AnyCable-Go Pro: its example channel, a charger booting with a meter
     serial number, and the remote command to `ev/<sn>` from Python and from the shell."""
     work = Workdir(tmp_path)
     server = work.serve(".venv/bin/ocpp-cable up --channels-module examples.anycable_pro.ocpp")
-    (tmp_path / "trigger.py").write_text(readme_python("from examples.anycable_pro"))
+    (tmp_path / "trigger.py").write_text(python_example("from examples.anycable_pro"))
     sends = (".venv/bin/python trigger.py",
-             readme_command(".venv/bin/ocpp-cable broadcast ocpp:ev/SN-0001"))  # fmt: skip
+             shell_command(".venv/bin/ocpp-cable broadcast ocpp:ev/SN-0001"))  # fmt: skip
     outputs = []
     try:
         wait_for_port(work.port, server)
         for send in sends:
-            command = work.ported(readme_command(".venv/bin/python examples/anycable_pro"))
+            command = work.ported(shell_command(".venv/bin/python examples/anycable_pro"))
             charger = subprocess.Popen(
                 ["bash", "-c", command],
                 cwd=tmp_path, env=work.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -365,7 +342,7 @@ def test_readme_anycable_pro_example_works_as_written(tmp_path):
     assert [(e["id"], e["status"]) for e in acks] == [("t-1", "Accepted"), ("t-2", "Accepted")]
 
 
-async def test_readme_anycable_pro_single_action_example_works_as_written(tmp_path):
+async def test_docs_anycable_pro_single_action_example_works_as_written(tmp_path):
     """The single-action variant with AnyCable's own setting name: every action to `receive`,
     the gateway's default answers for what it leaves unanswered."""
     work = Workdir(tmp_path)

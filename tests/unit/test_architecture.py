@@ -1,4 +1,4 @@
-"""Which package may import which (README, Architecture): a forbidden import fails here.
+"""Which package may import which (docs/architecture.md): a forbidden import fails here.
 
 The gateway knows no application and the application no socket: the gateway
 and rpc_app share nothing but `contract`; the application (`channels`) reaches

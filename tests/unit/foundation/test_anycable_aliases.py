@@ -5,9 +5,11 @@ Precedence: our flag or its AnyCable flag > OCPP_CABLE_* > ANYCABLE_* > the defa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from devtools import readme
+from devtools import docs
 from ocpp_cable.channels.settings import AdminSettings, Settings
 from ocpp_cable.cli import ANYCABLE_GIVEN, TIERS, build_parser, main
 from ocpp_cable.foundation.settings import (
@@ -332,11 +334,11 @@ def test_config_prints_the_effective_values_with_secrets_masked(monkeypatch, cap
     assert shown["broadcast_key"] == "********"
 
 
-# --- the README's table -------------------------------------------------------------------
+# --- the docs' table ---------------------------------------------------------------------
 
 
-def test_the_readme_table_of_aliases_comes_from_the_table():
-    table = readme.anycable_table()
+def test_the_docs_table_of_aliases_comes_from_the_table():
+    table = docs.anycable_table()
     rows = [line for line in table.splitlines() if line.startswith("| `--")]
     assert len(rows) == len(ANYCABLE_NAMES)
     assert "| `--path-prefix` | `--ocpp_path` | `ANYCABLE_OCPP_PATH` |" in table
@@ -345,14 +347,24 @@ def test_the_readme_table_of_aliases_comes_from_the_table():
     assert "| `--log-level` | `--log_level` | `ANYCABLE_LOG_LEVEL` | `warn` is `warning` |" in table
 
 
-def test_make_docs_puts_the_aliases_in_their_readme_block(monkeypatch, tmp_path):
-    page = tmp_path / "README.md"
-    page.write_text(
-        "<!-- settings -->\nold\n<!-- /settings -->\n"
-        "<!-- anycable-aliases -->\n<!-- /anycable-aliases -->\n"
-    )
-    monkeypatch.setattr(readme, "README", page)
-    readme.main()
-    text = page.read_text()
-    assert readme.read_block(text, "anycable-aliases") == readme.anycable_table()
-    assert readme.read_block(text, "settings") == readme.settings_table()
+def test_make_docs_puts_each_table_in_the_block_of_the_page_that_holds_it(tmp_path):
+    (tmp_path / "README.md").write_text("# front page, no block\n")
+    (tmp_path / "docs").mkdir()
+    settings = tmp_path / "docs" / "settings.md"
+    settings.write_text("<!-- settings -->\nold\n<!-- /settings -->\n")
+    aliases = tmp_path / "docs" / "anycable.md"
+    aliases.write_text("<!-- anycable-aliases -->\n<!-- /anycable-aliases -->\n")
+    docs.main(tmp_path)
+    assert docs.read_block(aliases.read_text(), "anycable-aliases") == docs.anycable_table()
+    assert docs.read_block(settings.read_text(), "settings") == docs.settings_table()
+    assert (tmp_path / "README.md").read_text() == "# front page, no block\n"
+
+
+def test_a_block_on_no_page_or_on_two_is_refused(tmp_path):
+    (tmp_path / "README.md").write_text("<!-- settings -->\n<!-- /settings -->\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "settings.md").write_text("<!-- settings -->\n<!-- /settings -->\n")
+    with pytest.raises(LookupError, match=re.escape("found on README.md, docs/settings.md")):
+        docs.page_holding("settings", tmp_path)
+    with pytest.raises(LookupError, match="found on none"):
+        docs.page_holding("anycable-aliases", tmp_path)

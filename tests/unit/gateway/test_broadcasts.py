@@ -3,9 +3,6 @@ deliveries are counted."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from ocpp_cable.gateway.broadcasts import (
@@ -16,6 +13,7 @@ from ocpp_cable.gateway.broadcasts import (
 )
 from ocpp_cable.gateway.hub import StreamHub
 from ocpp_cable.gateway.metrics import PREFIX, GatewayMetrics
+from tests.support import docs
 
 NOT_AN_OBJECT = "a broadcast is a JSON object"
 NO_STREAM = "a broadcast needs a non-empty string 'stream'"
@@ -218,7 +216,6 @@ def test_on_message_hands_a_remote_disconnect_to_the_node_and_counts_no_broadcas
     assert counted(metrics, "received") == 0
 
 
-def test_the_readmes_remote_disconnect_is_what_the_gateway_takes():
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-    (example,) = re.findall(r"```json\n(.*?)```", readme, re.S)
+def test_the_docs_remote_disconnect_is_what_the_gateway_takes():
+    (example,) = docs.blocks("json")
     assert parse_broadcasts(example.encode()) == [RemoteDisconnect(VIEWER, False, "unauthorized")]

@@ -1,4 +1,11 @@
-"""Keep the README's settings tables generated from the settings module (`make docs`)."""
+"""The generated blocks of the documentation (`make docs`), and where each one lives.
+
+A block is the text between `<!-- name -->` and `<!-- /name -->` on one page of the
+documentation: README.md or a page of the docs site (docs/*.md). `make docs` writes
+the settings tables from the settings module; `make bench` and `make faults` write
+their measured reports. Each block is looked up by its name, on whichever page holds
+it, so a section can move between pages without touching the scripts.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,12 @@ from ocpp_cable.foundation.settings import (
     flag_name,
 )
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pages(root: Path = ROOT) -> list[Path]:
+    """Every page of the documentation: README.md, then docs/*.md in name order."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
 
 
 def used_by(field: str) -> list[str]:
@@ -116,15 +128,31 @@ def replace_block(text: str, name: str, content: str) -> str:
     return block.sub(lambda _: start + content.rstrip("\n") + "\n" + end, text)
 
 
+def page_holding(block: str, root: Path = ROOT) -> Path:
+    """The one page of the documentation that holds `block`."""
+    found = [page for page in pages(root) if read_block(page.read_text(), block) is not None]
+    if len(found) != 1:
+        names = ", ".join(str(page.relative_to(root)) for page in found) or "none"
+        raise LookupError(f"<!-- {block} --> must be on exactly one page; found on {names}")
+    return found[0]
+
+
+def write_block(block: str, content: str, root: Path = ROOT) -> Path:
+    """Put `content` in `block` on the page that holds it; that page."""
+    page = page_holding(block, root)
+    page.write_text(replace_block(page.read_text(), block, content))
+    return page
+
+
 def publish(results: Path, title: str, block: str, report: str) -> None:
-    """A measured report: its own results file, and the same text in the README's block."""
+    """A measured report: its own results file, and the same text in its block of the docs."""
     results.write_text(f"# {title}\n\n" + report)
-    README.write_text(replace_block(README.read_text(), block, report))
+    write_block(block, report)
 
 
-def main() -> None:
-    text = replace_block(README.read_text(), "settings", settings_table())
-    README.write_text(replace_block(text, "anycable-aliases", anycable_table()))
+def main(root: Path = ROOT) -> None:
+    write_block("settings", settings_table(), root)
+    write_block("anycable-aliases", anycable_table(), root)
 
 
 if __name__ == "__main__":
