@@ -1,6 +1,6 @@
 """Where a test goes (see tests/README.md) and what every test shares.
 
-Tests under tests/integration and tests/faults are marked `integration`
+Tests under tests/integration, tests/faults and tests/conformance are marked `integration`
 here, by their folder: `make test-unit` runs the rest in seconds.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from tests.support import apps
 
 HERE = Path(__file__).resolve().parent
-INTEGRATION = (HERE / "integration", HERE / "faults")
+INTEGRATION = (HERE / "integration", HERE / "faults", HERE / "conformance")
 
 # `make run` leaves ocpp_cable.key in the checkout; neither in-process settings nor
 # the CLI processes a test starts may pick it up unasked.

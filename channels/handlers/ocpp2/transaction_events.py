@@ -122,7 +122,10 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
             stop = last_energy_register(session, found.id)
             changes["meter_stop"] = stop
             changes["energy_wh"] = None if stop is None or start is None else stop - start
-    connection.execute(update(TRANSACTIONS).where(TRANSACTIONS.c.id == found.id).values(changes))
+    if changes:  # a late event (an older seqNo, no readings) may change nothing
+        connection.execute(
+            update(TRANSACTIONS).where(TRANSACTIONS.c.id == found.id).values(changes)
+        )
     return Applied(
         found.id,
         False,
