@@ -95,6 +95,11 @@ def test_tokens_as_2x_says_them(database_url):
         assert check(session, {"idToken": "TAG-1", "type": "ISO14443"}) == {
             "status": "ConcurrentTx"
         }
+        # ConcurrentTx means something only to a Started event: an Authorize (to stop the
+        # session, or to start one where the station allows several) gets Accepted.
+        assert check(session, {"idToken": "TAG-1", "type": "ISO14443"}, starting=False) == {
+            "status": "Accepted"
+        }
         assert check(session, {"idToken": "GONE", "type": "ISO14443"}) == {"status": "Blocked"}
         assert check(session, {"idToken": "WHO", "type": "eMAID"}) == {"status": "Unknown"}
         assert check(session, {"idToken": "", "type": "NoAuthorization"}) == {"status": "Accepted"}

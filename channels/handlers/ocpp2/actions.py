@@ -60,7 +60,8 @@ class OCPP2Actions:
     async def _authorize_2(self, data: dict[str, Any]) -> None:
         token = data["payload"]["idToken"]
         answer = await self._answer(
-            data, lambda u: {"idTokenInfo": tokens.id_token_info(u.session, token)}
+            data,
+            lambda u: {"idTokenInfo": tokens.id_token_info(u.session, token, starting=False)},
         )
         # The token's type, never its value: an idToken identifies a person's card.
         self.logger.info(

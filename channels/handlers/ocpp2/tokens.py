@@ -23,16 +23,27 @@ GROUP_LENGTH = 36
 
 
 def id_token_info(
-    session: Session, id_token: dict[str, Any], ignore_transaction: int | None = None
+    session: Session,
+    id_token: dict[str, Any],
+    ignore_transaction: int | None = None,
+    starting: bool = True,
 ) -> dict[str, Any]:
     """The idTokenInfo for `id_token` ({"idToken", "type"}); `ignore_transaction` as for
-    authorization.id_tag_info (the transaction being checked does not make it busy)."""
+    authorization.id_tag_info (the transaction being checked does not make it busy).
+
+    `starting`: the answer is to a transaction's Started event. 2.x gives ConcurrentTx a
+    meaning there only; an Authorize (a driver stopping their session, or starting a
+    second where the station allows it) is answered Accepted instead.
+    """
     if id_token["type"] == NO_AUTHORIZATION:
         return {"status": "Accepted"}
     found = id_tag_info(
         session, id_token["idToken"], ignore_transaction, "Unknown", parent_length=GROUP_LENGTH
     )
-    info: dict[str, Any] = {"status": found["status"]}
+    status = found["status"]
+    if status == "ConcurrentTx" and not starting:
+        status = "Accepted"
+    info: dict[str, Any] = {"status": status}
     if "expiryDate" in found:
         info["cacheExpiryDateTime"] = found["expiryDate"]
     if "parentIdTag" in found:

@@ -103,7 +103,9 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
     token = payload.get("idToken")
     token_info = None
     if token is not None:
-        token_info = tokens.id_token_info(session, token, ignore_transaction=found.id)
+        token_info = tokens.id_token_info(
+            session, token, ignore_transaction=found.id, starting=event_type == "Started"
+        )
     if not new:
         return Applied(found.id, True, False, False, token_info, found.evse_id, None, None, None)
 
