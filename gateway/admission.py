@@ -1,8 +1,9 @@
 """Admission: the OCPP-J handshake rules, then the application's Connect, before the upgrade.
 
-A refused station is never upgraded: it gets an HTTP status (404 for a path or
-station the application does not know, 401 for wrong credentials, 429 after too
-many of those (auth_throttle.py), 503 when the application cannot be asked).
+A refused station is never upgraded: it gets an HTTP status (404 for a path that
+names no station, 401 when the application refuses it: unknown, no credentials or
+wrong ones alike, so the answer tells no one which station ids exist; 429 after too
+many wrong credentials (auth_throttle.py), 503 when the application cannot be asked).
 What Connect decided waits here for the connection handler, which takes it once
 the upgrade is done.
 """
@@ -65,11 +66,15 @@ class Admission:
     subprotocol: str | None
 
 
-def refusal_status(status: Status, sent_credentials: bool) -> int:
-    """HTTP status for a Connect that did not succeed (DESIGN.md, a charger's life, 1)."""
-    if status is Status.FAILURE:
-        return 401 if sent_credentials else 404
-    return 500
+# RFC 7235: a 401 names the scheme that would be accepted (OCPP's security profiles 1, 2).
+CHALLENGE = 'Basic realm="OCPP", charset="UTF-8"'
+
+
+def refusal_status(status: Status) -> int:
+    """HTTP status for a Connect that did not succeed: 401 for a refusal, whatever was sent
+    (an unknown station and a known one without credentials look the same); 500 for an
+    application that failed."""
+    return 401 if status is Status.FAILURE else 500
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
@@ -192,12 +197,15 @@ class Admissions:
                 self._metrics.connect_rejections.labels("503").inc()
                 return connection.respond(503, "application unavailable\n")
             if result.status is not Status.SUCCESS:
-                status = refusal_status(result.status, credentials)
-                if status == 401:  # the credentials sent were refused
+                status = refusal_status(result.status)
+                if status == 401 and credentials:  # the credentials sent were refused
                     settle = self.throttle.refused
                 bound.info("connection refused", status=status, reason=result.error)
                 self._metrics.connect_rejections.labels(str(status)).inc()
-                return connection.respond(status, "connection refused\n")
+                response = connection.respond(status, "connection refused\n")
+                if status == 401:
+                    response.headers["WWW-Authenticate"] = CHALLENGE
+                return response
             settle = self.throttle.admitted
         finally:
             settle(attempt)

@@ -174,8 +174,8 @@ async def test_the_node_limit_holds_back_addresses_that_failed_never_a_fresh_sta
 async def test_refusals_without_credentials_are_not_counted(database_url):
     seed(database_url)
     async with central_system(database_url, auth_failures_per_address=2) as (node, _):
-        for n in range(5):  # unknown stations, no credentials: 404, nothing guessed
-            assert await handshake(node, f"NOBODY-{n}", None, ATTACKER) == (404, None)
+        for n in range(5):  # unknown stations, no credentials: 401, nothing guessed
+            assert await handshake(node, f"NOBODY-{n}", None, ATTACKER) == (401, None)
         assert await handshake(node, "CP-1", PASSWORD, ATTACKER) == (101, None)
 
 

@@ -170,7 +170,7 @@ async def test_rpc_app_down_gives_internal_error_never_ack_and_service_resumes(
 
 @pytest.mark.parametrize(
     ("credentials", "status"),
-    [(None, 404), (("reject-1", "secret"), 401)],
+    [(None, 401), (("reject-1", "secret"), 401)],
 )
 async def test_rejected_connect_gives_http_status_and_no_upgrade(credentials, status):
     async with rpc_server() as (_, port, counter), gateway(port) as node:

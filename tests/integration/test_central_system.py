@@ -188,10 +188,12 @@ async def test_station_authentication(database_url):
     seed(database_url)
     async with central_system(database_url) as (node, _):
         for station_id, headers, status in [
-            ("CP-UNKNOWN", {}, 404),
+            # Unknown or without credentials: 401 alike, so the answer tells no one which
+            # station ids exist.
+            ("CP-UNKNOWN", {}, 401),
             ("CP-1", basic("CP-1", "wrong"), 401),
             ("CP-1", basic("CP-2", PASSWORD), 401),  # username must be the station id
-            ("CP-1", {}, 404),  # no credentials at all: refused without saying why
+            ("CP-1", {}, 401),  # no credentials at all: refused without saying why
         ]:
             with pytest.raises(InvalidStatus) as refused:
                 await websockets.connect(
@@ -199,7 +201,9 @@ async def test_station_authentication(database_url):
                     subprotocols=["ocpp1.6"],
                     additional_headers=headers,
                 )
-            assert refused.value.response.status_code == status, (station_id, headers)
+            response = refused.value.response
+            assert response.status_code == status, (station_id, headers)
+            assert response.headers["WWW-Authenticate"] == 'Basic realm="OCPP", charset="UTF-8"'
         async with connected(node) as cp:
             assert (await cp.call(call.Heartbeat())).current_time
 

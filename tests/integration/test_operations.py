@@ -119,7 +119,7 @@ async def test_gateway_metrics(record):
     assert m[(f"{p}broadcasts_received_total", ())] == 2
     assert m[(f"{p}broadcasts_delivered_total", ())] == 1
     assert m[(f"{p}broadcasts_dropped_total", ())] == 1
-    assert m[(f"{p}connect_rejections_total", (("status", "404"),))] == 1
+    assert m[(f"{p}connect_rejections_total", (("status", "401"),))] == 1
     assert (f"{p}call_queue_depth", ()) in m
     assert (f"{p}call_timeouts_total", ()) in m
 
