@@ -130,9 +130,8 @@ class Admissions:
         self._throttled_log = LogThrottle(interval=10.0)
 
     def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
-        """The admission decided for `connection`; None if it was upgraded without one
-        (no OCPP subprotocol we serve offered: OCPP-J wants the handshake completed,
-        then closed)."""
+        """The admission decided for `connection` (None: it was upgraded without one,
+        which admit never does)."""
         return self._decided.pop(connection, None)
 
     def station_subprotocol(self, connection: ServerConnection) -> str | None:
@@ -171,13 +170,16 @@ class Admissions:
         version = versions.negotiate(offered, self.versions)
         subprotocol = version.subprotocol if version else None
         if version is None:
-            if not self.settings.accept_missing_subprotocol:
-                # OCPP-J 3.1: complete the handshake without the header, then close.
+            if offered or not self.settings.accept_missing_subprotocol:
+                # Refused before the upgrade (the OCA's TC_B_58), which tells the station
+                # more than OCPP-J's "complete the handshake without the header, then close".
                 bound.warning(
                     "no OCPP subprotocol we serve offered",
                     offered=[clip(name, 40) for name in offered[:8]],
                 )
-                return None
+                self._metrics.connect_rejections.labels("400").inc()
+                served = ", ".join(v.subprotocol for v in self.versions)
+                return connection.respond(400, f"no OCPP subprotocol we serve offered: {served}\n")
             version = versions.OCPP16
         # What the station speaks, for Connect and every later call (RFC 6455's header
         # name, holding the answer rather than the offer).

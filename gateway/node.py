@@ -43,7 +43,7 @@ from ocpp_cable.ocppj import versions
 
 log = structlog.get_logger("gateway")
 
-CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_INTERNAL_ERROR = 1011
 
 
 def ipaddress_is_loopback(host: str) -> bool:
@@ -270,8 +270,8 @@ class GatewayNode:
         for message in (ws.request, ws.response):
             if message is not None:
                 message.headers.clear()
-        if admission is None:
-            await ws.close(CLOSE_PROTOCOL_ERROR, "an OCPP subprotocol is required")
+        if admission is None:  # admit upgrades no station without deciding on it
+            await ws.close(CLOSE_INTERNAL_ERROR, "not admitted")
             return
         station = StationSocket(ws, admission, self.station_context)
         await self.stations.hold(station)

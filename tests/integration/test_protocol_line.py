@@ -214,12 +214,13 @@ async def test_second_connection_replaces_the_first(node, record):
         await second.close()
 
 
-async def test_no_ocpp_subprotocol_completes_handshake_then_closes(node, record):
-    ws = await raw(node, subprotocols=["ocpp1.5", "ocpp2.0"])
-    assert ws.subprotocol is None  # handshake completed without the header
-    with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(ws.recv(), 5)
-    assert ws.close_code == 1002
+@pytest.mark.parametrize("offered", [["ocpp1.5", "ocpp2.0"], None])
+async def test_no_ocpp_subprotocol_we_serve_is_refused_before_the_upgrade(node, record, offered):
+    with pytest.raises(InvalidStatus) as refused:
+        await raw(node, subprotocols=offered)
+    response = refused.value.response
+    assert response.status_code == 400
+    assert b"ocpp1.6" in response.body  # the refusal names what is served
     assert record("connect") == []  # never reached the application
 
 

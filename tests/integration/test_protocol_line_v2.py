@@ -13,7 +13,7 @@ import websockets
 from ocpp.v21 import ChargePoint as ChargePoint21
 from ocpp.v21 import call as call21
 from ocpp.v201 import call as call201
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import InvalidStatus
 
 from tests.support.servers import (
     Charger201,
@@ -190,13 +190,13 @@ async def test_negotiation_follows_the_servers_preference(versions, offered, cho
     assert record("subscribed")[0]["params"]["ocpp_version"] == chosen.removeprefix("ocpp")
 
 
-async def test_a_version_not_enabled_completes_the_handshake_then_closes(record):
+async def test_a_version_not_enabled_is_refused_before_the_upgrade(record):
     async with rpc_server() as (_, port, _), gateway(port, ocpp_versions="1.6") as node:
-        async with raw(node, "CP-X", subprotocols=["ocpp2.0.1", "ocpp2.1"]) as ws:
-            assert ws.subprotocol is None
-            with pytest.raises(ConnectionClosed):
-                await asyncio.wait_for(ws.recv(), 5)
-            assert ws.close_code == 1002
+        with pytest.raises(InvalidStatus) as refused:
+            async with raw(node, "CP-X", subprotocols=["ocpp2.0.1", "ocpp2.1"]):
+                pass
+    assert refused.value.response.status_code == 400
+    assert refused.value.response.body == b"no OCPP subprotocol we serve offered: ocpp1.6\n"
     assert record("connect") == []
 
 
