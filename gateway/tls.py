@@ -1,15 +1,39 @@
-"""TLS for wss://: TLS 1.2 or newer, optional charger certificates (security profile 3)."""
+"""TLS for wss://: TLS 1.2 or newer, the cipher suites OCPP's security profiles name,
+optional charger certificates (security profile 3)."""
 
 from __future__ import annotations
 
 import ssl
 from typing import Any
 
+# TLS 1.2's suites (TLS 1.3 keeps OpenSSL's): the four OCPP 2.0.1 Part 2 requires of a CSMS
+# (A00.FR.318: ECDHE-ECDSA and RSA key exchange, AES-GCM), with ECDHE-RSA beside them so a
+# client able to has forward secrecy with an RSA certificate too; preferred in this order.
+# An ECDSA suite needs an ECDSA certificate, an RSA one an RSA certificate: serve both.
+OCPP_TLS12_CIPHERS = ":".join(
+    (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "AES128-GCM-SHA256",  # TLS_RSA_WITH_AES_128_GCM_SHA256
+        "AES256-GCM-SHA384",  # TLS_RSA_WITH_AES_256_GCM_SHA384
+    )
+)
+
 
 def server_context(settings: Any) -> ssl.SSLContext:
+    """The context wss:// serves with: each of `settings.tls_pairs()` loaded (OpenSSL keeps
+    one certificate per key type and picks the one the agreed suite needs)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    context.set_ciphers(OCPP_TLS12_CIPHERS)
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_COMPRESSION
+    for cert, key in settings.tls_pairs():
+        try:
+            context.load_cert_chain(cert, key)
+        except (ssl.SSLError, OSError) as exc:
+            raise ValueError(f"tls_cert {cert} with tls_key {key}: {exc}") from exc
     if settings.tls_client_ca:
         context.load_verify_locations(settings.tls_client_ca)
         context.verify_mode = (

@@ -66,6 +66,11 @@ RPC_SECRET_PURPOSE = "rpc-cable"
 OCPP_VERSIONS = ("2.1", "2.0.1", "1.6")
 
 
+def _paths(value: str | None) -> list[str]:
+    """The files a comma-separated setting names (none for None or empty)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
 def _channel_map(value: str) -> dict[str, str]:
     """'2.0.1=V2Channel,2.1=V2Channel' -> {"2.0.1": "V2Channel", "2.1": "V2Channel"}."""
     channels: dict[str, str] = {}
@@ -151,9 +156,14 @@ class ChargerServerSettings(SettingsGroup):
         "(1.6 must be among --ocpp-versions)",
     )
     tls_cert: str | None = Field(
-        None, description="Certificate chain (PEM) for wss://; needs --tls-key"
+        None,
+        description="Certificate chain (PEM) for wss://; needs --tls-key. Several, "
+        "comma-separated, one per key type (an RSA and an ECDSA one: OCPP's security "
+        "profiles 2 and 3 want both kinds of cipher suite offered)",
     )
-    tls_key: str | None = Field(None, description="Private key (PEM) of --tls-cert")
+    tls_key: str | None = Field(
+        None, description="Private key (PEM) of --tls-cert; several: one per certificate, in order"
+    )
     tls_client_ca: str | None = Field(
         None,
         description="CA file (PEM) to verify charger certificates against (security profile 3)",
@@ -192,15 +202,22 @@ class ChargerServerSettings(SettingsGroup):
     def _tls_pair(self) -> Self:
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ValueError("tls_cert and tls_key: set both or neither")
+        certs, keys = _paths(self.tls_cert), _paths(self.tls_key)
+        if len(certs) != len(keys):
+            raise ValueError(f"tls_key: one per certificate of tls_cert ({len(certs)}, in order)")
         if self.tls_client_ca and not self.tls_cert:
             raise ValueError("tls_client_ca: needs tls_cert and tls_key")
         if self.accept_missing_subprotocol and "1.6" not in self.ocpp_version_names():
             raise ValueError("accept_missing_subprotocol: serves OCPP 1.6, not among ocpp_versions")
         for name in ("tls_cert", "tls_key", "tls_client_ca"):
-            path = getattr(self, name)
-            if path and not Path(path).is_file():
-                raise ValueError(f"{name}: no file at {path}")
+            for path in _paths(getattr(self, name)):
+                if not Path(path).is_file():
+                    raise ValueError(f"{name}: no file at {path}")
         return self
+
+    def tls_pairs(self) -> list[tuple[str, str]]:
+        """The (certificate chain, private key) files wss:// serves, in order."""
+        return list(zip(_paths(self.tls_cert), _paths(self.tls_key), strict=True))
 
     def ocpp_version_names(self) -> list[str]:
         """The versions served, the preferred first."""

@@ -176,14 +176,17 @@ class CSMS:
         version: str = "2.0.1",
         answers: dict[str, Answer] | None = None,
         password: str | None = PASSWORD,
+        ssl: Any = None,
     ) -> AsyncIterator[Any]:
-        """The station connected (and subscribed) on `version`, answering `answers`."""
+        """The station connected (and subscribed) on `version`, answering `answers`; over
+        wss:// with the client context `ssl` (security profiles 2 and 3)."""
         cls = Station16 if version == "1.6" else Station201
         headers = basic(station_id, password) if password else {}
+        url = station_url(self.node, station_id)
+        if ssl is not None:
+            url = url.replace("ws://", "wss://", 1)
         ws = await websockets.connect(
-            station_url(self.node, station_id),
-            subprotocols=[f"ocpp{version}"],
-            additional_headers=headers,
+            url, subprotocols=[f"ocpp{version}"], additional_headers=headers, ssl=ssl
         )
         cp = cls(station_id, ws, answers or {})
         task = asyncio.create_task(cp.start())
