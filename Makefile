@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit proto docs lint format clean bench faults
+.PHONY: run test test-unit proto docs lint format clean bench faults conformance
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -39,6 +39,11 @@ bench: proto
 # The fault campaign in full (kills under load, fuzzing); writes faults/results.md (~5 min).
 faults: proto
 	$(BIN)/python -m faults.run
+
+# The OCA conformance suite alone (tests/conformance); writes docs/conformance.md's table
+# from its results (~1 min).
+conformance: proto
+	$(BIN)/python -m devtools.conformance
 
 # Regenerate the settings page's tables (docs/settings.md, docs/anycable-go-pro.md) from
 # ocpp_cable/foundation/settings.py, then build the docs site into site/, warnings as errors.

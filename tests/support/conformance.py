@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tomllib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,18 +31,7 @@ from tests.support.central import PASSWORD, basic, central_system, command_line,
 from tests.support.central import seed as seed_station
 from tests.support.servers import BROADCAST_KEY, eventually, station_url, subscribed
 
-CATALOGUE = Path(__file__).resolve().parents[1] / "conformance" / "cases.toml"
 T0 = "2026-12-01T10:00:00Z"
-
-
-def case_id(test_name: str) -> str:
-    """The OCA case id a conformance test is named after: test_tc_h_01_csms -> TC_H_01_CSMS."""
-    return test_name.removeprefix("test_").split("[", 1)[0].upper()
-
-
-def catalogue() -> list[dict[str, Any]]:
-    """Every case of the catalogue, in its order."""
-    return tomllib.loads(CATALOGUE.read_text())["case"]
 
 
 # What a station answers when a case does not say: a CallError (NotImplemented), as the
