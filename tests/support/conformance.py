@@ -3,9 +3,9 @@ served as a certifying tool meets it, a station written apart from this project 
 `ocpp` package's ChargePoint, answering what a case says it answers), and the operator's
 CLI and HTTP API beside them.
 
-A case's test is named after its id (`test_tc_h_01_csms` for TC_H_01_CSMS); the suite's
-catalogue (tests/conformance/cases.toml) lists every case, and the docs' conformance page
-is generated from the suite's results (`make conformance`).
+A case's test is named after its id (`test_tc_h_01_csms` for TC_H_01_CSMS); the
+catalogue (tests/conformance/cases.toml) lists every case, and devtools/conformance.py
+writes the docs' conformance page from the suite's results (`make conformance`).
 """
 
 from __future__ import annotations

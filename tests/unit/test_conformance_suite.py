@@ -7,7 +7,8 @@ import ast
 import collections
 from pathlib import Path
 
-from tests.support.conformance import CATALOGUE, case_id, catalogue
+from devtools.conformance import CATALOGUE, catalogue
+from devtools.conformance import case_of as case_id
 
 SUITE = CATALOGUE.parent
 
