@@ -298,7 +298,6 @@ def create(
     conflict = taken(session, station, place)
     if conflict is not None:
         raise ReservationConflict(conflict)
-    _forget_old(session, station.id)
     reservation = Reservation(
         station_id=station.id,
         connector_id=connector_id,
@@ -311,13 +310,26 @@ def create(
         status=PENDING,
         command_id=command_id,
     )
+    found = _schema_problem(version, reservation)
+    if found is not None:
+        raise ReservationProblem(found)
+    _forget_old(session, station.id)
     session.add(reservation)
     session.flush()
-    try:
-        versions.named(version).schemas.validate_request("ReserveNow", reserve_now(reservation))
-    except SchemaViolation as exc:  # the caller's session rolls the row back
-        raise ReservationProblem(f"no valid OCPP {version} ReserveNow: {exc.description}") from None
     return reservation
+
+
+def _schema_problem(version: str, reservation: Reservation) -> str | None:
+    """What the schema of `version` says against the reservation's ReserveNow, before the
+    row is made (so no id is used up by a refusal)."""
+    payload = reserve_now(reservation)
+    # Its id comes with the row; any id will do for the schema.
+    payload["reservationId" if "reservationId" in payload else "id"] = 1
+    try:
+        versions.named(version).schemas.validate_request("ReserveNow", payload)
+    except SchemaViolation as exc:
+        return f"no valid OCPP {version} ReserveNow: {exc.description}"
+    return None
 
 
 def _forget_old(session: Session, station_id: str) -> None:
