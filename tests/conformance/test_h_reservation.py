@@ -122,7 +122,9 @@ async def test_tc_h_07_csms(tmp_path, capsys):
     the transaction duration; once that time has passed the station reports the connector
     Available and a ReservationStatusUpdate Expired, which the CSMS answers, and the
     reservation is expired."""
-    duration = 5  # the tool's TRANSACTION_DURATION, in seconds
+    # The tool's TRANSACTION_DURATION, in seconds: long enough that the reservation is
+    # answered well before it expires on a busy machine.
+    duration = 10
     async with csms(tmp_path, capsys) as system:
         system.seed()
         async with system.station(answers={"ReserveNow": {"status": "Accepted"}}) as cp:
@@ -136,7 +138,8 @@ async def test_tc_h_07_csms(tmp_path, capsys):
             request = await cp.request("ReserveNow")
             assert_token_and_place(request, EVSE_ID)
             expiry, _ = parse_time(request["expiry_date_time"])
-            assert abs(expiry - asked_at - timedelta(seconds=duration)) < timedelta(seconds=2)
+            late = expiry - asked_at - timedelta(seconds=duration)  # the command's own time
+            assert timedelta(0) <= late < timedelta(seconds=5)
             await eventually(status_is(system, 1, "active"))
             await report(cp, "Reserved")
             await eventually(lambda: now() > expiry, within=duration + 5)
