@@ -19,6 +19,8 @@ TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")  # what an operator
 MAX_TAG_LENGTH = 255
 # A 1.6 idTagInfo's parentIdTag is a CiString20 too.
 PARENT_LENGTH_16 = 20
+# The type a 2.x group token gets (an idTag's parent): our idTag table holds it, not a card.
+GROUP_TOKEN_TYPE = "Central"
 
 
 def id_tag_info(

@@ -431,7 +431,10 @@ class LocalList(Base):
 
 
 class Reservation(Base):
-    """A ReserveNow: its id is the reservationId the station gets (never reused)."""
+    """A ReserveNow: its id is the reservationId the station gets (never reused).
+
+    A 1.6 station's names its connector; a 2.x station's an EVSE, a connector type or
+    neither (any EVSE), with the idToken's type (channels/domain/reservations.py)."""
 
     __tablename__ = "reservations"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -440,9 +443,14 @@ class Reservation(Base):
     station_id: Mapped[str] = mapped_column(
         ForeignKey("charge_points.id", ondelete="CASCADE"), index=True
     )
-    connector_id: Mapped[int] = mapped_column(Integer)  # 0: any connector of the station
-    id_tag: Mapped[str] = mapped_column(StationText)
-    parent_id_tag: Mapped[str | None] = mapped_column(StationText)
+    # 1.6: the connector (0: any connector of the station); None on a 2.x reservation.
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    # 2.x: the EVSE (None: any), the connector type asked for (None: any).
+    evse_id: Mapped[int | None] = mapped_column(Integer)
+    connector_type: Mapped[str | None] = mapped_column(String(20))
+    id_tag: Mapped[str] = mapped_column(StationText)  # 2.x: the idToken's value
+    id_token_type: Mapped[str | None] = mapped_column(String(20))  # 2.x: the idToken's type
+    parent_id_tag: Mapped[str | None] = mapped_column(StationText)  # 2.x: the groupIdToken's
     expiry_date: Mapped[datetime]
     # pending (ReserveNow unanswered), active, used, cancelled, expired, ended
     status: Mapped[str] = mapped_column(String(10), default="pending")

@@ -2,18 +2,25 @@
 
 An operator logs in with a token, sees a charger come online, adds an idTag, opens
 the station's page (its message log), starts a session remotely and watches its
-power chart and energy counter move; a driver's phone opens the station's public
-page. Under CI=true a missing Chromium fails these tests instead of skipping them.
+power chart and energy counter move; reserves a 2.x station's EVSE and cancels it
+from the reservations page; a driver's phone opens the station's public page. Under
+CI=true a missing Chromium fails these tests instead of skipping them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 
 import httpx
 import pytest
+import websockets
+from ocpp.routing import on
 from ocpp.v16 import call
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
@@ -243,3 +250,99 @@ async def test_operator_rotates_a_station_password_shown_to_no_one(tmp_path, chr
 def stored_tags(system: System) -> list[tuple[str, str]]:
     with db.session_scope(system.database_url) as session:
         return [(t.tag, t.status) for t in session.scalars(select(IdTag))]
+
+
+class Reserving201(ChargePoint201):
+    """A 2.0.1 station that accepts reservations and their cancels; keeps what it was asked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[str, dict]] = []
+
+    @on("ReserveNow")
+    def on_reserve_now(self, **request):
+        self.calls.append(("ReserveNow", request))
+        return call_result201.ReserveNow(status="Accepted")
+
+    @on("CancelReservation")
+    def on_cancel_reservation(self, **request):
+        self.calls.append(("CancelReservation", request))
+        return call_result201.CancelReservation(status="Accepted")
+
+
+async def test_operator_reserves_a_2x_evse_sees_it_beside_a_16_one_and_cancels_it(
+    tmp_path, chromium
+):
+    with running_system(tmp_path) as system:
+        with db.session_scope(system.database_url) as session:
+            session.add(IdTag(tag="TAG-1", status="Accepted"))
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+            await log_in(page, token)
+            await expect(page.locator("#view h1")).to_have_text("Stations")
+            async with (
+                connected_charger(system, "CP-1"),
+                websockets.connect(system.station_url("CP-2"), subprotocols=["ocpp2.0.1"]) as ws,
+            ):
+                station = Reserving201("CP-2", ws, response_timeout=10)
+                task = asyncio.create_task(station.start())
+                await station.call(call201.BootNotification(
+                    charging_station={"vendor_name": "Acme", "model": "Wallbox 2"},
+                    reason="PowerUp",
+                ))  # fmt: skip
+                for evse_id in (1, 2):
+                    await station.call(call201.StatusNotification(
+                        timestamp=utc_text(), connector_status="Available", evse_id=evse_id,
+                        connector_id=1,
+                    ))  # fmt: skip
+
+                await page.goto(f"{system.base_url}/#/stations/CP-2")
+                await expect(page.locator("#view h1")).to_contain_text("CP-2")
+                await page.click(
+                    "section:has(h2:text-is('Reservations')) button:text-is('Reserve')"
+                )
+                await page.fill("#field-id_tag", "TAG-1")
+                await page.select_option("#field-id_token_type", "Central")
+                await page.fill("#field-evse_id", "2")
+                await page.click("dialog button.primary")
+                made = page.locator("#commands li").first
+                await expect(made).to_have_attribute("data-status", "active")
+                await expect(made).to_contain_text("reservation 1 of EVSE 2")
+                held = page.locator("table.reservations tr[data-reservation='1']")
+                await expect(held).to_have_attribute("data-status", "active")
+                ((action, asked),) = station.calls
+                assert (action, asked["evse_id"], asked["id_token"]) == (
+                    "ReserveNow", 2, {"id_token": "TAG-1", "type": "Central"}
+                )  # fmt: skip
+
+                # A 1.6 station's, made through the API: it knows no ReserveNow, so it ends.
+                async with httpx.AsyncClient(base_url=system.base_url) as api:
+                    body = {"connector_id": 1, "id_tag": "TAG-1",
+                            "expiry_date": "2099-01-01T00:00:00Z"}  # fmt: skip
+                    auth = {"Authorization": f"Bearer {token}"}
+                    answer = await api.post(
+                        "/api/v1/stations/CP-1/reservations", json=body, headers=auth
+                    )
+                    assert answer.status_code == 201, answer.text
+
+                await page.click("nav a[href='#/reservations']")
+                await page.check("#view input[type=checkbox]")
+                rows = page.locator("table.reservations tbody tr")
+                await expect(rows).to_have_count(2)
+                await expect(rows.nth(0)).to_contain_text("CP-1")
+                await expect(rows.nth(0)).to_contain_text("connector 1")
+                await expect(rows.nth(0)).to_have_attribute("data-status", "ended")
+                await expect(rows.nth(1)).to_contain_text("EVSE 2")
+                await rows.nth(1).locator("button:text-is('Cancel')").click()
+                await page.click("dialog button.primary")
+                cancel = page.locator("#commands li").first
+                await expect(cancel).to_have_attribute("data-status", "cancelled")
+                await expect(rows.nth(1)).to_have_attribute("data-status", "cancelled")
+                assert station.calls[-1] == ("CancelReservation", {"reservation_id": 1})
+                task.cancel()
+            await chrome.close()
+        assert errors == []

@@ -6,12 +6,14 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
+from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     Command,
     Connector,
     MessageLog,
     MeterValue,
+    Reservation,
     StationConfiguration,
     StationVariable,
     Transaction,
@@ -204,4 +206,42 @@ def test_a_downgrade_below_0013_is_refused_while_a_rotation_is_under_way(databas
         assert [tuple(k) for k in kept] == [("scrypt$new",)]
         connection.execute(text("UPDATE charge_points SET pending_password_hash = NULL"))
     command.downgrade(config, "0012")
+    command.upgrade(config, "head")
+
+
+def test_reservations_keep_their_ids_through_0016_and_2x_ones_go_on_downgrade(database_url):
+    """0016 up: the 1.6 reservations stay, and no reservationId given before is given
+    again (SQLite copies the table to let a reservation name no connector); down: the
+    2.x reservations, which name none, go."""
+    config = db.alembic_config(database_url)
+    command.downgrade(config, "0015")
+    engine = db.session_factory(database_url).kw["bind"]
+    reservation = (
+        "INSERT INTO reservations (station_id, connector_id, id_tag, expiry_date, status,"
+        " created_at) VALUES ('CP-1', {connector}, 'TAG-1', '2026-12-09 10:00:00+00:00',"
+        " 'active', CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO charge_points (id, connected, auth_required, created_at)"
+                " VALUES ('CP-1', false, false, CURRENT_TIMESTAMP)"
+            )
+        )
+        for connector in (1, 2, 3):
+            connection.execute(text(reservation.format(connector=connector)))
+        connection.execute(text("DELETE FROM reservations WHERE connector_id = 3"))
+    command.upgrade(config, "head")
+    with db.session_scope(database_url) as session:
+        made = Reservation(station_id="CP-1", evse_id=1, id_tag="TAG-1", id_token_type="Central",
+                           expiry_date=now(), status="active")  # fmt: skip
+        session.add(made)
+        session.flush()
+        assert made.id == 4  # 3 was given once
+    found = {r.id: (r.connector_id, r.evse_id) for r in rows(database_url, Reservation)}
+    assert found == {1: (1, None), 2: (2, None), 4: (None, 1)}
+    command.downgrade(config, "0015")
+    with engine.begin() as connection:
+        kept = connection.execute(text("SELECT id, connector_id FROM reservations")).all()
+    assert sorted(tuple(k) for k in kept) == [(1, 1), (2, 2)]
     command.upgrade(config, "head")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp_cable.channels import config
-from ocpp_cable.channels.domain import command_hooks, commands, stations
+from ocpp_cable.channels.domain import command_hooks, commands, reservations, stations
 from ocpp_cable.channels.domain.follow_ups import FollowUp
 from ocpp_cable.channels.handlers.ocpp2 import meter, tokens, transaction_events, variables
 from ocpp_cable.channels.handlers.ocpp2 import stations as stations2
@@ -45,7 +45,12 @@ class OCPP2Actions:
     async def _status_notification_2(self, data: dict[str, Any]) -> None:
         payload, station_id = data["payload"], self.station_id
         row = stations2.status_row(station_id, payload)
-        await self._answer(data, lambda u: u.set_status_row(row))
+
+        def status(u: Unit) -> None:
+            u.set_status_row(row)
+            reservations.end_reservations_on_status(u.session, station_id, payload)
+
+        await self._answer(data, status)
         live.publish(
             station_id,
             "status",
@@ -89,6 +94,10 @@ class OCPP2Actions:
 
         def apply(u: Unit) -> dict[str, Any]:
             result = transaction_events.apply(u.session, station_id, payload)
+            if not result.duplicate:
+                reservations.use_reservation_2(
+                    u.session, station_id, payload, result.transaction_id
+                )
             applied[:] = [result]  # a unit may run twice (store.py): the last run's counts
             return {} if result.id_token_info is None else {"idTokenInfo": result.id_token_info}
 
@@ -164,12 +173,27 @@ class OCPP2Actions:
         # values come many a second.
         await self._store(data, kind="SEND")
 
+    async def reservation_status_update(self, data: dict[str, Any]) -> None:
+        """Stored as every notification; Expired, Removed (and 2.1's NoTransaction) end the
+        reservation it names."""
+        payload, station_id = data["payload"], self.station_id
+
+        def end(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            reservations.on_status_update(u.session, station_id, payload)
+
+        await self._answer(data, end)
+        self.logger.info(
+            "reservation status update",
+            reservation=payload["reservationId"],
+            status=payload["reservationUpdateStatus"],
+        )
+
     async def _notification_2(self, data: dict[str, Any]) -> None:
         await self._notification(data)  # OCPPChannel's: stored as sent, the answer empty
 
     # Stored as sent; their answers are empty.
     notify_event = _notification_2
-    reservation_status_update = _notification_2
     notify_charging_limit = _notification_2
     cleared_charging_limit = _notification_2
     notify_monitoring_report = _notification_2

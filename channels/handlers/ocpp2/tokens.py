@@ -11,13 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain.authorization import id_tag_info
+from ocpp_cable.channels.domain.authorization import GROUP_TOKEN_TYPE, id_tag_info
 
 # The type of a token the station needed no authorization for ("" as its value): nothing to
 # look up.
 NO_AUTHORIZATION = "NoAuthorization"
-# The type a group token gets: our idTag table holds it, not a card.
-GROUP_TYPE = "Central"
 # 2.0.1's IdToken length (2.1 allows 255): a longer group token is not answered.
 GROUP_LENGTH = 36
 
@@ -47,5 +45,5 @@ def id_token_info(
     if "expiryDate" in found:
         info["cacheExpiryDateTime"] = found["expiryDate"]
     if "parentIdTag" in found:
-        info["groupIdToken"] = {"idToken": found["parentIdTag"], "type": GROUP_TYPE}
+        info["groupIdToken"] = {"idToken": found["parentIdTag"], "type": GROUP_TOKEN_TYPE}
     return info

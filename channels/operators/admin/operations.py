@@ -1,7 +1,7 @@
-"""`ocpp-cable local-list|reserve|reservations`: 1.6 stations' Local Authorization List and
-reservations, built from our records and sent as `ocpp-cable send` sends a command
-(recorded, checked by channels/domain/command_hooks.py, refused for an offline station); and
-`rotate-password` (channels/operators/admin/password_rotation.py).
+"""`ocpp-cable local-list|reserve|reservations`: 1.6 stations' Local Authorization List, and
+reservations (1.6 connectors, 2.x EVSEs), built from our records and sent as `ocpp-cable
+send` sends a command (recorded, checked by channels/domain/command_hooks.py, refused for an
+offline station); and `rotate-password` (channels/operators/admin/password_rotation.py).
 
 The operations below serve the CLI and the HTTP API alike; each raises a CommandFailed
 whose exit_code says bad input (2) or not possible as things stand (1).
@@ -37,8 +37,9 @@ from ocpp_cable.channels.storage.models import ChargePoint, Command, LocalList, 
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, BroadcastError
 
 RESERVATION_FIELDS = (
-    "id", "station_id", "connector_id", "id_tag", "parent_id_tag", "expiry_date", "status",
-    "reason", "command_id", "transaction_id", "created_at", "ended_at",
+    "id", "station_id", "connector_id", "evse_id", "connector_type", "id_tag", "id_token_type",
+    "parent_id_tag", "expiry_date", "status", "reason", "command_id", "transaction_id",
+    "created_at", "ended_at",
 )  # fmt: skip
 
 
@@ -72,9 +73,10 @@ def _publish(
     payload: dict[str, Any],
     command_id: str,
     broadcaster: Broadcaster | None,
+    version: str = "1.6",
 ) -> None:
     try:
-        transmission = build_call(action, payload, command_id, "1.6")
+        transmission = build_call(action, payload, command_id, version)
     except CommandLineError as exc:
         raise OperationRefused(str(exc)) from None
     stream = settings.stream_for_station(station_id)
@@ -156,36 +158,47 @@ def _update_in_flight(command: Command) -> dict[str, Any]:
 
 
 def reservation_row(reservation: Reservation) -> dict[str, Any]:
-    return {name: getattr(reservation, name) for name in RESERVATION_FIELDS}
+    """The reservation as the CLI's --json and the API show it; `reserves` says what it
+    holds in words ("connector 1", "EVSE 2", "any cType2 connector", "any EVSE")."""
+    row = {name: getattr(reservation, name) for name in RESERVATION_FIELDS}
+    row["reserves"] = reservations.place_of(reservation).describe()
+    return row
 
 
 def make_reservation(
     settings: SendSettings,
     station_id: str,
-    connector_id: int,
+    connector_id: int | None,
     id_tag: str,
     parent_id_tag: str | None,
     expiry: Any,
     broadcaster: Broadcaster | None = None,
+    *,
+    evse_id: int | None = None,
+    connector_type: str | None = None,
+    id_token_type: str | None = None,
 ) -> dict[str, Any]:
-    """Record the reservation (its id is the reservationId), then send ReserveNow. One
-    that could not be sent ends at once, saying why."""
+    """Record the reservation (its id is the reservationId), then send ReserveNow in the
+    station's version: a 1.6 station's names `connector_id`, a 2.x station's `evse_id`,
+    `connector_type` or neither. One that could not be sent ends at once, saying why."""
     command_id = uuid.uuid4().hex
     with db.session_scope(settings.database_url) as session:
         station = _station(session, station_id)
         if not station.connected:
             raise command_records.StationOffline(f"station {station_id} is not connected")
+        version = reservations.version_of(station)
         try:
             made = reservations.create(
-                session, station, connector_id, id_tag, parent_id_tag, expiry, command_id
-            )
+                session, station, connector_id, id_tag, parent_id_tag, expiry, command_id,
+                evse_id=evse_id, connector_type=connector_type, id_token_type=id_token_type,
+            )  # fmt: skip
         except reservations.ReservationProblem as exc:
             raise OperationRefused(str(exc)) from None
         except reservations.ReservationConflict as exc:
             raise OperationConflict(str(exc)) from None
         reservation_id, payload = made.id, reservations.reserve_now(made)
     try:
-        _publish(settings, station_id, "ReserveNow", payload, command_id, broadcaster)
+        _publish(settings, station_id, "ReserveNow", payload, command_id, broadcaster, version)
     except (CommandFailed, BroadcastError) as exc:
         with db.session_scope(settings.database_url) as session:
             reservations.end(session, station_id, reservation_id, reservations.ENDED,
@@ -222,8 +235,9 @@ def cancel_reservation(
             raise OperationConflict(str(exc)) from None
         station_id = found.station_id
         found.command_id = command_id
-    payload = {"reservationId": reservation_id}
-    _publish(settings, station_id, "CancelReservation", payload, command_id, broadcaster)
+        version = reservations.version_of(_station(session, station_id))
+    payload = {"reservationId": reservation_id}  # the same in every version
+    _publish(settings, station_id, "CancelReservation", payload, command_id, broadcaster, version)
     return show_reservation(settings, reservation_id)
 
 
@@ -290,17 +304,35 @@ def add_operation_commands(
     )
     show.add_argument("station_id")
 
-    reserve = leaf(commands, "reserve", _reserve, "reserve a connector for an idTag (ReserveNow)")
+    reserve = leaf(
+        commands,
+        "reserve",
+        _reserve,
+        "reserve a 1.6 connector or a 2.x EVSE for an idTag (ReserveNow)",
+    )
     reserve.add_argument("station_id")
     reserve.add_argument(
         "--connector",
         type=int,
-        required=True,
-        help="connector number; 0 (any) if the station reports ReserveConnectorZeroSupported",
+        help="1.6: the connector's number; 0 (any) if the station reports "
+        "ReserveConnectorZeroSupported",
     )
-    reserve.add_argument("--id-tag", required=True, help="an Accepted idTag of ours")
+    reserve.add_argument("--evse", type=int, help="2.x: the EVSE (default: any EVSE)")
     reserve.add_argument(
-        "--parent-id-tag", help="its group (default: the idTag's parent in our table)"
+        "--connector-type", help="2.x: a connector of this type (cType2, cCCS2, ...)"
+    )
+    reserve.add_argument(
+        "--id-tag", required=True, help="an Accepted idTag of ours (2.x: the idToken's value)"
+    )
+    reserve.add_argument(
+        "--token-type",
+        help=f"2.x: the idToken's type (default {reservations.DEFAULT_TOKEN_TYPE}: an RFID card)",
+    )
+    reserve.add_argument(
+        "--parent-id-tag",
+        "--group-id-token",
+        dest="parent_id_tag",
+        help="its group, 2.x's groupIdToken (default: the idTag's parent in our table)",
     )
     reserve.add_argument(
         "--expires",
@@ -394,10 +426,11 @@ def _reserve(args: argparse.Namespace, settings: SendSettings) -> int:
     except reservations.ReservationProblem as exc:
         raise OperationRefused(str(exc)) from None
     row = make_reservation(
-        settings, args.station_id, args.connector, args.id_tag, args.parent_id_tag, expiry
-    )
+        settings, args.station_id, args.connector, args.id_tag, args.parent_id_tag, expiry,
+        evse_id=args.evse, connector_type=args.connector_type, id_token_type=args.token_type,
+    )  # fmt: skip
     print(
-        f"reservation {row['id']} of connector {row['connector_id']} at {row['station_id']} "
+        f"reservation {row['id']} of {row['reserves']} at {row['station_id']} "
         f"until {_cell(row['expiry_date'])}: ReserveNow {row['command_id']} sent"
     )
     return 0
@@ -412,7 +445,7 @@ def _reservations_list(args: argparse.Namespace, settings: SendSettings) -> int:
         [
             ("ID", "id"),
             ("STATION", "station_id"),
-            ("CONN", "connector_id"),
+            ("RESERVES", "reserves"),
             ("IDTAG", "id_tag"),
             ("PARENT", "parent_id_tag"),
             ("EXPIRES", "expiry_date"),

@@ -9,6 +9,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
+from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
 from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
 
 T = TypeVar("T")
@@ -352,7 +353,7 @@ class Status(BaseModel):
 Station.model_rebuild()
 
 
-# --- local authorization lists and reservations (OCPP 1.6) -----------------------------------
+# --- local authorization lists (OCPP 1.6) and reservations (1.6, 2.x) ----------------------
 
 
 class LocalListSync(BaseModel):
@@ -393,16 +394,45 @@ class LocalListState(BaseModel):
 
 
 class NewReservation(BaseModel):
+    """A 1.6 station's reservation names `connector_id`; a 2.x station's `evse_id`,
+    `connector_type` or neither (any EVSE), and `id_token_type`."""
+
     model_config = ConfigDict(extra="forbid")
 
-    connector_id: int = Field(
+    connector_id: int | None = Field(
+        None,
         ge=0,
         le=INT32,
-        description="0 (any connector) only if the station reports ReserveConnectorZeroSupported",
+        description="1.6 (required): the connector; 0 (any) only if the station reports "
+        "ReserveConnectorZeroSupported",
     )
-    id_tag: str = Field(min_length=1, max_length=20, description="An Accepted idTag of ours")
+    evse_id: int | None = Field(
+        None, ge=1, le=INT32, description="2.x: the EVSE to reserve (none: any EVSE)"
+    )
+    connector_type: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        description="2.x: a connector of this type (cType2, cCCS2, ...: the version's "
+        "ConnectorEnumType)",
+    )
+    id_tag: str = Field(
+        min_length=1,
+        max_length=MAX_TAG_LENGTH,
+        description="An Accepted idTag of ours (1.6: up to 20 characters; 2.x: the "
+        "idToken's value, up to 36 in 2.0.1, 255 in 2.1)",
+    )
+    id_token_type: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        description=f"2.x: the idToken's type (default {DEFAULT_TOKEN_TYPE})",
+    )
     parent_id_tag: str | None = Field(
-        None, min_length=1, max_length=20, description="Default: the idTag's parent"
+        None,
+        min_length=1,
+        max_length=MAX_TAG_LENGTH,
+        description="Its group (2.x: the groupIdToken). Default: the idTag's parent",
     )
     expiry_date: datetime = Field(description="In the future; UTC when it names no zone")
 
@@ -415,9 +445,16 @@ class NewReservation(BaseModel):
 class Reservation(BaseModel):
     id: int = Field(description="The reservationId the station got")
     station_id: str
-    connector_id: int
-    id_tag: str
-    parent_id_tag: str | None
+    reserves: str = Field(
+        description='What it holds, in words: "connector 1" (1.6), "EVSE 2", '
+        '"any cType2 connector", "any EVSE" (2.x)'
+    )
+    connector_id: int | None = Field(description="1.6: the connector (0: any); 2.x: none")
+    evse_id: int | None = Field(description="2.x: the EVSE; none: any")
+    connector_type: str | None = Field(description="2.x: the connector type asked for")
+    id_tag: str = Field(description="The idTag (2.x: the idToken's value)")
+    id_token_type: str | None = Field(description="2.x: the idToken's type")
+    parent_id_tag: str | None = Field(description="Its group (2.x: the groupIdToken)")
     expiry_date: datetime
     status: Literal["pending", "active", "used", "cancelled", "expired", "ended"] = Field(
         description="pending: ReserveNow unanswered; used: a transaction took it"

@@ -1,5 +1,6 @@
 """/api/v1/stations/{id}/reservations and /api/v1/reservations: ReserveNow and
-CancelReservation for 1.6 stations, checked and recorded as `ocpp-cable reserve` does."""
+CancelReservation for 1.6 connectors and 2.x EVSEs, checked and recorded as `ocpp-cable
+reserve` does."""
 
 from __future__ import annotations
 
@@ -37,11 +38,15 @@ async def reserve(
     who: Writer,
     response: Response,
 ):
-    """Reserve a connector for an idTag: the reservation is recorded (`pending`; its id is
-    the reservationId) and ReserveNow sent; the station's answer makes it `active`, or
-    `ended` with the answer as reason. 422: connector 0 without the station's
-    ReserveConnectorZeroSupported, an expiry not in the future, an idTag that is not
-    Accepted; 409: the connector is reserved already, or the station is offline."""
+    """Reserve a 1.6 connector (`connector_id`), or a 2.x EVSE (`evse_id`, `connector_type`
+    or neither: any EVSE), for an idTag: the reservation is recorded (`pending`; its id
+    is the reservationId) and ReserveNow sent in the station's version; the station's
+    answer makes it `active`, or `ended` with the answer as reason. 422: what the
+    station's version does not take (a connector for a 2.x station, an EVSE for a 1.6
+    one, a connector or idToken type its schema does not know), connector 0 without the
+    station's ReserveConnectorZeroSupported, an expiry not in the future, an idTag that
+    is not Accepted; 409: the connector or EVSE is reserved already (or every EVSE the
+    station reported), or the station is offline."""
     with sending(*OPERATION_PROBLEMS):
         row = await run_in_threadpool(
             operations.make_reservation,
@@ -52,6 +57,9 @@ async def reserve(
             body.parent_id_tag,
             body.expiry_date,
             broadcasting.current(),
+            evse_id=body.evse_id,
+            connector_type=body.connector_type,
+            id_token_type=body.id_token_type,
         )
     response.headers["Location"] = f"/api/v1/reservations/{row['id']}"
     log.info("reservation made", station_id=station_id, reservation=row["id"], by=who.name)
@@ -73,8 +81,8 @@ def list_reservations(
     limit: schemas.Limit = 50,
     offset: schemas.Offset = 0,
 ):
-    """Reservations holding a connector (pending or active), newest first; those past
-    their expiry are marked expired as they are read."""
+    """Reservations holding a connector or EVSE (pending or active), 1.6 and 2.x stations'
+    alike, newest first; those past their expiry are marked expired as they are read."""
     with session_for(request) as session:
         reservations.expire(session, station)
         query = operations.reservations_query(station, everything)

@@ -1,5 +1,5 @@
-"""Reservation rules without a database: expiry input, and which reservation a
-StartTransaction uses."""
+"""Reservation rules without a database: expiry input, which reservation a
+StartTransaction uses, what a reservation holds and its ReserveNow in each version."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ocpp_cable.channels.domain.reservations import ReservationProblem, is_id, parse_expiry, used_by
+from ocpp_cable.channels.domain.reservations import (
+    Place,
+    ReservationProblem,
+    is_id,
+    parse_expiry,
+    reservation_id_of,
+    reserve_now,
+    used_by,
+)
 from ocpp_cable.channels.storage.models import Reservation
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -75,3 +83,36 @@ def test_a_tag_of_the_same_parent_uses_it_and_its_own_connector_comes_before_con
 def test_reservation_ids_are_the_database_integers():
     assert is_id(1) and is_id(2**31 - 1)
     assert not any(is_id(v) for v in (0, -1, 2**31, True, "1", None))
+
+
+def test_a_reservation_says_what_it_holds_in_words():
+    assert Place(connector_id=0).describe() == "connector 0"
+    assert Place(connector_id=2).describe() == "connector 2"
+    assert Place(evse_id=3).describe() == "EVSE 3"
+    assert Place(connector_type="cType2").describe() == "any cType2 connector"
+    assert Place().describe() == "any EVSE"
+
+
+def test_reserve_now_is_built_in_the_version_of_the_reservation():
+    one_6 = Reservation(id=4, connector_id=1, id_tag="TAG-1", parent_id_tag="FLEET",
+                        expiry_date=LATER)  # fmt: skip
+    assert reserve_now(one_6) == {
+        "connectorId": 1, "expiryDate": "2026-12-01T13:00:00Z", "idTag": "TAG-1",
+        "reservationId": 4, "parentIdTag": "FLEET",
+    }  # fmt: skip
+    any_evse = Reservation(id=5, id_tag="TAG-1", id_token_type="ISO14443", expiry_date=LATER)
+    assert reserve_now(any_evse) == {
+        "id": 5, "expiryDateTime": "2026-12-01T13:00:00Z",
+        "idToken": {"idToken": "TAG-1", "type": "ISO14443"},
+    }  # fmt: skip
+    typed = Reservation(
+        id=6, evse_id=2, connector_type="cType2", id_tag="TAG-1", id_token_type="Central",
+        parent_id_tag="FLEET", expiry_date=LATER,
+    )  # fmt: skip
+    assert reserve_now(typed) == {
+        "id": 6, "expiryDateTime": "2026-12-01T13:00:00Z", "evseId": 2, "connectorType": "cType2",
+        "idToken": {"idToken": "TAG-1", "type": "Central"},
+        "groupIdToken": {"idToken": "FLEET", "type": "Central"},
+    }  # fmt: skip
+    assert [reservation_id_of(reserve_now(r)) for r in (one_6, any_evse, typed)] == [4, 5, 6]
+    assert reservation_id_of({"reservationId": 7}) == 7  # CancelReservation, either version

@@ -3,6 +3,7 @@ import { api, ApiError, onUnauthorized, setBase, token } from './api.js'
 import { h, replace } from './dom.js'
 import { idTagsView } from './idtags.js'
 import * as live from './live.js'
+import { reservationsView } from './reservations.js'
 import { stationView } from './station.js'
 import { stationsView } from './stations.js'
 
@@ -53,6 +54,7 @@ function route() {
   if (hash === '#/') leave = stationsView(view)
   else if (station) leave = stationView(view, decodeURIComponent(station[1]))
   else if (hash === '#/id-tags') leave = idTagsView(view)
+  else if (hash === '#/reservations') leave = reservationsView(view)
   else {
     replace(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Stations')))
     leave = null

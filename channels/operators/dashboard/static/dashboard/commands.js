@@ -23,9 +23,10 @@ const versions = new Map()
 export function knowVersion(stationId, version) {
   versions.set(stationId, version ?? '1.6')
 }
-const speaks2 = stationId => (versions.get(stationId) ?? '1.6') !== '1.6'
+export const speaks2 = stationId => (versions.get(stationId) ?? '1.6') !== '1.6'
 
-function entry(stationId, action) {
+// A line in the commands panel; returns (state, text) => shows what became of it.
+export function entry(stationId, action) {
   const status = h('span', { class: 'status' }, 'sending')
   const detail = h('code', { class: 'detail' })
   const item = h('li', { class: 'command', dataset: { action, station: stationId, status: 'sending' } },
@@ -49,10 +50,7 @@ export async function run(stationId, action, payload) {
     const path = `/stations/${encodeURIComponent(stationId)}/commands`
     let record = await api(path, { method: 'POST', query: { wait: WAIT }, body: { action, payload } })
     show(record.status)
-    // Still waiting after the API's wait (a slow station): ask again, a few times.
-    for (let tries = 0; OPEN.has(record.status) && tries < 3; tries++) {
-      record = await api(`/commands/${encodeURIComponent(record.id)}`, { query: { wait: WAIT } })
-    }
+    if (OPEN.has(record.status)) record = await settle(record.id)
     const said = record.response ? JSON.stringify(record.response) : record.error_code ?? ''
     show(record.status, said)
     return record
@@ -60,6 +58,16 @@ export async function run(stationId, action, payload) {
     show(error instanceof ApiError ? `refused (${error.status})` : 'failed', error.message)
     return null
   }
+}
+
+// The command's record once final; still open after a few of the API's waits (a slow
+// station), as it stands then.
+export async function settle(commandId) {
+  let record = null
+  for (let tries = 0; tries < 4 && (record === null || OPEN.has(record.status)); tries++) {
+    record = await api(`/commands/${encodeURIComponent(commandId)}`, { query: { wait: WAIT } })
+  }
+  return record
 }
 
 export async function remoteStart(stationId, connectorId = 1) {

@@ -1,8 +1,10 @@
-// `#/stations/<id>`: one station, its connectors and sessions, the commands, its messages.
+// `#/stations/<id>`: one station, its connectors, reservations and sessions, the commands,
+// its messages.
 import { api, ApiError } from './api.js'
 import { buttons, knowVersion, remoteStop, rotatePassword } from './commands.js'
 import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
+import { reservationsTable, reserve, stationReservations } from './reservations.js'
 import { syncCards } from './session.js'
 
 const LOG_PAGE = 25
@@ -26,6 +28,7 @@ export function stationView(root, stationId) {
   const details = h('dl', { class: 'details' })
   const moreDetails = h('dl', { class: 'details' })
   const connectorRows = h('tbody')
+  const reservations = h('div')
   const sessions = h('div', { class: 'sessions' })
   const transactions = h('tbody')
   const log = h('tbody')
@@ -45,6 +48,9 @@ export function stationView(root, stationId) {
     h('section', {}, h('h2', {}, 'Connectors'),
       h('table', {}, h('thead', {}, h('tr', {},
         ['Connector', 'Status', 'Error', 'Info', 'Updated', ''].map(t => h('th', {}, t)))), connectorRows)),
+    h('section', {}, h('h2', {}, 'Reservations'),
+      h('p', {}, h('button', { type: 'button', title: 'ReserveNow', onclick: () => reserveHere() }, 'Reserve')),
+      reservations),
     h('section', {}, h('h2', {}, 'Sessions'), sessions,
       h('table', { class: 'transactions' }, h('thead', {}, h('tr', {},
         ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Reason', ''].map(t => h('th', {}, t)))),
@@ -61,7 +67,21 @@ export function stationView(root, stationId) {
       h('td', {}, c.error_code ?? ''),
       h('td', {}, c.info ?? ''),
       h('td', {}, time(c.updated_at)),
-      h('td', {}, c.connector_id > 0 ? buttons(stationId, c.evse_id ?? c.connector_id) : ''))))
+      h('td', {}, c.connector_id > 0
+        ? [buttons(stationId, c.evse_id ?? c.connector_id), ' ',
+            h('button', { type: 'button', title: 'ReserveNow', onclick: () => reserveHere(c.evse_id ?? c.connector_id) }, 'Reserve')]
+        : ''))))
+  }
+
+  // `place`: the connector (a 2.x station's EVSE) the form starts with.
+  async function reserveHere(place) {
+    await reserve(stationId, place)
+    await loadReservations().catch(failed)
+  }
+
+  async function loadReservations() {
+    const items = await stationReservations(stationId)
+    replace(reservations, reservationsTable(items, { changed: () => loadReservations().catch(failed) }))
   }
 
   async function loadStation() {
@@ -122,6 +142,8 @@ export function stationView(root, stationId) {
   const reloadStation = debounce(() => loadStation().catch(failed), 300)
   const reloadTransactions = debounce(() => loadTransactions().catch(failed), 300)
   const reloadLog = debounce(() => loadLog(true).catch(failed), 500)
+  // What the station reports may end a reservation (Faulted, a transaction, its update).
+  const reloadReservations = debounce(() => loadReservations().catch(failed), 500)
 
   const subscription = watchStation(stationId, event => {
     switch (event.event) {
@@ -139,6 +161,7 @@ export function stationView(root, stationId) {
         else connectors = [...connectors, { evse_id: evse, connector_id: connector, ...now }]
           .sort((a, b) => (a.evse_id - b.evse_id) || (a.connector_id - b.connector_id))
         showConnectors()
+        reloadReservations()
         break
       }
       case 'boot':
@@ -147,6 +170,7 @@ export function stationView(root, stationId) {
       case 'transaction_started':
       case 'transaction_stopped':
         reloadTransactions()
+        reloadReservations()
         break
       case 'meter_values':
         for (const card of cards.values()) {
@@ -162,6 +186,7 @@ export function stationView(root, stationId) {
 
   loadStation().catch(failed)
   loadTransactions().catch(failed)
+  loadReservations().catch(failed)
   loadLog(true).catch(failed)
   return () => {
     subscription.unsubscribe()
