@@ -170,6 +170,16 @@ class Transaction(BaseModel):
     )
     evse_id: int | None
     charging_state: str | None = Field(description="OCPP 2.x: as of the latest event")
+    tariff: str | None = Field(
+        description="The tariff in force when it started, by its name then; None: not priced"
+    )
+    cost: str | None = Field(
+        description="Exact decimal text, taxes included: the final cost once stopped, the "
+        "running cost while open (as of its newest energy reading); None: not priced, or "
+        "its energy is unknown",
+        examples=["4.80"],
+    )
+    currency: str | None = Field(description="ISO 4217 code of `cost`")
 
 
 class CloseTransaction(BaseModel):
