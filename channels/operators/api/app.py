@@ -27,6 +27,7 @@ from ocpp_cable.channels.operators.api.routes import (
     reservations,
     stations,
     status,
+    tariffs,
     transactions,
 )
 from ocpp_cable.channels.operators.api.version import package_version
@@ -63,6 +64,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(tariffs.router, prefix=PREFIX)  # what sessions cost
     app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
     for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation
