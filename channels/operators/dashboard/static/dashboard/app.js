@@ -5,6 +5,7 @@ import { idTagsView } from './idtags.js'
 import * as live from './live.js'
 import { stationView } from './station.js'
 import { stationsView } from './stations.js'
+import { tariffsView } from './tariffs.js'
 
 const $ = id => document.getElementById(id)
 let config = null
@@ -53,6 +54,7 @@ function route() {
   if (hash === '#/') leave = stationsView(view)
   else if (station) leave = stationView(view, decodeURIComponent(station[1]))
   else if (hash === '#/id-tags') leave = idTagsView(view)
+  else if (hash === '#/tariffs') leave = tariffsView(view)
   else {
     replace(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Stations')))
     leave = null
