@@ -130,7 +130,9 @@ class Priced:
     told: bool
 
 
-def priced(session: Session, station_id: str, cost_minor: int | None, currency: str | None):
+def priced(
+    session: Session, station_id: str, cost_minor: int | None, currency: str | None
+) -> Priced | None:
     """The Priced of a cost (None: no cost to tell)."""
     cost = amount(cost_minor, currency)
     if cost is None or currency is None:
