@@ -157,29 +157,40 @@ async def test_costs_are_told_at_most_every_interval_and_an_ended_resent_hears_t
         assert len(system.rows(Command, Command.action == "CostUpdated")) == 1
 
 
-async def test_a_station_that_shows_no_cost_is_not_told_and_unpriced_sessions_cost_nothing_told(
-    tmp_path, capsys
-):
-    cost_display = {"name": "Enabled", "instance": "Cost"}
-    report = call201.NotifyReport(request_id=1, generated_at=T0, seq_no=0, report_data=[{
-        "component": {"name": "TariffCostCtrlr"}, "variable": cost_display,
-        "variable_attribute": [{"type": "Actual", "value": "false"}]}])  # fmt: skip
+def controller_report(*variables):
+    """A NotifyReport of TariffCostCtrlr's variables: ((name, instance, value), ...)."""
+    data = [{"component": {"name": "TariffCostCtrlr"},
+             "variable": {"name": name, **({"instance": instance} if instance else {})},
+             "variable_attribute": [{"type": "Actual", "value": value}]}
+            for name, instance, value in variables]  # fmt: skip
+    return call201.NotifyReport(request_id=1, generated_at=T0, seq_no=0, report_data=data)
+
+
+async def test_a_station_that_shows_no_cost_or_another_currency_is_not_told(tmp_path, capsys):
+    """Sessions are priced and kept whatever the station shows; a station is told their
+    cost only if it did not report cost display off, nor another currency."""
     async with csms(tmp_path, capsys) as system:
         system.seed()
         async with system.station(answers={"CostUpdated": {}}) as cp:
             await cp.boot()
+
+            async def session(ref):
+                info = {"transaction_id": ref}
+                await cp.call(event201("Started", 0, "Authorized", T0, wh=1000, info=info))
+                await cp.call(event201("Updated", 1, "MeterValuePeriodic", T0, wh=2000, info=info))
+                ended = await cp.call(event201("Ended", 2, "EVDeparted", T0, wh=3000, info=info))
+                return ended.total_cost
+
             # No tariff: nothing priced, no totalCost (omitted: "not free", as OCPP reads it).
-            await cp.call(event201("Started", 0, "Authorized", T0, wh=1000))
-            await cp.call(event201("Updated", 1, "MeterValuePeriodic", T0, wh=2000))
-            ended = await cp.call(event201("Ended", 2, "EVDeparted", T0, wh=3000))
-            assert ended.total_cost is None
+            assert await session("tx-none") is None
             assert run_admin_line(system.url, *TARIFF)[0] == 0
-            await cp.call(report)
-            info = {"transaction_id": "tx-d"}
-            await cp.call(event201("Started", 0, "Authorized", T0, wh=1000, info=info))
-            await cp.call(event201("Updated", 1, "MeterValuePeriodic", T0, wh=2000, info=info))
-            ended = await cp.call(event201("Ended", 2, "EVDeparted", T0, wh=3000, info=info))
-            # Priced and kept, and told neither while it runs nor at its end.
-            assert ended.total_cost is None and cp.asked("CostUpdated") == 0
+            await cp.call(controller_report(("Enabled", "Cost", "false")))
+            assert await session("tx-off") is None
+            await cp.call(controller_report(("Enabled", "Cost", "true"), ("Currency", None, "USD")))
+            assert await session("tx-usd") is None
+            assert cp.asked("CostUpdated") == 0
+            await cp.call(controller_report(("Currency", None, "EUR")))
+            assert await session("tx-eur") == 0.6
+            assert cp.asked("CostUpdated") == 1
         costs = {t.station_transaction_id: t.cost_minor for t in system.rows(Transaction)}
-        assert costs == {"tx-c": None, "tx-d": 60}
+        assert costs == {"tx-none": None, "tx-off": 60, "tx-usd": 60, "tx-eur": 60}
