@@ -74,6 +74,18 @@ class RegistrationSettings(SettingsGroup):
     )
 
 
+class CostSettings(SettingsGroup):
+    """How often a 2.x station hears a session's running cost (CostUpdated)."""
+
+    cost_update_interval: float = Field(
+        0.0,
+        ge=0,
+        le=86_400,
+        description="Least seconds between two CostUpdated sent for one transaction (each "
+        "after a TransactionEvent that brings energy readings); 0: after every such event",
+    )
+
+
 class OperatorAPISettings(SettingsGroup):
     """The operators' HTTP API and dashboard (`ocpp-cable api`, and `up`)."""
 
@@ -144,6 +156,7 @@ class CentralSystemRPCSettings(
     PublisherSettings,
     LoggingSettings,
     ProcessSettings,
+    CostSettings,
     RegistrationSettings,
     AuditLogSettings,
     AutoMigrateSettings,
@@ -248,6 +261,7 @@ class Settings(
     TokenSettings,
     LoggingSettings,
     ProcessSettings,
+    CostSettings,
     RegistrationSettings,
     AuditLogSettings,
     AutoMigrateSettings,

@@ -29,7 +29,9 @@ from ocpp_cable.foundation.settings import (
 # The reference system's operator commands, by the settings they read. Named here, apart
 # from their code: routing a word to its command imports nothing of the database layer.
 TOKEN_COMMANDS = frozenset({"tokens", "viewers"})
-ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"}) | TOKEN_COMMANDS
+ADMIN_COMMANDS = (
+    frozenset({"stations", "tags", "tariffs", "transactions", "meter-values"}) | TOKEN_COMMANDS
+)
 OPERATION_COMMANDS = frozenset(
     {"local-list", "reserve", "reservations", "rotate-password"}
     | {"reset", "availability", "clear-cache", "trigger", "unlock", "network-profile"}

@@ -6,12 +6,13 @@ import functools
 import hashlib
 import math
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain import smart_charging
+from ocpp_cable.channels.domain import smart_charging, tariffs
 from ocpp_cable.channels.domain.authorization import id_tag_info
 from ocpp_cable.channels.domain.timeutil import now, parse_time
 from ocpp_cable.channels.storage.bulk import insert_rows
@@ -65,8 +66,14 @@ _STOP = (
             "closed_by": None,
         }
     )
-    .returning(TRANSACTIONS.c.connector_id)
+    .returning(TRANSACTIONS.c.connector_id, TRANSACTIONS.c.tariff, TRANSACTIONS.c.start_time,
+               TRANSACTIONS.c.energy_wh)
 )  # fmt: skip
+_PRICE = (
+    update(TRANSACTIONS)
+    .where(TRANSACTIONS.c.id == bindparam("transaction"))
+    .values(cost_minor=bindparam("cost_minor"))
+)
 
 
 def start_transaction(
@@ -82,9 +89,11 @@ def start_transaction(
         "start_time": start_time,
     }
     connection = core(session)
-    # A 1.6 connector is an EVSE of its own (channels/storage/models.py).
+    # A 1.6 connector is an EVSE of its own (channels/storage/models.py). The session is
+    # priced by the tariff in force now, whatever becomes of it (tariffs.snapshot).
     row = {**values, "reservation_id": payload.get("reservationId"),
-           "start_time_text": start_time_text, "evse_id": payload["connectorId"]}  # fmt: skip
+           "start_time_text": start_time_text, "evse_id": payload["connectorId"],
+           **tariffs.snapshot(tariffs.in_force(session, station_id))}  # fmt: skip
     transaction_id = connection.execute(_start(connection.dialect.name), row).scalar()
     if transaction_id is None:  # a retry: uq_tx_start holds its transaction already
         transaction_id = connection.execute(_FIND_START, values).scalar_one()
@@ -118,7 +127,10 @@ def stop_transaction(session: Session, station_id: str, payload: dict[str, Any])
         "new_stop_reason": payload.get("reason", "Local"),
     }
     stopped = connection.execute(_STOP, stop).first()
-    known, connector_id = stopped is not None, stopped[0] if stopped else None
+    known, connector_id = stopped is not None, stopped.connector_id if stopped else None
+    if stopped is not None and stopped.tariff is not None:
+        cost = tariffs.cost_minor(stopped.tariff, stopped.energy_wh, stopped.start_time, stop_time)
+        connection.execute(_PRICE, {"transaction": transaction_id, "cost_minor": cost})
     if not known:
         # Already stopped (a retry: it stays as it was), or not this station's, or unknown.
         found = connection.execute(_FIND, {"transaction": transaction_id}).first()
@@ -207,12 +219,19 @@ def readings_query(transaction_id: int, kept_apart: bool = False) -> Select[tupl
     )
 
 
+class Reading(NamedTuple):
+    """An energy register reading: Wh, and when."""
+
+    wh: int
+    timestamp: datetime
+
+
 def _energy_readings(session: Session, transaction_id: int, newest_first: bool) -> Any:
-    """The transaction's Energy.Active.Import.Register readings in Wh, one by one by time
-    (a signed, OCMF value is not a number to read: skipped)."""
+    """The transaction's Energy.Active.Import.Register readings (Reading), one by one by
+    time (a signed, OCMF value is not a number to read: skipped)."""
     order = MeterValue.timestamp.desc() if newest_first else MeterValue.timestamp
     query = (
-        select(MeterValue.value, MeterValue.unit)
+        select(MeterValue.value, MeterValue.unit, MeterValue.timestamp)
         .where(
             MeterValue.transaction_id == transaction_id,
             MeterValue.measurand == DEFAULT_MEASURAND,
@@ -221,25 +240,32 @@ def _energy_readings(session: Session, transaction_id: int, newest_first: bool) 
         .order_by(order, MeterValue.id.desc() if newest_first else MeterValue.id)
         .limit(20)
     )
-    for value, unit in session.execute(query):
+    for value, unit, timestamp in session.execute(query):
         try:
             reading = float(value) * (1000 if unit == "kWh" else 1)
         except ValueError:
             continue
         # "1e400" reads as infinity and 1e300 Wh fits no BIGINT column: not a meter.
         if math.isfinite(reading) and abs(reading) < MAX_WH:
-            yield round(reading)
+            yield Reading(round(reading), timestamp)
 
 
-def last_energy_register(session: Session, transaction_id: int) -> int | None:
-    """The transaction's last Energy.Active.Import.Register reading in Wh (None: none that
-    reads as a number)."""
+def last_energy_reading(session: Session, transaction_id: int) -> Reading | None:
+    """The transaction's last Energy.Active.Import.Register reading (None: none that reads
+    as a number)."""
     return next(_energy_readings(session, transaction_id, newest_first=True), None)
 
 
+def last_energy_register(session: Session, transaction_id: int) -> int | None:
+    """The last such reading in Wh."""
+    reading = last_energy_reading(session, transaction_id)
+    return None if reading is None else reading.wh
+
+
 def first_energy_register(session: Session, transaction_id: int) -> int | None:
-    """The transaction's first such reading (a 2.x transaction's meter start)."""
-    return next(_energy_readings(session, transaction_id, newest_first=False), None)
+    """The transaction's first such reading in Wh (a 2.x transaction's meter start)."""
+    reading = next(_energy_readings(session, transaction_id, newest_first=False), None)
+    return None if reading is None else reading.wh
 
 
 def close_by_operator(
@@ -274,6 +300,10 @@ def close_by_operator(
     session.refresh(transaction)
     if not result.rowcount:
         return False
+    if transaction.tariff is not None:
+        transaction.cost_minor = tariffs.cost_minor(
+            transaction.tariff, energy, transaction.start_time, transaction.stop_time
+        )
     # As at the station's own stop: the transaction's TxProfiles end with it.
     smart_charging.transaction_stopped(
         session, transaction.station_id, transaction.id, transaction.connector_id

@@ -122,15 +122,20 @@ class OCPPChannel(OCPP2Actions, Channel):
 
         return await store(config.settings().database_url).run(unit)
 
-    async def _answer(self, data: dict[str, Any], work: Work | None = None) -> dict[str, Any]:
+    async def _answer(
+        self, data: dict[str, Any], work: Work | None = None, then: Work | None = None
+    ) -> dict[str, Any]:
         """Store the CALL with what `work` changed and the answer `work` returns (default
-        empty); once committed, send that answer as the CALLRESULT."""
+        empty); once committed, send that answer as the CALLRESULT. `then` runs in the
+        same unit after the answer is logged: what it sends goes out after the answer."""
         station_id, audit = self.station_id, config.settings().audit_log
 
         def answered(u: Unit) -> dict[str, Any]:
             payload = (work(u) if work is not None else None) or {}
             if audit:
                 u.audit(station_id, "out", "CALLRESULT", data["command"], data["id"], payload)
+            if then is not None:
+                then(u)
             return payload
 
         payload = await self._store(data, answered)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain import password_rotation
+from ocpp_cable.channels.domain import costs, password_rotation
 from ocpp_cable.channels.domain.stations import split_rules
 from ocpp_cable.channels.storage.models import (
     ChargePoint,
@@ -76,7 +76,9 @@ def connector_row(connector: Connector) -> Row:
     return {name: getattr(connector, name) for name in CONNECTOR_FIELDS}
 
 
-def transaction_row(t: Transaction) -> Row:
+def transaction_row(t: Transaction, session: Session) -> Row:
+    """A transaction with its cost: final once stopped, running while open (as of its
+    newest energy reading), None when it is not priced."""
     return {
         "id": t.id,
         "station_id": t.station_id,
@@ -94,6 +96,9 @@ def transaction_row(t: Transaction) -> Row:
         "station_transaction_id": t.station_transaction_id,
         "evse_id": t.evse_id,
         "charging_state": t.charging_state,
+        # Priced by the tariff in force at its start (its name as it was then).
+        "tariff": (t.tariff or {}).get("name"),
+        **costs.cost_fields(costs.cost_of(session, t), t.currency),
     }
 
 

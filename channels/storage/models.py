@@ -141,6 +141,34 @@ class ChargePoint(Base):
     # moving to and has not connected with yet (channels/domain/security_profiles.py).
     security_profile: Mapped[int | None] = mapped_column(Integer)
     pending_security_profile: Mapped[int | None] = mapped_column(Integer)
+    # The tariff its sessions are priced by; None: the default tariff (if any).
+    tariff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tariffs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Tariff(Base):
+    """What sessions cost (channels/domain/pricing.py): per kWh, per hour and per session,
+    in one ISO 4217 currency, taxes included. Prices are kept as decimal text, exactly as
+    priced; at most one tariff is the default, for stations assigned none."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (
+        Index(
+            "uq_tariffs_default", "is_default", unique=True,
+            postgresql_where=text("is_default"), sqlite_where=text("is_default"),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    energy_price: Mapped[str] = mapped_column(String(20))  # per kWh
+    time_price: Mapped[str] = mapped_column(String(20))  # per hour
+    session_fee: Mapped[str] = mapped_column(String(20))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ViewerToken(Base):
@@ -256,6 +284,15 @@ class Transaction(Base):
     charging_state: Mapped[str | None] = mapped_column(String(20))
     remote_start_id: Mapped[int | None] = mapped_column(Integer)
     seq_no: Mapped[int | None] = mapped_column(Integer)
+    # The tariff in force when it started, as it was then (name, currency, prices): a
+    # tariff changed or removed later does not change what a session costs.
+    tariff: Mapped[dict[str, Any] | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Its cost in the currency's minor unit (cents): running while it is open (as of the
+    # newest reading priced), final once it is stopped; None: no tariff, or unknown.
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # When the running cost was last sent to the station (2.x CostUpdated).
+    cost_updated_at: Mapped[datetime | None]
 
 
 class TransactionEvent(Base):

@@ -31,6 +31,7 @@ CANNED: dict[str, Payload] = {
     "ChangeAvailability": ACCEPTED,
     "ClearCache": ACCEPTED,
     "DataTransfer": ACCEPTED,
+    "CostUpdated": {},  # the running cost, shown to the driver
 }
 
 # The triggerReason of the Ended event, by why the session ended.

@@ -32,6 +32,9 @@ def fuzzed(database_url):
     yield app, bearer(make_token(url))
 
 
+# Its time grows with the routes (each gets its examples): more than the default minute
+# on a loaded machine.
+@pytest.mark.timeout(180)
 def test_no_request_breaks_the_api(fuzzed):
     app, auth = fuzzed
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)

@@ -367,10 +367,12 @@ def test_transactions_list_newest_first_with_energy(admin, charged):
         "12345",
         "12.345",
         "EVDisconnected",
+        "—",  # COST and CUR: not priced (no tariff)
+        "—",
         "—",  # EVSE and TXID: an OCPP 2.x transaction's
         "—",
     ]
-    assert rows[1][5:] == ["—", "1000", "—", "—", "—", "—", "—", "—"]
+    assert rows[1][5:] == ["—", "1000", "—", "—", "—", "—", "—", "—", "—", "—"]
 
     rows = json.loads(admin("transactions", "list", "--json")[1])
     done = rows[2]
@@ -382,8 +384,8 @@ def test_transactions_list_newest_first_with_energy(admin, charged):
 def test_stations_show_and_transactions_list_show_the_same_energy(admin, charged):
     def kwh_by_id(out: str, title: str = "") -> dict[int, str]:
         lines = out.split(title)[1].strip().splitlines() if title else out.splitlines()
-        assert lines[0].split()[-4:-2] == ["KWH", "REASON"]
-        return {int(r[0]): r[-4] for r in (line.split() for line in lines[1:])}
+        assert lines[0].split()[-6:-4] == ["KWH", "REASON"]  # then COST, CUR, EVSE, TXID
+        return {int(r[0]): r[-6] for r in (line.split() for line in lines[1:])}
 
     listed = kwh_by_id(admin("transactions", "list", "--station", "CP-1")[1])
     shown = kwh_by_id(admin("stations", "show", "CP-1")[1], "last 5 transactions:")

@@ -247,6 +247,58 @@ async def test_operator_rotates_a_station_password_shown_to_no_one(tmp_path, chr
     assert sent["value"] not in logged and new not in logged
 
 
+async def test_operator_prices_sessions_and_watches_their_cost(tmp_path, chromium):
+    """A tariff made and assigned in the Tariffs view prices the next session: its card
+    shows the running cost, the station's sessions table its cost."""
+    with running_system(tmp_path) as system:
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+            await log_in(page, token)
+            await expect(page.locator("#view h1")).to_have_text("Stations")
+            async with connected_charger(system, "CP-1") as charger:
+                await page.click("nav a[href='#/tariffs']")
+                await expect(page.locator("td.none")).to_contain_text("No tariff yet")
+                form = page.locator("form.tariff")
+                values = {"name": "standard", "currency": "EUR", "energy_price": "0.30",
+                          "session_fee": "0.50"}  # fmt: skip
+                for field, value in values.items():
+                    await form.locator(f"input[name={field}]").fill(value)
+                await form.locator("input[name=default]").check()
+                await form.locator("button").click()
+                row = page.locator("tr[data-tariff='standard']")
+                await expect(row).to_contain_text("default")
+                await page.fill("form.assign input[name=station]", "CP-1")
+                await page.click("form.assign button")
+                await expect(row.locator(".assigned a")).to_have_text("CP-1")
+
+                with db.session_scope(system.database_url) as session:
+                    session.add(IdTag(tag="TAG-1", status="Accepted"))
+                await page.goto(f"{system.base_url}/#/stations/CP-1")
+                await page.click("button:text-is('Remote start')")
+                await page.fill("#field-idTag", "TAG-1")
+                await page.click("dialog button.primary")
+                cost = page.locator(".session output.cost").first
+                await expect(cost).to_have_text(re.compile(r"^\d+\.\d\d EUR$"))
+                first = await cost.text_content()
+                await expect(cost).not_to_have_text(first)  # it runs with the readings
+                await page.locator("table.transactions button:text-is('Remote stop')").click()
+                await page.click("dialog button.primary")
+                # Stopped: no card any more, and the sessions table keeps its final cost.
+                await expect(page.locator(".session")).to_have_count(0)
+                stopped = page.locator("table.transactions tr[data-transaction]").first
+                await expect(stopped).not_to_contain_text("Remote stop")
+                await expect(stopped.locator("td.cost")).to_have_text(
+                    re.compile(r"^\d+\.\d\d EUR$")
+                )
+                assert charger.transaction_id is None
+            await chrome.close()
+        assert errors == []
+
+
 def stored_tags(system: System) -> list[tuple[str, str]]:
     with db.session_scope(system.database_url) as session:
         return [(t.tag, t.status) for t in session.scalars(select(IdTag))]

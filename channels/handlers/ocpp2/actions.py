@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp_cable.channels import config
-from ocpp_cable.channels.domain import command_hooks, commands, reservations, stations
+from ocpp_cable.channels.domain import command_hooks, commands, costs, reservations, stations
 from ocpp_cable.channels.domain.follow_ups import FollowUp
 from ocpp_cable.channels.handlers.ocpp2 import meter, tokens, transaction_events, variables
 from ocpp_cable.channels.handlers.ocpp2 import stations as stations2
@@ -90,7 +90,9 @@ class OCPP2Actions:
 
     async def transaction_event(self, data: dict[str, Any]) -> None:
         payload, station_id = data["payload"], self.station_id
-        applied: list[transaction_events.Applied] = []
+        applied: list[tuple[transaction_events.Applied, costs.Priced | None]] = []
+        follow_ups: list[FollowUp] = []
+        settings = config.settings()
 
         def apply(u: Unit) -> dict[str, Any]:
             result = transaction_events.apply(u.session, station_id, payload)
@@ -98,11 +100,33 @@ class OCPP2Actions:
                 reservations.use_reservation_2(
                     u.session, station_id, payload, result.transaction_id
                 )
-            applied[:] = [result]  # a unit may run twice (store.py): the last run's counts
-            return {} if result.id_token_info is None else {"idTokenInfo": result.id_token_info}
+            cost = costs.priced(u.session, station_id, result.cost_minor, result.currency)
+            applied[:] = [(result, cost)]  # a unit may run twice (store.py): the last counts
+            answer = {} if result.id_token_info is None else {"idTokenInfo": result.id_token_info}
+            if cost is not None and cost.told and payload["eventType"] == "Ended":
+                answer["totalCost"] = costs.wire_number(cost.cost)  # I03: the final cost
+            return answer
 
-        answer = await self._answer(data, apply)
-        (result,) = applied
+        def tell_running_cost(u: Unit) -> None:
+            # I02: the running cost, sent once the answer has gone out.
+            follow_ups.clear()
+            ((result, cost),) = applied
+            if cost is None or not cost.told or not result.cost_due:
+                return
+            ref = payload["transactionInfo"]["transactionId"]
+            follow_up = costs.cost_update(u.session, station_id, result.transaction_id, ref,
+                                          cost.cost, settings.cost_update_interval,
+                                          result.cost_updated_at)  # fmt: skip
+            if follow_up is not None:
+                follow_ups.append(follow_up)
+                if settings.audit_log:
+                    u.audit(station_id, "out", "CALL", follow_up.action, follow_up.id,
+                            follow_up.payload)  # fmt: skip
+
+        answer = await self._answer(data, apply, tell_running_cost)
+        ((result, _),) = applied
+        for follow_up in follow_ups:
+            self.send_call(follow_up.action, follow_up.payload, id=follow_up.id)
         ref = payload["transactionInfo"]["transactionId"]
         log = self.logger.bind(
             transaction_id=result.transaction_id,

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels.domain import costs, tariffs
 from ocpp_cable.channels.domain.timeutil import parse_time
 from ocpp_cable.channels.domain.transactions import (
     OPERATOR,
     first_energy_register,
     insert_meter_values,
-    last_energy_register,
+    last_energy_reading,
 )
 from ocpp_cable.channels.handlers.ocpp2 import meter, tokens
 from ocpp_cable.channels.storage.db import core, dialect_insert
@@ -41,6 +42,10 @@ _FIND = select(
     TRANSACTIONS.c.closed_by,
     TRANSACTIONS.c.meter_start,
     TRANSACTIONS.c.seq_no,
+    TRANSACTIONS.c.tariff,
+    TRANSACTIONS.c.currency,
+    TRANSACTIONS.c.cost_minor,
+    TRANSACTIONS.c.cost_updated_at,
 ).where(
     TRANSACTIONS.c.station_id == bindparam("station"),
     TRANSACTIONS.c.station_transaction_id == bindparam("ref"),
@@ -73,6 +78,13 @@ class Applied:
     meter_start: int | None
     meter_stop: int | None
     stop_reason: str | None
+    # Its cost (minor units of `currency`): final when it ended, else running; and
+    # whether this event calls for the running cost to be sent (an Updated event that
+    # brought energy readings, live, to a transaction still open), when it was last sent.
+    cost_minor: int | None = None
+    currency: str | None = None
+    cost_due: bool = False
+    cost_updated_at: Any = None
 
 
 def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied:
@@ -85,7 +97,8 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
     opened = found is None
     if opened:
         values = {"station_id": station_id, "station_transaction_id": ref,
-                  "start_time": at, "start_time_text": at_text}  # fmt: skip
+                  "start_time": at, "start_time_text": at_text,
+                  **tariffs.snapshot(tariffs.in_force(session, station_id))}  # fmt: skip
         connection.execute(_NEW, values)
         found = connection.execute(_FIND, {"station": station_id, "ref": ref}).one()
     event = {
@@ -106,8 +119,9 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
         token_info = tokens.id_token_info(
             session, token, ignore_transaction=found.id, starting=event_type == "Started"
         )
-    if not new:
-        return Applied(found.id, True, False, False, token_info, found.evse_id, None, None, None)
+    if not new:  # an Ended sent again hears the cost it heard
+        return Applied(found.id, True, False, False, token_info, found.evse_id, None, None, None,
+                       found.cost_minor, found.currency)  # fmt: skip
 
     changes = _changes(payload, found, at, at_text)
     evse_id = changes.get("evse_id", found.evse_id)
@@ -115,15 +129,19 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
     insert_meter_values(connection, rows)  # now: the energy below is read from them
     ended = event_type == "Ended"
     ended_before = found.stop_time is not None and found.closed_by != OPERATOR
-    if meter.has_energy_register(rows) or ended:
+    readings = meter.has_energy_register(rows)
+    if readings or ended:
         start = first_energy_register(session, found.id)
         if start is None:
             start = found.meter_start  # none read yet (an operator's close may have set it)
         changes["meter_start"] = start
+        newest = last_energy_reading(session, found.id)
         if ended or ended_before:
-            stop = last_energy_register(session, found.id)
+            stop = None if newest is None else newest.wh
             changes["meter_stop"] = stop
             changes["energy_wh"] = None if stop is None or start is None else stop - start
+        if found.tariff is not None:
+            changes["cost_minor"] = _cost(found, changes, newest, ended or ended_before)
     if changes:  # a late event (an older seqNo, no readings) may change nothing
         connection.execute(
             update(TRANSACTIONS).where(TRANSACTIONS.c.id == found.id).values(changes)
@@ -138,7 +156,21 @@ def apply(session: Session, station_id: str, payload: dict[str, Any]) -> Applied
         changes.get("meter_start", found.meter_start),
         changes.get("meter_stop"),
         changes.get("stop_reason"),
-    )
+        changes.get("cost_minor", found.cost_minor),
+        found.currency,
+        cost_due=(event_type == "Updated" and readings and not ended_before
+                  and not payload.get("offline", False)),
+        cost_updated_at=found.cost_updated_at,
+    )  # fmt: skip
+
+
+def _cost(found: Any, changes: dict[str, Any], newest: Any, stopped: bool) -> int | None:
+    """The transaction's cost after this event: final once it stopped, else running."""
+    started = changes.get("start_time", found.start_time)
+    if stopped:
+        stop_time = changes.get("stop_time", found.stop_time)
+        return tariffs.cost_minor(found.tariff, changes.get("energy_wh"), started, stop_time)
+    return costs.running(found.tariff, changes.get("meter_start"), newest, started)
 
 
 def _changes(payload: dict[str, Any], found: Any, at: Any, at_text: str | None) -> dict[str, Any]:

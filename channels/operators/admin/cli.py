@@ -1,4 +1,5 @@
-"""`ocpp-cable stations|tags|transactions|meter-values`: the reference central system's data.
+"""`ocpp-cable stations|tags|tariffs|transactions|meter-values`: the reference central
+system's data.
 
 Tables are for people, `--json` is for scripts. Results go to stdout, problems to stderr
 prefixed `ocpp-cable:`; exit 1 means "not found / already there", exit 2 means bad input.
@@ -23,6 +24,7 @@ from ocpp_cable.channels.domain import (
     presence,
     security_profiles,
     smart_charging,
+    tariffs,
     transactions,
     viewers,
 )
@@ -211,6 +213,8 @@ def add_admin_commands(
     tag_block = leaf(tag_commands, "block", _tags_block, "set an idTag's status to Blocked")
     tag_block.add_argument("tag")
 
+    tariff_leaves = _add_tariff_commands(commands)
+
     transactions = commands.add_parser(
         "transactions", help="inspect charging sessions", description="Charging sessions."
     )
@@ -319,7 +323,40 @@ def add_admin_commands(
         tag_block,
         transaction_list,
         meter_values,
+        *tariff_leaves,
     )
+
+
+def _add_tariff_commands(commands: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:
+    """`tariffs add|list|assign|unassign|remove`; returns the leaves (for their settings)."""
+    group = commands.add_parser(
+        "tariffs",
+        help="what charging costs: tariffs and the stations they price",
+        description="Tariffs: a price per kWh, per hour and per session, in one currency, "
+        "taxes included. A station's sessions are priced by the tariff assigned to it, else "
+        "by the default tariff; a session keeps the tariff it started under.",
+    )
+    leaves = group.add_subparsers(dest="tariffs_command", required=True, metavar="SUBCOMMAND")
+    add = leaf(leaves, "add", _tariffs_add, "add a tariff, or set one to exactly the values given")
+    add.add_argument("name", help=tariffs.NAME_RULE)
+    add.add_argument("--currency", required=True, help="ISO 4217 code, e.g. EUR")
+    add.add_argument("--per-kwh", default="0", metavar="PRICE", help="per kWh (default: 0)")
+    add.add_argument("--per-hour", default="0", metavar="PRICE", help="per hour (default: 0)")
+    add.add_argument("--session-fee", default="0", metavar="PRICE", help="per session (default: 0)")
+    add.add_argument("--default", action="store_true", help="price stations assigned no tariff")
+    listed = leaf(leaves, "list", _tariffs_list, "list tariffs and their stations", json_flag=True)
+    assign = leaf(leaves, "assign", _tariffs_assign, "price these stations' sessions by a tariff")
+    assign.add_argument("name")
+    assign.add_argument("station_ids", nargs="*", metavar="STATION", help="one or more")
+    assign.add_argument("--default", action="store_true", help="make it the default tariff")
+    unassign = leaf(
+        leaves, "unassign", _tariffs_unassign, "price these stations by the default tariff again"
+    )
+    unassign.add_argument("station_ids", nargs="*", metavar="STATION", help="one or more")
+    unassign.add_argument("--default", action="store_true", help="have no default tariff")
+    remove = leaf(leaves, "remove", _tariffs_remove, "remove a tariff no station is assigned")
+    remove.add_argument("name")
+    return [add, listed, assign, unassign, remove]
 
 
 def run_admin(args: argparse.Namespace, settings: AdminSettings) -> int:
@@ -410,6 +447,8 @@ TRANSACTION_COLUMNS = [
     ("WH", "energy_wh"),
     ("KWH", "energy_kwh"),
     ("REASON", "stop_reason"),
+    ("COST", "cost"),
+    ("CUR", "currency"),
     ("EVSE", "evse_id"),
     ("TXID", "station_transaction_id"),  # a 2.x station's own transactionId
 ]
@@ -433,7 +472,7 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
             .order_by(Transaction.start_time.desc(), Transaction.id.desc())
             .limit(SHOWN_TRANSACTIONS)
         ).all()
-        detail["transactions"] = [records.transaction_row(t) for t in transactions]
+        detail["transactions"] = [records.transaction_row(t, session) for t in transactions]
     if args.json:
         _print_json(detail)
         return 0
@@ -618,6 +657,93 @@ def _tags_block(args: argparse.Namespace, settings: AdminSettings) -> int:
     return 0
 
 
+# --- tariffs ---------------------------------------------------------------------------------
+
+# A tariff's problem -> the exit status: bad input 2, anything else (unknown, in use) 1.
+_TARIFF_EXIT = {"invalid": 2}
+
+
+@contextmanager
+def _tariff_errors() -> Iterator[None]:
+    try:
+        yield
+    except tariffs.TariffError as exc:
+        raise AdminError(str(exc), _TARIFF_EXIT.get(exc.kind, 1)) from None
+
+
+def _tariffs_add(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _tariff_errors():
+        tariffs.check_name(args.name)
+        prices = tariffs.priced(args.currency, args.per_kwh, args.per_hour, args.session_fee)
+        with _session(settings) as session:
+            created = tariffs.put(session, args.name, prices, default=args.default)
+    values = prices.values()
+    print(
+        f"{'added' if created else 'updated'} tariff {args.name}: {values['energy_price']} per "
+        f"kWh, {values['time_price']} per hour, {values['session_fee']} per session "
+        f"({prices.currency}){', the default' if args.default else ''}"
+    )
+    return 0
+
+
+def _tariffs_list(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _session(settings) as session:
+        rows = [tariffs.row(session, t) for t in tariffs.all_tariffs(session)]
+    if not args.json:
+        for row in rows:
+            row["stations"] = ", ".join(row["stations"]) or None
+    _print_rows(
+        args,
+        rows,
+        "no tariffs",
+        [
+            ("NAME", "name"),
+            ("CURRENCY", "currency"),
+            ("PER KWH", "energy_price"),
+            ("PER HOUR", "time_price"),
+            ("SESSION FEE", "session_fee"),
+            ("DEFAULT", "default"),
+            ("STATIONS", "stations"),
+        ],
+    )
+    return 0
+
+
+def _tariffs_assign(args: argparse.Namespace, settings: AdminSettings) -> int:
+    if not (args.station_ids or args.default):
+        raise AdminError("name at least one station, or --default", 2)
+    with _tariff_errors(), _session(settings) as session:
+        tariffs.assign(session, args.name, args.station_ids)
+        if args.default:
+            tariffs.make_default(session, args.name)
+    if args.station_ids:
+        print(f"{', '.join(args.station_ids)}: priced by tariff {args.name} from the next session")
+    if args.default:
+        print(f"tariff {args.name} is the default")
+    return 0
+
+
+def _tariffs_unassign(args: argparse.Namespace, settings: AdminSettings) -> int:
+    if not (args.station_ids or args.default):
+        raise AdminError("name at least one station, or --default", 2)
+    with _tariff_errors(), _session(settings) as session:
+        tariffs.unassign(session, args.station_ids)
+        if args.default:
+            tariffs.make_default(session, None)
+    if args.station_ids:
+        print(f"{', '.join(args.station_ids)}: priced by the default tariff from the next session")
+    if args.default:
+        print("no default tariff: stations assigned none are not priced")
+    return 0
+
+
+def _tariffs_remove(args: argparse.Namespace, settings: AdminSettings) -> int:
+    with _tariff_errors(), _session(settings) as session:
+        tariffs.remove(session, args.name)
+    print(f"removed tariff {args.name} (sessions it priced keep their cost)")
+    return 0
+
+
 # --- tokens ----------------------------------------------------------------------------------
 
 
@@ -701,7 +827,7 @@ def _transactions_list(args: argparse.Namespace, settings: AdminSettings) -> int
     if args.station is not None:
         query = query.where(Transaction.station_id == args.station)
     with _session(settings) as session:
-        rows = [records.transaction_row(t) for t in session.scalars(query)]
+        rows = [records.transaction_row(t, session) for t in session.scalars(query)]
     _print_rows(
         args,
         rows,
@@ -798,7 +924,7 @@ def _transactions_stale(args: argparse.Namespace, settings: AdminSettings) -> in
     with _session(settings) as session:
         rows = [
             {
-                **records.transaction_row(transaction),
+                **records.transaction_row(transaction, session),
                 "stale_reasons": [reason._asdict() for reason in reasons],
             }
             for transaction, reasons in offline.stale_transactions(session, args.station)
@@ -842,7 +968,7 @@ def _transactions_close(args: argparse.Namespace, settings: AdminSettings) -> in
             )
         if not transactions.close_by_operator(session, found, meter_stop, args.reason):
             raise AdminError(f"transaction {transaction_id} is closed already")
-        row = records.transaction_row(found)
+        row = records.transaction_row(found, session)
     energy = NONE if row["energy_wh"] is None else f"{row['energy_wh']} Wh"
     print(
         f"closed transaction {transaction_id} of {row['station_id']} "

@@ -28,6 +28,7 @@ from ocpp_cable.channels.operators.api.routes import (
     station_commands,
     stations,
     status,
+    tariffs,
     transactions,
 )
 from ocpp_cable.channels.operators.api.version import package_version
@@ -65,6 +66,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(station_commands.router, prefix=PREFIX)  # composed by us, any version
+    app.include_router(tariffs.router, prefix=PREFIX)  # what sessions cost
     app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
     for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation

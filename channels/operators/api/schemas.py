@@ -187,6 +187,16 @@ class Transaction(BaseModel):
     )
     evse_id: int | None
     charging_state: str | None = Field(description="OCPP 2.x: as of the latest event")
+    tariff: str | None = Field(
+        description="The tariff in force when it started, by its name then; None: not priced"
+    )
+    cost: str | None = Field(
+        description="Exact decimal text, taxes included: the final cost once stopped, the "
+        "running cost while open (as of its newest energy reading); None: not priced, or "
+        "its energy is unknown",
+        examples=["4.80"],
+    )
+    currency: str | None = Field(description="ISO 4217 code of `cost`")
 
 
 class CloseTransaction(BaseModel):
@@ -251,6 +261,51 @@ class IdTagValues(BaseModel):
     @classmethod
     def _zone(cls, value: datetime | None) -> datetime | None:
         return None if value is None else utc(value)
+
+
+Price = Annotated[
+    str | int | float,
+    Field(description="0 or more, at most 6 decimal places; decimal text keeps it exact",
+          examples=["0.30"]),
+]  # fmt: skip
+
+
+class Tariff(BaseModel):
+    name: str
+    currency: str = Field(description="ISO 4217 code")
+    energy_price: str = Field(description="Per kWh, exact decimal text", examples=["0.30"])
+    time_price: str = Field(description="Per hour from start to stop", examples=["1.20"])
+    session_fee: str = Field(description="Per session", examples=["0.50"])
+    default: bool = Field(description="Prices the sessions of stations assigned no tariff")
+    stations: list[str] = Field(description="The stations assigned it")
+    created_at: datetime
+    updated_at: datetime
+
+
+class TariffValues(BaseModel):
+    """A tariff's prices, taxes included; sessions under way keep those they started with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. EUR")
+    energy_price: Price = "0"
+    time_price: Price = "0"
+    session_fee: Price = "0"
+    default: bool = Field(False, description="Make it the default tariff (false: it is not)")
+
+
+class StationTariff(BaseModel):
+    station_id: str
+    tariff: Tariff | None = Field(description="What its next session is priced by")
+    source: Literal["station", "default"] | None = Field(
+        description="`station`: assigned to it; `default`: the default tariff; None: no tariff"
+    )
+
+
+class AssignTariff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tariff: str = Field(min_length=1, max_length=64, description="The tariff's name")
 
 
 class NewCommand(BaseModel):
@@ -325,6 +380,10 @@ class EnergyRow(BaseModel):
     transactions: int
     energy_wh: int
     energy_kwh: float
+    costs: dict[str, str] = Field(
+        description="What its priced sessions cost, by ISO 4217 code (exact decimal text)",
+        examples=[{"EUR": "12.35"}],
+    )
 
 
 class EnergyReport(BaseModel):
@@ -334,6 +393,7 @@ class EnergyReport(BaseModel):
     rows: list[EnergyRow]
     total_wh: int
     total_kwh: float
+    total_costs: dict[str, str] = Field(description="By ISO 4217 code")
 
 
 class Counts(BaseModel):

@@ -14,7 +14,8 @@ from ocpp_cable.foundation.settings import SettingsGroup, flag_name, load_settin
 SETTINGS_GROUP = "settings (each also from its environment variable):"
 # Commands whose settings are on their subcommands.
 LEAVES = {
-    name: [name, "list"] for name in ("stations", "tags", "transactions", "tokens", "viewers")
+    name: [name, "list"]
+    for name in ("stations", "tags", "tariffs", "transactions", "tokens", "viewers")
 }
 LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservations", "list"]})
 

@@ -127,6 +127,7 @@ COMMANDS_2X = {
     "ChangeAvailability": {"operationalStatus": "Inoperative"},
     "ClearCache": {},
     "DataTransfer": {"vendorId": "ocpp-cable"},
+    "CostUpdated": {"totalCost": 4.8, "transactionId": "tx-1"},
     "GetVariables": GET_VARIABLES,
     "SetVariables": {
         "setVariableData": [

@@ -1,4 +1,4 @@
-"""/api/v1/reports/energy: energy delivered per period and station."""
+"""/api/v1/reports/energy: energy delivered per period and station, and what it cost."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
+from ocpp_cable.channels.domain import costs
 from ocpp_cable.channels.operators.api import schemas
 from ocpp_cable.channels.operators.api.auth import Reader
 from ocpp_cable.channels.operators.api.database import session_for
@@ -48,7 +49,8 @@ def energy(
     until: Annotated[datetime | None, Query(description="Sessions started before")] = None,
 ):
     """Energy of the closed sessions (meter_stop - meter_start), by the period they
-    started in (UTC; weeks start on Monday) and station."""
+    started in (UTC; weeks start on Monday) and station, with what the priced ones cost
+    (per currency: a station's tariff may change currency)."""
     since = schemas.utc(since) if since else None
     until = schemas.utc(until) if until else None
     with session_for(request) as session:
@@ -64,12 +66,19 @@ def energy(
             .group_by(start, Transaction.station_id)
             .order_by(start, Transaction.station_id)
         )
+        filters = []
         if station_id is not None:
-            query = query.where(Transaction.station_id == station_id)
+            filters.append(Transaction.station_id == station_id)
         if since is not None:
-            query = query.where(Transaction.start_time >= since)
+            filters.append(Transaction.start_time >= since)
         if until is not None:
-            query = query.where(Transaction.start_time < until)
+            filters.append(Transaction.start_time < until)
+        query = query.where(*filters)
+        priced = _costs(start, filters)
+        found: dict[tuple[datetime, str], dict[str, int]] = {}
+        for row in session.execute(priced):
+            key = (_as_time(row.period_start), row.station_id)
+            found.setdefault(key, {})[row.currency] = int(row.cost_minor)
         rows = [
             {
                 "period_start": _as_time(row.period_start),
@@ -77,10 +86,16 @@ def energy(
                 "transactions": row.transactions,
                 "energy_wh": int(row.energy_wh),
                 "energy_kwh": int(row.energy_wh) / 1000,
+                "costs": found.get((_as_time(row.period_start), row.station_id), {}),
             }
             for row in session.execute(query)
         ]
     total = sum(row["energy_wh"] for row in rows)
+    totals: dict[str, int] = {}
+    for row in rows:
+        for currency, units in row["costs"].items():
+            totals[currency] = totals.get(currency, 0) + units
+        row["costs"] = _amounts(row["costs"])
     return {
         "period": period,
         "since": since,
@@ -88,4 +103,29 @@ def energy(
         "rows": rows,
         "total_wh": total,
         "total_kwh": total / 1000,
+        "total_costs": _amounts(totals),
     }
+
+
+def _costs(start: ColumnElement, filters: list[ColumnElement]) -> Select:
+    """The cost of the same sessions that were priced, by period, station and currency."""
+    return (
+        select(
+            start,
+            Transaction.station_id,
+            Transaction.currency,
+            func.sum(Transaction.cost_minor).label("cost_minor"),
+        )
+        .where(
+            Transaction.energy_wh.is_not(None),
+            Transaction.cost_minor.is_not(None),
+            Transaction.currency.is_not(None),
+            *filters,
+        )
+        .group_by(start, Transaction.station_id, Transaction.currency)
+    )
+
+
+def _amounts(minor: dict[str, int]) -> dict[str, str]:
+    """Sums in minor units as exact amounts of their currencies, by code."""
+    return {code: str(costs.amount(units, code)) for code, units in sorted(minor.items())}

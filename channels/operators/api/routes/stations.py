@@ -55,7 +55,7 @@ def _detail(session: Session, station: ChargePoint) -> dict:
         .where(Transaction.station_id == station.id, Transaction.stop_time.is_(None))
         .order_by(Transaction.start_time.desc())
     )
-    detail["open_transactions"] = [records.transaction_row(t) for t in open_transactions]
+    detail["open_transactions"] = [records.transaction_row(t, session) for t in open_transactions]
     return detail
 
 

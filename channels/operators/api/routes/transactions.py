@@ -61,13 +61,13 @@ def list_transactions(
     if stale is not None:
         query = query.where(offline.stale_clause() if stale else ~offline.stale_clause())
     with session_for(request) as session:
-        return page(session, query, limit, offset, records.transaction_row)
+        return page(session, query, limit, offset, lambda t: records.transaction_row(t, session))
 
 
 @router.get("/{transaction_id}", response_model=schemas.Transaction, responses=responses(401, 404))
 def show_transaction(request: Request, transaction_id: schemas.TransactionId, _: Reader):
     with session_for(request) as session:
-        return records.transaction_row(_get(session, transaction_id))
+        return records.transaction_row(_get(session, transaction_id), session)
 
 
 @router.get(
@@ -128,7 +128,7 @@ def close(
             )
         if not transactions.close_by_operator(session, found, body.meter_stop, body.reason):
             raise Problem(409, "transaction-closed", f"transaction {transaction_id} is closed")
-        row = records.transaction_row(found)
+        row = records.transaction_row(found, session)
     log.info(
         "transaction closed by operator",
         station_id=row["station_id"],

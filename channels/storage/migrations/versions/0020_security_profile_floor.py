@@ -6,7 +6,7 @@ it, connections on a lower profile are refused: `security_profile` is that floor
 `pending_security_profile` the profile the station accepted and has not used yet.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 14:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

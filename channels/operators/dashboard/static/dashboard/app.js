@@ -6,6 +6,7 @@ import * as live from './live.js'
 import { reservationsView } from './reservations.js'
 import { stationView } from './station.js'
 import { stationsView } from './stations.js'
+import { tariffsView } from './tariffs.js'
 
 const $ = id => document.getElementById(id)
 let config = null
@@ -55,6 +56,7 @@ function route() {
   else if (station) leave = stationView(view, decodeURIComponent(station[1]))
   else if (hash === '#/id-tags') leave = idTagsView(view)
   else if (hash === '#/reservations') leave = reservationsView(view)
+  else if (hash === '#/tariffs') leave = tariffsView(view)
   else {
     replace(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Stations')))
     leave = null

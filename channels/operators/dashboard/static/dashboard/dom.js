@@ -36,6 +36,11 @@ export function kwh(wh) {
   return wh === null || wh === undefined ? '—' : `${(wh / 1000).toFixed(3)} kWh`
 }
 
+// A cost as the API gives it: exact decimal text and its ISO 4217 code.
+export function money(cost, currency) {
+  return cost === null || cost === undefined ? '—' : `${cost} ${currency ?? ''}`.trim()
+}
+
 export function kw(w) {
   return w === null || w === undefined ? '—' : `${(w / 1000).toFixed(2)} kW`
 }

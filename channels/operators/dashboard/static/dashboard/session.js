@@ -1,7 +1,8 @@
-// A charging session as it happens: energy so far, power now, and a chart of power.
-import { list } from './api.js'
+// A charging session as it happens: energy so far, power now, its cost so far (when a
+// tariff prices it), and a chart of power.
+import { api, list } from './api.js'
 import { remoteStop } from './commands.js'
-import { h, kw, kwh, time } from './dom.js'
+import { debounce, h, kw, kwh, money, time } from './dom.js'
 import { PowerTrace, fromRows } from './power.js'
 
 const HEIGHT = 150
@@ -16,6 +17,9 @@ export class SessionCard {
     this.chart = null
     this.energy = h('output', { class: 'energy' }, '—')
     this.power = h('output', { class: 'power' }, '—')
+    this.cost = h('output', { class: 'cost' }, money(transaction.cost, transaction.currency))
+    // The running cost is the API's (as of the newest reading): read again after readings.
+    this.refreshCost = debounce(() => this.loadCost(), 1000)
     this.plot = h('div', { class: 'chart', dataset: { points: 0 } })
     const station = transaction.station_id
     this.el = h('article', { class: 'session', dataset: { transaction: transaction.id, station } },
@@ -24,7 +28,8 @@ export class SessionCard {
         ` · connector ${transaction.connector_id} · transaction ${transaction.id}`),
       h('div', { class: 'figures' },
         h('label', {}, 'energy ', this.energy),
-        h('label', {}, 'power ', this.power)),
+        h('label', {}, 'power ', this.power),
+        transaction.tariff ? h('label', { title: `tariff ${transaction.tariff}` }, 'cost ', this.cost) : null),
       this.plot,
       h('footer', {},
         'idTag ', h('code', {}, transaction.id_tag ?? '—'), ' · since ', time(transaction.start_time),
@@ -55,6 +60,17 @@ export class SessionCard {
     if (this.destroyed) return
     if (!this.seeded) this.early.push(event.meter_value ?? [])
     else if (this.trace.add(event.meter_value ?? [])) this.draw()
+    if (this.transaction.tariff) this.refreshCost()
+  }
+
+  async loadCost() {
+    if (this.destroyed) return
+    try {
+      const now = await api(`/transactions/${this.transaction.id}`)
+      this.cost.textContent = money(now.cost, now.currency)
+    } catch {
+      // The figure stays as it was; the next reading tries again.
+    }
   }
 
   size() {

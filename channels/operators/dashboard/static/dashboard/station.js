@@ -2,7 +2,7 @@
 // its messages.
 import { api, ApiError } from './api.js'
 import { buttons, knowVersion, remoteStop, rotatePassword } from './commands.js'
-import { debounce, h, kwh, onlineBadge, replace, statusChip, time } from './dom.js'
+import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
 import { syncCards } from './session.js'
@@ -53,7 +53,7 @@ export function stationView(root, stationId) {
       reservations),
     h('section', {}, h('h2', {}, 'Sessions'), sessions,
       h('table', { class: 'transactions' }, h('thead', {}, h('tr', {},
-        ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Reason', ''].map(t => h('th', {}, t)))),
+        ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Cost', 'Reason', ''].map(t => h('th', {}, t)))),
         transactions)),
     h('section', {}, h('h2', {}, 'Message log'),
       h('table', { class: 'log' }, h('thead', {}, h('tr', {},
@@ -111,7 +111,8 @@ export function stationView(root, stationId) {
     replace(transactions, page.items.map(t => h('tr', { dataset: { transaction: t.id } },
       h('td', {}, t.id), h('td', {}, t.connector_id), h('td', {}, h('code', {}, t.id_tag)),
       h('td', {}, time(t.start_time)), h('td', {}, t.stop_time ? time(t.stop_time) : 'open'),
-      h('td', {}, kwh(t.energy_wh)), h('td', {}, t.stop_reason ?? ''),
+      h('td', {}, kwh(t.energy_wh)), h('td', { class: 'cost', title: t.tariff ? `tariff ${t.tariff}` : 'not priced' }, money(t.cost, t.currency)),
+      h('td', {}, t.stop_reason ?? ''),
       h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t) }, 'Remote stop')))))
     syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
