@@ -52,12 +52,17 @@ BOOT_FIELDS = {
 
 
 def add_station(
-    session: Session, station_id: str, password: str | None = None, auth_required: bool = True
+    session: Session,
+    station_id: str,
+    password: str | None = None,
+    auth_required: bool = True,
+    registration: str = "accepted",
 ) -> ChargePoint:
     station = ChargePoint(
         id=station_id,
         password_hash=hash_password(password) if password else None,
         auth_required=auth_required if password else False,
+        registration=registration,
     )
     session.add(station)
     return station
@@ -109,6 +114,8 @@ class Credentials:
     tolerate: tuple[str, ...] = ()
     # A rotation's new password, admitted beside the current one (password_rotation.py).
     pending_password_hash: str | None = None
+    # What its boot is answered (domain/registration.py): Connect tells the gateway.
+    registration: str = "accepted"
 
 
 # The statements every connection and boot runs, built once (see db.core).
@@ -119,8 +126,11 @@ _CREDENTIALS = select(
     STATIONS.c.password_hash,
     STATIONS.c.tolerate,
     STATIONS.c.pending_password_hash,
+    STATIONS.c.registration,
 ).where(STATIONS.c.id.in_(bindparam("stations", expanding=True)))
-_REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
+_REGISTER = insert(STATIONS).values(
+    id=bindparam("station"), auth_required=False, registration=bindparam("registration")
+)
 
 
 def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Credentials]:
@@ -133,6 +143,7 @@ def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Creden
             row.password_hash,
             tolerate=split_rules(row.tolerate),
             pending_password_hash=row.pending_password_hash,
+            registration=row.registration,
         )
         for row in found
     }
@@ -148,9 +159,11 @@ def credentials(session: Session, station_id: str) -> Credentials | None:
     return credentials_of(session, [station_id]).get(station_id)
 
 
-def register(connection: Connection, station_ids: list[str]) -> None:
-    """Register stations first heard of (no password: auto-registration)."""
-    connection.execute(_REGISTER, [{"station": station_id} for station_id in station_ids])
+def register(connection: Connection, new: dict[str, str]) -> None:
+    """Register stations first heard of (no password: auto-registration), each with its
+    registration (station id -> accepted or pending, as the setting says)."""
+    rows = [{"station": station_id, "registration": kept} for station_id, kept in new.items()]
+    connection.execute(_REGISTER, rows)
 
 
 def boot_values(payload: dict[str, Any], status: str) -> dict[str, Any]:
