@@ -44,7 +44,6 @@ from ocpp_cable.channels.handlers.ocpp2 import variables
 from ocpp_cable.channels.operators import records
 from ocpp_cable.channels.operators.admin.outcomes import exit_status
 from ocpp_cable.channels.operators.admin.parsers import leaf
-from ocpp_cable.channels.operators.admin.registration import change_registration
 from ocpp_cable.channels.settings import AdminSettings, StationAdminSettings, TokenSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
@@ -389,6 +388,10 @@ def _stations_registration(status: str) -> Callable[[argparse.Namespace, Any], i
     """`stations accept|pending|reject ID`."""
 
     def change(args: argparse.Namespace, settings: StationAdminSettings) -> int:
+        # Here, not at the top: it brings the OCPP schemas, which the other admin
+        # commands do without.
+        from ocpp_cable.channels.operators.admin.registration import change_registration
+
         if settings.auto_migrate:
             db.upgrade(settings.database_url)
         result = change_registration(settings, args.station_id, status)
