@@ -9,6 +9,7 @@ ocpp_cable/foundation/settings.py; these build on them. `Settings` holds every t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -67,10 +68,24 @@ class AuditLogSettings(SettingsGroup):
 
 
 class RegistrationSettings(SettingsGroup):
-    """Whether the central system admits stations it does not know."""
+    """Whether the central system admits stations it does not know, and what a station's
+    boot is answered until an operator decides (channels/domain/registration.py)."""
 
     auto_register: bool = Field(
         False, description="Accept stations that are not registered (and register them)"
+    )
+    default_registration: Literal["accepted", "pending"] = Field(
+        "accepted",
+        description="The registration a station gets when it is registered (auto-registered, "
+        "or added without --registration): accepted, or pending (its BootNotification is "
+        "answered Pending until an operator accepts it)",
+    )
+    registration_retry_interval: int = Field(
+        60,
+        ge=1,
+        le=86400,
+        description="Seconds a Pending or Rejected BootNotification answer asks the station "
+        "to wait before it boots again",
     )
 
 
@@ -198,6 +213,7 @@ class OperatorAPIServerSettings(
     PublisherSettings,
     LoggingSettings,
     ProcessSettings,
+    RegistrationSettings,
     AuditLogSettings,
     AutoMigrateSettings,
     DatabaseSettings,
@@ -213,7 +229,8 @@ class OperatorAPIServerSettings(
     StationFilesSettings,
     OperatorAPISettings,
 ):
-    """`ocpp-cable api`: the HTTP API and dashboard, which also send commands as `send` does."""
+    """`ocpp-cable api`: the HTTP API and dashboard, which also send commands as `send` does,
+    and register stations as `stations add` does."""
 
 
 class StationFilesCommandSettings(
@@ -235,7 +252,27 @@ class StationFilesCommandSettings(
 
 
 class AdminSettings(AutoMigrateSettings, DatabaseSettings, StationPathSettings):
-    """`ocpp-cable stations|tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
+    """`ocpp-cable tags|transactions|meter-values`; `migrate` reads DatabaseSettings."""
+
+
+class StationAdminSettings(
+    PublisherSettings,
+    RegistrationSettings,
+    AuditLogSettings,
+    AutoMigrateSettings,
+    DatabaseSettings,
+    BrokerSettings,
+    StationStreamSettings,
+    PublishingSettings,
+    GatewayEndpointSettings,
+    RPCTimeoutSettings,
+    ReplyRetrySettings,
+    CallTimeoutSettings,
+    StationPathSettings,
+):
+    """`ocpp-cable stations`: what the other admin commands read, the registration a new
+    station gets, and what `send` reads: accepting a connected station asks it to boot
+    again (TriggerMessage)."""
 
 
 class TokenSettings(
@@ -257,6 +294,7 @@ class Settings(
     CentralSystemRPCSettings,
     SendSettings,
     StationFilesCommandSettings,
+    StationAdminSettings,
     AdminSettings,
     TokenSettings,
     LoggingSettings,

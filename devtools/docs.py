@@ -35,21 +35,19 @@ def used_by(field: str) -> list[str]:
     """The commands that read `field`, except `up` and `config` (they read every setting)."""
     names: list[str] = []
     for command, tier in TIERS.items():
-        # One tier, one name.
-        name = (
-            "tokens"
-            if command in TOKEN_COMMANDS
-            else "admin"
-            if command in ADMIN_COMMANDS
-            else command
-        )
+        # One tier, one name (`stations` publishes, the other admin commands do not).
+        name = "tokens" if command in TOKEN_COMMANDS else command
+        if command in ADMIN_COMMANDS - TOKEN_COMMANDS - {"stations"}:
+            name = "admin"
         if tier is not Settings and field in tier.model_fields and name not in names:
             names.append(name)
     return names
 
 
 def settings_table() -> str:
-    admin = ", ".join(f"`{name}`" for name in sorted(ADMIN_COMMANDS - TOKEN_COMMANDS))
+    admin = ", ".join(
+        f"`{name}`" for name in sorted(ADMIN_COMMANDS - TOKEN_COMMANDS - {"stations"})
+    )
     rows = [
         "`up` and `config` read every setting, the other commands those they are listed "
         f"with (admin: {admin}); `ocpp-cable COMMAND --help` shows a command's own.",

@@ -19,13 +19,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from ocpp_cable.contract import performs
-from ocpp_cable.contract.state import TOLERATE_KEY
+from ocpp_cable.contract.state import BOOT_STATE_KEY, TOLERATE_KEY
 from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.gateway import replies
 from ocpp_cable.gateway.admission import Admission
 from ocpp_cable.gateway.contexts import StationContext
 from ocpp_cable.gateway.ocpp.session import (
     ArmCallTimer,
+    BootState,
     Close,
     DisarmCallTimer,
     Effect,
@@ -79,6 +80,7 @@ class StationSocket:
         # AnyCable compatibility: the serial number it is subscribed by, when not its id.
         self.claimed_sn: str | None = None
         self.session.tolerated_rules = self._tolerated_rules()
+        self.session.boot_state = self._boot_state()
         self._welcome = admission.transmissions
         # Performs one at a time; the station's own messages before reports about ours.
         self._turns = Turns()
@@ -124,6 +126,20 @@ class StationSocket:
         if rules:
             self.log.info("lenient station", tolerated=sorted(rules))
         return rules
+
+    def _boot_state(self) -> BootState:
+        """As the application's Connect named the station's registration: Pending or
+        Rejected, served as if its boot had been answered so until it boots again;
+        otherwise (or anything else) not known, served as before."""
+        text = self.env.cstate.get(BOOT_STATE_KEY)
+        try:
+            named = orjson.loads(text) if text else None
+        except orjson.JSONDecodeError:
+            named = None
+        if named in (BootState.PENDING, BootState.REJECTED):
+            self.log.info("station connects with its boot not accepted", boot_state=named)
+            return BootState(named)
+        return BootState.UNKNOWN
 
     # --- life ------------------------------------------------------------------
 

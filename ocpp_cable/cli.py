@@ -51,7 +51,11 @@ TIER_NAMES: dict[str, tuple[str, str]] = {
     "migrate": (REFERENCE, "DatabaseSettings"),
     "broadcast": (FRAMEWORK, "PublisherSettings"),
     "send": (REFERENCE, "SendSettings"),
-    **dict.fromkeys(sorted(ADMIN_COMMANDS - TOKEN_COMMANDS), (REFERENCE, "AdminSettings")),
+    **dict.fromkeys(
+        sorted(ADMIN_COMMANDS - TOKEN_COMMANDS - {"stations"}), (REFERENCE, "AdminSettings")
+    ),
+    # Accepting a connected station asks it to boot again: `stations` publishes too.
+    "stations": (REFERENCE, "StationAdminSettings"),
     # Tokens also publish: a token revoked or replaced has its /cable connections closed.
     **dict.fromkeys(sorted(TOKEN_COMMANDS), (REFERENCE, "TokenSettings")),
     # Commands to stations, built from our records: sent as `send` sends.
@@ -188,6 +192,7 @@ def _add_operator_commands(commands) -> None:
     from ocpp_cable.channels.settings import (
         AdminSettings,
         SendSettings,
+        StationAdminSettings,
         StationFilesCommandSettings,
         TokenSettings,
     )
@@ -196,6 +201,7 @@ def _add_operator_commands(commands) -> None:
         commands,
         lambda leaf: _add_setting_flags(leaf, AdminSettings),
         lambda leaf: _add_setting_flags(leaf, TokenSettings),
+        lambda leaf: _add_setting_flags(leaf, StationAdminSettings),
     )
     add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_file_commands(

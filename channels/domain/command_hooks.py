@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain import commands
+from ocpp_cable.channels.domain import commands, registration
 from ocpp_cable.channels.domain.follow_ups import FollowUp
 from ocpp_cable.channels.domain.hook_table import CHECKS, FAILURES, REPLIES, WithId
 from ocpp_cable.channels.storage.models import ChargePoint, Command
@@ -36,7 +36,11 @@ __all__ = ["FollowUp", "failed", "problem", "replied"]
 
 
 def problem(session: Session, station: ChargePoint, action: str, payload: dict) -> str | None:
-    """The first check of `action` that finds something wrong with `payload`, or None."""
+    """What is wrong with sending `action`: the station is rejected (it is sent nothing),
+    or the first check of `action` that finds something wrong with `payload`; or None."""
+    refused = registration.command_refusal(station.registration)
+    if refused is not None:
+        return refused
     for fn in CHECKS.get(action, ()):
         found = fn(session, station, payload)
         if found is not None:

@@ -52,12 +52,17 @@ BOOT_FIELDS = {
 
 
 def add_station(
-    session: Session, station_id: str, password: str | None = None, auth_required: bool = True
+    session: Session,
+    station_id: str,
+    password: str | None = None,
+    auth_required: bool = True,
+    registration: str = "accepted",
 ) -> ChargePoint:
     station = ChargePoint(
         id=station_id,
         password_hash=hash_password(password) if password else None,
         auth_required=auth_required if password else False,
+        registration=registration,
     )
     session.add(station)
     return station
@@ -113,6 +118,8 @@ class Credentials:
     # (security_profiles.py).
     security_profile: int | None = None
     pending_security_profile: int | None = None
+    # What its boot is answered (domain/registration.py): Connect tells the gateway.
+    registration: str = "accepted"
 
 
 # The statements every connection and boot runs, built once (see db.core).
@@ -125,8 +132,11 @@ _CREDENTIALS = select(
     STATIONS.c.pending_password_hash,
     STATIONS.c.security_profile,
     STATIONS.c.pending_security_profile,
+    STATIONS.c.registration,
 ).where(STATIONS.c.id.in_(bindparam("stations", expanding=True)))
-_REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
+_REGISTER = insert(STATIONS).values(
+    id=bindparam("station"), auth_required=False, registration=bindparam("registration")
+)
 
 
 def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Credentials]:
@@ -141,6 +151,7 @@ def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Creden
             pending_password_hash=row.pending_password_hash,
             security_profile=row.security_profile,
             pending_security_profile=row.pending_security_profile,
+            registration=row.registration,
         )
         for row in found
     }
@@ -156,9 +167,11 @@ def credentials(session: Session, station_id: str) -> Credentials | None:
     return credentials_of(session, [station_id]).get(station_id)
 
 
-def register(connection: Connection, station_ids: list[str]) -> None:
-    """Register stations first heard of (no password: auto-registration)."""
-    connection.execute(_REGISTER, [{"station": station_id} for station_id in station_ids])
+def register(connection: Connection, new: dict[str, str]) -> None:
+    """Register stations first heard of (no password: auto-registration), each with its
+    registration (station id -> accepted or pending, as the setting says)."""
+    rows = [{"station": station_id, "registration": kept} for station_id, kept in new.items()]
+    connection.execute(_REGISTER, rows)
 
 
 def boot_values(payload: dict[str, Any], status: str) -> dict[str, Any]:

@@ -7,11 +7,17 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from ocpp_cable.channels import config
-from ocpp_cable.channels.domain import password_rotation, security_profiles, stations, viewers
+from ocpp_cable.channels.domain import (
+    password_rotation,
+    registration,
+    security_profiles,
+    stations,
+    viewers,
+)
 from ocpp_cable.channels.domain.passwords import Match, hash_password, matching
 from ocpp_cable.channels.storage.shared_reads import SharedRead
 from ocpp_cable.channels.storage.store import Unit, store
-from ocpp_cable.contract.state import TOLERATE_KEY
+from ocpp_cable.contract.state import BOOT_STATE_KEY, TOLERATE_KEY
 from ocpp_cable.rpc_app import Connection, RequestEnv
 
 
@@ -19,11 +25,16 @@ def _look_up(u: Unit, station_ids: list[str]) -> dict[str, stations.Credentials]
     """The stations' credentials; with auto-registration, those we do not know are
     registered (with the batch's writes) and come back as registered now."""
     found = stations.credentials_of(u.session, station_ids)
-    if config.settings().auto_register:
+    settings = config.settings()
+    if settings.auto_register:
         for station_id in station_ids:
             if station_id not in found:
-                u.register(station_id)
-                found[station_id] = stations.Credentials(station_id, False, None, True)
+                # Its registration as the setting says: accepted, or pending until an
+                # operator accepts it.
+                u.register(station_id, settings.default_registration)
+                found[station_id] = stations.Credentials(
+                    station_id, False, None, True, registration=settings.default_registration
+                )
     return found
 
 
@@ -73,6 +84,9 @@ class StationConnection(Connection):
         self.state["connection_id"] = uuid.uuid4().hex
         if found.tolerate:  # the gateway forgives these violations of this station's
             self.state[TOLERATE_KEY] = list(found.tolerate)
+        boot_state = registration.connect_boot_state(found.registration)
+        if boot_state is not None:  # served as Pending or Rejected until it boots
+            self.state[BOOT_STATE_KEY] = boot_state
 
     async def _connect_viewer(self) -> None:
         """A person's browser, with a viewer token (`?token=` or `Authorization: Bearer`)."""

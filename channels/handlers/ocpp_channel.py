@@ -28,6 +28,7 @@ from ocpp_cable.channels.domain import (
     diagnostics,
     firmware,
     offline,
+    registration,
     smart_charging,
     stations,
     transactions,
@@ -193,21 +194,37 @@ class OCPPChannel(OCPP2Actions, Channel):
         if self.ocpp2:
             return await self._boot_notification_2(data)
         payload, station_id = data["payload"], self.station_id
-        interval = config.settings().heartbeat_interval
 
         def boot(u: Unit) -> dict[str, Any]:
-            u.update_station(station_id, stations.boot_values(payload, "Accepted"))
-            return {"status": "Accepted", "currentTime": utc_text(), "interval": interval}
+            answer = self._boot_answer(u)
+            u.update_station(station_id, stations.boot_values(payload, answer["status"]))
+            return answer
 
-        await self._answer(data, boot)
+        answer = await self._answer(data, boot)
         live.publish(
             station_id,
             "boot",
             vendor=payload["chargePointVendor"],
             model=payload["chargePointModel"],
+            status=answer["status"],
         )
         self.logger.info(
-            "boot", vendor=payload["chargePointVendor"], model=payload["chargePointModel"]
+            "boot",
+            vendor=payload["chargePointVendor"],
+            model=payload["chargePointModel"],
+            status=answer["status"],
+        )
+
+    def _boot_answer(self, u: Unit) -> dict[str, Any]:
+        """The BootNotification answer the station's registration calls for (one removed
+        while connected is registered again by its boot, as the setting says)."""
+        settings = config.settings()
+        kept = registration.registration_of(u.session, self.station_id)
+        return registration.boot_answer(
+            kept or settings.default_registration,
+            utc_text(),
+            settings.heartbeat_interval,
+            settings.registration_retry_interval,
         )
 
     async def heartbeat(self, data):

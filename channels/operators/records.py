@@ -52,6 +52,7 @@ def station_summary(station: ChargePoint, connected: bool) -> Row:
         "id": station.id,
         "ocpp_version": station.ocpp_version,
         "connected": connected,
+        "registration": station.registration,
         "boot_status": station.boot_status,
         "vendor": station.vendor,
         "model": station.model,

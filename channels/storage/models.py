@@ -112,6 +112,11 @@ class ChargePoint(Base):
     meter_type: Mapped[str | None] = mapped_column(StationText)
     meter_serial_number: Mapped[str | None] = mapped_column(StationText)
     boot_status: Mapped[str | None] = mapped_column(String(10))
+    # What its BootNotification is answered, as an operator (or the registration setting,
+    # when it was registered) decided: accepted, pending or rejected (domain/registration.py).
+    registration: Mapped[str] = mapped_column(
+        String(8), default="accepted", server_default="accepted"
+    )
     booted_at: Mapped[datetime | None]
     connected: Mapped[bool] = mapped_column(Boolean, default=False)
     # The connection that set `connected`: a late Disconnect of an older one must not clear it.

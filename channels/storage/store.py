@@ -49,7 +49,8 @@ class Unit:
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
     meter_rows: list[dict[str, Any]] = field(default_factory=list)
     status_rows: list[dict[str, Any]] = field(default_factory=list)
-    new_stations: dict[str, None] = field(default_factory=dict)  # in order, each once
+    # Stations first heard of, in order, each once, with their registration.
+    new_stations: dict[str, str] = field(default_factory=dict)
     station_updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
@@ -74,11 +75,11 @@ class Unit:
         """Sampled values, inserted with the batch's others; a known dedup_key is skipped."""
         self.meter_rows.extend(rows)
 
-    def register(self, station_id: str) -> None:
-        """Register a station first heard of, with the batch's others. If it exists by
-        then (added meanwhile), the batch fails and each unit runs again alone: this one
-        then finds the station as it was added."""
-        self.new_stations[station_id] = None
+    def register(self, station_id: str, registration: str = "accepted") -> None:
+        """Register a station first heard of (with its registration: accepted, pending),
+        with the batch's others. If it exists by then (added meanwhile), the batch fails
+        and each unit runs again alone: this one then finds the station as it was added."""
+        self.new_stations[station_id] = registration
 
     def update_station(self, station_id: str, values: dict[str, Any]) -> None:
         """Set columns of the station's row (stations.boot_values, connected_values), with
@@ -103,7 +104,7 @@ class Unit:
     def _write_stations(self) -> None:
         connection = core(self._session)
         if self.new_stations:  # first: the updates may name them
-            stations.register(connection, list(self.new_stations))
+            stations.register(connection, self.new_stations)
             self.new_stations.clear()
         if self.station_updates:
             stations.write_updates(connection, self.station_updates)

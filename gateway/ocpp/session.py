@@ -20,7 +20,7 @@ import structlog
 
 from ocpp_cable.contract import performs, transmissions
 from ocpp_cable.contract.timestamps import utc_text
-from ocpp_cable.ocppj import errors, frames, leniency
+from ocpp_cable.ocppj import errors, frames, leniency, triggers
 from ocpp_cable.ocppj.frames import (
     Call,
     CallError,
@@ -158,6 +158,7 @@ class OutgoingCall:
     unique_id: str
     action: str
     text: str
+    payload: Any = None  # what a Pending station's answer may let it send (ocppj.triggers)
 
 
 class StationSession:
@@ -168,6 +169,7 @@ class StationSession:
         "_outstanding",
         "_pending",
         "_queue",
+        "_triggered",
         "boot_state",
         "config",
         "last_in",
@@ -202,6 +204,9 @@ class StationSession:
         self._outstanding: OutgoingCall | None = None
         self._queue: deque[OutgoingCall] | None = None  # created on first need
         self._malformed = 0
+        # What a Pending station may send because it accepted our command asking for it
+        # (B02.FR.09): until its next boot is answered. Made at the first.
+        self._triggered: set[str] | None = None
         # (type, action) of the last frame received, for the shell's metrics.
         self.last_in: tuple[str, str | None] = ("", None)
 
@@ -385,13 +390,24 @@ class StationSession:
                 version.codes.framework_error,
                 "a CALL with this message id is already being processed",
             )
-        if action != BOOT_NOTIFICATION and self.boot_state in (
-            BootState.PENDING,
-            BootState.REJECTED,
-        ):
-            # Errata 3.8: until a boot is Accepted, other CALLs get SecurityError.
+        if action != BOOT_NOTIFICATION and not self._admitted(action):
+            # Errata 3.8, B02.FR.09, B03.FR.07: until a boot is Accepted, other CALLs get
+            # SecurityError (Heartbeat too: answering it here would not make it allowed).
             return errors.SECURITY_ERROR, f"BootNotification is {self.boot_state.value}"
         return None  # the schema is checked next, with the station's leniency
+
+    def _admitted(self, action: str) -> bool:
+        """Whether the station may send `action` (not a BootNotification) as its boot was
+        answered: anything once Accepted; while Pending, what it accepted our command
+        asking for (TriggerMessage, GetBaseReport, GetReport); while Rejected, nothing."""
+        state = self.boot_state
+        if state is BootState.ACCEPTED or state is BootState.UNKNOWN:
+            return True
+        return state is BootState.PENDING and action in (self._triggered or ())
+
+    def _boot_answered(self, status: str) -> None:
+        self.boot_state = BootState(status)
+        self._triggered = None  # a new boot: what an earlier one was asked for is done
 
     # --- the application's answers ----------------------------------------
 
@@ -419,7 +435,7 @@ class StationSession:
 
     def _default_response(self, call_id: str, action: str) -> Effect:
         if action == BOOT_NOTIFICATION:
-            self.boot_state = BootState.ACCEPTED
+            self._boot_answered(BootState.ACCEPTED)
             payload = {
                 "status": "Accepted",
                 "currentTime": self.config.clock(),
@@ -486,7 +502,7 @@ class StationSession:
                 )
             ]
         if action == BOOT_NOTIFICATION:
-            self.boot_state = BootState(payload["status"])
+            self._boot_answered(payload["status"])
         return [_result(unique_id, action, payload)]
 
     def _answer_error(self, message: transmissions.Error) -> list[Effect]:
@@ -527,7 +543,8 @@ class StationSession:
                 reason=clip(description, 200),
             )
             return [Perform(performs.call_failed(unique_id, action, code, description), reply=True)]
-        call = OutgoingCall(unique_id, action, frames.encode_call(unique_id, action, payload))
+        text = frames.encode_call(unique_id, action, payload)
+        call = OutgoingCall(unique_id, action, text, payload)
         if self._outstanding is None:
             return self._start(call)
         if self._queue is None:
@@ -590,10 +607,21 @@ class StationSession:
             return effects + self._finish_outstanding(
                 performs.call_failed(call.unique_id, call.action, exc.code, description)
             )
+        if self.boot_state is not BootState.ACCEPTED:
+            self._note_triggered(call, payload)
         done = self._finish_outstanding(
             performs.station_answer(call.unique_id, call.action, payload, tolerance)
         )
         return done if tolerance is None else [Tolerated(call.action, tolerance), *done]
+
+    def _note_triggered(self, call: OutgoingCall, answer: Any) -> None:
+        """The station accepted our `call`: what it asked for may come even while Pending
+        (it answers first, then sends it: F06.FR.05)."""
+        sent = triggers.triggered(call.action, call.payload, answer)
+        if sent:
+            if self._triggered is None:
+                self._triggered = set()
+            self._triggered |= sent
 
     def _on_error(self, error: CallError) -> list[Effect]:
         call = self._outstanding

@@ -23,3 +23,9 @@ def apply_changes(raw: dict[str, str], changes: Mapping[str, str]) -> None:
 # The connection-state key in which the application names the schema rules a station may
 # break (ocppj.leniency.RULES), a JSON list; the gateway reads it once Connect answered.
 TOLERATE_KEY = "ocpp-cable.tolerate"
+
+# The connection-state key in which the application says that the station's registration
+# is not Accepted (the JSON string "Pending" or "Rejected") when it connects: the gateway
+# serves it as if its boot had been answered so (a station that reconnects sends no
+# BootNotification), and refuses its other CALLs until a boot is Accepted.
+BOOT_STATE_KEY = "ocpp-cable.boot-state"

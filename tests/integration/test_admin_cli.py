@@ -86,7 +86,7 @@ def table(out: str) -> list[list[str]]:
 def test_add_with_password_stores_a_verifiable_hash_and_never_prints_it(admin, session):
     code, out, err = admin("stations", "add", "CP-1", "--password", PASSWORD)
     assert (code, err) == (0, "")
-    assert out == "added station CP-1 (auth: password)\n"
+    assert out == "added station CP-1 (auth: password; registration: accepted)\n"
     with session() as s:
         station = s.get(ChargePoint, "CP-1")
         assert station.auth_required is True
@@ -177,9 +177,9 @@ def test_list_table_and_json(admin, session):
     assert header[:2] == ["ID", "CONNECTED"]
     assert lines[0].index("CONNECTED") == lines[1].index("yes") == lines[2].index("no")
     first, second = table(out)[1:]
-    assert first[:6] == ["CP-1", "yes", "Accepted", "Acme", "Volt", "1.2"]
-    assert first[6].endswith("Z") and first[7] == "password"
-    assert second == ["CP-22", "no", "—", "—", "—", "—", "—", "none", "—"]
+    assert first[:7] == ["CP-1", "yes", "accepted", "Accepted", "Acme", "Volt", "1.2"]
+    assert first[7].endswith("Z") and first[8] == "password"
+    assert second == ["CP-22", "no", "accepted", "—", "—", "—", "—", "—", "none", "—"]
 
     rows = json.loads(admin("stations", "list", "--json")[1])
     assert [r["id"] for r in rows] == ["CP-1", "CP-22"]
@@ -611,3 +611,24 @@ def test_token_scopes_and_the_old_viewers_name(admin, session, tmp_path):
     with session() as s:
         assert viewers.holder_of(s, (tmp_path / "w").read_text().strip()) == ("ops", "write")
         assert viewers.holder_of(s, (tmp_path / "r").read_text().strip()) == ("ada", "read")
+
+
+def test_registration_is_set_by_add_and_by_the_operator(admin, session):
+    code, out, _ = admin("stations", "add", "CP-1", "--no-auth", "--registration", "pending")
+    assert (code, out) == (0, "added station CP-1 (auth: none, connects without credentials; "
+                              "registration: pending)\n")  # fmt: skip
+    assert json.loads(admin("stations", "show", "CP-1", "--json")[1])["registration"] == "pending"
+    code, out, _ = admin("stations", "reject", "CP-1")
+    assert (code, out) == (0, "CP-1 rejected (was pending): not connected: its next boot is "
+                              "answered Rejected\n")  # fmt: skip
+    code, out, _ = admin("stations", "accept", "CP-1")
+    assert code == 0 and "its next boot is answered Accepted" in out
+    assert (
+        admin("stations", "accept", "CP-1")[1] == "CP-1 accepted (was accepted): already accepted\n"
+    )
+    with session() as s:
+        assert s.get(ChargePoint, "CP-1").registration == "accepted"
+    code, _, err = admin("stations", "pending", "CP-9")
+    assert (code, err) == (1, "ocpp-cable: no station CP-9 (ocpp-cable stations add CP-9)\n")
+    code, out, _ = admin("stations", "add", "CP-2", "--no-auth", default_registration="pending")
+    assert code == 0 and "registration: pending" in out

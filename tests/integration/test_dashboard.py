@@ -27,7 +27,7 @@ from websockets.exceptions import InvalidStatus
 
 from ocpp_cable.channels.domain import stations
 from ocpp_cable.channels.storage import db
-from ocpp_cable.channels.storage.models import IdTag
+from ocpp_cable.channels.storage.models import ChargePoint, IdTag
 from ocpp_cable.contract.timestamps import utc_text
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
@@ -207,6 +207,35 @@ async def test_public_station_page_shows_a_qr_code_and_escapes_what_stations_sen
                 assert await row.locator("svg").count() == 0
                 await chrome.close()
             assert errors == []
+
+
+async def test_operator_accepts_a_pending_station_which_is_asked_to_boot_again(tmp_path, chromium):
+    with running_system(tmp_path) as system:
+        with db.session_scope(system.database_url) as session:
+            stations.add_station(session, "CP-8", registration="pending")
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+            await log_in(page, token)
+            async with connected_charger(system, "CP-8"):  # its boot answered Pending
+                await page.goto(f"{system.base_url}/#/stations/CP-8")
+                await expect(page.locator("b.registration")).to_have_text("pending")
+                await expect(page.locator("button[data-registration='pending']")).to_have_count(0)
+                await page.click("button[data-registration='accepted']")
+                await page.click("dialog button.primary")
+                change = page.locator("#commands li").first
+                await expect(change).to_have_attribute("data-status", "accepted")
+                await expect(change).to_contain_text("asked to boot again now")
+                await expect(page.locator("b.registration")).to_have_text("accepted")
+                await expect(page.locator("table.log")).to_contain_text("TriggerMessage")
+            await chrome.close()
+        assert errors == []
+        with db.session_scope(system.database_url) as session:
+            station = session.get(ChargePoint, "CP-8")
+            assert (station.registration, station.boot_status) == ("accepted", "Pending")
 
 
 async def test_operator_rotates_a_station_password_shown_to_no_one(tmp_path, chromium):

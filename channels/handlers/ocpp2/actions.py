@@ -18,7 +18,6 @@ from ocpp_cable.channels.handlers.ocpp2 import meter, tokens, transaction_events
 from ocpp_cable.channels.handlers.ocpp2 import stations as stations2
 from ocpp_cable.channels.operators.live import events as live
 from ocpp_cable.channels.storage.store import Unit
-from ocpp_cable.contract.timestamps import utc_text
 
 
 class OCPP2Actions:
@@ -29,17 +28,23 @@ class OCPP2Actions:
 
     async def _boot_notification_2(self, data: dict[str, Any]) -> None:
         payload, station_id = data["payload"], self.station_id
-        interval = config.settings().heartbeat_interval
 
         def boot(u: Unit) -> dict[str, Any]:
-            u.update_station(station_id, stations2.boot_values(payload, "Accepted"))
-            return {"status": "Accepted", "currentTime": utc_text(), "interval": interval}
+            answer = self._boot_answer(u)  # OCPPChannel's: as the station's registration says
+            u.update_station(station_id, stations2.boot_values(payload, answer["status"]))
+            return answer
 
-        await self._answer(data, boot)
-        station = payload["chargingStation"]
-        live.publish(station_id, "boot", vendor=station["vendorName"], model=station["model"])
+        answer = await self._answer(data, boot)
+        station, status = payload["chargingStation"], answer["status"]
+        live.publish(
+            station_id, "boot", vendor=station["vendorName"], model=station["model"], status=status
+        )
         self.logger.info(
-            "boot", vendor=station["vendorName"], model=station["model"], reason=payload["reason"]
+            "boot",
+            vendor=station["vendorName"],
+            model=station["model"],
+            reason=payload["reason"],
+            status=status,
         )
 
     async def _status_notification_2(self, data: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ocpp_cable.channels.domain import (
     offline,
     presence,
+    registration,
     security_profiles,
     smart_charging,
     tariffs,
@@ -46,7 +47,7 @@ from ocpp_cable.channels.handlers.ocpp2 import variables
 from ocpp_cable.channels.operators import records
 from ocpp_cable.channels.operators.admin.outcomes import exit_status
 from ocpp_cable.channels.operators.admin.parsers import leaf
-from ocpp_cable.channels.settings import AdminSettings, TokenSettings
+from ocpp_cable.channels.settings import AdminSettings, StationAdminSettings, TokenSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     ChargePoint,
@@ -83,10 +84,11 @@ def add_admin_commands(
     commands: argparse._SubParsersAction,
     add_setting_flags: Callable[[argparse.ArgumentParser], None],
     add_token_flags: Callable[[argparse.ArgumentParser], None] | None = None,
+    add_station_flags: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> None:
     """Add `stations`, `tags`, `transactions`, `meter-values` and `tokens` to the top-level
-    subparsers; `tokens`' leaves take `add_token_flags` (they also publish), the others
-    `add_setting_flags`."""
+    subparsers; `tokens`' leaves take `add_token_flags` (they also publish), `stations`'
+    `add_station_flags` (accepting a station publishes), the others `add_setting_flags`."""
 
     def finish(*parsers: argparse.ArgumentParser, flags=add_setting_flags) -> None:
         # Last, so a leaf's own arguments come before the long settings list in --help.
@@ -111,6 +113,25 @@ def add_admin_commands(
         action="store_true",
         help="the station may connect without credentials (the default without --password)",
     )
+    station_add.add_argument(
+        "--registration",
+        choices=registration.STATUSES,
+        help="what its BootNotification is answered (default: the --default-registration "
+        "setting, accepted unless set to pending)",
+    )
+    registration_leaves = [
+        leaf(station_commands, name, _stations_registration(status), help_text)
+        for name, status, help_text in (
+            ("accept", registration.ACCEPTED, "answer its boots Accepted; a connected station "
+             "that was not accepted is asked to boot again now (TriggerMessage)"),
+            ("pending", registration.PENDING, "answer its boots Pending: it sends nothing but "
+             "what we ask of it, and may be sent commands (provisioning)"),
+            ("reject", registration.REJECTED, "answer its boots Rejected: it sends nothing "
+             "but its boot, and is sent nothing"),
+        )
+    ]  # fmt: skip
+    for parser in registration_leaves:
+        parser.add_argument("station_id")
     station_list = leaf(station_commands, "list", _stations_list, "list stations", json_flag=True)
     station_show = leaf(
         station_commands,
@@ -137,7 +158,8 @@ def add_admin_commands(
         json_flag=True,
     )
     station_config.add_argument("station_id")
-    finish(station_config)
+    station_flags = add_station_flags or add_setting_flags
+    finish(station_config, flags=station_flags)
     station_profiles = leaf(
         station_commands,
         "profiles",
@@ -157,7 +179,7 @@ def add_admin_commands(
         json_flag=True,
     )
     station_schedule.add_argument("station_id")
-    finish(station_profiles, station_schedule)
+    finish(station_profiles, station_schedule, flags=station_flags)
     station_lenient = leaf(
         station_commands,
         "lenient",
@@ -312,12 +334,16 @@ def add_admin_commands(
     finish(token_add, token_list, token_revoke, flags=add_token_flags or add_setting_flags)
     finish(
         station_add,
+        *registration_leaves,
         station_list,
         station_show,
         station_variables,
-        station_remove,
-        station_profile,
         station_lenient,
+        station_profile,
+        station_remove,
+        flags=station_flags,
+    )
+    finish(
         tag_add,
         tag_list,
         tag_block,
@@ -386,21 +412,47 @@ def _check_station_id(station_id: str, settings: AdminSettings) -> None:
         raise AdminError(f"invalid station id {station_id!r}: {problem}", 2)
 
 
-def _stations_add(args: argparse.Namespace, settings: AdminSettings) -> int:
+def _stations_add(args: argparse.Namespace, settings: StationAdminSettings) -> int:
     _check_station_id(args.station_id, settings)
     if args.password is not None and not args.password:
         # add_station would take "" for "no password" and open the station to anyone.
         raise AdminError("--password must not be empty (use --no-auth for none)", 2)
+    kept = args.registration or settings.default_registration
     try:
         with _session(settings) as session:
             if session.get(ChargePoint, args.station_id) is not None:
                 raise AdminError(f"station {args.station_id} already exists")
-            add_station(session, args.station_id, password=args.password, auth_required=True)
+            add_station(
+                session,
+                args.station_id,
+                password=args.password,
+                auth_required=True,
+                registration=kept,
+            )
     except IntegrityError:  # registered meanwhile, by another admin or an auto-registration
         raise AdminError(f"station {args.station_id} already exists") from None
     auth = "password" if args.password else "none, connects without credentials"
-    print(f"added station {args.station_id} (auth: {auth})")
+    print(f"added station {args.station_id} (auth: {auth}; registration: {kept})")
     return 0
+
+
+def _stations_registration(status: str) -> Callable[[argparse.Namespace, Any], int]:
+    """`stations accept|pending|reject ID`."""
+
+    def change(args: argparse.Namespace, settings: StationAdminSettings) -> int:
+        # Here, not at the top: it brings the OCPP schemas, which the other admin
+        # commands do without.
+        from ocpp_cable.channels.operators.admin.registration import change_registration
+
+        if settings.auto_migrate:
+            db.upgrade(settings.database_url)
+        result = change_registration(settings, args.station_id, status)
+        print(f"{args.station_id} {status} (was {result['previous']}): {result['note']}")
+        if result["boot_requested"] is not None:
+            print(f"TriggerMessage {result['boot_requested']} sent to {args.station_id}")
+        return 0
+
+    return change
 
 
 def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
@@ -415,6 +467,7 @@ def _stations_list(args: argparse.Namespace, settings: AdminSettings) -> int:
         [
             ("ID", "id"),
             ("CONNECTED", "connected"),
+            ("REGISTRATION", "registration"),
             ("BOOT", "boot_status"),
             ("VENDOR", "vendor"),
             ("MODEL", "model"),

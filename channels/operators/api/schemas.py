@@ -60,13 +60,21 @@ class Variable(BaseModel):
     reported_at: datetime
 
 
+Registration = Literal["accepted", "pending", "rejected"]
+
+
 class StationSummary(BaseModel):
     id: str
     ocpp_version: str | None = Field(
         description="1.6, 2.0.1 or 2.1, as of its last connection (none: never connected)"
     )
     connected: bool = Field(description="Connected now, and its gateway node's lease holds")
-    boot_status: str | None
+    registration: Registration = Field(
+        description="What its BootNotification is answered: accepted; pending (it sends "
+        "nothing but what the central system asks for, and may be sent commands); "
+        "rejected (it sends nothing but its boot, and is sent nothing)"
+    )
+    boot_status: str | None = Field(description="What its last BootNotification was answered")
     vendor: str | None
     model: str | None
     firmware_version: str | None
@@ -135,6 +143,31 @@ class NewStation(BaseModel):
         description="HTTP Basic password the station must present (stored as a salted "
         "hash); none: it connects without credentials",
     )
+    registration: Registration | None = Field(
+        None,
+        description="What its BootNotification is answered; none: as the `registration` "
+        "setting says (accepted unless set to pending)",
+    )
+
+
+class RegistrationChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    registration: Registration = Field(
+        description="accepted: a connected station that was not is asked to boot again now "
+        "(TriggerMessage BootNotification); pending or rejected: from its next boot or "
+        "connection on"
+    )
+
+
+class RegistrationOutcome(BaseModel):
+    station_id: str
+    registration: Registration
+    previous: Registration
+    boot_requested: str | None = Field(
+        description="The TriggerMessage(BootNotification) command sent, if any (see /commands)"
+    )
+    note: str = Field(description="What happens next, for people")
 
 
 class SecurityProfileFloor(BaseModel):

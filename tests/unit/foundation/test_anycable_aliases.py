@@ -294,10 +294,10 @@ def test_a_tier_without_the_setting_ignores_its_anycable_variable(monkeypatch):
 
 def test_a_tier_without_the_setting_has_no_anycable_flag_for_it(capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["stations", "list", "--redis_url", "redis://x"])
+        main(["tags", "list", "--redis_url", "redis://x"])
     assert exc.value.code == 2
     assert "unrecognized arguments: --redis_url" in capsys.readouterr().err
-    assert load("stations", "list", "--ocpp_path=/charge").path_prefix == "/charge"
+    assert load("tags", "list", "--ocpp_path=/charge").path_prefix == "/charge"
 
 
 # --- bool flags ---------------------------------------------------------------------------

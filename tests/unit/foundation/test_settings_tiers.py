@@ -37,7 +37,13 @@ def setting_flags(capsys, *argv: str) -> set[str]:
         (["rpc"], {"--database-url", "--channels-module"}, {"--port", "--tls-cert", "--rpc-batch"}),
         (["broadcast"], {"--broadcaster"}, {"--database-url", "--port", "--station-stream"}),
         (["send"], {"--broadcaster", "--database-url", "--station-stream"}, {"--port"}),
-        (["stations", "add"], {"--database-url", "--path-prefix"}, {"--port", "--broadcaster"}),
+        (["tags", "add"], {"--database-url"}, {"--port", "--broadcaster"}),
+        # Accepting a connected station asks it to boot again: `stations` publishes.
+        (
+            ["stations", "accept"],
+            {"--database-url", "--path-prefix", "--broadcaster", "--default-registration"},
+            {"--port"},
+        ),
     ],
 )
 def test_help_shows_the_flags_the_command_uses(capsys, argv, shown, hidden):

@@ -1,4 +1,4 @@
-"""/api/v1/stations: list, show, add, change, remove."""
+"""/api/v1/stations: list, show, add, change (password, leniency, registration), remove."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ocpp_cable.channels.domain import presence, security_profiles
 from ocpp_cable.channels.domain.stations import (
@@ -20,11 +21,19 @@ from ocpp_cable.channels.domain.stations import (
 )
 from ocpp_cable.channels.handlers.ocpp2.variables import reported as reported_variables
 from ocpp_cable.channels.operators import records
+from ocpp_cable.channels.operators.admin.registration import change_registration
 from ocpp_cable.channels.operators.api import schemas
 from ocpp_cable.channels.operators.api.auth import Reader, Writer
-from ocpp_cable.channels.operators.api.database import page, row_or_404, session_for
+from ocpp_cable.channels.operators.api.database import (
+    page,
+    row_or_404,
+    session_for,
+    settings_of,
+)
 from ocpp_cable.channels.operators.api.problems import Problem, responses
+from ocpp_cable.channels.operators.api.sending import sending
 from ocpp_cable.channels.storage.models import ChargePoint, Connector, Transaction
+from ocpp_cable.rpc_app import broadcasting
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 log = structlog.get_logger("channels.api")
@@ -124,11 +133,12 @@ def variables(
 )
 def add(request: Request, body: schemas.NewStation, who: Writer, response: Response):
     """Register a station (as `ocpp-cable stations add`)."""
+    kept = body.registration or settings_of(request).default_registration
     try:
         with session_for(request) as session:
             if session.get(ChargePoint, body.id) is not None:
                 raise Problem(409, "station-exists", f"station {body.id} already exists")
-            add_station(session, body.id, password=body.password)
+            add_station(session, body.id, password=body.password, registration=kept)
     except IntegrityError:  # registered meanwhile, by an admin or an auto-registration
         raise Problem(409, "station-exists", f"station {body.id} already exists") from None
     log.info("station added", station_id=body.id, by=who.name)
@@ -179,6 +189,36 @@ def security_profile(
              by=who.name)  # fmt: skip
     with session_for(request) as session:
         return _detail(session, get_station(session, station_id))
+
+
+@router.put(
+    "/{station_id}/registration",
+    response_model=schemas.RegistrationOutcome,
+    responses=responses(401, 403, 404),
+)
+async def registration(
+    request: Request, station_id: str, body: schemas.RegistrationChange, who: Writer
+):
+    """What the station's BootNotification is answered from now on (as `ocpp-cable
+    stations accept|pending|reject`). Accepting a connected station that was not
+    accepted sends it TriggerMessage(BootNotification), so it boots again now."""
+    with sending():
+        outcome = await run_in_threadpool(
+            change_registration,
+            settings_of(request),
+            station_id,
+            body.registration,
+            broadcasting.current(),
+        )
+    log.info(
+        "station registration changed",
+        station_id=station_id,
+        registration=body.registration,
+        previous=outcome["previous"],
+        boot_requested=outcome["boot_requested"],
+        by=who.name,
+    )
+    return outcome
 
 
 @router.delete("/{station_id}", status_code=204, responses=responses(401, 403, 404))

@@ -269,6 +269,97 @@ def test_calls_refused_until_boot_accepted(status):
     assert performed(s.receive('[2,"a2","Authorize",{"idTag":"T"}]'))
 
 
+AVAILABLE = (
+    '[2,"s1","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]'
+)
+
+
+def pending_session(status="Pending", **config) -> StationSession:
+    s = session(**config)
+    s.receive(BOOT)
+    s.perform_finished("b1", True, [ack("b1", status=status, interval=30)])
+    return s
+
+
+def test_heartbeat_of_a_pending_station_is_refused_not_answered():
+    """B02.FR.09: Heartbeat is a CALL like any other; the gateway's own answer does not
+    admit it."""
+    s = pending_session(forward_heartbeat=True)
+    effects = s.receive('[2,"h","Heartbeat",{}]')
+    assert [reply[:3] for reply in sent(effects)] == [[4, "h", errors.SECURITY_ERROR]]
+    assert performed(effects) == []
+
+
+def test_a_pending_station_sends_what_we_triggered_once_it_accepted():
+    s = pending_session()
+    assert sent(s.receive(AVAILABLE))[0][2] == errors.SECURITY_ERROR
+    s.apply_transmissions([command("TriggerMessage", "t1", requestedMessage="StatusNotification")])
+    s.receive('[3,"t1",{"status":"Accepted"}]')
+    assert (
+        performed(s.receive(AVAILABLE.replace('"s1"', '"s2"')))[0]["action"]
+        == "status_notification"
+    )
+    assert performed(s.receive(AVAILABLE.replace('"s1"', '"s3"')))  # every connector reports
+    (refused,) = sent(s.receive('[2,"a1","Authorize",{"idTag":"T"}]'))  # not triggered
+    assert refused[:3] == [4, "a1", errors.SECURITY_ERROR]
+
+
+def test_a_pending_station_heartbeat_we_triggered_is_answered_here():
+    s = pending_session()
+    s.apply_transmissions([command("TriggerMessage", "t1", requestedMessage="Heartbeat")])
+    s.receive('[3,"t1",{"status":"Accepted"}]')
+    assert sent(s.receive('[2,"h","Heartbeat",{}]')) == [[3, "h", {"currentTime": NOW}]]
+
+
+def test_a_trigger_the_station_rejected_admits_nothing():
+    s = pending_session()
+    s.apply_transmissions([command("TriggerMessage", "t1", requestedMessage="StatusNotification")])
+    s.receive('[3,"t1",{"status":"Rejected"}]')
+    assert sent(s.receive(AVAILABLE))[0][2] == errors.SECURITY_ERROR
+
+
+def test_a_rejected_station_sends_nothing_we_triggered():
+    """B03.FR.07: only BootNotification, whatever was asked of it."""
+    s = pending_session("Rejected")
+    s.apply_transmissions([command("TriggerMessage", "t1", requestedMessage="StatusNotification")])
+    s.receive('[3,"t1",{"status":"Accepted"}]')
+    assert sent(s.receive(AVAILABLE))[0][2] == errors.SECURITY_ERROR
+
+
+def test_what_was_triggered_ends_with_the_next_boot():
+    s = pending_session()
+    s.apply_transmissions([command("TriggerMessage", "t1", requestedMessage="StatusNotification")])
+    s.receive('[3,"t1",{"status":"Accepted"}]')
+    s.receive(BOOT.replace('"b1"', '"b2"'))
+    s.perform_finished("b2", True, [ack("b2", status="Pending", interval=30)])
+    assert sent(s.receive(AVAILABLE))[0][2] == errors.SECURITY_ERROR
+
+
+def test_a_report_asked_for_admits_its_notify_report():
+    s = StationSession("CP-1", SessionConfig(clock=lambda: NOW), version=versions.OCPP201)
+    s.receive('[2,"b1","BootNotification",{"chargingStation":{"model":"M","vendorName":"V"},'
+              '"reason":"PowerUp"}]')  # fmt: skip
+    s.perform_finished("b1", True, [ack("b1", status="Pending", interval=30, currentTime=NOW)])
+    report = ('[2,"r1","NotifyReport",{"requestId":1,"generatedAt":"2026-01-01T00:00:00Z",'
+              '"seqNo":0}]')  # fmt: skip
+    assert sent(s.receive(report))[0][2] == errors.SECURITY_ERROR
+    s.apply_transmissions([command("GetBaseReport", "g1", requestId=1, reportBase="FullInventory")])
+    s.receive('[3,"g1",{"status":"Accepted"}]')
+    assert performed(s.receive(report.replace('"r1"', '"r2"')))
+
+
+@pytest.mark.parametrize("state", [BootState.PENDING, BootState.REJECTED])
+def test_a_station_connected_as_not_accepted_is_refused_until_it_boots(state):
+    """A station that reconnects sends no BootNotification: the application names its
+    registration at Connect, and it is served as if its boot had been answered so."""
+    s = session()
+    s.boot_state = state
+    assert sent(s.receive('[2,"h","Heartbeat",{}]'))[0][2] == errors.SECURITY_ERROR
+    assert performed(s.receive(BOOT))
+    s.perform_finished("b1", True)  # default Accepted
+    assert performed(s.receive('[2,"a2","Authorize",{"idTag":"T"}]'))
+
+
 def test_invalid_but_readable_id_is_echoed():
     (reply,) = sent(session().receive(f'[2,"{"i" * 37}","Heartbeat",{{}}]'))
     assert reply[:3] == [4, "i" * 37, errors.PROTOCOL_ERROR]

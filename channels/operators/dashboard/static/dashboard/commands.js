@@ -149,6 +149,37 @@ export async function rotatePassword(stationId) {
   }
 }
 
+// What the station's boots are answered: accepted, pending (it sends only what it is asked
+// for, and may be sent commands) or rejected (it sends nothing but its boot, and is sent
+// nothing). Accepting a connected station asks it to boot again now.
+const REGISTRATION_ASKED = {
+  accepted: 'Accept',
+  pending: 'Set pending',
+  rejected: 'Reject',
+}
+export async function setRegistration(stationId, registration) {
+  const yes = await ask(`${REGISTRATION_ASKED[registration]} ${stationId}?`, [], REGISTRATION_ASKED[registration])
+  if (!yes) return yes
+  const show = entry(stationId, `Registration ${registration}`)
+  try {
+    const path = `/stations/${encodeURIComponent(stationId)}/registration`
+    const outcome = await api(path, { method: 'PUT', body: { registration } })
+    show(outcome.registration, outcome.note)
+    return outcome
+  } catch (error) {
+    show(error instanceof ApiError ? `refused (${error.status})` : 'failed', error.message)
+    return null
+  }
+}
+
+// A button per registration the station does not have; `done` runs once one was set.
+export function registrationButtons(stationId, current, done = () => {}) {
+  return h('span', { class: 'actions registration' },
+    Object.entries(REGISTRATION_ASKED).filter(([registration]) => registration !== current)
+      .map(([registration, label]) => h('button', { type: 'button', dataset: { registration },
+        onclick: () => setRegistration(stationId, registration).then(outcome => outcome && done()) }, label)))
+}
+
 // The buttons for a station (connectorId undefined) or one of its connectors.
 export function buttons(stationId, connectorId) {
   const button = (label, fn, title) => h('button', { type: 'button', title, onclick: fn }, label)

@@ -1,7 +1,7 @@
 // `#/stations/<id>`: one station, its connectors, reservations and sessions, the commands,
 // its messages.
 import { api, ApiError } from './api.js'
-import { buttons, knowVersion, remoteStop, rotatePassword } from './commands.js'
+import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword } from './commands.js'
 import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
@@ -9,7 +9,7 @@ import { syncCards } from './session.js'
 
 const LOG_PAGE = 25
 const MAX_LOG_ROWS = 500
-const MAIN_FIELDS = ['ocpp_version', 'vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
+const MAIN_FIELDS = ['ocpp_version', 'registration', 'vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
 const NOT_FIELDS = new Set(['connectors', 'open_transactions', 'connected']) // shown elsewhere
 
 // A 1.6 connector is an EVSE of its own; a 2.x EVSE's connectors read "EVSE/connector".
@@ -36,6 +36,8 @@ export function stationView(root, stationId) {
   // Only a station that logs in with a password has one to rotate.
   const rotate = h('button', { type: 'button', hidden: true, title: 'ChangeConfiguration AuthorizationKey / SetVariables BasicAuthPassword',
     onclick: () => rotatePassword(stationId).then(() => loadStation()).catch(failed) }, 'Rotate password')
+  // Accept, set pending, reject: those the station is not.
+  const registration = h('span')
 
   replace(root,
     h('section', {},
@@ -43,6 +45,7 @@ export function stationView(root, stationId) {
       problem,
       h('p', {}, buttons(stationId), ' ', rotate, ' ',
         h('a', { href: `/s/${encodeURIComponent(stationId)}`, target: '_blank', rel: 'noopener' }, 'public page')),
+      h('p', {}, 'Registration: ', registration),
       details,
       h('details', { class: 'fields' }, h('summary', {}, 'All fields'), moreDetails)),
     h('section', {}, h('h2', {}, 'Connectors'),
@@ -98,6 +101,8 @@ export function stationView(root, stationId) {
     replace(badge, onlineBadge(station.connected))
     knowVersion(stationId, station.ocpp_version)
     rotate.hidden = station.auth !== 'password'
+    replace(registration, h('b', { class: 'registration' }, station.registration), ' ',
+      registrationButtons(stationId, station.registration, () => loadStation().catch(failed)))
     connectors = station.connectors ?? []
     showConnectors()
     const field = key => [h('dt', {}, key.replaceAll('_', ' ')), h('dd', {}, shown(station[key]))]
