@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from ocpp.v201 import call
 
 from ocpp_cable.channels.storage.models import Command, MeterValue, Transaction, TransactionEvent
 from tests.support.conformance import T0, csms
 from tests.support.conformance_states import (
+    SIGNED_AS_KEPT,
+    SIGNED_METER_VALUE,
     Tx,
     accepted,
     authorized,
@@ -74,15 +74,6 @@ async def test_tc_e_31_csms(tmp_path, capsys):
         [tx] = system.rows(Transaction)
         # The Ended stays the transaction's last word: its state is the highest seqNo's.
         assert tx.stop_reason == "Local" and tx.seq_no == 3
-
-
-# A signed reading as a station with a signing meter sends it (OCMF, base64-encoded).
-SIGNED = {
-    "signed_meter_data": "T0NNRnx7IkZWIjoiMS4wIiwiUkQiOlt7IlJWIjowfV19fHsiU0QiOiIzMDQ1In0=",
-    "signing_method": "ECDSA-secp256r1-SHA256",
-    "encoding_method": "OCMF",
-    "public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEexample",
-}
 
 
 def is_open(tx: Transaction) -> bool:
@@ -251,7 +242,11 @@ async def test_tc_e_11_csms(tmp_path, capsys):
             tx = Tx(cp)
             accepted(await sent(cp, call.Authorize(id_token=tx.token)))
             await availability(cp, "Occupied", when=tx.tick())
-            reading = {"value": 0.0, "context": "Transaction.Begin", "signed_meter_value": SIGNED}
+            reading = {
+                "value": 0.0,
+                "context": "Transaction.Begin",
+                "signed_meter_value": SIGNED_METER_VALUE,
+            }
             started = await tx.event(
                 "Started", "SignedDataReceived", with_evse=True, id_token=tx.token,
                 info={"charging_state": "SuspendedEVSE"},
@@ -264,19 +259,8 @@ async def test_tc_e_11_csms(tmp_path, capsys):
         readings = system.rows(MeterValue, MeterValue.transaction_id == row.id)
         assert sorted((r.context, r.format or "", r.value) for r in readings) == [
             ("Transaction.Begin", "", "0"),
-            ("Transaction.Begin", "SignedData", signed_text(SIGNED)),
+            ("Transaction.Begin", "SignedData", SIGNED_AS_KEPT),
         ]
-
-
-def signed_text(signed: dict[str, str]) -> str:
-    """A signedMeterValue as the central system keeps it: the JSON object as sent."""
-    camel = {
-        "signedMeterData": signed["signed_meter_data"],
-        "signingMethod": signed["signing_method"],
-        "encodingMethod": signed["encoding_method"],
-        "publicKey": signed["public_key"],
-    }
-    return json.dumps(camel, separators=(",", ":"))
 
 
 async def test_tc_e_12_csms(tmp_path, capsys):

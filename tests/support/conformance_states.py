@@ -14,6 +14,7 @@ through the HTTP API, as the dashboard sends it (`command`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,24 @@ from tests.support.conformance import CSMS, Station201
 # The idToken the cases' tool is configured with as valid (`system.seed()` accepts TAG-1).
 VALID_TOKEN = {"id_token": "TAG-1", "type": "ISO14443"}
 START = datetime.fromisoformat("2026-12-01T10:00:00+00:00")
+# A sampledValue's signedMeterValue as a station with a signing meter sends it (OCMF,
+# base64-encoded), and as the central system keeps it: a SignedData reading beside the
+# value, holding the object as sent.
+SIGNED_METER_VALUE = {
+    "signed_meter_data": "T0NNRnx7IkZWIjoiMS4wIn18eyJTRCI6IjMwNDUifQ==",
+    "signing_method": "ECDSA-secp256r1-SHA256",
+    "encoding_method": "OCMF",
+    "public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEexample",
+}
+SIGNED_AS_KEPT = json.dumps(
+    {
+        "signedMeterData": SIGNED_METER_VALUE["signed_meter_data"],
+        "signingMethod": SIGNED_METER_VALUE["signing_method"],
+        "encodingMethod": SIGNED_METER_VALUE["encoding_method"],
+        "publicKey": SIGNED_METER_VALUE["public_key"],
+    },
+    separators=(",", ":"),
+)
 
 
 def at(minutes: int) -> str:
@@ -135,14 +154,16 @@ async def authorized(tx: Tx, ev_connected: bool = False) -> Any:
     return answer
 
 
-async def ev_connected_pre_session(tx: Tx, starts: bool = True) -> Any:
+async def ev_connected_pre_session(tx: Tx, starts: bool = True, **fields: Any) -> Any:
     """EVConnectedPreSession: the connector Occupied, then a TransactionEvent CablePluggedIn,
-    chargingState EVConnected (Started when plugging in starts the transaction)."""
+    chargingState EVConnected (Started when plugging in starts the transaction); `fields`
+    add to the event (its meterValue)."""
     await availability(tx.cp, "Occupied", tx.evse_id, tx.connector_id, tx.tick())
     event_type = "Started" if starts else "Updated"
     return await tx.event(
-        event_type, "CablePluggedIn", with_evse=True, info={"charging_state": "EVConnected"}
-    )
+        event_type, "CablePluggedIn", with_evse=True, info={"charging_state": "EVConnected"},
+        **fields,
+    )  # fmt: skip
 
 
 async def energy_transfer_started(tx: Tx, ev_connected: bool = False) -> Any:
