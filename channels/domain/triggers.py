@@ -15,8 +15,5 @@ def check_trigger(session: Session, station: ChargePoint, payload: dict[str, Any
     if station.ocpp_version in (None, "1.6"):
         return None
     if payload.get("requestedMessage") == "StatusNotification" and "evse" not in payload:
-        return (
-            "a StatusNotification is asked of a connector: name its EVSE "
-            '(`"evse": {"id": 1, "connectorId": 1}`, OCPP 2.x F06.FR.13)'
-        )
+        return "a 2.x StatusNotification is asked of a connector: name its EVSE (F06.FR.13)"
     return None
