@@ -1,6 +1,8 @@
 """OCA 2.0.1 CSMS cases, block F (Remote control): remote start and stop, unlock, and
-TriggerMessage. The operator has the CSMS send each command through the HTTP API's command
-endpoint (what the dashboard's buttons use)."""
+TriggerMessage. The operator has the CSMS send TriggerMessage and UnlockConnector with their
+own commands (`ocpp-cable trigger|unlock`, POST /api/v1/stations/{id}/trigger|unlock), which
+the CSMS composes; RequestStartTransaction, which has none yet, is written out in full
+(POST /api/v1/stations/{id}/commands, what the dashboard's Remote start sends)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from tests.support.conformance_states import (
     energy_transfer_started,
     ev_connected_pre_session,
     notifications,
+    operate,
     sent,
     stored_transaction,
 )
@@ -156,15 +159,15 @@ async def test_tc_f_06_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers={"UnlockConnector": {"status": "Unlocked"}}) as cp:
             await booted(cp)
-            record = await command(system, "UnlockConnector", {"evseId": 1, "connectorId": 1})
+            record = await operate(system, "unlock", {"evse": 1, "connector": 1})
             assert await cp.request("UnlockConnector") == {"evse_id": 1, "connector_id": 1}
         assert (record["status"], record["response"]) == ("accepted", {"status": "Unlocked"})
         assert kept(system, "UnlockConnector").response == {"status": "Unlocked"}
 
 
-async def triggered(system, cp, payload: dict) -> dict:
+async def triggered(system, cp, body: dict) -> dict:
     """The operator has the CSMS send TriggerMessage; the request as the station got it."""
-    record = await command(system, "TriggerMessage", payload)
+    record = await operate(system, "trigger", body)
     assert (record["status"], record["response"]) == ("accepted", {"status": "Accepted"})
     return await cp.request("TriggerMessage")
 
@@ -184,9 +187,7 @@ async def test_tc_f_11_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
-            request = await triggered(
-                system, cp, {"requestedMessage": "MeterValues", "evse": {"id": 1}}
-            )
+            request = await triggered(system, cp, {"message": "MeterValues", "evse": 1})
             assert request == {"requested_message": "MeterValues", "evse": {"id": 1}}
             await sent(
                 cp, call.MeterValues(evse_id=1, meter_value=trigger_reading("2026-12-01T10:05:00Z"))
@@ -203,7 +204,7 @@ async def test_tc_f_12_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp, connectors=((1, 1), (2, 1)))
-            request = await triggered(system, cp, {"requestedMessage": "MeterValues"})
+            request = await triggered(system, cp, {"message": "MeterValues"})
             assert request == {"requested_message": "MeterValues"}
             for evse_id in (1, 2):
                 reading = trigger_reading("2026-12-01T10:05:00Z", 1000.0 * evse_id)
@@ -225,9 +226,7 @@ async def test_tc_f_13_csms(tmp_path, capsys):
             tx = Tx(cp)
             await authorized(tx)
             await energy_transfer_started(tx)
-            request = await triggered(
-                system, cp, {"requestedMessage": "TransactionEvent", "evse": {"id": 1}}
-            )
+            request = await triggered(system, cp, {"message": "TransactionEvent", "evse": 1})
             assert request == {"requested_message": "TransactionEvent", "evse": {"id": 1}}
             await tx.event(
                 "Updated", "Trigger", with_evse=True, info={"charging_state": "Charging"},
@@ -249,7 +248,7 @@ async def test_tc_f_14_csms(tmp_path, capsys):
             tx = Tx(cp)
             await authorized(tx)
             await energy_transfer_started(tx)
-            request = await triggered(system, cp, {"requestedMessage": "TransactionEvent"})
+            request = await triggered(system, cp, {"message": "TransactionEvent"})
             assert request == {"requested_message": "TransactionEvent"}
             await tx.event(
                 "Updated", "Trigger", info={"charging_state": "Charging"},
@@ -267,7 +266,7 @@ async def test_tc_f_15_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
-            request = await triggered(system, cp, {"requestedMessage": "LogStatusNotification"})
+            request = await triggered(system, cp, {"message": "LogStatusNotification"})
             assert request == {"requested_message": "LogStatusNotification"}
             await sent(cp, call.LogStatusNotification(status="Idle"))
         assert notifications(system, "LogStatusNotification") == [{"status": "Idle"}]
@@ -280,8 +279,7 @@ async def test_tc_f_18_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
-            payload = {"requestedMessage": "FirmwareStatusNotification"}
-            request = await triggered(system, cp, payload)
+            request = await triggered(system, cp, {"message": "FirmwareStatusNotification"})
             assert request == {"requested_message": "FirmwareStatusNotification"}
             await sent(cp, call.FirmwareStatusNotification(status="Idle"))
         assert notifications(system, "FirmwareStatusNotification") == [{"status": "Idle"}]
@@ -294,7 +292,7 @@ async def test_tc_f_20_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
-            request = await triggered(system, cp, {"requestedMessage": "Heartbeat"})
+            request = await triggered(system, cp, {"message": "Heartbeat"})
             assert request == {"requested_message": "Heartbeat"}
             answer = await sent(cp, call.Heartbeat())
             assert answer.current_time
@@ -310,20 +308,23 @@ async def test_tc_f_23_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
-            bare = {
-                "action": "TriggerMessage",
-                "payload": {"requestedMessage": "StatusNotification"},
-            }
-            refused = await system.http("POST", "/api/v1/stations/CP-1/commands", json=bare)
-            assert refused.status_code == 422, refused.text
-            payload = {
-                "requestedMessage": "StatusNotification",
-                "evse": {"id": 1, "connectorId": 1},
-            }
-            request = await triggered(system, cp, payload)
-            assert request["evse"]["id"] == 1
+            # Asked for no EVSE, by its command or written out: refused, nothing sent.
+            for path, body in (
+                ("trigger", {"message": "StatusNotification"}),
+                ("commands", {"action": "TriggerMessage",
+                              "payload": {"requestedMessage": "StatusNotification"}}),
+            ):  # fmt: skip
+                refused = await system.http("POST", f"/api/v1/stations/CP-1/{path}", json=body)
+                assert refused.status_code == 422, refused.text
+            body = {"message": "StatusNotification", "evse": 1, "connector": 1}
+            request = await triggered(system, cp, body)
+            assert request == {
+                "requested_message": "StatusNotification", "evse": {"id": 1, "connector_id": 1},
+            }  # fmt: skip
             await availability(cp, "Available", when="2026-12-01T10:05:00Z")
-        assert system.rows(Command, Command.action == "TriggerMessage")[0].payload == payload
+        assert kept(system, "TriggerMessage").payload == {
+            "requestedMessage": "StatusNotification", "evse": {"id": 1, "connectorId": 1},
+        }  # fmt: skip
         assert connector_status(system) == "Available"
         [connector] = system.rows(Connector)
         assert connector.updated_at.isoformat() == "2026-12-01T10:05:00+00:00"
@@ -341,12 +342,11 @@ async def test_tc_f_24_csms(tmp_path, capsys):
         async with system.station(answers=ACCEPT) as cp:
             await booted(cp)
             await availability(cp, "Occupied", when="2026-12-01T10:01:00Z")
-            payload = {
-                "requestedMessage": "StatusNotification",
-                "evse": {"id": 1, "connectorId": 1},
-            }
-            request = await triggered(system, cp, payload)
-            assert request["evse"]["id"] == 1
+            body = {"message": "StatusNotification", "evse": 1, "connector": 1}
+            request = await triggered(system, cp, body)
+            assert request == {
+                "requested_message": "StatusNotification", "evse": {"id": 1, "connector_id": 1},
+            }  # fmt: skip
             await availability(cp, "Occupied", when="2026-12-01T10:05:00Z")
         assert connector_status(system) == "Occupied"
         [connector] = system.rows(Connector)
@@ -361,8 +361,8 @@ async def test_tc_f_27_csms(tmp_path, capsys):
         answers = {"TriggerMessage": {"status": "NotImplemented"}}
         async with system.station(answers=answers) as cp:
             await booted(cp)
-            payload = {"requestedMessage": "SignChargingStationCertificate"}
-            record = await command(system, "TriggerMessage", payload)
+            body = {"message": "SignChargingStationCertificate"}
+            record = await operate(system, "trigger", body)
             assert await cp.request("TriggerMessage") == {
                 "requested_message": "SignChargingStationCertificate"
             }

@@ -1,7 +1,8 @@
 """OCA 2.0.1 CSMS cases, block G (Availability): ChangeAvailability of the station, an
 EVSE or a connector, with and without a transaction running, and a connector's lock
-failure. The operator has the CSMS send ChangeAvailability through the HTTP API's command
-endpoint (what the dashboard's buttons use)."""
+failure. The operator has the CSMS send ChangeAvailability with its own command
+(`ocpp-cable availability`, POST /api/v1/stations/{id}/availability), which the CSMS
+composes in the station's version."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from tests.support.conformance_states import (
     authorized,
     availability,
     booted,
-    command,
     connector_status,
     energy_transfer_started,
     ev_connected_post_session,
     ev_disconnected,
     notifications,
+    operate,
     sent,
     stop_authorized,
     stored_transaction,
@@ -72,8 +73,7 @@ async def test_tc_g_04_csms(tmp_path, capsys):
         async with system.station() as cp:
             await booted(cp)
             await unavailable(system, cp, evse_id=1)
-            payload = {"operationalStatus": "Operative", "evse": {"id": 1}}
-            record = await command(system, "ChangeAvailability", payload)
+            record = await operate(system, "availability", {"operative": True, "evse": 1})
             assert await cp.request("ChangeAvailability", nth=2) == {
                 "operational_status": "Operative", "evse": {"id": 1},
             }  # fmt: skip
@@ -91,9 +91,7 @@ async def test_tc_g_05_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers={"ChangeAvailability": {"status": "Accepted"}}) as cp:
             await booted(cp, connectors=TWO_EVSES)
-            record = await command(
-                system, "ChangeAvailability", {"operationalStatus": "Inoperative"}
-            )
+            record = await operate(system, "availability", {"operative": False})
             assert await cp.request("ChangeAvailability") == {"operational_status": "Inoperative"}
             assert (record["status"], record["response"]) == ("accepted", {"status": "Accepted"})
             for evse_id, connector_id in TWO_EVSES:
@@ -112,7 +110,7 @@ async def test_tc_g_06_csms(tmp_path, capsys):
             await unavailable(system, cp)
             await availability(cp, "Unavailable", 2, 1, at(30))
             assert statuses(system) == {(1, 1): "Unavailable", (2, 1): "Unavailable"}
-            record = await command(system, "ChangeAvailability", {"operationalStatus": "Operative"})
+            record = await operate(system, "availability", {"operative": True})
             assert await cp.request("ChangeAvailability", nth=2) == {
                 "operational_status": "Operative"
             }
@@ -146,8 +144,8 @@ async def test_tc_g_08_csms(tmp_path, capsys):
         async with system.station() as cp:
             await booted(cp)
             await unavailable(system, cp, evse_id=1, connector_id=1)
-            payload = {"operationalStatus": "Operative", "evse": {"id": 1, "connectorId": 1}}
-            record = await command(system, "ChangeAvailability", payload)
+            body = {"operative": True, "evse": 1, "connector": 1}
+            record = await operate(system, "availability", body)
             assert await cp.request("ChangeAvailability", nth=2) == {
                 "operational_status": "Operative", "evse": {"id": 1, "connector_id": 1},
             }  # fmt: skip
@@ -178,8 +176,7 @@ async def test_tc_g_11_csms(tmp_path, capsys):
             tx = Tx(cp)
             await authorized(tx)
             await energy_transfer_started(tx)
-            payload = {"operationalStatus": "Inoperative", "evse": {"id": 1}}
-            record = await command(system, "ChangeAvailability", payload)
+            record = await operate(system, "availability", {"operative": False, "evse": 1})
             assert await cp.request("ChangeAvailability") == {
                 "operational_status": "Inoperative", "evse": {"id": 1},
             }  # fmt: skip
@@ -201,9 +198,7 @@ async def test_tc_g_14_csms(tmp_path, capsys):
             tx = Tx(cp)
             await authorized(tx)
             await energy_transfer_started(tx)
-            record = await command(
-                system, "ChangeAvailability", {"operationalStatus": "Inoperative"}
-            )
+            record = await operate(system, "availability", {"operative": False})
             assert await cp.request("ChangeAvailability") == {"operational_status": "Inoperative"}
             assert (record["status"], record["response"]) == ("accepted", {"status": "Scheduled"})
             await availability(cp, "Unavailable", 2, 1, tx.tick())
@@ -225,8 +220,8 @@ async def test_tc_g_17_csms(tmp_path, capsys):
             tx = Tx(cp)
             await authorized(tx)
             await energy_transfer_started(tx)
-            payload = {"operationalStatus": "Inoperative", "evse": {"id": 1, "connectorId": 1}}
-            record = await command(system, "ChangeAvailability", payload)
+            body = {"operative": False, "evse": 1, "connector": 1}
+            record = await operate(system, "availability", body)
             assert await cp.request("ChangeAvailability") == {
                 "operational_status": "Inoperative", "evse": {"id": 1, "connector_id": 1},
             }  # fmt: skip
@@ -236,7 +231,8 @@ async def test_tc_g_17_csms(tmp_path, capsys):
         assert stored_transaction(system, tx).stop_time is not None
         assert connector_status(system) == "Unavailable"
         [kept] = system.rows(Command, Command.action == "ChangeAvailability")
-        assert (kept.payload, kept.response) == (payload, {"status": "Scheduled"})
+        sent_as = {"operationalStatus": "Inoperative", "evse": {"id": 1, "connectorId": 1}}
+        assert (kept.payload, kept.response) == (sent_as, {"status": "Scheduled"})
 
 
 async def test_tc_g_20_csms(tmp_path, capsys):

@@ -9,7 +9,8 @@ state function takes the Tx and returns the central system's answer to its last 
 an answer the state's tool validations refuse, or a CALLERROR, fails the case there.
 
 The operator's side of a state (Unavailable: a ChangeAvailability the CSMS sends) goes
-through the HTTP API, as the dashboard sends it (`command`).
+through the HTTP API's command of its own (`operate`); a command that has none yet is
+written out in full (`command`).
 """
 
 from __future__ import annotations
@@ -227,14 +228,17 @@ async def unavailable(
     station, an EVSE or a connector; the station accepts and reports its connectors
     Unavailable (the ones named, or connector 1 of EVSE 1 for the whole station). Returns
     the command's record."""
-    payload: dict[str, Any] = {"operationalStatus": "Inoperative"}
-    if evse_id is not None:
-        payload["evse"] = {"id": evse_id}
-        if connector_id is not None:
-            payload["evse"]["connectorId"] = connector_id
     cp.answer("ChangeAvailability", {"status": "Accepted"})
-    record = await command(system, "ChangeAvailability", payload)
+    body = {"operative": False, "evse": evse_id, "connector": connector_id}
+    record = await operate(system, "availability", body)
     assert record["status"] == "accepted", record
+    # The tool's validation: Inoperative, for what was named (no connector unless one was).
+    named: dict[str, Any] = {"operational_status": "Inoperative"}
+    if evse_id is not None:
+        named["evse"] = {"id": evse_id}
+        if connector_id is not None:
+            named["evse"]["connector_id"] = connector_id
+    assert [p for action, p in cp.requests if action == "ChangeAvailability"][-1] == named
     await availability(cp, "Unavailable", evse_id or 1, connector_id or 1, at(30))
     return record
 
@@ -270,15 +274,27 @@ def notifications(system: CSMS, action: str) -> list[dict[str, Any]]:
 # --- the operator -------------------------------------------------------------------------
 
 
+async def operate(
+    system: CSMS, name: str, body: dict[str, Any], station_id: str = "CP-1"
+) -> dict[str, Any]:
+    """The operator's everyday command `name` (availability, trigger, unlock, reset, ...),
+    which the CSMS composes in the station's version: POST /api/v1/stations/{id}/{name},
+    waiting for the command's final record (status and response)."""
+    return await _followed(system, f"/api/v1/stations/{station_id}/{name}", body)
+
+
 async def command(
     system: CSMS, action: str, payload: dict[str, Any], station_id: str = "CP-1"
 ) -> dict[str, Any]:
-    """The operator has the CSMS send `action` through the HTTP API's command endpoint (what
-    the dashboard's buttons use), and waits for its final record: status and response."""
-    response = await system.http(
-        "POST", f"/api/v1/stations/{station_id}/commands",
-        json={"action": action, "payload": payload}, params={"wait": 10},
-    )  # fmt: skip
+    """A command the operator writes out in full (POST /api/v1/stations/{id}/commands, what
+    the dashboard's remote start and stop buttons use), for those with no command of their
+    own yet; it waits for the command's final record."""
+    body = {"action": action, "payload": payload}
+    return await _followed(system, f"/api/v1/stations/{station_id}/commands", body)
+
+
+async def _followed(system: CSMS, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await system.http("POST", path, json=body, params={"wait": 10})
     assert response.status_code == 201, response.text
     return response.json()
 
