@@ -59,11 +59,11 @@ async def test_tc_f_01_csms(tmp_path, capsys):
     the token and the remoteStartId, the command the station's answer."""
     async with csms(tmp_path, capsys, api=True) as system:
         system.seed()
-        tx = Tx(None)
-        answer = {"status": "Accepted", "transaction_id": tx.transaction_id}
+        # The transaction started at plug-in: the station names it in its answer.
+        answer = {"status": "Accepted", "transaction_id": "tx-1"}
         async with system.station(answers={"RequestStartTransaction": answer}) as cp:
-            tx.cp = cp
             await booted(cp)
+            tx = Tx(cp, transaction_id="tx-1")
             await ev_connected_pre_session(tx, starts=True)
             await asked_to_start(system, cp, tx)
             started = await tx.event(
