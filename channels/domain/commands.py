@@ -29,8 +29,21 @@ QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
-# A reply's `status` -> the command's status.
-REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
+# The statuses of an answer saying the station did not do it, in 1.6 and 2.x (the command
+# is `rejected`); any other answer is `accepted` (Accepted, Unlocked, Scheduled, ...).
+REJECTED_STATUSES = frozenset({
+    "Rejected", "NotSupported", "Faulted", "Failed",
+    "NotImplemented",  # TriggerMessage of a message the station lacks
+    "UnlockFailed", "UnknownConnector", "OngoingAuthorizedTransaction",  # UnlockConnector
+    "Occupied", "Unavailable",  # ReserveNow
+    "UnknownVendorId", "UnknownMessageId",  # DataTransfer
+    "VersionMismatch",  # SendLocalList
+})  # fmt: skip
+
+
+def refused(status: Any) -> bool:
+    """Does an answer's `status` say the station did not do what it was asked?"""
+    return isinstance(status, str) and status in REJECTED_STATUSES
 
 
 def record_command(
@@ -89,17 +102,13 @@ def record_reply(
         return False  # a station answers only what was sent to it
     payload = password_fields.masked(action, payload)
     status = payload.get("status") if isinstance(payload, dict) else None
-    # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
-    refused = status in REJECTED_STATUSES and not (
-        action == "UnlockConnector" and status == "Unlocked"
-    )
     at = now()
     return _advance(
         session,
         command_id,
         OPEN,
         station_id,
-        status="rejected" if refused else "accepted",
+        status="rejected" if refused(status) else "accepted",
         response=payload,
         answered_at=at,
         sent_at=_sent_by(at),

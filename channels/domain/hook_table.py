@@ -23,6 +23,7 @@ from ocpp_cable.channels.domain import (
     reservations,
     security_profiles,
     smart_charging,
+    triggers,
 )
 from ocpp_cable.channels.domain.follow_ups import FollowUp
 from ocpp_cable.channels.storage.models import ChargePoint
@@ -55,6 +56,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "GetCompositeSchedule": (smart_charging.check_composite_schedule,),
     "ReserveNow": (reservations.check_reserved_here,),
     "CancelReservation": (reservations.check_still_holding,),
+    "TriggerMessage": (triggers.check_trigger,),
 }
 
 REPLIES: dict[str, tuple[Reply | WithId, ...]] = {

@@ -30,3 +30,32 @@ def test_the_bound_is_the_readme_s():
     assert patience.final_by(SENT, 2) == SENT + timedelta(seconds=175)
     # Far past what `send --wait` waited before (call timeout + 2 x RPC timeout + 5 s).
     assert patience.final_by(SENT, 0) - SENT > timedelta(seconds=30 + 2 * 5 + 5)
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("TriggerMessage", "NotImplemented"),  # 1.6 and 2.x: a message the station lacks
+        ("TriggerMessage", "Rejected"),
+        ("UnlockConnector", "UnlockFailed"),
+        ("UnlockConnector", "UnknownConnector"),  # 2.x
+        ("UnlockConnector", "OngoingAuthorizedTransaction"),  # 2.x
+        ("UnlockConnector", "NotSupported"),  # 1.6
+        ("ReserveNow", "Occupied"),
+        ("ReserveNow", "Unavailable"),
+        ("ReserveNow", "Faulted"),
+        ("DataTransfer", "UnknownVendorId"),
+        ("DataTransfer", "UnknownMessageId"),
+        ("SendLocalList", "VersionMismatch"),
+        ("SendLocalList", "Failed"),
+    ],
+)
+def test_an_answer_saying_the_station_did_not_do_it_is_a_refusal(action, status):
+    assert commands.refused(status)
+
+
+@pytest.mark.parametrize(
+    "status", ["Accepted", "Unlocked", "Scheduled", "RebootRequired", "AcceptedCanceled", None]
+)
+def test_an_answer_saying_it_did_or_will_is_not(status):
+    assert not commands.refused(status)

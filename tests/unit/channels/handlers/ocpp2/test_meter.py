@@ -69,3 +69,31 @@ def test_a_multiplier_at_its_bound_gives_a_short_exact_text():
     assert value_text(5e-324, 2**31 - 1) == "5E+2147483323"
     assert value_text(1e20) == "100000000000000000000"
     assert value_text(1.5e-7) == "0.00000015"
+
+
+def test_a_signed_reading_keeps_its_signed_data_as_16_keeps_it():
+    # 1.6 sends a signed reading as a sampled value of its own, format SignedData; a 2.x
+    # sample carries it beside its value: both are kept, the signedMeterValue as sent.
+    signed = {"signedMeterData": "T0NNRnx7fQ==", "signingMethod": "ECDSA-secp256r1-SHA256",
+              "encodingMethod": "OCMF", "publicKey": "MFkw"}  # fmt: skip
+    sent = [{"timestamp": "2026-12-01T10:00:00Z", "sampledValue": [
+        {"value": 1.5, "context": "Sample.Clock", "unitOfMeasure": {"unit": "kWh"},
+         "signedMeterValue": signed},
+    ]}]  # fmt: skip
+    [entry] = as_16(sent)
+    assert entry["sampledValue"] == [
+        {"value": "1.5", "context": "Sample.Clock", "unit": "kWh"},
+        {
+            "value": '{"signedMeterData":"T0NNRnx7fQ==","signingMethod":"ECDSA-secp256r1-SHA256",'
+            '"encodingMethod":"OCMF","publicKey":"MFkw"}',
+            "context": "Sample.Clock",
+            "format": "SignedData",
+        },
+    ]
+    rows = meter_rows("CP-2", 1, 7, sent)
+    assert [(r["measurand"], r["format"]) for r in rows] == [
+        ("Energy.Active.Import.Register", None),
+        ("Energy.Active.Import.Register", "SignedData"),
+    ]
+    # The signed data is no reading of the register: only the value counts.
+    assert has_energy_register(rows) and not has_energy_register(rows[1:])
