@@ -29,8 +29,12 @@ QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
-# A reply's `status` -> the command's status.
-REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
+# A reply's `status` -> the command's status. 2.x's UpdateFirmware is refused for its
+# signing certificate too (RevokedCertificate, InvalidCertificate).
+REJECTED_STATUSES = frozenset({
+    "Rejected", "NotSupported", "Faulted", "Failed", "Unlocked",
+    "RevokedCertificate", "InvalidCertificate",
+})  # fmt: skip
 
 
 def record_command(
