@@ -12,7 +12,7 @@ from ocpp.v201 import call
 
 from ocpp_cable.channels.storage.models import StationNotification, Transaction, TransactionEvent
 from tests.support.conformance import csms
-from tests.support.conformance_flows import Transaction2, now, send, token
+from tests.support.conformance_flows import Transaction2, now, send, snake, token
 
 ACCEPTED = {"status": "Accepted"}
 
@@ -147,16 +147,6 @@ async def clear(tmp_path, capsys, payload: dict, answer: dict, report: bool = Fa
                     StationNotification, StationNotification.action == "ReportChargingProfiles"
                 ),
             )
-
-
-def snake(data):
-    """A payload of ours as the `ocpp` package takes it (snake_case keys)."""
-    if isinstance(data, list):
-        return [snake(item) for item in data]
-    if not isinstance(data, dict):
-        return data
-    return {"".join("_" + c.lower() if c.isupper() else c for c in key): snake(value)
-            for key, value in data.items()}  # fmt: skip
 
 
 async def test_tc_k_05_csms(tmp_path, capsys):

@@ -22,6 +22,17 @@ def now(seconds: float = 0) -> str:
     return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def snake(data: Any) -> Any:
+    """A payload written as OCPP spells it (camelCase) as the `ocpp` package takes it, for
+    a station's answer or request (snake_case keys)."""
+    if isinstance(data, list):
+        return [snake(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {"".join("_" + c.lower() if c.isupper() else c for c in key): snake(value)
+            for key, value in data.items()}  # fmt: skip
+
+
 def token(value: str, type_: str = "ISO14443") -> dict[str, str]:
     """An idToken as the `ocpp` package takes it."""
     return {"id_token": value, "type": type_}
