@@ -90,7 +90,8 @@ async def test_tc_c_20_csms(tmp_path, capsys):
             await tx.ev_connected_pre_session()
             answer = await tx.event("Updated", "Authorized", token("NOT-KNOWN"))
             assert answer.id_token_info["status"] in ("Invalid", "Unknown")
-        assert len(system.rows(TransactionEvent, TransactionEvent.trigger_reason == "Authorized"))
+        authorized = TransactionEvent.trigger_reason == "Authorized"
+        assert len(system.rows(TransactionEvent, authorized)) == 1
 
 
 async def test_tc_c_37_csms(tmp_path, capsys):
