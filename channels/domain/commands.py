@@ -38,6 +38,7 @@ REJECTED_STATUSES = frozenset({
     "Occupied", "Unavailable",  # ReserveNow
     "UnknownVendorId", "UnknownMessageId",  # DataTransfer
     "VersionMismatch",  # SendLocalList
+    "RevokedCertificate", "InvalidCertificate",  # 2.x UpdateFirmware: its signing certificate
 })  # fmt: skip
 
 

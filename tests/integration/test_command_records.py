@@ -78,6 +78,22 @@ def test_a_station_answers_only_what_was_sent_to_it(database_url):
     assert status(database_url) == "accepted"
 
 
+@pytest.mark.parametrize(
+    ("answer", "final"),
+    [("Accepted", "accepted"), ("AcceptedCanceled", "accepted"), ("Rejected", "rejected"),
+     ("RevokedCertificate", "rejected"), ("InvalidCertificate", "rejected")],
+)  # fmt: skip
+def test_a_firmware_update_refused_for_its_certificate_is_rejected(database_url, answer, final):
+    """2.x's UpdateFirmware answers: the signing certificate refused counts as a refusal (the
+    operator's `send` exits 1), a running update cancelled for this one does not."""
+    with db.session_scope(database_url) as session:
+        stations.add_station(session, "CP-1")
+        commands.record_command(session, "c1", "CP-1", "UpdateFirmware", {"requestId": 1})
+    with db.session_scope(database_url) as session:
+        assert commands.record_reply(session, "CP-1", "c1", {"status": answer})
+    assert status(database_url) == final
+
+
 def test_an_answer_offered_twice_is_applied_once(database_url):
     """The gateway offers a reply again when rpc_app died before it heard the first was
     taken: the second changes nothing (here: no second full list sent after a mismatch)."""

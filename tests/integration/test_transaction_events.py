@@ -126,3 +126,20 @@ def test_long_tokens_and_parents_fit_the_version_that_answers(database_url):
         assert tokens.id_token_info(session, {"idToken": "KID-2X", "type": "Central"}) == {
             "status": "Accepted"
         }
+
+
+def test_the_token_that_stopped_it_another_than_the_starter(database_url):
+    _station(database_url)
+    token = {"idToken": "TAG-1", "type": "ISO14443"}
+    other = {"idToken": "TAG-2", "type": "ISO14443"}
+    _apply(database_url, _event("Started", 0, "2026-12-01T10:00:00Z", idToken=token))
+    # The starter's own token in an Updated event stops nothing.
+    _apply(database_url, _event("Updated", 1, "2026-12-01T10:05:00Z", idToken=token))
+    assert rows(database_url, Transaction)[0].stop_id_tag is None
+    # A group's second token stops it (C09): named in the StopAuthorized event, the Ended
+    # that follows names none.
+    stop = _event("Updated", 2, "2026-12-01T10:10:00Z", idToken=other)
+    _apply(database_url, {**stop, "triggerReason": "StopAuthorized"})
+    _apply(database_url, _event("Ended", 3, "2026-12-01T10:11:00Z"))
+    (tx,) = rows(database_url, Transaction)
+    assert (tx.id_tag, tx.stop_id_tag) == ("TAG-1", "TAG-2")

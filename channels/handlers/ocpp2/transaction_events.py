@@ -187,8 +187,12 @@ def _changes(payload: dict[str, Any], found: Any, at: Any, at_text: str | None) 
     if token is not None:
         if found.id_tag is None:
             changes.update(id_tag=token["idToken"], id_token_type=token["type"])
-        elif payload["eventType"] == "Ended" and token["idToken"] != found.id_tag:
-            changes["stop_id_tag"] = token["idToken"]  # stopped with another token
+        elif token["idToken"] != found.id_tag and (
+            payload["eventType"] == "Ended" or payload["triggerReason"] == "StopAuthorized"
+        ):
+            # Stopped with another token: a group's (C09) or a Master Pass (C16), named in
+            # the Ended event or in the StopAuthorized one before it.
+            changes["stop_id_tag"] = token["idToken"]
     if found.seq_no is None or payload["seqNo"] >= found.seq_no:
         changes["seq_no"] = payload["seqNo"]
         if "chargingState" in info:
