@@ -29,8 +29,21 @@ QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
-# A reply's `status` -> the command's status.
-REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
+# A reply's `status` that says the station did not do what it was asked (OCPP 1.6 and its
+# security extension, 2.0.1, 2.1): the command is `rejected`; any other status, `accepted`.
+REJECTED_STATUSES = frozenset(
+    {
+        "Rejected", "NotSupported", "Failed", "NotImplemented", "Invalid",
+        "Faulted", "Occupied", "Unavailable",  # ReserveNow
+        "UnlockFailed", "UnknownConnector", "OngoingAuthorizedTransaction",  # UnlockConnector
+        "VersionMismatch",  # SendLocalList
+        "Unknown", "NotFound",  # nothing matched: ClearChargingProfile, DeleteCertificate, ...
+        "UnknownVendorId", "UnknownMessageId",  # DataTransfer
+        "InvalidCertificate", "RevokedCertificate",  # (Signed)UpdateFirmware
+        "NotSupportedMessageFormat", "NotSupportedPriority", "NotSupportedState",
+        "UnknownTransaction",  # SetDisplayMessage
+    }
+)  # fmt: skip
 
 
 def record_command(
@@ -89,10 +102,7 @@ def record_reply(
         return False  # a station answers only what was sent to it
     payload = password_fields.masked(action, payload)
     status = payload.get("status") if isinstance(payload, dict) else None
-    # UnlockConnector answers "Unlocked" on success; everything else named above is a refusal.
-    refused = status in REJECTED_STATUSES and not (
-        action == "UnlockConnector" and status == "Unlocked"
-    )
+    refused = status in REJECTED_STATUSES
     at = now()
     return _advance(
         session,
