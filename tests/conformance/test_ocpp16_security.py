@@ -337,9 +337,7 @@ async def test_tc_081_csms(tmp_path, capsys):
         system.seed()
         async with system.station(version="1.6", answers={"SignedUpdateFirmware": ACCEPTED}) as cp:
             await booted(cp)
-            await signed_firmware(
-                system, tmp_path, cp, ["Downloading", "Downloaded", "InvalidSignature"]
-            )
+            await signed_firmware(system, cp, ["Downloading", "Downloaded", "InvalidSignature"])
         assert [n["status"] for n in notified(system, "SignedFirmwareStatusNotification")] == [
             "Downloading", "Downloaded", "InvalidSignature",
         ]  # fmt: skip
