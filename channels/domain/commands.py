@@ -30,14 +30,14 @@ OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
 # A reply's `status` that says the station did not do what it was asked (OCPP 1.6 and its
-# security extension, 2.0.1, 2.1): the command is `rejected`; any other status, `accepted`.
+# security extension, 2.0.1, 2.1): the command is `rejected`; any other status, `accepted`
+# (also Unknown and NotFound: the station looked, and nothing matched what it was asked).
 REJECTED_STATUSES = frozenset(
     {
         "Rejected", "NotSupported", "Failed", "NotImplemented", "Invalid",
         "Faulted", "Occupied", "Unavailable",  # ReserveNow
         "UnlockFailed", "UnknownConnector", "OngoingAuthorizedTransaction",  # UnlockConnector
         "VersionMismatch",  # SendLocalList
-        "Unknown", "NotFound",  # nothing matched: ClearChargingProfile, DeleteCertificate, ...
         "UnknownVendorId", "UnknownMessageId",  # DataTransfer
         "InvalidCertificate", "RevokedCertificate",  # (Signed)UpdateFirmware
         "NotSupportedMessageFormat", "NotSupportedPriority", "NotSupportedState",
