@@ -29,17 +29,22 @@ QUEUED, SENT = "queued", "sent"
 OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
-# The statuses of an answer saying the station did not do it, in 1.6 and 2.x (the command
-# is `rejected`); any other answer is `accepted` (Accepted, Unlocked, Scheduled, ...).
-REJECTED_STATUSES = frozenset({
-    "Rejected", "NotSupported", "Faulted", "Failed",
-    "NotImplemented",  # TriggerMessage of a message the station lacks
-    "UnlockFailed", "UnknownConnector", "OngoingAuthorizedTransaction",  # UnlockConnector
-    "Occupied", "Unavailable",  # ReserveNow
-    "UnknownVendorId", "UnknownMessageId",  # DataTransfer
-    "VersionMismatch",  # SendLocalList
-    "RevokedCertificate", "InvalidCertificate",  # 2.x UpdateFirmware: its signing certificate
-})  # fmt: skip
+# A reply's `status` that says the station did not do what it was asked (OCPP 1.6 and its
+# security extension, 2.0.1, 2.1): the command is `rejected`; any other status, `accepted`
+# (Accepted, Unlocked, Scheduled, ...; also Unknown and NotFound: the station looked, and
+# nothing matched what it was asked).
+REJECTED_STATUSES = frozenset(
+    {
+        "Rejected", "NotSupported", "Failed", "NotImplemented", "Invalid",
+        "Faulted", "Occupied", "Unavailable",  # ReserveNow
+        "UnlockFailed", "UnknownConnector", "OngoingAuthorizedTransaction",  # UnlockConnector
+        "VersionMismatch",  # SendLocalList
+        "UnknownVendorId", "UnknownMessageId",  # DataTransfer
+        "InvalidCertificate", "RevokedCertificate",  # (Signed)UpdateFirmware
+        "NotSupportedMessageFormat", "NotSupportedPriority", "NotSupportedState",
+        "UnknownTransaction",  # SetDisplayMessage
+    }
+)  # fmt: skip
 
 
 def refused(status: Any) -> bool:

@@ -4,15 +4,14 @@ and TLS (profiles 2, 3)."""
 from __future__ import annotations
 
 import ssl
-from datetime import UTC, datetime, timedelta
 
 import pytest
-import trustme
 import websockets
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
 from tests.support.central import PASSWORD, basic
 from tests.support.conformance import csms
+from tests.support.pki import REQUIRED_TLS12, client, issue, tls_overrides
 from tests.support.servers import station_url
 
 
@@ -60,55 +59,10 @@ async def test_tc_a_03_csms(tmp_path, capsys):
 
 # --- TLS: security profiles 2 and 3 ----------------------------------------------------
 
-# The four TLS 1.2 suites a CSMS must offer (OCPP 2.0.1 Part 2, A00.FR.318 and .421).
-REQUIRED_TLS12 = (
-    "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "AES128-GCM-SHA256",
-    "AES256-GCM-SHA384",
-)
-
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    """A CA; the CSMS's certificates for 127.0.0.1, an RSA and an ECDSA one; certificates
-    for station CP-1 (valid, expired, another's CN) and one from a CA nobody trusts."""
-    base = tmp_path_factory.mktemp("pki")
-    ca, stranger = trustme.CA(), trustme.CA()
-    issued = {
-        "rsa": ca.issue_cert("127.0.0.1", key_type=trustme.KeyType.RSA),
-        "ecdsa": ca.issue_cert("127.0.0.1", key_type=trustme.KeyType.ECDSA),
-        "station": ca.issue_cert("cp-1.example", common_name="CP-1"),
-        "expired": ca.issue_cert(
-            "cp-1.example", common_name="CP-1", not_after=datetime.now(UTC) - timedelta(days=1)
-        ),
-        "other": ca.issue_cert("cp-9.example", common_name="CP-9"),
-        "unknown": stranger.issue_cert("cp-1.example", common_name="CP-1"),
-    }
-    paths = {"ca": base / "ca.pem"}
-    ca.cert_pem.write_to_path(paths["ca"])
-    for name, cert in issued.items():
-        paths[name] = base / f"{name}.pem"
-        cert.private_key_and_cert_chain_pem.write_to_path(paths[name])
-    return {name: str(path) for name, path in paths.items()}
-
-
-def tls_overrides(pki, **extra):
-    both = f"{pki['rsa']},{pki['ecdsa']}"
-    return {"tls_cert": both, "tls_key": both, "tls_client_ca": pki["ca"], **extra}
-
-
-def client(pki, cert=None, cipher=None, maximum=None, minimum=None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=pki["ca"])
-    if cert:
-        context.load_cert_chain(pki[cert])
-    if cipher:  # one TLS 1.2 suite and nothing else
-        context.maximum_version = ssl.TLSVersion.TLSv1_2
-        context.set_ciphers(cipher)
-    if maximum:
-        context.minimum_version = minimum or ssl.TLSVersion.MINIMUM_SUPPORTED
-        context.maximum_version = maximum
-    return context
+    return issue(tmp_path_factory.mktemp("pki"))
 
 
 def wss(system, station_id="CP-1") -> str:

@@ -63,6 +63,28 @@ def test_answers_are_final(database_url, first, then, final):
     assert status(database_url) == final
 
 
+@pytest.mark.parametrize(
+    ("answer", "final"),
+    [
+        ({"status": "Unlocked"}, "accepted"),
+        ({"status": "UnlockFailed"}, "rejected"),  # the OCA's TC_030_CSMS
+        ({"status": "Occupied"}, "rejected"),  # ReserveNow: TC_048_2_CSMS
+        ({"status": "Unavailable"}, "rejected"),
+        ({"status": "VersionMismatch"}, "rejected"),  # SendLocalList
+        ({"status": "NotImplemented"}, "rejected"),  # TriggerMessage
+        ({"status": "Unknown"}, "accepted"),  # ClearChargingProfile: nothing matched
+        ({"status": "RebootRequired"}, "accepted"),  # ChangeConfiguration: it took the value
+        ({"status": "Scheduled"}, "accepted"),  # ChangeAvailability, after its transaction
+        ({"listVersion": 3}, "accepted"),  # no status at all
+    ],
+)
+def test_a_status_that_says_the_station_did_not_do_it_is_a_refusal(database_url, answer, final):
+    new_command(database_url)
+    with db.session_scope(database_url) as session:
+        commands.record_reply(session, "CP-1", "c1", answer)
+    assert status(database_url) == final
+
+
 def test_a_station_answers_only_what_was_sent_to_it(database_url):
     """An answer or a failure is recorded for the command's own station only: another
     station's reply with the same message id moves nothing (and runs no hook)."""
