@@ -41,7 +41,7 @@ faults: proto
 	$(BIN)/python -m faults.run
 
 # The OCA conformance suite alone (tests/conformance); writes docs/conformance.md's table
-# from its results (~1 min).
+# from its results (~3 min on 2 cores).
 conformance: proto
 	$(BIN)/python -m devtools.conformance
 

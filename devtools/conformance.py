@@ -77,7 +77,8 @@ def run_suite() -> dict[str, bool]:
     """Run tests/conformance; each case id's outcome (True: every run of its test passed)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "conformance.xml"
-        suite = [sys.executable, "-m", "pytest", "-q", "tests/conformance"]
+        # On every core (pytest-xdist), as `make test` runs it.
+        suite = [sys.executable, "-m", "pytest", "-q", "-n", "auto", "tests/conformance"]
         subprocess.run([*suite, f"--junitxml={report}"], cwd=ROOT, check=False)
         results: dict[str, bool] = {}
         for test in ElementTree.parse(report).iter("testcase"):
