@@ -17,6 +17,7 @@ from ocpp_cable.channels.operators.api.routes import (
     charging_profiles,
     commands,
     configuration,
+    device_model,
     files,
     firmware_diagnostics,
     id_tags,
@@ -65,6 +66,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
+    app.include_router(device_model.router, prefix=PREFIX)  # 2.x's device model
     for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation
         app.include_router(module.router, prefix=PREFIX)
     for module in (configuration, firmware_diagnostics):  # 1.6's Core and Firmware Management

@@ -17,6 +17,7 @@ LEAVES = {
     name: [name, "list"] for name in ("stations", "tags", "transactions", "tokens", "viewers")
 }
 LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservations", "list"]})
+LEAVES.update({"variables": ["variables", "get"], "monitoring": ["monitoring", "level"]})
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:
