@@ -304,7 +304,9 @@ ITEMS = {
 def _print_record(record: dict[str, Any], waited: bool) -> None:
     action, payload = record["action"], record["payload"]
     entries = payload.get(ITEMS.get(action, ""), None)
-    what = f" ({len(entries)} entries)" if isinstance(entries, list) else ""
+    what = ""
+    if isinstance(entries, list):
+        what = f" ({len(entries)} {'entry' if len(entries) == 1 else 'entries'})"
     request = f", requestId {payload['requestId']}" if "requestId" in payload else ""
     print(f"{action} {record['id']} sent to {record['station_id']}{what}{request}")
     if not waited:
