@@ -30,7 +30,10 @@ from ocpp_cable.foundation.settings import (
 # from their code: routing a word to its command imports nothing of the database layer.
 TOKEN_COMMANDS = frozenset({"tokens", "viewers"})
 ADMIN_COMMANDS = frozenset({"stations", "tags", "transactions", "meter-values"}) | TOKEN_COMMANDS
-OPERATION_COMMANDS = frozenset({"local-list", "reserve", "reservations", "rotate-password"})
+OPERATION_COMMANDS = frozenset(
+    {"local-list", "reserve", "reservations", "rotate-password"}
+    | {"reset", "availability", "clear-cache", "trigger", "unlock", "network-profile"}
+)
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 DEVICE_MODEL_COMMANDS = frozenset({"variables", "report", "monitoring", "customer-information"})
 

@@ -22,6 +22,7 @@ from ocpp_cable.channels.domain import (
     local_lists,
     password_rotation,
     reservations,
+    security_profiles,
     smart_charging,
 )
 from ocpp_cable.channels.domain.follow_ups import FollowUp
@@ -62,7 +63,9 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
     "ChangeConfiguration": (
         configuration.on_configuration_changed,
         WithId(password_rotation.on_key_answered),
+        security_profiles.on_security_profile_changed,
     ),
+    "SetNetworkProfile": (security_profiles.on_network_profile_answered,),
     "SendLocalList": (local_lists.on_list_answered,),
     "GetLocalListVersion": (local_lists.on_version_answered,),
     "SetVariables": (

@@ -109,6 +109,10 @@ class Credentials:
     tolerate: tuple[str, ...] = ()
     # A rotation's new password, admitted beside the current one (password_rotation.py).
     pending_password_hash: str | None = None
+    # The lowest security profile it may connect with, and one it is moving to
+    # (security_profiles.py).
+    security_profile: int | None = None
+    pending_security_profile: int | None = None
 
 
 # The statements every connection and boot runs, built once (see db.core).
@@ -119,6 +123,8 @@ _CREDENTIALS = select(
     STATIONS.c.password_hash,
     STATIONS.c.tolerate,
     STATIONS.c.pending_password_hash,
+    STATIONS.c.security_profile,
+    STATIONS.c.pending_security_profile,
 ).where(STATIONS.c.id.in_(bindparam("stations", expanding=True)))
 _REGISTER = insert(STATIONS).values(id=bindparam("station"), auth_required=False)
 
@@ -133,6 +139,8 @@ def credentials_of(session: Session, station_ids: list[str]) -> dict[str, Creden
             row.password_hash,
             tolerate=split_rules(row.tolerate),
             pending_password_hash=row.pending_password_hash,
+            security_profile=row.security_profile,
+            pending_security_profile=row.pending_security_profile,
         )
         for row in found
     }

@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from ocpp_cable.channels import config
-from ocpp_cable.channels.domain import password_rotation, stations, viewers
+from ocpp_cable.channels.domain import password_rotation, security_profiles, stations, viewers
 from ocpp_cable.channels.domain.passwords import Match, hash_password, matching
 from ocpp_cable.channels.storage.shared_reads import SharedRead
 from ocpp_cable.channels.storage.store import Unit, store
@@ -67,6 +67,7 @@ class StationConnection(Connection):
         elif found.auth_required and not await self._authenticated(found):
             self.logger.warning("station authentication failed")
             self.reject("authentication failed")
+        await self._check_security_profile(found)
         self.identifiers["station_id"] = station_id
         # Names this connection: a late Disconnect of an older one is told apart.
         self.state["connection_id"] = uuid.uuid4().hex
@@ -81,10 +82,34 @@ class StationConnection(Connection):
         self.identifiers.update(viewers.identifiers(name))
         self.logger.info("viewer connected", viewer=name)
 
-    async def _authenticated(self, station: stations.Credentials) -> bool:
-        # Security profile 3: the gateway verified a client certificate issued to this station.
+    def _certified(self, station_id: str) -> bool:
+        """Security profile 3: the gateway verified a client certificate issued to it."""
         subject = self.env.client_subject or ""
-        if subject.split(",", 1)[0] == f"CN={station.station_id}":
+        return subject.split(",", 1)[0] == f"CN={station_id}"
+
+    async def _check_security_profile(self, station: stations.Credentials) -> None:
+        """Refuses a connection below the station's floor; one that completes a move up
+        raises the floor (security_profiles.py)."""
+        profile = security_profiles.connection_profile(
+            tls=urlsplit(self.env.url).scheme == "wss",
+            certificate=self._certified(station.station_id),
+        )
+        problem = security_profiles.refusal(station.security_profile, profile)
+        if problem is not None:
+            self.logger.warning("station refused below its security profile", reason=problem)
+            self.reject(problem)
+        floor = security_profiles.raised(
+            station.security_profile, station.pending_security_profile, profile
+        )
+        if floor is not None:
+            station_id = station.station_id
+            await store(config.settings().database_url).run(
+                lambda u: security_profiles.settle(u.session, station_id, floor)
+            )
+            self.logger.info("station moved to a higher security profile", security_profile=floor)
+
+    async def _authenticated(self, station: stations.Credentials) -> bool:
+        if self._certified(station.station_id):
             return True
         credentials = self.env.basic_auth()
         # A rotation's new password is admitted beside the current one (password_rotation).

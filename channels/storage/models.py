@@ -137,6 +137,10 @@ class ChargePoint(Base):
     tolerate: Mapped[str | None] = mapped_column(String(200))
     # Its messages taken with violations forgiven (the raw ones are in the message log).
     tolerated_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The lowest OCPP security profile it may connect with (None: any), and one it accepted
+    # moving to and has not connected with yet (channels/domain/security_profiles.py).
+    security_profile: Mapped[int | None] = mapped_column(Integer)
+    pending_security_profile: Mapped[int | None] = mapped_column(Integer)
 
 
 class ViewerToken(Base):

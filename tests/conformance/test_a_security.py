@@ -181,3 +181,57 @@ async def test_tc_a_08_csms(tmp_path, capsys, pki):
             await negotiated(wss(system), client(pki, cert="other"))
         assert refused.value.response.status_code == 401
         assert (await negotiated(wss(system), client(pki, cert="station")))[0].startswith("TLS")
+
+
+# --- the station's password (A01) ------------------------------------------------------
+
+
+def set_variables_answer(status: str):
+    def answer(request):
+        [data] = request["set_variable_data"]
+        return {
+            "set_variable_result": [
+                {"attribute_status": status, "component": data["component"],
+                 "variable": data["variable"]}
+            ]
+        }  # fmt: skip
+
+    return answer
+
+
+async def rotate(system, status: str) -> str:
+    """The operator rotates CP-1's password; the station answers `status`: the new password
+    as the CSMS sent it in SetVariables (SecurityCtrlr.BasicAuthPassword)."""
+    async with system.station(answers={"SetVariables": set_variables_answer(status)}) as cp:
+        await cp.boot()
+        code, out, err = await system.operator("rotate-password", "CP-1", "--wait")
+        assert code == (0 if status == "Accepted" else 1), (out, err)  # 1: refused
+        [data] = (await cp.request("SetVariables"))["set_variable_data"]
+    assert (data["component"]["name"], data["variable"]["name"]) == (
+        "SecurityCtrlr", "BasicAuthPassword",
+    )  # fmt: skip
+    assert data["attribute_value"] not in out + err  # shown to no one
+    return data["attribute_value"]
+
+
+async def test_tc_a_09_csms(tmp_path, capsys):
+    """The CSMS sets a new BasicAuthPassword with SetVariables; the station accepts it and
+    logs in with it; from then on only the new password is admitted."""
+    async with csms(tmp_path, capsys) as system:
+        system.seed()
+        new = await rotate(system, "Accepted")
+        async with system.station(password=new) as cp:
+            assert (await cp.boot()).status == "Accepted"
+        url = station_url(system.node, "CP-1")
+        assert await refused(url, basic("CP-1", PASSWORD)) == 401
+
+
+async def test_tc_a_10_csms(tmp_path, capsys):
+    """The station rejects the new BasicAuthPassword: the CSMS keeps admitting the old one,
+    and never the one the station refused."""
+    async with csms(tmp_path, capsys) as system:
+        system.seed()
+        new = await rotate(system, "Rejected")
+        async with system.station(password=PASSWORD) as cp:
+            assert (await cp.boot()).status == "Accepted"
+        assert await refused(station_url(system.node, "CP-1"), basic("CP-1", new)) == 401

@@ -33,6 +33,7 @@ def test_the_nav_holds_every_page_architecture_first():
         "protocol.md",
         "anycable-go-pro.md",
         "security.md",
+        "conformance.md",
         "reliability.md",
         "performance.md",
         "development.md",

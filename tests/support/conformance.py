@@ -11,7 +11,11 @@ writes the docs' conformance page from the suite's results (`make conformance`).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import functools
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +30,7 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
 from faults.system import database
+from ocpp_cable.channels.storage.store import dispose
 from tests.support.api import api_server, bearer, make_token
 from tests.support.central import PASSWORD, basic, central_system, command_line, rows
 from tests.support.central import seed as seed_station
@@ -188,13 +193,28 @@ class CSMS:
                 await task
 
 
+@functools.cache
+def _migrated() -> Path:
+    """An SQLite database migrated once per test process: each case starts from a copy
+    (migrating takes a second, a copy nothing)."""
+    folder = Path(tempfile.mkdtemp(prefix="ocpp-cable-conformance-"))
+    atexit.register(shutil.rmtree, folder, True)
+    with database("sqlite", folder, prefix="template"):
+        pass  # (closed: SQLite folded its write-ahead log into the file)
+    return folder / "template.db"
+
+
 @contextlib.asynccontextmanager
 async def csms(
     tmp_path: Path, capsys: Any, api: bool = False, **overrides: Any
 ) -> AsyncIterator[CSMS]:
     """The reference central system on a fresh SQLite database (and its HTTP API when
     `api`), settings overridden as a case's prerequisites say."""
-    with database("sqlite", tmp_path, prefix="conformance") as url:
+    path = tmp_path / "conformance.db"
+    shutil.copyfile(_migrated(), path)
+    path.chmod(0o600)
+    url = f"sqlite:///{path}"
+    try:
         async with central_system(url, **overrides) as (node, settings):
             system = CSMS(node, url, settings, capsys)
             if not api:
@@ -205,3 +225,5 @@ async def csms(
                 async with httpx.AsyncClient(base_url=base, timeout=15) as client:
                     system.api = client
                     yield system
+    finally:
+        dispose(url)

@@ -18,7 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain import offline, presence, smart_charging, transactions, viewers
+from ocpp_cable.channels.domain import (
+    offline,
+    presence,
+    security_profiles,
+    smart_charging,
+    transactions,
+    viewers,
+)
 from ocpp_cable.channels.domain.authorization import (
     MAX_TAG_LENGTH,
     TAG_STATUSES,
@@ -165,6 +172,19 @@ def add_admin_commands(
     leniency_choice.add_argument(
         "--strict", action="store_true", help="forgive nothing (the default for every station)"
     )
+    station_profile = leaf(
+        station_commands,
+        "security-profile",
+        _stations_security_profile,
+        "the lowest OCPP security profile a station may connect with (it rises by itself "
+        "once the station connected on a profile it was moved to)",
+    )
+    station_profile.add_argument("station_id")
+    floor_choice = station_profile.add_mutually_exclusive_group(required=True)
+    floor_choice.add_argument("--floor", type=int, choices=security_profiles.PROFILES)
+    floor_choice.add_argument(
+        "--any", action="store_true", help="no floor: any profile (the default for every station)"
+    )
     station_remove = leaf(
         station_commands,
         "remove",
@@ -292,6 +312,8 @@ def add_admin_commands(
         station_show,
         station_variables,
         station_remove,
+        station_profile,
+        station_lenient,
         tag_add,
         tag_list,
         tag_block,
@@ -443,6 +465,18 @@ def _stations_show(args: argparse.Namespace, settings: AdminSettings) -> int:
         )
     else:
         print("  no transactions")
+    return 0
+
+
+def _stations_security_profile(args: argparse.Namespace, settings: AdminSettings) -> int:
+    floor = None if args.any else args.floor
+    with _session(settings) as session:
+        if not security_profiles.set_floor(session, args.station_id, floor):
+            raise AdminError(f"no station {args.station_id}")
+    if floor is None:
+        print(f"{args.station_id} may connect on any security profile")
+    else:
+        print(f"{args.station_id} may connect on security profile {floor} or higher")
     return 0
 
 

@@ -18,7 +18,12 @@ from sqlalchemy import Select, select
 
 from ocpp_cable.channels.domain import commands, local_lists, reservations
 from ocpp_cable.channels.domain.timeutil import now
-from ocpp_cable.channels.operators.admin import command_records, parsers, password_rotation
+from ocpp_cable.channels.operators.admin import (
+    command_records,
+    parsers,
+    password_rotation,
+    station_commands,
+)
 from ocpp_cable.channels.operators.admin.cli import _cell, _print_json, _print_rows
 from ocpp_cable.channels.operators.admin.outcomes import exit_status
 from ocpp_cable.channels.operators.admin.publishing import (
@@ -325,6 +330,7 @@ def add_operation_commands(
     )
     cancel.add_argument("reservation_id", type=int)
     password_rotation.add_parser(lambda *named: leaf(commands, *named))
+    station_commands.add_station_commands(lambda *named: leaf(commands, *named))
     for parser in leaves:  # last, so a leaf's own arguments come first in --help
         add_setting_flags(parser)
 

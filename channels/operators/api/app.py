@@ -26,6 +26,7 @@ from ocpp_cable.channels.operators.api.routes import (
     password_rotation,
     reports,
     reservations,
+    station_commands,
     stations,
     status,
     transactions,
@@ -64,6 +65,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     problems.install(app)
     for module in (status, stations, id_tags, transactions, messages, commands, reports):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(station_commands.router, prefix=PREFIX)  # composed by us, any version
     app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
     app.include_router(device_model.router, prefix=PREFIX)  # 2.x's device model

@@ -107,6 +107,14 @@ class Station(StationSummary):
         description="Schema rules it may break, repaired by the gateway (see PUT .../leniency)"
     )
     tolerated_count: int = Field(description="Its messages taken with violations forgiven")
+    security_profile: int | None = Field(
+        description="The lowest OCPP security profile it may connect with (null: any); "
+        "raised once it connected on a profile it was moved to (see PUT .../security-profile)"
+    )
+    pending_security_profile: int | None = Field(
+        description="A profile it accepted moving to (SetNetworkProfile, 1.6 SecurityProfile) "
+        "and has not connected on yet"
+    )
     password_rotation: PendingRotation | None = Field(
         description="Its password rotation under way (POST .../password-rotation), if any"
     )
@@ -125,6 +133,14 @@ class NewStation(BaseModel):
         min_length=1,
         description="HTTP Basic password the station must present (stored as a salted "
         "hash); none: it connects without credentials",
+    )
+
+
+class SecurityProfileFloor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    floor: Literal[1, 2, 3] | None = Field(
+        description="The lowest security profile the station may connect with; null: any"
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ocpp_cable.channels.domain import presence
+from ocpp_cable.channels.domain import presence, security_profiles
 from ocpp_cable.channels.domain.stations import (
     add_station,
     remove_station,
@@ -158,6 +158,25 @@ def leniency(request: Request, station_id: str, body: schemas.Leniency, who: Wri
     with session_for(request) as session:
         set_tolerated_rules(session, get_station(session, station_id).id, list(body.tolerate))
     log.info("station leniency changed", station_id=station_id, tolerate=body.tolerate, by=who.name)
+    with session_for(request) as session:
+        return _detail(session, get_station(session, station_id))
+
+
+@router.put(
+    "/{station_id}/security-profile",
+    response_model=schemas.Station,
+    responses=responses(401, 403, 404),
+)
+def security_profile(
+    request: Request, station_id: str, body: schemas.SecurityProfileFloor, who: Writer
+):
+    """The lowest OCPP security profile the station may connect with (as `ocpp-cable stations
+    security-profile`); it rises by itself once the station connected on a profile it was
+    moved to (SetNetworkProfile, 1.6 ChangeConfiguration SecurityProfile)."""
+    with session_for(request) as session:
+        security_profiles.set_floor(session, get_station(session, station_id).id, body.floor)
+    log.info("station security profile floor set", station_id=station_id, floor=body.floor,
+             by=who.name)  # fmt: skip
     with session_for(request) as session:
         return _detail(session, get_station(session, station_id))
 
