@@ -35,7 +35,9 @@ OPERATION_COMMANDS = frozenset(
     | {"reset", "availability", "clear-cache", "trigger", "unlock", "network-profile"}
 )
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
-DEVICE_MODEL_COMMANDS = frozenset({"variables", "report", "monitoring", "customer-information"})
+DEVICE_MODEL_COMMANDS = frozenset(
+    {"variables", "report", "monitoring", "customer-information", "display-messages"}
+)
 
 # The settings each command reads: its --help lists their flags, it loads only them.
 # Named, not imported: the reference system's tiers load only for its commands.
@@ -185,6 +187,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _add_operator_commands(commands) -> None:
     from ocpp_cable.channels.operators.admin.cli import add_admin_commands
     from ocpp_cable.channels.operators.admin.device_model_cli import add_device_model_commands
+    from ocpp_cable.channels.operators.admin.display_messages import add_display_message_commands
     from ocpp_cable.channels.operators.admin.file_commands import add_file_commands
     from ocpp_cable.channels.operators.admin.operations import add_operation_commands
     from ocpp_cable.channels.settings import (
@@ -201,6 +204,7 @@ def _add_operator_commands(commands) -> None:
     )
     add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_device_model_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
+    add_display_message_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_file_commands(
         commands,
         lambda parser, leaf: _add_setting_flags(

@@ -30,7 +30,12 @@ OPEN = (QUEUED, SENT)
 # Why the sweep ended a command (its error_code).
 NOT_SENT, NO_ANSWER = "NotSent", "NoAnswer"
 # A reply's `status` -> the command's status.
-REJECTED_STATUSES = frozenset({"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"})
+REJECTED_STATUSES = frozenset(
+    {"Rejected", "NotSupported", "Faulted", "Failed", "Unlocked"}
+    # SetDisplayMessage's refusals (2.x)
+    | {"NotSupportedMessageFormat", "NotSupportedPriority", "NotSupportedState"}
+    | {"UnknownTransaction"}
+)
 
 
 def record_command(

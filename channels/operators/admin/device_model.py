@@ -107,7 +107,7 @@ def _limits(settings: SendSettings, station_id: str, action: str) -> Limits:
         return device_model.reported_limits(session, station_id, action)
 
 
-def _send(
+def send(
     settings: SendSettings,
     station_id: str,
     action: str,
@@ -164,7 +164,7 @@ def get_variables(
         return {"getVariableData": batch}
 
     batches = _split(settings, station_id, "GetVariables", data, payload)
-    return _send(settings, station_id, "GetVariables", [payload(b) for b in batches], broadcaster)
+    return send(settings, station_id, "GetVariables", [payload(b) for b in batches], broadcaster)
 
 
 def set_variables(
@@ -186,7 +186,7 @@ def set_variables(
     if refused is not None:
         raise DeviceModelRefused(refused)
     batches = _split(settings, station_id, "SetVariables", data, payload)
-    return _send(settings, station_id, "SetVariables", [payload(b) for b in batches], broadcaster)
+    return send(settings, station_id, "SetVariables", [payload(b) for b in batches], broadcaster)
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def base_report(
     if report_base not in REPORT_BASES:
         raise DeviceModelRefused(f"report base {report_base!r}: one of {', '.join(REPORT_BASES)}")
     payload = {"requestId": new_request_id(), "reportBase": report_base}
-    return _send(settings, station_id, "GetBaseReport", [payload], broadcaster)
+    return send(settings, station_id, "GetBaseReport", [payload], broadcaster)
 
 
 def custom_report(
@@ -220,7 +220,7 @@ def custom_report(
     head: dict[str, Any] = {"componentCriteria": list(criteria)} if criteria else {}
     if not components:
         payloads = [{"requestId": new_request_id(), **head}]
-        return _send(settings, station_id, "GetReport", payloads, broadcaster)
+        return send(settings, station_id, "GetReport", payloads, broadcaster)
     entries = [ref.component_variable() for ref in components]
 
     def payload(batch: list[dict], request_id: int = WIDEST_REQUEST_ID) -> dict[str, Any]:
@@ -228,7 +228,7 @@ def custom_report(
 
     batches = _split(settings, station_id, "GetReport", entries, payload)
     payloads = [payload(b, new_request_id()) for b in batches]
-    return _send(settings, station_id, "GetReport", payloads, broadcaster)
+    return send(settings, station_id, "GetReport", payloads, broadcaster)
 
 
 # --- monitoring --------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def set_monitors(
 
     batches = _split(settings, station_id, "SetVariableMonitoring", data, payload)
     payloads = [payload(b) for b in batches]
-    return _send(settings, station_id, "SetVariableMonitoring", payloads, broadcaster)
+    return send(settings, station_id, "SetVariableMonitoring", payloads, broadcaster)
 
 
 def clear_monitors(
@@ -268,7 +268,7 @@ def clear_monitors(
 
     batches = _split(settings, station_id, "ClearVariableMonitoring", list(ids), payload)
     payloads = [payload(b) for b in batches]
-    return _send(settings, station_id, "ClearVariableMonitoring", payloads, broadcaster)
+    return send(settings, station_id, "ClearVariableMonitoring", payloads, broadcaster)
 
 
 def monitoring_base(
@@ -278,7 +278,7 @@ def monitoring_base(
     if base not in MONITORING_BASES:
         raise DeviceModelRefused(f"monitoring base {base!r}: one of {', '.join(MONITORING_BASES)}")
     payload = {"monitoringBase": base}
-    return _send(settings, station_id, "SetMonitoringBase", [payload], broadcaster)
+    return send(settings, station_id, "SetMonitoringBase", [payload], broadcaster)
 
 
 def monitoring_level(
@@ -289,7 +289,7 @@ def monitoring_level(
     if severity not in SEVERITIES:
         raise DeviceModelRefused(f"severity {severity}: 0 (Danger) to 9 (Debug)")
     payload = {"severity": severity}
-    return _send(settings, station_id, "SetMonitoringLevel", [payload], broadcaster)
+    return send(settings, station_id, "SetMonitoringLevel", [payload], broadcaster)
 
 
 def monitoring_report(
@@ -306,7 +306,7 @@ def monitoring_report(
         payload["monitoringCriteria"] = list(criteria)
     if components:
         payload["componentVariable"] = [ref.component_variable() for ref in components]
-    return _send(settings, station_id, "GetMonitoringReport", [payload], broadcaster)
+    return send(settings, station_id, "GetMonitoringReport", [payload], broadcaster)
 
 
 # --- customer information ----------------------------------------------------------------------
@@ -341,4 +341,4 @@ def customer_information(
         payload["customerIdentifier"] = customer_identifier
     if customer_certificate is not None:
         payload["customerCertificate"] = customer_certificate
-    return _send(settings, station_id, "CustomerInformation", [payload], broadcaster)
+    return send(settings, station_id, "CustomerInformation", [payload], broadcaster)

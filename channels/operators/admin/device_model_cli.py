@@ -308,6 +308,8 @@ def _print_record(record: dict[str, Any], waited: bool) -> None:
     if isinstance(entries, list):
         what = f" ({len(entries)} {'entry' if len(entries) == 1 else 'entries'})"
     request = f", requestId {payload['requestId']}" if "requestId" in payload else ""
+    if isinstance(payload.get("message"), dict):  # SetDisplayMessage
+        request = f", message id {payload['message'].get('id')}"
     print(f"{action} {record['id']} sent to {record['station_id']}{what}{request}")
     if not waited:
         return

@@ -1,15 +1,17 @@
 """The request and response bodies of a 2.x station's device model in the API (variables,
-reports, monitoring, customer information); the rest are in schemas.py."""
+reports, monitoring, customer information) and its display messages; the rest are in
+schemas.py."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocpp_cable.channels.domain.device_requests import NOTATION_HELP
-from ocpp_cable.channels.operators.admin import device_model
-from ocpp_cable.channels.operators.api.schemas import INT32, Command
+from ocpp_cable.channels.operators.admin import device_model, display_messages
+from ocpp_cable.channels.operators.api.schemas import INT32, Command, utc
 
 # Entries one call may name: a request is split for the station anyway, but a body is bounded.
 MAX_ENTRIES = 1000
@@ -122,3 +124,41 @@ class DeviceModelCommands(BaseModel):
     commands: list[Command] = Field(
         description="One per request sent, in order (GET /api/v1/commands/{id} follows each)"
     )
+
+
+Priority = Literal[display_messages.PRIORITIES]  # type: ignore[valid-type]
+MessageState = Literal[display_messages.STATES]  # type: ignore[valid-type]
+MessageFormat = Literal[display_messages.FORMATS]  # type: ignore[valid-type]
+
+
+class DisplayMessageRequest(_Body):
+    content: str = Field(min_length=1, max_length=1024, description="The text, HTML or URI")
+    id: int | None = Field(
+        None, ge=0, le=INT32, description="Replaces the message of this id; default: drawn"
+    )
+    priority: Priority = "NormalCycle"  # type: ignore[valid-type]
+    format: MessageFormat = "UTF8"  # type: ignore[valid-type]
+    language: str | None = Field(None, max_length=8, examples=["en"])
+    state: MessageState | None = Field(  # type: ignore[valid-type]
+        None, description="Shown only while the station is in this state"
+    )
+    start: datetime | None = Field(None, description="Shown from; UTC when it names no zone")
+    end: datetime | None = Field(None, description="Removed at; UTC when it names no zone")
+    transaction_id: str | None = Field(
+        None, max_length=36, description="Shown only during this transaction (the station's id)"
+    )
+
+    @field_validator("start", "end")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+class DisplayMessagesQuery(_Body):
+    ids: list[int] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    priority: Priority | None = None  # type: ignore[valid-type]
+    state: MessageState | None = None  # type: ignore[valid-type]
+
+
+class DisplayMessageClear(_Body):
+    id: int = Field(ge=0, le=INT32)

@@ -44,7 +44,7 @@ def _parsed(parse: Callable[[str], Any], texts: list[str]) -> list[Any]:
         raise Problem(422, "invalid-variable", str(exc)) from None
 
 
-async def _run(
+async def sent_and_followed(
     request: Request,
     station_id: str,
     who: Any,
@@ -76,7 +76,7 @@ async def get_variables(
     DeviceDataCtrlr ItemsPerMessage and BytesPerMessage [GetVariables] allow; the values it
     answers are kept with its variables (GET .../variables)."""
     refs = _parsed(parse_variable, body.variables)
-    return await _run(request, station_id, who, wait, operations.get_variables, refs)
+    return await sent_and_followed(request, station_id, who, wait, operations.get_variables, refs)
 
 
 @router.post("/variables/set", **ROUTE)
@@ -88,7 +88,7 @@ async def set_variables(
     password rotation is)."""
     refs = _parsed(parse_variable, [v.variable for v in body.values])
     values = [(ref, v.value) for ref, v in zip(refs, body.values, strict=True)]
-    return await _run(request, station_id, who, wait, operations.set_variables, values)
+    return await sent_and_followed(request, station_id, who, wait, operations.set_variables, values)
 
 
 @router.post("/report", **ROUTE)
@@ -102,9 +102,11 @@ async def report(
     if body.base is not None:
         if body.criteria or body.components:
             raise Problem(422, "command-refused", "a base report goes alone: no filter")
-        return await _run(request, station_id, who, wait, operations.base_report, body.base)
+        return await sent_and_followed(
+            request, station_id, who, wait, operations.base_report, body.base
+        )
     components = _parsed(parse_component, body.components)
-    return await _run(
+    return await sent_and_followed(
         request, station_id, who, wait, operations.custom_report, body.criteria, components
     )
 
@@ -121,7 +123,9 @@ async def set_monitors(
         operations.Monitor(ref, m.type, m.value, m.severity, m.transaction, m.id)
         for ref, m in zip(refs, body.monitors, strict=True)
     ]
-    return await _run(request, station_id, who, wait, operations.set_monitors, monitors)
+    return await sent_and_followed(
+        request, station_id, who, wait, operations.set_monitors, monitors
+    )
 
 
 @router.post("/monitoring/clear", **ROUTE)
@@ -130,7 +134,9 @@ async def clear_monitors(
 ):
     """Clear monitors by id (ClearVariableMonitoring), split as [ClearVariableMonitoring]
     allows."""
-    return await _run(request, station_id, who, wait, operations.clear_monitors, body.ids)
+    return await sent_and_followed(
+        request, station_id, who, wait, operations.clear_monitors, body.ids
+    )
 
 
 @router.post("/monitoring/base", **ROUTE)
@@ -142,7 +148,9 @@ async def monitoring_base(
     wait: Wait = 0,
 ):
     """The monitors the station keeps active (SetMonitoringBase)."""
-    return await _run(request, station_id, who, wait, operations.monitoring_base, body.base)
+    return await sent_and_followed(
+        request, station_id, who, wait, operations.monitoring_base, body.base
+    )
 
 
 @router.post("/monitoring/level", **ROUTE)
@@ -154,7 +162,9 @@ async def monitoring_level(
     wait: Wait = 0,
 ):
     """The gravest severity the station reports events of (SetMonitoringLevel)."""
-    return await _run(request, station_id, who, wait, operations.monitoring_level, body.severity)
+    return await sent_and_followed(
+        request, station_id, who, wait, operations.monitoring_level, body.severity
+    )
 
 
 @router.post("/monitoring/report", **ROUTE)
@@ -169,7 +179,7 @@ async def monitoring_report(
     the components named; neither, every monitor. The NotifyMonitoringReport parts are
     kept as the station sent them."""
     components = _parsed(parse_component, body.components)
-    return await _run(
+    return await sent_and_followed(
         request, station_id, who, wait, operations.monitoring_report, body.criteria, components
     )
 
@@ -195,7 +205,7 @@ async def customer_information(
                        "issuerNameHash": given.issuer_name_hash,
                        "issuerKeyHash": given.issuer_key_hash,
                        "serialNumber": given.serial_number}  # fmt: skip
-    return await _run(
+    return await sent_and_followed(
         request, station_id, who, wait, operations.customer_information,
         body.report, body.clear, token, body.customer_identifier, certificate,
     )  # fmt: skip
