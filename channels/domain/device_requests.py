@@ -27,7 +27,7 @@ WIDEST_REQUEST_ID = 2**31 - 1
 _NAME = r"[^.\[\]@/=\s]+"
 _NOTATION = re.compile(
     rf"(?P<component>{_NAME})(?:\[(?P<component_instance>[^\]]+)\])?"
-    r"(?:@(?P<evse>\d+)(?::(?P<connector>\d+))?)?"
+    r"(?:@(?P<evse>\d{1,9})(?::(?P<connector>\d{1,9}))?)?"  # ids within an int32
     rf"(?:\.(?P<variable>{_NAME})(?:\[(?P<variable_instance>[^\]]+)\])?"
     rf"(?:/(?P<attribute>{'|'.join(ATTRIBUTE_TYPES)}))?)?"
     r"(?P<assignment>=(?P<value>.*))?",

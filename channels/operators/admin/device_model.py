@@ -9,6 +9,7 @@ CommandFailed whose exit_code says bad input (2) or not possible as things stand
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ocpp_cable.channels.operators.admin.publishing import (
 )
 from ocpp_cable.channels.settings import SendSettings
 from ocpp_cable.channels.storage import db
+from ocpp_cable.channels.storage.models import ChargePoint
 from ocpp_cable.rpc_app.broadcasting import Broadcaster
 
 REPORT_BASES = ("ConfigurationInventory", "FullInventory", "SummaryInventory")
@@ -38,6 +40,8 @@ MONITORING_CRITERIA = ("ThresholdMonitoring", "DeltaMonitoring", "PeriodicMonito
 MONITOR_TYPES = ("UpperThreshold", "LowerThreshold", "Delta", "Periodic", "PeriodicClockAligned")
 MONITORING_BASES = ("All", "FactoryDefault", "HardWiredOnly")
 SEVERITIES = range(10)  # 0 Danger ... 9 Debug
+# A monitor's value: a threshold, a delta or seconds; well past any, well within a double.
+MAX_MONITOR_VALUE = 1e15
 
 
 class DeviceModelRefused(CommandFailed):
@@ -58,8 +62,10 @@ class Monitor:
     id: int | None = None
 
     def data(self) -> dict[str, Any]:
+        # A whole number goes as one (1, not 1.0), as an operator wrote it.
+        whole = float(self.value).is_integer() and abs(self.value) < 2**53
         found: dict[str, Any] = {
-            "value": int(self.value) if float(self.value).is_integer() else self.value,
+            "value": int(self.value) if whole else self.value,
             "type": self.type,
             "severity": self.severity,
             "component": self.ref.component_json(),
@@ -89,11 +95,16 @@ def new_request_id() -> int:
 
 
 def _version(settings: SendSettings, station_id: str) -> str:
-    version = command_records.station_version(settings, station_id)
-    if version is None:
-        raise command_records.UnknownStation(
-            f"no station {station_id} (ocpp-cable stations add {station_id})"
-        )
+    """The 2.x version the station speaks; refused for an unknown, offline or 1.6 one."""
+    with db.session_scope(settings.database_url) as session:
+        station = session.get(ChargePoint, station_id)
+        if station is None:
+            raise command_records.UnknownStation(
+                f"no station {station_id} (ocpp-cable stations add {station_id})"
+            )
+        if not station.connected:  # its version is the last connection's, or none yet
+            raise command_records.StationOffline(f"station {station_id} is not connected")
+        version = station.ocpp_version or "1.6"
     if version == "1.6":
         raise DeviceModelRefused(
             f"station {station_id} speaks OCPP 1.6, which has no device model: read and "
@@ -138,6 +149,11 @@ def _split(
         return split(action, items, _limits(settings, station_id, action), payload_of)
     except TooLarge as exc:
         raise DeviceModelRefused(str(exc)) from None
+
+
+def check_id(value: int | None, what: str) -> None:
+    if value is not None and not 0 <= value <= WIDEST_REQUEST_ID:
+        raise DeviceModelRefused(f"{what} {value}: 0 to {WIDEST_REQUEST_ID}")
 
 
 def _needed(items: Sequence[Any], what: str) -> None:
@@ -243,6 +259,10 @@ def set_monitors(
     """SetVariableMonitoring, split as MonitoringCtrlr's [SetVariableMonitoring] allows; each
     monitor's result (its id, or why not) is kept with the command's answer."""
     _needed(monitors, "monitor")
+    for monitor in monitors:
+        if not math.isfinite(monitor.value) or abs(monitor.value) > MAX_MONITOR_VALUE:
+            raise DeviceModelRefused(f"a monitor's value {monitor.value}: a finite number")
+        check_id(monitor.id, "monitor id")
     data = [monitor.data() for monitor in monitors]
 
     def payload(batch: list[dict]) -> dict[str, Any]:
@@ -262,6 +282,8 @@ def clear_monitors(
     """ClearVariableMonitoring of these monitor ids, split as MonitoringCtrlr's
     [ClearVariableMonitoring] allows (N06.FR.04)."""
     _needed(ids, "monitor id")
+    for monitor_id in ids:
+        check_id(monitor_id, "monitor id")
 
     def payload(batch: list[int]) -> dict[str, Any]:
         return {"id": batch}

@@ -60,6 +60,7 @@ def set_message(
     """SetDisplayMessage: a message with the same id replaces the one the station shows."""
     if message.start and message.end and message.end <= message.start:
         raise DeviceModelRefused("the message ends before it starts")
+    device_model.check_id(message.id, "message id")
     message_id = message.id if message.id is not None else device_model.new_request_id()
     payload = {"message": message.info(message_id)}
     return device_model.send(settings, station_id, "SetDisplayMessage", [payload], broadcaster)
@@ -75,6 +76,8 @@ def get_messages(
 ) -> Sent:
     """GetDisplayMessages of the messages matching every filter given (none: all); the
     NotifyDisplayMessages parts are kept as the station sent them."""
+    for message_id in ids:
+        device_model.check_id(message_id, "message id")
     payload: dict[str, Any] = {"requestId": device_model.new_request_id()}
     if ids:
         payload["id"] = list(ids)
@@ -89,6 +92,7 @@ def clear_message(
     settings: SendSettings, station_id: str, message_id: int, broadcaster: Broadcaster | None = None
 ) -> Sent:
     """ClearDisplayMessage: the station stops showing the message."""
+    device_model.check_id(message_id, "message id")
     payload = {"id": message_id}
     return device_model.send(settings, station_id, "ClearDisplayMessage", [payload], broadcaster)
 

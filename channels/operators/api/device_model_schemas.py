@@ -5,7 +5,7 @@ schemas.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,6 +13,7 @@ from ocpp_cable.channels.domain.device_requests import NOTATION_HELP
 from ocpp_cable.channels.operators.admin import device_model, display_messages
 from ocpp_cable.channels.operators.api.schemas import INT32, Command, utc
 
+Id = Annotated[int, Field(ge=0, le=INT32)]
 # Entries one call may name: a request is split for the station anyway, but a body is bounded.
 MAX_ENTRIES = 1000
 Notation = Field(min_length=1, max_length=300, description=NOTATION_HELP)
@@ -65,7 +66,12 @@ class ReportRequest(_Body):
 class MonitorData(_Body):
     variable: str = Notation
     type: MonitorType  # type: ignore[valid-type]
-    value: float = Field(description="Threshold, delta, or interval in seconds")
+    value: float = Field(
+        allow_inf_nan=False,
+        ge=-device_model.MAX_MONITOR_VALUE,
+        le=device_model.MAX_MONITOR_VALUE,
+        description="Threshold, delta, or interval in seconds",
+    )
     severity: int = Field(ge=0, le=9, description="0 (Danger) to 9 (Debug)")
     transaction: bool = Field(False, description="Only while a transaction is going on")
     id: int | None = Field(None, ge=0, le=INT32, description="The monitor this one replaces")
@@ -76,7 +82,7 @@ class MonitorsToSet(_Body):
 
 
 class MonitorsToClear(_Body):
-    ids: list[int] = Field(min_length=1, max_length=MAX_ENTRIES)
+    ids: list[Id] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class MonitoringBaseRequest(_Body):
@@ -155,7 +161,7 @@ class DisplayMessageRequest(_Body):
 
 
 class DisplayMessagesQuery(_Body):
-    ids: list[int] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    ids: list[Id] = Field(default_factory=list, max_length=MAX_ENTRIES)
     priority: Priority | None = None  # type: ignore[valid-type]
     state: MessageState | None = None  # type: ignore[valid-type]
 

@@ -41,7 +41,18 @@ def test_a_variable_is_a_component_and_a_variable_with_optional_parts():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "OCPPCommCtrlr", "A.B.C", "A.B/Fancy", "A@x.B", "A.B=1", ".B", "A.B[]", "A B.C"],
+    [
+        "",
+        "OCPPCommCtrlr",
+        "A.B.C",
+        "A.B/Fancy",
+        "A@x.B",
+        "A.B=1",
+        ".B",
+        "A.B[]",
+        "A B.C",
+        "EVSE@1234567890.A",
+    ],
 )
 def test_what_names_no_variable_to_read_is_refused(text):
     with pytest.raises(NotationProblem):
