@@ -37,6 +37,9 @@ OPERATION_COMMANDS = frozenset(
     | {"reset", "availability", "clear-cache", "trigger", "unlock", "network-profile"}
 )
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
+DEVICE_MODEL_COMMANDS = frozenset(
+    {"variables", "report", "monitoring", "customer-information", "display-messages"}
+)
 
 # The settings each command reads: its --help lists their flags, it loads only them.
 # Named, not imported: the reference system's tiers load only for its commands.
@@ -60,6 +63,8 @@ TIER_NAMES: dict[str, tuple[str, str]] = {
     **dict.fromkeys(sorted(TOKEN_COMMANDS), (REFERENCE, "TokenSettings")),
     # Commands to stations, built from our records: sent as `send` sends.
     **dict.fromkeys(sorted(OPERATION_COMMANDS), (REFERENCE, "SendSettings")),
+    # A 2.x station's device model: requests composed and split as its limits allow.
+    **dict.fromkeys(sorted(DEVICE_MODEL_COMMANDS), (REFERENCE, "SendSettings")),
     # UpdateFirmware and GetDiagnostics, with the URL the station fetches from or uploads to.
     **dict.fromkeys(sorted(FILE_COMMANDS), (REFERENCE, "StationFilesCommandSettings")),
 }
@@ -187,6 +192,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def _add_operator_commands(commands) -> None:
     from ocpp_cable.channels.operators.admin.cli import add_admin_commands
+    from ocpp_cable.channels.operators.admin.device_model_cli import add_device_model_commands
+    from ocpp_cable.channels.operators.admin.display_messages import add_display_message_commands
     from ocpp_cable.channels.operators.admin.file_commands import add_file_commands
     from ocpp_cable.channels.operators.admin.operations import add_operation_commands
     from ocpp_cable.channels.settings import (
@@ -204,6 +211,8 @@ def _add_operator_commands(commands) -> None:
         lambda leaf: _add_setting_flags(leaf, StationAdminSettings),
     )
     add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
+    add_device_model_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
+    add_display_message_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_file_commands(
         commands,
         lambda parser, leaf: _add_setting_flags(
@@ -326,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         from ocpp_cable.channels.operators.admin.operations import run_operation
 
         return run_operation(args, settings)
+    if args.command in DEVICE_MODEL_COMMANDS:
+        from ocpp_cable.channels.operators.admin.device_model_cli import run_device_model
+
+        return run_device_model(args, settings)
     if args.command in FILE_COMMANDS:
         from ocpp_cable.channels.operators.admin.file_commands import run_file_command
 

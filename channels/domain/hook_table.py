@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ocpp_cable.channels.domain import (
     configuration,
+    device_model,
     diagnostics,
     firmware,
     local_lists,
@@ -69,7 +70,10 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
     "SetNetworkProfile": (security_profiles.on_network_profile_answered,),
     "SendLocalList": (local_lists.on_list_answered,),
     "GetLocalListVersion": (local_lists.on_version_answered,),
-    "SetVariables": (WithId(password_rotation.on_variables_answered),),
+    "SetVariables": (
+        device_model.on_variables_set,
+        WithId(password_rotation.on_variables_answered),
+    ),
     "GetDiagnostics": (diagnostics.on_diagnostics_answered,),
     "SetChargingProfile": (smart_charging.on_set_profile_answered,),
     "ClearChargingProfile": (smart_charging.on_clear_profile_answered,),

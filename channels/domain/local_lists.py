@@ -11,6 +11,12 @@ The station's answers (channels/domain/command_hooks.py): Accepted moves what it
 update's version; Failed or VersionMismatch calls for the full list again, at most
 MAX_RESENDS times in a row; NotSupported marks the station as not supporting lists.
 A GetLocalListVersion answer that differs from our version calls for the full list.
+
+A 2.x station's list is followed as far as it was sent (`send`, the API's commands): an
+accepted SendLocalList moves what it holds to its versionNumber, each entry under its
+idToken and type (`token_key`). When its customer's data is cleared (N10), the station
+drops their token from its list, and the central system sends the Differential update
+that says so under a new version (`forget_token`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -241,6 +248,7 @@ def on_list_answered(
     session: Session, station_id: str, payload: dict, answer: dict
 ) -> list[FollowUp]:
     if not _is_16(payload):
+        _on_list_answered_2(session, station_id, payload, answer)
         return []
     status, version = answer.get("status"), payload["listVersion"]
     known = state(session, station_id)
@@ -260,10 +268,10 @@ def on_list_answered(
 
 
 def on_list_failed(session: Session, station_id: str, payload: dict, code: str) -> None:
-    if _is_16(payload):
-        known = state(session, station_id)
-        known.problem = f"SendLocalList version {payload['listVersion']} failed: {code[:40]}"
-        known.updated_at = now()
+    known = state(session, station_id)
+    version = payload.get("listVersion", payload.get("versionNumber"))
+    known.problem = f"SendLocalList version {version} failed: {code[:40]}"
+    known.updated_at = now()
 
 
 def on_version_answered(
@@ -285,3 +293,59 @@ def on_version_answered(
         return []  # in step with us
     ours = "none" if known.version is None else known.version
     return _full_again(session, station_id, f"the station holds version {version}, ours {ours}")
+
+
+# --- 2.x stations ------------------------------------------------------------------------------
+
+
+def token_key(id_token: dict[str, Any]) -> str:
+    """Where a 2.x list keeps a token's entry: its value and type, as one exact key."""
+    return orjson.dumps([id_token["type"], id_token["idToken"]]).decode()
+
+
+def applied_2(held: dict[str, dict], update_type: str, entries: list[dict]) -> dict[str, dict]:
+    """What a 2.x station holds once it applied the update: {token_key: entry}; an entry
+    without idTokenInfo deletes its token."""
+    result = {} if update_type == FULL else dict(held)
+    for entry in entries:
+        key = token_key(entry["idToken"])
+        if "idTokenInfo" in entry:
+            result[key] = entry
+        else:
+            result.pop(key, None)
+    return result
+
+
+def _on_list_answered_2(session: Session, station_id: str, payload: dict, answer: dict) -> None:
+    status, version = answer.get("status"), payload.get("versionNumber")
+    known = state(session, station_id)
+    known.updated_at = now()
+    if status == "Accepted":
+        known.entries = applied_2(
+            known.entries, payload["updateType"], payload.get("localAuthorizationList") or []
+        )
+        known.version, known.supported, known.problem = version, True, None
+    else:
+        known.problem = f"version {version} answered {status}"
+
+
+def forget_token(session: Session, station_id: str, id_token: dict[str, Any]) -> list[FollowUp]:
+    """The Differential update that removes `id_token` from a 2.x station's list, under the
+    next version (OCPP 2.0.1 N10.FR.02), as a follow-up; none when the list we know of
+    does not hold it, or an update is still on its way."""
+    known = session.get(LocalList, station_id)
+    if known is None or known.version is None or token_key(id_token) not in known.entries:
+        return []
+    if known.pending_command_id is not None:
+        pending = session.get(Command, known.pending_command_id)
+        if pending is not None and pending.status in commands.OPEN:
+            return []
+    token = {"idToken": id_token["idToken"], "type": id_token["type"]}
+    payload = {
+        "versionNumber": known.version + 1,
+        "updateType": DIFFERENTIAL,
+        "localAuthorizationList": [{"idToken": token}],
+    }
+    follow_up = FollowUp("SendLocalList", payload)
+    known.pending_command_id, known.updated_at = follow_up.id, now()
+    return [follow_up]

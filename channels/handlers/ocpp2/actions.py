@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp_cable.channels import config
-from ocpp_cable.channels.domain import command_hooks, commands, costs, reservations, stations
+from ocpp_cable.channels.domain import (
+    command_hooks,
+    commands,
+    costs,
+    device_model,
+    reservations,
+    stations,
+)
 from ocpp_cable.channels.domain.follow_ups import FollowUp
 from ocpp_cable.channels.handlers.ocpp2 import meter, tokens, transaction_events, variables
 from ocpp_cable.channels.handlers.ocpp2 import stations as stations2
@@ -197,6 +204,24 @@ class OCPP2Actions:
 
         await self._answer(data, keep)
 
+    async def notify_customer_information(self, data: dict[str, Any]) -> None:
+        """Stored as sent; the last part of a report on a customer whose data was cleared
+        has the station's Local Authorization List updated (device_model)."""
+        payload, station_id = data["payload"], self.station_id
+        audit = config.settings().audit_log
+        sent: list[FollowUp] = []
+
+        def keep(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            sent[:] = device_model.on_customer_reported(u.session, station_id, payload)
+            for f in sent if audit else ():
+                u.audit(station_id, "out", "CALL", f.action, f.id, f.payload)
+
+        await self._answer(data, keep)
+        for follow_up in sent:  # recorded with the report, sent now it is committed
+            self.send_call(follow_up.action, follow_up.payload, id=follow_up.id)
+            self.logger.info("local list update sent", command=follow_up.action, id=follow_up.id)
+
     async def notify_periodic_event_stream(self, data: dict[str, Any]) -> None:
         # A 2.1 SEND: never answered. Logged like every message, and no more: a stream's
         # values come many a second.
@@ -226,7 +251,6 @@ class OCPP2Actions:
     notify_charging_limit = _notification_2
     cleared_charging_limit = _notification_2
     notify_monitoring_report = _notification_2
-    notify_customer_information = _notification_2
     notify_display_messages = _notification_2
     publish_firmware_status_notification = _notification_2
     report_charging_profiles = _notification_2

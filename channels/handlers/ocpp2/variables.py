@@ -124,3 +124,70 @@ def reported(station_id: str, component: str | None = None) -> Select:
     if component is not None:
         query = query.where(StationVariable.component == component)
     return query
+
+
+def store_written(
+    session: Session, station_id: str, payload: dict[str, Any], answer: dict[str, Any]
+) -> int:
+    """The values a SetVariables answer accepted, as the request gave them (a station's
+    password among them is masked); how many."""
+    payload = password_fields.masked("SetVariables", payload)
+    given = {
+        _names(data, data.get("attributeType", "Actual")): data["attributeValue"]
+        for data in payload.get("setVariableData", [])
+    }
+    at = now()
+    rows = []
+    for result in answer.get("setVariableResult", []):
+        if not isinstance(result, dict) or result.get("attributeStatus") != "Accepted":
+            continue
+        attribute_type = result.get("attributeType", "Actual")
+        key = _names(result, attribute_type)
+        if key in given:
+            rows.append(
+                _row(
+                    station_id,
+                    result["component"],
+                    result["variable"],
+                    attribute_type,
+                    value=given[key],
+                    reported_at=at,
+                )
+            )
+    return _write(session, rows, READ)
+
+
+def _names(entry: dict[str, Any], attribute_type: str) -> str:
+    # Matches a result to the data it answers: OCPP's names compare case-insensitively.
+    component, variable = entry["component"], entry["variable"]
+    evse = component.get("evse") or {}
+    return repr(
+        (
+            component["name"].lower(),
+            (component.get("instance") or "").lower(),
+            evse.get("id"),
+            evse.get("connectorId"),
+            variable["name"].lower(),
+            (variable.get("instance") or "").lower(),
+            attribute_type,
+        )
+    )
+
+
+def reported_values(
+    session: Session, station_id: str, components: Iterable[str]
+) -> dict[tuple[str, str, str | None], str | None]:
+    """The Actual values of these components' station-wide variables, by (component,
+    variable, variable instance): where a station's limits are read."""
+    found = session.execute(
+        select(StationVariable.component, StationVariable.variable,
+               StationVariable.variable_instance, StationVariable.value)
+        .where(
+            StationVariable.station_id == station_id,
+            StationVariable.component.in_(list(components)),
+            StationVariable.component_instance.is_(None),
+            StationVariable.evse_id.is_(None),
+            StationVariable.attribute_type == "Actual",
+        )
+    )  # fmt: skip
+    return {(c, v, i): value for c, v, i, value in found}

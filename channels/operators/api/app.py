@@ -17,6 +17,8 @@ from ocpp_cable.channels.operators.api.routes import (
     charging_profiles,
     commands,
     configuration,
+    device_model,
+    display_messages,
     files,
     firmware_diagnostics,
     id_tags,
@@ -69,6 +71,8 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
     app.include_router(tariffs.router, prefix=PREFIX)  # what sessions cost
     app.include_router(password_rotation.router, prefix=PREFIX)  # security profiles 1 and 2
     app.include_router(charging_profiles.router, prefix=PREFIX)  # 1.6's Smart Charging
+    app.include_router(device_model.router, prefix=PREFIX)  # 2.x's device model
+    app.include_router(display_messages.router, prefix=PREFIX)  # 2.x's display messages
     for module in (local_lists, reservations):  # 1.6's Local Auth List and Reservation
         app.include_router(module.router, prefix=PREFIX)
     for module in (configuration, firmware_diagnostics):  # 1.6's Core and Firmware Management

@@ -18,6 +18,8 @@ LEAVES = {
     for name in ("stations", "tags", "tariffs", "transactions", "tokens", "viewers")
 }
 LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservations", "list"]})
+LEAVES.update({"variables": ["variables", "get"], "monitoring": ["monitoring", "level"]})
+LEAVES.update({"display-messages": ["display-messages", "clear"]})
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:
