@@ -209,6 +209,46 @@ async def test_public_station_page_shows_a_qr_code_and_escapes_what_stations_sen
             assert errors == []
 
 
+async def test_operator_sends_the_everyday_commands_the_central_system_composes(tmp_path, chromium):
+    with running_system(tmp_path) as system:
+        token = system.token("ops")
+        async with async_playwright() as playwright:
+            chrome = await browser.launch(playwright)
+            page = await chrome.new_page(viewport={"width": 1280, "height": 900})
+            errors = collect_errors(page)
+            await page.goto(f"{system.base_url}/")
+            await log_in(page, token)
+            async with connected_charger(system, "CP-1") as charger:
+                await page.goto(f"{system.base_url}/#/stations/CP-1")
+                await expect(page.locator("table.log")).to_contain_text("BootNotification")
+                steps = [  # (button, what the dialog is told, the command's label)
+                    ("p .actions button:text-is('Availability')", None, "ChangeAvailability"),
+                    ("tr[data-connector='1'] button:text-is('Availability')", "Operative",
+                     "ChangeAvailability"),
+                    ("p .actions button:text-is('Clear cache')", None, "ClearCache"),
+                    ("p .actions button:text-is('Reset')", "now", "Reset"),
+                    ("tr[data-connector='1'] button:text-is('Unlock')", None, "UnlockConnector"),
+                ]  # fmt: skip
+                for button, choice, label in steps:
+                    await page.click(button)
+                    if choice is not None:
+                        await page.select_option("dialog select", choice)
+                    await page.click("dialog button.primary")
+                    command = page.locator("#commands li").first
+                    await expect(command).to_have_attribute("data-action", label)
+                    await expect(command).to_have_attribute("data-status", "accepted")
+            await chrome.close()
+        assert errors == []
+        # Composed by the central system in the station's version (1.6 here).
+        assert charger.calls == [
+            ("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"}),
+            ("ChangeAvailability", {"connectorId": 1, "type": "Operative"}),
+            ("ClearCache", {}),
+            ("Reset", {"type": "Hard"}),
+            ("UnlockConnector", {"connectorId": 1}),
+        ]
+
+
 async def test_operator_accepts_a_pending_station_which_is_asked_to_boot_again(tmp_path, chromium):
     with running_system(tmp_path) as system:
         with db.session_scope(system.database_url) as session:

@@ -209,6 +209,16 @@ class Charger(ChargePoint):
         self.calls.append(("TriggerMessage", {"requestedMessage": requested_message}))
         return call_result.TriggerMessage(status="Accepted")
 
+    @on(Action.change_availability)
+    def on_change_availability(self, connector_id, type, **_):
+        self.calls.append(("ChangeAvailability", {"connectorId": connector_id, "type": type}))
+        return call_result.ChangeAvailability(status="Accepted")
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_):
+        self.calls.append(("ClearCache", {}))
+        return call_result.ClearCache(status="Accepted")
+
     @on(Action.change_configuration)
     def on_change_configuration(self, key, value, **_):
         self.calls.append(("ChangeConfiguration", {"key": key, "value": value}))

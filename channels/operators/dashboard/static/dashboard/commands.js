@@ -45,10 +45,20 @@ export function entry(stationId, action) {
 
 // Sends `action` to the station; the result shows in the commands panel and is returned.
 export async function run(stationId, action, payload) {
-  const show = entry(stationId, action)
+  return follow(stationId, action, 'commands', { action, payload })
+}
+
+// One of the commands the central system composes in the station's version (POST
+// /stations/{id}/<route>: reset, availability, clear-cache, trigger, unlock).
+function composed(stationId, label, route, body = {}) {
+  return follow(stationId, label, route, body)
+}
+
+async function follow(stationId, label, route, body) {
+  const show = entry(stationId, label)
   try {
-    const path = `/stations/${encodeURIComponent(stationId)}/commands`
-    let record = await api(path, { method: 'POST', query: { wait: WAIT }, body: { action, payload } })
+    const path = `/stations/${encodeURIComponent(stationId)}/${route}`
+    let record = await api(path, { method: 'POST', query: { wait: WAIT }, body })
     show(record.status)
     if (OPEN.has(record.status)) record = await settle(record.id)
     const said = record.response ? JSON.stringify(record.response) : record.error_code ?? ''
@@ -95,32 +105,51 @@ export async function remoteStop(stationId, transaction) {
   return run(stationId, 'RemoteStopTransaction', { transactionId: transaction.id })
 }
 
+// Once idle or now: the central system says it in the station's version (2.x OnIdle or
+// Immediate, 1.6 Soft or Hard).
 export async function reset(stationId) {
-  const types = speaks2(stationId) ? ['OnIdle', 'Immediate'] : ['Soft', 'Hard']
   const values = await ask(`Reset ${stationId}`, [
-    { name: 'type', label: 'Type', type: 'select', options: types, value: types[0] },
+    { name: 'when', label: 'When', type: 'select', options: ['once idle', 'now'], value: 'once idle' },
   ], 'Reset')
-  return values && run(stationId, 'Reset', values)
+  return values && composed(stationId, 'Reset', 'reset', { immediate: values.when === 'now' })
 }
 
 // `connectorId`: of a 2.x station, the EVSE (the views list 2.x connectors by EVSE).
 export async function unlock(stationId, connectorId) {
   const yes = await ask(`Unlock connector ${connectorId} of ${stationId}?`, [], 'Unlock')
   if (!yes) return yes
-  const payload = speaks2(stationId) ? { evseId: connectorId, connectorId: 1 } : { connectorId }
-  return run(stationId, 'UnlockConnector', payload)
+  const body = speaks2(stationId) ? { evse: connectorId, connector: 1 } : { connector: connectorId }
+  return composed(stationId, 'UnlockConnector', 'unlock', body)
 }
 
 export async function trigger(stationId, connectorId) {
   const v2 = speaks2(stationId)
   const values = await ask(`Ask ${stationId} for a message`, [
-    { name: 'requestedMessage', label: 'Message', type: 'select', options: v2 ? TRIGGERS_2 : TRIGGERS },
-    { name: 'connectorId', label: v2 ? 'EVSE (optional)' : 'Connector (optional)', type: 'number', min: 0, value: connectorId },
+    { name: 'message', label: 'Message', type: 'select', options: v2 ? TRIGGERS_2 : TRIGGERS },
+    { name: 'connectorId', label: v2 ? 'EVSE (optional)' : 'Connector (optional)', type: 'number', min: 1, value: connectorId },
   ], 'Ask')
-  if (!values || !v2) return values && run(stationId, 'TriggerMessage', values)
-  const { requestedMessage, connectorId: evseId } = values
-  return run(stationId, 'TriggerMessage',
-    evseId === undefined ? { requestedMessage } : { requestedMessage, evse: { id: evseId } })
+  if (!values) return values
+  const { message, connectorId: where } = values
+  const body = where === undefined ? { message } : v2 ? { message, evse: where } : { message, connector: where }
+  return composed(stationId, 'TriggerMessage', 'trigger', body)
+}
+
+// In or out of service: the station, or one connector (of a 2.x station: an EVSE).
+export async function availability(stationId, connectorId) {
+  const v2 = speaks2(stationId)
+  const where = connectorId === undefined ? stationId : `${v2 ? 'EVSE' : 'connector'} ${connectorId} of ${stationId}`
+  const values = await ask(`Availability of ${where}`, [
+    { name: 'state', label: 'State', type: 'select', options: ['Inoperative', 'Operative'], value: 'Inoperative' },
+  ], 'Change')
+  if (!values) return values
+  const body = { operative: values.state === 'Operative' }
+  if (connectorId !== undefined) body[v2 ? 'evse' : 'connector'] = connectorId
+  return composed(stationId, 'ChangeAvailability', 'availability', body)
+}
+
+export async function clearCache(stationId) {
+  const yes = await ask(`Clear the authorization cache of ${stationId}?`, [], 'Clear')
+  return yes && composed(stationId, 'ClearCache', 'clear-cache')
 }
 
 // What each state of a password rotation means for the station.
@@ -187,10 +216,13 @@ export function buttons(stationId, connectorId) {
     return h('span', { class: 'actions' },
       button('Remote start', () => remoteStart(stationId), 'RemoteStartTransaction'),
       button('Reset', () => reset(stationId), 'Reset'),
-      button('Trigger', () => trigger(stationId), 'TriggerMessage'))
+      button('Trigger', () => trigger(stationId), 'TriggerMessage'),
+      button('Availability', () => availability(stationId), 'ChangeAvailability'),
+      button('Clear cache', () => clearCache(stationId), 'ClearCache'))
   }
   return h('span', { class: 'actions' },
     button('Start', () => remoteStart(stationId, connectorId), 'RemoteStartTransaction'),
     button('Unlock', () => unlock(stationId, connectorId), 'UnlockConnector'),
-    button('Trigger', () => trigger(stationId, connectorId), 'TriggerMessage'))
+    button('Trigger', () => trigger(stationId, connectorId), 'TriggerMessage'),
+    button('Availability', () => availability(stationId, connectorId), 'ChangeAvailability'))
 }
