@@ -79,6 +79,10 @@ async def test_tc_n_25_csms(tmp_path, capsys):
             {"status": "Uploading", "requestId": request_id},
             {"status": "Uploaded", "requestId": request_id},
         ]
+        token = location.rsplit("/", 1)[1]  # kept masked: the record opens no upload
+        [command] = [c for c in system.rows(Command) if c.action == "GetLog"]
+        assert token not in command.payload["log"]["remoteLocation"]
+        assert command.payload["requestId"] == request_id
         code, out, _ = await system.operator("diagnostics", "list", "--json")
         assert code == 0 and '"state": "done"' in out
 
