@@ -1,4 +1,5 @@
-"""Diagnostics uploads (OCPP 1.6 GetDiagnostics): a request, the station's file, its status.
+"""Diagnostics and log uploads (1.6 GetDiagnostics, GetLog): a request, the station's file,
+its status.
 
 A request is recorded before its GetDiagnostics goes out, with the SHA-256 of a fresh
 random token (the token itself is not kept); the station uploads to
@@ -10,6 +11,8 @@ One upload is taken per token: `claim` holds the token while an upload is under 
 station's retry may come (a claim older than CLAIM_TTL is one a dead process left).
 DiagnosticsStatusNotification moves the station's latest request on (Uploading) until
 it is done (Uploaded, and the file arrived) or failed (UploadFailed); Idle changes nothing.
+A GetLog's request (its `log_type` set, its id the requestId) moves on with its answer
+and the LogStatusNotifications naming it, as log_retrieval says.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from ocpp_cable.channels.domain import log_retrieval
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.domain.viewers import digest, token_digest
 from ocpp_cable.channels.storage.models import DiagnosticsRequest
@@ -35,6 +39,8 @@ CLAIM_TTL = timedelta(hours=1)
 
 def state(found: DiagnosticsRequest) -> str:
     """open, done (the file is here and the station said Uploaded) or failed."""
+    if found.log_type is not None:
+        return log_retrieval.state(found.status, found.received_at is not None)
     if found.status in FAILED:
         return "failed"
     if found.status == UPLOADED and found.received_at is not None:
@@ -58,9 +64,11 @@ def record_request(
     token: str,
     start_time: datetime | None,
     stop_time: datetime | None,
+    log_type: str | None = None,
 ) -> DiagnosticsRequest:
     found = DiagnosticsRequest(
         station_id=station_id,
+        log_type=log_type,
         command_id=command_id,
         token_hash=digest(token),
         start_time=start_time,
@@ -82,7 +90,7 @@ def claim(session: Session, token: str) -> tuple[int | None, bool]:
         .where(
             DiagnosticsRequest.token_hash == token_hash,
             DiagnosticsRequest.received_at.is_(None),
-            DiagnosticsRequest.status.not_in(FAILED),
+            DiagnosticsRequest.status.not_in(FAILED | log_retrieval.FAILED),
             or_(
                 DiagnosticsRequest.upload_started_at.is_(None),
                 DiagnosticsRequest.upload_started_at < at - CLAIM_TTL,
@@ -122,12 +130,63 @@ def track_status(session: Session, station_id: str, status: str) -> None:
         return  # Idle: the station is uploading nothing
     found = session.scalar(
         select(DiagnosticsRequest)
-        .where(DiagnosticsRequest.station_id == station_id)
+        .where(DiagnosticsRequest.station_id == station_id, DiagnosticsRequest.log_type.is_(None))
         .order_by(DiagnosticsRequest.id.desc())
         .limit(1)
     )
     if found is not None and state(found) == "open":
         found.status, found.updated_at = status, now()
+
+
+def track_log_status(session: Session, station_id: str, payload: dict[str, Any]) -> None:
+    """A LogStatusNotification: the GetLog request it names (the station's latest when it
+    names none), if still open, moves on."""
+    query = select(DiagnosticsRequest).where(
+        DiagnosticsRequest.station_id == station_id, DiagnosticsRequest.log_type.is_not(None)
+    )
+    request_id = payload.get("requestId")
+    if request_id is not None:
+        query = query.where(DiagnosticsRequest.id == request_id)
+    found = session.scalar(query.order_by(DiagnosticsRequest.id.desc()).limit(1))
+    if found is None:
+        return
+    status = log_retrieval.reported(found.status, payload["status"], found.received_at is not None)
+    if status != found.status:
+        found.status, found.updated_at = status, now()
+
+
+def on_log_answered(
+    session: Session, station_id: str, payload: dict[str, Any], answer: dict[str, Any]
+) -> None:
+    """The answer to a GetLog of ours: its file's name, accepted or rejected; an
+    AcceptedCanceled one says the station's earlier upload was canceled for it."""
+    found = session.scalar(select(DiagnosticsRequest).where(_ours(station_id, payload, "GetLog")))
+    if found is None:
+        return
+    if isinstance(answer.get("filename"), str):
+        found.file_name = answer["filename"]
+    found.status = log_retrieval.answered(found.status, answer.get("status"))
+    found.updated_at = now()
+    if answer.get("status") != log_retrieval.CANCELED:
+        return
+    earlier = session.scalars(
+        select(DiagnosticsRequest).where(
+            DiagnosticsRequest.station_id == station_id,
+            DiagnosticsRequest.log_type.is_not(None),
+            DiagnosticsRequest.id < found.id,
+        )
+    )
+    for other in earlier:
+        if state(other) == "open":
+            other.status, other.updated_at = log_retrieval.CANCELED, now()
+
+
+def on_log_failed(session: Session, station_id: str, payload: dict[str, Any], code: str) -> None:
+    session.execute(
+        update(DiagnosticsRequest)
+        .where(_ours(station_id, payload, "GetLog"), DiagnosticsRequest.status == REQUESTED)
+        .values(status=COMMAND_FAILED, updated_at=now())
+    )
 
 
 def _token_hash_in(location_sent: Any) -> str | None:
@@ -137,9 +196,9 @@ def _token_hash_in(location_sent: Any) -> str | None:
     return token_digest(token) if token and "/" not in token else None
 
 
-def _ours(station_id: str, payload: dict[str, Any]) -> Any:
-    """The request a GetDiagnostics of ours was for (none for one sent otherwise)."""
-    token_hash = _token_hash_in(payload.get("location"))
+def _ours(station_id: str, payload: dict[str, Any], action: str = "GetDiagnostics") -> Any:
+    """The request a GetDiagnostics or GetLog of ours was for (none for one sent otherwise)."""
+    token_hash = _token_hash_in(log_retrieval.location_of(action, payload))
     return and_(
         DiagnosticsRequest.station_id == station_id,
         DiagnosticsRequest.token_hash == (token_hash or ""),
@@ -182,6 +241,7 @@ def row(found: DiagnosticsRequest) -> dict[str, Any]:
     return {
         "id": found.id,
         "station_id": found.station_id,
+        "log_type": found.log_type,
         "status": found.status,
         "state": state(found),
         "file_name": found.file_name,

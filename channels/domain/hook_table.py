@@ -75,6 +75,7 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
         WithId(password_rotation.on_variables_answered),
     ),
     "GetDiagnostics": (diagnostics.on_diagnostics_answered,),
+    "GetLog": (diagnostics.on_log_answered,),
     "SetChargingProfile": (smart_charging.on_set_profile_answered,),
     "ClearChargingProfile": (smart_charging.on_clear_profile_answered,),
     "GetCompositeSchedule": (smart_charging.on_composite_schedule_answered,),
@@ -88,6 +89,7 @@ FAILURES: dict[str, tuple[Failure | WithId, ...]] = {
     "SetVariables": (WithId(password_rotation.on_rotation_failed),),
     "ChangeConfiguration": (WithId(password_rotation.on_rotation_failed),),
     "GetDiagnostics": (diagnostics.on_diagnostics_failed,),
+    "GetLog": (diagnostics.on_log_failed,),
     "UpdateFirmware": (firmware.on_update_failed,),
     "ReserveNow": (reservations.on_reserve_failed,),
 }

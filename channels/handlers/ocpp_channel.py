@@ -382,7 +382,16 @@ class OCPPChannel(OCPP2Actions, Channel):
 
         await self._answer(data, track)
 
-    log_status_notification = _notification
+    async def log_status_notification(self, data):
+        """Stored as every notification; it moves the GetLog request it names on."""
+        payload, station_id = data["payload"], self.station_id
+
+        def track(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            diagnostics.track_log_status(u.session, station_id, payload)
+
+        await self._answer(data, track)
+
     security_event_notification = _notification
     signed_firmware_status_notification = _notification
 

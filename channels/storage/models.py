@@ -592,8 +592,9 @@ class FirmwareUpdate(Base):
 
 
 class DiagnosticsRequest(Base):
-    """A GetDiagnostics sent: the upload URL's token (its SHA-256), what the station
-    answered and said, and the file it uploaded (stored as <--uploads-dir>/diagnostics/<id>)."""
+    """A GetDiagnostics or GetLog sent: the upload URL's token (its SHA-256), what the
+    station answered and said, and the file it uploaded (stored as
+    <--uploads-dir>/diagnostics/<id>). A GetLog's requestId is the row's id."""
 
     __tablename__ = "diagnostics_requests"
 
@@ -607,9 +608,12 @@ class DiagnosticsRequest(Base):
     stop_time: Mapped[datetime | None]
     # The answer's fileName (CiString255), else the upload's own name.
     file_name: Mapped[str | None] = mapped_column(StationText)
+    # DiagnosticsLog or SecurityLog for a GetLog; None for a GetDiagnostics.
+    log_type: Mapped[str | None] = mapped_column(String(20))
     # Requested, CommandFailed, NoDiagnostics (answered without fileName), or the
-    # station's last DiagnosticsStatus.
-    status: Mapped[str] = mapped_column(String(20), default="Requested")
+    # station's last DiagnosticsStatus; a GetLog's: Requested, Accepted, Rejected,
+    # CommandFailed, or its last LogStatusNotification's status.
+    status: Mapped[str] = mapped_column(String(24), default="Requested")
     upload_started_at: Mapped[datetime | None]  # an upload is under way (the token's claim)
     received_at: Mapped[datetime | None]  # the file arrived whole
     size: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,7 +15,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ocpp.v16 import call
 from websockets.exceptions import InvalidStatus
 
-from ocpp_cable.channels.storage.models import ChargePoint, Command, StationNotification
+from ocpp_cable.channels.storage.models import (
+    ChargePoint,
+    Command,
+    DiagnosticsRequest,
+    StationNotification,
+)
 from tests.support.central import PASSWORD, basic
 from tests.support.conformance import csms
 from tests.support.conformance_16 import booted, command, stamp, status
@@ -249,28 +254,41 @@ async def test_tc_078_csms(tmp_path, capsys):
 
 
 async def test_tc_079_csms(tmp_path, capsys):
-    """GetLog for the SecurityLog with a remote location and a requestId (Accepted, with
-    the file's name); the LogStatusNotifications Uploading and Uploaded for that request
-    are acknowledged and stored."""
-    async with csms(tmp_path, capsys) as system:
+    """The operator asks for the security log: the CSMS sends the security extension's
+    GetLog for the SecurityLog with a requestId and an upload location (Accepted, with the
+    file's name); the charge point reports Uploading, uploads there, reports Uploaded. The
+    notifications are acknowledged and stored, the file kept and the request done."""
+    log = b"2026-12-01T10:00:00Z SettingSystemTime\n" * 20
+    async with csms(tmp_path, capsys, api=True, uploads_dir=tmp_path / "uploads") as system:
         system.seed()
         answers = {"GetLog": {"status": "Accepted", "filename": "security.log"}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            asked = {"logType": "SecurityLog", "requestId": 42,
-                     "log": {"remoteLocation": "https://logs.example.com/upload/CP-1"}}  # fmt: skip
-            state, said = await command(system, "GetLog", asked)
-            assert (state, said) == ("accepted", {"status": "Accepted", "filename": "security.log"})
+            code, out, err = await system.operator(
+                "diagnostics", "request", "CP-1", "--log", "security",
+                "--files-url", str(system.api.base_url),
+            )  # fmt: skip
+            assert code == 0, (out, err)
             sent = await cp.request("GetLog")
-            assert (sent["log_type"], sent["request_id"]) == ("SecurityLog", 42)
-            for step in ("Uploading", "Uploaded"):
-                assert (
-                    await cp.call(call.LogStatusNotification(status=step, request_id=42))
-                    is not None
-                )
+            request_id, location = sent["request_id"], sent["log"]["remote_location"]
+            assert sent["log_type"] == "SecurityLog"
+            assert location.startswith(f"{system.api.base_url}/files/diagnostics/")
+            for step in ("Uploading", "upload", "Uploaded"):
+                if step == "upload":
+                    got = await system.api.put(location, content=log)
+                    assert got.status_code == 200
+                    continue
+                notification = call.LogStatusNotification(status=step, request_id=request_id)
+                assert await cp.call(notification) is not None
         assert notified(system, "LogStatusNotification") == [
-            {"status": "Uploading", "requestId": 42}, {"status": "Uploaded", "requestId": 42},
-        ]  # fmt: skip
+            {"status": "Uploading", "requestId": request_id},
+            {"status": "Uploaded", "requestId": request_id},
+        ]
+        [stored] = system.rows(DiagnosticsRequest)
+        assert (stored.id, stored.log_type, stored.status, stored.file_name) == (
+            request_id, "SecurityLog", "Uploaded", "security.log",
+        )  # fmt: skip
+        assert (tmp_path / "uploads" / "diagnostics" / str(stored.id)).read_bytes() == log
 
 
 def signed_update() -> dict:

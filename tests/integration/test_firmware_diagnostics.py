@@ -265,3 +265,21 @@ async def test_diagnostics_are_uploaded_once_and_kept(database_url, tmp_path):
     )
     assert code == 0, err
     assert '"state": "done"' in out
+
+
+async def test_a_log_request_over_the_api_says_why_it_was_not_sent(database_url, tmp_path):
+    seed(database_url)
+    headers = bearer(make_token(database_url))
+    async with served_api(database_url, uploads_dir=tmp_path) as (_node, client, api_settings):
+        path = "/api/v1/stations/CP-1/diagnostics"
+        unset = await client.post(path, json={"log": "security"}, headers=headers)
+        assert unset.status_code == 503 and "--files-url" in unset.json()["detail"]
+        api_settings.files_url = str(client.base_url)
+        backwards = {"start": "2026-12-01T00:00:00Z", "stop": "2026-11-30T00:00:00Z"}
+        assert (await client.post(path, json=backwards, headers=headers)).status_code == 422
+        assert (await client.post(path, json={"log": "kernel"}, headers=headers)).status_code == 422
+        unknown = await client.post("/api/v1/stations/CP-9/diagnostics", json={}, headers=headers)
+        assert unknown.status_code == 404
+        offline = await client.post(path, json={}, headers=headers)
+        assert offline.status_code == 409
+    assert rows(database_url, DiagnosticsRequest) == []  # nothing sent, nothing kept

@@ -1,10 +1,10 @@
 """`ocpp-cable firmware update|list` and `ocpp-cable diagnostics request|list`.
 
-UpdateFirmware and GetDiagnostics name a URL the station fetches from or uploads to,
-on the HTTP API's server (`--files-url`). The update or request is recorded first, so
-the URL works as soon as the station has it; the command then goes through
-`publish_recorded` as `send`'s do (recorded, refused for a station that is offline).
-The HTTP API sends them through the same functions.
+UpdateFirmware and GetDiagnostics (or GetLog: log_retrieval chooses per version) name a
+URL the station fetches from or uploads to, on the HTTP API's server (`--files-url`).
+The update or request is recorded first, so the URL works as soon as the station has it;
+the command then goes through `publish_recorded` as `send`'s do (recorded, refused for
+a station that is offline). The HTTP API sends them through the same functions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from ocpp_cable.channels.domain import diagnostics, firmware
+from ocpp_cable.channels.domain import diagnostics, firmware, log_retrieval
 from ocpp_cable.channels.domain.timeutil import now, parse_time
 from ocpp_cable.channels.domain.viewers import masked
 from ocpp_cable.channels.operators.admin import command_records, parsers
@@ -54,12 +54,17 @@ def _files_url(settings: Any) -> str:
     return settings.files_url
 
 
-def _station_16(settings: Any, station_id: str, action: str) -> None:
+def _station_version(settings: Any, station_id: str) -> str:
     version = command_records.station_version(settings, station_id)
     if version is None:
         raise command_records.UnknownStation(
             f"no station {station_id} (ocpp-cable stations add {station_id})"
         )
+    return version
+
+
+def _station_16(settings: Any, station_id: str, action: str) -> None:
+    version = _station_version(settings, station_id)
     if version != "1.6":
         raise command_records.CommandRefused(
             f"{action} not sent to {station_id}: it speaks OCPP {version}, and this is "
@@ -67,32 +72,41 @@ def _station_16(settings: Any, station_id: str, action: str) -> None:
         )
 
 
+def _masked(action: str, payload: dict[str, Any], token: str) -> dict[str, Any]:
+    """The payload with the token in its location masked (see `_send_recorded`)."""
+    if action == "GetLog":
+        log = payload["log"]
+        return {**payload, "log": {**log, "remoteLocation": masked(log["remoteLocation"], token)}}
+    return {**payload, "location": masked(payload["location"], token)}
+
+
 def _send_recorded(
     settings: Any,
     station_id: str,
-    action: str,
-    payload: dict[str, Any],
+    version: str,
     model: type[FirmwareUpdate] | type[DiagnosticsRequest],
     record: Callable[[Any, str], Any],
+    message: Callable[[int], tuple[str, dict[str, Any]]],
     broadcaster: Broadcaster | None,
     token: str,
 ) -> int:
-    """Record the update or request (`record(session, command_id)`), then the command;
-    the record goes again if the command is refused before it is recorded. Its id.
-    The command's record and the message log keep the location with `token` masked:
-    whoever reads them cannot download or upload with it."""
-    transmission = build_call(action, payload, uuid.uuid4().hex, "1.6")
-    kept = {**payload, "location": masked(payload["location"], token)}
+    """Record the update or request (`record(session, command_id)`), then the command
+    `message(record_id)` gives; the record goes again if the command is refused before it
+    is recorded. Its id. The command's record and the message log keep the location with
+    `token` masked: whoever reads them cannot download or upload with it."""
+    command_id = uuid.uuid4().hex
     with db.session_scope(settings.database_url) as session:
-        record_id = record(session, transmission["id"]).id
+        record_id = record(session, command_id).id
     try:
+        action, payload = message(record_id)
+        transmission = build_call(action, payload, command_id, version)
         command_records.publish_recorded(
             settings,
             station_id,
             transmission,
             settings.stream_for_station(station_id),
             broadcaster,
-            recorded_payload=kept,
+            recorded_payload=_masked(action, payload, token),
         )
     except BroadcastError:
         # The command is recorded as failed (BroadcastFailed); so is what it was for.
@@ -101,7 +115,7 @@ def _send_recorded(
                 update(model).where(model.id == record_id).values(status="CommandFailed")
             )
         raise
-    except CommandFailed:
+    except (CommandFailed, CommandLineError):
         with db.session_scope(settings.database_url) as session:
             session.execute(delete(model).where(model.id == record_id))
         raise
@@ -139,12 +153,12 @@ def send_firmware_update(
     update_id = _send_recorded(
         settings,
         station_id,
-        "UpdateFirmware",
-        payload,
+        "1.6",
         FirmwareUpdate,
         lambda session, command_id: firmware.record_update(
             session, station_id, command_id, file_name, token, retrieve_date
         ),
+        lambda _: ("UpdateFirmware", payload),
         broadcaster,
         token,
     )
@@ -160,8 +174,11 @@ def request_diagnostics(
     retries: int | None = None,
     retry_interval: int | None = None,
     broadcaster: Broadcaster | None = None,
+    log_type: str | None = None,
 ) -> dict[str, Any]:
-    """Send the station GetDiagnostics with a fresh upload URL.
+    """Ask the station for its log with a fresh upload URL: GetDiagnostics (1.6, no
+    `log_type`) or GetLog (`log_type` DiagnosticsLog or SecurityLog; 2.x: the
+    diagnostics log unless told), whose requestId is the request's id.
 
     Raises:
         CommandLineError: the stop time is before the start.
@@ -171,25 +188,21 @@ def request_diagnostics(
     base = _files_url(settings)
     if start_time is not None and stop_time is not None and stop_time < start_time:
         raise CommandLineError("the stop time is before the start time")
-    _station_16(settings, station_id, "GetDiagnostics")
+    version = _station_version(settings, station_id)
+    if version != "1.6" and log_type is None:
+        log_type = log_retrieval.LOG_TYPES["diagnostics"]
     token = _new_token()
-    payload: dict[str, Any] = {"location": diagnostics.location(base, token)}
-    for name, value in (
-        ("startTime", start_time and _utc(start_time)),
-        ("stopTime", stop_time and _utc(stop_time)),
-        ("retries", retries),
-        ("retryInterval", retry_interval),
-    ):
-        if value is not None:
-            payload[name] = value
+    location = diagnostics.location(base, token)
     request_id = _send_recorded(
         settings,
         station_id,
-        "GetDiagnostics",
-        payload,
+        version,
         DiagnosticsRequest,
         lambda session, command_id: diagnostics.record_request(
-            session, station_id, command_id, token, start_time, stop_time
+            session, station_id, command_id, token, start_time, stop_time, log_type
+        ),
+        lambda record_id: log_retrieval.request_for(
+            version, location, record_id, log_type, start_time, stop_time, retries, retry_interval
         ),
         broadcaster,
         token,
@@ -257,14 +270,20 @@ def add_file_commands(
     )
     fw_list = leaf(firmware_commands, "list", _firmware_list, "firmware updates, newest first")
 
-    diagnostics_commands = group("diagnostics", "diagnostics files uploaded by stations")
+    diagnostics_commands = group("diagnostics", "diagnostics and log files uploaded by stations")
     dg_request = leaf(
         diagnostics_commands,
         "request",
         _diagnostics_request,
-        "send GetDiagnostics: the station uploads to <--files-url>/files/diagnostics/",
+        "send GetDiagnostics (1.6) or GetLog (2.x, or --log): the station uploads to "
+        "<--files-url>/files/diagnostics/",
     )
     dg_request.add_argument("station_id")
+    dg_request.add_argument(
+        "--log",
+        choices=sorted(log_retrieval.LOG_TYPES),
+        help="the log to ask for with GetLog (default: 1.6 GetDiagnostics; 2.x diagnostics)",
+    )
     dg_request.add_argument("--start", type=_time, help="ISO 8601; the oldest logging wanted")
     dg_request.add_argument("--stop", type=_time, help="ISO 8601; the latest logging wanted")
     dg_list = leaf(diagnostics_commands, "list", _diagnostics_list, "requests, newest first")
@@ -306,11 +325,14 @@ def _firmware_update(args: argparse.Namespace, settings: StationFilesCommandSett
 
 def _diagnostics_request(args: argparse.Namespace, settings: StationFilesCommandSettings) -> int:
     _migrated(settings)
+    log_type = log_retrieval.LOG_TYPES[args.log] if args.log else None
     found = request_diagnostics(
-        settings, args.station_id, args.start, args.stop, args.retries, args.retry_interval
-    )
+        settings, args.station_id, args.start, args.stop, args.retries, args.retry_interval,
+        log_type=log_type,
+    )  # fmt: skip
+    action = f"GetLog ({found['log_type']})" if found["log_type"] else "GetDiagnostics"
     print(
-        f"GetDiagnostics {found['command_id']} sent to {args.station_id}: "
+        f"{action} {found['command_id']} sent to {args.station_id}: "
         f"diagnostics request {found['id']}"
     )
     return 0
@@ -357,6 +379,7 @@ def _diagnostics_list(args: argparse.Namespace, settings: StationFilesCommandSet
         [
             ("ID", "id"),
             ("STATION", "station_id"),
+            ("LOG", "log_type"),
             ("STATUS", "status"),
             ("STATE", "state"),
             ("FILE", "file_name"),

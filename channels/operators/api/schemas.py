@@ -645,21 +645,47 @@ class FirmwareUpdate(BaseModel):
     updated_at: datetime
 
 
+class NewDiagnosticsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    log: Literal["diagnostics", "security"] | None = Field(
+        None,
+        description="The log to ask for with GetLog; none: GetDiagnostics on OCPP 1.6, the "
+        "diagnostics log on 2.x",
+    )
+    start: datetime | None = Field(None, description="The oldest logging wanted; UTC when no zone")
+    stop: datetime | None = Field(None, description="The latest logging wanted; UTC when no zone")
+    retries: int | None = Field(None, ge=0, le=INT32)
+    retry_interval: int | None = Field(None, ge=0, le=INT32, description="Seconds")
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else utc(value)
+
+
 class DiagnosticsRequest(BaseModel):
     id: int
     station_id: str
+    log_type: str | None = Field(
+        description="DiagnosticsLog or SecurityLog for a GetLog (its requestId is the id); "
+        "none for a GetDiagnostics"
+    )
     status: str = Field(
         description="Requested, CommandFailed, NoDiagnostics (the station had none), or its "
-        "last DiagnosticsStatus (Uploading, Uploaded, UploadFailed)"
+        "last DiagnosticsStatus (Uploading, Uploaded, UploadFailed); a GetLog's: Requested, "
+        "Accepted, Rejected, CommandFailed, or its last LogStatusNotification's status "
+        "(Uploading, Uploaded, UploadFailure, BadMessage, NotSupportedOperation, "
+        "PermissionDenied, AcceptedCanceled)"
     )
     state: Literal["open", "done", "failed"] = Field(
         description="done: the file arrived and the station said Uploaded"
     )
-    file_name: str | None = Field(description="The GetDiagnostics answer's, else the upload's")
+    file_name: str | None = Field(description="The answer's file name, else the upload's")
     size: int | None = Field(description="Bytes received")
     start_time: datetime | None
     stop_time: datetime | None
-    command_id: str = Field(description="The GetDiagnostics command's id")
+    command_id: str = Field(description="The GetDiagnostics or GetLog command's id")
     received_at: datetime | None
     created_at: datetime
     updated_at: datetime

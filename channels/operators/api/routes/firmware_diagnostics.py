@@ -1,4 +1,4 @@
-"""/api/v1: firmware updates sent to stations, and the diagnostics they uploaded.
+"""/api/v1: firmware updates sent to stations, and the diagnostics and logs they uploaded.
 
 The station-facing side (the downloads and uploads themselves) is routes/files.py.
 """
@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from ocpp_cable.channels.domain import diagnostics, firmware
+from ocpp_cable.channels.domain import diagnostics, firmware, log_retrieval
 from ocpp_cable.channels.operators.admin import file_commands
 from ocpp_cable.channels.operators.api import schemas
 from ocpp_cable.channels.operators.api.auth import Reader, Writer
@@ -83,6 +83,42 @@ def firmware_updates(
         query = query.where(FirmwareUpdate.station_id == station_id)
     with session_for(request) as session:
         return page(session, query, limit, offset, firmware.row)
+
+
+def _request_log(request: Request, station_id: str, body: schemas.NewDiagnosticsRequest) -> dict:
+    with sending((file_commands.FilesNotServed, 503, "files-url-not-set")):
+        return file_commands.request_diagnostics(
+            settings_of(request),
+            station_id,
+            body.start,
+            body.stop,
+            body.retries,
+            body.retry_interval,
+            broadcasting.current(),
+            log_type=log_retrieval.LOG_TYPES[body.log] if body.log else None,
+        )
+
+
+@router.post(
+    "/stations/{station_id}/diagnostics",
+    status_code=201,
+    response_model=schemas.DiagnosticsRequest,
+    responses=responses(401, 403, 404, 409, 422, 502, 503),
+)
+async def request_diagnostics(
+    request: Request,
+    station_id: str,
+    body: schemas.NewDiagnosticsRequest,
+    who: Writer,
+    response: Response,
+):
+    """Ask a connected station for its log: GetDiagnostics (OCPP 1.6) or GetLog (2.x, or
+    `log` named), uploaded to <--files-url>/files/diagnostics/...; follow it at
+    /diagnostics. 503 when --files-url is not set."""
+    found = await run_in_threadpool(_request_log, request, station_id, body)
+    log.info("log requested", station_id=station_id, request_id=found["id"], by=who.name)
+    response.headers["Location"] = f"/api/v1/commands/{found['command_id']}"
+    return found
 
 
 @router.get(
