@@ -226,9 +226,10 @@ class GatewayNode:
                 # teardown, with no time left for a Disconnect, ends at once.
                 for station in left:
                     station.ws.transport.abort()
-                await asyncio.wait(
-                    [asyncio.ensure_future(s.finished.wait()) for s in left], timeout=1
-                )
+                if left:  # (the time may have gone on the server's own close: none left)
+                    await asyncio.wait(
+                        [asyncio.ensure_future(s.finished.wait()) for s in left], timeout=1
+                    )
             if self.disconnects.failed:
                 log.error("disconnects not delivered", stations=self.disconnects.failed)
         await self.lease.release(within=deadline - loop.time())

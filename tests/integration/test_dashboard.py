@@ -423,6 +423,8 @@ async def test_operator_reserves_a_2x_evse_sees_it_beside_a_16_one_and_cancels_i
 
                 await page.goto(f"{system.base_url}/#/stations/CP-2")
                 await expect(page.locator("#view h1")).to_contain_text("CP-2")
+                # The station's record is in (its version too: Reserve asks what 2.x takes).
+                await expect(page.locator("b.registration")).to_have_text("accepted")
                 await page.click(
                     "section:has(h2:text-is('Reservations')) button:text-is('Reserve')"
                 )
