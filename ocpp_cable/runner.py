@@ -65,6 +65,8 @@ def loop_factory(settings: ProcessSettings):
 
 
 def _stop_event() -> asyncio.Event:
+    """Set by SIGINT or SIGTERM. Made before a server starts: a signal that comes while it
+    binds its ports still stops it gracefully, once it is up, rather than killing it."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -140,8 +142,9 @@ async def start_rpc(settings: RPCAppSettings) -> tuple[RPCServer, Application]:
 
 
 async def run_rpc(settings: RPCAppSettings) -> None:
+    stop = _stop_event()
     server, _ = await start_rpc(settings)
-    await _stop_event().wait()
+    await stop.wait()
     log.info("shutting down")
     await server.stop(grace=settings.shutdown_timeout)
 
@@ -165,9 +168,10 @@ async def run_gateway(settings: GatewaySettings) -> None:
     from ocpp_cable.gateway.node import GatewayNode
 
     require_broadcast_key(settings)
+    stop = _stop_event()
     node = GatewayNode(settings)
     await node.start()
-    await _stop_event().wait()
+    await stop.wait()
     log.info("shutting down")
     await node.stop()
 
@@ -179,8 +183,9 @@ async def run_api(settings: OperatorAPIServerSettings) -> None:
     broadcasting.configure(broadcasting.from_settings(settings))
     from ocpp_cable.channels import serve_operators
 
+    stop = _stop_event()
     api = await serve_operators(settings)
-    await _stop_event().wait()
+    await stop.wait()
     log.info("shutting down")
     await api.stop()
 
@@ -213,6 +218,7 @@ async def run_up(settings: Settings) -> None:
     from ocpp_cable.gateway.node import GatewayNode
 
     settings = embedded(settings)
+    stop = _stop_event()
     server, app = await start_rpc(settings)
     # What the application offers people (the reference system: its API and dashboard;
     # another application's data is not in those tables). Started before chargers come:
@@ -220,7 +226,7 @@ async def run_up(settings: Settings) -> None:
     api = await app.serve_operators(settings) if app.serve_operators is not None else None
     node = GatewayNode(settings)
     await node.start()
-    await _stop_event().wait()
+    await stop.wait()
     log.info("shutting down")
     # People first (nothing new is asked), then chargers (their Disconnect calls need
     # rpc_app), then rpc_app.
