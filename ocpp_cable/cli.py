@@ -35,6 +35,7 @@ ADMIN_COMMANDS = (
 OPERATION_COMMANDS = frozenset(
     {"local-list", "reserve", "reservations", "rotate-password"}
     | {"reset", "availability", "clear-cache", "trigger", "unlock", "network-profile"}
+    | {"remote-start", "remote-stop", "transaction-status", "configuration"}
 )
 FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 DEVICE_MODEL_COMMANDS = frozenset(

@@ -1,6 +1,7 @@
 """The requests an operator's everyday commands to a station become, in the OCPP version it
-speaks: Reset, ChangeAvailability, ClearCache, TriggerMessage, UnlockConnector and (2.x)
-SetNetworkProfile. Pure functions: what to send, or a RequestProblem saying why not.
+speaks: Reset, ChangeAvailability, ClearCache, TriggerMessage, UnlockConnector, (2.x)
+SetNetworkProfile and (1.6) GetConfiguration and ChangeConfiguration. Pure functions: what
+to send, or a RequestProblem saying why not.
 
 An operator names what they want once (reset it now or when idle, take EVSE 2 out of
 service, ask for a StatusNotification of connector 1); 1.6 and 2.x spell it differently
@@ -9,6 +10,7 @@ service, ask for a StatusNotification of connector 1); 1.6 and 2.x spell it diff
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ INTERFACES = (
     "Wired0", "Wired1", "Wired2", "Wired3", "Wireless0", "Wireless1", "Wireless2", "Wireless3",
 )  # fmt: skip
 OCPP_VERSIONS_2X = {"2.0.1": "OCPP20", "2.1": "OCPP20"}  # the 2.0.1 enumeration's names
+KEY_LENGTH, VALUE_LENGTH = 50, 500  # 1.6 CiString50 and CiString500
 
 
 class RequestProblem(Exception):
@@ -53,7 +56,7 @@ def reset(version: str, immediate: bool, evse: int | None = None) -> Request:
         return Request("Reset", {"type": "Hard" if immediate else "Soft"})
     payload: dict[str, Any] = {"type": "Immediate" if immediate else "OnIdle"}
     if evse is not None:
-        payload["evseId"] = _positive(evse, "EVSE")
+        payload["evseId"] = positive(evse, "EVSE")
     return Request("Reset", payload)
 
 
@@ -91,7 +94,7 @@ def trigger(
             raise RequestProblem("a 1.6 station has connectors, not EVSEs: use --connector")
         payload: dict[str, Any] = {"requestedMessage": message}
         if connector is not None:
-            payload["connectorId"] = _positive(connector, "connector")
+            payload["connectorId"] = positive(connector, "connector")
         return Request("TriggerMessage", payload)
     if message not in TRIGGERS_2X:
         raise RequestProblem(f"{message!r}: a 2.x station is asked for one of " +
@@ -109,12 +112,12 @@ def unlock(version: str, connector: int, evse: int | None = None) -> Request:
     if _is_16(version):
         if evse is not None:
             raise RequestProblem("a 1.6 station has connectors, not EVSEs: give the connector")
-        return Request("UnlockConnector", {"connectorId": _positive(connector, "connector")})
+        return Request("UnlockConnector", {"connectorId": positive(connector, "connector")})
     if evse is None:
         raise RequestProblem("a 2.x connector is named within its EVSE: give --evse too")
     return Request(
         "UnlockConnector",
-        {"evseId": _positive(evse, "EVSE"), "connectorId": _positive(connector, "connector")},
+        {"evseId": positive(evse, "EVSE"), "connectorId": positive(connector, "connector")},
     )
 
 
@@ -148,12 +151,12 @@ def network_profile(
     return Request(
         "SetNetworkProfile",
         {
-            "configurationSlot": _positive(slot, "configuration slot"),
+            "configurationSlot": positive(slot, "configuration slot"),
             "connectionData": {
                 "ocppVersion": OCPP_VERSIONS_2X.get(version, "OCPP20"),
                 "ocppTransport": "JSON",
                 "ocppCsmsUrl": url,
-                "messageTimeout": _positive(message_timeout, "message timeout"),
+                "messageTimeout": positive(message_timeout, "message timeout"),
                 "securityProfile": security_profile,
                 "ocppInterface": interface,
             },
@@ -161,14 +164,47 @@ def network_profile(
     )
 
 
-def _positive(value: int, what: str) -> int:
+def get_configuration(version: str, keys: Sequence[str] = ()) -> Request:
+    """Ask a 1.6 station for its configuration keys (all of them, or those named)."""
+    if not _is_16(version):
+        raise RequestProblem(
+            "a 2.x station keeps variables, not configuration keys: ocpp-cable variables get"
+        )
+    for key in keys:
+        _key(key)
+    return Request("GetConfiguration", {"key": list(keys)} if keys else {})
+
+
+def change_configuration(version: str, key: str, value: str) -> Request:
+    """Change one configuration key of a 1.6 station."""
+    if not _is_16(version):
+        raise RequestProblem(
+            "a 2.x station keeps variables, not configuration keys: ocpp-cable variables set"
+        )
+    _key(key)
+    if key.lower() == "authorizationkey":
+        # The password goes only through its rotation, which keeps it from every record.
+        raise RequestProblem(
+            "AuthorizationKey is the station's password: ocpp-cable rotate-password"
+        )
+    if len(value) > VALUE_LENGTH:
+        raise RequestProblem(f"a value is at most {VALUE_LENGTH} characters ({len(value)} given)")
+    return Request("ChangeConfiguration", {"key": key, "value": value})
+
+
+def _key(key: str) -> None:
+    if not key or len(key) > KEY_LENGTH:
+        raise RequestProblem(f"{key!r}: a configuration key is 1 to {KEY_LENGTH} characters")
+
+
+def positive(value: int, what: str) -> int:
     if value < 1:
         raise RequestProblem(f"{what} {value}: 1 or more")
     return value
 
 
 def _evse(evse: int, connector: int | None) -> dict[str, int]:
-    named = {"id": _positive(evse, "EVSE")}
+    named = {"id": positive(evse, "EVSE")}
     if connector is not None:
-        named["connectorId"] = _positive(connector, "connector")
+        named["connectorId"] = positive(connector, "connector")
     return named

@@ -14,7 +14,6 @@ from tests.support.conformance_states import (
     authorized,
     availability,
     booted,
-    command,
     connector_status,
     energy_transfer_started,
     energy_transfer_suspended,
@@ -22,6 +21,7 @@ from tests.support.conformance_states import (
     ev_connected_pre_session,
     ev_disconnected,
     open_transaction,
+    operate,
     parking_bay_occupied,
     sent,
     stop_authorized,
@@ -53,9 +53,7 @@ async def test_tc_e_31_csms(tmp_path, capsys):
                                 evse={"id": 1, "connector_id": 1}))  # fmt: skip
             await cp.call(event("Ended", 3, "StopAuthorized", at="2026-12-01T11:00:00Z",
                                 info={"stopped_reason": "Local"}))  # fmt: skip
-            code, out, err = await system.operator(
-                "send", "CP-1", "GetTransactionStatus", '{"transactionId": "tx-e"}', "--wait"
-            )
+            code, out, err = await system.operator("transaction-status", "CP-1", "tx-e", "--wait")
             assert code == 0, (out, err)
             request = await cp.request("GetTransactionStatus")
             assert request == {"transaction_id": "tx-e"}
@@ -405,8 +403,9 @@ async def test_tc_e_21_csms(tmp_path, capsys):
             await authorized(tx)
             await energy_transfer_started(tx)
             found = await open_transaction(system)
+            # The operator names our transaction; the CSMS sends the station's own id.
+            record = await operate(system, "remote-stop", {"transaction": str(found["id"])})
             payload = {"transactionId": found["station_transaction_id"]}
-            record = await command(system, "RequestStopTransaction", payload)
             assert await cp.request("RequestStopTransaction") == {
                 "transaction_id": tx.transaction_id
             }
@@ -483,8 +482,8 @@ async def test_tc_e_29_csms(tmp_path, capsys):
         async with system.station(answers={"GetTransactionStatus": status}) as cp:
             tx.cp = cp
             found = await open_transaction(system)
-            payload = {"transactionId": found["station_transaction_id"]}
-            record = await command(system, "GetTransactionStatus", payload)
+            body = {"transaction": str(found["id"])}
+            record = await operate(system, "transaction-status", body)
             assert await cp.request("GetTransactionStatus") == {"transaction_id": "tx-1"}
             assert record["status"] == "accepted"
             assert record["response"] == {"ongoingIndicator": True, "messagesInQueue": True}
@@ -510,12 +509,12 @@ async def test_tc_e_30_csms(tmp_path, capsys):
             await authorized(tx)
             await energy_transfer_started(tx)
             found = await open_transaction(system)
-            payload = {"transactionId": found["station_transaction_id"]}
-            record = await command(system, "GetTransactionStatus", payload)
+            body = {"transaction": found["station_transaction_id"]}
+            record = await operate(system, "transaction-status", body)
             assert await cp.request("GetTransactionStatus") == {"transaction_id": "tx-1"}
         assert record["status"] == "accepted"
         [kept] = system.rows(Command, Command.action == "GetTransactionStatus")
-        assert kept.payload == payload
+        assert kept.payload == {"transactionId": "tx-1"}
         assert kept.response == {"ongoingIndicator": True, "messagesInQueue": False}
         assert is_open(stored_transaction(system, tx))
 
@@ -535,7 +534,7 @@ async def test_tc_e_33_csms(tmp_path, capsys):
         status = {"messages_in_queue": True}
         async with system.station(answers={"GetTransactionStatus": status}) as cp:
             tx.cp = cp
-            record = await command(system, "GetTransactionStatus", {})
+            record = await operate(system, "transaction-status", {})
             assert await cp.request("GetTransactionStatus") == {}
             assert (record["status"], record["response"]) == ("accepted", {"messagesInQueue": True})
             await queued_reading(tx)
@@ -553,7 +552,7 @@ async def test_tc_e_34_csms(tmp_path, capsys):
         status = {"messages_in_queue": False}
         async with system.station(answers={"GetTransactionStatus": status}) as cp:
             await booted(cp)
-            record = await command(system, "GetTransactionStatus", {})
+            record = await operate(system, "transaction-status", {})
             assert await cp.request("GetTransactionStatus") == {}
         assert (record["status"], record["response"]) == ("accepted", {"messagesInQueue": False})
         [kept] = system.rows(Command, Command.action == "GetTransactionStatus")

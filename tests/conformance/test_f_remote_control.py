@@ -1,8 +1,8 @@
 """OCA 2.0.1 CSMS cases, block F (Remote control): remote start and stop, unlock, and
-TriggerMessage. The operator has the CSMS send TriggerMessage and UnlockConnector with their
-own commands (`ocpp-cable trigger|unlock`, POST /api/v1/stations/{id}/trigger|unlock), which
-the CSMS composes; RequestStartTransaction, which has none yet, is written out in full
-(POST /api/v1/stations/{id}/commands, what the dashboard's Remote start sends)."""
+TriggerMessage. The operator has the CSMS send RequestStartTransaction, TriggerMessage and
+UnlockConnector with their own commands (`ocpp-cable remote-start|trigger|unlock`, POST
+/api/v1/stations/{id}/remote-start|trigger|unlock), which the CSMS composes: the
+remoteStartId is the CSMS's own."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tests.support.conformance_states import (
     authorized,
     availability,
     booted,
-    command,
     connector_status,
     energy_transfer_started,
     ev_connected_pre_session,
@@ -26,14 +25,6 @@ from tests.support.conformance_states import (
     stored_transaction,
 )
 
-REMOTE_START_ID = 4711
-
-
-def remote_start(tx: Tx) -> dict:
-    """RequestStartTransaction for the valid idToken on the configured EVSE."""
-    token = {"idToken": tx.token["id_token"], "type": tx.token["type"]}
-    return {"idToken": token, "evseId": tx.evse_id, "remoteStartId": REMOTE_START_ID}
-
 
 def kept(system, action: str) -> Command:
     """The one command of `action` the central system recorded."""
@@ -41,14 +32,18 @@ def kept(system, action: str) -> Command:
     return row
 
 
-async def asked_to_start(system, cp, tx: Tx) -> None:
-    """The operator starts a session remotely: the request names the valid idToken (the
-    tool's validation) and the station's answer is recorded."""
-    record = await command(system, "RequestStartTransaction", remote_start(tx))
+async def asked_to_start(system, cp, tx: Tx) -> int:
+    """The operator starts a session remotely for the valid idToken on the configured EVSE:
+    the request names the token (the tool's validation) and a remoteStartId of the CSMS's,
+    and the station's answer is recorded. The remoteStartId."""
+    body = {"id_tag": tx.token["id_token"], "token_type": tx.token["type"], "evse": tx.evse_id}
+    record = await operate(system, "remote-start", body)
     request = await cp.request("RequestStartTransaction")
     assert request["id_token"] == {"id_token": "TAG-1", "type": "ISO14443"}
-    assert request["remote_start_id"] == REMOTE_START_ID
+    assert request["evse_id"] == tx.evse_id
+    assert 1 <= request["remote_start_id"] <= 2**31 - 1
     assert record["status"] == "accepted", record
+    return request["remote_start_id"]
 
 
 async def test_tc_f_01_csms(tmp_path, capsys):
@@ -65,16 +60,16 @@ async def test_tc_f_01_csms(tmp_path, capsys):
             await booted(cp)
             tx = Tx(cp, transaction_id="tx-1")
             await ev_connected_pre_session(tx, starts=True)
-            await asked_to_start(system, cp, tx)
+            remote_start_id = await asked_to_start(system, cp, tx)
             started = await tx.event(
                 "Updated", "RemoteStart", with_evse=True, id_token=tx.token,
-                info={"remote_start_id": REMOTE_START_ID},
+                info={"remote_start_id": remote_start_id},
             )  # fmt: skip
             accepted(started)
             await energy_transfer_started(tx, ev_connected=True)
         row = stored_transaction(system, tx)
         assert (row.id_tag, row.remote_start_id, row.charging_state) == (
-            "TAG-1", REMOTE_START_ID, "Charging",
+            "TAG-1", remote_start_id, "Charging",
         )  # fmt: skip
         assert kept(system, "RequestStartTransaction").response == {
             "status": "Accepted", "transactionId": "tx-1",
@@ -92,17 +87,17 @@ async def test_tc_f_02_csms(tmp_path, capsys):
         async with system.station(answers=answers) as cp:
             await booted(cp)
             tx = Tx(cp)
-            await asked_to_start(system, cp, tx)
+            remote_start_id = await asked_to_start(system, cp, tx)
             accepted(await sent(cp, call.Authorize(id_token=tx.token)))
             started = await tx.event(
                 "Started", "RemoteStart", with_evse=True, id_token=tx.token,
-                info={"remote_start_id": REMOTE_START_ID},
+                info={"remote_start_id": remote_start_id},
             )  # fmt: skip
             accepted(started)
             await energy_transfer_started(tx)
         row = stored_transaction(system, tx)
         assert (row.id_tag, row.remote_start_id, row.charging_state) == (
-            "TAG-1", REMOTE_START_ID, "Charging",
+            "TAG-1", remote_start_id, "Charging",
         )  # fmt: skip
         assert kept(system, "RequestStartTransaction").response == {"status": "Accepted"}
 
@@ -117,16 +112,16 @@ async def test_tc_f_03_csms(tmp_path, capsys):
         async with system.station(answers=answers) as cp:
             await booted(cp)
             tx = Tx(cp)
-            await asked_to_start(system, cp, tx)
+            remote_start_id = await asked_to_start(system, cp, tx)
             started = await tx.event(
                 "Started", "RemoteStart", with_evse=True, id_token=tx.token,
-                info={"remote_start_id": REMOTE_START_ID},
+                info={"remote_start_id": remote_start_id},
             )  # fmt: skip
             accepted(started)
             await energy_transfer_started(tx)
         row = stored_transaction(system, tx)
         assert (row.id_tag, row.remote_start_id, row.charging_state) == (
-            "TAG-1", REMOTE_START_ID, "Charging",
+            "TAG-1", remote_start_id, "Charging",
         )  # fmt: skip
 
 
@@ -141,15 +136,15 @@ async def test_tc_f_04_csms(tmp_path, capsys):
         async with system.station(answers=answers) as cp:
             await booted(cp)
             tx = Tx(cp)
-            await asked_to_start(system, cp, tx)
+            remote_start_id = await asked_to_start(system, cp, tx)
             started = await tx.event(
                 "Started", "RemoteStart", with_evse=True, id_token=tx.token,
-                info={"remote_start_id": REMOTE_START_ID},
+                info={"remote_start_id": remote_start_id},
             )  # fmt: skip
             accepted(started)
             await tx.event("Updated", "EVConnectTimeout")
         row = stored_transaction(system, tx)
-        assert (row.id_tag, row.remote_start_id) == ("TAG-1", REMOTE_START_ID)
+        assert (row.id_tag, row.remote_start_id) == ("TAG-1", remote_start_id)
 
 
 async def test_tc_f_06_csms(tmp_path, capsys):

@@ -22,7 +22,7 @@ from tests.support.conformance_16 import (
     authorized,
     booted,
     charging,
-    command,
+    operate,
     stamp,
     start,
     status,
@@ -148,8 +148,8 @@ async def test_tc_010_csms(tmp_path, capsys):
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
             await status(cp, "Preparing")
-            state, answer = await command(
-                system, "RemoteStartTransaction", {"idTag": "TAG-1", "connectorId": 1}
+            state, answer = await operate(
+                system, "remote-start", "CP-1", "TAG-1", "--connector", "1"
             )
             assert (state, answer) == ("accepted", {"status": "Accepted"})
             sent = await cp.request("RemoteStartTransaction")
@@ -171,7 +171,7 @@ async def test_tc_011_1_csms(tmp_path, capsys):
         answers = {"RemoteStartTransaction": {"status": "Accepted"}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, _ = await command(system, "RemoteStartTransaction", {"idTag": "TAG-1"})
+            state, _ = await operate(system, "remote-start", "CP-1", "TAG-1")
             assert state == "accepted"
             id_tag = (await cp.request("RemoteStartTransaction"))["id_tag"]
             assert id_tag == "TAG-1"
@@ -190,7 +190,7 @@ async def test_tc_011_2_csms(tmp_path, capsys):
         answers = {"RemoteStartTransaction": {"status": "Accepted"}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, _ = await command(system, "RemoteStartTransaction", {"idTag": "TAG-1"})
+            state, _ = await operate(system, "remote-start", "CP-1", "TAG-1")
             assert state == "accepted"
             await authorized(cp, (await cp.request("RemoteStartTransaction"))["id_tag"])
             await status(cp, "Preparing")
@@ -210,9 +210,7 @@ async def test_tc_012_csms(tmp_path, capsys):
             await booted(cp)
             await authorized(cp)
             transaction_id = await charging(cp)
-            state, _ = await command(
-                system, "RemoteStopTransaction", {"transactionId": transaction_id}
-            )
+            state, _ = await operate(system, "remote-stop", "CP-1", str(transaction_id))
             assert state == "accepted"
             assert await cp.request("RemoteStopTransaction") == {"transaction_id": transaction_id}
             assert await stop(cp, transaction_id, "Remote") is not None
@@ -231,7 +229,7 @@ async def test_tc_026_csms(tmp_path, capsys):
         answers = {"RemoteStartTransaction": {"status": "Rejected"}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, answer = await command(system, "RemoteStartTransaction", {"idTag": "TAG-1"})
+            state, answer = await operate(system, "remote-start", "CP-1", "TAG-1")
             assert (state, answer) == ("rejected", {"status": "Rejected"})
         assert recorded(system, "RemoteStartTransaction").response == {"status": "Rejected"}
         assert system.rows(Transaction) == []
@@ -249,9 +247,7 @@ async def test_tc_028_csms(tmp_path, capsys):
             await authorized(cp)
             transaction_id = await charging(cp)
             unknown = transaction_id + 1000
-            state, answer = await command(
-                system, "RemoteStopTransaction", {"transactionId": unknown}
-            )
+            state, answer = await operate(system, "remote-stop", "CP-1", str(unknown))
             assert (state, answer) == ("rejected", {"status": "Rejected"})
             assert await cp.request("RemoteStopTransaction") == {"transaction_id": unknown}
         assert transaction(system, transaction_id).stop_time is None
@@ -268,7 +264,9 @@ async def reset(tmp_path, capsys, kind: str) -> None:
         async with system.station(version="1.6", answers={"Reset": {"status": "Accepted"}}) as cp:
             await booted(cp)
             [first] = system.rows(ChargePoint)
-            state, _ = await command(system, "Reset", {"type": kind})
+            state, _ = await operate(
+                system, "reset", "CP-1", *(["--immediate"] if kind == "Hard" else [])
+            )
             assert state == "accepted"
             assert await cp.request("Reset") == {"type": kind}
         async with system.station(version="1.6") as cp:  # rebooted
@@ -299,7 +297,7 @@ async def unlock(system, answer: str, connector_id: int = 1) -> str:
     """UnlockConnector for `connector_id`, answered `answer`: the command's state."""
     async with system.station(version="1.6", answers={"UnlockConnector": {"status": answer}}) as cp:
         await booted(cp)
-        state, said = await command(system, "UnlockConnector", {"connectorId": connector_id})
+        state, said = await operate(system, "unlock", "CP-1", "--connector", str(connector_id))
         assert said == {"status": answer}
         assert await cp.request("UnlockConnector") == {"connector_id": connector_id}
     assert recorded(system, "UnlockConnector").response == {"status": answer}
@@ -347,7 +345,7 @@ async def test_tc_018_1_csms(tmp_path, capsys):
             await booted(cp)
             await authorized(cp)
             transaction_id = await charging(cp)
-            state, _ = await command(system, "UnlockConnector", {"connectorId": 1})
+            state, _ = await operate(system, "unlock", "CP-1", "--connector", "1")
             assert state == "accepted"
             await status(cp, "Finishing")
             assert await stop(cp, transaction_id, "UnlockCommand") is not None
@@ -390,7 +388,7 @@ async def test_tc_019_1_csms(tmp_path, capsys):
         answers = {"GetConfiguration": get_configuration}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, _ = await command(system, "GetConfiguration")
+            state, _ = await operate(system, "configuration", "get", "CP-1")
             assert state == "accepted"
             assert not (await cp.request("GetConfiguration")).get("key")
         assert configuration(system) == {k["key"]: (k["value"], k["readonly"]) for k in KEYS}
@@ -404,8 +402,8 @@ async def test_tc_019_2_csms(tmp_path, capsys):
         answers = {"GetConfiguration": get_configuration}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, answer = await command(
-                system, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}
+            state, answer = await operate(
+                system, "configuration", "get", "CP-1", "SupportedFeatureProfiles"
             )
             assert state == "accepted" and answer.get("unknownKey", []) == []
             assert (await cp.request("GetConfiguration"))["key"] == ["SupportedFeatureProfiles"]
@@ -419,8 +417,8 @@ async def change(system, key: str, value: str, answer: str) -> str:
                "ChangeConfiguration": {"status": answer}}  # fmt: skip
     async with system.station(version="1.6", answers=answers) as cp:
         await booted(cp)
-        assert (await command(system, "GetConfiguration"))[0] == "accepted"
-        state, said = await command(system, "ChangeConfiguration", {"key": key, "value": value})
+        assert (await operate(system, "configuration", "get", "CP-1"))[0] == "accepted"
+        state, said = await operate(system, "configuration", "set", "CP-1", f"{key}={value}")
         assert said == {"status": answer}
         assert await cp.request("ChangeConfiguration") == {"key": key, "value": value}
     return state
@@ -461,7 +459,8 @@ async def test_tc_061_csms(tmp_path, capsys):
             version="1.6", answers={"ClearCache": {"status": "Accepted"}}
         ) as cp:
             await booted(cp)
-            assert await command(system, "ClearCache") == ("accepted", {"status": "Accepted"})
+            said = await operate(system, "clear-cache", "CP-1")
+            assert said == ("accepted", {"status": "Accepted"})
             assert await cp.request("ClearCache") == {}
         assert recorded(system, "ClearCache").response == {"status": "Accepted"}
 

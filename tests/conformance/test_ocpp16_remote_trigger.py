@@ -7,15 +7,14 @@ from ocpp.v16 import call
 
 from ocpp_cable.channels.storage.models import Connector, MeterValue, StationNotification
 from tests.support.conformance import csms
-from tests.support.conformance_16 import booted, command, stamp, status
+from tests.support.conformance_16 import booted, operate, stamp, status
 
 
 async def trigger(system, cp, requested: str, connector_id: int | None = None) -> None:
     """The operator asks for `requested` (TriggerMessage, Accepted)."""
-    payload = {"requestedMessage": requested}
-    if connector_id is not None:
-        payload["connectorId"] = connector_id
-    assert await command(system, "TriggerMessage", payload) == ("accepted", {"status": "Accepted"})
+    named = [] if connector_id is None else ["--connector", str(connector_id)]
+    said = await operate(system, "trigger", "CP-1", requested, *named)
+    assert said == ("accepted", {"status": "Accepted"})
     asked = await cp.request("TriggerMessage", nth=cp.asked("TriggerMessage"))
     assert asked["requested_message"] == requested
     assert asked.get("connector_id") == connector_id
@@ -63,8 +62,6 @@ async def test_tc_055_csms(tmp_path, capsys):
         answers = {"TriggerMessage": {"status": "Rejected"}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            state, answer = await command(
-                system, "TriggerMessage", {"requestedMessage": "MeterValues"}
-            )
+            state, answer = await operate(system, "trigger", "CP-1", "MeterValues")
             assert (state, answer) == ("rejected", {"status": "Rejected"})
             assert (await cp.request("TriggerMessage"))["requested_message"] == "MeterValues"

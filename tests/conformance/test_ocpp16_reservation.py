@@ -12,7 +12,7 @@ from ocpp.v16 import call
 
 from ocpp_cable.channels.storage.models import Command, Reservation, Transaction
 from tests.support.conformance import csms
-from tests.support.conformance_16 import authorized, booted, charging, command, status, stop
+from tests.support.conformance_16 import authorized, booted, charging, operate, status, stop
 from tests.support.servers import eventually
 
 
@@ -127,8 +127,9 @@ async def test_tc_048_3_csms(tmp_path, capsys):
                    "ChangeAvailability": {"status": "Accepted"}}  # fmt: skip
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            change = {"connectorId": 1, "type": "Inoperative"}
-            assert (await command(system, "ChangeAvailability", change))[0] == "accepted"
+            off = ("--inoperative", "--connector", "1")
+            said = await operate(system, "availability", "CP-1", *off)
+            assert said[0] == "accepted"
             assert await cp.request("ChangeAvailability") == {
                 "connector_id": 1,
                 "type": "Inoperative",
@@ -161,7 +162,7 @@ async def test_tc_049_csms(tmp_path, capsys):
         answers = {"ReserveNow": {"status": "Accepted"}, "GetConfiguration": zero}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp, connectors=2)
-            assert (await command(system, "GetConfiguration"))[0] == "accepted"
+            assert (await operate(system, "configuration", "get", "CP-1"))[0] == "accepted"
             sent = await reserve(system, cp, connector_id=0)
             await eventually(settled(system, sent["reservation_id"]))
             assert reservation(system, sent["reservation_id"]).status == "active"

@@ -91,15 +91,25 @@ async def stop(
     )  # fmt: skip
 
 
+async def operate(system: CSMS, *argv: str) -> tuple[str, dict[str, Any]]:
+    """`ocpp-cable <argv> --wait`: one of the commands the central system composes
+    (remote-start, reset, configuration get, ...), as an operator runs it: (the command's
+    final state as recorded, accepted or rejected; the station's answer as printed)."""
+    return _answered(*await system.operator(*argv, "--wait"))
+
+
 async def command(
     system: CSMS, action: str, payload: dict[str, Any] | None = None, station_id: str = "CP-1"
 ) -> tuple[str, dict[str, Any]]:
     """`ocpp-cable send <station> <action> <payload> --wait`, as an operator runs it where
-    our CLI has no command of its own for the case: (the command's final state as
-    recorded, accepted or rejected; the station's answer as printed)."""
-    code, out, err = await system.operator(
-        "send", station_id, action, json.dumps(payload or {}), "--wait"
+    our CLI has no command of its own for the case (the certificate commands): as
+    `operate`."""
+    return _answered(
+        *await system.operator("send", station_id, action, json.dumps(payload or {}), "--wait")
     )
+
+
+def _answered(code: int, out: str, err: str) -> tuple[str, dict[str, Any]]:
     state, _, answer = out.strip().splitlines()[-1].partition(": ")
     assert code == (0 if state == "accepted" else 1), (out, err)
     return state, json.loads(answer)

@@ -362,7 +362,7 @@ def add_operation_commands(
     )
     cancel.add_argument("reservation_id", type=int)
     password_rotation.add_parser(lambda *named: leaf(commands, *named))
-    station_commands.add_station_commands(lambda *named: leaf(commands, *named))
+    station_commands.add_station_commands(commands, leaf)
     for parser in leaves:  # last, so a leaf's own arguments come first in --help
         add_setting_flags(parser)
 

@@ -64,3 +64,23 @@ def test_16_requests():
 def test_what_a_version_cannot_say_is_refused_with_why(compose, said):
     with pytest.raises(sr.RequestProblem, match=said):
         compose()
+
+
+def test_configuration_keys_are_16_only_and_the_password_goes_by_rotation():
+    assert valid(sr.get_configuration("1.6"), "1.6").payload == {}
+    assert valid(sr.get_configuration("1.6", ["HeartbeatInterval"]), "1.6").payload == {
+        "key": ["HeartbeatInterval"]
+    }
+    assert valid(sr.change_configuration("1.6", "MeterValueSampleInterval", "60"), "1.6") == (
+        sr.Request("ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "60"})
+    )
+    with pytest.raises(sr.RequestProblem, match="variables get"):
+        sr.get_configuration("2.0.1")
+    with pytest.raises(sr.RequestProblem, match="variables set"):
+        sr.change_configuration("2.1", "HeartbeatInterval", "60")
+    with pytest.raises(sr.RequestProblem, match="rotate-password"):
+        sr.change_configuration("1.6", "authorizationkey", "x" * 16)
+    with pytest.raises(sr.RequestProblem, match="1 to 50"):
+        sr.get_configuration("1.6", ["K" * 51])
+    with pytest.raises(sr.RequestProblem, match="at most 500"):
+        sr.change_configuration("1.6", "K", "v" * 501)

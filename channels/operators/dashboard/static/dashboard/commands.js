@@ -15,7 +15,6 @@ const TRIGGERS_2 = [
   'StatusNotification', 'BootNotification', 'Heartbeat', 'MeterValues', 'TransactionEvent',
   'FirmwareStatusNotification', 'LogStatusNotification',
 ]
-const MAX_REMOTE_START_ID = 2 ** 31 - 1
 
 // The OCPP version of each station the views have shown ("1.6", "2.0.1", "2.1"): a
 // button sends the command in the version its station speaks.
@@ -87,22 +86,19 @@ export async function remoteStart(stationId, connectorId = 1) {
     { name: 'connectorId', label: v2 ? 'EVSE' : 'Connector', type: 'number', min: 1, value: connectorId },
   ], 'Start')
   if (!values) return values
-  if (!v2) return run(stationId, 'RemoteStartTransaction', values)
-  // The station names its transaction itself; remoteStartId finds it in its events.
-  const remoteStartId = 1 + Math.floor(Math.random() * MAX_REMOTE_START_ID)
-  return run(stationId, 'RequestStartTransaction', {
-    idToken: { idToken: values.idTag, type: 'Central' }, evseId: values.connectorId, remoteStartId,
-  })
+  // The central system composes it: 2.x RequestStartTransaction with a remoteStartId of
+  // its own, 1.6 RemoteStartTransaction.
+  const body = { id_tag: values.idTag, [v2 ? 'evse' : 'connector']: values.connectorId }
+  return composed(stationId, v2 ? 'RequestStartTransaction' : 'RemoteStartTransaction', 'remote-start', body)
 }
 
-// `transaction`: its row from the API (a 2.x station's is stopped by its own id).
+// `transaction`: its row from the API; the central system stops it by the id its station
+// knows (a 2.x station's own).
 export async function remoteStop(stationId, transaction) {
   const yes = await ask(`Stop transaction ${transaction.id} on ${stationId}?`, [], 'Stop')
   if (!yes) return yes
-  if (transaction.station_transaction_id != null) {
-    return run(stationId, 'RequestStopTransaction', { transactionId: transaction.station_transaction_id })
-  }
-  return run(stationId, 'RemoteStopTransaction', { transactionId: transaction.id })
+  const label = speaks2(stationId) ? 'RequestStopTransaction' : 'RemoteStopTransaction'
+  return composed(stationId, label, 'remote-stop', { transaction: String(transaction.id) })
 }
 
 // Once idle or now: the central system says it in the station's version (2.x OnIdle or
