@@ -72,6 +72,20 @@ class Workdir:
         )  # fmt: skip
 
 
+async def connected(work: Workdir, station_id: str, within: float = 20.0) -> None:
+    """Wait until the central system holds `station_id` as connected (its Connect ran and
+    the station is subscribed), as `stations list` shows it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        listed = await asyncio.to_thread(work.run, ".venv/bin/ocpp-cable stations list --json")
+        rows = orjson.loads(listed.stdout or "[]")
+        if any(row["id"] == station_id and row["connected"] for row in rows):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{station_id} not connected within {within} s")
+
+
 class Station:
     """CP-1, connected with its password, answering every CALL it gets."""
 
@@ -121,9 +135,10 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         station, ready = Station(work.port), asyncio.Event()
         connection = asyncio.create_task(station.run(ready))
         await asyncio.wait_for(ready.wait(), 10)
-        await asyncio.sleep(0.5)  # subscribed: the station is connected
+        await connected(work, "CP-1")
         for start in (
-            ".venv/bin/ocpp-cable send CP-1 RemoteStartTransaction",  # with --wait
+            ".venv/bin/ocpp-cable remote-start CP-1",  # with --wait
+            ".venv/bin/ocpp-cable send CP-1 DataTransfer",  # with --wait
             '.venv/bin/ocpp-cable send CP-1 Reset \'{"type": "Soft"}\'',
             ".venv/bin/ocpp-cable broadcast ocpp:CP-1",
             "curl -X POST http://127.0.0.1:9001/_broadcast",
@@ -150,13 +165,14 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         done = await asyncio.to_thread(work.run, ".venv/bin/python remote.py")
         assert done.returncode == 0, done.stderr
         for _ in range(100):
-            if len(station.calls) >= 7:
+            if len(station.calls) >= 8:
                 break
             await asyncio.sleep(0.1)
         connection.cancel()
         sent = sorted(call[2] for call in station.calls)
         assert sent == [
             "ClearCache",
+            "DataTransfer",
             "RemoteStartTransaction",
             "Reset",
             "Reset",
@@ -173,7 +189,7 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
 
 async def test_docs_201_command_works_as_written(tmp_path):
     """A 2.0.1 station (registered on first connection, as `make run` does) takes the
-    docs' RequestStartTransaction."""
+    docs' remote start, composed as a RequestStartTransaction."""
     work = Workdir(tmp_path)
     server = work.make_run()
     calls: list[list] = []
@@ -191,15 +207,16 @@ async def test_docs_201_command_works_as_written(tmp_path):
                         await ws.send(orjson.dumps([3, frame[1], {"status": "Accepted"}]).decode())
 
             answering = asyncio.create_task(answer())
-            await asyncio.sleep(0.5)  # subscribed: the station is connected
-            command = shell_command(".venv/bin/ocpp-cable send CP-2 RequestStartTransaction")
+            await connected(work, "CP-2")
+            command = shell_command(".venv/bin/ocpp-cable remote-start CP-2")
             done = await asyncio.to_thread(work.run, command)
             answering.cancel()
         assert done.returncode == 0, (done.stdout, done.stderr)
         assert 'accepted: {"status":"Accepted"}' in done.stdout
-        assert [(call[2], call[3]["remoteStartId"]) for call in calls] == [
-            ("RequestStartTransaction", 1)
-        ]
+        [(action, _, request)] = [(call[2], call[1], call[3]) for call in calls]
+        assert action == "RequestStartTransaction"
+        assert request["idToken"] == {"idToken": "TAG-1", "type": "Central"}
+        assert request["evseId"] == 1 and request["remoteStartId"] >= 1
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
