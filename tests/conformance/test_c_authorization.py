@@ -9,7 +9,7 @@ from ocpp.v201 import call
 from ocpp_cable.channels.storage.models import Transaction, TransactionEvent
 from tests.support.central import command_line
 from tests.support.conformance import csms
-from tests.support.conformance_flows import Transaction2, send, token
+from tests.support.conformance_flows import Transaction2, operate, send, token
 
 GROUP = {"id_token": "GROUP-1", "type": "Central"}
 MASTER_GROUP = {"id_token": "MASTERPASS", "type": "Central"}
@@ -101,7 +101,7 @@ async def test_tc_c_37_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers={"ClearCache": {"status": "Accepted"}}) as cp:
             await cp.boot()
-            code, out, record = await send(system, "ClearCache", {})
+            code, out, record = await operate(system, "clear-cache", "CP-1")
             assert await cp.request("ClearCache") == {}
             assert code == 0, out
             assert (record.status, record.response) == ("accepted", {"status": "Accepted"})
@@ -114,7 +114,7 @@ async def test_tc_c_38_csms(tmp_path, capsys):
         system.seed()
         async with system.station(answers={"ClearCache": {"status": "Rejected"}}) as cp:
             await cp.boot()
-            code, out, record = await send(system, "ClearCache", {})
+            code, out, record = await operate(system, "clear-cache", "CP-1")
             assert await cp.request("ClearCache") == {}
             assert code == 1 and "rejected" in out
             assert (record.status, record.response) == ("rejected", {"status": "Rejected"})

@@ -113,10 +113,14 @@ async def send(
     system: CSMS, action: str, payload: dict[str, Any], station_id: str = "CP-1"
 ) -> tuple[int, str, Command]:
     """The operator's generic `ocpp-cable send <station> <action> '<json>' --wait` (for what
-    has no command of its own): exit status, output, and the command's stored record."""
-    code, out, err = await system.operator(
-        "send", station_id, action, orjson.dumps(payload).decode(), "--wait"
-    )
+    has no command of its own): as `operate`."""
+    return await operate(system, "send", station_id, action, orjson.dumps(payload).decode())
+
+
+async def operate(system: CSMS, *argv: str) -> tuple[int, str, Command]:
+    """`ocpp-cable <argv> --wait`, a command the central system composes (clear-cache,
+    remote-start, ...): exit status, output, and the command's stored record."""
+    code, out, err = await system.operator(*argv, "--wait")
     assert " sent to " in out, (code, out, err)
     command_id = out.split(" sent to ", 1)[0].split()[-1]
     [record] = system.rows(Command, Command.id == command_id)
