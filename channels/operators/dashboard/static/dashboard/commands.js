@@ -3,8 +3,8 @@ import { api, ApiError } from './api.js'
 import { ask } from './dialog.js'
 import { h, replace } from './dom.js'
 
-const WAIT = 30 // seconds the API holds a request for the station's answer
-const OPEN = new Set(['queued', 'sent'])
+export const WAIT = 30 // seconds the API holds a request for the station's answer
+export const OPEN = new Set(['queued', 'sent'])
 const SHOWN = 20 // the panel's newest commands
 const TRIGGERS = [
   'StatusNotification', 'BootNotification', 'Heartbeat', 'MeterValues',
