@@ -84,10 +84,15 @@ def _listening(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def running_system(workdir: Path, *flags: str, timeout: float = 20) -> Iterator[System]:
+def running_system(
+    workdir: Path, *flags: str, timeout: float = 20, files: bool = False
+) -> Iterator[System]:
     """`up` with stations registering on first connection (as `make run`), and `flags`;
-    its log goes to up.log in `workdir` (a pipe nobody reads would fill and stop it)."""
+    its log goes to up.log in `workdir` (a pipe nobody reads would fill and stop it).
+    `files`: stations download and upload files at the API's own address (--files-url)."""
     port, api_port = free_port(), free_port()
+    if files:
+        flags = (*flags, "--files-url", f"http://127.0.0.1:{api_port}")
     database_url = f"sqlite:///{workdir / 'ocpp_cable.db'}"
     command = [
         *CLI, "up", "--port", str(port), "--http-port", str(free_port()),

@@ -1,11 +1,13 @@
 // `#/stations/<id>`: one station, its connectors, reservations and sessions, the commands,
-// its messages.
+// the operations its version takes, its messages.
 import { api, ApiError } from './api.js'
 import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword } from './commands.js'
 import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
+import { floorSelector } from './security_floor.js'
 import { syncCards } from './session.js'
+import { stationOperations } from './station_ops.js'
 
 const LOG_PAGE = 25
 const MAX_LOG_ROWS = 500
@@ -38,6 +40,8 @@ export function stationView(root, stationId) {
     onclick: () => rotatePassword(stationId).then(() => loadStation()).catch(failed) }, 'Rotate password')
   // Accept, set pending, reject: those the station is not.
   const registration = h('span')
+  const floor = h('span')
+  const operations = stationOperations(stationId)
 
   replace(root,
     h('section', {},
@@ -46,6 +50,7 @@ export function stationView(root, stationId) {
       h('p', {}, buttons(stationId), ' ', rotate, ' ',
         h('a', { href: `/s/${encodeURIComponent(stationId)}`, target: '_blank', rel: 'noopener' }, 'public page')),
       h('p', {}, 'Registration: ', registration),
+      h('p', {}, 'Security profile floor: ', floor),
       details,
       h('details', { class: 'fields' }, h('summary', {}, 'All fields'), moreDetails)),
     h('section', {}, h('h2', {}, 'Connectors'),
@@ -58,6 +63,7 @@ export function stationView(root, stationId) {
       h('table', { class: 'transactions' }, h('thead', {}, h('tr', {},
         ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Cost', 'Reason', ''].map(t => h('th', {}, t)))),
         transactions)),
+    operations.element,
     h('section', {}, h('h2', {}, 'Message log'),
       h('table', { class: 'log' }, h('thead', {}, h('tr', {},
         ['Time', 'Direction', 'Type', 'Action', 'Message id', 'Payload'].map(t => h('th', {}, t)))), log),
@@ -103,6 +109,8 @@ export function stationView(root, stationId) {
     rotate.hidden = station.auth !== 'password'
     replace(registration, h('b', { class: 'registration' }, station.registration), ' ',
       registrationButtons(stationId, station.registration, () => loadStation().catch(failed)))
+    replace(floor, floorSelector(station, () => loadStation().catch(failed)))
+    operations.show(station)
     connectors = station.connectors ?? []
     showConnectors()
     const field = key => [h('dt', {}, key.replaceAll('_', ' ')), h('dd', {}, shown(station[key]))]
@@ -196,6 +204,7 @@ export function stationView(root, stationId) {
   loadLog(true).catch(failed)
   return () => {
     subscription.unsubscribe()
+    operations.destroy()
     for (const card of cards.values()) card.destroy()
   }
 }
