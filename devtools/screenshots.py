@@ -5,7 +5,9 @@ docs/screenshots/:
 
 Runs `ocpp-cable up` in a temporary directory with three stations (one charging,
 one idle, one offline) and a few idTags, and photographs the pages in Chromium
-(/usr/bin/chromium), as tests/integration/test_dashboard.py drives them.
+(/usr/bin/chromium), as tests/integration/test_dashboard.py drives them; then a 2.0.1
+station's operations (tests/support/station_201.py), as
+tests/integration/test_dashboard_device_model.py drives them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import IdTag
 from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
+from tests.support.station_201 import connected_station
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 WIDE = {"width": 1280, "height": 860}
@@ -73,6 +76,43 @@ async def shoot(system: System, token: str) -> None:
         await chrome.close()
 
 
+async def shoot_operations(system: System, token: str) -> None:
+    """A 2.x station's device model (a base report, two variables read) and monitoring (a
+    monitor set, then reported)."""
+    async with async_playwright() as playwright:
+        chrome = await browser.launch(playwright)
+        page = await chrome.new_page(viewport=TALL)
+        await page.goto(f"{system.base_url}/#/stations/CP-4")
+        await page.fill("#token", token)
+        await page.click("#login-form button")
+        await expect(page.locator("b.registration")).to_have_text("accepted")
+        model = page.locator("details[data-panel='device-model']")
+        await model.locator("summary").click()
+        await model.locator("button:text-is('Base report')").click()
+        await expect(model.locator("table.variables tbody tr")).to_have_count(5)
+        form = model.locator("form.variables")
+        for variable in ("HeartbeatInterval", "NoSuch"):
+            await form.locator("input[name=component]").fill("OCPPCommCtrlr")
+            await form.locator("input[name=variable]").fill(variable)
+            await form.locator("button:text-is('Add to list')").click()
+        await form.locator("button:text-is('Get')").click()
+        await expect(model.locator("table.get-variables tbody tr")).to_have_count(2)
+
+        monitoring = page.locator("details[data-panel='monitoring']")
+        await monitoring.locator("summary").click()
+        monitor = monitoring.locator("form.monitor")
+        await monitor.locator("input[name=component]").fill("OCPPCommCtrlr")
+        await monitor.locator("input[name=variable]").fill("HeartbeatInterval")
+        await monitor.locator("input[name=value]").fill("600")
+        await monitor.locator("button").click()
+        await expect(monitoring.locator("table.set-monitors tbody tr")).to_have_count(1)
+        await monitoring.locator("button:text-is('Report monitors')").click()
+        await expect(monitoring.locator("table.monitors tbody tr")).to_have_count(1)
+        await page.locator("#commands-close").click()
+        await page.locator("section.operations").screenshot(path=OUT / "station-2x.png")
+        await chrome.close()
+
+
 async def photograph(workdir: Path) -> None:
     # The QR code points where `make run` serves the page.
     with running_system(workdir, "--public-url", "http://127.0.0.1:9080") as system:
@@ -93,6 +133,8 @@ async def photograph(workdir: Path) -> None:
             await asyncio.sleep(CHARGING_FOR)
             assert cp1.transaction_id is not None, "the session did not start"
             await shoot(system, token)
+        async with connected_station(system, "CP-4"):
+            await shoot_operations(system, token)
 
 
 async def main() -> None:
