@@ -168,6 +168,13 @@ async def test_operator_reads_and_writes_a_2x_device_model_and_monitors_it(tmp_p
                 monitor = monitoring.locator("form.monitor")
                 await fill_variable(monitor, "OCPPCommCtrlr", "HeartbeatInterval")
                 await monitor.locator("select[name=type]").select_option("UpperThreshold")
+                # A body the API's schema refuses: the field at fault is named.
+                await monitor.locator("input[name=value]").fill("1e16")
+                await monitor.locator("button").click()
+                await expect(monitoring.locator("p.problem")).to_have_text(
+                    "the request does not match the API's schema "
+                    "(monitors.0.value: Input should be less than or equal to 1000000000000000)"
+                )
                 await monitor.locator("input[name=value]").fill("600")
                 await monitor.locator("select[name=severity]").select_option("4")
                 await monitor.locator("button").click()
