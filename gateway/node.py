@@ -21,6 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ocpp_cable.foundation.listening import listening
 from ocpp_cable.foundation.settings import GatewaySettings
 from ocpp_cable.gateway import http_api, tls
 from ocpp_cable.gateway.admission import Admissions
@@ -144,6 +145,7 @@ class GatewayNode:
         )
         self._ws_server: Server | None = None
         self._http_runner: web.AppRunner | None = None
+        self._subscribed: list[BrokerSubscriber] = []  # started: stopped if start fails
         self.port = 0
         self.http_port = 0
         self.scheme = self.admissions.scheme
@@ -151,36 +153,69 @@ class GatewayNode:
     # --- start and stop --------------------------------------------------------
 
     async def start(self) -> None:
+        """Listen for chargers and for the HTTP endpoints, subscribe to the brokers. A
+        start that fails half way (a port in use, a broker down) gives back what it took
+        and raises: the process exits instead of serving half a gateway."""
+        try:
+            await self._start()
+        except BaseException:
+            await self._abandon_start()
+            raise
+
+    async def _abandon_start(self) -> None:
+        if self._ws_server is not None:
+            self._ws_server.close()
+            await self._ws_server.wait_closed()
+        if self._http_runner is not None:
+            await self._http_runner.cleanup()
+        for subscriber in self._subscribed:
+            await subscriber.stop()
+        await self.rpc.close()
+
+    async def _start(self) -> None:
         versions.warm_up(self.admissions.versions)
         s = self.settings
-        self._ws_server = await serve(
-            self._handle,
-            s.host,
-            s.port,
-            process_request=self._process_request,
-            select_subprotocol=self._select_subprotocol,
-            max_size=s.max_frame_size,
-            ping_interval=s.ping_interval or None,
-            ping_timeout=s.ping_timeout,
-            # A peer gets as long to finish a close as to answer a ping; a dead one
-            # is then dropped instead of holding its socket for the default 10 s.
-            close_timeout=s.ping_timeout,
-            compression=None,  # per-connection zlib state costs more memory than it saves
-            max_queue=4,
-            server_header=None,
-            ssl=tls.server_context(s) if s.tls_cert else None,
-            # A reboot storm sends thousands of SYNs at once: don't drop them.
-            backlog=4096,
+        # Made apart: a certificate that cannot be read is no port in use.
+        ssl_context = tls.server_context(s) if s.tls_cert else None
+        charger_port = listening(
+            "the gateway (chargers' WebSockets)", f"{s.host}:{s.port}", "--host and --port"
         )
+        with charger_port:
+            self._ws_server = await serve(
+                self._handle,
+                s.host,
+                s.port,
+                process_request=self._process_request,
+                select_subprotocol=self._select_subprotocol,
+                max_size=s.max_frame_size,
+                ping_interval=s.ping_interval or None,
+                ping_timeout=s.ping_timeout,
+                # A peer gets as long to finish a close as to answer a ping; a dead one
+                # is then dropped instead of holding its socket for the default 10 s.
+                close_timeout=s.ping_timeout,
+                compression=None,  # per-connection zlib state costs more memory than it saves
+                max_queue=4,
+                server_header=None,
+                ssl=ssl_context,
+                # A reboot storm sends thousands of SYNs at once: don't drop them.
+                backlog=4096,
+            )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         app = http_api.make_app(self.settings, self.broadcasts, self.health, self.metrics)
         self._http_runner = web.AppRunner(app, access_log=None)
         await self._http_runner.setup()
         site = web.TCPSite(self._http_runner, s.http_host, s.http_port)
-        await site.start()
+        http_port = listening(
+            "the gateway's HTTP endpoints (/_broadcast, /health, /metrics)",
+            f"{s.http_host}:{s.http_port}",
+            "--http-host and --http-port",
+        )
+        with http_port:
+            await site.start()
         self.http_port = self._http_runner.addresses[0][1]
         for subscriber in self.subscribers:
             await subscriber.start()
+            self._subscribed.append(subscriber)
         self.stations.control.start()
         self.lease.start()
         if s.monitoring_token is None and not ipaddress_is_loopback(s.http_host):

@@ -18,6 +18,7 @@ import structlog
 from pydantic import SecretStr
 
 from ocpp_cable.foundation.key_file import KeyFileError, ensure_key
+from ocpp_cable.foundation.listening import listening
 from ocpp_cable.foundation.settings import (
     GatewaySettings,
     ProcessSettings,
@@ -137,16 +138,24 @@ async def start_rpc(settings: RPCAppSettings) -> tuple[RPCServer, Application]:
         secret=secret,
         credentials=credentials,
     )
-    metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
+    address = f"{settings.rpc_metrics_host}:{settings.rpc_metrics_port}"
+    try:
+        with listening("rpc_app's /metrics", address, "--rpc-metrics-port"):
+            metrics.serve(settings.rpc_metrics_host, settings.rpc_metrics_port)
+    except BaseException:
+        await server.stop(grace=0)
+        raise
     return server, app
 
 
 async def run_rpc(settings: RPCAppSettings) -> None:
     stop = _stop_event()
     server, _ = await start_rpc(settings)
-    await stop.wait()
-    log.info("shutting down")
-    await server.stop(grace=settings.shutdown_timeout)
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await server.stop(grace=settings.shutdown_timeout)
 
 
 def require_broadcast_key(settings: GatewaySettings) -> None:
@@ -171,9 +180,11 @@ async def run_gateway(settings: GatewaySettings) -> None:
     stop = _stop_event()
     node = GatewayNode(settings)
     await node.start()
-    await stop.wait()
-    log.info("shutting down")
-    await node.stop()
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await node.stop()
 
 
 async def run_api(settings: OperatorAPIServerSettings) -> None:
@@ -185,9 +196,11 @@ async def run_api(settings: OperatorAPIServerSettings) -> None:
 
     stop = _stop_event()
     api = await serve_operators(settings)
-    await stop.wait()
-    log.info("shutting down")
-    await api.stop()
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await api.stop()
 
 
 def embedded(settings: Settings) -> Settings:
@@ -220,17 +233,24 @@ async def run_up(settings: Settings) -> None:
     settings = embedded(settings)
     stop = _stop_event()
     server, app = await start_rpc(settings)
-    # What the application offers people (the reference system: its API and dashboard;
-    # another application's data is not in those tables). Started before chargers come:
-    # a port in use stops start-up before any station is served.
-    api = await app.serve_operators(settings) if app.serve_operators is not None else None
-    node = GatewayNode(settings)
-    await node.start()
-    await stop.wait()
-    log.info("shutting down")
-    # People first (nothing new is asked), then chargers (their Disconnect calls need
-    # rpc_app), then rpc_app.
-    if api is not None:
-        await api.stop()
-    await node.stop()
-    await server.stop(grace=settings.shutdown_timeout)
+    api = gateway = None
+    try:
+        # What the application offers people (the reference system: its API and
+        # dashboard; another application's data is not in those tables). Started before
+        # chargers come: a port in use stops start-up before any station is served.
+        if app.serve_operators is not None:
+            api = await app.serve_operators(settings)
+        node = GatewayNode(settings)
+        await node.start()  # one that fails gives back what it took
+        gateway = node
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        # People first (nothing new is asked), then chargers (their Disconnect calls need
+        # rpc_app), then rpc_app. What started is stopped also when a later part could
+        # not start: the process exits instead of serving half a system.
+        if api is not None:
+            await api.stop()
+        if gateway is not None:
+            await gateway.stop()
+        await server.stop(grace=settings.shutdown_timeout)

@@ -19,6 +19,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from ocpp_cable.contract import performs, transmissions
 from ocpp_cable.contract.pb import batch_pb2_grpc, presence_pb2_grpc, rpc_pb2, rpc_pb2_grpc
+from ocpp_cable.foundation.listening import listening
 from ocpp_cable.foundation.redact import mask_secrets
 from ocpp_cable.foundation.throttle import LogThrottle
 from ocpp_cable.rpc_app.application import Application
@@ -51,6 +52,9 @@ SERVER_OPTIONS = [
     ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.max_concurrent_streams", 1000),
+    # gRPC would share a port with a server already on it (SO_REUSEPORT): a second rpc_app
+    # started by mistake would take half the gateway's calls, unseen. Refuse the port.
+    ("grpc.so_reuseport", 0),
 ]
 
 
@@ -336,10 +340,11 @@ async def start_rpc_server(
     )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    if credentials is None:
-        port = server.add_insecure_port(address)
-    else:
-        port = server.add_secure_port(address, credentials)
+    with listening("rpc_app", address, "--rpc-host"):
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
     await server.start()
     for name in ("", SERVICE_NAME, BATCH_SERVICE_NAME, PRESENCE_SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)

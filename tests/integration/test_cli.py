@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,61 @@ def test_migrate_creates_the_schema(tmp_path):
     assert result.returncode == 0, result.stderr
     tables = {r[0] for r in sqlite3.connect(path).execute("select name from sqlite_master")}
     assert {"charge_points", "transactions", "meter_values", "message_log", "commands"} <= tables
+
+
+def _ports(taken: int | None = None, where: str | None = None) -> list[str]:
+    """`up`'s every port free, but for `where` (a flag) set to the `taken` one."""
+    flags = {
+        "--port": str(free_port()),
+        "--http-port": str(free_port()),
+        "--rpc-host": f"127.0.0.1:{free_port()}",
+        "--rpc-metrics-port": str(free_port()),
+        "--api-port": str(free_port()),
+    }
+    if where is not None:
+        flags[where] = f"127.0.0.1:{taken}" if where == "--rpc-host" else str(taken)
+    return [word for pair in flags.items() for word in pair]
+
+
+@pytest.mark.parametrize(
+    ("flag", "named"),
+    [
+        ("--port", "the gateway (chargers' WebSockets) cannot listen on 127.0.0.1:{}"),
+        ("--http-port", "the gateway's HTTP endpoints (/_broadcast, /health, /metrics)"),
+        ("--rpc-host", "rpc_app cannot listen on 127.0.0.1:{}"),
+        ("--rpc-metrics-port", "rpc_app's /metrics cannot listen on 127.0.0.1:{}"),
+        ("--api-port", "the HTTP API and dashboard cannot listen on 127.0.0.1:{}"),
+    ],
+)
+def test_a_port_in_use_stops_up_naming_it_and_releases_the_rest(tmp_path, flag, named):
+    """Whichever port is taken, `up` says which, by which setting, with no traceback, and
+    exits: the parts that had started give their ports back (none serves alone)."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        argv = [*CLI, "up", *_ports(port, flag), "--database-url", f"sqlite:///{tmp_path}/u.db"]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert named.format(port) in result.stderr and flag in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_rpc_app_on_the_same_port_is_refused(tmp_path):
+    """gRPC would share the port (SO_REUSEPORT) and take half the gateway's calls."""
+    rpc, metrics = free_port(), free_port()
+    common = ["--rpc-host", f"127.0.0.1:{rpc}", "--database-url", f"sqlite:///{tmp_path}/r.db"]
+    first = subprocess.Popen(
+        [*CLI, "rpc", *common, "--rpc-metrics-port", str(metrics)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(rpc, first)
+        second = subprocess.run(
+            [*CLI, "rpc", *common, "--rpc-metrics-port", str(free_port())],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.wait(timeout=15)
+    assert second.returncode == 1
+    assert f"rpc_app cannot listen on 127.0.0.1:{rpc}" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr

@@ -16,6 +16,7 @@ from hypercorn.config import Config
 
 from ocpp_cable.channels.operators.api.app import create_app
 from ocpp_cable.channels.settings import OperatorAPIServerSettings
+from ocpp_cable.foundation.listening import listening
 
 log = structlog.get_logger("channels.api")
 
@@ -33,12 +34,13 @@ class APIServer:
     async def start(self) -> None:
         host, port = self.settings.api_host, self.settings.api_port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listening = socket.create_server((host, port), family=family, backlog=1024)
-        listening.setblocking(False)
-        self.port = listening.getsockname()[1]
+        with listening("the HTTP API and dashboard", f"{host}:{port}", "--api-host and --api-port"):
+            bound = socket.create_server((host, port), family=family, backlog=1024)
+        bound.setblocking(False)
+        self.port = bound.getsockname()[1]
         config = Config()
         # Hypercorn takes the descriptor over, and closes it when it stops.
-        config.bind = [f"fd://{listening.detach()}"]
+        config.bind = [f"fd://{bound.detach()}"]
         config.accesslog = None  # one line per request is the operator's proxy's job
         config.errorlog = logging.getLogger("hypercorn.error")  # through our log handler
         config.graceful_timeout = self.settings.shutdown_timeout

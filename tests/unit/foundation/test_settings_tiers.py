@@ -20,6 +20,7 @@ LEAVES = {
 LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservations", "list"]})
 LEAVES.update({"variables": ["variables", "get"], "monitoring": ["monitoring", "level"]})
 LEAVES.update({"display-messages": ["display-messages", "clear"]})
+LEAVES.update({"configuration": ["configuration", "get"]})
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:
