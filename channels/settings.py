@@ -38,6 +38,8 @@ from ocpp_cable.foundation.settings import (
     StationStreamSettings,
 )
 
+SUPPORTED_DATABASES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
 
 class DatabaseSettings(SettingsGroup):
     """The central system's database: all `migrate` reads."""
@@ -47,6 +49,23 @@ class DatabaseSettings(SettingsGroup):
         description="SQLAlchemy URL of the central system's database "
         "(postgresql+psycopg://user@host/db in production)",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        # The schema's partial indexes and the bulk writer are SQLite's and PostgreSQL's.
+        # postgres:// (Heroku's, libpq's) names PostgreSQL too: through our driver, psycopg.
+        scheme, sep, rest = value.partition("://")
+        scheme = scheme.lower()
+        if sep and scheme in ("postgres", "postgresql"):
+            return f"postgresql+psycopg://{rest}"
+        if sep and scheme in SUPPORTED_DATABASES:
+            return value
+        # The URL may hold a password: only its scheme is repeated.
+        raise ValueError(
+            f"{scheme + '://' if sep else 'not a URL'}: the central system runs on SQLite "
+            "(sqlite:///ocpp_cable.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
+        )
 
 
 class AutoMigrateSettings(SettingsGroup):

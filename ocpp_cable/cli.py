@@ -25,6 +25,7 @@ from ocpp_cable.foundation.settings import (
     flag_name,
     load_settings,
 )
+from ocpp_cable.usage import SuggestingParser
 
 # The reference system's operator commands, by the settings they read. Named here, apart
 # from their code: routing a word to its command imports nothing of the database layer.
@@ -132,6 +133,15 @@ def _add_setting_flags(
 SERVER_COMMANDS = frozenset({"up", "gateway", "rpc", "api", "config", "migrate", "simulate"})
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ocpp-cable")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; given the `command` about to be parsed, only its settings'
     flags (and the operator commands only for one of them): parsing `gateway` then
@@ -141,9 +151,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if command in (None, name):
             _add_setting_flags(parser, tier_of(name))
 
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
     )
+    parser.add_argument("--version", action="version", version=f"ocpp-cable {_version()}")
     # Every setting of the tier parsed (of all, without `command`) is in the parsed
     # arguments (None: not given), so the overrides of a tier can be read from them.
     if command != "simulate":  # a client of any central system: no settings
@@ -309,7 +320,9 @@ def _command_word(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(_command_word(argv)).parse_args(argv)
+    parser = build_parser(_command_word(argv))
+    parser.words = argv  # a mistyped flag is answered with its command's usage
+    args = parser.parse_args(argv)
     if args.command == "simulate":  # a client of any central system: no server settings
         return _simulate(args)
     tier = tier_of(args.command)
