@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from ocpp_cable.foundation import logs
@@ -131,6 +133,9 @@ def _add_setting_flags(
 
 # The commands whose parsers need none of the reference system's operator tools.
 SERVER_COMMANDS = frozenset({"up", "gateway", "rpc", "api", "config", "migrate", "simulate"})
+# The commands that make the data directory when it is not there yet: the system's own.
+MAKES_DATA_DIR = frozenset({"up", "gateway", "rpc", "api", "migrate"})
+DATA_DIR_VARIABLE = "OCPP_CABLE_DATA_DIR"
 
 
 def _version() -> str:
@@ -155,6 +160,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="ocpp-cable", description="OCPP-J chargers served by Python channel classes."
     )
     parser.add_argument("--version", action="version", version=f"ocpp-cable {_version()}")
+    parser.add_argument(
+        "-C",
+        "--data-dir",
+        metavar="DIR",
+        help="run in DIR, where the system's files are (the SQLite database, the broadcast "
+        "key, firmware, uploads, token files), as `git -C` does; default: "
+        f"${DATA_DIR_VARIABLE}, else the current directory",
+    )
     # Every setting of the tier parsed (of all, without `command`) is in the parsed
     # arguments (None: not given), so the overrides of a tier can be read from them.
     if command != "simulate":  # a client of any central system: no settings
@@ -314,8 +327,49 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _command_word(argv: list[str]) -> str | None:
-    """The command named on the line (the first word that is not an option)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+    """The command named on the line (the first word that is not an option or the
+    data directory)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-C", "--data-dir"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _note_new_database(url: str) -> None:
+    """An admin command about to make a database where none is: most likely typed away
+    from the running system's, whose records it would not see. Say where it looks."""
+    from ocpp_cable.channels.storage.db import missing_sqlite_file
+
+    path = missing_sqlite_file(url)
+    if path is not None:
+        print(
+            f"ocpp-cable: note: no database at {path}: a new, empty one is made there. The "
+            "running system's is where `ocpp-cable up` runs: give that directory with "
+            f"-C DIR or {DATA_DIR_VARIABLE}, or --database-url",
+            file=sys.stderr,
+        )
+
+
+def enter_data_dir(named: str | None, command: str) -> None:
+    """Run in the data directory: relative paths of every setting (the SQLite file, the key
+    file, firmware, uploads) and the token files are then the running system's, wherever
+    the command was typed. A server makes it; any other command finds it or stops."""
+    directory = named or os.environ.get(DATA_DIR_VARIABLE) or None
+    if directory is None:
+        return
+    path = Path(directory).expanduser().absolute()
+    if command in MAKES_DATA_DIR:
+        path.mkdir(parents=True, exist_ok=True)
+    elif not path.is_dir():
+        raise SettingsError(
+            f"data directory {path} does not exist (--data-dir / {DATA_DIR_VARIABLE})"
+        )
+    # `--channels-module` names a module where the command was typed.
+    sys.path.insert(0, os.getcwd())
+    os.chdir(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "simulate":  # a client of any central system: no server settings
         return _simulate(args)
+    try:
+        enter_data_dir(args.data_dir, args.command)
+    except SettingsError as exc:
+        print(f"ocpp-cable: {exc}", file=sys.stderr)
+        return 2
     tier = tier_of(args.command)
     overrides = {name: getattr(args, name) for name in tier.model_fields}
     try:
@@ -335,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print_config(settings)
         return 0
+    if args.command not in MAKES_DATA_DIR and "database_url" in tier.model_fields:
+        _note_new_database(settings.database_url)
     if args.command == "migrate":
         from ocpp_cable.channels.storage import db
 

@@ -48,10 +48,14 @@ class Broadcaster(Protocol):
 class HTTPBroadcaster:
     """POSTs to the gateway's `/_broadcast` endpoint with a bearer key."""
 
-    def __init__(self, url: str, key: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, key: str | None = None, timeout: float = 5.0, key_source: str = ""
+    ) -> None:
         self.url = url
         self.key = key
         self.timeout = timeout
+        # Where the key was looked for: a 401 then says which file to fix.
+        self.key_source = key_source
 
     def publish(self, messages: list[dict[str, Any]]) -> None:
         body = _payload(messages)
@@ -63,7 +67,10 @@ class HTTPBroadcaster:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
-            raise BroadcastError(f"{self.url} answered HTTP {exc.code}") from None
+            said = f"{self.url} answered HTTP {exc.code}"
+            if exc.code == 401 and self.key_source:
+                said += f" ({self.key_source})"
+            raise BroadcastError(said) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise BroadcastError(f"cannot reach {self.url}: {reason}") from None
@@ -181,7 +188,10 @@ def from_settings(settings: PublisherSettings | None = None) -> Broadcaster:
     if settings.broadcaster == "nats":
         return NATSBroadcaster(settings.nats_servers, settings.nats_subject, settings.rpc_timeout)
     return HTTPBroadcaster(
-        settings.broadcast_endpoint(), settings.broadcast_secret(), timeout=settings.rpc_timeout
+        settings.broadcast_endpoint(),
+        settings.broadcast_secret(),
+        timeout=settings.rpc_timeout,
+        key_source=settings.broadcast_key_source(),
     )
 
 

@@ -43,6 +43,18 @@ def json_text(value: object) -> str:
         return json.dumps(value)
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names when there is none yet (the command would make it), as
+    an absolute path; None for one that exists, in memory, or another database."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).absolute()
+    return None if path.exists() else path
+
+
 def private_sqlite_file(url: str) -> None:
     """Make the SQLite file of `url` readable by its owner only, before SQLite opens it.
 

@@ -468,6 +468,18 @@ class GatewayEndpointSettings(SettingsGroup):
 
         return read_key(self.broadcast_key_file)
 
+    def broadcast_key_source(self) -> str:
+        """Where the key came from, for a refusal to name: the flag, or the file looked in."""
+        if self.broadcast_key is not None:
+            return "the key of --broadcast-key / OCPP_CABLE_BROADCAST_KEY"
+        path = Path(self.broadcast_key_file).expanduser().absolute()
+        if not path.exists():
+            return (
+                f"no broadcast key: {path} does not exist; run where `ocpp-cable up` runs, "
+                "or give ocpp-cable --data-dir DIR / OCPP_CABLE_DATA_DIR, or --broadcast-key"
+            )
+        return f"the key in {path}, which the gateway does not hold"
+
 
 class PublishingSettings(SettingsGroup):
     """How rpc_app and the CLI publish broadcasts."""

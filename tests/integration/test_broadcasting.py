@@ -50,6 +50,36 @@ async def test_http_broadcast_key(key, status):
         assert await post(node, body, key) == status
 
 
+async def test_a_refused_broadcast_says_where_the_key_was_looked_for(tmp_path):
+    """`broadcast` away from the key file: its 401 names the file it looked in, and a key
+    file holding another key is named as that."""
+    from ocpp_cable.foundation.settings import PublisherSettings, load_settings
+    from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
+
+    async with rpc_server() as (_, port, _), gateway(port) as node:
+        url = f"http://127.0.0.1:{node.http_port}/_broadcast"
+        said = []
+        for holds in (None, "not-the-gateways"):
+            key_file = tmp_path / "ocpp_cable.key"
+            if holds is not None:
+                key_file.write_text(holds)
+            settings = load_settings(
+                PublisherSettings, broadcast_url=url, broadcast_key_file=str(key_file)
+            )
+            with pytest.raises(BroadcastError) as refused:
+                await asyncio.to_thread(from_settings(settings).publish, [message("s", {})])
+            said.append(str(refused.value))
+    assert said[0] == (
+        f"{url} answered HTTP 401 (no broadcast key: {key_file} does not exist; run where "
+        "`ocpp-cable up` runs, or give ocpp-cable --data-dir DIR / OCPP_CABLE_DATA_DIR, or "
+        "--broadcast-key)"
+    )
+    assert (
+        said[1]
+        == f"{url} answered HTTP 401 (the key in {key_file}, which the gateway does not hold)"
+    )
+
+
 @pytest.mark.parametrize(
     "body",
     [

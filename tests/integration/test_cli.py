@@ -213,3 +213,31 @@ def test_a_second_rpc_app_on_the_same_port_is_refused(tmp_path):
     assert second.returncode == 1
     assert f"rpc_app cannot listen on 127.0.0.1:{rpc}" in second.stderr, second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_commands_find_the_systems_data_from_any_directory(tmp_path):
+    """-C DIR (or OCPP_CABLE_DATA_DIR) runs a command in the system's data directory; typed
+    elsewhere without it, a command says it makes a new database, and where."""
+    data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def cli(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*CLI, *argv], capture_output=True, text=True, timeout=60, cwd=elsewhere,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
+
+    assert cli("-C", str(data), "migrate").returncode == 0  # makes the directory
+    assert (data / "ocpp_cable.db").exists()
+    assert cli("stations", "add", "CP-7", "-C", str(data)).returncode == 2  # -C goes first
+    added = cli("-C", str(data), "stations", "add", "CP-7")
+    assert added.returncode == 0 and "note:" not in added.stderr, added.stderr
+    by_env = cli("stations", "list", "--json", env={"OCPP_CABLE_DATA_DIR": str(data)})
+    assert [row["id"] for row in orjson.loads(by_env.stdout)] == ["CP-7"], by_env.stderr
+    lost = cli("stations", "list")
+    assert lost.returncode == 0 and lost.stdout.strip() == "no stations"
+    assert f"no database at {elsewhere / 'ocpp_cable.db'}: a new, empty one" in lost.stderr
+    assert "-C DIR or OCPP_CABLE_DATA_DIR" in lost.stderr
+    missing = cli("-C", str(tmp_path / "nowhere"), "stations", "list")
+    assert missing.returncode == 2
+    assert f"data directory {tmp_path / 'nowhere'} does not exist" in missing.stderr
