@@ -688,6 +688,8 @@ def reported(session: Session, station_id: str, payload: dict[str, Any]) -> None
         )
     }
     for profile in payload.get("chargingProfile") or ():
+        if profile["chargingProfilePurpose"] == EXTERNAL:
+            continue  # never the central system's (K01.FR.22), whatever the report says
         if installed.get((profile_id(profile), evse_id)) != profile:
             install(session, station_id, evse_id, profile)
 
