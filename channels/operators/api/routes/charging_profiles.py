@@ -30,9 +30,12 @@ from ocpp_cable.rpc_app import broadcasting
 router = APIRouter(prefix="/stations", tags=["smart charging"])
 log = structlog.get_logger("channels.api")
 
-Connector = Field(None, ge=0, description="1.6: the connector (0 or none: the whole station)")
-Evse = Field(None, ge=0, description="2.x: the EVSE (0 or none: the whole station)")
-ProfileId = Field(None, ge=1, le=smart_charging.MAX_PROFILE_ID)
+# The station's integers are 32-bit: what goes past them is refused at the door.
+INT = smart_charging.MAX_PROFILE_ID
+Connector = Field(
+    None, ge=0, le=INT, description="1.6: the connector (0 or none: the whole station)"
+)
+Evse = Field(None, ge=0, le=INT, description="2.x: the EVSE (0 or none: the whole station)")
 
 
 @router.get(
@@ -81,8 +84,8 @@ def composite_schedules(request: Request, station_id: str, _: Reader):
 
 class PeriodBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: int = Field(ge=0, description="Seconds into the schedule")
-    limit: float = Field(ge=0, description="In the profile's unit")
+    start: int = Field(ge=0, le=INT, description="Seconds into the schedule")
+    limit: float = Field(ge=0, allow_inf_nan=False, description="In the profile's unit")
     phases: int | None = Field(None, ge=1, le=3, description="numberPhases")
 
 
@@ -93,25 +96,27 @@ class SetProfileBody(BaseModel):
     connector: int | None = Connector
     evse: int | None = Evse
     purpose: str | None = Field(
-        None, examples=["tx-default"], description="max, tx-default or tx (or OCPP's word)"
+        None, max_length=40, examples=["tx-default"],
+        description="max, tx-default or tx (or OCPP's word)",
+    )  # fmt: skip
+    limit: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="One limit from the start"
     )
-    limit: float | None = Field(None, ge=0, description="One limit from the start")
     periods: list[PeriodBody] | None = Field(None, min_length=1, max_length=1024)
     unit: Literal["A", "W"] | None = Field(None, description="Default A")
     phases: int | None = Field(None, ge=1, le=3, description="numberPhases of each period")
-    stack_level: int | None = Field(None, ge=0, description="Default 0")
+    stack_level: int | None = Field(None, ge=0, le=INT, description="Default 0")
     kind: Literal["Absolute", "Recurring", "Relative"] | None = Field(
         None, description="Default Absolute"
     )
     recurrency: Literal["Daily", "Weekly"] | None = None
     start: datetime | None = Field(None, description="startSchedule (default: now)")
-    duration: int | None = Field(None, ge=1, description="Seconds")
+    duration: int | None = Field(None, ge=1, le=INT, description="Seconds")
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     id: int | None = Field(
-        None, ge=1, le=smart_charging.MAX_PROFILE_ID,
-        description="chargingProfileId (default: the next free on the station)",
-    )  # fmt: skip
+        None, ge=1, le=INT, description="chargingProfileId (default: the next free on the station)"
+    )
     transaction: str | None = Field(
         None, max_length=36, description="A TxProfile's (default: the one open there)"
     )
@@ -122,27 +127,33 @@ class SetProfileBody(BaseModel):
 
 class ClearProfilesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: int | None = Field(None, ge=1, description="One profile by its chargingProfileId, alone")
+    id: int | None = Field(
+        None, ge=1, le=INT, description="One profile by its chargingProfileId, alone"
+    )
     connector: int | None = Connector
     evse: int | None = Evse
-    purpose: str | None = Field(None, description="max, tx-default or tx")
-    stack_level: int | None = Field(None, ge=0)
+    purpose: str | None = Field(None, max_length=40, description="max, tx-default or tx")
+    stack_level: int | None = Field(None, ge=0, le=INT)
 
 
 class ReportProfilesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    evse: int | None = Field(None, ge=0, description="Only this EVSE's (0: the station's own)")
-    purpose: str | None = Field(None, description="max, tx-default, tx or external")
-    stack_level: int | None = Field(None, ge=0)
+    evse: int | None = Field(
+        None, ge=0, le=INT, description="Only this EVSE's (0: the station's own)"
+    )
+    purpose: str | None = Field(None, max_length=40, description="max, tx-default, tx or external")
+    stack_level: int | None = Field(None, ge=0, le=INT)
     sources: list[Literal["EMS", "Other", "SO", "CSO"]] = Field(
         [], max_length=charging_requests.MAX_SOURCES, description="chargingLimitSource"
     )
-    ids: list[int] = Field([], max_length=1024, description="chargingProfileIds")
+    ids: list[Annotated[int, Field(ge=1, le=INT)]] = Field(
+        [], max_length=1024, description="chargingProfileIds"
+    )
 
 
 class CompositeScheduleBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    duration: int = Field(ge=1, description="Seconds from now")
+    duration: int = Field(ge=1, le=INT, description="Seconds from now")
     connector: int | None = Connector
     evse: int | None = Evse
     unit: Literal["A", "W"] | None = None
