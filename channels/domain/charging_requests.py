@@ -103,7 +103,14 @@ def location(version: str, connector: int | None = None, evse: int | None = None
         where, named = "EVSE", evse
     if named is not None and named < 0:
         raise RequestProblem(f"{where} {named}: 0 (the whole station) or more")
-    return named or 0
+    return _int32(named or 0, where)
+
+
+def _int32(value: int, what: str) -> int:
+    """`value`, when a station's integer (32 bits) holds it."""
+    if value > smart_charging.MAX_PROFILE_ID:
+        raise RequestProblem(f"{what} {value}: at most {smart_charging.MAX_PROFILE_ID}")
+    return value
 
 
 def purpose_word(version: str, purpose: str, readable: bool = False) -> str:
@@ -194,7 +201,8 @@ def _schedule(version: str, intent: ProfileIntent, at: datetime, schedule_id: in
         raise RequestProblem(f"unit {intent.unit!r}: A (amperes) or W (watts)")
     periods = []
     for period in intent.periods:
-        item: dict[str, Any] = {"startPeriod": period.start, "limit": _number(period.limit)}
+        start = _int32(period.start, "period start")
+        item: dict[str, Any] = {"startPeriod": start, "limit": _number(period.limit)}
         phases = period.phases if period.phases is not None else intent.phases
         if phases is not None:
             item["numberPhases"] = phases
@@ -208,7 +216,7 @@ def _schedule(version: str, intent: ProfileIntent, at: datetime, schedule_id: in
     if intent.duration is not None:
         if intent.duration < 1:
             raise RequestProblem(f"duration {intent.duration}: 1 second or more")
-        schedule["duration"] = intent.duration
+        schedule["duration"] = _int32(intent.duration, "duration")
     schedule["chargingRateUnit"] = intent.unit
     schedule["chargingSchedulePeriod"] = periods
     return schedule
@@ -235,7 +243,7 @@ def set_profile(
     profile_id = _profile_id(intent.id, known)
     profile: dict[str, Any] = {
         ("chargingProfileId" if _is_16(version) else "id"): profile_id,
-        "stackLevel": intent.stack_level,
+        "stackLevel": _int32(intent.stack_level, "stack level"),
         "chargingProfilePurpose": purpose,
         "chargingProfileKind": intent.kind,
     }
@@ -317,6 +325,10 @@ def clear_profile(
         raise RequestProblem(f"chargingProfileId {profile_id}: 1 or more")
     if stack_level is not None and stack_level < 0:
         raise RequestProblem(f"stack level {stack_level}: 0 or more")
+    if stack_level is not None:
+        _int32(stack_level, "stack level")
+    if profile_id is not None:
+        _int32(profile_id, "chargingProfileId")
     where = None
     if connector is not None or evse is not None:
         where = location(version, connector, evse)
@@ -359,11 +371,11 @@ def get_profiles(
     if stack_level is not None:
         if stack_level < 0:
             raise RequestProblem(f"stack level {stack_level}: 0 or more")
-        criteria["stackLevel"] = stack_level
+        criteria["stackLevel"] = _int32(stack_level, "stack level")
     if ids:
         if any(i < 1 for i in ids):
             raise RequestProblem("a chargingProfileId is 1 or more")
-        criteria["chargingProfileId"] = list(ids)
+        criteria["chargingProfileId"] = [_int32(i, "chargingProfileId") for i in ids]
     if sources:
         unknown = [s for s in sources if s not in SOURCES]
         if unknown:
@@ -390,6 +402,7 @@ def composite_schedule(
     where = location(version, connector, evse)
     if duration < 1:
         raise RequestProblem(f"duration {duration}: 1 second or more")
+    _int32(duration, "duration")
     if unit is not None and unit not in UNITS:
         raise RequestProblem(f"unit {unit!r}: A (amperes) or W (watts)")
     payload: dict[str, Any] = {("connectorId" if _is_16(version) else "evseId"): where}

@@ -163,6 +163,14 @@ def test_a_time_without_zone_is_utc_and_others_are_said_in_utc():
          "connector -1"),
         ("2.0.1", lambda v: cr.set_profile(v, cr.ProfileIntent("max", ()), AT, cr.Known(1)),
          "one period at least"),
+        ("2.0.1", lambda v: cr.set_profile(v, intent(), AT, cr.Known(1), evse=2**31),
+         "EVSE 2147483648: at most 2147483647"),
+        ("1.6", lambda v: cr.set_profile(v, intent(stack_level=2**31), AT, cr.Known(1)),
+         "stack level 2147483648: at most"),
+        ("1.6", lambda v: cr.set_profile(v, intent(periods=f"0:1,{2**31}:2"), AT, cr.Known(1)),
+         "period start 2147483648: at most"),
+        ("1.6", lambda v: cr.set_profile(v, intent(duration=2**31), AT, cr.Known(1)),
+         "duration 2147483648: at most"),
     ],
 )  # fmt: skip
 def test_what_cannot_be_set(version, compose, said):
@@ -232,6 +240,8 @@ def test_clear_in_each_version():
         (lambda: cr.clear_profile("2.0.1", stack_level=-1), "stack level -1"),
         (lambda: cr.clear_profile("2.0.1", connector=1), "use --evse"),
         (lambda: cr.clear_profile("1.6", purpose="external"), "purpose 'external'"),
+        (lambda: cr.clear_profile("1.6", 2**31), "chargingProfileId 2147483648: at most"),
+        (lambda: cr.clear_profile("2.0.1", evse=2**31), "EVSE 2147483648: at most"),
     ],
 )
 def test_what_cannot_be_cleared(compose, said):
@@ -262,6 +272,8 @@ def test_get_profiles_by_every_criterion(version):
         (lambda: cr.get_profiles("2.0.1", 1, sources=["ISO"]), "source 'ISO'"),
         (lambda: cr.get_profiles("2.0.1", 1, sources=["SO", "SO"]), "each source once"),
         (lambda: cr.get_profiles("2.0.1", 1, ids=[0]), "1 or more"),
+        (lambda: cr.get_profiles("2.0.1", 1, ids=[2**31]), "at most 2147483647"),
+        (lambda: cr.get_profiles("2.0.1", 1, stack_level=2**31), "at most 2147483647"),
     ],
 )
 def test_what_cannot_be_asked(compose, said):
@@ -283,6 +295,8 @@ def test_composite_schedule_in_each_version():
         cr.composite_schedule("2.0.1", 60, evse=1, unit="kW")
     with pytest.raises(RequestProblem, match="use --connector"):
         cr.composite_schedule("1.6", 60, evse=1)
+    with pytest.raises(RequestProblem, match="duration 2147483648: at most"):
+        cr.composite_schedule("1.6", 2**31)
 
 
 def test_periods_and_times_as_an_operator_writes_them():
