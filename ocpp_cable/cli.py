@@ -44,6 +44,7 @@ FILE_COMMANDS = frozenset({"firmware", "diagnostics"})
 DEVICE_MODEL_COMMANDS = frozenset(
     {"variables", "report", "monitoring", "customer-information", "display-messages"}
 )
+CHARGING_COMMANDS = frozenset({"charging-profiles", "composite-schedule"})
 
 # The settings each command reads: its --help lists their flags, it loads only them.
 # Named, not imported: the reference system's tiers load only for its commands.
@@ -69,6 +70,8 @@ TIER_NAMES: dict[str, tuple[str, str]] = {
     **dict.fromkeys(sorted(OPERATION_COMMANDS), (REFERENCE, "SendSettings")),
     # A 2.x station's device model: requests composed and split as its limits allow.
     **dict.fromkeys(sorted(DEVICE_MODEL_COMMANDS), (REFERENCE, "SendSettings")),
+    # Smart charging: profiles and schedules composed in the station's version.
+    **dict.fromkeys(sorted(CHARGING_COMMANDS), (REFERENCE, "SendSettings")),
     # UpdateFirmware and GetDiagnostics, with the URL the station fetches from or uploads to.
     **dict.fromkeys(sorted(FILE_COMMANDS), (REFERENCE, "StationFilesCommandSettings")),
 }
@@ -216,6 +219,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _add_operator_commands(commands) -> None:
+    from ocpp_cable.channels.operators.admin.charging_commands import add_charging_commands
     from ocpp_cable.channels.operators.admin.cli import add_admin_commands
     from ocpp_cable.channels.operators.admin.device_model_cli import add_device_model_commands
     from ocpp_cable.channels.operators.admin.display_messages import add_display_message_commands
@@ -238,6 +242,7 @@ def _add_operator_commands(commands) -> None:
     add_operation_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_device_model_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_display_message_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
+    add_charging_commands(commands, lambda leaf: _add_setting_flags(leaf, SendSettings))
     add_file_commands(
         commands,
         lambda parser, leaf: _add_setting_flags(
@@ -414,6 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         from ocpp_cable.channels.operators.admin.device_model_cli import run_device_model
 
         return run_device_model(args, settings)
+    if args.command in CHARGING_COMMANDS:
+        from ocpp_cable.channels.operators.admin.charging_commands import run_charging_command
+
+        return run_charging_command(args, settings)
     if args.command in FILE_COMMANDS:
         from ocpp_cable.channels.operators.admin.file_commands import run_file_command
 

@@ -503,11 +503,12 @@ class Reservation(Base):
     ended_at: Mapped[datetime | None]
 
 
-# --- smart charging (OCPP 1.6 Smart Charging profile: channels/domain/smart_charging.py) ----------
+# --- smart charging (1.6 Smart Charging profile, 2.x block K: domain/smart_charging.py) -----------
 
 
 class ChargingProfile(Base):
-    """A charging profile a 1.6 station accepted, and what became of it.
+    """A charging profile a station accepted (or, 2.x, reported as the central system's own),
+    and what became of it. A 2.x station's EVSE is its `connector_id`.
 
     `status`: `pending` (in an accepted RemoteStartTransaction, until the StartTransaction
     that follows binds it to its transaction), `installed` (the station holds it), then
@@ -535,7 +536,7 @@ class ChargingProfile(Base):
     connector_id: Mapped[int | None] = mapped_column(Integer)
     charging_profile_id: Mapped[int] = mapped_column(Integer)
     stack_level: Mapped[int] = mapped_column(Integer)
-    # ChargePointMaxProfile, TxDefaultProfile or TxProfile.
+    # ChargePointMaxProfile (2.x ChargingStationMaxProfile), TxDefaultProfile or TxProfile.
     purpose: Mapped[str] = mapped_column(String(25))
     kind: Mapped[str] = mapped_column(String(10))  # Absolute, Recurring, Relative
     # A TxProfile's transaction (transactions.id): the profile's own, else the one open on
@@ -543,7 +544,7 @@ class ChargingProfile(Base):
     transaction_id: Mapped[int | None] = mapped_column(Integer)
     valid_from: Mapped[datetime | None]
     valid_to: Mapped[datetime | None]
-    profile: Mapped[dict[str, Any]]  # csChargingProfiles (chargingProfile) as sent
+    profile: Mapped[dict[str, Any]]  # 1.6 csChargingProfiles, 2.x chargingProfile, as sent
     id_tag: Mapped[str | None] = mapped_column(StationText)  # pending: the remote start's idTag
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -551,7 +552,8 @@ class ChargingProfile(Base):
 
 
 class CompositeSchedule(Base):
-    """A station's last answer to GetCompositeSchedule for a connector, with what was asked."""
+    """A station's last answer to GetCompositeSchedule for a connector (2.x: an EVSE), with
+    what was asked."""
 
     __tablename__ = "composite_schedules"
 

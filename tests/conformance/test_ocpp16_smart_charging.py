@@ -1,17 +1,24 @@
 """OCA OCPP 1.6 Central System cases, the Smart Charging profile: charging profiles set,
-sent with a remote start, cleared, and the composite schedule asked for (`ocpp-cable
-send`: the CLI has no command of its own for them)."""
+sent with a remote start, cleared, and the composite schedule asked for. The Central System
+composes each request itself from what the operator asks (`ocpp-cable charging-profiles
+set|clear`, `ocpp-cable composite-schedule`): the profile in 1.6's words, a TxProfile's
+transactionId (the transaction open on the connector); the remote start goes with `ocpp-cable
+send`."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from ocpp_cable.channels.storage.models import ChargingProfile, CompositeSchedule
+from ocpp_cable.channels.storage.models import ChargingProfile, Command, CompositeSchedule
 from tests.support.conformance import csms
 from tests.support.conformance_16 import authorized, booted, charging, command, stamp
+from tests.support.conformance_flows import snake
 from tests.support.servers import eventually
 
 ACCEPTED = {"status": "Accepted"}
+# An absolute 6 A schedule an hour long from now, valid for a day from now.
+FOR_A_DAY = ["--limit", "6", "--duration", "3600", "--valid-from", "now", "--valid-to", "1d"]
 
 
 def profile(profile_id: int, purpose: str, stack_level: int = 1, **more) -> dict:
@@ -34,6 +41,21 @@ def profile(profile_id: int, purpose: str, stack_level: int = 1, **more) -> dict
     }
 
 
+async def operate(system, *argv: str) -> tuple[str, dict]:
+    """`ocpp-cable <argv> --wait` as the operator runs it: (the command's final state as
+    recorded, accepted or rejected; the station's answer as printed)."""
+    code, out, err = await system.operator(*argv, "--wait")
+    state, _, answer = out.strip().splitlines()[-1].partition(": ")
+    assert code == (0 if state == "accepted" else 1), (out, err)
+    return state, json.loads(answer)
+
+
+def sent(system, action: str) -> list[dict]:
+    """What the Central System sent of `action`, as its records keep it, in order."""
+    found = sorted(system.rows(Command, Command.action == action), key=lambda c: c.created_at)
+    return [c.payload for c in found]
+
+
 def installed(system) -> dict[int, ChargingProfile]:
     return {
         row.charging_profile_id: row
@@ -50,25 +72,30 @@ async def test_tc_056_csms(tmp_path, capsys):
         answers = {"SetChargingProfile": ACCEPTED}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            sent = profile(1, "TxDefaultProfile")
-            state, _ = await command(
-                system, "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": sent}
-            )
+            asked = ["--connector", "1", "--purpose", "tx-default", "--stack-level", "1",
+                     "--id", "1", *FOR_A_DAY]  # fmt: skip
+            state, _ = await operate(system, "charging-profiles", "set", "CP-1", *asked)
             assert state == "accepted"
-            got = (await cp.request("SetChargingProfile"))["cs_charging_profiles"]
+            request = await cp.request("SetChargingProfile")
+            got = request["cs_charging_profiles"]
             assert got["charging_profile_purpose"] == "TxDefaultProfile"
             assert "transaction_id" not in got and "recurrency_kind" not in got
             assert got["charging_schedule"]["start_schedule"] and got["valid_to"]
+            assert got["valid_from"] and got["charging_schedule"]["duration"] == 3600
+            assert got["charging_schedule"]["charging_rate_unit"] == "A"
+        [payload] = sent(system, "SetChargingProfile")
+        assert snake(payload) == request
         row = installed(system)[1]
         assert (row.connector_id, row.purpose, row.kind, row.stack_level) == (
             1, "TxDefaultProfile", "Absolute", 1,
         )  # fmt: skip
-        assert row.profile == sent and row.valid_to is not None
+        assert row.profile == payload["csChargingProfiles"] and row.valid_to is not None
 
 
 async def test_tc_057_csms(tmp_path, capsys):
     """During a transaction, SetChargingProfile with a relative TxProfile naming its
-    transactionId (no startSchedule), Accepted: installed, bound to that transaction."""
+    transactionId (the Central System finds it open on the connector; no startSchedule),
+    Accepted: installed, bound to that transaction."""
     async with csms(tmp_path, capsys) as system:
         system.seed()
         answers = {"SetChargingProfile": ACCEPTED}
@@ -76,20 +103,19 @@ async def test_tc_057_csms(tmp_path, capsys):
             await booted(cp)
             await authorized(cp)
             transaction_id = await charging(cp)
-            sent = {
-                "chargingProfileId": 7, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
-                "chargingProfileKind": "Relative", "transactionId": transaction_id,
-                "chargingSchedule": {"chargingRateUnit": "W", "chargingSchedulePeriod": [
-                    {"startPeriod": 0, "limit": 6000.0}]},
-            }  # fmt: skip
-            state, _ = await command(
-                system, "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": sent}
-            )
+            asked = ["--connector", "1", "--purpose", "tx", "--kind", "Relative",
+                     "--limit", "6000", "--unit", "W"]  # fmt: skip
+            state, _ = await operate(system, "charging-profiles", "set", "CP-1", *asked)
             assert state == "accepted"
             got = (await cp.request("SetChargingProfile"))["cs_charging_profiles"]
             assert got["transaction_id"] == transaction_id
+            assert (got["stack_level"], got["charging_profile_kind"]) == (0, "Relative")
+            assert got["charging_schedule"]["charging_rate_unit"] == "W"
+            assert got["charging_schedule"]["charging_schedule_period"] == [
+                {"start_period": 0, "limit": 6000}
+            ]
             assert "start_schedule" not in got["charging_schedule"]
-        row = installed(system)[7]
+        row = installed(system)[got["charging_profile_id"]]
         assert (row.purpose, row.kind, row.transaction_id) == (
             "TxProfile",
             "Relative",
@@ -139,8 +165,8 @@ async def test_tc_066_csms(tmp_path, capsys):
         system.seed()
         async with system.station(version="1.6", answers={"GetCompositeSchedule": schedule}) as cp:
             await booted(cp)
-            asked = {"connectorId": 1, "duration": 3600, "chargingRateUnit": "A"}
-            state, answer = await command(system, "GetCompositeSchedule", asked)
+            asked = ["--connector", "1", "--duration", "3600", "--unit", "A"]
+            state, answer = await operate(system, "composite-schedule", "CP-1", *asked)
             assert state == "accepted" and answer["chargingSchedule"]["duration"] == 3600
             assert await cp.request("GetCompositeSchedule") == {
                 "connector_id": 1, "duration": 3600, "charging_rate_unit": "A",
@@ -166,26 +192,23 @@ async def test_tc_067_csms(tmp_path, capsys):
             await booted(cp)
             await authorized(cp)
             transaction_id = await charging(cp)
-            for connector_id, sent in (
-                (0, profile(11, "ChargePointMaxProfile")),
-                (1, profile(12, "TxDefaultProfile", stack_level=2)),
-                (1, profile(13, "TxProfile", transactionId=transaction_id)),
+            for asked in (
+                ["--connector", "0", "--purpose", "max", "--id", "11", "--stack-level", "1"],
+                ["--connector", "1", "--purpose", "tx-default", "--id", "12", "--stack-level", "2"],
+                ["--connector", "1", "--purpose", "tx", "--id", "13", "--stack-level", "1"],
             ):
-                state, _ = await command(
-                    system, "SetChargingProfile",
-                    {"connectorId": connector_id, "csChargingProfiles": sent},
-                )  # fmt: skip
-                assert state == "accepted"
+                set_ = ("charging-profiles", "set", "CP-1", *asked, *FOR_A_DAY)
+                assert (await operate(system, *set_))[0] == "accepted"
             assert set(installed(system)) == {11, 12, 13}
-            assert await command(system, "ClearChargingProfile", {"id": 11}) == (
-                "accepted", ACCEPTED,
-            )  # fmt: skip
+            assert installed(system)[13].transaction_id == transaction_id
+            assert [p["connectorId"] for p in sent(system, "SetChargingProfile")] == [0, 1, 1]
+            clear = ("charging-profiles", "clear", "CP-1")
+            assert await operate(system, *clear, "--id", "11") == ("accepted", ACCEPTED)
             assert set(installed(system)) == {12, 13}
-            criteria = {"connectorId": 1, "chargingProfilePurpose": "TxDefaultProfile",
-                        "stackLevel": 2}  # fmt: skip
-            assert (await command(system, "ClearChargingProfile", criteria))[0] == "accepted"
+            criteria = ["--connector", "1", "--purpose", "tx-default", "--stack-level", "2"]
+            assert (await operate(system, *clear, *criteria))[0] == "accepted"
             assert set(installed(system)) == {13}
-            assert (await command(system, "ClearChargingProfile", {}))[0] == "accepted"
+            assert (await operate(system, *clear))[0] == "accepted"
             assert installed(system) == {}
             assert await cp.request("ClearChargingProfile", nth=1) == {"id": 11}
             assert await cp.request("ClearChargingProfile", nth=2) == {

@@ -417,3 +417,80 @@ def test_an_operator_close_ends_the_transactions_tx_profile(database_url):
         open_one = session.get(Transaction, 42)
         assert transactions.close_by_operator(session, open_one, None, "Other")
     assert [(p.status, p.transaction_id) for p in profiles(database_url)] == [("ended", 42)]
+
+
+def profile_2(profile_id: int, purpose: str = "TxDefaultProfile", stack: int = 0, **extra):
+    """A 2.x chargingProfile: Relative, one schedule of 16 A."""
+    schedule = {"id": profile_id, "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}  # fmt: skip
+    return {"id": profile_id, "stackLevel": stack, "chargingProfilePurpose": purpose,
+            "chargingProfileKind": "Relative", "chargingSchedule": [schedule], **extra}  # fmt: skip
+
+
+def test_2x_profiles_are_kept_per_evse_as_accepted_reported_cleared_and_ended(database_url):
+    """A 2.x station's profiles, by the hooks alone: an EVSE where 1.6 has a connector, a
+    TxProfile bound by the station's transactionId, the CSMS's own reported ones installed
+    (an EMS's and external constraints not), clears by 2.x criteria, a composite schedule
+    per EVSE; the next chargingProfileId counts what is kept and what is on its way."""
+    _station(database_url)
+    accepted = {"status": "Accepted"}
+    with db.session_scope(database_url) as session:
+        session.add(
+            Transaction(
+                id=51, station_id="CP-1", station_transaction_id="tx-a", evse_id=2,
+                start_time=now(),
+            )
+        )  # fmt: skip
+        assert smart_charging.open_transaction_2(session, "CP-1", 2) == "tx-a"
+        assert smart_charging.open_transaction_2(session, "CP-1", 1) is None
+        assert smart_charging.next_profile_id(session, "CP-1") == 1
+    with db.session_scope(database_url) as session:
+        for evse_id, given in (
+            (1, profile_2(1)),
+            (2, profile_2(2, "TxProfile", transactionId="tx-a")),
+        ):
+            payload = {"evseId": evse_id, "chargingProfile": given}
+            smart_charging.on_set_profile_answered(session, "CP-1", payload, accepted)
+        smart_charging.reported(session, "CP-1", {
+            "requestId": 1, "chargingLimitSource": "CSO", "evseId": 0,
+            "chargingProfile": [profile_2(5, "ChargingStationMaxProfile"),
+                                profile_2(6, "ChargingStationExternalConstraints")],
+        })  # fmt: skip
+        smart_charging.reported(session, "CP-1", {
+            "requestId": 1, "chargingLimitSource": "EMS", "evseId": 1,
+            "chargingProfile": [profile_2(9)],
+        })  # fmt: skip
+        asked = {"evseId": 2, "duration": 60}
+        smart_charging.on_composite_schedule_answered(
+            session, "CP-1", asked, {"status": "Accepted", "schedule": {"evseId": 2}}
+        )
+        session.add(Command(id="c-1", station_id="CP-1", action="SetChargingProfile",
+                            payload={"evseId": 1, "chargingProfile": profile_2(12)},
+                            status="sent"))  # fmt: skip
+        session.add(Command(id="c-2", station_id="CP-1", action="SetChargingProfile",
+                            payload={"evseId": 1, "chargingProfile": profile_2(40)},
+                            status="accepted"))  # fmt: skip
+    assert statuses(database_url) == [
+        (1, "TxDefaultProfile", 1, "installed"),
+        (2, "TxProfile", 2, "installed"),
+        (5, "ChargingStationMaxProfile", 0, "installed"),
+    ]
+    assert profiles(database_url)[1].transaction_id == 51
+    with db.session_scope(database_url) as session:
+        # On its way: 12. An answered command counts by what it installed (40: nothing).
+        assert smart_charging.next_profile_id(session, "CP-1") == 13
+        # The same report again changes nothing.
+        smart_charging.reported(session, "CP-1", {
+            "requestId": 2, "chargingLimitSource": "CSO", "evseId": 0,
+            "chargingProfile": [profile_2(5, "ChargingStationMaxProfile")],
+        })  # fmt: skip
+        criteria = {"chargingProfileCriteria": {"evseId": 1, "stackLevel": 0}}
+        smart_charging.on_clear_profile_answered(session, "CP-1", criteria, accepted)
+        smart_charging.transaction_stopped(session, "CP-1", 51, 2)
+    assert statuses(database_url) == [
+        (1, "TxDefaultProfile", 1, "cleared"),
+        (2, "TxProfile", 2, "ended"),
+        (5, "ChargingStationMaxProfile", 0, "installed"),
+    ]
+    (schedule,) = rows(database_url, CompositeSchedule)
+    assert (schedule.connector_id, schedule.duration, schedule.status) == (2, 60, "Accepted")

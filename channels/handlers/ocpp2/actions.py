@@ -18,6 +18,7 @@ from ocpp_cable.channels.domain import (
     costs,
     device_model,
     reservations,
+    smart_charging,
     stations,
 )
 from ocpp_cable.channels.domain.follow_ups import FollowUp
@@ -111,6 +112,10 @@ class OCPP2Actions:
             if not result.duplicate:
                 reservations.use_reservation_2(
                     u.session, station_id, payload, result.transaction_id
+                )
+            if result.ended and not result.duplicate:  # its TxProfiles end with it
+                smart_charging.transaction_stopped(
+                    u.session, station_id, result.transaction_id, result.evse_id
                 )
             cost = costs.priced(u.session, station_id, result.cost_minor, result.currency)
             applied[:] = [(result, cost)]  # a unit may run twice (store.py): the last counts
@@ -243,6 +248,17 @@ class OCPP2Actions:
             status=payload["reservationUpdateStatus"],
         )
 
+    async def report_charging_profiles(self, data: dict[str, Any]) -> None:
+        """Stored as sent; the central system's own profiles it lists are installed as
+        the station reports them (smart_charging)."""
+        payload, station_id = data["payload"], self.station_id
+
+        def keep(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            smart_charging.reported(u.session, station_id, payload)
+
+        await self._answer(data, keep)
+
     async def _notification_2(self, data: dict[str, Any]) -> None:
         await self._notification(data)  # OCPPChannel's: stored as sent, the answer empty
 
@@ -253,7 +269,6 @@ class OCPP2Actions:
     notify_monitoring_report = _notification_2
     notify_display_messages = _notification_2
     publish_firmware_status_notification = _notification_2
-    report_charging_profiles = _notification_2
 
 
 def reply_work(station_id: str, data: dict[str, Any]):

@@ -953,7 +953,7 @@ def _stations_profiles(args: argparse.Namespace, settings: AdminSettings) -> int
         rows = [smart_charging.profile_row(p) for p in session.scalars(query)]
     if not args.json:
         for row in rows:
-            row["periods"] = smart_charging.periods_text(row["profile"].get("chargingSchedule"))
+            row["periods"] = smart_charging.profile_periods(row["profile"])
     _print_rows(args, rows, f"no charging profiles on {args.station_id}", PROFILE_COLUMNS)
     return 0
 
@@ -967,8 +967,8 @@ def _stations_schedule(args: argparse.Namespace, settings: AdminSettings) -> int
         for row in rows:
             response = row["response"]
             row["asked"] = f"{row['duration']}s {row['charging_rate_unit'] or ''}".rstrip()
-            row["schedule_start"] = response.get("scheduleStart")
-            row["periods"] = smart_charging.periods_text(response.get("chargingSchedule"))
+            row["schedule_start"], schedule = smart_charging.composite_parts(response)
+            row["periods"] = smart_charging.periods_text(schedule)
     _print_rows(args, rows, f"no composite schedule from {args.station_id}", SCHEDULE_COLUMNS)
     return 0
 

@@ -566,12 +566,16 @@ class ChargingProfile(BaseModel):
     id: int = Field(description="Our row's id (the station's is charging_profile_id)")
     station_id: str
     connector_id: int | None = Field(
-        description="0: the whole station; none: pending for the connector the station chooses"
+        description="The connector (2.x: the EVSE); 0: the whole station; none: pending for "
+        "the connector the station chooses"
     )
     charging_profile_id: int
     stack_level: int
-    purpose: Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
-    kind: str = Field(description="Absolute, Recurring or Relative")
+    purpose: Literal[
+        "ChargePointMaxProfile", "ChargingStationMaxProfile", "TxDefaultProfile", "TxProfile",
+        "PriorityCharging", "LocalGeneration",
+    ]  # fmt: skip
+    kind: str = Field(description="Absolute, Recurring or Relative (2.1: Dynamic too)")
     transaction_id: int | None = Field(description="A TxProfile's transaction")
     valid_from: datetime | None
     valid_to: datetime | None
@@ -583,17 +587,19 @@ class ChargingProfile(BaseModel):
     )
     created_at: datetime
     status_at: datetime = Field(description="When it took its status")
-    profile: dict[str, Any] = Field(description="The profile as sent (csChargingProfiles)")
+    profile: dict[str, Any] = Field(
+        description="The profile as sent or reported (1.6 csChargingProfiles, 2.x chargingProfile)"
+    )
 
 
 class CompositeSchedule(BaseModel):
     station_id: str
-    connector_id: int = Field(description="As asked")
+    connector_id: int = Field(description="The connector (2.x: the EVSE), as asked")
     duration: int = Field(description="Seconds, as asked")
     charging_rate_unit: Literal["A", "W"] | None = Field(description="As asked")
     status: str | None = Field(description="The answer's: Accepted or Rejected")
     response: dict[str, Any] = Field(
-        description="The answer as sent: scheduleStart, chargingSchedule"
+        description="The answer as sent: 1.6 scheduleStart and chargingSchedule, 2.x schedule"
     )
     received_at: datetime
 

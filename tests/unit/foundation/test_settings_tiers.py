@@ -21,6 +21,7 @@ LEAVES.update({"local-list": ["local-list", "show"], "reservations": ["reservati
 LEAVES.update({"variables": ["variables", "get"], "monitoring": ["monitoring", "level"]})
 LEAVES.update({"display-messages": ["display-messages", "clear"]})
 LEAVES.update({"configuration": ["configuration", "get"]})
+LEAVES.update({"charging-profiles": ["charging-profiles", "clear"]})
 
 
 def setting_flags(capsys, *argv: str) -> set[str]:

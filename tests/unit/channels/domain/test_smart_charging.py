@@ -13,12 +13,18 @@ from ocpp_cable.channels.domain.smart_charging import (
     Pending,
     Profile,
     binding,
+    clear_criteria,
     clear_problem,
     cleared,
+    composite_parts,
     composite_problem,
     ended,
+    next_free_id,
     periods_text,
+    profile_ids,
+    profile_periods,
     profile_problem,
+    profile_problem_2,
     remote_start_problem,
     replaced,
     schedule_problem,
@@ -165,6 +171,111 @@ def test_clear_and_composite_schedule_rules():
     assert "duration" in composite_problem({"connectorId": 1, "duration": -1})
 
 
+def test_2x_clear_and_composite_schedule_rules():
+    assert clear_problem({"chargingProfileCriteria": {"evseId": 0, "stackLevel": 0}}) is None
+    assert "evseId is 0 (the station) or more, not -1" in clear_problem(
+        {"chargingProfileCriteria": {"evseId": -1}}
+    )
+    assert "stackLevel" in clear_problem({"chargingProfileCriteria": {"stackLevel": -1}})
+    assert composite_problem({"evseId": 0, "duration": 60}) is None
+    assert "evseId is 0 (the station) or more, not -2" in composite_problem(
+        {"evseId": -2, "duration": 60}
+    )
+
+
+# --- 2.x SetChargingProfile ------------------------------------------------------------------
+
+
+def profile_2(purpose: str = "TxDefaultProfile", kind: str = "Absolute", **extra) -> dict:
+    schedule = {"id": 1, "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}  # fmt: skip
+    if kind != "Relative":
+        schedule["startSchedule"] = "2026-12-01T10:00:00Z"
+    return {"id": 1, "stackLevel": 0, "chargingProfilePurpose": purpose,
+            "chargingProfileKind": kind, "chargingSchedule": [schedule], **extra}  # fmt: skip
+
+
+def test_a_2x_maximum_goes_on_evse_0_and_is_not_relative():
+    assert profile_problem_2(0, profile_2("ChargingStationMaxProfile"), None) is None
+    assert "goes on evseId 0 (the whole station), not 1" in profile_problem_2(
+        1, profile_2("ChargingStationMaxProfile"), None
+    )
+    assert "not Relative" in profile_problem_2(
+        0, profile_2("ChargingStationMaxProfile", "Relative"), None
+    )
+
+
+def test_a_2x_tx_profile_names_the_transaction_open_on_its_evse():
+    tx = profile_2("TxProfile", transactionId="tx-1")
+    assert profile_problem_2(1, tx, "tx-1") is None
+    assert "none is open on EVSE 1" in profile_problem_2(1, tx, None)
+    assert "evseId > 0" in profile_problem_2(0, tx, "tx-1")
+    assert "'tx-1' is not the transaction open on EVSE 2 ('tx-2')" in profile_problem_2(
+        2, tx, "tx-2"
+    )
+    assert "names its transaction: transactionId 'tx-1' is open" in profile_problem_2(
+        1, profile_2("TxProfile"), "tx-1"
+    )
+    assert "only a TxProfile names a transactionId" in profile_problem_2(
+        1, profile_2(transactionId="tx-1"), "tx-1"
+    )
+
+
+def test_a_2x_schedule_starts_as_its_kind_says():
+    assert profile_problem_2(1, profile_2(kind="Relative"), None) is None
+    relative = profile_2(kind="Relative")
+    relative["chargingSchedule"][0]["startSchedule"] = "2026-12-01T10:00:00Z"
+    assert "has no startSchedule" in profile_problem_2(1, relative, None)
+    absolute = profile_2()
+    del absolute["chargingSchedule"][0]["startSchedule"]
+    assert "an Absolute profile's chargingSchedule names its startSchedule" in (
+        profile_problem_2(1, absolute, None)
+    )
+
+
+def test_the_2x_rules_every_profile_keeps():
+    assert "does not set a ChargingStationExternalConstraints" in profile_problem_2(
+        0, profile_2("ChargingStationExternalConstraints"), None
+    )
+    assert "evseId is 0" in profile_problem_2(-1, profile_2(), None)
+    assert "stackLevel" in profile_problem_2(1, profile_2(stackLevel=-1), None)
+    assert "recurrencyKind" in profile_problem_2(1, profile_2(kind="Recurring"), None)
+    second = profile_2()
+    second["chargingSchedule"].append(
+        {"id": 2, "startSchedule": "2026-12-01T10:00:00Z", "chargingRateUnit": "A",
+         "chargingSchedulePeriod": [{"startPeriod": 5, "limit": 16}]}
+    )  # fmt: skip
+    assert "starts at 0, not 5" in profile_problem_2(1, second, None)  # every schedule's
+    phase = profile_2()
+    phase["chargingSchedule"][0]["chargingSchedulePeriod"][0]["phaseToUse"] = 2
+    assert "phaseToUse goes with numberPhases 1" in profile_problem_2(1, phase, None)
+    setpoint = profile_2()  # 2.1: a period may give a setpoint and no limit
+    del setpoint["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"]
+    assert profile_problem_2(1, setpoint, None) is None
+
+
+def test_2x_clear_criteria_read_as_16s():
+    assert clear_criteria({}) == {}
+    assert clear_criteria({"connectorId": 1}) == {"connectorId": 1}
+    assert clear_criteria({"chargingProfileId": 4}) == {"id": 4}
+    assert clear_criteria(
+        {"chargingProfileCriteria": {"evseId": 1, "chargingProfilePurpose": "TxProfile",
+                                     "stackLevel": 2}}
+    ) == {"connectorId": 1, "chargingProfilePurpose": "TxProfile", "stackLevel": 2}  # fmt: skip
+
+
+def test_the_next_free_profile_id():
+    assert next_free_id([]) == 1
+    assert next_free_id([3, 9, 4]) == 10
+    assert next_free_id([2**31 - 2]) == 2**31 - 1
+    assert next_free_id([2**31 - 1]) is None
+    assert profile_ids("SetChargingProfile", {"connectorId": 1, "csChargingProfiles":
+                                              {"chargingProfileId": 5}}) == [5]  # fmt: skip
+    assert profile_ids("SetChargingProfile", {"evseId": 1, "chargingProfile": {"id": 6}}) == [6]
+    assert profile_ids("RequestStartTransaction", {"chargingProfile": {"id": 7}}) == [7]
+    assert profile_ids("RemoteStartTransaction", {"idTag": "T"}) == []
+
+
 # --- what a change replaces, clears, ends -----------------------------------------------------
 
 INSTALLED = [
@@ -278,3 +389,25 @@ def test_periods_for_a_table():
     given["chargingSchedulePeriod"][1]["numberPhases"] = 1
     assert periods_text(given) == "0s 32A, 600s 16.5A/1ph"
     assert periods_text(None) is None
+
+
+def test_a_profiles_periods_in_either_version():
+    assert profile_periods(profile()) == "0s 32A, 600s 16A"
+    two = profile_2()
+    two["chargingSchedule"].append({"id": 2, "chargingRateUnit": "W",
+                                    "chargingSchedulePeriod": [{"startPeriod": 0,
+                                                                "limit": 7000}]})  # fmt: skip
+    assert profile_periods(two) == "0s 16A | 0s 7000W"
+    assert profile_periods({"chargingSchedule": []}) is None
+
+
+def test_a_composite_schedule_in_either_version():
+    sixteen = {"scheduleStart": "2026-12-01T10:00:00Z", "chargingSchedule": schedule((0, 16))}
+    assert composite_parts({"status": "Accepted", **sixteen}) == (
+        "2026-12-01T10:00:00Z", schedule((0, 16)),
+    )  # fmt: skip
+    two = {"evseId": 1, "duration": 300, **sixteen["chargingSchedule"],
+           "scheduleStart": "2026-12-01T11:00:00Z"}  # fmt: skip
+    start, found = composite_parts({"status": "Accepted", "schedule": two})
+    assert (start, periods_text(found)) == ("2026-12-01T11:00:00Z", "0s 16A")
+    assert composite_parts({"status": "Rejected"}) == (None, None)
