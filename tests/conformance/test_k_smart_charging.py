@@ -10,6 +10,8 @@ station_notifications as sent."""
 
 from __future__ import annotations
 
+import json
+
 from ocpp.exceptions import NotSupportedError
 from ocpp.v201 import call
 
@@ -22,7 +24,7 @@ from ocpp_cable.channels.storage.models import (
     TransactionEvent,
 )
 from tests.support.conformance import csms
-from tests.support.conformance_flows import Transaction2, now, send, snake, token
+from tests.support.conformance_flows import Transaction2, now, operate, snake, token
 
 ACCEPTED = {"status": "Accepted"}
 # An Absolute profile as the cases give it: valid for the hour from now, its one schedule
@@ -48,16 +50,6 @@ def profile(purpose: str, limit: float, kind: str = "Absolute", id_: int = 1, **
 def period(request: dict) -> dict:
     """The first period of the first schedule of a SetChargingProfile the station got."""
     return request["charging_profile"]["charging_schedule"][0]["charging_schedule_period"][0]
-
-
-async def operate(system, *argv: str) -> tuple[int, str, Command]:
-    """`ocpp-cable <argv> --wait` as the operator runs it: exit status, output, and the
-    command's stored record."""
-    code, out, err = await system.operator(*argv, "--wait")
-    assert " sent to " in out, (code, out, err)
-    command_id = out.split(" sent to ", 1)[0].split()[-1]
-    [record] = system.rows(Command, Command.id == command_id)
-    return code, out, record
 
 
 def installed(system) -> list[ChargingProfile]:
@@ -417,14 +409,17 @@ async def test_tc_k_37_csms(tmp_path, capsys):
     and a TxProfile without transactionId (Relative: no startSchedule); the station accepts
     and starts the transaction (RemoteStart, remoteStartId); the CSMS answers Accepted and
     the transaction keeps its remoteStartId."""
-    payload = {"idToken": {"idToken": "TAG-1", "type": "ISO14443"}, "evseId": 1,
-               "remoteStartId": 7,
-               "chargingProfile": profile("TxProfile", 16.0, kind="Relative")}  # fmt: skip
+    charging_profile = profile("TxProfile", 16.0, kind="Relative")
+    profile_file = tmp_path / "tx-profile.json"
+    profile_file.write_text(json.dumps(charging_profile))
     async with csms(tmp_path, capsys) as system:
         system.seed()
         async with system.station(answers={"RequestStartTransaction": ACCEPTED}) as cp:
             await cp.boot()
-            code, out, record = await send(system, "RequestStartTransaction", payload)
+            code, out, record = await operate(
+                system, "remote-start", "CP-1", "TAG-1", "--token-type", "ISO14443",
+                "--evse", "1", "--charging-profile", str(profile_file),
+            )  # fmt: skip
             assert code == 0, out
             request = await cp.request("RequestStartTransaction")
             tx = Transaction2(cp)
@@ -436,9 +431,13 @@ async def test_tc_k_37_csms(tmp_path, capsys):
     sent = request["charging_profile"]
     assert sent["charging_profile_purpose"] == "TxProfile" and "transaction_id" not in sent
     assert "start_schedule" not in sent["charging_schedule"][0]
-    assert (record.status, record.payload) == ("accepted", payload)
+    assert record.status == "accepted"
+    assert record.payload == {
+        "idToken": {"idToken": "TAG-1", "type": "ISO14443"}, "evseId": 1,
+        "remoteStartId": request["remote_start_id"], "chargingProfile": charging_profile,
+    }  # fmt: skip
     [stored] = system.rows(Transaction)
-    assert (stored.remote_start_id, stored.id_tag) == (7, "TAG-1")
+    assert (stored.remote_start_id, stored.id_tag) == (request["remote_start_id"], "TAG-1")
 
 
 async def composite(tmp_path, capsys, evse_id: int):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from ocpp_cable.channels.storage.models import ChargingProfile, Command, CompositeSchedule
 from tests.support.conformance import csms
-from tests.support.conformance_16 import authorized, booted, charging, command, stamp
+from tests.support.conformance_16 import authorized, booted, charging, operate, stamp
 from tests.support.conformance_flows import snake
 from tests.support.servers import eventually
 
@@ -39,15 +39,6 @@ def profile(profile_id: int, purpose: str, stack_level: int = 1, **more) -> dict
         },
         **more,
     }
-
-
-async def operate(system, *argv: str) -> tuple[str, dict]:
-    """`ocpp-cable <argv> --wait` as the operator runs it: (the command's final state as
-    recorded, accepted or rejected; the station's answer as printed)."""
-    code, out, err = await system.operator(*argv, "--wait")
-    state, _, answer = out.strip().splitlines()[-1].partition(": ")
-    assert code == (0 if state == "accepted" else 1), (out, err)
-    return state, json.loads(answer)
 
 
 def sent(system, action: str) -> list[dict]:
@@ -133,9 +124,11 @@ async def test_tc_059_csms(tmp_path, capsys):
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
             sent = profile(3, "TxProfile", stack_level=0)
-            state, _ = await command(
-                system, "RemoteStartTransaction",
-                {"idTag": "TAG-1", "connectorId": 1, "chargingProfile": sent},
+            profile_file = tmp_path / "tx-profile.json"
+            profile_file.write_text(json.dumps(sent))
+            state, _ = await operate(
+                system, "remote-start", "CP-1", "TAG-1", "--connector", "1",
+                "--charging-profile", str(profile_file),
             )  # fmt: skip
             assert state == "accepted"
             got = await cp.request("RemoteStartTransaction")
