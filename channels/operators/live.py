@@ -11,8 +11,9 @@ Streams (docs/app-developers.md, "Watching the network live"):
   (`station_transaction_id`);
 - `live:stations`: the network view, what changed per station in the last
   second as `{"stations": {"<id>": {"online", "connectors": {"<n>": status},
-  "started": [ids], "stopped": [ids]}}}` (only the keys that changed): a busy
-  network sends each viewer one small message a second.
+  "started": [ids], "stopped": [ids], "seen": time}}}` (only the keys that changed;
+  `seen`: when it last said something): a busy network sends each viewer one small
+  message a second.
 
 An event is published once the message it tells of is stored.
 
@@ -84,17 +85,19 @@ class LiveEvents:
                 return
             self._stations.setdefault(station_id, []).append(told)
             self._waiting += 1
-            self._note_change(station_id, event, fields)
+            self._note_change(station_id, event, fields, told["at"])
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="live-events", daemon=True)
                 self._thread.start()
         self._wake.set()
 
-    def _note_change(self, station_id: str, event: str, fields: dict[str, Any]) -> None:
+    def _note_change(self, station_id: str, event: str, fields: dict[str, Any], at: str) -> None:
         """Fold the event into the network view's entry for the station (under the lock)."""
+        changed = self._network.setdefault(station_id, {})
+        if event != "offline":  # the station spoke: the network view's "last seen"
+            changed["seen"] = at
         if event in ("meter_values", "command_result"):
             return
-        changed = self._network.setdefault(station_id, {})
         if event in ("online", "offline"):
             changed["online"] = event == "online"
         elif event == "status":

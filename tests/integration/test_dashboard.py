@@ -135,6 +135,10 @@ async def test_operator_watches_and_commands_a_charging_session(tmp_path, chromi
                 await page.click("nav a[href='#/']")
                 await expect(page.locator(".sessions .session")).to_have_count(1)
                 await expect(row).to_contain_text("Charging")
+                # "Last seen" moves with what the station says (its meter values).
+                last_seen = row.locator("td time")
+                before = await last_seen.get_attribute("datetime")
+                await expect(last_seen).not_to_have_attribute("datetime", before)
 
                 # Another station naming CP-1's transaction moves nothing of its card.
                 network_card = page.locator(".sessions .session[data-station='CP-1']")
@@ -237,6 +241,13 @@ async def test_operator_sends_the_everyday_commands_the_central_system_composes(
                     command = page.locator("#commands li").first
                     await expect(command).to_have_attribute("data-action", label)
                     await expect(command).to_have_attribute("data-status", "accepted")
+                # The commands panel sits beside the page, covering none of it.
+                panel = await page.locator("#commands").bounding_box()
+                table = await page.locator("table.log").bounding_box()
+                assert panel["x"] >= table["x"] + table["width"], (panel, table)
+                # Times read in UTC, whatever the browser's locale.
+                shown = await page.locator("time").first.inner_text()
+                assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", shown), shown
             await chrome.close()
         assert errors == []
         # Composed by the central system in the station's version (1.6 here).

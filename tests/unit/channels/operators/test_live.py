@@ -48,6 +48,8 @@ def test_a_stations_events_go_out_together_and_the_network_view_says_what_change
     ]  # fmt: skip
     assert [e["event"] for e in streams["live:station:CP-2"]] == ["offline"]
     (network,) = streams["live:stations"]
+    seen = network["stations"]["CP-1"].pop("seen")
+    assert seen == streams["live:station:CP-1"][-1]["at"]  # its meter values, the last word
     assert network["stations"] == {
         "CP-1": {"online": True, "connectors": {"1": "Charging"}, "started": [7]},
         "CP-2": {"online": False},

@@ -26,10 +26,16 @@ export function replace(el, ...children) {
   return el
 }
 
+// In UTC, as stations and the public page say it, whatever the browser's locale.
+export function utc(iso) {
+  const at = new Date(iso)
+  if (Number.isNaN(at.getTime())) return String(iso)
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+}
+
 export function time(iso) {
   if (!iso) return '—'
-  const at = new Date(iso)
-  return h('time', { datetime: iso, title: iso }, at.toLocaleString())
+  return h('time', { datetime: iso, title: iso }, utc(iso))
 }
 
 export function kwh(wh) {

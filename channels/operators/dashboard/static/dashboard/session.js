@@ -96,6 +96,8 @@ export class SessionCard {
   }
 }
 
+const MIN_SPAN = 60 // seconds the time axis shows at least
+
 function chartOptions({ width, height }) {
   const kilowatts = v => (v === null || v === undefined ? '—' : `${v.toFixed(2)} kW`)
   return {
@@ -103,7 +105,12 @@ function chartOptions({ width, height }) {
     height,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] } },
+    // At least the last minute: a session's first readings, a second apart, would
+    // otherwise stretch over years or milliseconds.
+    scales: { x: { time: true, range: (u, min, max) => [Math.min(min, max - MIN_SPAN), max] },
+      y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] } },
+    // Times in UTC, as everything else on the page.
+    tzDate: ts => window.uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
     series: [
       {},
       { label: 'power', stroke: '#1f8a5b', fill: 'rgba(31, 138, 91, 0.15)', width: 2, value: (u, v) => kilowatts(v) },

@@ -109,6 +109,7 @@ export function stationsView(root) {
         const station = { ...known.station }
         if ('online' in changed) station.connected = changed.online
         if ('model' in changed) [station.vendor, station.model] = [null, changed.model]
+        if ('seen' in changed) station.last_seen = changed.seen
         if (changed.connectors) {
           const byId = new Map((station.connectors ?? []).map(c => [String(c.evse_id ?? c.connector_id), { ...c }]))
           for (const [cid, status] of Object.entries(changed.connectors)) {
