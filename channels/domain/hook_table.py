@@ -68,7 +68,7 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
         security_profiles.on_security_profile_changed,
     ),
     "SetNetworkProfile": (security_profiles.on_network_profile_answered,),
-    "SendLocalList": (local_lists.on_list_answered,),
+    "SendLocalList": (WithId(local_lists.on_list_answered),),
     "GetLocalListVersion": (local_lists.on_version_answered,),
     "SetVariables": (
         device_model.on_variables_set,

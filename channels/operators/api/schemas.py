@@ -446,7 +446,7 @@ class Status(BaseModel):
 Station.model_rebuild()
 
 
-# --- local authorization lists (OCPP 1.6) and reservations (1.6, 2.x) ----------------------
+# --- local authorization lists and reservations (1.6, 2.x) ------------------------------
 
 
 class LocalListSync(BaseModel):
@@ -454,6 +454,12 @@ class LocalListSync(BaseModel):
 
     full: bool = Field(
         False, description="Send the whole list (Full update), not only what changed"
+    )
+    token_type: (
+        Literal["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress"] | None
+    ) = Field(
+        None,
+        description="2.x: the entries' idToken type (none: as last sent, else ISO14443)",
     )
 
 
@@ -464,6 +470,11 @@ class LocalListSent(BaseModel):
     version: int | None = Field(description="The version sent, or the one it holds")
     update_type: Literal["Differential", "Full"] | None
     entries: int = Field(description="Entries in the update")
+    more_parts: bool = Field(
+        False,
+        description="2.x: the list is larger than one message takes; the rest follows as "
+        "Differential updates, each once the one before is accepted",
+    )
 
 
 class LocalListUpdate(BaseModel):
@@ -479,10 +490,14 @@ class LocalListState(BaseModel):
     version: int | None = Field(description="The version the station acknowledged; none yet")
     in_sync: bool = Field(description="It holds every idTag of ours as we keep it")
     entries: int = Field(description="Entries it holds as of `version`")
-    wanted: int = Field(description="Entries of our list (idTags a 1.6 station can hold)")
-    left_out: int = Field(description="idTags longer than a 1.6 idTag (20), never sent")
+    wanted: int = Field(description="Entries of our list (idTags the station can hold)")
+    left_out: int = Field(
+        description="idTags longer than the station's idTag (1.6: 20; 2.0.1: 36), never sent"
+    )
     supported: bool = Field(description="false: it answered NotSupported, or listVersion -1")
     problem: str | None = Field(description="What went wrong last (failed, resent, gave up)")
+    token_type: str | None = Field(None, description="2.x: the entries' idToken type")
+    more_parts: bool = Field(False, description="2.x: parts of the list are still to follow")
     in_flight: LocalListUpdate | None = Field(description="The update awaiting its answer")
 
 
