@@ -105,6 +105,14 @@ async def test_the_api_composes_updates_and_publications_in_the_stations_version
     assert publication_now["checksum"] == MD5
     assert len(system.rows(FirmwareUpdate)) == 3  # the refused ones left no record
     assert len(system.rows(Command)) == 4
+    # The records keep each download URL with its token masked: it opens nothing.
+    for sent, action in ((sent2, "UpdateFirmware"), (sent16, "SignedUpdateFirmware"),
+                         (published, "PublishFirmware")):  # fmt: skip
+        where = sent.get("firmware", sent)["location"]
+        url_token = where.split("/files/firmware/")[1].split("/")[0]
+        [kept] = system.rows(Command, Command.action == action)
+        kept_where = kept.payload.get("firmware", kept.payload)["location"]
+        assert url_token not in kept_where and "/sha256-" in kept_where
 
 
 async def test_the_cli_takes_signed_firmware_only_with_its_certificate_and_signature(
