@@ -68,7 +68,7 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
         security_profiles.on_security_profile_changed,
     ),
     "SetNetworkProfile": (security_profiles.on_network_profile_answered,),
-    "SendLocalList": (local_lists.on_list_answered,),
+    "SendLocalList": (WithId(local_lists.on_list_answered),),
     "GetLocalListVersion": (local_lists.on_version_answered,),
     "SetVariables": (
         device_model.on_variables_set,
@@ -76,6 +76,10 @@ REPLIES: dict[str, tuple[Reply | WithId, ...]] = {
     ),
     "GetDiagnostics": (diagnostics.on_diagnostics_answered,),
     "GetLog": (diagnostics.on_log_answered,),
+    "UpdateFirmware": (firmware.on_update_answered,),
+    "SignedUpdateFirmware": (firmware.on_update_answered,),
+    "PublishFirmware": (firmware.on_publish_answered,),
+    "UnpublishFirmware": (firmware.on_unpublish_answered,),
     "SetChargingProfile": (smart_charging.on_set_profile_answered,),
     "ClearChargingProfile": (smart_charging.on_clear_profile_answered,),
     "GetCompositeSchedule": (smart_charging.on_composite_schedule_answered,),
@@ -91,5 +95,7 @@ FAILURES: dict[str, tuple[Failure | WithId, ...]] = {
     "GetDiagnostics": (diagnostics.on_diagnostics_failed,),
     "GetLog": (diagnostics.on_log_failed,),
     "UpdateFirmware": (firmware.on_update_failed,),
+    "SignedUpdateFirmware": (firmware.on_update_failed,),
+    "PublishFirmware": (firmware.on_update_failed,),
     "ReserveNow": (reservations.on_reserve_failed,),
 }

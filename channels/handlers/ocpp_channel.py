@@ -362,13 +362,27 @@ class OCPPChannel(OCPP2Actions, Channel):
         )
 
     async def firmware_status_notification(self, data):
-        """Stored as every notification; on 1.6, it moves the station's update on."""
+        """Stored as every notification; it moves the station's update on (1.6: its latest
+        UpdateFirmware; 2.x: the one its requestId names)."""
         payload, station_id, ocpp16 = data["payload"], self.station_id, not self.ocpp2
 
         def track(u: Unit) -> None:
             stations.record_notification(u.session, station_id, data["command"], payload)
             if ocpp16:
                 firmware.track_status(u.session, station_id, payload["status"])
+            else:
+                firmware.track_request(u.session, station_id, data["command"], payload)
+
+        await self._answer(data, track)
+
+    async def _firmware_request_notification(self, data):
+        """Stored as every notification; it moves the update (SignedUpdateFirmware) or
+        publication (2.x PublishFirmware) its requestId names on."""
+        payload, station_id = data["payload"], self.station_id
+
+        def track(u: Unit) -> None:
+            stations.record_notification(u.session, station_id, data["command"], payload)
+            firmware.track_request(u.session, station_id, data["command"], payload)
 
         await self._answer(data, track)
 
@@ -393,7 +407,7 @@ class OCPPChannel(OCPP2Actions, Channel):
         await self._answer(data, track)
 
     security_event_notification = _notification
-    signed_firmware_status_notification = _notification
+    signed_firmware_status_notification = _firmware_request_notification
 
     async def sign_certificate(self, data):
         # The CSR is kept; with no certificate authority configured we cannot sign it.

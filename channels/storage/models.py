@@ -450,9 +450,10 @@ class StationConfiguration(Base):
 
 
 class LocalList(Base):
-    """A 1.6 station's Local Authorization List as the station acknowledged it.
+    """A station's Local Authorization List as the station acknowledged it.
 
-    `entries` is {idTag: idTagInfo} as of `version` (at most one per idTag we keep). The
+    `entries` is {idTag: idTagInfo} as of `version` (at most one per idTag we keep); a 2.x
+    station's {token key: AuthorizationData} (channels/domain/local_lists.py). The
     update in flight is `pending_command_id`'s SendLocalList while that command is open:
     its record holds the version, type and entries."""
 
@@ -469,6 +470,11 @@ class LocalList(Base):
     # Full lists sent in a row because the station failed the last one (bounded).
     resends: Mapped[int] = mapped_column(Integer, default=0)
     problem: Mapped[str | None] = mapped_column(Text)  # what went wrong last, if anything
+    # 2.x: the idToken type the entries were sent with (the last sync's).
+    token_type: Mapped[str | None] = mapped_column(String(20))
+    # 2.x: the update in flight is one part of a list too large for one message; once it
+    # is accepted, the next part follows.
+    more_parts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -572,7 +578,9 @@ class CompositeSchedule(Base):
 
 
 class FirmwareUpdate(Base):
-    """An UpdateFirmware sent: the file the station downloads from us, and what it said of it.
+    """An UpdateFirmware sent (1.6, 2.x; the 1.6 security extension's SignedUpdateFirmware),
+    or a 2.x PublishFirmware to a local controller: the file the station downloads from us,
+    and what it said of it. The id is the 2.x (and signed) requests' requestId.
 
     The download URL holds a random token; only its SHA-256 is kept here."""
 
@@ -585,9 +593,19 @@ class FirmwareUpdate(Base):
     command_id: Mapped[str] = mapped_column(String(36))  # the UpdateFirmware CALL's id
     file_name: Mapped[str] = mapped_column(String(255))  # in --firmware-dir
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    retrieve_date: Mapped[datetime]
-    # Requested (sent), CommandFailed, or the station's last FirmwareStatus.
-    status: Mapped[str] = mapped_column(String(20), default="Requested")
+    retrieve_date: Mapped[datetime]  # a publication's: when it was sent (fetched at once)
+    # Requested (sent), CommandFailed, the answer (2.x: Accepted, Rejected, ...; Canceled by
+    # a later update), or the station's last FirmwareStatus (PublishFirmwareStatus).
+    status: Mapped[str] = mapped_column(String(32), default="Requested")
+    # UpdateFirmware, SignedUpdateFirmware or PublishFirmware: the request sent.
+    action: Mapped[str] = mapped_column(
+        String(24), default="UpdateFirmware", server_default="UpdateFirmware"
+    )
+    signed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    install_date: Mapped[datetime | None]
+    checksum: Mapped[str | None] = mapped_column(String(32))  # a publication's file's MD5
+    # The URLs a local controller publishes the file at (its Published notification).
+    locations: Mapped[list[str] | None] = mapped_column(JSON)
     downloaded_at: Mapped[datetime | None]  # first served to the station
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

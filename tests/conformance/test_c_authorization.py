@@ -9,7 +9,7 @@ from ocpp.v201 import call
 from ocpp_cable.channels.storage.models import Transaction, TransactionEvent
 from tests.support.central import command_line
 from tests.support.conformance import csms
-from tests.support.conformance_flows import Transaction2, operate, send, token
+from tests.support.conformance_flows import Transaction2, operate, token
 
 GROUP = {"id_token": "GROUP-1", "type": "Central"}
 MASTER_GROUP = {"id_token": "MASTERPASS", "type": "Central"}
@@ -149,23 +149,22 @@ async def test_tc_c_39_csms(tmp_path, capsys):
 
 async def test_tc_c_40_csms(tmp_path, capsys):
     """Authorization by GroupId with the Local Authorization List: both tokens of the group
-    are in the station's list (the CSMS sent it), so the station asks nothing before it
-    names them; the CSMS answers the Authorized and the StopAuthorized event Accepted with
-    the group's token."""
-    entries = [
-        {"idToken": {"idToken": tag, "type": "ISO14443"},
-         "idTokenInfo": {"status": "Accepted", "groupIdToken": {"idToken": "GROUP-1",
-                                                                 "type": "Central"}}}
-        for tag in ("TAG-1", "TAG-2")
-    ]  # fmt: skip
-    local_list = {"versionNumber": 1, "updateType": "Full", "localAuthorizationList": entries}
+    are in the station's list (the CSMS sent it: `local-list sync`, each entry with the
+    group's token), so the station asks nothing before it names them; the CSMS answers the
+    Authorized and the StopAuthorized event Accepted with the group's token."""
     async with csms(tmp_path, capsys) as system:
         system.seed(tags=())
         await grouped(system, "TAG-1", "TAG-2")
         async with system.station(answers={"SendLocalList": {"status": "Accepted"}}) as cp:
             await cp.boot()
-            code, out, _ = await send(system, "SendLocalList", local_list)
-            assert code == 0, out
+            code, out, err = await system.operator("local-list", "sync", "CP-1")
+            assert code == 0, (out, err)
+            listed = await cp.request("SendLocalList")
+            assert listed["local_authorization_list"] == [
+                {"id_token": token(tag), "id_token_info": {"status": "Accepted",
+                                                           "group_id_token": GROUP}}
+                for tag in ("TAG-1", "TAG-2")
+            ]  # fmt: skip
             tx = Transaction2(cp)
             await tx.ev_connected_pre_session()
             started = await tx.event("Updated", "Authorized", token("TAG-1"))

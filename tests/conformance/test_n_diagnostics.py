@@ -431,26 +431,29 @@ async def test_tc_n_63_csms(tmp_path, capsys):
 
 async def test_tc_n_46_csms(tmp_path, capsys):
     """Clear Customer Information, then the Local Authorization List: the station holds our
-    list at version 1 with the customer's idToken (the prerequisite: a SendLocalList it
-    accepted, sent with `ocpp-cable send`, 2.x lists having no sync command of ours). The
-    CSMS asks to report and clear the token's data; after the NotifyCustomerInformation it
-    sends SendLocalList Differential, versionNumber 2, the token without idTokenInfo
+    list at version 1 with the customer's idToken (the prerequisite: `local-list sync`, the
+    central system's own Full list of our idTags, Central tokens, accepted). The CSMS asks
+    to report and clear the token's data; after the NotifyCustomerInformation it sends, by
+    itself, SendLocalList Differential, versionNumber 2, the token without idTokenInfo
     (removed); once accepted, we know the station holds version 2 without it."""
     async with csms(tmp_path, capsys, api=True) as system:
-        system.seed()
+        system.seed(tags=(("100000C01", "Accepted", None),))
         answers = {"SendLocalList": {"status": "Accepted"},
                    "CustomerInformation": {"status": "Accepted"}}  # fmt: skip
         async with system.station(answers=answers) as cp:
             await cp.boot()
-            listed = ('{"versionNumber": 1, "updateType": "Full", "localAuthorizationList": '
-                      '[{"idToken": {"idToken": "100000C01", "type": "Central"}, '
-                      '"idTokenInfo": {"status": "Accepted"}}]}')  # fmt: skip
             code, out, err = await system.operator(
-                "send", "CP-1", "SendLocalList", listed, "--wait"
+                "local-list", "sync", "CP-1", "--token-type", "Central"
             )
-            assert code == 0, (out, err)
-            [known] = system.rows(LocalList)
-            assert known.version == 1 and len(known.entries) == 1
+            assert code == 0 and "Full update to version 1, 1 entries" in out, (out, err)
+            listed = await cp.request("SendLocalList")
+            assert listed["local_authorization_list"] == [
+                {"id_token": TOKEN, "id_token_info": {"status": "Accepted"}}
+            ]
+            [known] = await eventually(
+                lambda: [k for k in system.rows(LocalList) if k.version == 1]
+            )
+            assert len(known.entries) == 1
             body = {"report": True, "clear": True,
                     "id_token": {"id_token": "100000C01", "type": "Central"}}  # fmt: skip
             response = await system.http(

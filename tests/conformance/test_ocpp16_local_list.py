@@ -1,6 +1,7 @@
 """OCA OCPP 1.6 Central System cases, the Local Auth List Management profile: the list
-version asked for (GetLocalListVersion) and the list sent (`ocpp-cable local-list sync`,
-POST /api/v1/stations/{id}/local-list/sync)."""
+version asked for (`ocpp-cable local-list version`: GetLocalListVersion) and the list sent
+(`ocpp-cable local-list sync`, POST /api/v1/stations/{id}/local-list/sync), both composed
+by the central system."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 from ocpp_cable.channels.storage.models import Command, LocalList
 from tests.support.conformance import csms
-from tests.support.conformance_16 import booted, command
+from tests.support.conformance_16 import booted
 from tests.support.servers import eventually
 
 TAGS = (("TAG-1", "Accepted", None), ("TAG-2", "Blocked", None))
@@ -31,6 +32,14 @@ async def sync(system, *flags: str) -> str:
     return out
 
 
+async def version(system) -> tuple[str, dict]:
+    """`local-list version CP-1 --wait`: the command's final state, and the answer."""
+    code, out, err = await system.operator("local-list", "version", "CP-1", "--wait")
+    state, _, answer = out.strip().splitlines()[-1].partition(": ")
+    assert code == (0 if state == "accepted" else 1), (out, err)
+    return state, json.loads(answer)
+
+
 async def show(system) -> dict:
     code, out, err = await system.operator("local-list", "show", "CP-1", "--json")
     assert code == 0, (out, err)
@@ -45,7 +54,7 @@ async def test_tc_042_1_csms(tmp_path, capsys):
         answers = {"GetLocalListVersion": {"list_version": -1}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            assert await command(system, "GetLocalListVersion") == (
+            assert await version(system) == (
                 "accepted", {"listVersion": -1},
             )  # fmt: skip
             assert await cp.request("GetLocalListVersion") == {}
@@ -63,7 +72,7 @@ async def test_tc_042_2_csms(tmp_path, capsys):
         answers = {"GetLocalListVersion": {"list_version": 0}}
         async with system.station(version="1.6", answers=answers) as cp:
             await booted(cp)
-            assert await command(system, "GetLocalListVersion") == (
+            assert await version(system) == (
                 "accepted", {"listVersion": 0},
             )  # fmt: skip
         stored = held(system)
@@ -136,7 +145,7 @@ async def test_tc_043_5_csms(tmp_path, capsys):
             await booted(cp)
             assert "Full update to version 1" in await sync(system)
             await eventually(lambda: held(system).version == 1)
-            assert (await command(system, "GetLocalListVersion"))[1] == {"listVersion": 1}
+            assert (await version(system))[1] == {"listVersion": 1}
             added = await system.http("PUT", "/api/v1/id-tags/TAG-NEW", json={})
             assert added.status_code == 201, added.text
             synced = await system.http(

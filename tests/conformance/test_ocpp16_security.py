@@ -19,6 +19,7 @@ from ocpp_cable.channels.storage.models import (
     ChargePoint,
     Command,
     DiagnosticsRequest,
+    FirmwareUpdate,
     StationNotification,
 )
 from tests.support.central import PASSWORD, basic
@@ -291,26 +292,37 @@ async def test_tc_079_csms(tmp_path, capsys):
         assert (tmp_path / "uploads" / "diagnostics" / str(stored.id)).read_bytes() == log
 
 
-def signed_update() -> dict:
-    ca = trustme.CA()
-    signing = ca.issue_cert("firmware.example").cert_chain_pems[0].bytes().decode()
-    return {
-        "requestId": 7,
-        "firmware": {"location": "https://firmware.example/octt-1.0.2.bin",
-                     "retrieveDateTime": stamp(), "signingCertificate": signing,
-                     "signature": "MEUCIQDx2h1tX0dQ8v5n9A=="},
-    }  # fmt: skip
+SIGNATURE = "MEUCIQDx2h1tX0dQ8v5n9A=="
+IMAGE = b"\x7fELF octt firmware 1.0.2" * 64
 
 
-async def signed_firmware(system, cp, steps: list[str]) -> None:
-    """The operator sends SignedUpdateFirmware (Accepted); the charge point reports
-    `steps` (a status; "boot", "Unavailable", "Available", "FirmwareUpdated": its reboot,
-    its connectors, the security event)."""
-    payload = signed_update()
-    assert await command(system, "SignedUpdateFirmware", payload) == ("accepted", ACCEPTED)
+def served(tmp_path) -> dict:
+    """The firmware directory the API's server serves, with the image."""
+    (tmp_path / "fw").mkdir()
+    (tmp_path / "fw" / "octt-1.0.2.bin").write_bytes(IMAGE)
+    return {"firmware_dir": tmp_path / "fw"}
+
+
+async def signed_firmware(system, tmp_path, cp, steps: list[str]) -> FirmwareUpdate:
+    """The operator sends signed firmware (`firmware update --signed`: for a 1.6 charge
+    point the central system composes SignedUpdateFirmware, with a requestId of its own,
+    the download URL on its server, the signing certificate and the signature); Accepted.
+    The charge point fetches the image and reports `steps` (a status; "boot",
+    "Unavailable", "Available", "FirmwareUpdated": its reboot, its connectors, the
+    security event). The update as stored."""
+    signing = trustme.CA().issue_cert("firmware.example").cert_chain_pems[0].bytes().decode()
+    (tmp_path / "signer.pem").write_text(signing)
+    code, out, err = await system.operator(
+        "firmware", "update", "CP-1", "octt-1.0.2.bin", "--signed",
+        "--signing-certificate", str(tmp_path / "signer.pem"), "--signature", SIGNATURE,
+        "--wait", "--files-url", str(system.api.base_url), "--firmware-dir", str(tmp_path / "fw"),
+    )  # fmt: skip
+    assert code == 0 and out.splitlines()[-1] == 'accepted: {"status":"Accepted"}', (out, err)
     sent = await cp.request("SignedUpdateFirmware")
-    assert sent["firmware"]["signing_certificate"] == payload["firmware"]["signingCertificate"]
-    assert sent["firmware"]["signature"] == payload["firmware"]["signature"]
+    assert sent["firmware"]["signing_certificate"] == signing
+    assert sent["firmware"]["signature"] == SIGNATURE
+    got = await system.api.get(sent["firmware"]["location"])
+    assert (got.status_code, got.content) == (200, IMAGE)
     for step in steps:
         if step == "boot":
             await booted(cp)
@@ -321,23 +333,30 @@ async def signed_firmware(system, cp, steps: list[str]) -> None:
                 call.SecurityEventNotification(type=step, timestamp=stamp(), tech_info="1.0.2")
             )
         else:
-            notification = call.SignedFirmwareStatusNotification(status=step, request_id=7)
+            notification = call.SignedFirmwareStatusNotification(
+                status=step, request_id=sent["request_id"]
+            )
             assert await cp.call(notification) is not None
+    [stored] = system.rows(FirmwareUpdate)
+    assert (stored.id, stored.action, stored.signed) == (
+        sent["request_id"], "SignedUpdateFirmware", True,
+    )  # fmt: skip
+    return stored
 
 
 async def test_tc_080_csms(tmp_path, capsys):
     """SignedUpdateFirmware with its location, signing certificate and signature
     (Accepted); Downloading, Downloaded, SignatureVerified, Unavailable, Installing,
     InstallRebooting, the reboot, the FirmwareUpdated security event, Available and
-    Installed are each acknowledged and stored."""
-    async with csms(tmp_path, capsys) as system:
+    Installed are each acknowledged and stored, and the update is done."""
+    async with csms(tmp_path, capsys, api=True, **served(tmp_path)) as system:
         system.seed()
         async with system.station(version="1.6", answers={"SignedUpdateFirmware": ACCEPTED}) as cp:
             await booted(cp)
             steps = ["Downloading", "Downloaded", "SignatureVerified", "Unavailable",
                      "Installing", "InstallRebooting", "boot", "FirmwareUpdated", "Available",
                      "Installed"]  # fmt: skip
-            await signed_firmware(system, cp, steps)
+            stored = await signed_firmware(system, tmp_path, cp, steps)
         assert [n["status"] for n in notified(system, "SignedFirmwareStatusNotification")] == [
             "Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting",
             "Installed",
@@ -345,16 +364,23 @@ async def test_tc_080_csms(tmp_path, capsys):
         assert [n["type"] for n in notified(system, "SecurityEventNotification")] == [
             "FirmwareUpdated"
         ]
+        assert system.rows(FirmwareUpdate, FirmwareUpdate.id == stored.id)[0].status == "Installed"
 
 
 async def test_tc_081_csms(tmp_path, capsys):
     """SignedUpdateFirmware with a signature the charge point finds invalid (Accepted);
-    Downloading, Downloaded and InvalidSignature are acknowledged and stored."""
-    async with csms(tmp_path, capsys) as system:
+    Downloading, Downloaded and InvalidSignature are acknowledged and stored; the update
+    failed."""
+    async with csms(tmp_path, capsys, api=True, **served(tmp_path)) as system:
         system.seed()
         async with system.station(version="1.6", answers={"SignedUpdateFirmware": ACCEPTED}) as cp:
             await booted(cp)
-            await signed_firmware(system, cp, ["Downloading", "Downloaded", "InvalidSignature"])
+            stored = await signed_firmware(
+                system, tmp_path, cp, ["Downloading", "Downloaded", "InvalidSignature"]
+            )
         assert [n["status"] for n in notified(system, "SignedFirmwareStatusNotification")] == [
             "Downloading", "Downloaded", "InvalidSignature",
         ]  # fmt: skip
+        assert system.rows(FirmwareUpdate, FirmwareUpdate.id == stored.id)[0].status == (
+            "InvalidSignature"
+        )

@@ -106,6 +106,7 @@ async def test_sync_sends_the_full_list_then_what_changed(database_url, capsys):
     assert state == {
         "station_id": "CP-1", "version": 2, "in_sync": True, "entries": 2, "wanted": 2,
         "left_out": 1, "supported": True, "problem": None, "in_flight": None,
+        "token_type": None, "more_parts": False,
     }  # fmt: skip
 
 

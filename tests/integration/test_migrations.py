@@ -11,6 +11,8 @@ from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import (
     Command,
     Connector,
+    FirmwareUpdate,
+    LocalList,
     MessageLog,
     MeterValue,
     Reservation,
@@ -244,4 +246,55 @@ def test_reservations_keep_their_ids_through_0016_and_2x_ones_go_on_downgrade(da
     with engine.begin() as connection:
         kept = connection.execute(text("SELECT id, connector_id FROM reservations")).all()
     assert sorted(tuple(k) for k in kept) == [(1, 1), (2, 2)]
+    command.upgrade(config, "head")
+
+
+def test_firmware_updates_become_1_6_updatefirmware_through_0022_and_2x_ones_go_on_downgrade(
+    database_url,
+):
+    """0022 up: an update sent before is a 1.6 UpdateFirmware, unsigned, and a station's
+    list keeps its version with no token type and no parts to follow; down: publications
+    and signed 1.6 updates go, and a 2.x status longer than the column was is cut to
+    InstallationFailed."""
+    config = db.alembic_config(database_url)
+    command.downgrade(config, "0021")
+    engine = db.session_factory(database_url).kw["bind"]
+    update = (
+        "INSERT INTO firmware_updates (station_id, command_id, file_name, token_hash,"
+        " retrieve_date, status, created_at, updated_at) VALUES ('CP-1', 'c-{n}', 'a.bin',"
+        " 'hash-{n}', CURRENT_TIMESTAMP, 'Installed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO charge_points (id, connected, auth_required, created_at)"
+                " VALUES ('CP-1', false, false, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(text(update.format(n=1)))
+        connection.execute(
+            text(
+                "INSERT INTO local_lists (station_id, version, entries, supported, resends,"
+                " updated_at) VALUES ('CP-1', 4, '{}', true, 0, CURRENT_TIMESTAMP)"
+            )
+        )
+    command.upgrade(config, "head")
+    [kept] = rows(database_url, FirmwareUpdate)
+    assert (kept.action, kept.signed, kept.status, kept.checksum) == (
+        "UpdateFirmware", False, "Installed", None,
+    )  # fmt: skip
+    [known] = rows(database_url, LocalList)
+    assert (known.version, known.token_type, known.more_parts) == (4, None, False)
+    with db.session_scope(database_url) as session:
+        for n, action, status in ((2, "PublishFirmware", "Published"),
+                                  (3, "UpdateFirmware", "InstallVerificationFailed")):  # fmt: skip
+            session.add(FirmwareUpdate(station_id="CP-1", command_id=f"c-{n}", file_name="a.bin",
+                                       token_hash=f"hash-{n}", retrieve_date=now(),
+                                       action=action, status=status))  # fmt: skip
+    command.downgrade(config, "0021")
+    with engine.begin() as connection:
+        left = connection.execute(text("SELECT command_id, status FROM firmware_updates")).all()
+    assert sorted(tuple(row) for row in left) == [
+        ("c-1", "Installed"), ("c-3", "InstallationFailed"),
+    ]  # fmt: skip
     command.upgrade(config, "head")

@@ -30,7 +30,7 @@ from ocpp_cable.channels.storage.store import Unit
 
 class OCPP2Actions:
     """2.x handlers; the class using it provides `_answer`, `_store`, `station_id`,
-    `logger` and `transmit_ack` (OCPPChannel)."""
+    `logger`, `transmit_ack` and `_firmware_request_notification` (OCPPChannel)."""
 
     # --- the actions 1.6 has too (called by OCPPChannel) ---------------------------------
 
@@ -262,13 +262,15 @@ class OCPP2Actions:
     async def _notification_2(self, data: dict[str, Any]) -> None:
         await self._notification(data)  # OCPPChannel's: stored as sent, the answer empty
 
+    async def publish_firmware_status_notification(self, data: dict[str, Any]) -> None:
+        await self._firmware_request_notification(data)  # OCPPChannel's: stored, followed
+
     # Stored as sent; their answers are empty.
     notify_event = _notification_2
     notify_charging_limit = _notification_2
     cleared_charging_limit = _notification_2
     notify_monitoring_report = _notification_2
     notify_display_messages = _notification_2
-    publish_firmware_status_notification = _notification_2
 
 
 def reply_work(station_id: str, data: dict[str, Any]):

@@ -1,10 +1,13 @@
-"""`ocpp-cable firmware update|list` and `ocpp-cable diagnostics request|list`.
+"""`ocpp-cable firmware update|publish|unpublish|list` and `ocpp-cable diagnostics
+request|list`.
 
-UpdateFirmware and GetDiagnostics (or GetLog: log_retrieval chooses per version) name a
-URL the station fetches from or uploads to, on the HTTP API's server (`--files-url`).
-The update or request is recorded first, so the URL works as soon as the station has it;
-the command then goes through `publish_recorded` as `send`'s do (recorded, refused for
-a station that is offline). The HTTP API sends them through the same functions.
+UpdateFirmware (SignedUpdateFirmware, PublishFirmware: firmware_requests composes the
+request the station's version takes) and GetDiagnostics (or GetLog: log_retrieval
+chooses per version) name a URL the station fetches from or uploads to, on the HTTP
+API's server (`--files-url`). The update or request is recorded first, so the URL works
+as soon as the station has it (its id is the requestId); the command then goes through
+`publish_recorded` as `send`'s do (recorded, refused for a station that is offline).
+The HTTP API sends them through the same functions.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from ocpp_cable.channels.domain import diagnostics, firmware, log_retrieval
+from ocpp_cable.channels.domain import diagnostics, firmware, firmware_requests, log_retrieval
+from ocpp_cable.channels.domain.firmware_requests import Signing
+from ocpp_cable.channels.domain.station_requests import Request, RequestProblem
 from ocpp_cable.channels.domain.timeutil import now, parse_time
 from ocpp_cable.channels.domain.viewers import masked
 from ocpp_cable.channels.operators.admin import command_records, parsers
@@ -29,6 +34,7 @@ from ocpp_cable.channels.operators.admin.publishing import (
     CommandLineError,
     build_call,
 )
+from ocpp_cable.channels.operators.admin.station_commands import RequestRefused, send_request
 from ocpp_cable.channels.settings import StationFilesCommandSettings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import DiagnosticsRequest, FirmwareUpdate
@@ -63,13 +69,13 @@ def _station_version(settings: Any, station_id: str) -> str:
     return version
 
 
-def _station_16(settings: Any, station_id: str, action: str) -> None:
-    version = _station_version(settings, station_id)
-    if version != "1.6":
-        raise command_records.CommandRefused(
-            f"{action} not sent to {station_id}: it speaks OCPP {version}, and this is "
-            "OCPP 1.6's command"
-        )
+def _composed(station_id: str, version: str, compose: Callable[[], Request]) -> Request:
+    """The request `compose` makes for the station's version; refused (exit 2, 422) when
+    what was asked cannot be said to it."""
+    try:
+        return compose()
+    except RequestProblem as exc:
+        raise RequestRefused(f"{station_id} (OCPP {version}): {exc}") from None
 
 
 def _masked(action: str, payload: dict[str, Any], token: str) -> dict[str, Any]:
@@ -77,6 +83,9 @@ def _masked(action: str, payload: dict[str, Any], token: str) -> dict[str, Any]:
     if action == "GetLog":
         log = payload["log"]
         return {**payload, "log": {**log, "remoteLocation": masked(log["remoteLocation"], token)}}
+    if "firmware" in payload:  # 2.x UpdateFirmware, SignedUpdateFirmware
+        inner = payload["firmware"]
+        return {**payload, "firmware": {**inner, "location": masked(inner["location"], token)}}
     return {**payload, "location": masked(payload["location"], token)}
 
 
@@ -130,40 +139,137 @@ def send_firmware_update(
     retries: int | None = None,
     retry_interval: int | None = None,
     broadcaster: Broadcaster | None = None,
+    *,
+    install_date: datetime | None = None,
+    signed: Signing | None = None,
 ) -> dict[str, Any]:
-    """Serve `file_name` of --firmware-dir to the station and send it UpdateFirmware.
+    """Serve `file_name` of --firmware-dir to the station and send it the update its
+    version takes: 1.6 UpdateFirmware (SignedUpdateFirmware when `signed`), 2.x
+    UpdateFirmware with the update's id as its requestId (signed when `signed`).
 
     Raises:
         firmware.FirmwareFileError: no such file to serve.
+        RequestRefused: what was asked cannot be said to this station (an install time
+            to a 1.6 UpdateFirmware, say).
         CommandFailed: not sent (unknown or offline station, --files-url unset, ...).
         BroadcastError: the broker did not take it.
     """
     base = _files_url(settings)
     firmware.firmware_file(settings.firmware_dir, file_name)
-    _station_16(settings, station_id, "UpdateFirmware")
+    version = _station_version(settings, station_id)
     token, retrieve_date = _new_token(), retrieve_date or now()
-    payload: dict[str, Any] = {
-        "location": firmware.location(base, token, file_name),
-        "retrieveDate": _utc(retrieve_date),
-    }
-    if retries is not None:
-        payload["retries"] = retries
-    if retry_interval is not None:
-        payload["retryInterval"] = retry_interval
+    where = firmware.location(base, token, file_name)
+
+    def compose(request_id: int) -> Request:
+        return firmware_requests.update(
+            version, where, request_id, retrieve_date, install_date, retries, retry_interval,
+            signed,
+        )  # fmt: skip
+
+    action = _composed(station_id, version, lambda: compose(0)).action
     update_id = _send_recorded(
         settings,
         station_id,
-        "1.6",
+        version,
         FirmwareUpdate,
         lambda session, command_id: firmware.record_update(
-            session, station_id, command_id, file_name, token, retrieve_date
+            session,
+            station_id,
+            command_id,
+            file_name,
+            token,
+            retrieve_date,
+            action=action,
+            signed=signed is not None,
+            install_date=install_date,
         ),
-        lambda _: ("UpdateFirmware", payload),
+        lambda record_id: _parts(compose(record_id)),
         broadcaster,
         token,
     )
     with db.session_scope(settings.database_url) as session:
         return firmware.row(session.get(FirmwareUpdate, update_id))
+
+
+def publish_firmware(
+    settings: Any,
+    station_id: str,
+    file_name: str,
+    retries: int | None = None,
+    retry_interval: int | None = None,
+    broadcaster: Broadcaster | None = None,
+) -> dict[str, Any]:
+    """Have a 2.x local controller fetch `file_name` of --firmware-dir from us and publish
+    it (PublishFirmware, with the file's MD5 as its checksum and the publication's id as
+    its requestId).
+
+    Raises: as send_firmware_update (RequestRefused: a 1.6 station).
+    """
+    base = _files_url(settings)
+    path = firmware.firmware_file(settings.firmware_dir, file_name)
+    version = _station_version(settings, station_id)
+    token, at = _new_token(), now()
+    where = firmware.location(base, token, file_name)
+    _composed(station_id, version, lambda: firmware_requests.publish(version, where, "0" * 32, 0))
+    checksum = firmware.md5_of(path)
+
+    def compose(request_id: int) -> Request:
+        return firmware_requests.publish(
+            version, where, checksum, request_id, retries, retry_interval
+        )
+
+    publication_id = _send_recorded(
+        settings,
+        station_id,
+        version,
+        FirmwareUpdate,
+        lambda session, command_id: firmware.record_update(
+            session,
+            station_id,
+            command_id,
+            file_name,
+            token,
+            at,
+            action=firmware.PUBLISH,
+            checksum=checksum,
+        ),
+        lambda record_id: _parts(compose(record_id)),
+        broadcaster,
+        token,
+    )
+    with db.session_scope(settings.database_url) as session:
+        return firmware.row(session.get(FirmwareUpdate, publication_id))
+
+
+def unpublish_firmware(
+    settings: Any,
+    station_id: str,
+    checksum: str | None = None,
+    file_name: str | None = None,
+    broadcaster: Broadcaster | None = None,
+) -> tuple[str, Request]:
+    """Have a 2.x local controller stop publishing the firmware with `checksum` (or the
+    MD5 of `file_name` in --firmware-dir): UnpublishFirmware. The command's id, and what
+    was sent.
+
+    Raises:
+        CommandLineError: neither or both of checksum and file name.
+        firmware.FirmwareFileError, RequestRefused, CommandFailed, BroadcastError.
+    """
+    if (checksum is None) == (file_name is None):
+        raise CommandLineError("name the firmware by its checksum or by its file, not both")
+    if file_name is not None:
+        checksum = firmware.md5_of(firmware.firmware_file(settings.firmware_dir, file_name))
+    return send_request(
+        settings,
+        station_id,
+        lambda version: firmware_requests.unpublish(version, checksum),
+        broadcaster,
+    )
+
+
+def _parts(request: Request) -> tuple[str, dict[str, Any]]:
+    return request.action, request.payload
 
 
 def request_diagnostics(
@@ -261,14 +367,52 @@ def add_file_commands(
         firmware_commands,
         "update",
         _firmware_update,
-        "send UpdateFirmware: the station downloads the file from <--files-url>/files/firmware/",
+        "send UpdateFirmware (1.6, 2.x; 1.6 signed: SignedUpdateFirmware): the station "
+        "downloads the file from <--files-url>/files/firmware/",
     )
     fw_update.add_argument("station_id")
     fw_update.add_argument("file_name", help="a file in --firmware-dir")
     fw_update.add_argument(
         "--retrieve-date", type=_time, help="ISO 8601; when to download (default: now)"
     )
-    fw_list = leaf(firmware_commands, "list", _firmware_list, "firmware updates, newest first")
+    fw_update.add_argument(
+        "--install-date", type=_time, help="ISO 8601; when to install (2.x, or --signed)"
+    )
+    fw_update.add_argument(
+        "--signed",
+        action="store_true",
+        help="signed firmware: with --signing-certificate and --signature or --signature-file",
+    )
+    fw_update.add_argument(
+        "--signing-certificate", metavar="PEM_FILE", help="the certificate it was signed with"
+    )
+    signature = fw_update.add_mutually_exclusive_group()
+    signature.add_argument("--signature", metavar="BASE64", help="the firmware's signature")
+    signature.add_argument(
+        "--signature-file", metavar="FILE", help="the signature (raw bytes or base64)"
+    )
+    fw_publish = leaf(
+        firmware_commands,
+        "publish",
+        _firmware_publish,
+        "send a 2.x local controller PublishFirmware (the file's MD5 as checksum): it "
+        "downloads the file from <--files-url>/files/firmware/ and publishes it",
+    )
+    fw_publish.add_argument("station_id")
+    fw_publish.add_argument("file_name", help="a file in --firmware-dir")
+    fw_unpublish = leaf(
+        firmware_commands,
+        "unpublish",
+        _firmware_unpublish,
+        "send a 2.x local controller UnpublishFirmware: it stops publishing the firmware",
+    )
+    fw_unpublish.add_argument("station_id")
+    named = fw_unpublish.add_mutually_exclusive_group(required=True)
+    named.add_argument("--checksum", metavar="MD5", help="the firmware's MD5 (32 hex digits)")
+    named.add_argument("--file", dest="file_name", help="a file in --firmware-dir (its MD5)")
+    fw_list = leaf(
+        firmware_commands, "list", _firmware_list, "firmware updates and publications, newest first"
+    )
 
     diagnostics_commands = group("diagnostics", "diagnostics and log files uploaded by stations")
     dg_request = leaf(
@@ -288,13 +432,15 @@ def add_file_commands(
     dg_request.add_argument("--stop", type=_time, help="ISO 8601; the latest logging wanted")
     dg_list = leaf(diagnostics_commands, "list", _diagnostics_list, "requests, newest first")
 
-    for sender in (fw_update, dg_request):
+    for sender in (fw_update, fw_publish, dg_request):
         sender.add_argument("--retries", type=_count, help=retry_help[0])
         sender.add_argument("--retry-interval", type=_count, metavar="S", help=retry_help[1])
+    for waiter in (fw_update, fw_publish, fw_unpublish):
+        waiter.add_argument("--wait", action="store_true", help="wait for the station's answer")
     for lister in (fw_list, dg_list):
         lister.add_argument("--station", metavar="ID", help="only this station's")
         lister.add_argument("--json", action="store_true", help="print JSON for scripts")
-    for parser in (fw_update, fw_list, dg_request, dg_list):
+    for parser in (fw_update, fw_publish, fw_unpublish, fw_list, dg_request, dg_list):
         add_setting_flags(parser, True)
 
 
@@ -310,17 +456,73 @@ def _migrated(settings: StationFilesCommandSettings) -> None:
         db.upgrade(settings.database_url)
 
 
+def _signing(args: argparse.Namespace) -> Signing | None:
+    """The signing certificate and signature given with --signed, read from their files."""
+    given = (args.signing_certificate, args.signature, args.signature_file)
+    if not args.signed:
+        if any(value is not None for value in given):
+            raise CommandLineError("--signing-certificate and --signature(-file) go with --signed")
+        return None
+    if args.signing_certificate is None or (args.signature is None and args.signature_file is None):
+        raise CommandLineError(
+            "--signed takes --signing-certificate and --signature or --signature-file"
+        )
+    certificate = _read(args.signing_certificate, "signing certificate").decode(errors="replace")
+    signature = args.signature
+    if signature is None:
+        signature = firmware_requests.signature_text(_read(args.signature_file, "signature"))
+    try:
+        return firmware_requests.signing(certificate, signature)
+    except RequestProblem as exc:
+        raise CommandLineError(str(exc)) from None
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read(firmware_requests.MAX_CERTIFICATE * 2)
+    except OSError as exc:
+        raise CommandLineError(f"the {what} {path!r} cannot be read: {exc.strerror}") from None
+
+
+def _sent(args: argparse.Namespace, settings: Any, command_id: str, said: str) -> int:
+    print(f"{said} {command_id} sent to {args.station_id}")
+    return command_records.wait_and_print(settings, command_id) if args.wait else 0
+
+
 def _firmware_update(args: argparse.Namespace, settings: StationFilesCommandSettings) -> int:
+    signed = _signing(args)
     _migrated(settings)
     found = send_firmware_update(
         settings, args.station_id, args.file_name, args.retrieve_date, args.retries,
-        args.retry_interval,
+        args.retry_interval, install_date=args.install_date, signed=signed,
     )  # fmt: skip
-    print(
-        f"UpdateFirmware {found['command_id']} sent to {args.station_id}: "
-        f"firmware update {found['id']} ({found['file_name']})"
+    return _sent(
+        args, settings, found["command_id"],
+        f"{found['action']}: firmware update {found['id']} ({found['file_name']}),",
+    )  # fmt: skip
+
+
+def _firmware_publish(args: argparse.Namespace, settings: StationFilesCommandSettings) -> int:
+    _migrated(settings)
+    found = publish_firmware(
+        settings, args.station_id, args.file_name, args.retries, args.retry_interval
     )
-    return 0
+    return _sent(
+        args, settings, found["command_id"],
+        f"PublishFirmware: publication {found['id']} ({found['file_name']}, MD5 "
+        f"{found['checksum']}),",
+    )  # fmt: skip
+
+
+def _firmware_unpublish(args: argparse.Namespace, settings: StationFilesCommandSettings) -> int:
+    _migrated(settings)
+    command_id, request = unpublish_firmware(
+        settings, args.station_id, args.checksum, args.file_name
+    )
+    return _sent(
+        args, settings, command_id, f"UnpublishFirmware (MD5 {request.payload['checksum']})"
+    )
 
 
 def _diagnostics_request(args: argparse.Namespace, settings: StationFilesCommandSettings) -> int:
@@ -356,6 +558,7 @@ def _firmware_list(args: argparse.Namespace, settings: StationFilesCommandSettin
         [
             ("ID", "id"),
             ("STATION", "station_id"),
+            ("ACTION", "action"),
             ("FILE", "file_name"),
             ("STATUS", "status"),
             ("STATE", "state"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from ocpp_cable.channels.domain import commands, local_lists, reservations
+from ocpp_cable.channels.domain import commands, local_list_requests, local_lists, reservations
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.operators.admin import (
     command_records,
@@ -87,59 +87,85 @@ def _publish(
 
 
 def sync_local_list(
-    settings: SendSettings, station_id: str, full: bool, broadcaster: Broadcaster | None = None
+    settings: SendSettings,
+    station_id: str,
+    full: bool,
+    broadcaster: Broadcaster | None = None,
+    token_type: str | None = None,
 ) -> dict[str, Any]:
     """Send the station what it lacks of our idTags (Differential), or all (Full: asked
-    for, or the station never acknowledged a list). Nothing when it is in sync."""
+    for, or the station never acknowledged a list), in its version's SendLocalList (a 2.x
+    one with `token_type` idTokens, split as its LocalAuthListCtrlr allows). Nothing when
+    it is in sync."""
     command_id = uuid.uuid4().hex
     with db.session_scope(settings.database_url) as session:
         station = _station(session, station_id)
         if not station.connected:  # before anything is planned or recorded
             raise command_records.StationOffline(f"station {station_id} is not connected")
+        version = station.ocpp_version or "1.6"
         pending = local_lists.in_flight(session, station_id, commands.patience(settings))
         if pending is not None:
             raise OperationConflict(
-                f"SendLocalList {pending.id} (version {pending.payload.get('listVersion')}) "
+                f"SendLocalList {pending.id} (version {_list_version(pending.payload)}) "
                 f"to {station_id} is still waiting for the station's answer"
             )
+        more = False
         try:
-            payload = local_lists.plan(session, station, full)
+            if version == "1.6":
+                if token_type is not None:
+                    raise local_lists.ListProblem(
+                        "a 1.6 list holds idTags, which have no type: no token type"
+                    )
+                payload = local_lists.plan(session, station, full)
+            else:
+                planned = local_lists.plan_2(session, station, full, token_type)
+                payload = None if planned is None else planned.payload
+                if planned is not None:
+                    more, token_type = planned.more_parts, planned.token_type
         except local_lists.ListProblem as exc:
             raise OperationRefused(str(exc)) from None
         if payload is None:
-            version = local_lists.state(session, station_id).version
+            held = local_lists.state(session, station_id).version
             return {"station_id": station_id, "sent": False, "command_id": None,
-                    "version": version, "update_type": None, "entries": 0}  # fmt: skip
-        local_lists.started(session, station_id, command_id)
-    _publish(settings, station_id, "SendLocalList", payload, command_id, broadcaster)
+                    "version": held, "update_type": None, "entries": 0,
+                    "more_parts": False}  # fmt: skip
+        local_lists.started(session, station_id, command_id, more, token_type)
+    _publish(settings, station_id, "SendLocalList", payload, command_id, broadcaster, version)
     return {
         "station_id": station_id,
         "sent": True,
         "command_id": command_id,
-        "version": payload["listVersion"],
+        "version": _list_version(payload),
         "update_type": payload["updateType"],
-        "entries": len(payload["localAuthorizationList"]),
+        "entries": len(payload.get("localAuthorizationList") or []),
+        "more_parts": more,
     }
+
+
+def _list_version(payload: dict[str, Any]) -> Any:
+    return payload.get("listVersion", payload.get("versionNumber"))  # 1.6, 2.x
 
 
 def local_list_state(settings: SendSettings, station_id: str) -> dict[str, Any]:
     """What the station holds as far as we know, whether that is what it should hold,
     and the update on its way."""
     with db.session_scope(settings.database_url) as session:
-        _station(session, station_id)
+        station = _station(session, station_id)
         known = session.get(LocalList, station_id)
-        wanted = local_lists.wanted(session)
+        wanted = local_lists.wanted_for(session, station, known)
         pending = local_lists.in_flight(session, station_id, commands.patience(settings))
         held = known.entries if known is not None else {}
         return {
             "station_id": station_id,
             "version": known.version if known is not None else None,
-            "in_sync": known is not None and local_lists.in_sync(session, known),
+            "in_sync": known is not None and local_lists.in_sync(session, known, station),
             "entries": len(held),
             "wanted": len(wanted.entries),
             "left_out": wanted.too_long,
             "supported": known.supported if known is not None else True,
             "problem": known.problem if known is not None else None,
+            "token_type": known.token_type if known is not None else None,
+            "more_parts": known.more_parts if known is not None else False,
             "in_flight": None if pending is None else _update_in_flight(pending),
         }
 
@@ -147,11 +173,22 @@ def local_list_state(settings: SendSettings, station_id: str) -> dict[str, Any]:
 def _update_in_flight(command: Command) -> dict[str, Any]:
     return {
         "command_id": command.id,
-        "version": command.payload.get("listVersion"),
+        "version": _list_version(command.payload),
         "update_type": command.payload.get("updateType"),
         "entries": len(command.payload.get("localAuthorizationList") or []),
         "sent_at": command.sent_at or command.created_at,
     }
+
+
+def local_list_version(
+    settings: SendSettings, station_id: str, broadcaster: Broadcaster | None = None
+) -> tuple[str, Any]:
+    """Ask the station which list version it holds (GetLocalListVersion, the same in every
+    version); its answer moves what we know (local_lists.on_version_answered). The
+    command's id, and what was sent."""
+    return station_commands.send_request(
+        settings, station_id, lambda _: local_list_requests.get_version(), broadcaster
+    )
 
 
 # --- reservations ------------------------------------------------------------------------------
@@ -281,8 +318,8 @@ def add_operation_commands(
 
     local_list = commands.add_parser(
         "local-list",
-        help="a 1.6 station's Local Authorization List (our idTags)",
-        description="Keep a 1.6 station's Local Authorization List in step with our idTags.",
+        help="a station's Local Authorization List (our idTags)",
+        description="Keep a station's Local Authorization List in step with our idTags.",
     )
     list_commands = local_list.add_subparsers(
         dest="local_list_command", required=True, metavar="SUBCOMMAND"
@@ -295,6 +332,14 @@ def add_operation_commands(
     )
     sync.add_argument("station_id")
     sync.add_argument("--full", action="store_true", help="send the whole list (Full update)")
+    sync.add_argument(
+        "--token-type",
+        choices=local_list_requests.TOKEN_TYPES,
+        metavar="TYPE",
+        help="2.x: the entries' idToken type (default: as last sent, else "
+        f"{local_list_requests.DEFAULT_TOKEN_TYPE}; one of "
+        f"{', '.join(local_list_requests.TOKEN_TYPES)})",
+    )
     show = leaf(
         list_commands,
         "show",
@@ -303,6 +348,14 @@ def add_operation_commands(
         json_flag=True,
     )
     show.add_argument("station_id")
+    version = leaf(
+        list_commands,
+        "version",
+        _local_list_version,
+        "ask the station which list version it holds (GetLocalListVersion)",
+    )
+    version.add_argument("station_id")
+    version.add_argument("--wait", action="store_true", help="wait for the station's answer")
 
     reserve = leaf(
         commands,
@@ -379,16 +432,23 @@ def run_operation(args: argparse.Namespace, settings: SendSettings) -> int:
 
 
 def _local_list_sync(args: argparse.Namespace, settings: SendSettings) -> int:
-    result = sync_local_list(settings, args.station_id, args.full)
+    result = sync_local_list(settings, args.station_id, args.full, token_type=args.token_type)
     if not result["sent"]:
         print(f"{args.station_id} holds our list at version {result['version']}: nothing sent")
         return 0
+    more = "; the rest follows in parts as each is accepted" if result["more_parts"] else ""
     print(
         f"SendLocalList {result['command_id']} sent to {args.station_id}: "
         f"{result['update_type']} update to version {result['version']}, "
-        f"{result['entries']} entries"
+        f"{result['entries']} entries{more}"
     )
     return 0
+
+
+def _local_list_version(args: argparse.Namespace, settings: SendSettings) -> int:
+    command_id, request = local_list_version(settings, args.station_id)
+    print(f"{request.action} {command_id} sent to {args.station_id}")
+    return command_records.wait_and_print(settings, command_id) if args.wait else 0
 
 
 def _local_list_show(args: argparse.Namespace, settings: SendSettings) -> int:
@@ -400,7 +460,7 @@ def _local_list_show(args: argparse.Namespace, settings: SendSettings) -> int:
     sync = "in sync" if state["in_sync"] else "not in sync"
     pending = state["in_flight"]
     left_out = (
-        f" ({state['left_out']} idTags longer than 20 characters left out)"
+        f" ({state['left_out']} idTags longer than the station's idTag left out)"
         if state["left_out"]
         else ""
     )
@@ -413,6 +473,7 @@ def _local_list_show(args: argparse.Namespace, settings: SendSettings) -> int:
             f"version {pending['version']}, {pending['entries']} entries, sent "
             f"{_cell(pending['sent_at'])}"),
         ("supported", "yes" if state["supported"] else "no"),
+        *([("token type", state["token_type"])] if state["token_type"] else []),
         ("problem", state["problem"]),
     ]  # fmt: skip
     for name, value in lines:

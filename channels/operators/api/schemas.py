@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
@@ -446,7 +446,7 @@ class Status(BaseModel):
 Station.model_rebuild()
 
 
-# --- local authorization lists (OCPP 1.6) and reservations (1.6, 2.x) ----------------------
+# --- local authorization lists and reservations (1.6, 2.x) ------------------------------
 
 
 class LocalListSync(BaseModel):
@@ -454,6 +454,12 @@ class LocalListSync(BaseModel):
 
     full: bool = Field(
         False, description="Send the whole list (Full update), not only what changed"
+    )
+    token_type: (
+        Literal["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress"] | None
+    ) = Field(
+        None,
+        description="2.x: the entries' idToken type (none: as last sent, else ISO14443)",
     )
 
 
@@ -464,6 +470,11 @@ class LocalListSent(BaseModel):
     version: int | None = Field(description="The version sent, or the one it holds")
     update_type: Literal["Differential", "Full"] | None
     entries: int = Field(description="Entries in the update")
+    more_parts: bool = Field(
+        False,
+        description="2.x: the list is larger than one message takes; the rest follows as "
+        "Differential updates, each once the one before is accepted",
+    )
 
 
 class LocalListUpdate(BaseModel):
@@ -479,10 +490,14 @@ class LocalListState(BaseModel):
     version: int | None = Field(description="The version the station acknowledged; none yet")
     in_sync: bool = Field(description="It holds every idTag of ours as we keep it")
     entries: int = Field(description="Entries it holds as of `version`")
-    wanted: int = Field(description="Entries of our list (idTags a 1.6 station can hold)")
-    left_out: int = Field(description="idTags longer than a 1.6 idTag (20), never sent")
+    wanted: int = Field(description="Entries of our list (idTags the station can hold)")
+    left_out: int = Field(
+        description="idTags longer than the station's idTag (1.6: 20; 2.0.1: 36), never sent"
+    )
     supported: bool = Field(description="false: it answered NotSupported, or listVersion -1")
     problem: str | None = Field(description="What went wrong last (failed, resent, gave up)")
+    token_type: str | None = Field(None, description="2.x: the entries' idToken type")
+    more_parts: bool = Field(False, description="2.x: parts of the list are still to follow")
     in_flight: LocalListUpdate | None = Field(description="The update awaiting its answer")
 
 
@@ -626,26 +641,83 @@ class NewFirmwareUpdate(BaseModel):
     retrieve_date: datetime | None = Field(
         None, description="When the station downloads it (none: now); UTC when no zone"
     )
+    install_date: datetime | None = Field(
+        None, description="2.x, or signed: when the station installs it; UTC when no zone"
+    )
     retries: int | None = Field(None, ge=0, le=INT32)
     retry_interval: int | None = Field(None, ge=0, le=INT32, description="Seconds")
+    signing_certificate: str | None = Field(
+        None,
+        max_length=5500,
+        description="Signed firmware: the certificate it was signed with, PEM (with signature; "
+        "a 1.6 station gets SignedUpdateFirmware)",
+    )
+    signature: str | None = Field(
+        None, max_length=800, description="Signed firmware: the firmware's signature, base64"
+    )
 
-    @field_validator("retrieve_date")
+    @field_validator("retrieve_date", "install_date")
     @classmethod
     def _zone(cls, value: datetime | None) -> datetime | None:
         return None if value is None else utc(value)
 
 
+class NewFirmwarePublication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = Field(
+        min_length=1, max_length=255, examples=["acme-2.1.0.bin"], description="In --firmware-dir"
+    )
+    retries: int | None = Field(None, ge=0, le=INT32)
+    retry_interval: int | None = Field(None, ge=0, le=INT32, description="Seconds")
+
+
+class FirmwareUnpublication(BaseModel):
+    """The firmware a local controller stops publishing: by its MD5 checksum, or by the file
+    of --firmware-dir it is (one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checksum: str | None = Field(
+        None, pattern="^[0-9a-fA-F]{32}$", description="The firmware's MD5 (32 hex digits)"
+    )
+    file_name: str | None = Field(
+        None, min_length=1, max_length=255, description="A file in --firmware-dir (its MD5)"
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> FirmwareUnpublication:
+        if (self.checksum is None) == (self.file_name is None):
+            raise ValueError("give checksum or file_name, not both")
+        return self
+
+
 class FirmwareUpdate(BaseModel):
-    id: int
+    id: int = Field(description="Also the requestId of 2.x and signed requests")
     station_id: str
+    action: Literal["UpdateFirmware", "SignedUpdateFirmware", "PublishFirmware"] = Field(
+        description="The request sent: PublishFirmware for a local controller's publication"
+    )
+    signed: bool = Field(description="Sent with a signing certificate and signature")
     file_name: str
     status: str = Field(
-        description="Requested, CommandFailed, or the station's last FirmwareStatus "
-        "(Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed)"
+        description="Requested, CommandFailed; the answer of a 2.x or signed request "
+        "(Accepted, Rejected, InvalidCertificate, RevokedCertificate; Canceled by a later "
+        "update the station took instead); or the station's last FirmwareStatus "
+        "(Downloading, Downloaded, DownloadFailed, Installing, Installed, InstallationFailed, "
+        "2.x: DownloadScheduled, InstallScheduled, InstallRebooting, SignatureVerified, "
+        "InvalidSignature, InstallVerificationFailed, ...) or PublishFirmwareStatus "
+        "(Downloading, ChecksumVerified, Published, InvalidChecksum, PublishFailed, ...); "
+        "Unpublished"
     )
     state: Literal["open", "done", "failed"]
-    command_id: str = Field(description="The UpdateFirmware command's id")
-    retrieve_date: datetime
+    command_id: str = Field(description="The request's command id")
+    retrieve_date: datetime = Field(description="A publication's: when it was sent")
+    install_date: datetime | None
+    checksum: str | None = Field(description="A publication's: the file's MD5")
+    locations: list[str] | None = Field(
+        description="A publication's: the URLs the local controller publishes it at"
+    )
     downloaded_at: datetime | None = Field(description="When the station first fetched it")
     created_at: datetime
     updated_at: datetime

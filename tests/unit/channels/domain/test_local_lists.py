@@ -52,15 +52,3 @@ def test_an_entry_says_expired_past_its_expiry_and_leaves_out_a_parent_too_long_
     assert tag_info(grouped, AT) == {"status": "Blocked", "parentIdTag": "FLEET"}
     too_long = IdTag(tag="T", status="Accepted", expiry_date=None, parent_id_tag="P" * 21)
     assert tag_info(too_long, AT) == {"status": "Accepted"}
-
-
-def test_a_2x_list_keeps_each_token_by_value_and_type_and_an_entry_without_info_removes_it():
-    from ocpp_cable.channels.domain.local_lists import applied_2, token_key
-
-    card = {"idToken": "100000C01", "type": "ISO14443"}
-    central = {"idToken": "100000C01", "type": "Central"}
-    full_list = [{"idToken": card, "idTokenInfo": OK}, {"idToken": central, "idTokenInfo": OK}]
-    held = applied_2({"stale": {}}, "Full", full_list)
-    assert sorted(held) == sorted([token_key(card), token_key(central)])
-    held = applied_2(held, "Differential", [{"idToken": central}])
-    assert held == {token_key(card): {"idToken": card, "idTokenInfo": OK}}
