@@ -6,29 +6,23 @@ seconds for the answer)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import structlog
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from ocpp_cable.channels.domain import charging_requests, smart_charging
 from ocpp_cable.channels.operators.admin import charging_commands
-from ocpp_cable.channels.operators.admin.station_commands import RequestRefused
 from ocpp_cable.channels.operators.api import schemas
 from ocpp_cable.channels.operators.api.auth import Reader, Writer
-from ocpp_cable.channels.operators.api.database import page, session_for, settings_of
+from ocpp_cable.channels.operators.api.database import page, session_for
 from ocpp_cable.channels.operators.api.problems import Problem, responses
-from ocpp_cable.channels.operators.api.routes.commands import Wait, followed
+from ocpp_cable.channels.operators.api.routes.commands import Wait
+from ocpp_cable.channels.operators.api.routes.station_commands import COMMAND, send_composed
 from ocpp_cable.channels.operators.api.routes.stations import get_station
-from ocpp_cable.channels.operators.api.sending import sending
-from ocpp_cable.rpc_app import broadcasting
 
 router = APIRouter(prefix="/stations", tags=["smart charging"])
-log = structlog.get_logger("channels.api")
 
 # The station's integers are 32-bit: what goes past them is refused at the door.
 INT = smart_charging.MAX_PROFILE_ID
@@ -159,32 +153,6 @@ class CompositeScheduleBody(BaseModel):
     unit: Literal["A", "W"] | None = None
 
 
-async def _send(
-    request: Request,
-    station_id: str,
-    send: Callable[..., tuple[str, Any]],
-    who: Writer,
-    response: Response,
-    wait: float,
-) -> dict:
-    def sent() -> str:
-        with sending((RequestRefused, 422, "command-refused")):
-            command_id, _ = send(settings_of(request), station_id, broadcasting.current())
-        return command_id
-
-    command_id = await run_in_threadpool(sent)
-    log.info("command sent", station_id=station_id, id=command_id, by=who.name)
-    response.headers["Location"] = f"/api/v1/commands/{command_id}"
-    return await followed(request, command_id, wait)
-
-
-COMMAND = {
-    "status_code": 201,
-    "response_model": schemas.Command,
-    "responses": responses(401, 403, 404, 409, 422, 502),
-}
-
-
 @router.post("/{station_id}/charging-profiles", **COMMAND)
 async def set_charging_profile(
     request: Request, station_id: str, body: SetProfileBody, who: Writer, response: Response,
@@ -215,7 +183,7 @@ async def set_charging_profile(
             settings, station_id, intent, None, body.connector, body.evse, broadcaster
         )
 
-    return await _send(request, station_id, send, who, response, wait)
+    return await send_composed(request, station_id, send, who, response, wait)
 
 
 @router.post("/{station_id}/charging-profiles/clear", **COMMAND)
@@ -232,7 +200,7 @@ async def clear_charging_profiles(
             body.stack_level, broadcaster,
         )  # fmt: skip
 
-    return await _send(request, station_id, send, who, response, wait)
+    return await send_composed(request, station_id, send, who, response, wait)
 
 
 @router.post("/{station_id}/charging-profiles/report", **COMMAND)
@@ -250,7 +218,7 @@ async def report_charging_profiles(
             body.ids, broadcaster,
         )  # fmt: skip
 
-    return await _send(request, station_id, send, who, response, wait)
+    return await send_composed(request, station_id, send, who, response, wait)
 
 
 @router.post("/{station_id}/composite-schedule", **COMMAND)
@@ -267,4 +235,4 @@ async def composite_schedule(
             broadcaster,
         )  # fmt: skip
 
-    return await _send(request, station_id, send, who, response, wait)
+    return await send_composed(request, station_id, send, who, response, wait)

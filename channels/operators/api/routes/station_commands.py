@@ -119,6 +119,29 @@ class ConfigurationChangeBody(BaseModel):
     value: str = Field(max_length=500, examples=["300"])
 
 
+async def send_composed(
+    request: Request,
+    station_id: str,
+    send: Callable[[Any, str, Any], tuple[str, Any]],
+    who: Writer,
+    response: Response,
+    wait: float,
+) -> dict:
+    """Run `send(settings, station_id, broadcaster)` (a command the central system composes,
+    recorded and published: its id first), off the event loop; the command's record as
+    COMMAND answers it, followed for `wait` seconds."""
+
+    def sent() -> str:
+        with sending((RequestRefused, 422, "command-refused")):
+            command_id, _ = send(settings_of(request), station_id, broadcasting.current())
+        return command_id
+
+    command_id = await run_in_threadpool(sent)
+    log.info("command sent", station_id=station_id, id=command_id, by=who.name)
+    response.headers["Location"] = f"/api/v1/commands/{command_id}"
+    return await followed(request, command_id, wait)
+
+
 async def _send(
     request: Request,
     station_id: str,
@@ -127,19 +150,13 @@ async def _send(
     response: Response,
     wait: float,
 ) -> dict:
-    def send() -> str:
-        with sending((RequestRefused, 422, "command-refused")):
-            command_id, _ = send_request(
-                settings_of(request), station_id, compose, broadcasting.current()
-            )
-        return command_id
+    def send(settings: Any, station: str, broadcaster: Any) -> tuple[str, Any]:
+        return send_request(settings, station, compose, broadcaster)
 
-    command_id = await run_in_threadpool(send)
-    log.info("command sent", station_id=station_id, id=command_id, by=who.name)
-    response.headers["Location"] = f"/api/v1/commands/{command_id}"
-    return await followed(request, command_id, wait)
+    return await send_composed(request, station_id, send, who, response, wait)
 
 
+# What a route sending a composed command answers.
 COMMAND = {
     "status_code": 201,
     "response_model": schemas.Command,
