@@ -39,7 +39,12 @@ class SuggestingParser(argparse.ArgumentParser):
 
 def leaf(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.ArgumentParser:
     """The (sub)command parser the `words` named, as deep as they go."""
-    for word in words:
+    remaining = iter(words)
+    for word in remaining:
+        option = parser._option_string_actions.get(word)
+        if option is not None and option.nargs != 0:
+            next(remaining, None)  # its value (-C DIR) names no command
+            continue
         commands = _subcommands(parser)
         if commands is None or word not in commands.choices:
             if commands is not None and not word.startswith("-"):

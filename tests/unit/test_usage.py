@@ -23,6 +23,8 @@ def test_a_mistyped_flag_gets_its_commands_usage_and_the_closest_flag(capsys):
         "ocpp-cable stations list: error: unrecognized arguments: --databse-url x "
         "(did you mean '--database-url'?)"
     )
+    said = refused(capsys, "-C", "/srv/ocpp", "stations", "list", "--jsno")
+    assert "usage: ocpp-cable stations list " in said and "(did you mean '--json'?)" in said
     said = refused(capsys, "reset", "CP-1", "--imediate")
     assert "usage: ocpp-cable reset " in said and "(did you mean '--immediate'?)" in said
 
