@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
@@ -155,6 +156,26 @@ async def test_operator_charges_a_16_station_smartly_and_changes_its_configurati
                     "data-status", "refused (422)"
                 )
                 assert len(charger.calls) == sent_before
+
+                # The local list: our idTag sent, then the version the station holds.
+                async with httpx.AsyncClient() as client:
+                    added = await client.put(
+                        f"{system.base_url}/api/v1/id-tags/TAG-1", json={},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )  # fmt: skip
+                assert added.status_code == 201, added.text
+                local = await open_panel(page, "local-list")
+                await local.locator("button:text-is('Sync')").click()
+                await expect(local.locator("p.saved")).to_have_text(
+                    "Version 1 (Full, 1 entries): the station said Accepted."
+                )
+                assert charger.calls[-1] == ("SendLocalList", {
+                    "list_version": 1, "update_type": "Full", "id_tags": ["TAG-1"],
+                })  # fmt: skip
+                await expect(local.locator("dl.local-list")).to_contain_text("in syncyes")
+                await local.locator("button:text-is('Ask its version')").click()
+                await expect(local.locator("p.saved")).to_have_text("The station holds version 1.")
+                assert charger.calls[-1] == ("GetLocalListVersion", {})
             await chrome.close()
         assert refused_loads(errors, 422) == []
 

@@ -155,6 +155,7 @@ class Charger(ChargePoint):
             "HeartbeatInterval": ("300", False), "NumberOfConnectors": ("1", True),
         }  # fmt: skip
         self.profiles: dict[int, dict] = {}
+        self.list_version = 0
         self.meter = Meter()
         self.meter_interval = meter_interval
         self.transaction_id: int | None = None
@@ -251,6 +252,19 @@ class Charger(ChargePoint):
             ],
             unknown_key=[k for k in asked if k not in self.configuration] or None,
         )
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):
+        entries = [e["id_tag"] for e in local_authorization_list or []]
+        asked = {"list_version": list_version, "update_type": update_type, "id_tags": entries}
+        self.calls.append(("SendLocalList", asked))
+        self.list_version = list_version
+        return call_result.SendLocalList(status="Accepted")
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_):
+        self.calls.append(("GetLocalListVersion", {}))
+        return call_result.GetLocalListVersion(list_version=self.list_version)
 
     # --- smart charging: the profiles held, by chargingProfileId ---------------------------
 

@@ -1,13 +1,14 @@
 // The operations on a station's page beyond the everyday commands, each a panel that
 // opens on demand (and is built then): those of the 2.x device model only for a station
-// that speaks 2.x, the configuration keys only for one that speaks 1.6, smart charging and
-// its logs for any.
+// that speaks 2.x, the configuration keys only for one that speaks 1.6, smart charging, the
+// local list and its logs for any.
 import { h } from './dom.js'
 import { chargingPanel } from './charging.js'
 import { configurationPanel } from './configuration.js'
 import { customerPanel } from './customer.js'
 import { deviceModelPanel } from './device_model.js'
 import { displayMessagesPanel } from './display_messages.js'
+import { localListPanel } from './local_list.js'
 import { logsPanel } from './logs.js'
 import { monitoringPanel } from './monitoring.js'
 import { networkPanel } from './network.js'
@@ -20,6 +21,7 @@ const PANELS = [ // [key, title, made, the versions it is for: '2' (2.0.1, 2.1),
   ['network-profile', 'Network profile', networkPanel, '2'],
   ['customer-information', 'Customer information', customerPanel, '2'],
   ['display-messages', 'Display messages', displayMessagesPanel, '2'],
+  ['local-list', 'Local list', localListPanel, 'any'],
   ['logs', 'Logs', logsPanel, 'any'],
 ]
 
