@@ -143,12 +143,19 @@ class Meter:
 
 class Charger(ChargePoint):
     """An OCPP 1.6 charger with one connector: accepts the dashboard's commands, records
-    each (`calls`), and charges when remotely started, sending MeterValues (the energy
-    register only: the dashboard derives the power) every `meter_interval` seconds."""
+    each (`calls`), keeps its configuration keys and the charging profiles it is set, and
+    charges when remotely started, sending MeterValues (the energy register only: the
+    dashboard derives the power) every `meter_interval` seconds."""
 
     def __init__(self, *args, meter_interval: float = 1.0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict]] = []
+        # key -> (value, readonly)
+        self.configuration: dict[str, tuple[str, bool]] = {
+            "HeartbeatInterval": ("300", False), "NumberOfConnectors": ("1", True),
+        }  # fmt: skip
+        self.profiles: dict[int, dict] = {}
+        self.list_version = 0
         self.meter = Meter()
         self.meter_interval = meter_interval
         self.transaction_id: int | None = None
@@ -227,7 +234,68 @@ class Charger(ChargePoint):
     @on(Action.change_configuration)
     def on_change_configuration(self, key, value, **_):
         self.calls.append(("ChangeConfiguration", {"key": key, "value": value}))
+        if key in self.configuration:
+            if self.configuration[key][1]:
+                return call_result.ChangeConfiguration(status="Rejected")
+            self.configuration[key] = (value, False)
         return call_result.ChangeConfiguration(status="Accepted")
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **_):
+        self.calls.append(("GetConfiguration", {"key": key}))
+        asked = key or list(self.configuration)
+        known = [k for k in asked if k in self.configuration]
+        return call_result.GetConfiguration(
+            configuration_key=[
+                {"key": k, "value": self.configuration[k][0], "readonly": self.configuration[k][1]}
+                for k in known
+            ],
+            unknown_key=[k for k in asked if k not in self.configuration] or None,
+        )
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):
+        entries = [e["id_tag"] for e in local_authorization_list or []]
+        asked = {"list_version": list_version, "update_type": update_type, "id_tags": entries}
+        self.calls.append(("SendLocalList", asked))
+        self.list_version = list_version
+        return call_result.SendLocalList(status="Accepted")
+
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_):
+        self.calls.append(("GetLocalListVersion", {}))
+        return call_result.GetLocalListVersion(list_version=self.list_version)
+
+    # --- smart charging: the profiles held, by chargingProfileId ---------------------------
+
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
+        asked = {"connector_id": connector_id, "cs_charging_profiles": cs_charging_profiles}
+        self.calls.append(("SetChargingProfile", asked))
+        self.profiles[cs_charging_profiles["charging_profile_id"]] = cs_charging_profiles
+        return call_result.SetChargingProfile(status="Accepted")
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, **asked):
+        self.calls.append(("ClearChargingProfile", asked))
+        if asked.get("id") is not None:
+            known = self.profiles.pop(asked["id"], None) is not None
+        else:  # the criteria: all of them, here
+            known, self.profiles = bool(self.profiles), {}
+        return call_result.ClearChargingProfile(status="Accepted" if known else "Unknown")
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id, duration, **asked):
+        self.calls.append(("GetCompositeSchedule", {"connector_id": connector_id,
+                                                    "duration": duration, **asked}))  # fmt: skip
+        if not self.profiles:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        held = max(self.profiles.values(), key=lambda p: p["stack_level"])
+        schedule = {**held["charging_schedule"], "duration": duration}
+        return call_result.GetCompositeSchedule(
+            status="Accepted", connector_id=connector_id, schedule_start=utc_text(),
+            charging_schedule=schedule,
+        )  # fmt: skip
 
     async def _charge(self, id_tag: str, connector_id: int) -> None:
         started = await self.call(

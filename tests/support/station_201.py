@@ -1,7 +1,8 @@
 """An OCPP 2.0.1 station with a small device model, for the dashboard's 2.x panels: it
 answers what an operator sends (variables, reports, monitoring, network profile,
-customer information, display messages, logs), sends the reports that follow, uploads
-its log, and records every request (`calls`, as the `ocpp` package hands them over).
+customer information, display messages, logs, charging profiles, a transaction's status),
+sends the reports that follow, uploads its log, starts a transaction when told, and records
+every request (`calls`, as the `ocpp` package hands them over).
 
 Used by tests/integration/test_dashboard_device_model.py and devtools/screenshots.py.
 """
@@ -30,6 +31,7 @@ VARIABLES: dict[tuple[str, str], tuple[str, str]] = {
     ("ChargingStation", "Model"): ("Wallbox 2", "ReadOnly"),
     ("EVSE", "AvailabilityState"): ("Available", "ReadOnly"),
 }
+TRANSACTION_ID = "TX-201"
 LOG_FILE = b"2026-01-01T00:00:00Z boot\n2026-01-01T00:00:01Z connected\n"
 
 
@@ -55,6 +57,7 @@ class Station201(ChargePoint):
         self.messages: dict[int, dict[str, Any]] = {}
         self.customer_data = "idToken TAG-1: 3 sessions, last on 2026-01-01"
         self.uploads: list[int] = []
+        self.profiles: dict[int, tuple[int, dict[str, Any]]] = {}  # id -> (EVSE, profile)
         self._monitor_ids = itertools.count(1)
 
     async def boot(self) -> None:
@@ -264,6 +267,65 @@ class Station201(ChargePoint):
         self.calls.append(("ClearDisplayMessage", {"id": id}))
         known = self.messages.pop(id, None) is not None
         return call_result.ClearDisplayMessage(status="Accepted" if known else "Unknown")
+
+    # --- smart charging and transactions ----------------------------------------------------
+
+    async def start_transaction(self, id_token: str = "TAG-1") -> None:
+        """A transaction on EVSE 1, started (TRANSACTION_ID), left open."""
+        await self.call(call.TransactionEvent(
+            event_type="Started", timestamp=utc_text(), trigger_reason="Authorized", seq_no=0,
+            transaction_info={"transaction_id": TRANSACTION_ID}, evse={"id": 1, "connector_id": 1},
+            id_token={"id_token": id_token, "type": "ISO14443"},
+        ))  # fmt: skip
+
+    @on("SetChargingProfile")
+    def on_set_charging_profile(self, evse_id, charging_profile, **_):
+        asked = {"evse_id": evse_id, "charging_profile": charging_profile}
+        self.calls.append(("SetChargingProfile", asked))
+        self.profiles[charging_profile["id"]] = (evse_id, charging_profile)
+        return call_result.SetChargingProfile(status="Accepted")
+
+    @on("ClearChargingProfile")
+    def on_clear_charging_profile(self, **asked):
+        self.calls.append(("ClearChargingProfile", asked))
+        if asked.get("charging_profile_id") is not None:
+            known = self.profiles.pop(asked["charging_profile_id"], None) is not None
+        else:  # the criteria: all of them, here
+            known, self.profiles = bool(self.profiles), {}
+        return call_result.ClearChargingProfile(status="Accepted" if known else "Unknown")
+
+    @on("GetChargingProfiles")
+    def on_get_charging_profiles(self, request_id, charging_profile, **asked):
+        self.calls.append(("GetChargingProfiles", {"charging_profile": charging_profile, **asked}))
+        return call_result.GetChargingProfiles(status="Accepted" if self.profiles else "NoProfiles")
+
+    @after("GetChargingProfiles")
+    async def report_profiles(self, request_id, **_):
+        held = list(self.profiles.values())
+        for at, (evse_id, profile) in enumerate(held):  # one a report, as an EVSE apart would
+            await self.call(call.ReportChargingProfiles(
+                request_id=request_id, charging_limit_source="CSO", evse_id=evse_id,
+                charging_profile=[profile], tbc=at < len(held) - 1,
+            ))  # fmt: skip
+
+    @on("GetCompositeSchedule")
+    def on_get_composite_schedule(self, evse_id, duration, **asked):
+        self.calls.append(("GetCompositeSchedule", {"evse_id": evse_id, "duration": duration,
+                                                    **asked}))  # fmt: skip
+        if not self.profiles:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        _, held = max(self.profiles.values(), key=lambda p: p[1]["stack_level"])
+        (schedule,) = held["charging_schedule"]
+        return call_result.GetCompositeSchedule(status="Accepted", schedule={
+            "evse_id": evse_id, "duration": duration, "schedule_start": utc_text(),
+            "charging_rate_unit": schedule["charging_rate_unit"],
+            "charging_schedule_period": schedule["charging_schedule_period"],
+        })  # fmt: skip
+
+    @on("GetTransactionStatus")
+    def on_get_transaction_status(self, **asked):
+        self.calls.append(("GetTransactionStatus", asked))
+        return call_result.GetTransactionStatus(messages_in_queue=False, ongoing_indicator=True)
 
     # --- logs -------------------------------------------------------------------------------
 

@@ -1,13 +1,14 @@
 // `#/stations/<id>`: one station, its connectors, reservations and sessions, the commands,
 // the operations its version takes, its messages.
 import { api, ApiError } from './api.js'
-import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword } from './commands.js'
+import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword, speaks2 } from './commands.js'
 import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
 import { floorSelector } from './security_floor.js'
 import { syncCards } from './session.js'
 import { stationOperations } from './station_ops.js'
+import { transactionStatusButton } from './transaction_status.js'
 
 const LOG_PAGE = 25
 const MAX_LOG_ROWS = 500
@@ -126,7 +127,9 @@ export function stationView(root, stationId) {
       h('td', {}, time(t.start_time)), h('td', {}, t.stop_time ? time(t.stop_time) : 'open'),
       h('td', {}, kwh(t.energy_wh)), h('td', { class: 'cost', title: t.tariff ? `tariff ${t.tariff}` : 'not priced' }, money(t.cost, t.currency)),
       h('td', {}, t.stop_reason ?? ''),
-      h('td', {}, t.stop_time ? '' : h('button', { type: 'button', onclick: () => remoteStop(stationId, t) }, 'Remote stop')))))
+      h('td', {}, t.stop_time ? '' : [
+        h('button', { type: 'button', onclick: () => remoteStop(stationId, t) }, 'Remote stop'),
+        speaks2(stationId) ? [' ', transactionStatusButton(stationId, t)] : null]))))
     syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
 
@@ -198,8 +201,8 @@ export function stationView(root, stationId) {
     reloadLog() // whatever happened is in the log now
   })
 
-  loadStation().catch(failed)
-  loadTransactions().catch(failed)
+  // The transactions' buttons are those of the station's version: known once it loaded.
+  loadStation().catch(failed).then(() => loadTransactions()).catch(failed)
   loadReservations().catch(failed)
   loadLog(true).catch(failed)
   return () => {

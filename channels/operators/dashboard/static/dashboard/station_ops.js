@@ -1,27 +1,34 @@
 // The operations on a station's page beyond the everyday commands, each a panel that
 // opens on demand (and is built then): those of the 2.x device model only for a station
-// that speaks 2.x, its logs for any.
+// that speaks 2.x, the configuration keys only for one that speaks 1.6, smart charging, the
+// local list and its logs for any.
 import { h } from './dom.js'
+import { chargingPanel } from './charging.js'
+import { configurationPanel } from './configuration.js'
 import { customerPanel } from './customer.js'
 import { deviceModelPanel } from './device_model.js'
 import { displayMessagesPanel } from './display_messages.js'
+import { localListPanel } from './local_list.js'
 import { logsPanel } from './logs.js'
 import { monitoringPanel } from './monitoring.js'
 import { networkPanel } from './network.js'
 
-const PANELS = [ // [key, title, made, for 2.x only]
-  ['device-model', 'Device model', deviceModelPanel, true],
-  ['monitoring', 'Monitoring', monitoringPanel, true],
-  ['network-profile', 'Network profile', networkPanel, true],
-  ['customer-information', 'Customer information', customerPanel, true],
-  ['display-messages', 'Display messages', displayMessagesPanel, true],
-  ['logs', 'Logs', logsPanel, false],
+const PANELS = [ // [key, title, made, the versions it is for: '2' (2.0.1, 2.1), '1.6' or 'any']
+  ['smart-charging', 'Smart charging', chargingPanel, 'any'],
+  ['configuration', 'Configuration keys', configurationPanel, '1.6'],
+  ['device-model', 'Device model', deviceModelPanel, '2'],
+  ['monitoring', 'Monitoring', monitoringPanel, '2'],
+  ['network-profile', 'Network profile', networkPanel, '2'],
+  ['customer-information', 'Customer information', customerPanel, '2'],
+  ['display-messages', 'Display messages', displayMessagesPanel, '2'],
+  ['local-list', 'Local list', localListPanel, 'any'],
+  ['logs', 'Logs', logsPanel, 'any'],
 ]
 
 export function stationOperations(stationId) {
   const built = []
   let version = null
-  const panels = PANELS.map(([key, title, make, only2]) => {
+  const panels = PANELS.map(([key, title, make, versions]) => {
     const details = h('details', { class: 'panel', dataset: { panel: key }, hidden: true },
       h('summary', {}, title))
     details.addEventListener('toggle', () => {
@@ -30,7 +37,7 @@ export function stationOperations(stationId) {
       built.push(panel)
       details.append(panel.element)
     })
-    return { details, only2 }
+    return { details, versions }
   })
   const element = h('section', { class: 'operations' }, panels.map(p => p.details))
 
@@ -39,8 +46,8 @@ export function stationOperations(stationId) {
     // The station's record (again): what its version takes shows, the rest hides.
     show(station) {
       version = station.ocpp_version ?? null
-      const speaks2 = version !== null && version !== '1.6'
-      for (const { details, only2 } of panels) details.hidden = only2 && !speaks2
+      const speaks = version === null ? null : version === '1.6' ? '1.6' : '2'
+      for (const { details, versions } of panels) details.hidden = versions !== 'any' && versions !== speaks
     },
     destroy() {
       for (const panel of built) panel.destroy?.()
