@@ -361,6 +361,7 @@ def test_simulate_command_line_help():
     assert result.returncode == 0
     for option in (
         "--count", "--ramp-up", "--meter-interval", "--duration", "--password", "--ocpp-version",
+        "--idle", "--id ", "--id-tags",
     ):  # fmt: skip
         assert option in result.stdout
     # Each option shows its default; the server's settings are not the simulator's options.
@@ -372,7 +373,9 @@ def test_simulate_command_line_help():
         "MeterValues per session (default: 6)",
         "(default: 60.0)",
         "(default: SIM-)",
-        "idTag the chargers present (default: SIM)",
+        "the one idTag every charger presents (default: each its own, TAG-00000...)",
+        "0 or 'forever': until Ctrl-C (default: 60.0)",
+        "seconds between a charger's sessions, give or take half (default: 30.0)",
         "{" + ",".join(DIALECTS) + "}",  # every version the simulator speaks
         "the OCPP version the chargers speak (default: 1.6)",
     ):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
 from ocpp_cable.ocppj import versions
-from ocpp_cable.simulator import DIALECTS
+from ocpp_cable.simulator import DIALECTS, ocpp16
 from ocpp_cable.simulator.dialects import Session
 from ocpp_cable.simulator.ocpp2 import HEARTBEAT
+from ocpp_cable.simulator.state import StationState
 
 VERSIONS = sorted(DIALECTS)
 
@@ -19,6 +20,11 @@ VERSIONS = sorted(DIALECTS)
 class Station:
     heartbeat_interval: int = 300
     session: Session | None = None
+    max_power_w: float = 7400.0
+    state: StationState = field(default_factory=StationState)
+
+    def __post_init__(self) -> None:
+        self.state.heartbeat_interval = self.heartbeat_interval
 
 
 def sent(version: versions.Version, message: tuple[str, dict]) -> tuple[str, dict]:
@@ -32,12 +38,12 @@ def sent(version: versions.Version, message: tuple[str, dict]) -> tuple[str, dic
 def session_messages(name: str, session: Session, reason: str) -> list[tuple[str, dict]]:
     """The messages of one session, as the charger sends them, the start answered."""
     version, dialect = versions.named(name), DIALECTS[name]
-    messages = [sent(version, dialect.status(occupied=True))]
+    messages = [sent(version, dialect.status("Preparing"))]
     messages.append(sent(version, dialect.start(session, 1000)))
     dialect.started(session, {"transactionId": 42, "idTagInfo": {"status": "Accepted"}})
-    messages += [sent(version, dialect.meter(session, 1000 + 200 * i)) for i in (1, 2)]
+    messages += [sent(version, dialect.meter(session, 1000 + 200 * i, 7200.0)) for i in (1, 2)]
     messages.append(sent(version, dialect.stop(session, 1400, reason)))
-    messages.append(sent(version, dialect.status(occupied=False)))
+    messages.append(sent(version, dialect.status("Available")))
     return messages
 
 
@@ -48,12 +54,19 @@ def test_boot_authorize_and_status_are_valid(name):
     # A long station id still fits the serial number's 25 characters.
     assert sent(version, dialect.boot("S" * 48))[0] == "BootNotification"
     assert sent(version, dialect.authorize("SIM"))[0] == "Authorize"
-    for occupied in (True, False):
-        assert sent(version, dialect.status(occupied))[0] == "StatusNotification"
+    for state in ("Available", "Preparing", "Reserved", "Unavailable"):
+        assert sent(version, dialect.status(state))[0] == "StatusNotification"
+    for state in ("Charging", "Finishing"):  # 2.x: still Occupied, nothing to say
+        message = dialect.status(state)
+        assert (message is None) == (name != "1.6")
+        assert message is None or sent(version, message)[0] == "StatusNotification"
 
 
 @pytest.mark.parametrize("name", VERSIONS)
-@pytest.mark.parametrize("reason", ["EVDisconnected", "Local", "Remote"])
+@pytest.mark.parametrize(
+    "reason",
+    ["EVDisconnected", "Local", "Remote", "DeAuthorized", "SoftReset", "HardReset", "UnlockCommand"],
+)
 @pytest.mark.parametrize("remote", [False, True])
 def test_every_message_of_a_session_is_valid(name, reason, remote):
     session = Session("SIM", remote=remote, remote_start_id=7 if remote else None)
@@ -91,7 +104,8 @@ def test_a_2x_session_is_one_transaction_of_events(name):
     assert updated["triggerReason"] == "MeterValuePeriodic"
     (reading,) = updated["meterValue"]
     assert reading["sampledValue"] == [
-        {"value": 1200, "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic"}
+        {"value": 1200, "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic"},
+        {"value": 7200, "measurand": "Power.Active.Import", "context": "Sample.Periodic"},
     ]
     assert ended["triggerReason"] == "EVDeparted"
     assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
@@ -219,7 +233,7 @@ def test_16_configuration_tells_the_heartbeat_interval_and_unknown_keys():
         "unknownKey": ["Nope"],
     }
     every = answered("1.6", "GetConfiguration", Station(), {})
-    assert [k["key"] for k in every.payload["configurationKey"]] == ["HeartbeatInterval"]
+    assert [k["key"] for k in every.payload["configurationKey"]] == list(ocpp16.CONFIGURATION)
 
 
 @pytest.mark.parametrize("name", ["2.0.1", "2.1"])
