@@ -574,10 +574,14 @@ def _past(until: float | None) -> bool:
 
 
 async def simulate(
-    options: SimulationOptions, progress: bool = True, ending: asyncio.Event | None = None
+    options: SimulationOptions,
+    progress: bool = True,
+    ending: asyncio.Event | None = None,
+    stats: Stats | None = None,
 ) -> Stats:
-    """Run the chargers until --duration ends (0: until `ending` is set, e.g. Ctrl-C)."""
-    stats = Stats()
+    """Run the chargers until --duration ends (0: until `ending` is set, e.g. Ctrl-C),
+    counting in `stats` (a new one when not given)."""
+    stats = stats if stats is not None else Stats()
     ending = ending if ending is not None else asyncio.Event()
     started = time.monotonic()
     forever = options.duration <= 0

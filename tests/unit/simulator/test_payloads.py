@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import get_args
 
 import pytest
 
 from ocpp_cable.ocppj import versions
 from ocpp_cable.simulator import DIALECTS, ocpp16
-from ocpp_cable.simulator.dialects import Session
+from ocpp_cable.simulator.dialects import Session, StopReason
 from ocpp_cable.simulator.ocpp2 import HEARTBEAT
 from ocpp_cable.simulator.state import StationState
 
@@ -63,10 +64,7 @@ def test_boot_authorize_and_status_are_valid(name):
 
 
 @pytest.mark.parametrize("name", VERSIONS)
-@pytest.mark.parametrize(
-    "reason",
-    ["EVDisconnected", "Local", "Remote", "DeAuthorized", "SoftReset", "HardReset", "UnlockCommand"],
-)
+@pytest.mark.parametrize("reason", get_args(StopReason))
 @pytest.mark.parametrize("remote", [False, True])
 def test_every_message_of_a_session_is_valid(name, reason, remote):
     session = Session("SIM", remote=remote, remote_start_id=7 if remote else None)
