@@ -151,6 +151,10 @@ COMMANDS_2X = {
         "idToken": {"idToken": "T", "type": "ISO14443"}, "remoteStartId": 7,
     },
     "RequestStopTransaction": {"transactionId": "tx-1"},
+    "UpdateFirmware": {"requestId": 3, "firmware": {
+        "location": "http://x/fw.bin", "retrieveDateTime": "2024-01-01T00:00:00Z"}},
+    "GetLog": {"logType": "DiagnosticsLog", "requestId": 4,
+               "log": {"remoteLocation": "http://x/files"}},
 }  # fmt: skip
 COMMANDS = {
     "1.6": {
@@ -164,6 +168,36 @@ COMMANDS = {
         "GetConfiguration": {"key": ["HeartbeatInterval", "Nope"]},
         "RemoteStartTransaction": {"idTag": "T"},
         "RemoteStopTransaction": {"transactionId": 42},
+        "SendLocalList": {
+            "listVersion": 3,
+            "updateType": "Full",
+            "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Accepted"}}],
+        },
+        "GetLocalListVersion": {},
+        "ReserveNow": {
+            "connectorId": 1,
+            "expiryDate": "2099-01-01T00:00:00Z",
+            "idTag": "A",
+            "reservationId": 5,
+        },
+        "CancelReservation": {"reservationId": 5},
+        "SetChargingProfile": {
+            "connectorId": 1,
+            "csChargingProfiles": {
+                "chargingProfileId": 1,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}],
+                },
+            },
+        },
+        "ClearChargingProfile": {"id": 1},
+        "GetCompositeSchedule": {"connectorId": 1, "duration": 600, "chargingRateUnit": "W"},
+        "UpdateFirmware": {"location": "http://x/fw.bin", "retrieveDate": "2024-01-01T00:00:00Z"},
+        "GetDiagnostics": {"location": "http://x/files"},
     },
     "2.0.1": COMMANDS_2X,
     "2.1": COMMANDS_2X,
@@ -195,7 +229,7 @@ def test_every_command_the_dialect_answers_is_covered(name):
     from ocpp_cable.simulator import ocpp2, ocpp16
 
     module = ocpp16 if name == "1.6" else ocpp2
-    assert set(module.CANNED) < set(COMMANDS[name])
+    assert set(module.CANNED) | set(module.HANDLERS) <= set(COMMANDS[name])
     assert DIALECTS[name].answer("Nope", {}, Station()) is None
 
 
@@ -249,3 +283,27 @@ def test_a_command_without_what_it_needs_raises_for_the_charger_to_refuse(name):
     start = "RemoteStartTransaction" if name == "1.6" else "RequestStartTransaction"
     with pytest.raises(KeyError):
         DIALECTS[name].answer(start, {}, Station())
+
+
+def test_16_commands_keep_what_they_set():
+    station = Station()
+    answered("1.6", "SendLocalList", station)
+    assert station.state.local_list == {"A": {"status": "Accepted"}}
+    assert answered("1.6", "GetLocalListVersion", station).payload == {"listVersion": 3}
+    reserved = answered("1.6", "ReserveNow", station)
+    assert reserved.payload == {"status": "Accepted"} and reserved.then == ("status", None)
+    assert station.state.idle_state(0) == "Reserved"
+    start = answered("1.6", "RemoteStartTransaction", station)  # T is not the reserved A
+    assert start.payload == {"status": "Rejected"}
+    assert answered("1.6", "CancelReservation", station).payload == {"status": "Accepted"}
+    assert answered("1.6", "SetChargingProfile", station).payload == {"status": "Accepted"}
+    schedule = answered("1.6", "GetCompositeSchedule", station).payload["chargingSchedule"]
+    assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 7400.0}]  # idle
+    assert answered("1.6", "ClearChargingProfile", station).payload == {"status": "Accepted"}
+    unknown = answered("1.6", "DataTransfer", station).payload
+    assert unknown == {"status": "UnknownVendorId"}
+    change = answered("1.6", "ChangeConfiguration", station)
+    assert change.payload == {"status": "Accepted"} and station.state.heartbeat_interval == 60
+    busy = Station(session=Session("SIM", transaction_id=42))
+    scheduled = answered("1.6", "ChangeAvailability", busy)
+    assert scheduled.payload == {"status": "Scheduled"} and busy.state.available
