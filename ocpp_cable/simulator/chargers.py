@@ -477,6 +477,8 @@ class SimCharger:
         ends, a reset or the connection is lost."""
         self.resetting = False
         await self.boot(reason)
+        if reason != "PowerUp":  # back from a reset: no EV is waiting at once
+            await pause(jitter(idle), self.until, self.ending, self._wake)
         while not self._over():
             await self.charge()
             if self._over():
