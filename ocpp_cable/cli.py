@@ -256,8 +256,12 @@ def _add_simulate_command(commands) -> None:
         "simulate",
         help="run simulated OCPP chargers (1.6, 2.0.1 or 2.1) against a central system",
         description="N chargers: boot, status, then charging sessions (authorize, start, "
-        "meter values with rising energy, stop) until --duration ends; they answer "
-        "remote commands. Prints live progress and a summary table.",
+        "meter values with the power an EV draws, stop; a refused idTag charges nothing) "
+        "with --idle seconds between them, until --duration ends (0 or 'forever': until "
+        "Ctrl-C). They stay connected (reconnecting when the connection drops) and answer "
+        "the central system's commands as a charger does. Prints live progress and a "
+        "summary table. A named station next to `ocpp-cable up`: "
+        "ocpp-cable simulate ws://127.0.0.1:9000/ocpp --id CP-1 --id-tag TAG-1 --duration 0",
     )
     # Only the simulator's own options: it uses none of the server's settings.
     simulate.add_argument("url", help="e.g. ws://127.0.0.1:9000/ocpp (the id is appended)")
@@ -279,9 +283,16 @@ def _add_simulate_command(commands) -> None:
     )
     simulate.add_argument(
         "--duration",
-        type=float,
+        type=_duration,
         default=60.0,
-        help="seconds to run; chargers stop at once when it ends (default: %(default)s)",
+        help="seconds to run; chargers stop at once when it ends; 0 or 'forever': until "
+        "Ctrl-C (default: %(default)s)",
+    )
+    simulate.add_argument(
+        "--idle",
+        type=float,
+        default=30.0,
+        help="seconds between a charger's sessions, give or take half (default: %(default)s)",
     )
     simulate.add_argument(
         "--password", help="HTTP Basic password (username: station id; default: none)"
@@ -292,7 +303,21 @@ def _add_simulate_command(commands) -> None:
         help="station ids: <prefix>00000... (default: %(default)s)",
     )
     simulate.add_argument(
-        "--id-tag", default="SIM", help="idTag the chargers present (default: %(default)s)"
+        "--id",
+        action="append",
+        dest="ids",
+        metavar="STATION_ID",
+        help="a station id, exactly (repeatable; replaces --count and --id-prefix)",
+    )
+    tags = simulate.add_mutually_exclusive_group()
+    tags.add_argument(
+        "--id-tag",
+        help="the one idTag every charger presents (default: each its own, TAG-00000...)",
+    )
+    tags.add_argument(
+        "--id-tags",
+        type=_tag_list,
+        help="idTags to present, comma-separated: charger n presents the n-th (cycled)",
     )
     simulate.add_argument(
         "--ocpp-version",
@@ -326,9 +351,34 @@ def _simulate(args: argparse.Namespace) -> int:
             password=args.password,
             id_prefix=args.id_prefix,
             id_tag=args.id_tag,
+            id_tags=args.id_tags or [],
+            ids=args.ids or [],
+            idle=args.idle,
             ocpp_version=args.ocpp_version,
         )
     )
+
+
+def _duration(text: str) -> float:
+    """--duration: seconds, or 0 / 'forever' to run until Ctrl-C."""
+    if text.strip().lower() == "forever":
+        return 0.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds (or 'forever')"
+        ) from None
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds are 0 (forever) or more")
+    return seconds
+
+
+def _tag_list(text: str) -> list[str]:
+    tags = [tag.strip() for tag in text.split(",") if tag.strip()]
+    if not tags:
+        raise argparse.ArgumentTypeError("name at least one idTag")
+    return tags
 
 
 def _command_word(argv: list[str]) -> str | None:

@@ -8,18 +8,40 @@ it sends nothing and holds no state but the `Session` it is handed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from ocpp_cable.simulator.state import StationState
+
 Payload = dict[str, Any]
 Message = tuple[str, Payload]  # a CALL's action and payload
-# Why a session ended; 1.6's Reason and 2.x's ReasonEnumType spell these alike.
-StopReason = Literal["EVDisconnected", "Local", "Remote"]
+# Why a session ended, in 1.6's Reason words; 2.x's dialect says them in its own.
+StopReason = Literal[
+    "EVDisconnected", "Local", "Remote", "DeAuthorized", "SoftReset", "HardReset", "UnlockCommand"
+]
+# The connector's state as 1.6's ChargePointStatus names it; 2.x reports fewer of them.
+ConnectorState = Literal[
+    "Available", "Preparing", "Charging", "Finishing", "Reserved", "Unavailable", "Faulted"
+]
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_time(time.time())
+
+
+def utc_time(seconds: float) -> str:
+    """Unix seconds as OCPP writes a time."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def unix_time(text: str) -> float:
+    """An OCPP time as Unix seconds (UTC when it names no zone)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 @dataclass
@@ -31,6 +53,8 @@ class Session:
     remote_start_id: int | None = None  # 2.x: RequestStartTransaction's id, echoed back
     transaction_id: int | str | None = None  # 1.6: the central system's; 2.x: the charger's
     seq_no: int = 0  # 2.x: the next TransactionEvent's sequence number
+    reservation_id: int | None = None  # the reservation this session uses
+    started_at: float | None = None  # Unix seconds, once the central system accepted it
 
 
 @dataclass(frozen=True)
@@ -39,14 +63,19 @@ class Answer:
 
     payload: Payload
     start: Session | None = None  # start this session now
-    stop: bool = False  # stop the running session (reason Remote)
+    stop: StopReason | None = None  # stop the running session, for this reason
+    # What the charger does next, by name, with what it needs: "reset" (a reason),
+    # "status" (report the connector's state), "trigger" (a message to send),
+    # "firmware" (a location), "diagnostics" (a location and file name).
+    then: tuple[str, Any] | None = None
 
 
 class Station(Protocol):
     """What a dialect may read of the charger to answer a CALL."""
 
-    heartbeat_interval: int
+    state: StationState
     session: Session | None
+    max_power_w: float
 
 
 class Dialect(Protocol):
@@ -54,16 +83,22 @@ class Dialect(Protocol):
 
     def boot(self, station_id: str) -> Message: ...
 
-    def status(self, occupied: bool) -> Message: ...
+    def status(self, state: ConnectorState) -> Message | None:
+        """The StatusNotification of `state`; None when the version has no word for the
+        change (2.x: Preparing, Charging and Finishing are all Occupied)."""
 
     def authorize(self, id_tag: str) -> Message: ...
 
+    def authorized(self, reply: Payload) -> str:
+        """The status of the idTag in Authorize's answer (Accepted, Invalid...)."""
+
     def start(self, session: Session, meter_wh: int) -> Message: ...
 
-    def started(self, session: Session, reply: Payload) -> None:
-        """Take what the central system's answer to `start` tells the session."""
+    def started(self, session: Session, reply: Payload) -> str:
+        """Take what the central system's answer to `start` tells the session; the
+        status of its idTag (Accepted when the answer has none)."""
 
-    def meter(self, session: Session, meter_wh: int) -> Message: ...
+    def meter(self, session: Session, meter_wh: int, power_w: float) -> Message: ...
 
     def stop(self, session: Session, meter_wh: int, reason: StopReason) -> Message: ...
 

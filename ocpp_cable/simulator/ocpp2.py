@@ -7,10 +7,12 @@ Ended) whose id the charger makes, on EVSE 1, connector 1.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from ocpp_cable.simulator.dialects import (
     Answer,
+    ConnectorState,
     Message,
     Payload,
     Session,
@@ -23,47 +25,103 @@ ACCEPTED: Payload = {"status": "Accepted"}
 REJECTED: Payload = {"status": "Rejected"}
 EVSE: Payload = {"id": 1, "connectorId": 1}
 
-# Commands accepted as they come: the simulator has nothing behind them.
+# Commands with nothing behind them on a simulated charger.
 CANNED: dict[str, Payload] = {
-    "Reset": ACCEPTED,
-    "TriggerMessage": ACCEPTED,
-    "UnlockConnector": {"status": "Unlocked"},
-    "ChangeAvailability": ACCEPTED,
-    "ClearCache": ACCEPTED,
-    "DataTransfer": ACCEPTED,
+    "ClearCache": ACCEPTED,  # it caches no idTokens
+    "DataTransfer": {"status": "UnknownVendorId"},  # it knows no vendor's extensions
     "CostUpdated": {},  # the running cost, shown to the driver
 }
 
-# The triggerReason of the Ended event, by why the session ended.
+# The triggerReason and stoppedReason of the Ended event, by why the session ended.
 END_TRIGGERS: dict[StopReason, str] = {
     "EVDisconnected": "EVDeparted",
     "Local": "StopAuthorized",
     "Remote": "RemoteStop",
+    "DeAuthorized": "Deauthorized",
+    "SoftReset": "ResetCommand",
+    "HardReset": "ResetCommand",
+    "UnlockCommand": "UnlockCommand",
 }
+STOPPED_REASONS: dict[StopReason, str] = {
+    "SoftReset": "ImmediateReset",
+    "HardReset": "ImmediateReset",
+    "UnlockCommand": "Other",
+}
+# 1.6's connector states in 2.x's ConnectorStatusEnumType; None: still Occupied.
+STATUSES: dict[str, str | None] = {
+    "Available": "Available",
+    "Preparing": "Occupied",
+    "Charging": None,
+    "Finishing": None,
+    "Reserved": "Reserved",
+    "Unavailable": "Unavailable",
+    "Faulted": "Faulted",
+}
+TRIGGERS = frozenset(
+    {"BootNotification", "Heartbeat", "MeterValues", "StatusNotification",
+     "TransactionEvent", "FirmwareStatusNotification", "LogStatusNotification"}
+)  # fmt: skip
 
 # The one variable the simulator has (1.6: the HeartbeatInterval configuration key).
 HEARTBEAT = ("OCPPCommCtrlr", "HeartbeatInterval")
 
 
-def boot(station_id: str) -> Message:
+def boot(station_id: str, reason: str = "PowerUp", firmware: str = "1.0") -> Message:
     return "BootNotification", {
-        "reason": "PowerUp",
+        "reason": reason,
         "chargingStation": {
             "model": "Simulator",
             "vendorName": "ocpp-cable",
             "serialNumber": station_id[-25:],
-            "firmwareVersion": "1.0",
+            "firmwareVersion": firmware,
         },
     }
 
 
-def status(occupied: bool) -> Message:
+def status(state: ConnectorState) -> Message | None:
+    connector_status = STATUSES[state]
+    if connector_status is None:
+        return None
     return "StatusNotification", {
         "timestamp": utc_now(),
-        "connectorStatus": "Occupied" if occupied else "Available",
+        "connectorStatus": connector_status,
         "evseId": EVSE["id"],
         "connectorId": EVSE["connectorId"],
     }
+
+
+def heartbeat() -> Message:
+    return "Heartbeat", {}
+
+
+def triggered_meter(session: Session | None, meter_wh: int) -> Message:
+    """What a TriggerMessage of MeterValues or TransactionEvent asks for: an Updated
+    event of the running transaction, else the register in a MeterValues."""
+    sample = {"value": meter_wh, "measurand": "Energy.Active.Import.Register",
+              "context": "Trigger"}  # fmt: skip
+    if session is None or session.transaction_id is None:
+        reading = {"timestamp": utc_now(), "sampledValue": [sample]}
+        return "MeterValues", {"evseId": EVSE["id"], "meterValue": [reading]}
+    event = transaction_event(session, "Updated", "Trigger", meter_wh, "Trigger")
+    return "TransactionEvent", event
+
+
+def firmware_status(status_name: str, request_id: int | None = None) -> Message:
+    payload: Payload = {"status": status_name}
+    if request_id is not None:
+        payload["requestId"] = request_id
+    return "FirmwareStatusNotification", payload
+
+
+def upload_status(status_name: str, request_id: int | None = None) -> Message:
+    payload: Payload = {"status": "UploadFailure" if status_name == "UploadFailed" else status_name}
+    if request_id is not None:
+        payload["requestId"] = request_id
+    return "LogStatusNotification", payload
+
+
+def authorized(reply: Payload) -> str:
+    return reply["idTokenInfo"]["status"]
 
 
 def id_token(id_tag: str) -> Payload:
@@ -85,28 +143,42 @@ def start(session: Session, meter_wh: int) -> Message:
     return "TransactionEvent", event
 
 
-def started(session: Session, reply: Payload) -> None:
-    """Nothing to take: the charger made the transaction's id itself."""
+def started(session: Session, reply: Payload) -> str:
+    """The charger made the transaction's id itself; the idToken's status, if told."""
+    return reply.get("idTokenInfo", {}).get("status", "Accepted")
 
 
-def meter(session: Session, meter_wh: int) -> Message:
-    event = transaction_event(session, "Updated", "MeterValuePeriodic", meter_wh, "Sample.Periodic")
+def meter(session: Session, meter_wh: int, power_w: float) -> Message:
+    event = transaction_event(
+        session, "Updated", "MeterValuePeriodic", meter_wh, "Sample.Periodic", power_w
+    )
     return "TransactionEvent", event
 
 
 def stop(session: Session, meter_wh: int, reason: StopReason) -> Message:
     event = transaction_event(session, "Ended", END_TRIGGERS[reason], meter_wh, "Transaction.End")
-    event["transactionInfo"]["stoppedReason"] = reason
+    event["transactionInfo"]["stoppedReason"] = STOPPED_REASONS.get(reason, reason)
     return "TransactionEvent", event
 
 
 def transaction_event(
-    session: Session, event_type: str, trigger: str, meter_wh: int, context: str
+    session: Session,
+    event_type: str,
+    trigger: str,
+    meter_wh: int,
+    context: str,
+    power_w: float | None = None,
 ) -> Payload:
-    """A TransactionEvent of `session` with one energy reading; it takes the next seqNo."""
+    """A TransactionEvent of `session` with one energy reading (and the power, when
+    given); it takes the next seqNo."""
     seq_no, session.seq_no = session.seq_no, session.seq_no + 1
     now = utc_now()
     sample = {"value": meter_wh, "measurand": "Energy.Active.Import.Register", "context": context}
+    samples: list[Payload] = [sample]
+    if power_w is not None:
+        samples.append(
+            {"value": round(power_w), "measurand": "Power.Active.Import", "context": context}
+        )
     return {
         "eventType": event_type,
         "timestamp": now,
@@ -116,49 +188,177 @@ def transaction_event(
             "transactionId": session.transaction_id,
             "chargingState": "EVConnected" if event_type == "Ended" else "Charging",
         },
-        "meterValue": [{"timestamp": now, "sampledValue": [sample]}],
+        "meterValue": [{"timestamp": now, "sampledValue": samples}],
     }
 
 
 def answer(action: str, payload: Payload, station: Station) -> Answer | None:
-    if action == "GetVariables":
-        results = [variable_result(data, station) for data in payload["getVariableData"]]
-        return Answer({"getVariableResult": results})
-    if action == "SetVariables":
-        results = [
-            {"attributeStatus": "Accepted", "component": d["component"], "variable": d["variable"]}
-            for d in payload["setVariableData"]
-        ]
-        return Answer({"setVariableResult": results})
-    if action == "RequestStartTransaction":
-        if station.session is not None:
-            return Answer(REJECTED)  # one connector, and it is in use
-        session = Session(
-            payload["idToken"]["idToken"], remote=True, remote_start_id=payload["remoteStartId"]
-        )
-        return Answer(ACCEPTED, start=session)
-    if action == "RequestStopTransaction":
-        session = station.session
-        if session is None or session.transaction_id != payload["transactionId"]:
-            return Answer(REJECTED)
-        return Answer(ACCEPTED, stop=True)
+    handler = HANDLERS.get(action)
+    if handler is not None:
+        return handler(payload, station)
     reply = CANNED.get(action)
     return None if reply is None else Answer(reply)
 
 
+def _get_variables(payload: Payload, station: Station) -> Answer:
+    results = [variable_result(data, station) for data in payload["getVariableData"]]
+    return Answer({"getVariableResult": results})
+
+
+def _set_variables(payload: Payload, station: Station) -> Answer:
+    return Answer(
+        {"setVariableResult": [set_variable(d, station) for d in payload["setVariableData"]]}
+    )
+
+
+def _request_start(payload: Payload, station: Station) -> Answer:
+    if station.session is not None or payload.get("evseId", 1) != 1:
+        return Answer(REJECTED)  # one connector, and it is in use
+    id_tag = payload["idToken"]["idToken"]
+    if not station.state.may_start(id_tag, time.time()):
+        return Answer(REJECTED)  # unavailable, or reserved for someone else
+    session = Session(id_tag, remote=True, remote_start_id=payload["remoteStartId"])
+    return Answer(ACCEPTED, start=session)
+
+
+def _request_stop(payload: Payload, station: Station) -> Answer:
+    session = station.session
+    if session is None or session.transaction_id != payload["transactionId"]:
+        return Answer(REJECTED)
+    return Answer(ACCEPTED, stop="Remote")
+
+
+def _reset(payload: Payload, station: Station) -> Answer:
+    if "evseId" in payload:
+        return Answer(REJECTED)  # the whole station resets, not one EVSE
+    if payload["type"] == "OnIdle" and station.session is not None:
+        return Answer({"status": "Scheduled"}, then=("reset", None))  # after the session
+    return Answer(ACCEPTED, then=("reset", "HardReset"))
+
+
+def _change_availability(payload: Payload, station: Station) -> Answer:
+    evse = payload.get("evse", {"id": 1})
+    if evse.get("id", 1) not in (0, 1) or evse.get("connectorId", 1) != 1:
+        return Answer(REJECTED)
+    wanted = payload["operationalStatus"] == "Operative"
+    if station.session is not None and not wanted:
+        station.state.available_after_session = wanted
+        return Answer({"status": "Scheduled"})
+    station.state.available = wanted
+    station.state.available_after_session = None
+    return Answer(ACCEPTED, then=("status", None) if station.session is None else None)
+
+
+def _unlock(payload: Payload, station: Station) -> Answer:
+    if (payload["evseId"], payload["connectorId"]) != (1, 1):
+        return Answer({"status": "UnknownConnector"})
+    if station.session is not None:
+        return Answer({"status": "OngoingAuthorizedTransaction"})
+    return Answer({"status": "Unlocked"})
+
+
+def _trigger(payload: Payload, station: Station) -> Answer:
+    message = payload["requestedMessage"]
+    if message not in TRIGGERS:
+        return Answer({"status": "NotImplemented"})
+    if message == "TransactionEvent" and station.session is None:
+        return Answer(REJECTED)
+    return Answer(ACCEPTED, then=("trigger", message))
+
+
+def _update_firmware(payload: Payload, station: Station) -> Answer:
+    location = payload["firmware"]["location"]
+    return Answer(ACCEPTED, then=("firmware", (location, payload["requestId"])))
+
+
+def _get_log(payload: Payload, station: Station) -> Answer:
+    name = f"{payload['logType'].lower()}-{int(time.time())}.txt"
+    location = payload["log"]["remoteLocation"]
+    return Answer(
+        {"status": "Accepted", "filename": name},
+        then=("diagnostics", (location, name, payload["requestId"])),
+    )
+
+
+HANDLERS = {
+    "UpdateFirmware": _update_firmware,
+    "GetLog": _get_log,
+    "GetVariables": _get_variables,
+    "SetVariables": _set_variables,
+    "RequestStartTransaction": _request_start,
+    "RequestStopTransaction": _request_stop,
+    "Reset": _reset,
+    "ChangeAvailability": _change_availability,
+    "UnlockConnector": _unlock,
+    "TriggerMessage": _trigger,
+}
+
+# The variables it keeps, (component, variable) -> value at boot; SetVariables changes
+# them (OCPPCommCtrlr.HeartbeatInterval is the interval it heartbeats at).
+VARIABLES: dict[tuple[str, str], str] = {
+    HEARTBEAT: "300",
+    ("SampledDataCtrlr", "TxUpdatedInterval"): "5",
+    ("TxCtrlr", "EVConnectionTimeOut"): "60",
+    ("TxCtrlr", "StopTxOnInvalidId"): "true",
+    ("AuthCtrlr", "AuthorizeRemoteStart"): "false",
+    ("LocalAuthListCtrlr", "Enabled"): "true",
+    ("SmartChargingCtrlr", "Enabled"): "true",
+}
+NUMERIC = frozenset({HEARTBEAT, ("SampledDataCtrlr", "TxUpdatedInterval"),
+                     ("TxCtrlr", "EVConnectionTimeOut")})  # fmt: skip
+
+
+def _variables(station: Station) -> dict[tuple[str, str], str]:
+    known = dict(VARIABLES)
+    known.update({tuple(k.split(".", 1)): v for k, v in station.state.configuration.items()})
+    known[HEARTBEAT] = str(station.state.heartbeat_interval)
+    return known
+
+
+def _lookup(data: Payload, station: Station) -> tuple[str, tuple[str, str]]:
+    """The attributeStatus a Get/SetVariableData finds, and its key."""
+    key = (data["component"]["name"], data["variable"]["name"])
+    known = _variables(station)
+    if key in known:
+        return "Accepted", key
+    if not any(component == key[0] for component, _ in known):
+        return "UnknownComponent", key
+    return "UnknownVariable", key
+
+
 def variable_result(data: Payload, station: Station) -> Payload:
-    """GetVariables' result for one GetVariableData: the heartbeat interval, or unknown."""
+    """GetVariables' result for one GetVariableData: its value, or what is unknown."""
     component, variable = data["component"], data["variable"]
     result: Payload = {"component": component, "variable": variable}
     if "attributeType" in data:
         result["attributeType"] = data["attributeType"]
-    if component["name"] != HEARTBEAT[0]:
-        result["attributeStatus"] = "UnknownComponent"
-    elif variable["name"] != HEARTBEAT[1]:
-        result["attributeStatus"] = "UnknownVariable"
+    found, key = _lookup(data, station)
+    if found != "Accepted":
+        result["attributeStatus"] = found
     elif data.get("attributeType", "Actual") != "Actual":
         result["attributeStatus"] = "NotSupportedAttributeType"  # no target, no limits
     else:
         result["attributeStatus"] = "Accepted"
-        result["attributeValue"] = str(station.heartbeat_interval)
+        result["attributeValue"] = _variables(station)[key]
+    return result
+
+
+def set_variable(data: Payload, station: Station) -> Payload:
+    """SetVariables' result for one SetVariableData: kept, or why not."""
+    result: Payload = {"component": data["component"], "variable": data["variable"]}
+    if "attributeType" in data:
+        result["attributeType"] = data["attributeType"]
+    found, key = _lookup(data, station)
+    value = data["attributeValue"]
+    if found != "Accepted":
+        result["attributeStatus"] = found
+    elif data.get("attributeType", "Actual") != "Actual":
+        result["attributeStatus"] = "NotSupportedAttributeType"
+    elif key in NUMERIC and not value.isdigit():
+        result["attributeStatus"] = "Rejected"
+    else:
+        if key == HEARTBEAT:
+            station.state.heartbeat_interval = int(value)
+        station.state.configuration[".".join(key)] = value
+        result["attributeStatus"] = "Accepted"
     return result

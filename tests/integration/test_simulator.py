@@ -16,10 +16,13 @@ import orjson
 import pytest
 
 from ocpp_cable import cli
+from ocpp_cable.channels.storage import models
 from ocpp_cable.rpc_app import Channel
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.simulator import DIALECTS, SimCharger, SimulationOptions, Stats, simulate, summary
 from tests.support import apps
+from tests.support.central import PASSWORD
+from tests.support.conformance import csms
 from tests.support.processes import ROOT
 from tests.support.servers import eventually, gateway, rpc_server
 
@@ -361,6 +364,7 @@ def test_simulate_command_line_help():
     assert result.returncode == 0
     for option in (
         "--count", "--ramp-up", "--meter-interval", "--duration", "--password", "--ocpp-version",
+        "--idle", "--id ", "--id-tags",
     ):  # fmt: skip
         assert option in result.stdout
     # Each option shows its default; the server's settings are not the simulator's options.
@@ -372,7 +376,9 @@ def test_simulate_command_line_help():
         "MeterValues per session (default: 6)",
         "(default: 60.0)",
         "(default: SIM-)",
-        "idTag the chargers present (default: SIM)",
+        "the one idTag every charger presents (default: each its own, TAG-00000...)",
+        "0 or 'forever': until Ctrl-C (default: 60.0)",
+        "seconds between a charger's sessions, give or take half (default: 30.0)",
         "{" + ",".join(DIALECTS) + "}",  # every version the simulator speaks
         "the OCPP version the chargers speak (default: 1.6)",
     ):
@@ -408,3 +414,60 @@ def test_benchmark_harness_runs():
     assert fanout[0] == fanout[2] == "—" and float(fanout[1].replace(",", "")) > 0
     assert rows["… not delivered"][1] == "0"
     assert float(rows["browsers: a meter value from a charger to its watcher, p50 ms"][1]) > 0
+
+
+# --- against the reference central system ------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def simulated(system, **options) -> AsyncIterator[tuple[Stats, asyncio.Event]]:
+    """`simulate` against the reference system's gateway, run until the block ends."""
+    ending = asyncio.Event()
+    defaults = {"ramp_up": 0, "meter_interval": 0.1, "samples": 100, "idle": 60.0,
+                "duration": 0, "password": PASSWORD}  # fmt: skip
+    url = f"ws://127.0.0.1:{system.node.port}{system.node.settings.path_prefix}"
+    stats = Stats()
+    options = SimulationOptions(url=url, **{**defaults, **options})
+    run = asyncio.create_task(simulate(options, False, ending, stats))
+    try:
+        yield stats, ending
+    finally:
+        ending.set()
+        await asyncio.wait_for(run, 10)
+
+
+async def test_a_refused_idtag_charges_nothing_and_is_counted(tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with simulated(
+            system, ids=["CP-1"], id_tag="NOT-KNOWN", idle=0.05, samples=2, meter_interval=0.05,
+            duration=1.5,
+        ) as (stats, _):  # fmt: skip
+            await asyncio.sleep(1.5)
+        assert system.rows(models.Transaction) == []  # refused at Authorize: never started
+        (connector,) = system.rows(models.Connector)
+        assert connector.status == "Available"
+    assert stats.sessions == 0 and stats.refused >= 2
+    assert set(stats.refusals) == {"Authorize Invalid"}
+    text = summary(stats, 1.5)
+    assert f"sessions 0, refused {stats.refused}," in text
+    assert f"Authorize Invalid: {stats.refused}" in text
+
+
+async def test_a_named_station_charges_reports_charging_and_reboots_on_reset(tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with simulated(system, ids=["CP-1"], id_tag="TAG-1") as (stats, _):
+            (tx,) = await eventually(lambda: system.rows(models.Transaction))
+            assert tx.station_id == "CP-1" and tx.id_tag == "TAG-1"
+            await eventually(lambda: system.rows(models.Connector)[0].status == "Charging")
+            await eventually(lambda: len(system.rows(models.MeterValue)) >= 4)
+            code, _, err = await system.operator("reset", "CP-1", "--wait")
+            assert code == 0, err
+            # The session stops (SoftReset), the station reconnects and boots again.
+            await eventually(lambda: system.rows(models.Transaction)[0].stop_time is not None)
+            (stopped,) = system.rows(models.Transaction)
+            assert stopped.stop_reason == "SoftReset"
+            await eventually(lambda: len(stats.latencies["BootNotification"]) == 2)
+            await eventually(lambda: system.rows(models.Connector)[0].status == "Available")
+    assert stats.sessions == 1 and dict(stats.errors) == {}

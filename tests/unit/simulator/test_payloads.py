@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import get_args
 
 import pytest
 
 from ocpp_cable.ocppj import versions
-from ocpp_cable.simulator import DIALECTS
-from ocpp_cable.simulator.dialects import Session
+from ocpp_cable.simulator import DIALECTS, ocpp16
+from ocpp_cable.simulator.dialects import Session, StopReason
 from ocpp_cable.simulator.ocpp2 import HEARTBEAT
+from ocpp_cable.simulator.state import StationState
 
 VERSIONS = sorted(DIALECTS)
 
@@ -19,6 +21,11 @@ VERSIONS = sorted(DIALECTS)
 class Station:
     heartbeat_interval: int = 300
     session: Session | None = None
+    max_power_w: float = 7400.0
+    state: StationState = field(default_factory=StationState)
+
+    def __post_init__(self) -> None:
+        self.state.heartbeat_interval = self.heartbeat_interval
 
 
 def sent(version: versions.Version, message: tuple[str, dict]) -> tuple[str, dict]:
@@ -32,12 +39,12 @@ def sent(version: versions.Version, message: tuple[str, dict]) -> tuple[str, dic
 def session_messages(name: str, session: Session, reason: str) -> list[tuple[str, dict]]:
     """The messages of one session, as the charger sends them, the start answered."""
     version, dialect = versions.named(name), DIALECTS[name]
-    messages = [sent(version, dialect.status(occupied=True))]
+    messages = [sent(version, dialect.status("Preparing"))]
     messages.append(sent(version, dialect.start(session, 1000)))
     dialect.started(session, {"transactionId": 42, "idTagInfo": {"status": "Accepted"}})
-    messages += [sent(version, dialect.meter(session, 1000 + 200 * i)) for i in (1, 2)]
+    messages += [sent(version, dialect.meter(session, 1000 + 200 * i, 7200.0)) for i in (1, 2)]
     messages.append(sent(version, dialect.stop(session, 1400, reason)))
-    messages.append(sent(version, dialect.status(occupied=False)))
+    messages.append(sent(version, dialect.status("Available")))
     return messages
 
 
@@ -48,12 +55,16 @@ def test_boot_authorize_and_status_are_valid(name):
     # A long station id still fits the serial number's 25 characters.
     assert sent(version, dialect.boot("S" * 48))[0] == "BootNotification"
     assert sent(version, dialect.authorize("SIM"))[0] == "Authorize"
-    for occupied in (True, False):
-        assert sent(version, dialect.status(occupied))[0] == "StatusNotification"
+    for state in ("Available", "Preparing", "Reserved", "Unavailable"):
+        assert sent(version, dialect.status(state))[0] == "StatusNotification"
+    for state in ("Charging", "Finishing"):  # 2.x: still Occupied, nothing to say
+        message = dialect.status(state)
+        assert (message is None) == (name != "1.6")
+        assert message is None or sent(version, message)[0] == "StatusNotification"
 
 
 @pytest.mark.parametrize("name", VERSIONS)
-@pytest.mark.parametrize("reason", ["EVDisconnected", "Local", "Remote"])
+@pytest.mark.parametrize("reason", get_args(StopReason))
 @pytest.mark.parametrize("remote", [False, True])
 def test_every_message_of_a_session_is_valid(name, reason, remote):
     session = Session("SIM", remote=remote, remote_start_id=7 if remote else None)
@@ -91,7 +102,8 @@ def test_a_2x_session_is_one_transaction_of_events(name):
     assert updated["triggerReason"] == "MeterValuePeriodic"
     (reading,) = updated["meterValue"]
     assert reading["sampledValue"] == [
-        {"value": 1200, "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic"}
+        {"value": 1200, "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic"},
+        {"value": 7200, "measurand": "Power.Active.Import", "context": "Sample.Periodic"},
     ]
     assert ended["triggerReason"] == "EVDeparted"
     assert ended["transactionInfo"]["stoppedReason"] == "EVDisconnected"
@@ -139,6 +151,10 @@ COMMANDS_2X = {
         "idToken": {"idToken": "T", "type": "ISO14443"}, "remoteStartId": 7,
     },
     "RequestStopTransaction": {"transactionId": "tx-1"},
+    "UpdateFirmware": {"requestId": 3, "firmware": {
+        "location": "http://x/fw.bin", "retrieveDateTime": "2024-01-01T00:00:00Z"}},
+    "GetLog": {"logType": "DiagnosticsLog", "requestId": 4,
+               "log": {"remoteLocation": "http://x/files"}},
 }  # fmt: skip
 COMMANDS = {
     "1.6": {
@@ -152,6 +168,36 @@ COMMANDS = {
         "GetConfiguration": {"key": ["HeartbeatInterval", "Nope"]},
         "RemoteStartTransaction": {"idTag": "T"},
         "RemoteStopTransaction": {"transactionId": 42},
+        "SendLocalList": {
+            "listVersion": 3,
+            "updateType": "Full",
+            "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Accepted"}}],
+        },
+        "GetLocalListVersion": {},
+        "ReserveNow": {
+            "connectorId": 1,
+            "expiryDate": "2099-01-01T00:00:00Z",
+            "idTag": "A",
+            "reservationId": 5,
+        },
+        "CancelReservation": {"reservationId": 5},
+        "SetChargingProfile": {
+            "connectorId": 1,
+            "csChargingProfiles": {
+                "chargingProfileId": 1,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}],
+                },
+            },
+        },
+        "ClearChargingProfile": {"id": 1},
+        "GetCompositeSchedule": {"connectorId": 1, "duration": 600, "chargingRateUnit": "W"},
+        "UpdateFirmware": {"location": "http://x/fw.bin", "retrieveDate": "2024-01-01T00:00:00Z"},
+        "GetDiagnostics": {"location": "http://x/files"},
     },
     "2.0.1": COMMANDS_2X,
     "2.1": COMMANDS_2X,
@@ -183,7 +229,7 @@ def test_every_command_the_dialect_answers_is_covered(name):
     from ocpp_cable.simulator import ocpp2, ocpp16
 
     module = ocpp16 if name == "1.6" else ocpp2
-    assert set(module.CANNED) < set(COMMANDS[name])
+    assert set(module.CANNED) | set(module.HANDLERS) <= set(COMMANDS[name])
     assert DIALECTS[name].answer("Nope", {}, Station()) is None
 
 
@@ -219,7 +265,7 @@ def test_16_configuration_tells_the_heartbeat_interval_and_unknown_keys():
         "unknownKey": ["Nope"],
     }
     every = answered("1.6", "GetConfiguration", Station(), {})
-    assert [k["key"] for k in every.payload["configurationKey"]] == ["HeartbeatInterval"]
+    assert [k["key"] for k in every.payload["configurationKey"]] == list(ocpp16.CONFIGURATION)
 
 
 @pytest.mark.parametrize("name", ["2.0.1", "2.1"])
@@ -237,3 +283,27 @@ def test_a_command_without_what_it_needs_raises_for_the_charger_to_refuse(name):
     start = "RemoteStartTransaction" if name == "1.6" else "RequestStartTransaction"
     with pytest.raises(KeyError):
         DIALECTS[name].answer(start, {}, Station())
+
+
+def test_16_commands_keep_what_they_set():
+    station = Station()
+    answered("1.6", "SendLocalList", station)
+    assert station.state.local_list == {"A": {"status": "Accepted"}}
+    assert answered("1.6", "GetLocalListVersion", station).payload == {"listVersion": 3}
+    reserved = answered("1.6", "ReserveNow", station)
+    assert reserved.payload == {"status": "Accepted"} and reserved.then == ("status", None)
+    assert station.state.idle_state(0) == "Reserved"
+    start = answered("1.6", "RemoteStartTransaction", station)  # T is not the reserved A
+    assert start.payload == {"status": "Rejected"}
+    assert answered("1.6", "CancelReservation", station).payload == {"status": "Accepted"}
+    assert answered("1.6", "SetChargingProfile", station).payload == {"status": "Accepted"}
+    schedule = answered("1.6", "GetCompositeSchedule", station).payload["chargingSchedule"]
+    assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 7400.0}]  # idle
+    assert answered("1.6", "ClearChargingProfile", station).payload == {"status": "Accepted"}
+    unknown = answered("1.6", "DataTransfer", station).payload
+    assert unknown == {"status": "UnknownVendorId"}
+    change = answered("1.6", "ChangeConfiguration", station)
+    assert change.payload == {"status": "Accepted"} and station.state.heartbeat_interval == 60
+    busy = Station(session=Session("SIM", transaction_id=42))
+    scheduled = answered("1.6", "ChangeAvailability", busy)
+    assert scheduled.payload == {"status": "Scheduled"} and busy.state.available
