@@ -94,10 +94,6 @@ class LiveEvents:
     def _note_change(self, station_id: str, event: str, fields: dict[str, Any], at: str) -> None:
         """Fold the event into the network view's entry for the station (under the lock)."""
         changed = self._network.setdefault(station_id, {})
-        if event != "offline":  # the station spoke: the network view's "last seen"
-            changed["seen"] = at
-        if event in ("meter_values", "command_result"):
-            return
         if event in ("online", "offline"):
             changed["online"] = event == "online"
         elif event == "status":
@@ -109,6 +105,8 @@ class LiveEvents:
                 listed.append(fields.get("transaction_id"))
         elif event == "boot":
             changed["model"] = f"{fields.get('vendor')} {fields.get('model')}"
+        if event != "offline":  # the station spoke: the network view's "last seen"
+            changed["seen"] = at
 
     def _run(self) -> None:
         while True:
