@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import websockets
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
@@ -156,6 +157,7 @@ class Charger(ChargePoint):
         }  # fmt: skip
         self.profiles: dict[int, dict] = {}
         self.list_version = 0
+        self.firmware: bytes | None = None  # the last file it downloaded
         self.meter = Meter()
         self.meter_interval = meter_interval
         self.transaction_id: int | None = None
@@ -283,6 +285,24 @@ class Charger(ChargePoint):
         else:  # the criteria: all of them, here
             known, self.profiles = bool(self.profiles), {}
         return call_result.ClearChargingProfile(status="Accepted" if known else "Unknown")
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location, retrieve_date, **asked):
+        self.calls.append(("UpdateFirmware", {"location": location, **asked}))
+        return call_result.UpdateFirmware()
+
+    @after(Action.update_firmware)
+    async def install_firmware(self, location, **_):
+        """Downloads the file from the central system, then installs it."""
+        await self.call(call.FirmwareStatusNotification(status="Downloading"))
+        async with httpx.AsyncClient() as client:
+            fetched = await client.get(location)
+        self.firmware = fetched.content if fetched.status_code == 200 else None
+        if self.firmware is None:
+            await self.call(call.FirmwareStatusNotification(status="DownloadFailed"))
+            return
+        for status in ("Downloaded", "Installing", "Installed"):
+            await self.call(call.FirmwareStatusNotification(status=status))
 
     @on(Action.get_composite_schedule)
     def on_get_composite_schedule(self, connector_id, duration, **asked):

@@ -58,6 +58,7 @@ class Station201(ChargePoint):
         self.customer_data = "idToken TAG-1: 3 sessions, last on 2026-01-01"
         self.uploads: list[int] = []
         self.profiles: dict[int, tuple[int, dict[str, Any]]] = {}  # id -> (EVSE, profile)
+        self.published: set[str] = set()  # checksums it publishes as a local controller
         self._monitor_ids = itertools.count(1)
 
     async def boot(self) -> None:
@@ -342,6 +343,42 @@ class Station201(ChargePoint):
             answer.raise_for_status()
         self.uploads.append(request_id)
         await self.call(call.LogStatusNotification(status="Uploaded", request_id=request_id))
+
+    @on("UpdateFirmware")
+    def on_update_firmware(self, request_id, firmware, **_):
+        self.calls.append(("UpdateFirmware", {"request_id": request_id, "firmware": firmware}))
+        return call_result.UpdateFirmware(status="Accepted")
+
+    @after("UpdateFirmware")
+    async def install_firmware(self, request_id, firmware, **_):
+        """Downloads the file from the central system, then installs it."""
+        async with httpx.AsyncClient() as client:
+            fetched = await client.get(firmware["location"])
+        statuses = ("Downloading", "Downloaded", "Installing", "Installed")
+        if fetched.status_code != 200:
+            statuses = ("Downloading", "DownloadFailed")
+        for status in statuses:
+            await self.call(call.FirmwareStatusNotification(status=status, request_id=request_id))
+
+    @on("PublishFirmware")
+    def on_publish_firmware(self, location, checksum, request_id, **_):
+        self.calls.append(("PublishFirmware", {"location": location, "checksum": checksum}))
+        return call_result.PublishFirmware(status="Accepted")
+
+    @after("PublishFirmware")
+    async def publish(self, request_id, checksum, **_):
+        self.published.add(checksum)
+        await self.call(call.PublishFirmwareStatusNotification(
+            status="Published", request_id=request_id, location=[f"http://lc.example/{checksum}"],
+        ))  # fmt: skip
+
+    @on("UnpublishFirmware")
+    def on_unpublish_firmware(self, checksum, **_):
+        self.calls.append(("UnpublishFirmware", {"checksum": checksum}))
+        if checksum not in self.published:
+            return call_result.UnpublishFirmware(status="NoFirmware")
+        self.published.discard(checksum)
+        return call_result.UnpublishFirmware(status="Unpublished")
 
 
 @contextlib.asynccontextmanager

@@ -1,7 +1,7 @@
 // The messages a 2.x station shows its drivers: one set (SetDisplayMessage), those it has
 // asked for (GetDisplayMessages, shown as its NotifyDisplayMessages listed them), one
 // cleared (ClearDisplayMessage).
-import { h, replace, time } from './dom.js'
+import { h, replace, time, utcInstant } from './dom.js'
 import { operate } from './operate.js'
 import { acceptedRequests, reportParts } from './reports.js'
 import { table } from './results.js'
@@ -12,8 +12,6 @@ const FORMATS = ['UTF8', 'ASCII', 'HTML', 'URI']
 
 const options = (values, chosen, none) =>
   [none && h('option', { value: '' }, none), ...values.map(v => h('option', { selected: v === chosen }, v))]
-// A datetime-local field's value (the browser's time) as an instant the API takes.
-const instant = input => input.value ? new Date(input.value).toISOString() : undefined
 
 export function displayMessagesPanel(stationId) {
   let alive = true
@@ -33,7 +31,7 @@ export function displayMessagesPanel(stationId) {
   const setForm = h('form', { class: 'op display-message', onsubmit: set },
     h('label', {}, 'message', content), h('label', {}, 'priority', priority), h('label', {}, 'format', format),
     h('label', {}, 'language', language), h('label', {}, 'while the station is', state),
-    h('label', {}, 'from', start), h('label', {}, 'until', end),
+    h('label', {}, 'from, UTC', start), h('label', {}, 'until, UTC', end),
     h('label', {}, 'during transaction', transaction), h('label', {}, 'replaces id', id),
     h('button', { class: 'primary', title: 'SetDisplayMessage' }, 'Show message'))
 
@@ -52,7 +50,7 @@ export function displayMessagesPanel(stationId) {
     replace(said)
     const body = { content: content.value, priority: priority.value, format: format.value,
       language: language.value.trim() || undefined, state: state.value || undefined,
-      start: instant(start), end: instant(end), transaction_id: transaction.value.trim() || undefined,
+      start: utcInstant(start), end: utcInstant(end), transaction_id: transaction.value.trim() || undefined,
       id: id.value === '' ? undefined : Number(id.value) }
     const records = await operate(stationId, 'SetDisplayMessage', 'display-messages/set', body, problem)
     if (!records) return

@@ -33,6 +33,10 @@ export function utc(iso) {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`
 }
 
+// <input type="datetime-local"> has no zone: the page's times are UTC, so are its fields.
+export const utcInstant = input => input.value ? new Date(`${input.value}Z`).toISOString() : undefined
+export const utcInput = iso => iso ? new Date(iso).toISOString().slice(0, 16) : ''
+
 export function time(iso) {
   if (!iso) return '—'
   return h('time', { datetime: iso, title: iso }, utc(iso))

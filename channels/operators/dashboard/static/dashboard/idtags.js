@@ -1,17 +1,10 @@
 // `#/id-tags`: the idTags stations may charge with; add, change, block, delete.
 import { api } from './api.js'
 import { ask } from './dialog.js'
-import { h, replace, time } from './dom.js'
+import { h, replace, time, utcInput, utcInstant } from './dom.js'
 
 const PAGE = 100
 const STATUSES = ['Accepted', 'Blocked', 'Expired', 'Invalid']
-
-// <input type="datetime-local"> speaks local time without a zone; the API speaks UTC.
-function toLocalInput(iso) {
-  if (!iso) return ''
-  const at = new Date(iso)
-  return new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16)
-}
 
 export function idTagsView(root) {
   const tbody = h('tbody')
@@ -25,7 +18,7 @@ export function idTagsView(root) {
   const parent = h('input', { name: 'parent_id_tag', maxlength: 255 })
   const form = h('form', { class: 'idtag', onsubmit: save },
     h('label', {}, 'idTag ', tag), h('label', {}, 'status ', status),
-    h('label', {}, 'expiry ', expiry), h('label', {}, 'parent ', parent),
+    h('label', {}, 'expiry, UTC ', expiry), h('label', {}, 'parent ', parent),
     h('button', { class: 'primary' }, 'Save'))
 
   replace(root,
@@ -40,7 +33,7 @@ export function idTagsView(root) {
     replace(problem)
     const body = {
       status: status.value,
-      expiry_date: expiry.value ? new Date(expiry.value).toISOString() : null,
+      expiry_date: utcInstant(expiry) ?? null,
       parent_id_tag: parent.value.trim() || null,
     }
     try {
@@ -56,7 +49,7 @@ export function idTagsView(root) {
   function edit(item) {
     tag.value = item.tag
     status.value = item.status
-    expiry.value = toLocalInput(item.expiry_date)
+    expiry.value = utcInput(item.expiry_date)
     parent.value = item.parent_id_tag ?? ''
     tag.focus()
   }

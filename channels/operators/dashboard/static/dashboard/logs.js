@@ -3,7 +3,7 @@
 // and those asked for listed with how they went, each arrived file to download.
 import { api, ApiError, download } from './api.js'
 import { entry, settle } from './commands.js'
-import { h, replace, time } from './dom.js'
+import { h, replace, time, utcInstant } from './dom.js'
 import { table } from './results.js'
 
 const SHOWN = 20
@@ -26,19 +26,18 @@ export function logsPanel(stationId, version) {
   const retries = h('input', { name: 'retries', type: 'number', min: 0, class: 'narrow' })
   const interval = h('input', { name: 'retry_interval', type: 'number', min: 0, class: 'narrow' })
   const form = h('form', { class: 'op logs', onsubmit: ask },
-    h('label', {}, 'log', log), h('label', {}, 'from', start), h('label', {}, 'until', stop),
+    h('label', {}, 'log', log), h('label', {}, 'from, UTC', start), h('label', {}, 'until, UTC', stop),
     h('label', {}, 'retries', retries), h('label', {}, 'retry interval (s)', interval),
     h('button', { class: 'primary', title: v16 ? 'GetDiagnostics / GetLog' : 'GetLog' }, 'Request log'),
     h('button', { type: 'button', onclick: () => load() }, 'Refresh'))
   const element = h('div', {}, form, problem, listed)
 
-  const instant = input => input.value ? new Date(input.value).toISOString() : undefined
   const number = input => input.value === '' ? undefined : Number(input.value)
 
   async function ask(event) {
     event.preventDefault()
     replace(problem)
-    const body = { log: log.value || undefined, start: instant(start), stop: instant(stop),
+    const body = { log: log.value || undefined, start: utcInstant(start), stop: utcInstant(stop),
       retries: number(retries), retry_interval: number(interval) }
     const show = entry(stationId, v16 && !body.log ? 'GetDiagnostics' : 'GetLog')
     try {

@@ -1,13 +1,14 @@
 // The operations on a station's page beyond the everyday commands, each a panel that
 // opens on demand (and is built then): those of the 2.x device model only for a station
 // that speaks 2.x, the configuration keys only for one that speaks 1.6, smart charging, the
-// local list and its logs for any.
+// local list, firmware and its logs for any.
 import { h } from './dom.js'
 import { chargingPanel } from './charging.js'
 import { configurationPanel } from './configuration.js'
 import { customerPanel } from './customer.js'
 import { deviceModelPanel } from './device_model.js'
 import { displayMessagesPanel } from './display_messages.js'
+import { firmwarePanel } from './firmware.js'
 import { localListPanel } from './local_list.js'
 import { logsPanel } from './logs.js'
 import { monitoringPanel } from './monitoring.js'
@@ -22,6 +23,7 @@ const PANELS = [ // [key, title, made, the versions it is for: '2' (2.0.1, 2.1),
   ['customer-information', 'Customer information', customerPanel, '2'],
   ['display-messages', 'Display messages', displayMessagesPanel, '2'],
   ['local-list', 'Local list', localListPanel, 'any'],
+  ['firmware', 'Firmware', firmwarePanel, 'any'],
   ['logs', 'Logs', logsPanel, 'any'],
 ]
 
