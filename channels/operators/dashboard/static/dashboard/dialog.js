@@ -18,11 +18,13 @@ function field(spec) {
 }
 
 // Resolves to {name: value} (numbers for number fields, empty ones left out), or null.
-export function ask(title, fields = [], submit = 'Send') {
+// `note`: what the operator should know before saying yes.
+export function ask(title, fields = [], submit = 'Send', note = null) {
   const dialog = document.getElementById('dialog')
   const inputs = fields.map(spec => [spec, field(spec)])
   const form = h('form', { method: 'dialog' },
     h('h2', {}, title),
+    note ? h('p', { class: 'note' }, note) : null,
     inputs.map(([spec, input]) => h('label', { for: input.id }, h('span', {}, spec.label), input)),
     h('menu', {},
       h('button', { value: 'cancel', formnovalidate: true }, 'Cancel'),

@@ -1,4 +1,5 @@
-// `#/id-tags`: the idTags stations may charge with; add, change, block, delete.
+// `#/id-tags`: the idTags stations may charge with; add, change, block, delete; those
+// listed filtered by part of the tag and by status.
 import { api } from './api.js'
 import { ask } from './dialog.js'
 import { h, replace, time, utcInput, utcInstant } from './dom.js'
@@ -20,10 +21,18 @@ export function idTagsView(root) {
     h('label', {}, 'idTag ', tag), h('label', {}, 'status ', status),
     h('label', {}, 'expiry, UTC ', expiry), h('label', {}, 'parent ', parent),
     h('button', { class: 'primary' }, 'Save'))
+  let filter = {}
+  const q = h('input', { type: 'search', name: 'q', maxlength: 255, placeholder: 'idTag contains…' })
+  const only = h('select', { name: 'status' }, h('option', { value: '' }, 'any status'), STATUSES.map(s => h('option', {}, s)))
+  const filterForm = h('form', { class: 'filter idtag-filter', onsubmit: event => {
+    event.preventDefault()
+    filter = { q: q.value.trim(), status: only.value }
+    load(0).catch(failed)
+  } }, q, only, h('button', {}, 'Filter'))
 
   replace(root,
     h('section', {}, h('h1', {}, 'idTags'), h('h2', {}, 'Add or change'), form, saved, problem),
-    h('section', {},
+    h('section', {}, filterForm,
       h('table', { class: 'idtags' }, h('thead', {}, h('tr', {},
         ['idTag', 'Status', 'Expiry', 'Parent', 'Created', ''].map(t => h('th', {}, t)))), tbody),
       more))
@@ -60,7 +69,8 @@ export function idTagsView(root) {
       if (what === 'block') {
         await api(`/id-tags/${encodeURIComponent(item.tag)}/block`, { method: 'POST' })
       } else {
-        if (!(await ask(`Delete idTag ${item.tag}?`, [], 'Delete'))) return
+        const note = 'Stations then refuse it (Invalid); its transactions stay.'
+        if (!(await ask(`Delete idTag ${item.tag}?`, [], 'Delete', note))) return
         await api(`/id-tags/${encodeURIComponent(item.tag)}`, { method: 'DELETE' })
       }
       await load(0)
@@ -83,11 +93,12 @@ export function idTagsView(root) {
   }
 
   async function load(offset) {
-    const page = await api('/id-tags', { query: { limit: PAGE, offset } })
+    const page = await api('/id-tags', { query: { ...filter, limit: PAGE, offset } })
     if (offset === 0) tbody.replaceChildren()
     tbody.append(...page.items.map(row))
     more.hidden = tbody.rows.length >= page.total
-    if (!page.total) tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'none' }, 'No idTag yet.')))
+    const none = filter.q || filter.status ? 'No idTag matches.' : 'No idTag yet.'
+    if (!page.total) tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'none' }, none)))
   }
 
   load(0).catch(failed)

@@ -5,13 +5,13 @@ import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword, 
 import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
+import { messageLog } from './message_log.js'
 import { floorSelector } from './security_floor.js'
 import { syncCards } from './session.js'
+import { removeStation, setPassword } from './station_admin.js'
 import { stationOperations } from './station_ops.js'
 import { transactionStatusButton } from './transaction_status.js'
 
-const LOG_PAGE = 25
-const MAX_LOG_ROWS = 500
 const MAIN_FIELDS = ['ocpp_version', 'registration', 'vendor', 'model', 'firmware_version', 'boot_status', 'booted_at', 'last_seen', 'auth']
 const NOT_FIELDS = new Set(['connectors', 'open_transactions', 'connected']) // shown elsewhere
 
@@ -23,7 +23,6 @@ function connectorName(c) {
 
 export function stationView(root, stationId) {
   const cards = new Map() // transaction id -> SessionCard
-  const logIds = new Set()
   let connectors = []
   const badge = h('span')
   const problem = h('p', { class: 'problem', role: 'alert' })
@@ -34,8 +33,7 @@ export function stationView(root, stationId) {
   const reservations = h('div')
   const sessions = h('div', { class: 'sessions' })
   const transactions = h('tbody')
-  const log = h('tbody')
-  const more = h('button', { type: 'button', hidden: true, onclick: () => loadLog(false).catch(failed) }, 'More')
+  const messages = messageLog(stationId)
   // Only a station that logs in with a password has one to rotate.
   const rotate = h('button', { type: 'button', hidden: true, title: 'ChangeConfiguration AuthorizationKey / SetVariables BasicAuthPassword',
     onclick: () => rotatePassword(stationId).then(() => loadStation()).catch(failed) }, 'Rotate password')
@@ -43,6 +41,13 @@ export function stationView(root, stationId) {
   const registration = h('span')
   const floor = h('span')
   const operations = stationOperations(stationId)
+  // Its password set, made here (shown once, in `secret`) or typed, or removed; the station removed.
+  let connected = false
+  const secret = h('div')
+  const password = h('button', { type: 'button', class: 'set-password', title: 'PATCH /stations/{id}: the password it must log in with',
+    onclick: () => setPassword(stationId, secret).then(done => done && loadStation()).catch(failed) }, 'Set password')
+  const remove = h('button', { type: 'button', class: 'danger remove-station',
+    onclick: () => removeStation(stationId, connected).then(gone => { if (gone) location.hash = '#/' }).catch(failed) }, 'Remove station')
 
   replace(root,
     h('section', {},
@@ -50,6 +55,7 @@ export function stationView(root, stationId) {
       problem,
       h('p', {}, buttons(stationId), ' ', rotate, ' ',
         h('a', { href: `/s/${encodeURIComponent(stationId)}`, target: '_blank', rel: 'noopener' }, 'public page')),
+      h('p', { class: 'actions admin' }, password, remove), secret,
       h('p', {}, 'Registration: ', registration),
       h('p', {}, 'Security profile floor: ', floor),
       details,
@@ -65,10 +71,7 @@ export function stationView(root, stationId) {
         ['Transaction', 'Connector', 'idTag', 'Start', 'Stop', 'Energy', 'Cost', 'Reason', ''].map(t => h('th', {}, t)))),
         transactions)),
     operations.element,
-    h('section', {}, h('h2', {}, 'Message log'),
-      h('table', { class: 'log' }, h('thead', {}, h('tr', {},
-        ['Time', 'Direction', 'Type', 'Action', 'Message id', 'Payload'].map(t => h('th', {}, t)))), log),
-      more))
+    messages.element)
 
   function showConnectors() {
     replace(connectorRows, connectors.map(c => h('tr', { dataset: { connector: c.connector_id } },
@@ -106,6 +109,7 @@ export function stationView(root, stationId) {
       throw error
     }
     replace(badge, onlineBadge(station.connected))
+    connected = station.connected
     knowVersion(stationId, station.ocpp_version)
     rotate.hidden = station.auth !== 'password'
     replace(registration, h('b', { class: 'registration' }, station.registration), ' ',
@@ -133,32 +137,9 @@ export function stationView(root, stationId) {
     syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
 
-  // The newest page (first=true) puts what is new on top; "More" adds older pages below.
-  // The rows held are always the newest messages, without gaps: "More" goes on from them.
-  async function loadLog(first) {
-    const offset = first ? 0 : logIds.size
-    const page = await api('/messages', { query: { station_id: stationId, limit: LOG_PAGE, offset } })
-    const fresh = page.items.filter(m => !logIds.has(m.id))
-    if (first && logIds.size && fresh.length && fresh.length === page.items.length) {
-      // More than a page came since the last look: start again from the newest.
-      log.replaceChildren()
-      logIds.clear()
-    }
-    fresh.forEach(m => logIds.add(m.id))
-    const rows = fresh.map(logRow)
-    if (first) log.prepend(...rows)
-    else log.append(...rows)
-    while (log.rows.length > MAX_LOG_ROWS) { // a busy station's page stays light
-      const oldest = log.rows[log.rows.length - 1]
-      logIds.delete(Number(oldest.dataset.message))
-      oldest.remove()
-    }
-    more.hidden = logIds.size >= page.total
-  }
-
   const reloadStation = debounce(() => loadStation().catch(failed), 300)
   const reloadTransactions = debounce(() => loadTransactions().catch(failed), 300)
-  const reloadLog = debounce(() => loadLog(true).catch(failed), 500)
+  const reloadLog = debounce(messages.reload, 500)
   // What the station reports may end a reservation (Faulted, a transaction, its update).
   const reloadReservations = debounce(() => loadReservations().catch(failed), 500)
 
@@ -167,6 +148,7 @@ export function stationView(root, stationId) {
       case 'online':
       case 'offline':
         replace(badge, onlineBadge(event.event === 'online'))
+        connected = event.event === 'online'
         break
       case 'status': {
         // A 2.x station's event names the EVSE and its connector; 1.6's, the connector.
@@ -204,7 +186,7 @@ export function stationView(root, stationId) {
   // The transactions' buttons are those of the station's version: known once it loaded.
   loadStation().catch(failed).then(() => loadTransactions()).catch(failed)
   loadReservations().catch(failed)
-  loadLog(true).catch(failed)
+  messages.reload()
   return () => {
     subscription.unsubscribe()
     operations.destroy()
@@ -216,17 +198,4 @@ function shown(value) {
   if (value === null || value === undefined || value === '') return '—'
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return time(value)
   return typeof value === 'object' ? JSON.stringify(value) : String(value)
-}
-
-function logRow(message) {
-  const payload = message.payload === null || message.payload === undefined ? '' : JSON.stringify(message.payload)
-  return h('tr', { class: `direction-${message.direction}`, dataset: { message: message.id } },
-    h('td', {}, time(message.created_at)),
-    h('td', {}, message.direction === 'in' ? '← in' : '→ out'),
-    h('td', {}, message.message_type),
-    h('td', {}, message.action ?? ''),
-    h('td', {}, h('code', {}, message.message_id ?? '')),
-    h('td', {}, payload.length > 80
-      ? h('details', {}, h('summary', {}, payload.slice(0, 80) + '…'), h('pre', {}, JSON.stringify(message.payload, null, 2)))
-      : h('code', {}, payload)))
 }

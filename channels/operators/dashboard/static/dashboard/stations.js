@@ -1,8 +1,10 @@
 // `#/`: every station with its state, and the sessions charging now.
 import { api, list } from './api.js'
+import { bulkSelection } from './bulk.js'
 import { debounce, h, onlineBadge, replace, statusChip, time } from './dom.js'
 import { StationWatch, watchNetwork } from './live.js'
 import { syncCards } from './session.js'
+import { addStationForm } from './station_admin.js'
 
 const PAGE = 100
 
@@ -10,6 +12,8 @@ export function stationsView(root) {
   const rows = new Map() // station id -> {station, tr}
   const cards = new Map() // transaction id -> SessionCard
   let filter = {}
+  const bulk = bulkSelection() // the rows' checkboxes and the bar that acts on those ticked
+  const add = addStationForm(() => loadStations(0).catch(failed))
   const summary = h('p', { class: 'summary' })
   const problem = h('p', { class: 'problem', role: 'alert' })
   const failed = error => replace(problem, error.message)
@@ -29,9 +33,10 @@ export function stationsView(root) {
 
   replace(root,
     h('section', {},
-      h('h1', {}, 'Stations'), summary, problem, filterForm,
+      h('h1', {}, 'Stations'), summary, problem, add, filterForm, bulk.bar,
       h('table', { class: 'stations' },
-        h('thead', {}, h('tr', {}, ['Station', 'State', 'Model', 'Connectors', 'Last seen'].map(t => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, h('th', {}, bulk.all),
+          ['Station', 'State', 'Model', 'Connectors', 'Last seen'].map(t => h('th', {}, t)))),
         tbody),
       more),
     h('section', {}, h('h2', {}, 'Live sessions'), noSessions, sessions))
@@ -39,6 +44,7 @@ export function stationsView(root) {
   function row(station) {
     const connectors = (station.connectors ?? []).filter(c => c.connector_id > 0)
     const tr = h('tr', { dataset: { station: station.id, online: station.connected } },
+      h('td', {}, bulk.box(station.id)),
       h('td', {}, h('a', { href: `#/stations/${encodeURIComponent(station.id)}` }, station.id)),
       h('td', {}, onlineBadge(station.connected)),
       h('td', {}, [station.vendor, station.model].filter(Boolean).join(' ') || '—'),
@@ -56,10 +62,12 @@ export function stationsView(root) {
     if (offset === 0) {
       tbody.replaceChildren()
       rows.clear()
+      bulk.forget()
     }
     page.items.forEach(row)
+    bulk.changed()
     more.hidden = rows.size >= page.total
-    if (!page.total) tbody.append(h('tr', {}, h('td', { colspan: 5, class: 'none' }, 'No station yet.')))
+    if (!page.total) tbody.append(h('tr', {}, h('td', { colspan: 6, class: 'none' }, 'No station yet.')))
   }
 
   async function loadSummary() {
