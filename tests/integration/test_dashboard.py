@@ -207,7 +207,7 @@ async def test_public_station_page_shows_a_qr_code_and_escapes_what_stations_sen
                 await page.goto(f"{system.base_url}/")
                 await log_in(page, token)
                 row = page.locator("tr[data-station='CP-9']")
-                await expect(row.locator("td").nth(2)).to_have_text(f"{vendor} {model}")
+                await expect(row.locator("td.model")).to_have_text(f"{vendor} {model}")
                 assert await row.locator("svg").count() == 0
                 await chrome.close()
             assert errors == []

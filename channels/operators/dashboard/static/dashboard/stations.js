@@ -47,7 +47,7 @@ export function stationsView(root) {
       h('td', {}, bulk.box(station.id)),
       h('td', {}, h('a', { href: `#/stations/${encodeURIComponent(station.id)}` }, station.id)),
       h('td', {}, onlineBadge(station.connected)),
-      h('td', {}, [station.vendor, station.model].filter(Boolean).join(' ') || '—'),
+      h('td', { class: 'model' }, [station.vendor, station.model].filter(Boolean).join(' ') || '—'),
       // Per EVSE: a 1.6 connector is one, and the network view names 2.x stations' so.
       h('td', {}, connectors.length ? connectors.map(c => statusChip(c.evse_id ?? c.connector_id, c.status)) : '—'),
       h('td', {}, time(station.last_seen)))
