@@ -3,6 +3,7 @@ import { api, list } from './api.js'
 import { debounce, h, onlineBadge, replace, statusChip, time } from './dom.js'
 import { StationWatch, watchNetwork } from './live.js'
 import { syncCards } from './session.js'
+import { sortable } from './sortable.js'
 
 const PAGE = 100
 
@@ -30,9 +31,9 @@ export function stationsView(root) {
   replace(root,
     h('section', {},
       h('h1', {}, 'Stations'), summary, problem, filterForm,
-      h('table', { class: 'stations' },
+      sortable(h('table', { class: 'stations' },
         h('thead', {}, h('tr', {}, ['Station', 'State', 'Model', 'Connectors', 'Last seen'].map(t => h('th', {}, t)))),
-        tbody),
+        tbody)),
       more),
     h('section', {}, h('h2', {}, 'Live sessions'), noSessions, sessions))
 
