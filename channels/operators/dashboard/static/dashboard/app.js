@@ -1,12 +1,15 @@
 // The dashboard: login, the views by URL hash, and the live connection to /cable.
+import * as alerts from './alerts.js'
 import { api, ApiError, onUnauthorized, setBase, token } from './api.js'
 import { h, replace } from './dom.js'
+import { energyView } from './energy.js'
 import { idTagsView } from './idtags.js'
 import * as live from './live.js'
 import { reservationsView } from './reservations.js'
 import { stationView } from './station.js'
 import { stationsView } from './stations.js'
 import { tariffsView } from './tariffs.js'
+import { transactionsView } from './transactions.js'
 
 const $ = id => document.getElementById(id)
 let config = null
@@ -21,6 +24,7 @@ function show(loggedIn) {
 function logout(message = '') {
   leave?.()
   leave = null
+  alerts.stop()
   live.disconnect()
   token.clear()
   replace($('view'))
@@ -42,6 +46,7 @@ async function enter() {
     return
   }
   live.connect(config.cable_url, token.get())
+  alerts.start()
   show(true)
   route()
 }
@@ -57,6 +62,9 @@ function route() {
   else if (hash === '#/id-tags') leave = idTagsView(view)
   else if (hash === '#/reservations') leave = reservationsView(view)
   else if (hash === '#/tariffs') leave = tariffsView(view)
+  else if (hash === '#/transactions') leave = transactionsView(view)
+  else if (hash === '#/energy') leave = energyView(view)
+  else if (hash === '#/alerts') leave = alerts.alertsView(view)
   else {
     replace(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Stations')))
     leave = null
@@ -78,6 +86,7 @@ async function start() {
   }
   setBase(config.api)
   onUnauthorized(message => logout(`Not logged in: ${message}`))
+  alerts.badge($('alerts-count'))
   live.onState(state => {
     $('live').dataset.state = state
     $('live').textContent = `live: ${state}`

@@ -20,6 +20,8 @@ export function connect(cableUrl, token) {
 export function disconnect() {
   consumer?.disconnect()
   consumer = null
+  network = null
+  networkListeners.clear()
 }
 
 function subscribe(identifier, onMessage) {
@@ -33,9 +35,27 @@ function subscribe(identifier, onMessage) {
   })
 }
 
-// What changed in the network, once a second: `fn({stations: {id: {...}}, at})`.
+// What changed in the network, once a second: `fn({stations: {id: {...}}, at})`. The
+// views and the alerts' count share one subscription: /cable takes an identifier once.
+const networkListeners = new Set()
+let network = null
+
 export function watchNetwork(fn) {
-  return subscribe({ channel: 'StationsChannel' }, fn)
+  networkListeners.add(fn)
+  if (!network && consumer) {
+    network = subscribe({ channel: 'StationsChannel' }, message => {
+      for (const listener of [...networkListeners]) listener(message)
+    })
+  }
+  return {
+    unsubscribe() {
+      networkListeners.delete(fn)
+      if (!networkListeners.size && network) {
+        network.unsubscribe()
+        network = null
+      }
+    },
+  }
 }
 
 // One station's events as they happen: `fn(event)` for each.

@@ -4,6 +4,7 @@ import { bulkSelection } from './bulk.js'
 import { debounce, h, onlineBadge, replace, statusChip, time } from './dom.js'
 import { StationWatch, watchNetwork } from './live.js'
 import { syncCards } from './session.js'
+import { sortable } from './sortable.js'
 import { addStationForm } from './station_admin.js'
 
 const PAGE = 100
@@ -34,10 +35,10 @@ export function stationsView(root) {
   replace(root,
     h('section', {},
       h('h1', {}, 'Stations'), summary, problem, add, filterForm, bulk.bar,
-      h('table', { class: 'stations' },
-        h('thead', {}, h('tr', {}, h('th', {}, bulk.all),
+      sortable(h('table', { class: 'stations' },
+        h('thead', {}, h('tr', {}, h('th', { dataset: { sortable: 'false' } }, bulk.all),
           ['Station', 'State', 'Model', 'Connectors', 'Last seen'].map(t => h('th', {}, t)))),
-        tbody),
+        tbody)),
       more),
     h('section', {}, h('h2', {}, 'Live sessions'), noSessions, sessions))
 
