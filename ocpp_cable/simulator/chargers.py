@@ -32,7 +32,13 @@ from ocpp_cable.simulator.dialects import (
     Session,
     StopReason,
 )
-from ocpp_cable.simulator.state import StationState, energy_wh, jitter, power_curve
+from ocpp_cable.simulator.state import (
+    Reservation,
+    StationState,
+    energy_wh,
+    jitter,
+    power_curve,
+)
 
 # The versions the simulator speaks, by name, and the dialect of each.
 DIALECTS: dict[str, Dialect] = {"1.6": ocpp16, "2.0.1": ocpp2, "2.1": ocpp2}
@@ -297,9 +303,17 @@ class SimCharger:
     async def _after(self, what: str, detail: Any) -> None:
         """What a command's answer promised, done once it is sent."""
         with contextlib.suppress(CallFailed):
-            if what == "status":
+            if what in ("status", "reserved"):
                 if self.session is None:
                     await self.report(self.state.idle_state(time.time()))
+                if what == "reserved":
+                    self._later(self._expire(detail))
+                else:
+                    for message in detail or ():
+                        await self.request(message)
+            elif what == "send":
+                for message in detail:
+                    await self.request(message)
             elif what == "reset":
                 await self.reset(detail)
             elif what == "trigger":
@@ -309,6 +323,20 @@ class SimCharger:
                 await transfers.update_firmware(self, location, request_id)
             elif what == "diagnostics":
                 await transfers.upload_diagnostics(self, *detail)
+
+    async def _expire(self, reservation: Reservation) -> None:
+        """At its expiry a reservation still held ends: the charger says so (2.x
+        ReservationStatusUpdate Expired) and reports the connector free again."""
+        await asyncio.sleep(max(reservation.expires - time.time(), 0))
+        if self.state.reservation is not reservation:
+            return  # used, cancelled or replaced
+        self.state.reservation = None
+        with contextlib.suppress(CallFailed):
+            message = self.dialect.reservation_update(reservation.reservation_id, "Expired")
+            if message is not None:
+                await self.request(message)
+            if self.session is None and self.connected:
+                await self.report(self.state.idle_state(time.time()))
 
     # --- what a charger does -------------------------------------------------------------
 
@@ -399,8 +427,9 @@ class SimCharger:
                 await self._remote
 
     def _occupy(self, session: Session) -> None:
-        reservation = self.state.reservation_holds(time.time())
-        if reservation is not None and reservation.id_tag == session.id_tag:
+        now = time.time()
+        reservation = self.state.reservation_holds(now)
+        if reservation is not None and self.state.holds_for(session.id_tag, now, session.group):
             session.reservation_id = reservation.reservation_id
         self.session = session
         self._free.clear()

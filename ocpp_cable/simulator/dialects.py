@@ -54,6 +54,7 @@ class Session:
     transaction_id: int | str | None = None  # 1.6: the central system's; 2.x: the charger's
     seq_no: int = 0  # 2.x: the next TransactionEvent's sequence number
     reservation_id: int | None = None  # the reservation this session uses
+    group: str | None = None  # the idTag's group (parentIdTag, groupIdToken), when told
     started_at: float | None = None  # Unix seconds, once the central system accepted it
 
 
@@ -66,7 +67,9 @@ class Answer:
     stop: StopReason | None = None  # stop the running session, for this reason
     # What the charger does next, by name, with what it needs: "reset" (a reason),
     # "status" (report the connector's state), "trigger" (a message to send),
-    # "firmware" (a location), "diagnostics" (a location and file name).
+    # "firmware" (a location), "diagnostics" (a location and file name), "reserved"
+    # (report Reserved, then the reservation's end when it expires), "send" (these
+    # messages); "status" may name messages to send after the state (else None).
     then: tuple[str, Any] | None = None
 
 
@@ -99,6 +102,10 @@ class Dialect(Protocol):
         status of its idTag (Accepted when the answer has none)."""
 
     def meter(self, session: Session, meter_wh: int, power_w: float) -> Message: ...
+
+    def reservation_update(self, reservation_id: int, status: str) -> Message | None:
+        """What the charger says when a reservation ends by itself (Expired) or is
+        removed; None when its version says nothing (1.6: the status says it)."""
 
     def stop(self, session: Session, meter_wh: int, reason: StopReason) -> Message: ...
 

@@ -16,7 +16,7 @@ from ocpp_cable.simulator.dialects import (
     utc_now,
     utc_time,
 )
-from ocpp_cable.simulator.state import Period, Profile, Reservation, from_watts, to_watts
+from ocpp_cable.simulator.state import Period, Profile, Reservation, schedule_periods, to_watts
 
 ACCEPTED: Payload = {"status": "Accepted"}
 REJECTED: Payload = {"status": "Rejected"}
@@ -130,6 +130,10 @@ def stop(session: Session, meter_wh: int, reason: StopReason) -> Message:
         "idTag": session.id_tag,
         "reason": reason,
     }
+
+
+def reservation_update(reservation_id: int, status_name: str) -> Message | None:
+    return None  # 1.6 has no word for it: the connector's status says it
 
 
 def heartbeat() -> Message:
@@ -294,7 +298,7 @@ def _reserve(payload: Payload, station: Station) -> Answer:
         unix_time(payload["expiryDate"]),
         payload.get("parentIdTag"),
     )
-    return Answer(ACCEPTED, then=("status", None))
+    return Answer(ACCEPTED, then=("reserved", state.reservation))
 
 
 def _cancel_reservation(payload: Payload, station: Station) -> Answer:
@@ -363,15 +367,7 @@ def _composite_schedule(payload: Payload, station: Station) -> Answer:
     session = station.session
     started = session.started_at if session is not None else None
     periods = station.state.limits.composite(now, payload["duration"], started)
-    schedule_periods = [
-        {
-            "startPeriod": offset,
-            "limit": round(from_watts(min(w, station.max_power_w), unit), 1)
-            if w is not None
-            else round(from_watts(station.max_power_w, unit), 1),
-        }
-        for offset, w in periods
-    ]
+    schedule = schedule_periods(periods, station.max_power_w, unit)
     return Answer(
         {
             "status": "Accepted",
@@ -380,7 +376,7 @@ def _composite_schedule(payload: Payload, station: Station) -> Answer:
             "chargingSchedule": {
                 "duration": payload["duration"],
                 "chargingRateUnit": unit,
-                "chargingSchedulePeriod": schedule_periods,
+                "chargingSchedulePeriod": schedule,
             },
         }
     )

@@ -18,8 +18,11 @@ from ocpp_cable.simulator.dialects import (
     Session,
     Station,
     StopReason,
+    unix_time,
     utc_now,
+    utc_time,
 )
+from ocpp_cable.simulator.state import Period, Profile, Reservation, schedule_periods, to_watts
 
 ACCEPTED: Payload = {"status": "Accepted"}
 REJECTED: Payload = {"status": "Rejected"}
@@ -31,6 +34,41 @@ CANNED: dict[str, Payload] = {
     "DataTransfer": {"status": "UnknownVendorId"},  # it knows no vendor's extensions
     "CostUpdated": {},  # the running cost, shown to the driver
 }
+# What it cannot do, refused in the words the spec gives for it (it has no
+# certificates, display messages, monitors, reports, tariffs, DER or network profiles).
+REFUSALS: dict[str, Payload] = {
+    "CertificateSigned": REJECTED,
+    "InstallCertificate": REJECTED,
+    "DeleteCertificate": {"status": "NotFound"},
+    "GetInstalledCertificateIds": {"status": "NotFound"},
+    "CustomerInformation": REJECTED,
+    "SetDisplayMessage": REJECTED,
+    "GetDisplayMessages": {"status": "Unknown"},
+    "ClearDisplayMessage": {"status": "Unknown"},
+    "GetBaseReport": {"status": "NotSupported"},
+    "GetReport": {"status": "NotSupported"},
+    "GetMonitoringReport": {"status": "NotSupported"},
+    "SetMonitoringBase": {"status": "NotSupported"},
+    "SetMonitoringLevel": REJECTED,
+    "SetNetworkProfile": REJECTED,
+    "PublishFirmware": REJECTED,  # it is no local controller
+    "UnpublishFirmware": {"status": "NoFirmware"},
+    # 2.1 only
+    "AFRRSignal": REJECTED,
+    "AdjustPeriodicEventStream": REJECTED,
+    "ChangeTransactionTariff": REJECTED,
+    "SetDefaultTariff": REJECTED,
+    "GetTariffs": {"status": "NoTariff"},
+    "SetDERControl": {"status": "NotSupported"},
+    "GetDERControl": {"status": "NotSupported"},
+    "ClearDERControl": {"status": "NotSupported"},
+    "NotifyAllowedEnergyTransfer": REJECTED,
+    "RequestBatterySwap": REJECTED,
+    "UpdateDynamicSchedule": REJECTED,
+    "UsePriorityCharging": {"status": "NoProfile"},
+}
+PURPOSES = {"ChargingStationMaxProfile": "Max", "TxDefaultProfile": "TxDefault", "TxProfile": "Tx"}
+NAMES = {purpose: name for name, purpose in PURPOSES.items()}
 
 # The triggerReason and stoppedReason of the Ended event, by why the session ended.
 END_TRIGGERS: dict[StopReason, str] = {
@@ -140,7 +178,16 @@ def start(session: Session, meter_wh: int) -> Message:
     event["idToken"] = id_token(session.id_tag)
     if session.remote_start_id is not None:
         event["transactionInfo"]["remoteStartId"] = session.remote_start_id
+    if session.reservation_id is not None:
+        event["reservationId"] = session.reservation_id
     return "TransactionEvent", event
+
+
+def reservation_update(reservation_id: int, status_name: str) -> Message | None:
+    return "ReservationStatusUpdate", {
+        "reservationId": reservation_id,
+        "reservationUpdateStatus": status_name,
+    }
 
 
 def started(session: Session, reply: Payload) -> str:
@@ -196,7 +243,7 @@ def answer(action: str, payload: Payload, station: Station) -> Answer | None:
     handler = HANDLERS.get(action)
     if handler is not None:
         return handler(payload, station)
-    reply = CANNED.get(action)
+    reply = CANNED.get(action, REFUSALS.get(action))
     return None if reply is None else Answer(reply)
 
 
@@ -215,9 +262,18 @@ def _request_start(payload: Payload, station: Station) -> Answer:
     if station.session is not None or payload.get("evseId", 1) != 1:
         return Answer(REJECTED)  # one connector, and it is in use
     id_tag = payload["idToken"]["idToken"]
-    if not station.state.may_start(id_tag, time.time()):
+    group = payload.get("groupIdToken", {}).get("idToken")
+    if not station.state.may_start(id_tag, time.time(), group):
         return Answer(REJECTED)  # unavailable, or reserved for someone else
-    session = Session(id_tag, remote=True, remote_start_id=payload["remoteStartId"])
+    session = Session(id_tag, remote=True, remote_start_id=payload["remoteStartId"], group=group)
+    data = payload.get("chargingProfile")
+    if data is not None:
+        if data["chargingProfilePurpose"] != "TxProfile":
+            return Answer(REJECTED)  # a remote start's profile is its transaction's (K05)
+        profile = _profile(data, 1)
+        if profile is None:
+            return Answer(REJECTED)
+        station.state.limits.set(profile)
     return Answer(ACCEPTED, start=session)
 
 
@@ -280,7 +336,196 @@ def _get_log(payload: Payload, station: Station) -> Answer:
     )
 
 
+def _get_transaction_status(payload: Payload, station: Station) -> Answer:
+    session = station.session
+    reply: Payload = {"messagesInQueue": False}  # it sends each message at once
+    if "transactionId" in payload:
+        reply["ongoingIndicator"] = (
+            session is not None and session.transaction_id == payload["transactionId"]
+        )
+    return Answer(reply)
+
+
+def _send_local_list(payload: Payload, station: Station) -> Answer:
+    state, version = station.state, payload["versionNumber"]
+    entries = payload.get("localAuthorizationList", [])
+    if payload["updateType"] == "Full":
+        state.local_list = {
+            e["idToken"]["idToken"]: e["idTokenInfo"] for e in entries if "idTokenInfo" in e
+        }
+    else:
+        if version <= state.local_list_version:
+            return Answer({"status": "VersionMismatch"})  # D01.FR.19
+        for entry in entries:
+            token = entry["idToken"]["idToken"]
+            if "idTokenInfo" in entry:
+                state.local_list[token] = entry["idTokenInfo"]
+            else:
+                state.local_list.pop(token, None)
+    state.local_list_version = version
+    return Answer(ACCEPTED)
+
+
+def _local_list_version(payload: Payload, station: Station) -> Answer:
+    return Answer({"versionNumber": station.state.local_list_version})
+
+
+def _reserve(payload: Payload, station: Station) -> Answer:
+    state, now = station.state, time.time()
+    if payload.get("evseId", 1) != 1:
+        return Answer(REJECTED)  # one EVSE (none named: any, so this one)
+    if not state.available:
+        return Answer({"status": "Unavailable"})
+    held = state.reservation_holds(now)
+    if station.session is not None or (held is not None and held.reservation_id != payload["id"]):
+        return Answer({"status": "Occupied"})
+    group = payload.get("groupIdToken", {}).get("idToken")
+    reservation = Reservation(
+        payload["id"], payload["idToken"]["idToken"], unix_time(payload["expiryDateTime"]), group
+    )
+    state.reservation = reservation  # the same id replaces it (H01.FR.02)
+    return Answer(ACCEPTED, then=("reserved", reservation))
+
+
+def _cancel_reservation(payload: Payload, station: Station) -> Answer:
+    held = station.state.reservation_holds(time.time())
+    if held is None or held.reservation_id != payload["reservationId"]:
+        return Answer(REJECTED)
+    station.state.reservation = None
+    removed = reservation_update(held.reservation_id, "Removed")
+    return Answer(ACCEPTED, then=("status", [removed]))
+
+
+def _profile(data: Payload, evse_id: int) -> Profile | None:
+    """The profile in the words both versions share; None if it has a period without a
+    limit (2.1: a setpoint only), which it cannot follow."""
+    schedule = data["chargingSchedule"][0]  # the first (the others are for ISO 15118)
+    unit = schedule["chargingRateUnit"]
+    if any("limit" not in p for p in schedule["chargingSchedulePeriod"]):
+        return None
+    starts_at = None
+    if data["chargingProfileKind"] != "Relative" and "startSchedule" in schedule:
+        starts_at = unix_time(schedule["startSchedule"])
+    periods = [
+        Period(p["startPeriod"], to_watts(p["limit"], unit, p.get("numberPhases")))
+        for p in schedule["chargingSchedulePeriod"]
+    ]
+    return Profile(
+        data["id"],
+        data["stackLevel"],
+        PURPOSES[data["chargingProfilePurpose"]],
+        periods,
+        starts_at,
+        schedule.get("duration"),
+        data.get("transactionId"),
+        evse_id,
+        data,
+    )
+
+
+def _set_charging_profile(payload: Payload, station: Station) -> Answer:
+    data, evse_id = payload["chargingProfile"], payload["evseId"]
+    purpose = data["chargingProfilePurpose"]
+    if evse_id not in (0, 1) or purpose not in PURPOSES:
+        return Answer(REJECTED)  # one EVSE; ExternalConstraints are not the CSMS's (K01.FR.22)
+    if purpose == "ChargingStationMaxProfile" and evse_id != 0:
+        return Answer(REJECTED)  # the station's limit is set on EVSE 0 (K01.FR.38)
+    if purpose == "TxProfile":
+        session = station.session
+        if evse_id != 1 or session is None or session.transaction_id is None:
+            return Answer(REJECTED)  # a TxProfile needs its transaction running (K01.FR.09)
+        if data.get("transactionId", session.transaction_id) != session.transaction_id:
+            return Answer(REJECTED)
+        data = {**data, "transactionId": session.transaction_id}  # bound to it
+    profile = _profile(data, evse_id)
+    if profile is None:
+        return Answer(REJECTED)
+    station.state.limits.set(profile)
+    return Answer(ACCEPTED)
+
+
+def _matching(station: Station, evse_id: int | None, criteria: Payload) -> list[Profile]:
+    """The profiles held on `evse_id` (None: any) matching every criterion given."""
+    ids = criteria.get("chargingProfileId")
+    purpose = criteria.get("chargingProfilePurpose")
+    sources = criteria.get("chargingLimitSource")
+    if sources is not None and "CSO" not in sources:
+        return []  # every profile it holds is the central system's
+    return [
+        p
+        for p in station.state.limits.profiles.values()
+        if (evse_id is None or p.evse_id == evse_id)
+        and (ids is None or p.profile_id in ids)
+        and (purpose is None or NAMES[p.purpose] == purpose)
+        and criteria.get("stackLevel", p.stack_level) == p.stack_level
+    ]
+
+
+def _clear_charging_profile(payload: Payload, station: Station) -> Answer:
+    if "chargingProfileId" in payload:
+        gone = [p for p in station.state.limits.profiles.values()
+                if p.profile_id == payload["chargingProfileId"]]  # fmt: skip
+    else:
+        criteria = payload.get("chargingProfileCriteria", {})
+        gone = _matching(station, criteria.get("evseId"), criteria)
+    for profile in gone:
+        station.state.limits.clear(profile.profile_id)
+    return Answer(ACCEPTED if gone else {"status": "Unknown"})
+
+
+def _get_charging_profiles(payload: Payload, station: Station) -> Answer:
+    found = _matching(station, payload.get("evseId"), payload["chargingProfile"])
+    if not found:
+        return Answer({"status": "NoProfiles"})
+    by_evse: dict[int, list[Payload]] = {}
+    for profile in sorted(found, key=lambda p: (p.evse_id, p.profile_id)):
+        by_evse.setdefault(profile.evse_id, []).append(profile.data or {})
+    reports: list[Message] = []
+    for n, (evse_id, profiles) in enumerate(by_evse.items(), 1):
+        report: Payload = {
+            "requestId": payload["requestId"],
+            "chargingLimitSource": "CSO",
+            "evseId": evse_id,
+            "chargingProfile": profiles,
+        }
+        if n < len(by_evse):
+            report["tbc"] = True  # more reports follow (K09.FR.04)
+        reports.append(("ReportChargingProfiles", report))
+    return Answer(ACCEPTED, then=("send", reports))
+
+
+def _composite_schedule(payload: Payload, station: Station) -> Answer:
+    if payload["evseId"] not in (0, 1):
+        return Answer(REJECTED)
+    unit = payload.get("chargingRateUnit", "W")
+    now = float(int(time.time()))
+    session = station.session
+    started = session.started_at if session is not None else None
+    periods = station.state.limits.composite(now, payload["duration"], started)
+    return Answer(
+        {
+            "status": "Accepted",
+            "schedule": {
+                "evseId": payload["evseId"],
+                "duration": payload["duration"],
+                "scheduleStart": utc_time(now),
+                "chargingRateUnit": unit,
+                "chargingSchedulePeriod": schedule_periods(periods, station.max_power_w, unit),
+            },
+        }
+    )
+
+
 HANDLERS = {
+    "SendLocalList": _send_local_list,
+    "GetLocalListVersion": _local_list_version,
+    "ReserveNow": _reserve,
+    "CancelReservation": _cancel_reservation,
+    "SetChargingProfile": _set_charging_profile,
+    "ClearChargingProfile": _clear_charging_profile,
+    "GetChargingProfiles": _get_charging_profiles,
+    "GetCompositeSchedule": _composite_schedule,
+    "GetTransactionStatus": _get_transaction_status,
     "UpdateFirmware": _update_firmware,
     "GetLog": _get_log,
     "GetVariables": _get_variables,

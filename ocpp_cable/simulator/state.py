@@ -73,6 +73,8 @@ class Profile:
     starts_at: float | None = None  # an absolute schedule's start (Unix seconds)
     duration: int | None = None
     transaction_id: Any = None  # a Tx profile's transaction
+    evse_id: int = 0  # 2.x: the EVSE it was set on (0: the station); 1.6: the connector
+    data: dict[str, Any] | None = None  # the profile as the central system sent it
 
 
 @dataclass
@@ -152,6 +154,18 @@ class ChargingLimits:
         return periods
 
 
+def schedule_periods(
+    periods: list[tuple[int, float | None]], max_w: float, unit: str
+) -> list[dict[str, Any]]:
+    """A composite schedule's periods in `unit`: where nothing limits, the most the
+    charger draws (`max_w`), and never more than that."""
+    return [
+        {"startPeriod": offset,
+         "limit": round(from_watts(max_w if w is None else min(w, max_w), unit), 1)}
+        for offset, w in periods
+    ]  # fmt: skip
+
+
 def _origin(profile: Profile, now: float, session_started: float | None) -> float | None:
     if profile.starts_at is not None:
         return profile.starts_at
@@ -202,12 +216,28 @@ class StationState:
             self.reservation = None
         return self.reservation
 
-    def may_start(self, id_tag: str, now: float) -> bool:
-        """Whether `id_tag` may start a session on the connector now."""
+    def group_of(self, id_tag: str) -> str | None:
+        """The group (1.6 parentIdTag, 2.x groupIdToken) the local list gives `id_tag`."""
+        info = self.local_list.get(id_tag) or {}
+        group = info.get("parentIdTag", info.get("groupIdToken"))
+        return group.get("idToken") if isinstance(group, dict) else group
+
+    def holds_for(self, id_tag: str, now: float, group: str | None = None) -> bool:
+        """Whether the reservation in force is `id_tag`'s (or its group's)."""
+        reservation = self.reservation_holds(now)
+        if reservation is None:
+            return False
+        group = group or self.group_of(id_tag)
+        return reservation.id_tag == id_tag or (
+            group is not None and reservation.parent_id_tag == group
+        )
+
+    def may_start(self, id_tag: str, now: float, group: str | None = None) -> bool:
+        """Whether `id_tag` (of `group`, when known) may start a session on the
+        connector now: it is available, and not reserved for another."""
         if not self.available:
             return False
-        reservation = self.reservation_holds(now)
-        return reservation is None or reservation.id_tag == id_tag
+        return self.reservation_holds(now) is None or self.holds_for(id_tag, now, group)
 
     def idle_state(self, now: float) -> str:
         """The connector's state with no session (1.6's words)."""

@@ -471,3 +471,139 @@ async def test_a_named_station_charges_reports_charging_and_reboots_on_reset(tmp
             await eventually(lambda: len(stats.latencies["BootNotification"]) == 2)
             await eventually(lambda: system.rows(models.Connector)[0].status == "Available")
     assert stats.sessions == 1 and dict(stats.errors) == {}
+
+
+# What the operator's commands do to a simulated station, in each version: the central
+# system composes each in the station's version, the charger answers from what it keeps.
+OPERATOR_VERSIONS = ["1.6", "2.0.1"]
+# 8 A on three phases at 230 V.
+EIGHT_AMPS_W = 8 * 230 * 3
+
+
+def occupied(version: str) -> str:
+    """The connector's status while charging, as the version reports it."""
+    return "Charging" if version == "1.6" else "Occupied"
+
+
+@contextlib.asynccontextmanager
+async def waiting(system, version: str, **options) -> AsyncIterator[Stats]:
+    """A simulated CP-1 that starts no session of its own (its idTag is refused at
+    Authorize, then it idles a minute), booted and Available: what runs there is the
+    operator's doing."""
+    options = {"ids": ["CP-1"], "id_tag": "NOT-KNOWN", "ocpp_version": version, **options}
+    async with simulated(system, **options) as (stats, _):
+        await eventually(lambda: stats.refused == 1)
+        await eventually(lambda: connector_status(system) == "Available")
+        yield stats
+
+
+def connector_status(system) -> str | None:
+    """The simulated connector's status as the central system knows it (None: not yet)."""
+    rows = system.rows(models.Connector)
+    return rows[0].status if rows else None
+
+
+def powers(system) -> list[float]:
+    rows = system.rows(models.MeterValue, models.MeterValue.measurand == "Power.Active.Import")
+    return [float(row.value) for row in rows]
+
+
+@pytest.mark.parametrize("version", OPERATOR_VERSIONS)
+async def test_an_operator_starts_and_stops_a_simulated_session(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version) as stats:
+            code, out, err = await system.operator("remote-start", "CP-1", "TAG-1", "--wait")
+            assert code == 0, (out, err)
+            (tx,) = await eventually(lambda: system.rows(models.Transaction))
+            assert tx.id_tag == "TAG-1"
+            await eventually(lambda: connector_status(system) == occupied(version))
+            await eventually(lambda: len(powers(system)) >= 2)
+            code, out, err = await system.operator("remote-stop", "CP-1", str(tx.id), "--wait")
+            assert code == 0, (out, err)
+            await eventually(lambda: system.rows(models.Transaction)[0].stop_time is not None)
+            assert system.rows(models.Transaction)[0].stop_reason == "Remote"
+            await eventually(lambda: connector_status(system) == "Available")
+    assert stats.sessions == 1 and dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OPERATOR_VERSIONS)
+async def test_a_reservation_holds_a_simulated_connector_for_its_idtag(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1", tags=(("TAG-1", "Accepted", None), ("TAG-2", "Accepted", None)))
+        async with waiting(system, version) as stats:
+            where = ["--connector", "1"] if version == "1.6" else ["--evse", "1"]
+            code, out, err = await system.operator(
+                "reserve", "CP-1", *where, "--id-tag", "TAG-1", "--expires", "10m"
+            )
+            assert code == 0, (out, err)
+            await eventually(lambda: connector_status(system) == "Reserved")
+            # Another idTag may not start there.
+            code, out, err = await system.operator("remote-start", "CP-1", "TAG-2", "--wait")
+            assert code != 0 and "Rejected" in out + err, (out, err)
+            assert system.rows(models.Transaction) == []
+            # Its own does, and the session says which reservation it used.
+            code, out, err = await system.operator("remote-start", "CP-1", "TAG-1", "--wait")
+            assert code == 0, (out, err)
+            (tx,) = await eventually(lambda: system.rows(models.Transaction))
+            (reservation,) = system.rows(models.Reservation)
+            assert tx.reservation_id == reservation.id
+    assert dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OPERATOR_VERSIONS)
+async def test_a_simulated_station_keeps_the_local_list(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with simulated(system, ids=["CP-1"], ocpp_version=version) as (stats, _):
+            await eventually(lambda: connector_status(system) == "Available")
+            code, out, err = await system.operator("local-list", "sync", "CP-1")
+            assert code == 0 and " sent to CP-1" in out, (out, err)
+            await eventually(lambda: [k for k in system.rows(models.LocalList) if k.version == 1])
+            code, out, err = await system.operator("local-list", "version", "CP-1", "--wait")
+            word = "listVersion" if version == "1.6" else "versionNumber"
+            assert code == 0 and out.splitlines()[-1] == f'accepted: {{"{word}":1}}', (out, err)
+    assert dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OPERATOR_VERSIONS)
+async def test_a_station_limit_caps_the_simulated_power(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version, samples=4) as stats:  # a plateau
+            code, out, err = await system.operator(
+                "charging-profiles", "set", "CP-1", "--purpose", "max", "--limit", "8",
+                "--unit", "A", "--wait",
+            )  # fmt: skip
+            assert code == 0, (out, err)
+            code, out, err = await system.operator("remote-start", "CP-1", "TAG-1", "--wait")
+            assert code == 0, (out, err)
+            await eventually(lambda: [t for t in system.rows(models.Transaction) if t.stop_time])
+    # Uncapped the EV draws 7400 W on its plateau; 8 A on three phases is 5520 W.
+    assert max(powers(system)) == EIGHT_AMPS_W
+    assert dict(stats.errors) == {}
+
+
+FIRMWARE_IMAGE = b"simulated firmware 2.0\n" * 64
+
+
+@pytest.mark.parametrize("version", OPERATOR_VERSIONS)
+async def test_a_simulated_station_installs_the_firmware_it_is_sent(version, tmp_path, capsys):
+    (tmp_path / "fw").mkdir()
+    (tmp_path / "fw" / "sim-2.0.bin").write_bytes(FIRMWARE_IMAGE)
+    served = {"firmware_dir": tmp_path / "fw", "uploads_dir": tmp_path / "uploads"}
+    async with csms(tmp_path, capsys, api=True, **served) as system:
+        system.seed("CP-1")
+        async with simulated(system, ids=["CP-1"], ocpp_version=version) as (stats, _):
+            await eventually(lambda: connector_status(system) == "Available")
+            code, out, err = await system.operator(
+                "firmware", "update", "CP-1", "sim-2.0.bin", "--wait",
+                "--files-url", str(system.api.base_url), "--firmware-dir", str(tmp_path / "fw"),
+            )  # fmt: skip
+            assert code == 0, (out, err)
+            await eventually(
+                lambda: [u.status for u in system.rows(models.FirmwareUpdate)] == ["Installed"]
+            )
+            # It reboots on the new firmware.
+            await eventually(lambda: len(stats.latencies["BootNotification"]) == 2)
+    assert dict(stats.errors) == {}

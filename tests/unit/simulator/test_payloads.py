@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import get_args
@@ -10,11 +11,13 @@ import pytest
 
 from ocpp_cable.ocppj import versions
 from ocpp_cable.simulator import DIALECTS, ocpp16
-from ocpp_cable.simulator.dialects import Session, StopReason
+from ocpp_cable.simulator.dialects import Session, StopReason, utc_time
 from ocpp_cable.simulator.ocpp2 import HEARTBEAT
 from ocpp_cable.simulator.state import StationState
 
 VERSIONS = sorted(DIALECTS)
+ACCEPTED = {"status": "Accepted"}
+REJECTED = {"status": "Rejected"}
 
 
 @dataclass
@@ -155,6 +158,28 @@ COMMANDS_2X = {
         "location": "http://x/fw.bin", "retrieveDateTime": "2024-01-01T00:00:00Z"}},
     "GetLog": {"logType": "DiagnosticsLog", "requestId": 4,
                "log": {"remoteLocation": "http://x/files"}},
+    "SendLocalList": {
+        "versionNumber": 3, "updateType": "Full",
+        "localAuthorizationList": [
+            {"idToken": {"idToken": "A", "type": "ISO14443"},
+             "idTokenInfo": {"status": "Accepted",
+                             "groupIdToken": {"idToken": "G", "type": "Central"}}},
+        ],
+    },
+    "GetLocalListVersion": {},
+    "ReserveNow": {"id": 5, "expiryDateTime": "2099-01-01T00:00:00Z",
+                   "idToken": {"idToken": "A", "type": "ISO14443"}},
+    "CancelReservation": {"reservationId": 5},
+    "SetChargingProfile": {"evseId": 1, "chargingProfile": {
+        "id": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": [{"id": 1, "chargingRateUnit": "A",
+                              "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}],
+    }},
+    "ClearChargingProfile": {"chargingProfileId": 1},
+    "GetChargingProfiles": {"requestId": 9, "chargingProfile": {}},
+    "GetCompositeSchedule": {"evseId": 1, "duration": 600, "chargingRateUnit": "W"},
+    "GetTransactionStatus": {"transactionId": "tx-1"},
 }  # fmt: skip
 COMMANDS = {
     "1.6": {
@@ -233,6 +258,24 @@ def test_every_command_the_dialect_answers_is_covered(name):
     assert DIALECTS[name].answer("Nope", {}, Station()) is None
 
 
+# 2.x commands whose answer has no status to refuse with: NotImplemented is all it can say.
+WITHOUT_STATUS = {"ClearVariableMonitoring", "SetVariableMonitoring", "ClearTariffs",
+                  "GetPeriodicEventStream", "NotifyWebPaymentStarted"}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_a_2x_charger_answers_every_command_of_its_version_or_refuses_it(name):
+    from ocpp_cable.simulator import ocpp2
+
+    version = versions.named(name)
+    answered_ = set(ocpp2.HANDLERS) | set(ocpp2.CANNED) | set(ocpp2.REFUSALS)
+    assert version.central_actions - answered_ == WITHOUT_STATUS & version.central_actions
+    for action, reply in ocpp2.REFUSALS.items():
+        if action in version.central_actions:
+            version.schemas.validate_response(action, reply)
+            assert DIALECTS[name].answer(action, {}, Station()).payload == reply
+
+
 @pytest.mark.parametrize(
     ("name", "start", "stop", "transaction_id"),
     [
@@ -291,7 +334,7 @@ def test_16_commands_keep_what_they_set():
     assert station.state.local_list == {"A": {"status": "Accepted"}}
     assert answered("1.6", "GetLocalListVersion", station).payload == {"listVersion": 3}
     reserved = answered("1.6", "ReserveNow", station)
-    assert reserved.payload == {"status": "Accepted"} and reserved.then == ("status", None)
+    assert reserved.payload == {"status": "Accepted"} and reserved.then[0] == "reserved"
     assert station.state.idle_state(0) == "Reserved"
     start = answered("1.6", "RemoteStartTransaction", station)  # T is not the reserved A
     assert start.payload == {"status": "Rejected"}
@@ -307,3 +350,119 @@ def test_16_commands_keep_what_they_set():
     busy = Station(session=Session("SIM", transaction_id=42))
     scheduled = answered("1.6", "ChangeAvailability", busy)
     assert scheduled.payload == {"status": "Scheduled"} and busy.state.available
+
+
+def utc_in(seconds: float) -> str:
+    return utc_time(time.time() + seconds)
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_2x_local_list_and_reservations_keep_what_they_set(name):
+    station = Station()
+    answered(name, "SendLocalList", station)
+    assert station.state.local_list["A"]["status"] == "Accepted"
+    assert answered(name, "GetLocalListVersion", station).payload == {"versionNumber": 3}
+    stale = {"versionNumber": 3, "updateType": "Differential"}
+    assert answered(name, "SendLocalList", station, stale).payload == {"status": "VersionMismatch"}
+    newer = {"versionNumber": 4, "updateType": "Differential", "localAuthorizationList": [
+        {"idToken": {"idToken": "A", "type": "ISO14443"}}]}  # fmt: skip
+    assert answered(name, "SendLocalList", station, newer).payload == {"status": "Accepted"}
+    assert station.state.local_list == {} and station.state.local_list_version == 4
+    # Reserved for T's group G: T (G by the local list) and the group start there, B not.
+    group = {"idToken": "G", "type": "Central"}
+    full = {"versionNumber": 5, "updateType": "Full", "localAuthorizationList": [
+        {"idToken": {"idToken": "T", "type": "ISO14443"},
+         "idTokenInfo": {"status": "Accepted", "groupIdToken": group}}]}  # fmt: skip
+    answered(name, "SendLocalList", station, full)
+    reserve = {"id": 5, "expiryDateTime": utc_in(60), "evseId": 1,
+               "idToken": {"idToken": "X", "type": "ISO14443"},
+               "groupIdToken": {"idToken": "G", "type": "Central"}}  # fmt: skip
+    reserved = answered(name, "ReserveNow", station, reserve)
+    assert reserved.payload == {"status": "Accepted"} and reserved.then[0] == "reserved"
+    assert station.state.idle_state(time.time()) == "Reserved"
+    assert station.state.may_start("T", time.time()) and station.state.may_start("X", time.time())
+    assert not station.state.may_start("B", time.time())
+    other = {**reserve, "id": 6}
+    assert answered(name, "ReserveNow", station, other).payload == {"status": "Occupied"}
+    start = {"idToken": {"idToken": "B", "type": "ISO14443"}, "remoteStartId": 1}
+    assert answered(name, "RequestStartTransaction", station, start).payload == REJECTED
+    # A TransactionEvent Started that uses the reservation carries its id.
+    session = Session("X", reservation_id=5)
+    assert DIALECTS[name].start(session, 0)[1]["reservationId"] == 5
+    cancelled = answered(name, "CancelReservation", station)
+    assert cancelled.payload == {"status": "Accepted"}
+    (update,) = cancelled.then[1]
+    assert update == ("ReservationStatusUpdate",
+                      {"reservationId": 5, "reservationUpdateStatus": "Removed"})  # fmt: skip
+    sent(versions.named(name), update)
+    assert answered(name, "CancelReservation", station).payload == REJECTED
+    assert station.state.idle_state(time.time()) == "Available"
+    # No EVSE named: the one it has.
+    anywhere = {k: v for k, v in reserve.items() if k != "evseId"}
+    assert answered(name, "ReserveNow", station, anywhere).payload == {"status": "Accepted"}
+    elsewhere = {**reserve, "evseId": 2}
+    assert answered(name, "ReserveNow", Station(), elsewhere).payload == REJECTED
+
+
+def profile_2x(profile_id, purpose, limit, unit="A", stack_level=0, **more):
+    return {"id": profile_id, "stackLevel": stack_level, "chargingProfilePurpose": purpose,
+            "chargingProfileKind": "Relative", **more,
+            "chargingSchedule": [{"id": 1, "chargingRateUnit": unit, "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": limit}]}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["2.0.1", "2.1"])
+def test_2x_charging_profiles_are_kept_reported_and_cap_the_power(name):
+    station = Station()
+    set_ = "SetChargingProfile"
+    maximum = {"evseId": 0, "chargingProfile": profile_2x(1, "ChargingStationMaxProfile", 8)}
+    assert answered(name, set_, station, maximum).payload == {"status": "Accepted"}
+    on_evse = {"evseId": 1, "chargingProfile": profile_2x(2, "ChargingStationMaxProfile", 8)}
+    assert answered(name, set_, station, on_evse).payload == REJECTED
+    tx = {"evseId": 1, "chargingProfile": profile_2x(3, "TxProfile", 10)}
+    assert answered(name, set_, station, tx).payload == REJECTED  # no transaction
+    external = {
+        "evseId": 0,
+        "chargingProfile": profile_2x(4, "ChargingStationExternalConstraints", 8),
+    }
+    assert answered(name, set_, station, external).payload == REJECTED
+    default = {"evseId": 1, "chargingProfile": profile_2x(5, "TxDefaultProfile", 6000, "W")}
+    assert answered(name, set_, station, default).payload == {"status": "Accepted"}
+    # The station's 8 A (3 phases, 230 V) caps what an EV draws.
+    assert station.state.limits.limit(time.time(), None) == 8 * 230 * 3
+    composite = answered(name, "GetCompositeSchedule", station).payload
+    assert composite["status"] == "Accepted" and composite["schedule"]["evseId"] == 1
+    assert composite["schedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 5520.0}]
+    amps = {"evseId": 0, "duration": 60, "chargingRateUnit": "A"}
+    schedule = answered(name, "GetCompositeSchedule", station, amps).payload["schedule"]
+    assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 8.0}]
+    elsewhere = {"evseId": 2, "duration": 60}
+    assert answered(name, "GetCompositeSchedule", station, elsewhere).payload == REJECTED
+    # GetChargingProfiles: Accepted, then a report per EVSE with the request's id.
+    got = answered(name, "GetChargingProfiles", station)
+    assert got.payload == {"status": "Accepted"} and got.then[0] == "send"
+    reports = [sent(versions.named(name), m)[1] for m in got.then[1]]
+    assert [(r["requestId"], r["evseId"], r.get("tbc")) for r in reports] == [
+        (9, 0, True), (9, 1, None),
+    ]  # fmt: skip
+    assert [[p["id"] for p in r["chargingProfile"]] for r in reports] == [[1], [5]]
+    by_purpose = {"requestId": 2, "chargingProfile": {"chargingProfilePurpose": "TxProfile"}}
+    assert answered(name, "GetChargingProfiles", station, by_purpose).payload == {
+        "status": "NoProfiles"
+    }
+    # A TxProfile binds to the running transaction, and only to it.
+    busy = Station(session=Session("T", transaction_id="tx-1"), state=station.state)
+    assert answered(name, set_, busy, tx).payload == {"status": "Accepted"}
+    assert station.state.limits.profiles[3].data["transactionId"] == "tx-1"
+    wrong = {"evseId": 1, "chargingProfile": profile_2x(6, "TxProfile", 10, transactionId="tx-2")}
+    assert answered(name, set_, busy, wrong).payload == REJECTED
+    # Clear by criteria, then by id; nothing left to clear: Unknown.
+    criteria = {"chargingProfileCriteria": {"evseId": 0}}
+    assert answered(name, "ClearChargingProfile", station, criteria).payload == ACCEPTED
+    assert set(station.state.limits.profiles) == {3, 5}
+    assert answered(name, "ClearChargingProfile", station, {"chargingProfileId": 5}).payload == (
+        ACCEPTED
+    )
+    assert answered(name, "ClearChargingProfile", station, {"chargingProfileId": 5}).payload == {
+        "status": "Unknown"
+    }
