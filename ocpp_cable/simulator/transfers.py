@@ -11,12 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 
-if TYPE_CHECKING:
-    from ocpp_cable.simulator.chargers import SimCharger
+
+class SimCharger(Protocol):
+    """What a transfer needs of the charger (chargers.SimCharger), named here so that
+    module and this one do not import each other."""
+
+    dialect: Any
+    stats: Any
+    state: Any
+    station_id: str
+    version: Any
+    connector: Any  # the state last reported
+    meter_wh: float
+
+    async def request(self, message: Any) -> Any: ...
+
+    async def reset(self, kind: Any) -> None: ...
+
 
 IDLE = "Idle"
 TIMEOUT = aiohttp.ClientTimeout(total=30)
