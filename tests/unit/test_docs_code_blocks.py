@@ -134,3 +134,17 @@ def test_the_readme_links_to_every_docs_page_by_a_relative_link():
 
 def test_the_readme_is_a_front_page():
     assert len((docs.ROOT / "README.md").read_text().splitlines()) <= 400
+
+
+# A path of the repository the prose names in backticks (`tests/unit/...py`).
+NAMED_PATH = re.compile(
+    r"`((?:tests|channels|ocpp_cable|gateway|rpc_app|examples|devtools|bench|faults|proto)"
+    r"/[A-Za-z0-9_./-]+)`"
+)
+
+
+def test_every_file_the_docs_name_exists():
+    named = set(NAMED_PATH.findall(docs.text()))
+    assert named, "the pattern finds the paths the docs name"
+    root = Path(__file__).resolve().parents[2]
+    assert sorted(p for p in named if not (root / p).exists()) == []
