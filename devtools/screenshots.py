@@ -70,6 +70,14 @@ async def shoot(system: System, token: str) -> None:
         await expect(page.locator("tr[data-tag='LOST-2']")).to_be_visible()
         await page.screenshot(path=OUT / "id-tags.png")
 
+        # The network's history, and what needs a look (CP-3 has never been online).
+        await page.goto(f"{system.base_url}/#/transactions")
+        await expect(page.locator("table.transactions tbody tr").first).to_contain_text("CP-1")
+        await page.screenshot(path=OUT / "transactions.png")
+        await page.goto(f"{system.base_url}/#/alerts")
+        await expect(page.locator("main#app")).to_contain_text("CP-3")
+        await page.screenshot(path=OUT / "alerts.png")
+
         phone = await chrome.new_page(viewport=PHONE)
         await phone.goto(f"{system.base_url}/s/CP-1")
         await phone.screenshot(path=OUT / "landing.png", full_page=True)

@@ -115,7 +115,11 @@ function chartOptions({ width, height }) {
       {},
       { label: 'power', stroke: '#1f8a5b', fill: 'rgba(31, 138, 91, 0.15)', width: 2, value: (u, v) => kilowatts(v) },
     ],
-    axes: [{}, { size: 64, values: (u, ticks) => ticks.map(v => `${+v.toFixed(2)} kW`) }],
+    axes: [
+      // HH:MM:SS in UTC, whatever the locale (uPlot's own labels are US-style, 12-hour).
+      { values: (u, ticks) => ticks.map(t => new Date(t * 1e3).toISOString().slice(11, 19)) },
+      { size: 64, values: (u, ticks) => ticks.map(v => `${+v.toFixed(2)} kW`) },
+    ],
   }
 }
 
