@@ -68,8 +68,13 @@ def collect_errors(page) -> list[str]:
         if message.type == "error":
             errors.append(message.text)
 
+    def response(answer) -> None:
+        if answer.status >= 400:  # the console names no URL: which load failed
+            print(f"response {answer.status}: {answer.request.method} {answer.url}")
+
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", console)
+    page.on("response", response)
     return errors
 
 

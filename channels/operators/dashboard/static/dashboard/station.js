@@ -43,11 +43,16 @@ export function stationView(root, stationId) {
   const operations = stationOperations(stationId)
   // Its password set, made here (shown once, in `secret`) or typed, or removed; the station removed.
   let connected = false
+  let alive = true // false once the page is left
   const secret = h('div')
   const password = h('button', { type: 'button', class: 'set-password', title: 'PATCH /stations/{id}: the password it must log in with',
     onclick: () => setPassword(stationId, secret).then(done => done && loadStation()).catch(failed) }, 'Set password')
   const remove = h('button', { type: 'button', class: 'danger remove-station',
-    onclick: () => removeStation(stationId, connected).then(gone => { if (gone) location.hash = '#/' }).catch(failed) }, 'Remove station')
+    onclick: () => removeStation(stationId, connected).then(gone => {
+      if (!gone) return
+      alive = false // what its going off line stirs up asks for a station no longer there
+      location.hash = '#/'
+    }).catch(failed) }, 'Remove station')
 
   replace(root,
     h('section', {},
@@ -98,12 +103,14 @@ export function stationView(root, stationId) {
   }
 
   async function loadStation() {
+    if (!alive) return
     let station
     try {
       station = await api(`/stations/${encodeURIComponent(stationId)}`)
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        replace(root, h('h1', {}, 'Unknown station ', h('span', { class: 'id' }, stationId)))
+        // Not once the page was left (a station just removed): the next view owns `root`.
+        if (alive) replace(root, h('h1', {}, 'Unknown station ', h('span', { class: 'id' }, stationId)))
         return
       }
       throw error
@@ -137,11 +144,13 @@ export function stationView(root, stationId) {
     syncCards(cards, page.items.filter(t => !t.stop_time), sessions)
   }
 
-  const reloadStation = debounce(() => loadStation().catch(failed), 300)
-  const reloadTransactions = debounce(() => loadTransactions().catch(failed), 300)
-  const reloadLog = debounce(messages.reload, 500)
+  // Reloads the live events call for, none once the page is left (the station removed).
+  const whileHere = load => () => { if (alive) load() }
+  const reloadStation = debounce(whileHere(() => loadStation().catch(failed)), 300)
+  const reloadTransactions = debounce(whileHere(() => loadTransactions().catch(failed)), 300)
+  const reloadLog = debounce(whileHere(messages.reload), 500)
   // What the station reports may end a reservation (Faulted, a transaction, its update).
-  const reloadReservations = debounce(() => loadReservations().catch(failed), 500)
+  const reloadReservations = debounce(whileHere(() => loadReservations().catch(failed)), 500)
 
   const subscription = watchStation(stationId, event => {
     switch (event.event) {
@@ -188,6 +197,7 @@ export function stationView(root, stationId) {
   loadReservations().catch(failed)
   messages.reload()
   return () => {
+    alive = false
     subscription.unsubscribe()
     operations.destroy()
     for (const card of cards.values()) card.destroy()
