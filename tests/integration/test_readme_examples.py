@@ -14,6 +14,7 @@ import base64
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -126,7 +127,8 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         ):
             done = work.run(shell_command(start))
             assert done.returncode == 0, (start, done.stdout, done.stderr)
-        listed = work.run(shell_command(".venv/bin/ocpp-cable transactions list"))
+        # The Quick start's (its comment aligned: two spaces), not the everyday --station one.
+        listed = work.run(shell_command(".venv/bin/ocpp-cable transactions list  "))
         assert "14.8" in listed.stdout, listed.stdout
         values = work.run(shell_command(".venv/bin/ocpp-cable meter-values 1"))
         assert values.returncode == 0 and "11100" in values.stdout, values.stdout
@@ -185,6 +187,87 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         _, logs = server.communicate(timeout=30)
     key = key_file.read_text().strip()
     assert key not in logs
+
+
+EVERYDAY = (  # the operators' everyday commands, in the docs' order
+    ".venv/bin/ocpp-cable remote-start CP-1",
+    ".venv/bin/ocpp-cable transactions list --station CP-1",
+    ".venv/bin/ocpp-cable remote-stop CP-1",
+    ".venv/bin/ocpp-cable trigger CP-1",
+    ".venv/bin/ocpp-cable configuration set CP-1 HeartbeatInterval=300",
+    ".venv/bin/ocpp-cable availability CP-1 --inoperative",
+    ".venv/bin/ocpp-cable availability CP-1 --operative",
+    ".venv/bin/ocpp-cable reset CP-1",
+)
+
+
+async def test_docs_everyday_commands_run_against_the_simulated_station(tmp_path):
+    """The Quick start, then the docs' simulated CP-1 that stays connected, then every
+    everyday command as written: each answered Accepted by a charger that does what it
+    is told (the session the docs name is started and stopped; the reset reboots it)."""
+    work = Workdir(tmp_path)
+    server = work.make_run()
+    simulator = None
+    try:
+        wait_for_port(work.port, server)
+        for start in (
+            ".venv/bin/ocpp-cable stations add CP-1",
+            ".venv/bin/ocpp-cable tags add TAG-1",
+            ".venv/bin/python examples/charging_session.py",
+        ):
+            done = work.run(shell_command(start))
+            assert done.returncode == 0, (start, done.stdout, done.stderr)
+        simulate = work.ported(
+            shell_command(
+                ".venv/bin/ocpp-cable simulate ws://127.0.0.1:9000/ocpp --id CP-1 --password"
+            )
+        )
+        simulator = subprocess.Popen(
+            ["bash", "-c", f"exec {simulate}"], cwd=work.path, env=work.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        await connected(work, "CP-1")
+        booted = await boots(work, "CP-1", more_than=1)  # the example's boot, then its own
+        await asyncio.sleep(1)  # its own EV at start, refused, leaves the connector
+        for start in EVERYDAY:
+            command = shell_command(start)
+            done = await asyncio.to_thread(work.run, command)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            if "--json" in command:
+                [started] = [t for t in orjson.loads(done.stdout) if t["stop_time"] is None]
+                assert started["id"] == 2 and started["id_tag"] == "TAG-1"
+            else:
+                assert done.stdout.rstrip().endswith('"status":"Accepted"}'), done.stdout
+        # The reset rebooted it: it booted again and is connected.
+        assert await boots(work, "CP-1", more_than=booted) > booted
+        await connected(work, "CP-1")
+        listed = work.run(".venv/bin/ocpp-cable transactions list --station CP-1 --json")
+        stopped = {t["id"]: t["stop_reason"] for t in orjson.loads(listed.stdout)}
+        assert stopped[2] == "Remote"
+    finally:
+        if simulator is not None:
+            simulator.send_signal(signal.SIGINT)
+            simulator.wait(20)
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+async def boots(work: Workdir, station_id: str, more_than: int, within: float = 30.0) -> int:
+    """How many BootNotifications of `station_id` the message log holds, once more than
+    `more_than`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    query = (
+        "select count(*) from message_log where station_id = ? and action = 'BootNotification'"
+        " and message_type = 'CALL' and direction = 'in'"
+    )
+    while loop.time() < deadline:
+        with sqlite3.connect(work.path / "ocpp_cable.db") as database:
+            (count,) = database.execute(query, (station_id,)).fetchone()
+        if count > more_than:
+            return count
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{station_id} did not boot more than {more_than} times in {within} s")
 
 
 async def test_docs_201_command_works_as_written(tmp_path):
