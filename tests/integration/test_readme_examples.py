@@ -217,6 +217,7 @@ async def test_docs_everyday_commands_run_against_the_simulated_station(tmp_path
         ):
             done = work.run(shell_command(start))
             assert done.returncode == 0, (start, done.stdout, done.stderr)
+        authorized = await calls(work, "CP-1", "Authorize", more_than=-1)  # the example's
         simulate = work.ported(
             shell_command(
                 ".venv/bin/ocpp-cable simulate ws://127.0.0.1:9000/ocpp --id CP-1 --password"
@@ -227,8 +228,12 @@ async def test_docs_everyday_commands_run_against_the_simulated_station(tmp_path
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         await connected(work, "CP-1")
-        booted = await boots(work, "CP-1", more_than=1)  # the example's boot, then its own
-        await asyncio.sleep(1)  # its own EV at start, refused, leaves the connector
+        booted = await calls(
+            work, "CP-1", "BootNotification", more_than=1
+        )  # the example's, its own
+        # Its own EV at start, refused (an idTag we do not know), leaves the connector.
+        await calls(work, "CP-1", "Authorize", more_than=authorized)
+        await asyncio.sleep(1)
         for start in EVERYDAY:
             command = shell_command(start)
             done = await asyncio.to_thread(work.run, command)
@@ -239,7 +244,7 @@ async def test_docs_everyday_commands_run_against_the_simulated_station(tmp_path
             else:
                 assert done.stdout.rstrip().endswith('"status":"Accepted"}'), done.stdout
         # The reset rebooted it: it booted again and is connected.
-        assert await boots(work, "CP-1", more_than=booted) > booted
+        assert await calls(work, "CP-1", "BootNotification", more_than=booted) > booted
         await connected(work, "CP-1")
         listed = work.run(".venv/bin/ocpp-cable transactions list --station CP-1 --json")
         stopped = {t["id"]: t["stop_reason"] for t in orjson.loads(listed.stdout)}
@@ -252,22 +257,24 @@ async def test_docs_everyday_commands_run_against_the_simulated_station(tmp_path
         server.communicate(timeout=30)
 
 
-async def boots(work: Workdir, station_id: str, more_than: int, within: float = 30.0) -> int:
-    """How many BootNotifications of `station_id` the message log holds, once more than
+async def calls(
+    work: Workdir, station_id: str, action: str, more_than: int, within: float = 30.0
+) -> int:
+    """How many CALLs of `action` from `station_id` the message log holds, once more than
     `more_than`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     query = (
-        "select count(*) from message_log where station_id = ? and action = 'BootNotification'"
+        "select count(*) from message_log where station_id = ? and action = ?"
         " and message_type = 'CALL' and direction = 'in'"
     )
     while loop.time() < deadline:
         with sqlite3.connect(work.path / "ocpp_cable.db") as database:
-            (count,) = database.execute(query, (station_id,)).fetchone()
+            (count,) = database.execute(query, (station_id, action)).fetchone()
         if count > more_than:
             return count
         await asyncio.sleep(0.2)
-    raise AssertionError(f"{station_id} did not boot more than {more_than} times in {within} s")
+    raise AssertionError(f"{station_id} sent no more than {more_than} {action} in {within} s")
 
 
 async def test_docs_201_command_works_as_written(tmp_path):
