@@ -10,7 +10,6 @@ CI=true a missing Chromium fails these tests instead of skipping them.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 
 import httpx
@@ -33,15 +32,6 @@ from tests.support import browser
 from tests.support.browser import System, connected_charger, running_system
 
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture
-def chromium() -> None:
-    missing = browser.chromium_missing()
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(missing)
-    if missing:
-        pytest.skip(missing)
 
 
 POWER_CHECK = """async () => {

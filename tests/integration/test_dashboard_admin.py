@@ -27,7 +27,6 @@ from ocpp_cable.channels.domain.authorization import put_id_tag
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import ChargePoint, IdTag, MessageLog, Transaction
 from tests.integration.test_dashboard import collect_errors, log_in
-from tests.integration.test_dashboard_charging import chromium  # noqa: F401
 from tests.integration.test_dashboard_device_model import refused_loads
 from tests.support import browser
 from tests.support.browser import connected_charger, running_system
@@ -57,7 +56,7 @@ async def opened_page(system, playwright, token: str):
 
 async def test_operator_adds_a_station_with_a_password_shown_once_resets_it_and_removes_it(
     tmp_path,
-    chromium,  # noqa: F811
+    chromium,
 ):
     with running_system(tmp_path, "--log-level", "debug") as system:
         token = system.token("ops")
@@ -153,7 +152,7 @@ async def test_operator_adds_a_station_with_a_password_shown_once_resets_it_and_
 
 async def test_operator_sends_commands_to_the_stations_selected(
     tmp_path,
-    chromium,  # noqa: F811
+    chromium,
 ):
     with running_system(tmp_path) as system:
         with db.session_scope(system.database_url) as session:
@@ -214,7 +213,7 @@ async def test_operator_sends_commands_to_the_stations_selected(
 
 async def test_operator_filters_and_pages_the_message_log_and_the_id_tags(
     tmp_path,
-    chromium,  # noqa: F811
+    chromium,
 ):
     with running_system(tmp_path) as system:
         with db.session_scope(system.database_url) as session:

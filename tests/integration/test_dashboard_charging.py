@@ -12,10 +12,7 @@ answered, and the API's reason when it refuses.
 
 from __future__ import annotations
 
-import os
-
 import httpx
-import pytest
 from playwright.async_api import async_playwright, expect
 
 from tests.integration.test_dashboard import collect_errors, log_in
@@ -25,16 +22,6 @@ from tests.support.browser import connected_charger, running_system
 from tests.support.station_201 import TRANSACTION_ID, connected_station
 
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture
-def chromium() -> None:
-    """As test_dashboard.py's: under CI=true a missing Chromium fails, else skips."""
-    missing = browser.chromium_missing()
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(missing)
-    if missing:
-        pytest.skip(missing)
 
 
 async def opened(system, page, station_id: str):

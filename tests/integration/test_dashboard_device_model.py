@@ -12,9 +12,6 @@ answered, the API's reason when it refuses, and everything the station sent as t
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from playwright.async_api import async_playwright, expect
 
 from ocpp_cable.channels.storage import db
@@ -30,16 +27,6 @@ HOSTILE = "<img src=x onerror=pwn()>"
 COMM = {"name": "OCPPCommCtrlr"}
 PANELS_2X = ["device-model", "monitoring", "network-profile", "customer-information",
              "display-messages"]  # fmt: skip
-
-
-@pytest.fixture
-def chromium() -> None:
-    """As test_dashboard.py's: under CI=true a missing Chromium fails, else skips."""
-    missing = browser.chromium_missing()
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(missing)
-    if missing:
-        pytest.skip(missing)
 
 
 def refused_loads(errors: list[str], status: int) -> list[str]:

@@ -15,7 +15,7 @@ import hashlib
 from playwright.async_api import async_playwright, expect
 
 from tests.integration.test_dashboard import collect_errors, log_in
-from tests.integration.test_dashboard_charging import chromium, opened  # noqa: F401
+from tests.integration.test_dashboard_charging import opened
 from tests.integration.test_dashboard_device_model import open_panel, refused_loads
 from tests.support import browser
 from tests.support.browser import connected_charger, running_system
@@ -26,7 +26,7 @@ FIRMWARE = b"acme firmware 2.1.0\n" * 64
 
 async def test_operator_updates_firmware_and_a_local_controller_publishes_it(
     tmp_path,
-    chromium,  # noqa: F811
+    chromium,
 ):
     (tmp_path / "firmware").mkdir()
     (tmp_path / "firmware" / "acme-2.1.0.bin").write_bytes(FIRMWARE)

@@ -15,7 +15,6 @@ from ocpp.v16 import call
 from playwright.async_api import async_playwright, expect
 
 from tests.integration.test_dashboard import collect_errors, log_in
-from tests.integration.test_dashboard_charging import chromium  # noqa: F401
 from tests.support import browser
 from tests.support.browser import Charger, System, connected_charger, running_system
 
@@ -61,7 +60,7 @@ async def ids(rows) -> list[str]:
 
 async def test_operator_lists_exports_and_sorts_the_networks_transactions(
     tmp_path,
-    chromium,  # noqa: F811
+    chromium,
 ):
     with running_system(tmp_path) as system:
         token = system.token("ops")
@@ -178,7 +177,7 @@ async def test_operator_lists_exports_and_sorts_the_networks_transactions(
                 await chrome.close()
 
 
-async def test_alerts_follow_the_network_live(tmp_path, chromium):  # noqa: F811
+async def test_alerts_follow_the_network_live(tmp_path, chromium):
     with running_system(tmp_path) as system:
         token = system.token("ops")
         async with async_playwright() as playwright:
