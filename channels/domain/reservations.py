@@ -76,6 +76,11 @@ def is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def is_duration(text: str) -> bool:
+    """Is `text` a duration such as 30m (rather than a time)?"""
+    return _DURATION.match(text.strip()) is not None
+
+
 def parse_expiry(text: str, at: datetime) -> datetime:
     """An ISO 8601 time (UTC when it names no zone), or a duration from `at`: 90s, 30m,
     2h, 1d."""

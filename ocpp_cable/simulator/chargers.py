@@ -316,6 +316,8 @@ class SimCharger:
                     await self.request(message)
             elif what == "reset":
                 await self.reset(detail)
+            elif what == "password":
+                await self.reconnect_with(detail)
             elif what == "trigger":
                 await self.trigger(detail)
             elif what == "firmware":
@@ -400,6 +402,13 @@ class SimCharger:
                 with contextlib.suppress(asyncio.CancelledError, CallFailed):
                     await self._remote
         self.resetting = True
+        self._wake.set()
+        await self.ws.close()
+
+    async def reconnect_with(self, password: str) -> None:
+        """A new password accepted: leave and connect again presenting it (OCPP 2.0.1
+        A01, the 1.6 security whitepaper's AuthorizationKey)."""
+        self.password = password
         self._wake.set()
         await self.ws.close()
 

@@ -67,7 +67,8 @@ class Answer:
     stop: StopReason | None = None  # stop the running session, for this reason
     # What the charger does next, by name, with what it needs: "reset" (a reason),
     # "status" (report the connector's state), "trigger" (a message to send),
-    # "firmware" (a location), "diagnostics" (a location and file name), "reserved"
+    # "firmware" (a location), "diagnostics" (a location and file name), "password"
+    # (connect again with this one), "reserved"
     # (report Reserved, then the reservation's end when it expires), "send" (these
     # messages); "status" may name messages to send after the state (else None).
     then: tuple[str, Any] | None = None

@@ -146,12 +146,21 @@ def triggered_meter(session: Session | None, meter_wh: int) -> Message:
     return "MeterValues", meter_values(meter_wh, transaction_id, context="Trigger")
 
 
-def firmware_status(status_name: str, request_id: object = None) -> Message:
-    return "FirmwareStatusNotification", {"status": status_name}
+def firmware_status(status_name: str, request_id: int | None = None) -> Message:
+    """An UpdateFirmware's status; a SignedUpdateFirmware's (the security extension's,
+    with its requestId) when there is a request id."""
+    if request_id is None:
+        return "FirmwareStatusNotification", {"status": status_name}
+    return "SignedFirmwareStatusNotification", {"status": status_name, "requestId": request_id}
 
 
-def upload_status(status_name: str, request_id: object = None) -> Message:
-    return "DiagnosticsStatusNotification", {"status": status_name}
+def upload_status(status_name: str, request_id: int | None = None) -> Message:
+    """A GetDiagnostics' upload status; a GetLog's (the security extension's, with its
+    requestId) when there is a request id."""
+    if request_id is None:
+        return "DiagnosticsStatusNotification", {"status": status_name}
+    status = "UploadFailure" if status_name == "UploadFailed" else status_name
+    return "LogStatusNotification", {"status": status, "requestId": request_id}
 
 
 def answer(action: str, payload: Payload, station: Station) -> Answer | None:
@@ -191,6 +200,12 @@ def _get_configuration(payload: Payload, station: Station) -> Answer:
 
 def _change_configuration(payload: Payload, station: Station) -> Answer:
     key, value = payload["key"], payload["value"]
+    if key == "AuthorizationKey":
+        # The security whitepaper's new password, as hexadecimal digits; it is write-only
+        # (never reported), and the charger comes back with it at once.
+        if not 16 <= len(value) <= 40:
+            return Answer(REJECTED)
+        return Answer(ACCEPTED, then=("password", value))
     if key not in CONFIGURATION:
         return Answer({"status": "NotSupported"})
     if key in READ_ONLY:
@@ -391,6 +406,39 @@ def _get_diagnostics(payload: Payload, station: Station) -> Answer:
     return Answer({"fileName": name}, then=("diagnostics", (payload["location"], name)))
 
 
+def _get_log(payload: Payload, station: Station) -> Answer:
+    """The security extension's GetLog: the log uploaded as GetDiagnostics' is."""
+    name = f"{payload['logType'].lower()}-{int(time.time())}.txt"
+    location = payload["log"]["remoteLocation"]
+    return Answer(
+        {"status": "Accepted", "filename": name},
+        then=("diagnostics", (location, name, payload["requestId"])),
+    )
+
+
+def _signed_update_firmware(payload: Payload, station: Station) -> Answer:
+    """The security extension's SignedUpdateFirmware: downloaded and installed as an
+    UpdateFirmware is (the simulator trusts every signature)."""
+    location = payload["firmware"]["location"]
+    return Answer(ACCEPTED, then=("firmware", (location, payload["requestId"])))
+
+
+def _extended_trigger(payload: Payload, station: Station) -> Answer:
+    """The security extension's ExtendedTriggerMessage; its firmware and log statuses are
+    the extension's messages."""
+    message = payload["requestedMessage"]
+    if payload.get("connectorId", 1) not in (0, 1):
+        return Answer(REJECTED)
+    if message == "FirmwareStatusNotification":
+        idle = ("SignedFirmwareStatusNotification", {"status": "Idle"})
+        return Answer(ACCEPTED, then=("send", [idle]))
+    if message == "LogStatusNotification":
+        return Answer(ACCEPTED, then=("send", [("LogStatusNotification", {"status": "Idle"})]))
+    if message not in TRIGGERS:
+        return Answer({"status": "NotImplemented"})  # SignChargePointCertificate
+    return Answer(ACCEPTED, then=("trigger", message))
+
+
 HANDLERS = {
     "GetConfiguration": _get_configuration,
     "ChangeConfiguration": _change_configuration,
@@ -409,4 +457,7 @@ HANDLERS = {
     "GetCompositeSchedule": _composite_schedule,
     "UpdateFirmware": _update_firmware,
     "GetDiagnostics": _get_diagnostics,
+    "GetLog": _get_log,
+    "SignedUpdateFirmware": _signed_update_firmware,
+    "ExtendedTriggerMessage": _extended_trigger,
 }

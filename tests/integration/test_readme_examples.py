@@ -139,7 +139,7 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         await asyncio.wait_for(ready.wait(), 10)
         await connected(work, "CP-1")
         for start in (
-            ".venv/bin/ocpp-cable remote-start CP-1",  # with --wait
+            ".venv/bin/ocpp-cable remote-start CP-1 TAG-1 --connector",  # with --wait
             ".venv/bin/ocpp-cable send CP-1 DataTransfer",  # with --wait
             '.venv/bin/ocpp-cable send CP-1 Reset \'{"type": "Soft"}\'',
             ".venv/bin/ocpp-cable broadcast ocpp:CP-1",
@@ -190,7 +190,7 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
 
 
 EVERYDAY = (  # the operators' everyday commands, in the docs' order
-    ".venv/bin/ocpp-cable remote-start CP-1",
+    ".venv/bin/ocpp-cable remote-start CP-1 TAG-1 --connector",
     ".venv/bin/ocpp-cable transactions list --station CP-1",
     ".venv/bin/ocpp-cable remote-stop CP-1",
     ".venv/bin/ocpp-cable trigger CP-1",

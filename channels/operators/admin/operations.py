@@ -333,6 +333,9 @@ def add_operation_commands(
     sync.add_argument("station_id")
     sync.add_argument("--full", action="store_true", help="send the whole list (Full update)")
     sync.add_argument(
+        "--wait", action="store_true", help="wait for the station's answer (to the first part)"
+    )
+    sync.add_argument(
         "--token-type",
         choices=local_list_requests.TOKEN_TYPES,
         metavar="TYPE",
@@ -392,6 +395,7 @@ def add_operation_commands(
         required=True,
         help="ISO 8601 time (UTC if no zone), or a duration from now: 90s, 30m, 2h, 1d",
     )
+    reserve.add_argument("--wait", action="store_true", help="wait for the station's answer")
 
     reservations_parser = commands.add_parser(
         "reservations",
@@ -414,6 +418,7 @@ def add_operation_commands(
         reservation_commands, "cancel", _reservations_cancel, "cancel one (CancelReservation)"
     )
     cancel.add_argument("reservation_id", type=int)
+    cancel.add_argument("--wait", action="store_true", help="wait for the station's answer")
     password_rotation.add_parser(lambda *named: leaf(commands, *named))
     station_commands.add_station_commands(commands, leaf)
     for parser in leaves:  # last, so a leaf's own arguments come first in --help
@@ -442,7 +447,7 @@ def _local_list_sync(args: argparse.Namespace, settings: SendSettings) -> int:
         f"{result['update_type']} update to version {result['version']}, "
         f"{result['entries']} entries{more}"
     )
-    return 0
+    return command_records.wait_and_print(settings, result["command_id"]) if args.wait else 0
 
 
 def _local_list_version(args: argparse.Namespace, settings: SendSettings) -> int:
@@ -494,7 +499,7 @@ def _reserve(args: argparse.Namespace, settings: SendSettings) -> int:
         f"reservation {row['id']} of {row['reserves']} at {row['station_id']} "
         f"until {_cell(row['expiry_date'])}: ReserveNow {row['command_id']} sent"
     )
-    return 0
+    return command_records.wait_and_print(settings, row["command_id"]) if args.wait else 0
 
 
 def _reservations_list(args: argparse.Namespace, settings: SendSettings) -> int:
@@ -524,4 +529,4 @@ def _reservations_cancel(args: argparse.Namespace, settings: SendSettings) -> in
         f"CancelReservation {row['command_id']} sent to {row['station_id']} for reservation "
         f"{row['id']}"
     )
-    return 0
+    return command_records.wait_and_print(settings, row["command_id"]) if args.wait else 0

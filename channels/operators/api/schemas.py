@@ -9,7 +9,9 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
+from ocpp_cable.channels.domain import reservations
 from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
+from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
 
 T = TypeVar("T")
@@ -542,7 +544,17 @@ class NewReservation(BaseModel):
         max_length=MAX_TAG_LENGTH,
         description="Its group (2.x: the groupIdToken). Default: the idTag's parent",
     )
-    expiry_date: datetime = Field(description="In the future; UTC when it names no zone")
+    expiry_date: datetime = Field(
+        description="In the future: an ISO 8601 time (UTC when it names no zone), or a "
+        "duration from now as `reserve --expires` takes it (90s, 30m, 2h, 1d)"
+    )
+
+    @field_validator("expiry_date", mode="before")
+    @classmethod
+    def _from_now(cls, value: Any) -> Any:
+        if isinstance(value, str) and reservations.is_duration(value):
+            return reservations.parse_expiry(value, now())
+        return value
 
     @field_validator("expiry_date")
     @classmethod

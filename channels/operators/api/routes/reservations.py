@@ -16,6 +16,7 @@ from ocpp_cable.channels.operators.api import schemas
 from ocpp_cable.channels.operators.api.auth import Reader, Writer
 from ocpp_cable.channels.operators.api.database import page, session_for, settings_of
 from ocpp_cable.channels.operators.api.problems import responses
+from ocpp_cable.channels.operators.api.routes.commands import Wait, followed
 from ocpp_cable.channels.operators.api.sending import OPERATION_PROBLEMS, sending
 from ocpp_cable.rpc_app import broadcasting
 
@@ -105,16 +106,19 @@ def show_reservation(request: Request, reservation_id: ReservationId, _: Reader)
     response_model=schemas.Reservation,
     responses=responses(401, 403, 404, 409, 502),
 )
-async def cancel(request: Request, reservation_id: ReservationId, who: Writer):
+async def cancel(request: Request, reservation_id: ReservationId, who: Writer, wait: Wait = 0):
     """Send CancelReservation: the reservation is `cancelled` once the station accepts
     (Rejected: it stays, and `reason` says so). 409: it holds nothing any more, or the
-    station is offline."""
+    station is offline. `?wait=` seconds for the station's answer: the reservation as
+    that answer left it."""
+    settings = settings_of(request)
     with sending(*OPERATION_PROBLEMS):
         row = await run_in_threadpool(
-            operations.cancel_reservation,
-            settings_of(request),
-            reservation_id,
-            broadcasting.current(),
+            operations.cancel_reservation, settings, reservation_id, broadcasting.current()
         )
     log.info("reservation cancel sent", reservation=reservation_id, by=who.name)
+    if wait > 0:
+        await followed(request, row["command_id"], wait)
+        with sending(*OPERATION_PROBLEMS):
+            row = await run_in_threadpool(operations.show_reservation, settings, reservation_id)
     return row
