@@ -505,10 +505,10 @@ class SimCharger:
         self.power_w = 0.0
         await self.request(self.dialect.stop(session, round(self.meter_wh), reason))
         charged = round(self.meter_wh) - meter_start
+        started, ended = session.started_at, time.time()
         self.state.session_ended(
-            SessionRecord(session.id_tag, session.transaction_id, session.started_at,
-                          time.time(), charged)
-        )  # fmt: skip
+            SessionRecord(session.id_tag, session.transaction_id, started, ended, charged)
+        )
         await self.report("Finishing")
         self.stats.sessions += 1
         return True

@@ -84,7 +84,9 @@ def _refusal(data: Payload, variable: Variable, held: dict[int, Monitor]) -> str
     numeric = variable.data_type in NUMERIC_TYPES
     if kind not in KINDS or not variable.monitorable or (kind in THRESHOLDS and not numeric):
         return "UnsupportedMonitorType"  # N04.FR.05
-    if severity not in SEVERITIES or "periodicEventStream" in data:
+    if severity not in SEVERITIES:
+        return "Rejected"
+    if "periodicEventStream" in data:
         return "Rejected"  # 2.1: it streams no periodic events
     low, high = variable.min_limit, variable.max_limit
     if kind in THRESHOLDS and (

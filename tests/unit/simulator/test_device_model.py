@@ -278,6 +278,12 @@ def test_monitors_are_set_replaced_cleared_and_reported(name):
         monitor("AvailabilityState", "Delta", 1, 7, id=3),
     ) == [("Accepted", 100), ("Rejected", None), ("Rejected", None), ("Rejected", None),
           ("Accepted", 3)]  # fmt: skip
+    if name == "2.1":  # a target it does not have; events it does not stream
+        stream = {"interval": 60, "values": 1}
+        assert set_(
+            monitor("Power", "TargetDelta", 1, 3),
+            monitor("Power", "Delta", 1, 3, periodicEventStream=stream),
+        ) == [("UnsupportedMonitorType", None), ("Rejected", None)]
     held = station.state.monitoring
     assert held.custom[100].severity == 6 and held.custom[3].origin == "CustomMonitor"
     assert monitored(name, station, monitoringCriteria=["ThresholdMonitoring"]) == {
