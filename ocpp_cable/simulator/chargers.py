@@ -34,6 +34,7 @@ from ocpp_cable.simulator.dialects import (
 )
 from ocpp_cable.simulator.state import (
     Reservation,
+    SessionRecord,
     StationState,
     energy_wh,
     jitter,
@@ -140,6 +141,7 @@ class SimCharger:
         self.id_tag = id_tag
         self.max_power_w = max_power_w
         self.state = StationState()
+        self.state.security_profile = 2 if self.url.startswith("wss://") else 1
         self.ws: Any = None
         self.meter_wh = float(random.randint(0, 50_000))
         self.power_w = 0.0
@@ -163,6 +165,10 @@ class SimCharger:
     @property
     def heartbeat_interval(self) -> int:
         return self.state.heartbeat_interval
+
+    @property
+    def ocpp_version(self) -> str:
+        return self.version.name
 
     @property
     def connected(self) -> bool:
@@ -490,6 +496,7 @@ class SimCharger:
             await self.report("Finishing")
             return False
         session.started_at = time.time()
+        meter_start = round(self.meter_wh)
         if session.reservation_id is not None:
             self.state.reservation = None  # used
         await self.report("Charging")
@@ -506,6 +513,11 @@ class SimCharger:
             await self.request(self.dialect.meter(session, round(self.meter_wh), self.power_w))
         self.power_w = 0.0
         await self.request(self.dialect.stop(session, round(self.meter_wh), reason))
+        charged = round(self.meter_wh) - meter_start
+        started, ended = session.started_at, time.time()
+        self.state.session_ended(
+            SessionRecord(session.id_tag, session.transaction_id, started, ended, charged)
+        )
         await self.report("Finishing")
         self.stats.sessions += 1
         return True

@@ -80,6 +80,8 @@ class Station(Protocol):
     state: StationState
     session: Session | None
     max_power_w: float
+    power_w: float  # what the EV draws now
+    ocpp_version: str  # "1.6", "2.0.1", "2.1": 2.1's messages say a little more
 
 
 class Dialect(Protocol):

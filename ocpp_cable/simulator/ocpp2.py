@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from ocpp_cable.simulator import customers2, device_model2, display_messages2, monitoring2
 from ocpp_cable.simulator.dialects import (
     Answer,
     ConnectorState,
@@ -35,22 +36,12 @@ CANNED: dict[str, Payload] = {
     "CostUpdated": {},  # the running cost, shown to the driver
 }
 # What it cannot do, refused in the words the spec gives for it (it has no
-# certificates, display messages, monitors, reports, tariffs, DER or network profiles).
+# certificates, tariffs or DER).
 REFUSALS: dict[str, Payload] = {
     "CertificateSigned": REJECTED,
     "InstallCertificate": REJECTED,
     "DeleteCertificate": {"status": "NotFound"},
     "GetInstalledCertificateIds": {"status": "NotFound"},
-    "CustomerInformation": REJECTED,
-    "SetDisplayMessage": REJECTED,
-    "GetDisplayMessages": {"status": "Unknown"},
-    "ClearDisplayMessage": {"status": "Unknown"},
-    "GetBaseReport": {"status": "NotSupported"},
-    "GetReport": {"status": "NotSupported"},
-    "GetMonitoringReport": {"status": "NotSupported"},
-    "SetMonitoringBase": {"status": "NotSupported"},
-    "SetMonitoringLevel": REJECTED,
-    "SetNetworkProfile": REJECTED,
     "PublishFirmware": REJECTED,  # it is no local controller
     "UnpublishFirmware": {"status": "NoFirmware"},
     # 2.1 only
@@ -99,9 +90,6 @@ TRIGGERS = frozenset(
     {"BootNotification", "Heartbeat", "MeterValues", "StatusNotification",
      "TransactionEvent", "FirmwareStatusNotification", "LogStatusNotification"}
 )  # fmt: skip
-
-# The one variable the simulator has (1.6: the HeartbeatInterval configuration key).
-HEARTBEAT = ("OCPPCommCtrlr", "HeartbeatInterval")
 
 
 def boot(station_id: str, reason: str = "PowerUp", firmware: str = "1.0") -> Message:
@@ -245,17 +233,6 @@ def answer(action: str, payload: Payload, station: Station) -> Answer | None:
         return handler(payload, station)
     reply = CANNED.get(action, REFUSALS.get(action))
     return None if reply is None else Answer(reply)
-
-
-def _get_variables(payload: Payload, station: Station) -> Answer:
-    results = [variable_result(data, station) for data in payload["getVariableData"]]
-    return Answer({"getVariableResult": results})
-
-
-def _set_variables(payload: Payload, station: Station) -> Answer:
-    return Answer(
-        {"setVariableResult": [set_variable(d, station) for d in payload["setVariableData"]]}
-    )
 
 
 def _request_start(payload: Payload, station: Station) -> Answer:
@@ -528,82 +505,15 @@ HANDLERS = {
     "GetTransactionStatus": _get_transaction_status,
     "UpdateFirmware": _update_firmware,
     "GetLog": _get_log,
-    "GetVariables": _get_variables,
-    "SetVariables": _set_variables,
     "RequestStartTransaction": _request_start,
     "RequestStopTransaction": _request_stop,
     "Reset": _reset,
     "ChangeAvailability": _change_availability,
     "UnlockConnector": _unlock,
     "TriggerMessage": _trigger,
+    # The device model, monitors, display messages and customer data: kept apart.
+    **device_model2.HANDLERS,
+    **monitoring2.HANDLERS,
+    **display_messages2.HANDLERS,
+    **customers2.HANDLERS,
 }
-
-# The variables it keeps, (component, variable) -> value at boot; SetVariables changes
-# them (OCPPCommCtrlr.HeartbeatInterval is the interval it heartbeats at).
-VARIABLES: dict[tuple[str, str], str] = {
-    HEARTBEAT: "300",
-    ("SampledDataCtrlr", "TxUpdatedInterval"): "5",
-    ("TxCtrlr", "EVConnectionTimeOut"): "60",
-    ("TxCtrlr", "StopTxOnInvalidId"): "true",
-    ("AuthCtrlr", "AuthorizeRemoteStart"): "false",
-    ("LocalAuthListCtrlr", "Enabled"): "true",
-    ("SmartChargingCtrlr", "Enabled"): "true",
-}
-NUMERIC = frozenset({HEARTBEAT, ("SampledDataCtrlr", "TxUpdatedInterval"),
-                     ("TxCtrlr", "EVConnectionTimeOut")})  # fmt: skip
-
-
-def _variables(station: Station) -> dict[tuple[str, str], str]:
-    known = dict(VARIABLES)
-    known.update({tuple(k.split(".", 1)): v for k, v in station.state.configuration.items()})
-    known[HEARTBEAT] = str(station.state.heartbeat_interval)
-    return known
-
-
-def _lookup(data: Payload, station: Station) -> tuple[str, tuple[str, str]]:
-    """The attributeStatus a Get/SetVariableData finds, and its key."""
-    key = (data["component"]["name"], data["variable"]["name"])
-    known = _variables(station)
-    if key in known:
-        return "Accepted", key
-    if not any(component == key[0] for component, _ in known):
-        return "UnknownComponent", key
-    return "UnknownVariable", key
-
-
-def variable_result(data: Payload, station: Station) -> Payload:
-    """GetVariables' result for one GetVariableData: its value, or what is unknown."""
-    component, variable = data["component"], data["variable"]
-    result: Payload = {"component": component, "variable": variable}
-    if "attributeType" in data:
-        result["attributeType"] = data["attributeType"]
-    found, key = _lookup(data, station)
-    if found != "Accepted":
-        result["attributeStatus"] = found
-    elif data.get("attributeType", "Actual") != "Actual":
-        result["attributeStatus"] = "NotSupportedAttributeType"  # no target, no limits
-    else:
-        result["attributeStatus"] = "Accepted"
-        result["attributeValue"] = _variables(station)[key]
-    return result
-
-
-def set_variable(data: Payload, station: Station) -> Payload:
-    """SetVariables' result for one SetVariableData: kept, or why not."""
-    result: Payload = {"component": data["component"], "variable": data["variable"]}
-    if "attributeType" in data:
-        result["attributeType"] = data["attributeType"]
-    found, key = _lookup(data, station)
-    value = data["attributeValue"]
-    if found != "Accepted":
-        result["attributeStatus"] = found
-    elif data.get("attributeType", "Actual") != "Actual":
-        result["attributeStatus"] = "NotSupportedAttributeType"
-    elif key in NUMERIC and not value.isdigit():
-        result["attributeStatus"] = "Rejected"
-    else:
-        if key == HEARTBEAT:
-            station.state.heartbeat_interval = int(value)
-        station.state.configuration[".".join(key)] = value
-        result["attributeStatus"] = "Accepted"
-    return result

@@ -197,6 +197,48 @@ class Reservation:
 
 
 @dataclass
+class Monitor:
+    """A 2.x variable monitor (SetVariableMonitoring): on `component`'s `variable`, of
+    `kind` (UpperThreshold, Delta, Periodic...) at `value`."""
+
+    monitor_id: int
+    component: dict[str, Any]
+    variable: dict[str, Any]
+    kind: str
+    value: float
+    severity: int  # 0 Danger ... 9 Debug
+    transaction: bool = False  # only while a transaction runs
+    origin: str = "CustomMonitor"  # or HardWiredMonitor, PreconfiguredMonitor (2.1's words)
+
+
+@dataclass
+class Monitoring:
+    """The monitors the central system set or changed, and which of the built-in ones
+    are active: those of `base` (SetMonitoringBase), but for the `cleared` ones."""
+
+    base: str = "All"  # All, FactoryDefault, HardWiredOnly
+    level: int = 9  # SetMonitoringLevel: events of this severity and graver are reported
+    custom: dict[int, Monitor] = field(default_factory=dict)  # a built-in id: replaced
+    cleared: set[int] = field(default_factory=set)
+    next_id: int = 100  # the id the next new monitor gets
+
+
+@dataclass
+class SessionRecord:
+    """A session charged, as a 2.x charger keeps it about its driver (CustomerInformation)."""
+
+    id_tag: str
+    transaction_id: Any
+    started_at: float  # Unix seconds
+    ended_at: float
+    energy_wh: int
+
+
+# The sessions a charger remembers, the latest.
+SESSIONS_KEPT = 20
+
+
+@dataclass
 class StationState:
     """Everything a charger keeps that the central system can set or ask about."""
 
@@ -209,6 +251,13 @@ class StationState:
     limits: ChargingLimits = field(default_factory=ChargingLimits)
     configuration: dict[str, str] = field(default_factory=dict)  # 1.6 keys / 2.x variables
     firmware_version: str = "1.0"
+    security_profile: int = 1  # 2.x: how it connects (1: ws:// and a password, 2: wss://)
+    # 2.x: monitors, display messages {id: MessageInfo}, network profiles {slot:
+    # connectionData}, and the sessions it charged (the latest SESSIONS_KEPT).
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    display_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    network_profiles: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sessions: list[SessionRecord] = field(default_factory=list)
 
     def reservation_holds(self, now: float) -> Reservation | None:
         """The reservation, unless it has expired (then it is gone)."""
@@ -244,3 +293,11 @@ class StationState:
         if not self.available:
             return "Unavailable"
         return "Reserved" if self.reservation_holds(now) is not None else "Available"
+
+    def session_ended(self, record: SessionRecord) -> None:
+        """Remember a session charged; the display messages shown only during its
+        transaction go with it."""
+        self.sessions = [*self.sessions, record][-SESSIONS_KEPT:]
+        for key, message in list(self.display_messages.items()):
+            if message.get("transactionId") == record.transaction_id:
+                del self.display_messages[key]

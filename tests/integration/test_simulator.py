@@ -20,6 +20,7 @@ from ocpp_cable.channels.storage import models
 from ocpp_cable.rpc_app import Channel
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.simulator import DIALECTS, SimCharger, SimulationOptions, Stats, simulate, summary
+from ocpp_cable.simulator.device_model2 import VARIABLES
 from tests.support import apps
 from tests.support.central import PASSWORD
 from tests.support.conformance import csms
@@ -606,4 +607,188 @@ async def test_a_simulated_station_installs_the_firmware_it_is_sent(version, tmp
             )
             # It reboots on the new firmware.
             await eventually(lambda: len(stats.latencies["BootNotification"]) == 2)
+    assert dict(stats.errors) == {}
+
+
+# --- a simulated 2.x station's device model, as the reference system operates it --------------
+
+
+def stored_variables(system) -> dict[str, str | None]:
+    """The station's variables as the central system stored them, named as the operator
+    names them (`EVSE@1.AvailabilityState`): {name: value}."""
+    found = {}
+    for row in system.rows(models.StationVariable):
+        name = row.component
+        if row.evse_id is not None:
+            name += f"@{row.evse_id}" + ("" if row.connector_id is None else f":{row.connector_id}")
+        name += f".{row.variable}"
+        found[name if row.variable_instance is None else f"{name}[{row.variable_instance}]"] = (
+            row.value
+        )
+    return found
+
+
+def notifications(system, action: str) -> list[dict]:
+    rows = system.rows(models.StationNotification, models.StationNotification.action == action)
+    return [row.payload for row in rows]
+
+
+@pytest.mark.parametrize("version", OCPP_2)
+async def test_an_operator_reads_and_writes_a_simulated_device_model(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version) as stats:
+            code, out, err = await system.operator("report", "CP-1", "--base", "FullInventory")
+            assert code == 0 and "GetBaseReport " in out, (out, err)
+            # Every part of the report stored, each variable at its EVSE and connector.
+            await eventually(lambda: len(stored_variables(system)) == len(VARIABLES))
+            stored = stored_variables(system)
+            assert stored["EVSE@1.AvailabilityState"] == "Available"
+            assert stored["Connector@1:1.ConnectorType"] == "cType2"
+            parts = notifications(system, "NotifyReport")
+            assert [p["seqNo"] for p in parts] == list(range(len(parts))) and len(parts) > 1
+            code, out, err = await system.operator(
+                "variables", "get", "CP-1", "OCPPCommCtrlr.HeartbeatInterval",
+                "EVSE@1.AvailabilityState", "--wait",
+            )  # fmt: skip
+            assert code == 0 and out.count("Accepted") == 2 and " Available " in out, (out, err)
+            code, out, err = await system.operator(
+                "variables", "set", "CP-1", "OCPPCommCtrlr.HeartbeatInterval=600", "--wait"
+            )
+            assert code == 0, (out, err)
+            assert stored_variables(system)["OCPPCommCtrlr.HeartbeatInterval"] == "600"
+            code, out, err = await system.operator(
+                "variables", "set", "CP-1", "EVSE@1.AvailabilityState=Unavailable", "--wait"
+            )
+            assert re.search(r"EVSE@1\.AvailabilityState\s+Rejected", out), (out, err)  # read-only
+            code, out, err = await system.operator(
+                "report", "CP-1", "--criteria", "Problem", "--component", "EVSE@1", "--wait"
+            )
+            assert code == 0 and '{"status":"EmptyResultSet"}' in out, (out, err)
+            # The station said it takes 10 variables a request: 12 go in two.
+            twelve = [variable.notation for variable in VARIABLES[:12]]
+            code, out, err = await system.operator("variables", "get", "CP-1", *twelve, "--wait")
+            assert code == 0 and out.count("GetVariables ") == 2, (out, err)
+            assert out.count(" Accepted ") == 12
+            # Its list, as it is now: none yet.
+            code, out, err = await system.operator(
+                "report", "CP-1", "--component", "LocalAuthListCtrlr", "--wait"
+            )
+            assert code == 0, (out, err)
+    assert stored_variables(system)["LocalAuthListCtrlr.Entries"] == "0"
+    assert dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OCPP_2)
+async def test_an_operator_sets_and_reports_a_simulated_stations_monitors(
+    version, tmp_path, capsys
+):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version) as stats:
+            code, out, err = await system.operator(
+                "monitoring", "set", "CP-1", "EVSE@1.AvailabilityState", "--type", "Delta",
+                "--value", "1", "--severity", "8", "--wait",
+            )  # fmt: skip
+            assert code == 0, (out, err)
+            assert re.search(r"100\s+EVSE@1\.AvailabilityState\s+Delta\s+8\s+Accepted", out), out
+            code, out, err = await system.operator("monitoring", "clear", "CP-1", "100", "101",
+                                                   "--wait")  # fmt: skip
+            assert code == 0, (out, err)
+            assert re.search(r"100\s+Accepted", out) and re.search(r"101\s+NotFound", out), out
+            for argv in (("base", "CP-1", "HardWiredOnly"), ("level", "CP-1", "4")):
+                code, out, err = await system.operator("monitoring", *argv, "--wait")
+                assert code == 0 and 'accepted: {"status":"Accepted"}' in out, (out, err)
+            code, out, err = await system.operator(
+                "monitoring", "report", "CP-1", "--criteria", "ThresholdMonitoring"
+            )
+            assert code == 0, (out, err)
+            (report,) = await eventually(lambda: notifications(system, "NotifyMonitoringReport"))
+            (data,) = report["monitor"]
+            assert data["component"] == {"name": "EVSE", "evse": {"id": 1}}
+            assert [(m["id"], m["type"]) for m in data["variableMonitoring"]] == [
+                (1, "UpperThreshold")
+            ]  # hard-wired: it stays whatever the base
+            code, out, err = await system.operator(
+                "report", "CP-1", "--component", "MonitoringCtrlr", "--wait"
+            )
+            assert code == 0, (out, err)
+            await eventually(
+                lambda: stored_variables(system).get("MonitoringCtrlr.ActiveMonitoringLevel")
+            )
+    stored = stored_variables(system)
+    assert stored["MonitoringCtrlr.ActiveMonitoringBase"] == "HardWiredOnly"
+    assert stored["MonitoringCtrlr.ActiveMonitoringLevel"] == "4"
+    assert dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OCPP_2)
+async def test_a_simulated_station_keeps_display_messages_and_network_profiles(
+    version, tmp_path, capsys
+):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version) as stats:
+            code, out, err = await system.operator(
+                "display-messages", "set", "CP-1", "Welcome", "--id", "918273645", "--priority",
+                "InFront", "--state", "Idle", "--end", "2099-12-31T23:00:00Z", "--wait",
+            )  # fmt: skip
+            assert code == 0, (out, err)
+            code, out, err = await system.operator(
+                "display-messages", "set", "CP-1", "<b>Hi</b>", "--format", "HTML", "--wait"
+            )
+            assert code == 1 and "NotSupportedMessageFormat" in out, (out, err)
+            code, out, err = await system.operator(
+                "display-messages", "get", "CP-1", "--priority", "InFront"
+            )
+            assert code == 0, (out, err)
+            (shown,) = await eventually(lambda: notifications(system, "NotifyDisplayMessages"))
+            (message,) = shown["messageInfo"]
+            assert message["id"] == 918273645 and message["message"]["content"] == "Welcome"
+            clear = ("display-messages", "clear", "CP-1", "918273645", "--wait")
+            code, out, err = await system.operator(*clear)
+            assert code == 0, (out, err)
+            code, out, err = await system.operator(*clear)
+            assert '{"status":"Unknown"}' in out, (out, err)  # no longer shown
+            profile = ("network-profile", "CP-1", "--url", "wss://csms.example.com/ocpp",
+                       "--security-profile", "2", "--wait")  # fmt: skip
+            code, out, err = await system.operator(*profile, "--slot", "2")
+            assert code == 0, (out, err)
+            code, out, err = await system.operator(*profile, "--slot", "9")
+            assert code == 1 and "InvalidConfSlot" in out, (out, err)
+    assert dict(stats.errors) == {}
+
+
+@pytest.mark.parametrize("version", OCPP_2)
+async def test_a_simulated_station_reports_and_clears_a_customers_data(version, tmp_path, capsys):
+    async with csms(tmp_path, capsys) as system:
+        system.seed("CP-1")
+        async with waiting(system, version, samples=2) as stats:
+            code, out, err = await system.operator("local-list", "sync", "CP-1")
+            assert code == 0, (out, err)
+            await eventually(lambda: [k for k in system.rows(models.LocalList) if k.version == 1])
+            code, out, err = await system.operator("remote-start", "CP-1", "TAG-1", "--wait")
+            assert code == 0, (out, err)
+            await eventually(lambda: [t for t in system.rows(models.Transaction) if t.stop_time])
+            (tx,) = system.rows(models.Transaction)
+            customer = ("customer-information", "CP-1", "--id-token", "TAG-1",
+                        "--id-token-type", "ISO14443", "--report", "--wait")  # fmt: skip
+            code, out, err = await system.operator(*customer, "--clear")
+            assert code == 0, (out, err)
+            (report,) = await eventually(lambda: notifications(system, "NotifyCustomerInformation"))
+            lines = report["data"].split("\n")
+            assert lines[0] == "Local Authorization List: TAG-1 Accepted"
+            assert lines[1].startswith(f"Session {tx.station_transaction_id}: ")
+            assert lines[2] == "Cleared 1 session(s) of idToken TAG-1 (ISO14443)"
+            # The list is the central system's to change: it removes the token itself.
+            (listed,) = await eventually(
+                lambda: [k for k in system.rows(models.LocalList) if k.version == 2]
+            )
+            assert listed.entries == {}
+            code, out, err = await system.operator(*customer)
+            assert code == 0, (out, err)
+            reports = await eventually(
+                lambda: (r := notifications(system, "NotifyCustomerInformation"))[1:] and r
+            )
+            assert reports[1]["data"] == "No data about idToken TAG-1 (ISO14443)"
     assert dict(stats.errors) == {}
