@@ -7,7 +7,8 @@ Runs `ocpp-cable up` in a temporary directory with three stations (one charging,
 one idle, one offline) and a few idTags, and photographs the pages in Chromium
 (/usr/bin/chromium), as tests/integration/test_dashboard.py drives them; then a 2.0.1
 station's operations (tests/support/station_201.py), as
-tests/integration/test_dashboard_device_model.py drives them.
+tests/integration/test_dashboard_device_model.py drives them; and the Tokens view, as
+tests/integration/test_dashboard_tokens.py drives it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import async_playwright, expect
 
-from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.domain import stations, viewers
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import IdTag
 from tests.support import browser
@@ -121,6 +122,28 @@ async def shoot_operations(system: System, token: str) -> None:
         await chrome.close()
 
 
+async def shoot_tokens(system: System) -> None:
+    """The Tokens view of an admin token: a token just added, shown once; one revoked."""
+    admin = system.token("root", viewers.ADMIN)
+    system.token("ada", viewers.READ)
+    system.token("old-laptop", viewers.READ)
+    with db.session_scope(system.database_url) as session:
+        viewers.revoke_viewer(session, "old-laptop")
+    async with async_playwright() as playwright:
+        chrome = await browser.launch(playwright)
+        page = await chrome.new_page(viewport=WIDE)
+        await page.goto(f"{system.base_url}/#/tokens")
+        await page.fill("#token", admin)
+        await page.click("#login-form button")
+        await expect(page.locator("tr[data-token='old-laptop']")).to_be_visible()
+        await page.fill("form.token input[name=name]", "ci-deploy")
+        await page.select_option("form.token select[name=scope]", "write")
+        await page.click("form.token button.primary")
+        await expect(page.locator("tr[data-token='ci-deploy']")).to_be_visible()
+        await page.screenshot(path=OUT / "tokens.png")
+        await chrome.close()
+
+
 async def photograph(workdir: Path) -> None:
     # The QR code points where `make run` serves the page.
     with running_system(workdir, "--public-url", "http://127.0.0.1:9080") as system:
@@ -143,6 +166,7 @@ async def photograph(workdir: Path) -> None:
             await shoot(system, token)
         async with connected_station(system, "CP-4"):
             await shoot_operations(system, token)
+        await shoot_tokens(system)
 
 
 async def main() -> None:

@@ -3,7 +3,8 @@
 A token is made once (`ocpp-cable tokens add NAME`), shown once, and kept only
 as its SHA-256: it is 256 random bits, so a fast hash is as safe as a slow one
 and a lookup is one indexed read. Its scope says what it may do: `read` watches
-and reads, `write` also changes data and sends commands to stations.
+and reads, `write` also changes data and sends commands to stations, `admin` also
+makes, lists and revokes tokens through the HTTP API.
 
 A token revoked or replaced ends its browsers' live connections: every gateway node
 is told to close the connections of its holder (`end_connections`).
@@ -15,7 +16,7 @@ import hashlib
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ocpp_cable.channels.domain.timeutil import now
@@ -24,9 +25,14 @@ from ocpp_cable.contract.transmissions import UNAUTHORIZED
 from ocpp_cable.rpc_app.broadcasting import Broadcaster, remote_disconnect
 
 PREFIX = "ocv_"  # says what the secret is when it turns up in a paste or a log scanner
-READ, WRITE = "read", "write"
-SCOPES = (READ, WRITE)
+READ, WRITE, ADMIN = "read", "write", "admin"
+SCOPES = (READ, WRITE, ADMIN)  # each may do all the one before it may
 MAX_TOKEN_LENGTH = 128
+MAX_NAME_LENGTH = 64
+
+
+class UnknownToken(LookupError):
+    """No token has that name."""
 
 
 class Holder(NamedTuple):
@@ -37,7 +43,29 @@ class Holder(NamedTuple):
 
     @property
     def may_write(self) -> bool:
-        return self.scope == WRITE
+        return self.scope in (WRITE, ADMIN)
+
+    @property
+    def may_manage_tokens(self) -> bool:
+        return self.scope == ADMIN
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a token, or None. It names the file `tokens add` writes
+    (`token-<name>.token`), a path segment of the API's and a row people read: no
+    separator, nothing unprintable (a control or format character could make two names
+    look alike), no space at either end."""
+    if (
+        not 0 < len(name) <= MAX_NAME_LENGTH
+        or not name.isprintable()
+        or name != name.strip()
+        or any(c in "/\\" for c in name)
+    ):
+        return (
+            f"a token's name has 1 to {MAX_NAME_LENGTH} printable characters, no / or \\, "
+            "and no space at either end"
+        )
+    return None
 
 
 def digest(token: str) -> str:
@@ -58,11 +86,19 @@ def token_digest(token: str) -> str:
     return token.removeprefix(MASKED) if token.startswith(MASKED) else digest(token)
 
 
-def add_viewer(session: Session, name: str, scope: str = READ) -> str:
-    """A new token for `name` (replacing one it had); returns the token, never stored."""
+def _checked(scope: str) -> None:
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
-    token = PREFIX + secrets.token_urlsafe(32)
+
+
+def _new_token() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+def add_viewer(session: Session, name: str, scope: str = READ) -> str:
+    """A new token for `name` (replacing one it had); returns the token, never stored."""
+    _checked(scope)
+    token = _new_token()
     record = session.get(ViewerToken, name)
     if record is None:
         session.add(ViewerToken(name=name, token_hash=digest(token), scope=scope))
@@ -72,6 +108,25 @@ def add_viewer(session: Session, name: str, scope: str = READ) -> str:
     return token
 
 
+def add_new_viewer(session: Session, name: str, scope: str = READ) -> str | None:
+    """A token for `name` unless it has one in force (None then): a revoked one is
+    replaced. Returns the token, never stored. Two callers at once for a new name: the
+    second one's commit fails on the name's key."""
+    _checked(scope)
+    token = _new_token()
+    if session.get(ViewerToken, name) is None:
+        session.add(ViewerToken(name=name, token_hash=digest(token), scope=scope))
+        return token
+    # Only while revoked: of two callers at once, one replaces it and the other sees it
+    # in force.
+    replaced = session.execute(
+        update(ViewerToken)
+        .where(ViewerToken.name == name, ViewerToken.revoked_at.is_not(None))
+        .values(token_hash=digest(token), scope=scope, created_at=now(), revoked_at=None)
+    )
+    return token if replaced.rowcount == 1 else None
+
+
 def in_force(session: Session, name: str) -> bool:
     """Has `name` a token that is not revoked?"""
     record = session.get(ViewerToken, name)
@@ -79,11 +134,27 @@ def in_force(session: Session, name: str) -> bool:
 
 
 def revoke_viewer(session: Session, name: str) -> bool:
+    """Revoke `name`'s token: True when revoked now, False when it was already (or there
+    is no such token)."""
     record = session.get(ViewerToken, name)
     if record is None or record.revoked_at is not None:
         return False
     record.revoked_at = now()
     return True
+
+
+def revoke(session: Session, name: str) -> bool:
+    """Revoke the token an operator named: True when revoked now, False when it was
+    already. Once this is committed, the caller has every gateway node told
+    (`end_connections`), as `tokens revoke` and the API's DELETE do; a browser that
+    reconnects meanwhile is refused at Connect.
+
+    Raises:
+        UnknownToken: there is no token `name`.
+    """
+    if session.get(ViewerToken, name) is None:
+        raise UnknownToken(f"no token {name}")
+    return revoke_viewer(session, name)
 
 
 def holder_of(session: Session, token: str) -> Holder | None:

@@ -16,6 +16,7 @@ from ocpp_cable.channels.storage.models import (
     MeterValue,
     StationVariable,
     Transaction,
+    ViewerToken,
 )
 
 Row = dict[str, Any]
@@ -33,6 +34,8 @@ METER_VALUE_FIELDS = (
     "timestamp", "measurand", "phase", "value", "unit", "context", "location",
 )  # fmt: skip
 ID_TAG_FIELDS = ("tag", "status", "expiry_date", "parent_id_tag", "created_at")
+# Never its hash: it is what a token is looked up by, and no reader needs it.
+TOKEN_FIELDS = ("name", "scope", "created_at", "revoked_at")
 MESSAGE_FIELDS = (
     "id", "station_id", "direction", "message_type", "action", "message_id", "payload",
     "created_at",
@@ -113,6 +116,10 @@ def variable_row(variable: StationVariable) -> Row:
 
 def id_tag_row(tag: IdTag) -> Row:
     return {name: getattr(tag, name) for name in ID_TAG_FIELDS}
+
+
+def token_row(token: ViewerToken) -> Row:
+    return {name: getattr(token, name) for name in TOKEN_FIELDS}
 
 
 def message_row(message: MessageLog) -> Row:

@@ -11,11 +11,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ocpp_cable.channels.domain import stations
+from ocpp_cable.channels.domain import stations, viewers
 from ocpp_cable.channels.operators.api import create_app
 from ocpp_cable.channels.settings import Settings
 from ocpp_cable.channels.storage import db
 from ocpp_cable.channels.storage.models import IdTag
+from ocpp_cable.rpc_app import broadcasting
 from tests.support.api import bearer, make_token
 
 
@@ -56,5 +57,36 @@ def test_no_request_breaks_the_api(fuzzed):
             # reservation keep OCPP's rules (422). Every other check stays: no 5xx, and
             # every answer one the document promises.
             case.call_and_validate(headers=auth, excluded_checks=[positive_data_acceptance])
+
+        fuzz()
+
+
+class Unheard:
+    """A broadcaster that takes every message and tells no gateway."""
+
+    def publish(self, messages: list[dict]) -> None:
+        pass
+
+
+def test_no_request_breaks_the_token_routes(fuzzed, database_url):
+    """The same, for an admin token's routes (above, a write token only hears 403)."""
+    app, _ = fuzzed
+    admin = bearer(make_token(database_url, "root", viewers.ADMIN))
+    broadcasting.configure(Unheard())  # the revocations' remote disconnects
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    token_routes = [o for o in operations if o.path.split("/")[3] in ("tokens", "me")]
+    assert len(token_routes) == 4
+    for operation in token_routes:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "12")) * 2,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def fuzz(case):
+            case.call_and_validate(headers=admin, excluded_checks=[positive_data_acceptance])
 
         fuzz()

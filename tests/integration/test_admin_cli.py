@@ -603,14 +603,20 @@ def test_token_scopes_and_the_old_viewers_name(admin, session, tmp_path):
         admin("tokens", "add", "ops", "--scope", "write", "--token-file", str(tmp_path / "w"))[0]
         == 0
     )
+    assert (
+        admin("tokens", "add", "root", "--scope", "admin", "--token-file", str(tmp_path / "a"))[0]
+        == 0
+    )
     with pytest.raises(SystemExit) as refused:  # argparse: exit 2 with the choices
-        admin("tokens", "add", "x", "--scope", "admin")
+        admin("tokens", "add", "x", "--scope", "root")
     assert refused.value.code == 2
     # `viewers` was the name before tokens opened the API: scripts that use it keep working.
     assert admin("viewers", "add", "ada", "--token-file", str(tmp_path / "r"))[0] == 0
     with session() as s:
         assert viewers.holder_of(s, (tmp_path / "w").read_text().strip()) == ("ops", "write")
         assert viewers.holder_of(s, (tmp_path / "r").read_text().strip()) == ("ada", "read")
+        root = viewers.holder_of(s, (tmp_path / "a").read_text().strip())
+        assert root == ("root", "admin") and root.may_write and root.may_manage_tokens
 
 
 def test_registration_is_set_by_add_and_by_the_operator(admin, session):

@@ -157,9 +157,16 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         assert orjson.loads(status.stdout)["stations"] == {"total": 1, "connected": 1}
         online = work.run(shell_command(api + "'http://127.0.0.1:9080/api/v1/stations?"))
         assert [s["id"] for s in orjson.loads(online.stdout)["items"]] == ["CP-1"]
-        reset = await asyncio.to_thread(work.run, shell_command("curl -s -X POST -H"))
+        posted = 'curl -s -X POST -H "Authorization: Bearer $(cat token-{}.token)"'
+        reset = await asyncio.to_thread(work.run, shell_command(posted.format("ops")))
         command = orjson.loads(reset.stdout)
         assert command["status"] == "accepted" and command["response"] == {"status": "Accepted"}
+        # An admin token makes a token over HTTP: in the answer, this once.
+        root = work.run(shell_command(".venv/bin/ocpp-cable tokens add root"))
+        assert root.returncode == 0 and (tmp_path / "token-root.token").exists(), root.stderr
+        over_http = orjson.loads(work.run(shell_command(posted.format("root"))).stdout)
+        assert (over_http["name"], over_http["scope"]) == ("ada", "read")
+        assert over_http["token"].startswith("ocv_")
         script = tmp_path / "remote.py"
         script.write_text(
             python_example("from ocpp_cable import broadcast\nfrom ocpp_cable.channels import")
@@ -186,7 +193,7 @@ async def test_docs_walk_through_and_broadcasts_work_as_written(tmp_path):
         server.send_signal(signal.SIGINT)
         _, logs = server.communicate(timeout=30)
     key = key_file.read_text().strip()
-    assert key not in logs
+    assert key not in logs and over_http["token"] not in logs
 
 
 EVERYDAY = (  # the operators' everyday commands, in the docs' order

@@ -63,7 +63,6 @@ from ocpp_cable.rpc_app.broadcasting import BroadcastError, from_settings
 # `viewers` is the name `tokens` had before tokens opened the HTTP API too.
 
 SHOWN_TRANSACTIONS = 5
-MAX_VIEWER_NAME = 64
 NONE = "—"
 
 Row = dict[str, Any]
@@ -303,8 +302,9 @@ def add_admin_commands(
         "tokens",
         aliases=["viewers"],
         help="who may watch the network live at /cable and use the HTTP API",
-        description="People's tokens: read (watch at /cable, GET the API) or write "
-        "(also change data and send commands through the API).",
+        description="People's tokens: read (watch at /cable, GET the API), write "
+        "(also change data and send commands through the API) or admin (also make, list "
+        "and revoke tokens through the API and the dashboard).",
     )
     token_commands = tokens.add_subparsers(
         dest="tokens_command", required=True, metavar="SUBCOMMAND"
@@ -316,13 +316,13 @@ def add_admin_commands(
         "make a token (a new one replaces the old); it is written to a file, "
         "readable by you only, and never printed",
     )
-    token_add.add_argument("name", help=f"1 to {MAX_VIEWER_NAME} characters")
+    token_add.add_argument("name", help=f"1 to {viewers.MAX_NAME_LENGTH} characters")
     token_add.add_argument(
         "--scope",
         choices=viewers.SCOPES,
         default=viewers.READ,
-        help="read: watch and read; write: also change data and command stations "
-        "(default: %(default)s)",
+        help="read: watch and read; write: also change data and command stations; admin: "
+        "also manage tokens through the API and the dashboard (default: %(default)s)",
     )
     token_add.add_argument(
         "--token-file", help="where the token goes (default: token-<name>.token)"
@@ -802,8 +802,9 @@ def _tariffs_remove(args: argparse.Namespace, settings: AdminSettings) -> int:
 
 def _tokens_add(args: argparse.Namespace, settings: TokenSettings) -> int:
     name = args.name
-    if not 0 < len(name) <= MAX_VIEWER_NAME or any(ord(c) < 0x20 or c in "/\\" for c in name):
-        raise AdminError(f"a token's name has 1 to {MAX_VIEWER_NAME} printable characters", 2)
+    problem = viewers.name_problem(name)
+    if problem is not None:
+        raise AdminError(problem, 2)
     path = args.token_file or f"token-{name}.token"
     with _session(settings) as session:
         replaced = viewers.in_force(session, name)
@@ -823,16 +824,8 @@ def _tokens_add(args: argparse.Namespace, settings: TokenSettings) -> int:
 
 def _tokens_list(args: argparse.Namespace, settings: AdminSettings) -> int:
     with _session(settings) as session:
-        found = session.scalars(select(ViewerToken).order_by(ViewerToken.name)).all()
-        rows = [
-            {
-                "name": v.name,
-                "scope": v.scope,
-                "created_at": v.created_at,
-                "revoked_at": v.revoked_at,
-            }
-            for v in found
-        ]
+        found = session.scalars(select(ViewerToken).order_by(ViewerToken.name))
+        rows = [records.token_row(v) for v in found]
     _print_rows(
         args,
         rows,
@@ -851,10 +844,11 @@ def _tokens_revoke(args: argparse.Namespace, settings: TokenSettings) -> int:
     """Revoke the token, then have every gateway node close its /cable connections. Run
     again for a token revoked already, it tells the nodes again."""
     name = args.name
-    with _session(settings) as session:
-        revoked = viewers.revoke_viewer(session, name)
-        if not revoked and session.get(ViewerToken, name) is None:
-            raise AdminError(f"no token {name}")
+    try:
+        with _session(settings) as session:
+            revoked = viewers.revoke(session, name)
+    except viewers.UnknownToken as exc:
+        raise AdminError(str(exc)) from None
     print(f"revoked token {name}" if revoked else f"token {name} was revoked already")
     return _end_connections(settings, name, f"; `tokens revoke {name}` again tells them")
 

@@ -31,6 +31,7 @@ from ocpp_cable.channels.operators.api.routes import (
     stations,
     status,
     tariffs,
+    tokens,
     transactions,
 )
 from ocpp_cable.channels.operators.api.version import package_version
@@ -44,7 +45,8 @@ The reference central system's stations, idTags, transactions, meter values, mes
 log and commands, for the people who run the network and their scripts.
 
 Authenticate with `Authorization: Bearer <token>`; make a token with
-`ocpp-cable tokens add NAME --scope read|write` (read: GET; write: everything).
+`ocpp-cable tokens add NAME --scope read|write|admin` (read: GET; write: everything but
+tokens; admin: everything, tokens too: /tokens, or the dashboard's Tokens view).
 Errors are RFC 9457 problem details (`application/problem+json`).
 """
 
@@ -77,6 +79,7 @@ def create_app(settings: OperatorAPIServerSettings) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
     for module in (configuration, firmware_diagnostics):  # 1.6's Core and Firmware Management
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(tokens.router, prefix=PREFIX)  # who is asking; an admin's tokens
     app.include_router(files.router)  # what stations download and upload, at /files
     app.mount(f"{DOCS}/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 

@@ -1,7 +1,9 @@
-"""Who is asking: a bearer token from `ocpp-cable tokens add`, read or write scope.
+"""Who is asking: a bearer token from `ocpp-cable tokens add`, of scope read, write or
+admin (each may do all the one before it may).
 
 No token, or one that is unknown or revoked: 401 with `WWW-Authenticate: Bearer`.
-A read token asking to change something: 403.
+A read token asking to change something, or a read or write token asking to manage
+tokens: 403.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ocpp_cable.channels.operators.api.database import session_for
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="A token made with `ocpp-cable tokens add NAME --scope read|write`",
+    description="A token made with `ocpp-cable tokens add NAME --scope read|write|admin`",
 )
 
 
@@ -43,15 +45,28 @@ def holder(
     return found
 
 
+def _forbidden(detail: str) -> HTTPException:
+    return HTTPException(
+        403,
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="ocpp-cable", error="insufficient_scope"'},
+    )
+
+
 def writer(found: Annotated[viewers.Holder, Depends(holder)]) -> viewers.Holder:
     if not found.may_write:
-        raise HTTPException(
-            403,
-            f"token {found.name} may only read (scope read)",
-            headers={"WWW-Authenticate": 'Bearer realm="ocpp-cable", error="insufficient_scope"'},
+        raise _forbidden(f"token {found.name} may only read (scope read)")
+    return found
+
+
+def admin(found: Annotated[viewers.Holder, Depends(holder)]) -> viewers.Holder:
+    if not found.may_manage_tokens:
+        raise _forbidden(
+            f"token {found.name} may not manage tokens (scope {found.scope}; admin may)"
         )
     return found
 
 
 Reader = Annotated[viewers.Holder, Depends(holder)]
 Writer = Annotated[viewers.Holder, Depends(writer)]
+Admin = Annotated[viewers.Holder, Depends(admin)]

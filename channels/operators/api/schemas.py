@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ocpp_cable.channels.domain import viewers
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from ocpp_cable.channels.domain import reservations
 from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
@@ -446,6 +447,50 @@ class Status(BaseModel):
 
 
 Station.model_rebuild()
+
+
+# --- tokens: who is asking, and an admin's management of them --------------------------
+
+TokenScope = Literal[viewers.SCOPES]  # type: ignore[valid-type]
+
+
+class Me(BaseModel):
+    name: str
+    scope: TokenScope
+
+
+class Token(BaseModel):
+    name: str
+    scope: TokenScope
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="null: in force")
+
+
+class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        examples=["ops"],
+        description=f"1 to {viewers.MAX_NAME_LENGTH} characters, no control character, "
+        "`/` or `\\`; a revoked token's name may be taken again",
+    )
+    scope: TokenScope = Field(
+        viewers.READ,
+        description="read: GET and watch at /cable; write: also change data and command "
+        "stations; admin: also manage tokens",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        problem = viewers.name_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+class MadeToken(Token):
+    token: str = Field(description="The token itself: in this answer only, never again")
 
 
 # --- local authorization lists and reservations (1.6, 2.x) ------------------------------

@@ -9,16 +9,19 @@ import { reservationsView } from './reservations.js'
 import { stationView } from './station.js'
 import { stationsView } from './stations.js'
 import { tariffsView } from './tariffs.js'
+import { tokensView } from './tokens.js'
 import { transactionsView } from './transactions.js'
 
 const $ = id => document.getElementById(id)
 let config = null
+let me = null // the token logged in with: {name, scope}
 let leave = null // the current view's clean-up: its subscriptions and charts
 
 function show(loggedIn) {
   $('login').hidden = loggedIn
   $('app').hidden = !loggedIn
   $('nav').hidden = !loggedIn
+  $('nav-tokens').hidden = me?.scope !== 'admin' // the API refuses the others (403)
 }
 
 function logout(message = '') {
@@ -27,6 +30,7 @@ function logout(message = '') {
   alerts.stop()
   live.disconnect()
   token.clear()
+  me = null
   replace($('view'))
   $('commands').querySelector('ol').replaceChildren()
   $('commands').hidden = true
@@ -37,7 +41,7 @@ function logout(message = '') {
 
 async function enter() {
   try {
-    await api('/status') // proves the token before anything is shown
+    me = await api('/me') // proves the token before anything is shown, and says its scope
   } catch (error) {
     // A refused token already sent us back to the form; anything else is said there.
     if (!(error instanceof ApiError && error.status === 401)) {
@@ -65,6 +69,7 @@ function route() {
   else if (hash === '#/transactions') leave = transactionsView(view)
   else if (hash === '#/energy') leave = energyView(view)
   else if (hash === '#/alerts') leave = alerts.alertsView(view)
+  else if (hash === '#/tokens' && me?.scope === 'admin') leave = tokensView(view, me)
   else {
     replace(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Stations')))
     leave = null

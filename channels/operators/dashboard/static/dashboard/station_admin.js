@@ -4,6 +4,7 @@
 import { api } from './api.js'
 import { ask } from './dialog.js'
 import { h, replace } from './dom.js'
+import { secretOnce } from './secret_once.js'
 
 // As the central system makes one for a rotation: letters and digits, 20 of them (119
 // bits), which both 1.6 (16 to 20 octets) and 2.x (16 to 40 characters) take.
@@ -21,29 +22,10 @@ export function newPassword() {
   return chosen.join('')
 }
 
-// The password just made, with Copy, until the operator says it is kept (Done), or leaves
-// the page: then it is gone from the page for good.
-export function secretOnce(stationId, password) {
-  const note = h('span', { class: 'note', role: 'status' })
-  const code = h('code', { class: 'password' }, password)
-  const box = h('div', { class: 'secret', role: 'alert' },
-    h('p', {}, 'The password of ', h('b', { class: 'id' }, stationId),
-      ', shown only now: put it in the station (HTTP Basic), it cannot be read again.'),
-    h('p', {}, code, ' ',
-      h('button', { type: 'button', class: 'copy', onclick: copy }, 'Copy'), ' ',
-      h('button', { type: 'button', class: 'done', onclick: () => box.remove() }, 'Done'), ' ', note))
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(password)
-      replace(note, 'Copied.')
-    } catch {
-      // No clipboard (a page not served over HTTPS, a refused permission): selected instead.
-      getSelection().selectAllChildren(code)
-      replace(note, 'Selected: copy it with Ctrl+C.')
-    }
-  }
-  return box
+// The password just made, shown once (secret_once.js).
+function passwordOnce(stationId, password) {
+  return secretOnce(['The password of ', h('b', { class: 'id' }, stationId),
+    ', shown only now: put it in the station (HTTP Basic), it cannot be read again.'], password)
 }
 
 const PASSWORD_CHOICES = {
@@ -101,7 +83,7 @@ export function addStationForm(added) {
       form.reset()
       typed.disabled = true
       typed.required = false
-      if (made) replace(shown, secretOnce(stationId, password))
+      if (made) replace(shown, passwordOnce(stationId, password))
       added(station)
     } catch (error) {
       replace(problem, error.message)
@@ -122,7 +104,7 @@ export async function setPassword(stationId, where) {
   if (chosen === undefined) throw new Error('Type the password, or choose one made here or none.')
   const station = await api(`/stations/${encodeURIComponent(stationId)}`,
     { method: 'PATCH', body: { password: chosen.password } })
-  replace(where, chosen.made ? secretOnce(stationId, chosen.password)
+  replace(where, chosen.made ? passwordOnce(stationId, chosen.password)
     : h('p', { class: 'saved', role: 'status' }, chosen.password
       ? 'Password set: the station must log in with it from its next connection.'
       : 'No password: the station connects without credentials.'))
