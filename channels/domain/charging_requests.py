@@ -13,15 +13,13 @@ open on the EVSE) comes in `Known`; the spec's rules are checked as `send` check
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from ocpp_cable.channels.domain import smart_charging
+from ocpp_cable.channels.domain import smart_charging, timeutil
 from ocpp_cable.channels.domain.station_requests import Request, RequestProblem
-from ocpp_cable.channels.domain.timeutil import parse_time
 from ocpp_cable.contract.timestamps import utc_text
 
 V16 = "1.6"
@@ -40,8 +38,6 @@ _WORDS = {
     TX: (smart_charging.TX_PROFILE, smart_charging.TX_PROFILE),
     EXTERNAL: (None, smart_charging.EXTERNAL),
 }
-_DURATION = re.compile(r"(\d+)([smhd])\Z")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +143,8 @@ def parse_periods(text: str) -> tuple[Period, ...]:
 def parse_when(text: str, at: datetime, what: str) -> datetime:
     """`now`, a duration from `at` (90s, 30m, 2h, 1d), or an ISO 8601 time (UTC when it
     names no zone)."""
-    word = text.strip().lower()
-    if word == "now":
-        return at
-    match = _DURATION.match(word)
-    if match:
-        return at + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
-        return parse_time(text.strip())[0]
+        return timeutil.parse_when(text, at)
     except ValueError:
         raise RequestProblem(
             f"{what} {text!r}: now, a duration from now (30m, 2h, 1d) or an ISO 8601 time"

@@ -20,10 +20,9 @@ arrives, before it may use one (a 2.x transaction names the reservation it uses)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, distinct, func, select, update
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ocpp_cable.channels.domain import configuration
 from ocpp_cable.channels.domain.authorization import GROUP_TOKEN_TYPE, id_tag_info
-from ocpp_cable.channels.domain.timeutil import TimeFormatError, now, parse_time
+from ocpp_cable.channels.domain.timeutil import TimeFormatError, now, parse_when
 from ocpp_cable.channels.storage.db import core
 from ocpp_cable.channels.storage.models import ChargePoint, Connector, IdTag, Reservation
 from ocpp_cable.contract.timestamps import utc_text
@@ -59,8 +58,6 @@ ENDING_STATUSES = frozenset({"Faulted", "Unavailable"})
 # used by its token, but no transaction started).
 STATION_UPDATES = {"Expired": EXPIRED, "Removed": ENDED, "NoTransaction": ENDED}
 MAX_ID = 2**31 - 1  # the database's integer
-_DURATION = re.compile(r"(\d+)([smhd])\Z")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class ReservationProblem(Exception):
@@ -76,24 +73,15 @@ def is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
-def is_duration(text: str) -> bool:
-    """Is `text` a duration such as 30m (rather than a time)?"""
-    return _DURATION.match(text.strip()) is not None
-
-
 def parse_expiry(text: str, at: datetime) -> datetime:
     """An ISO 8601 time (UTC when it names no zone), or a duration from `at`: 90s, 30m,
     2h, 1d."""
-    match = _DURATION.match(text.strip())
-    if match:
-        return at + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
-        value, _ = parse_time(text)
+        return parse_when(text, at)
     except (TimeFormatError, ValueError):
         raise ReservationProblem(
             f"--expires {text!r} is neither an ISO 8601 time nor a duration such as 30m"
         ) from None
-    return value
 
 
 def expire(session: Session, station_id: str | None = None) -> None:

@@ -71,3 +71,24 @@ def _parse_rfc3339(text: str) -> tuple[datetime, str | None]:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+_DURATION = re.compile(r"(\d+)([smhd])\Z")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def is_duration(text: str) -> bool:
+    """Is `text` a duration as operators write one (90s, 30m, 2h, 1d)?"""
+    return _DURATION.match(text.strip().lower()) is not None
+
+
+def parse_when(text: str, at: datetime) -> datetime:
+    """`now`, a duration from `at` (90s, 30m, 2h, 1d), or an ISO 8601 time (UTC when it
+    names no zone). ValueError for anything else."""
+    word = text.strip().lower()
+    if word == "now":
+        return at
+    match = _DURATION.match(word)
+    if match:
+        return at + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return parse_time(text.strip())[0]

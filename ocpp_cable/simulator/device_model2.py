@@ -40,6 +40,7 @@ def status(name: str, reason: str | None = None) -> Payload:
 
 
 ACCEPTED = status("Accepted")
+WRITE_ONLY = "WriteOnly"
 
 
 def _fold(name: str | None) -> str | None:
@@ -134,7 +135,8 @@ class Variable:
         if self.data_type in ("MemberList", "SequenceList"):
             given = value.split(",")
             return len(set(given)) == len(given) and all(m in members for m in given)
-        return True
+        # A string's limits are its length's.
+        return (self.min_limit or 0) <= len(value) <= (self.max_limit or math.inf)
 
 
 def _availability(station: Station) -> str:
@@ -198,6 +200,10 @@ def _seconds(component: str, name: str, default: str, **more: Any) -> Variable:
     return Variable(component, name, "integer", default, RW, unit="s", min_limit=0, **more)
 
 
+# The password it presents at its HTTP Basic login; written only (A01), 16 to 40 characters.
+PASSWORD = Variable("SecurityCtrlr", "BasicAuthPassword", "string", mutability=WRITE_ONLY,
+                    min_limit=16, max_limit=40, monitorable=False)  # fmt: skip
+
 VARIABLES: tuple[Variable, ...] = (
     *_part("ChargingStation"),
     Variable("ChargingStation", "Model", "string", "Simulator", monitorable=False),
@@ -227,6 +233,7 @@ VARIABLES: tuple[Variable, ...] = (
              read=lambda station: str(station.state.security_profile)),
     Variable("SecurityCtrlr", "OrganizationName", "string", "ocpp-cable", RW,
              monitorable=False),
+    PASSWORD,
     *_limits("DeviceDataCtrlr", ("GetReport", "GetVariables", "SetVariables"), 10, 4096),
     Variable("SampledDataCtrlr", "Enabled", mutability=RW, **ON),
     _seconds("SampledDataCtrlr", "TxUpdatedInterval", "5"),
@@ -332,6 +339,8 @@ def variable_result(data: Payload, station: Station) -> Payload:
         result["attributeStatus"] = found
     elif data.get("attributeType", "Actual") != "Actual":
         result["attributeStatus"] = "NotSupportedAttributeType"  # no target, no limits
+    elif variable.mutability == WRITE_ONLY:
+        result["attributeStatus"] = "Rejected"  # a password is never read back
     else:
         result["attributeStatus"] = "Accepted"
         result["attributeValue"] = variable.value(station)
@@ -353,7 +362,8 @@ def set_variable(data: Payload, station: Station) -> Payload:
     else:
         if variable is HEARTBEAT:
             station.state.heartbeat_interval = int(value)
-        station.state.configuration[variable.notation] = value
+        if variable is not PASSWORD:  # the charger presents it, and keeps it nowhere else
+            station.state.configuration[variable.notation] = value
         result["attributeStatus"] = "Accepted"
     return result
 
@@ -385,8 +395,13 @@ def notify_report(
             "variableAttribute": [
                 {
                     "type": "Actual",
-                    "value": variable.value(station),
                     "mutability": variable.mutability,
+                    # A write-only variable's value is never reported.
+                    **(
+                        {}
+                        if variable.mutability == WRITE_ONLY
+                        else {"value": variable.value(station)}
+                    ),
                 }
             ],
             "variableCharacteristics": variable.characteristics(),
@@ -452,8 +467,17 @@ def _get_variables(payload: Payload, station: Station) -> Answer:
 
 
 def _set_variables(payload: Payload, station: Station) -> Answer:
+    """Each variable set, or why not; a new BasicAuthPassword accepted, the charger
+    connects again presenting it (A01)."""
     results = [set_variable(data, station) for data in payload["setVariableData"]]
-    return Answer({"setVariableResult": results})
+    passwords = [
+        data["attributeValue"]
+        for data, result in zip(payload["setVariableData"], results, strict=True)
+        if result["attributeStatus"] == "Accepted"
+        and lookup(data["component"], data["variable"])[1] is PASSWORD
+    ]
+    then = ("password", passwords[-1]) if passwords else None
+    return Answer({"setVariableResult": results}, then=then)
 
 
 def _network_profile(payload: Payload, station: Station) -> Answer:

@@ -76,7 +76,7 @@ NOT_WALKED = {
     ".venv/bin/ocpp-cable simulate ws://127.0.0.1:9000/ocpp --ocpp-version 2.0.1 --count 20": (
         "as above: test_simulator"
     ),
-    ".venv/bin/ocpp-cable simulate ws://127.0.0.1:9000/ocpp --id CP-1 --id-tag TAG-1": "a "
+    ".venv/bin/ocpp-cable simulate ws://127.0.0.1:9000/ocpp --id CP-3 --id-tag TAG-1": "a "
     "named station charging with our idTag: test_simulator",
     ".venv/bin/ocpp-cable config": "test_cli checks every password masked",
     ".venv/bin/ocpp-cable -C /srv/ocpp-cable": "a data directory elsewhere: test_database_file",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ocpp_cable.channels.domain.timeutil import parse_time
+from ocpp_cable.channels.domain.timeutil import now, parse_when
 from ocpp_cable.channels.operators.admin import device_model, device_model_cli, parsers
 from ocpp_cable.channels.operators.admin.device_model import DeviceModelRefused, Sent
 from ocpp_cable.channels.settings import SendSettings
@@ -123,8 +123,12 @@ def add_display_message_commands(
     put.add_argument("--format", choices=FORMATS, default="UTF8")
     put.add_argument("--language", help="RFC 5646 tag, e.g. en")
     put.add_argument("--state", choices=STATES, help="only while the station is in this state")
-    put.add_argument("--start", help="shown from (ISO 8601, UTC if no zone)")
-    put.add_argument("--end", help="removed at (ISO 8601, UTC if no zone)")
+    put.add_argument(
+        "--start", help="shown from: now, a duration from now (30m, 2h, 1d) or an ISO 8601 time"
+    )
+    put.add_argument(
+        "--end", help="removed at: a duration from now (30m, 2h, 1d) or an ISO 8601 time"
+    )
     put.add_argument(
         "--transaction", metavar="TXID", help="only during this transaction (the station's id)"
     )
@@ -145,9 +149,11 @@ def _time(text: str | None, flag: str) -> datetime | None:
     if text is None:
         return None
     try:
-        return parse_time(text)[0]
+        return parse_when(text, now())
     except ValueError:
-        raise DeviceModelRefused(f"invalid {flag} {text!r}: not an ISO 8601 time") from None
+        raise DeviceModelRefused(
+            f"invalid {flag} {text!r}: now, a duration from now (30m, 2h, 1d) or an ISO 8601 time"
+        ) from None
 
 
 def _set(args: argparse.Namespace, settings: SendSettings) -> Sent:

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from ocpp_cable.channels.domain import diagnostics, firmware, firmware_requests, log_retrieval
 from ocpp_cable.channels.domain.firmware_requests import Signing
 from ocpp_cable.channels.domain.station_requests import Request, RequestProblem
-from ocpp_cable.channels.domain.timeutil import now, parse_time
+from ocpp_cable.channels.domain.timeutil import now, parse_time, parse_when
 from ocpp_cable.channels.domain.viewers import masked
 from ocpp_cable.channels.operators.admin import command_records, parsers
 from ocpp_cable.channels.operators.admin.cli import _print_rows
@@ -336,6 +336,15 @@ def _time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
 
 
+def _when(text: str) -> datetime:
+    try:
+        return parse_when(text, now())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not now, a duration from now (30m, 2h, 1d) or an ISO 8601 time"
+        ) from None
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -373,10 +382,15 @@ def add_file_commands(
     fw_update.add_argument("station_id")
     fw_update.add_argument("file_name", help="a file in --firmware-dir")
     fw_update.add_argument(
-        "--retrieve-date", type=_time, help="ISO 8601; when to download (default: now)"
+        "--retrieve-date",
+        type=_when,
+        help="when to download: a duration from now (30m, 2h, 1d) or an ISO 8601 time "
+        "(default: now)",
     )
     fw_update.add_argument(
-        "--install-date", type=_time, help="ISO 8601; when to install (2.x, or --signed)"
+        "--install-date",
+        type=_when,
+        help="when to install (2.x, or --signed): a duration from now or an ISO 8601 time",
     )
     fw_update.add_argument(
         "--signed",

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ocpp_cable.channels.domain import viewers
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
-from ocpp_cable.channels.domain import reservations
 from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
-from ocpp_cable.channels.domain.timeutil import now
+from ocpp_cable.channels.domain.timeutil import is_duration, now, parse_when
 from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
 
 T = TypeVar("T")
@@ -597,8 +596,8 @@ class NewReservation(BaseModel):
     @field_validator("expiry_date", mode="before")
     @classmethod
     def _from_now(cls, value: Any) -> Any:
-        if isinstance(value, str) and reservations.is_duration(value):
-            return reservations.parse_expiry(value, now())
+        if isinstance(value, str) and is_duration(value):
+            return parse_when(value, now())
         return value
 
     @field_validator("expiry_date")

@@ -61,7 +61,7 @@ def names(reports: list[dict]) -> list[str]:
 def values(reports: list[dict]) -> dict[str, str]:
     flat = [d for report in reports for d in report["reportData"]]
     return dict(
-        zip(names(reports), (d["variableAttribute"][0]["value"] for d in flat), strict=True)
+        zip(names(reports), (d["variableAttribute"][0].get("value") for d in flat), strict=True)
     )
 
 
@@ -106,7 +106,11 @@ def test_a_base_report_comes_in_numbered_parts(name):
     configuration = {"requestId": 12, "reportBase": "ConfigurationInventory"}
     _, reports = answer(name, "GetBaseReport", configuration, station)
     attributes = [d["variableAttribute"][0] for r in reports for d in r["reportData"]]
-    assert attributes and {a["mutability"] for a in attributes} == {"ReadWrite"}
+    assert attributes and {a["mutability"] for a in attributes} == {"ReadWrite", "WriteOnly"}
+    # The password may be set, and is never reported.
+    assert [a for a in attributes if a["mutability"] == "WriteOnly"] == [
+        {"type": "Actual", "mutability": "WriteOnly"}
+    ]
     summary = {"requestId": 13, "reportBase": "SummaryInventory"}
     _, reports = answer(name, "GetBaseReport", summary, Station(session=Session("T")))
     assert values(reports) == {
@@ -425,3 +429,23 @@ def test_customer_information_reports_and_clears_what_it_holds(name):
         state.session_ended(SessionRecord("OTHER", f"tx-{n:032d}", 0, 60, n))
     status, lines = ask(True, False, idToken={"idToken": "other", "type": "ISO14443"})
     assert len(lines) == 20  # the sessions it keeps
+
+
+@pytest.mark.parametrize("name", VERSIONS_2X)
+def test_a_new_basic_auth_password_is_taken_never_read_back_and_presented_next(name):
+    station = Station()
+    security = {"name": "SecurityCtrlr"}
+    password = {"component": security, "variable": {"name": "BasicAuthPassword"}}
+    short = DIALECTS[name].answer(
+        "SetVariables", {"setVariableData": [{**password, "attributeValue": "short"}]}, station
+    )
+    assert short.payload["setVariableResult"][0]["attributeStatus"] == "Rejected"
+    assert short.then is None
+    new = "p" * 40
+    taken = DIALECTS[name].answer(
+        "SetVariables", {"setVariableData": [{**password, "attributeValue": new}]}, station
+    )
+    assert taken.payload["setVariableResult"][0]["attributeStatus"] == "Accepted"
+    assert taken.then == ("password", new)  # the charger connects again with it
+    assert get(name, station, (security, "BasicAuthPassword")) == [("Rejected", None)]
+    assert new not in str(station.state.configuration)

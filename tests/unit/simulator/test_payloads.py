@@ -245,6 +245,22 @@ COMMANDS = {
         "GetCompositeSchedule": {"connectorId": 1, "duration": 600, "chargingRateUnit": "W"},
         "UpdateFirmware": {"location": "http://x/fw.bin", "retrieveDate": "2024-01-01T00:00:00Z"},
         "GetDiagnostics": {"location": "http://x/files"},
+        # The security extension's (OCPP 1.6 edition 2 with the security whitepaper).
+        "GetLog": {
+            "logType": "SecurityLog",
+            "requestId": 4,
+            "log": {"remoteLocation": "http://x/u"},
+        },
+        "SignedUpdateFirmware": {
+            "requestId": 5,
+            "firmware": {
+                "location": "http://x/fw.bin",
+                "retrieveDateTime": "2024-01-01T00:00:00Z",
+                "signingCertificate": "-----BEGIN CERTIFICATE-----",
+                "signature": "c2ln",
+            },
+        },
+        "ExtendedTriggerMessage": {"requestedMessage": "LogStatusNotification"},
     },
     "2.0.1": COMMANDS_2X,
     "2.1": COMMANDS_2X,
