@@ -3,6 +3,7 @@
 import { api, ApiError } from './api.js'
 import { buttons, knowVersion, registrationButtons, remoteStop, rotatePassword, speaks2 } from './commands.js'
 import { debounce, h, kwh, money, onlineBadge, replace, statusChip, time } from './dom.js'
+import { leniencyPanel } from './leniency.js'
 import { watchStation } from './live.js'
 import { reservationsTable, reserve, stationReservations } from './reservations.js'
 import { messageLog } from './message_log.js'
@@ -40,6 +41,7 @@ export function stationView(root, stationId) {
   // Accept, set pending, reject: those the station is not.
   const registration = h('span')
   const floor = h('span')
+  const leniency = leniencyPanel(stationId, () => loadStation().catch(failed))
   const operations = stationOperations(stationId)
   // Its password set, made here (shown once, in `secret`) or typed, or removed; the station removed.
   let connected = false
@@ -63,6 +65,7 @@ export function stationView(root, stationId) {
       h('p', { class: 'actions admin' }, password, remove), secret,
       h('p', {}, 'Registration: ', registration),
       h('p', {}, 'Security profile floor: ', floor),
+      leniency.element,
       details,
       h('details', { class: 'fields' }, h('summary', {}, 'All fields'), moreDetails)),
     h('section', {}, h('h2', {}, 'Connectors'),
@@ -122,6 +125,7 @@ export function stationView(root, stationId) {
     replace(registration, h('b', { class: 'registration' }, station.registration), ' ',
       registrationButtons(stationId, station.registration, () => loadStation().catch(failed)))
     replace(floor, floorSelector(station, () => loadStation().catch(failed)))
+    leniency.show(station)
     operations.show(station)
     connectors = station.connectors ?? []
     showConnectors()
