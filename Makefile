@@ -20,8 +20,12 @@ proto: $(STAMP)
 	$(BIN)/python -m devtools.protogen
 
 # Development defaults: stations register on first connection (production: off).
+# For a first try: unknown stations are registered, and stations on this machine download
+# firmware and upload diagnostics from the API's server.
 run: proto
-	OCPP_CABLE_AUTO_REGISTER=$${OCPP_CABLE_AUTO_REGISTER:-true} $(BIN)/ocpp-cable up
+	OCPP_CABLE_AUTO_REGISTER=$${OCPP_CABLE_AUTO_REGISTER:-true} \
+	OCPP_CABLE_FILES_URL=$${OCPP_CABLE_FILES_URL:-http://127.0.0.1:$${OCPP_CABLE_API_PORT:-9080}} \
+	$(BIN)/ocpp-cable up
 
 # Tests run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto

@@ -25,6 +25,12 @@ REJECTED: Payload = {"status": "Rejected"}
 CANNED: dict[str, Payload] = {
     "ClearCache": ACCEPTED,  # it caches no idTags
     "DataTransfer": {"status": "UnknownVendorId"},  # it knows no vendor's extensions
+    # The security extension's certificates: it holds none and takes none (it connects
+    # with a password), so it refuses them with the statuses the extension gives.
+    "CertificateSigned": REJECTED,
+    "InstallCertificate": REJECTED,
+    "DeleteCertificate": {"status": "NotFound"},
+    "GetInstalledCertificateIds": {"status": "NotFound"},
 }
 
 # The configuration keys it keeps, and their values at boot; ChangeConfiguration

@@ -51,10 +51,14 @@ class Workdir:
         )
 
     def make_run(self) -> subprocess.Popen:
-        """`make run`: ocpp-cable up with stations registering on first connection."""
+        """`make run`, as the Makefile's recipe says: ocpp-cable up with stations registering
+        on first connection and files served to stations on this machine."""
+        files_url = f"http://127.0.0.1:{self.api_port}"
         return subprocess.Popen(
             [str(self.path / ".venv/bin/ocpp-cable"), "up", "--log-format", "json"],
-            cwd=self.path, env={**self.env, "OCPP_CABLE_AUTO_REGISTER": "true"},
+            cwd=self.path,
+            env={**self.env, "OCPP_CABLE_AUTO_REGISTER": "true",
+                 "OCPP_CABLE_FILES_URL": files_url},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 

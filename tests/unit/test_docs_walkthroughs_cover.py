@@ -3,6 +3,7 @@ it is tested (tests/support/walkthroughs.py)."""
 
 from __future__ import annotations
 
+from tests.support.processes import ROOT
 from tests.support.walkthroughs import NOT_WALKED, WALKED, all_commands, section, steps
 
 
@@ -35,3 +36,15 @@ def test_a_section_reads_its_blocks_in_order_with_their_output():
         ("ocpp-cable c", ["out 1"]),
         ("ocpp-cable d", []),
     ]
+
+
+def test_the_walk_throughs_make_run_is_the_makefiles():
+    """The walk-throughs' server (tests/integration/test_readme_examples.Workdir.make_run)
+    mirrors this recipe: stations registered at first connection, files served here."""
+    recipe = (ROOT / "Makefile").read_text().split("\nrun: proto\n", 1)[1].split("\n\n", 1)[0]
+    assert "OCPP_CABLE_AUTO_REGISTER=$${OCPP_CABLE_AUTO_REGISTER:-true}" in recipe
+    assert (
+        "OCPP_CABLE_FILES_URL=$${OCPP_CABLE_FILES_URL:-http://127.0.0.1:$${OCPP_CABLE_API_PORT:-9080}}"
+        in recipe
+    )
+    assert recipe.rstrip().endswith("$(BIN)/ocpp-cable up")

@@ -261,6 +261,20 @@ COMMANDS = {
             },
         },
         "ExtendedTriggerMessage": {"requestedMessage": "LogStatusNotification"},
+        "CertificateSigned": {"certificateChain": "-----BEGIN CERTIFICATE-----"},
+        "InstallCertificate": {
+            "certificateType": "CentralSystemRootCertificate",
+            "certificate": "-----BEGIN CERTIFICATE-----",
+        },
+        "DeleteCertificate": {
+            "certificateHashData": {
+                "hashAlgorithm": "SHA256",
+                "issuerNameHash": "a" * 64,
+                "issuerKeyHash": "b" * 64,
+                "serialNumber": "01",
+            }
+        },
+        "GetInstalledCertificateIds": {"certificateType": "CentralSystemRootCertificate"},
     },
     "2.0.1": COMMANDS_2X,
     "2.1": COMMANDS_2X,
@@ -504,3 +518,10 @@ def test_2x_charging_profiles_are_kept_reported_and_cap_the_power(name):
     assert answered(name, "ClearChargingProfile", station, {"chargingProfileId": 5}).payload == {
         "status": "Unknown"
     }
+
+
+def test_a_16_charger_answers_every_command_of_its_version():
+    from ocpp_cable.simulator import ocpp16
+
+    version = versions.named("1.6")
+    assert version.central_actions == set(ocpp16.HANDLERS) | set(ocpp16.CANNED)
