@@ -1,11 +1,12 @@
 // What needs an operator: stations offline, connectors Faulted or Unavailable, and open
 // transactions whose stop never came (the API's `stale`). Read from the API once logged
 // in, kept current by the network view (StationsChannel); the menu's badge counts them,
-// `#/alerts` lists them.
+// `#/alerts` lists them, a stale transaction with **Close**.
 import { list } from './api.js'
 import { debounce, h, replace, statusChip, time } from './dom.js'
 import { watchNetwork } from './live.js'
 import { sortable } from './sortable.js'
+import { closeButton } from './transaction_close.js'
 
 const TROUBLE = new Set(['Faulted', 'Unavailable'])
 const MAX = 10_000 // stations and stale transactions read
@@ -60,6 +61,12 @@ async function reload(read) {
 
 const reloadStations = debounce(() => reload(loadStations), 500)
 const reloadStale = debounce(() => reload(loadStale), 1000)
+
+// Closed by this page: out of the list at once (the live event's reload confirms it).
+function closed(transactionId) {
+  stale = stale.filter(t => t.id !== transactionId)
+  changed()
+}
 
 function network({ stations: news = {} }) {
   let shown = false
@@ -128,8 +135,11 @@ export function alertsView(root) {
   const offline = h('tbody')
   const connectors = h('tbody')
   const transactions = h('tbody')
+  const closeOutcome = h('p', { class: 'close-outcome problem', role: 'status' })
+  // A header '' heads a column of buttons, which sorts nothing.
+  const th = t => h('th', { dataset: t ? {} : { sortable: 'false' } }, t)
   const table = (name, headers, tbody) => sortable(h('table', { class: `alerts ${name}` },
-    h('thead', {}, h('tr', {}, headers.map(t => h('th', {}, t)))), tbody))
+    h('thead', {}, h('tr', {}, headers.map(th))), tbody))
 
   replace(root, h('section', {},
     h('h1', {}, 'Alerts'), summary, problemLine,
@@ -138,7 +148,8 @@ export function alertsView(root) {
     table('connectors', ['Station', 'Connector', 'Status', 'Station online'], connectors),
     h('h2', {}, 'Stale open transactions'),
     h('p', { class: 'summary' }, 'Open, but their stop never came: a later start on the connector, the station booted, or the connector went Available since they started.'),
-    table('stale', ['Id', 'Station', 'Connector', 'idTag', 'Started'], transactions)))
+    closeOutcome,
+    table('stale', ['Id', 'Station', 'Connector', 'idTag', 'Started', ''], transactions)))
 
   const stopListening = onAlerts(alerts => {
     replace(summary, alerts.count ? `${alerts.count} alert${alerts.count === 1 ? '' : 's'}` : 'Nothing needs you now.')
@@ -155,8 +166,11 @@ export function alertsView(root) {
     transactions.replaceChildren(...alerts.stale.map(t => h('tr', { dataset: { transaction: t.id } },
       h('td', { class: 'number' }, t.id), h('td', {}, link(t.station_id)),
       h('td', { class: 'number' }, t.evse_id ?? t.connector_id ?? '—'), h('td', { class: 'id' }, t.id_tag ?? '—'),
-      h('td', { dataset: { sort: t.start_time } }, time(t.start_time)))))
-    if (!alerts.stale.length) transactions.append(none(5, 'No stale transaction.'))
+      h('td', { dataset: { sort: t.start_time } }, time(t.start_time)),
+      // Refused as closed already (another operator, the station's own stop): read again.
+      h('td', {}, closeButton(t, { where: closeOutcome, done: () => closed(t.id),
+        refused: error => { if (error.status === 409) reloadStale() } })))))
+    if (!alerts.stale.length) transactions.append(none(6, 'No stale transaction.'))
   })
   return stopListening
 }

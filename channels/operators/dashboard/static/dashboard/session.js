@@ -1,9 +1,12 @@
 // A charging session as it happens: energy so far, power now, its cost so far (when a
-// tariff prices it), and a chart of power.
+// tariff prices it), and a chart of power; Remote stop, or Close when its stop never came,
+// and the readings that named it but were kept apart.
 import { api, list } from './api.js'
 import { remoteStop } from './commands.js'
 import { debounce, h, kw, kwh, money, time } from './dom.js'
+import { keptApartReadings } from './kept_apart.js'
 import { PowerTrace, fromRows } from './power.js'
+import { closeButton } from './transaction_close.js'
 
 const HEIGHT = 150
 
@@ -22,6 +25,15 @@ export class SessionCard {
     this.refreshCost = debounce(() => this.loadCost(), 1000)
     this.plot = h('div', { class: 'chart', dataset: { points: 0 } })
     const station = transaction.station_id
+    this.closeOutcome = h('p', { class: 'close-outcome problem', role: 'status' })
+    this.stopButton = h('button', { type: 'button', class: 'stop',
+      onclick: () => remoteStop(station, transaction) }, 'Remote stop')
+    this.closeButton = closeButton(transaction, {
+      where: this.closeOutcome,
+      lastWh: () => this.trace.lastEnergy?.wh ?? null,
+      // Closed here: the view drops the card once the live event says so.
+      done: () => { this.stopButton.disabled = this.closeButton.disabled = true },
+    })
     this.el = h('article', { class: 'session', dataset: { transaction: transaction.id, station } },
       h('header', {},
         h('a', { href: `#/stations/${encodeURIComponent(station)}` }, station),
@@ -33,8 +45,9 @@ export class SessionCard {
       this.plot,
       h('footer', {},
         'idTag ', h('code', {}, transaction.id_tag ?? '—'), ' · since ', time(transaction.start_time),
-        h('button', { type: 'button', class: 'stop',
-          onclick: () => remoteStop(station, transaction) }, 'Remote stop')))
+        this.stopButton, this.closeButton),
+      this.closeOutcome,
+      keptApartReadings(transaction.id))
   }
 
   // Call once the card is in the document (the chart takes its width).
