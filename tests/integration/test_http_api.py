@@ -292,6 +292,25 @@ async def test_commands_reach_the_station_and_come_back_with_its_answer(database
         problem(await api.get("/api/v1/commands/nope", headers=auth), 404, "unknown-command")
 
 
+async def test_the_commands_each_ocpp_version_has(database_url):
+    """What a client offers to send a station (the dashboard's Send a command): the
+    actions POST /stations/{id}/commands takes in the station's version, and no other."""
+    async with served_api(database_url) as (_, api, _):
+        reader = bearer(make_token(database_url, "ada", viewers.READ))
+        v16 = (await api.get("/api/v1/ocpp/1.6/actions", headers=reader)).json()
+        assert v16["version"] == "1.6" and v16["central"] == sorted(v16["central"])
+        assert {"Reset", "RemoteStartTransaction", "DataTransfer"} <= set(v16["central"])
+        assert not {"Heartbeat", "RequestStartTransaction"} & set(v16["central"])
+        v2 = {}
+        for version in ("2.0.1", "2.1"):
+            v2[version] = (await api.get(f"/api/v1/ocpp/{version}/actions", headers=reader)).json()
+            assert "RequestStartTransaction" in v2[version]["central"]
+            assert not {"TransactionEvent", "RemoteStartTransaction"} & set(v2[version]["central"])
+        assert "SetDefaultTariff" in set(v2["2.1"]["central"]) - set(v2["2.0.1"]["central"])
+        problem(await api.get("/api/v1/ocpp/1.5/actions", headers=reader), 422, "invalid-request")
+        problem(await api.get("/api/v1/ocpp/1.6/actions"), 401)
+
+
 async def test_status_openapi_docs_and_errors(database_url):
     async with served_api(database_url) as (_, api, _):
         auth = bearer(make_token(database_url))

@@ -12,7 +12,7 @@ from ocpp_cable.channels.domain import viewers
 from ocpp_cable.channels.domain.authorization import MAX_TAG_LENGTH, TAG_STATUSES
 from ocpp_cable.channels.domain.reservations import DEFAULT_TOKEN_TYPE
 from ocpp_cable.channels.domain.timeutil import is_duration, now, parse_when
-from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS
+from ocpp_cable.ocppj.versions import ALL_CENTRAL_ACTIONS, BY_NAME
 
 T = TypeVar("T")
 
@@ -31,6 +31,7 @@ Offset = Annotated[int, Query(ge=0, le=INT32, description="Items to skip")]
 TransactionId = Annotated[int, Path(ge=-INT32 - 1, le=INT32)]
 # Of every version: the station's own is checked when the command goes to it.
 CentralAction = Literal[tuple(sorted(ALL_CENTRAL_ACTIONS))]  # type: ignore[valid-type]
+OcppVersion = Literal[tuple(BY_NAME)]  # type: ignore[valid-type]
 
 
 class Page(BaseModel, Generic[T]):
@@ -355,6 +356,18 @@ class NewCommand(BaseModel):
         default_factory=dict,
         examples=[{"type": "Soft"}],
         description="Checked against its schema in the station's OCPP version",
+    )
+
+
+class OcppActions(BaseModel):
+    """What a version of OCPP lets a central system send, for a client choosing a command
+    (the dashboard's Send a command) before POST /stations/{id}/commands checks it."""
+
+    version: OcppVersion  # type: ignore[valid-type]
+    central: list[str] = Field(
+        description="The actions a central system sends a station speaking this version "
+        "(sorted): what POST /stations/{id}/commands takes for it",
+        examples=[["CancelReservation", "ChangeAvailability", "ChangeConfiguration"]],
     )
 
 

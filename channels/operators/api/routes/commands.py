@@ -1,6 +1,7 @@
 """/api/v1/stations/{id}/commands and /api/v1/commands: any command a central system
 sends, in the OCPP version the station speaks, validated as `ocpp-cable send` validates
-it, recorded, and followed to the station's answer (`?wait=` seconds)."""
+it, recorded, and followed to the station's answer (`?wait=` seconds); and
+/api/v1/ocpp/{version}/actions, the commands each version has."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ocpp_cable.channels.operators.api.database import page, session_for, settin
 from ocpp_cable.channels.operators.api.problems import Problem, responses
 from ocpp_cable.channels.operators.api.sending import sending
 from ocpp_cable.channels.storage.models import Command
+from ocpp_cable.ocppj import versions
 from ocpp_cable.rpc_app import broadcasting
 
 router = APIRouter(tags=["commands"])
@@ -162,3 +164,10 @@ def list_commands(
         query = query.where(Command.status == status)
     with session_for(request) as session:
         return page(session, query, limit, offset, _row)
+
+
+@router.get("/ocpp/{version}/actions", response_model=schemas.OcppActions, responses=responses(401))
+def ocpp_actions(version: schemas.OcppVersion, _: Reader):  # type: ignore[valid-type]
+    """The commands a central system sends in OCPP `version`: those POST
+    /stations/{id}/commands takes for a station that speaks it."""
+    return {"version": version, "central": sorted(versions.named(version).central_actions)}
