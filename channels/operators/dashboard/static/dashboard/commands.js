@@ -24,6 +24,14 @@ export function knowVersion(stationId, version) {
 }
 export const speaks2 = stationId => (versions.get(stationId) ?? '1.6') !== '1.6'
 
+// Who follows the commands the page sends (a station's recorded commands): `fn(stationId,
+// state)` runs each time a line of the panel shows what became of one. Returns the way out.
+const watchers = new Set()
+export function watchCommands(fn) {
+  watchers.add(fn)
+  return () => watchers.delete(fn)
+}
+
 // A line in the commands panel; returns (state, text) => shows what became of it.
 export function entry(stationId, action) {
   const status = h('span', { class: 'status' }, 'sending')
@@ -39,12 +47,15 @@ export function entry(stationId, action) {
     item.dataset.status = state
     status.textContent = state
     replace(detail, text)
+    for (const fn of watchers) fn(stationId, state)
   }
 }
 
-// Sends `action` to the station; the result shows in the commands panel and is returned.
-export async function run(stationId, action, payload) {
-  return follow(stationId, action, 'commands', { action, payload })
+// Sends `action` to the station as written (POST /stations/{id}/commands, checked against
+// its schema in the station's version); the result shows in the commands panel, and a
+// refusal's reason in `problem` too, if given. Returns the record as answered, or null.
+export async function run(stationId, action, payload, problem) {
+  return follow(stationId, action, 'commands', { action, payload }, problem)
 }
 
 // One of the commands the central system composes in the station's version (POST
@@ -53,21 +64,25 @@ function composed(stationId, label, route, body = {}) {
   return follow(stationId, label, route, body)
 }
 
-async function follow(stationId, label, route, body) {
+async function follow(stationId, label, route, body, problem) {
   const show = entry(stationId, label)
+  if (problem) replace(problem)
   try {
     const path = `/stations/${encodeURIComponent(stationId)}/${route}`
     let record = await api(path, { method: 'POST', query: { wait: WAIT }, body })
     show(record.status)
     if (OPEN.has(record.status)) record = await settle(record.id)
-    const said = record.response ? JSON.stringify(record.response) : record.error_code ?? ''
-    show(record.status, said)
+    show(record.status, answerOf(record))
     return record
   } catch (error) {
     show(error instanceof ApiError ? `refused (${error.status})` : 'failed', error.message)
+    if (problem) replace(problem, error.message)
     return null
   }
 }
+
+// What the station answered, as one line: its response, or the error's code.
+export const answerOf = record => record.response ? JSON.stringify(record.response) : record.error_code ?? ''
 
 // The command's record once final; still open after a few of the API's waits (a slow
 // station), as it stands then.

@@ -1,7 +1,7 @@
 // The operations on a station's page beyond the everyday commands, each a panel that
 // opens on demand (and is built then): those of the 2.x device model only for a station
 // that speaks 2.x, the configuration keys only for one that speaks 1.6, smart charging, the
-// local list, firmware and its logs for any.
+// local list, firmware, its logs and the commands it was sent (any sent as written) for any.
 import { h } from './dom.js'
 import { chargingPanel } from './charging.js'
 import { configurationPanel } from './configuration.js'
@@ -13,6 +13,7 @@ import { localListPanel } from './local_list.js'
 import { logsPanel } from './logs.js'
 import { monitoringPanel } from './monitoring.js'
 import { networkPanel } from './network.js'
+import { recordedCommandsPanel } from './recorded_commands.js'
 
 const PANELS = [ // [key, title, made, the versions it is for: '2' (2.0.1, 2.1), '1.6' or 'any']
   ['smart-charging', 'Smart charging', chargingPanel, 'any'],
@@ -25,6 +26,7 @@ const PANELS = [ // [key, title, made, the versions it is for: '2' (2.0.1, 2.1),
   ['local-list', 'Local list', localListPanel, 'any'],
   ['firmware', 'Firmware', firmwarePanel, 'any'],
   ['logs', 'Logs', logsPanel, 'any'],
+  ['commands', 'Commands', recordedCommandsPanel, 'any'],
 ]
 
 export function stationOperations(stationId) {
