@@ -118,7 +118,7 @@ async def test_operator_adds_a_station_with_a_password_shown_once_resets_it_and_
             await page.select_option("dialog select[name=choice]", "the one typed below")
             await page.fill("dialog input[name=password]", "typed-by-the-operator")
             await page.click("dialog button.primary")
-            await expect(page.locator("p.saved")).to_contain_text("Password set")
+            await expect(page.locator(".station-secret p.saved")).to_contain_text("Password set")
             await expect(page.locator(".secret")).to_have_count(0)
             assert "typed-by-the-operator" not in await page.content()
 

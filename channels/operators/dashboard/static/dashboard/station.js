@@ -46,7 +46,7 @@ export function stationView(root, stationId) {
   // Its password set, made here (shown once, in `secret`) or typed, or removed; the station removed.
   let connected = false
   let alive = true // false once the page is left
-  const secret = h('div')
+  const secret = h('div', { class: 'station-secret' })
   const password = h('button', { type: 'button', class: 'set-password', title: 'PATCH /stations/{id}: the password it must log in with',
     onclick: () => setPassword(stationId, secret).then(done => done && loadStation()).catch(failed) }, 'Set password')
   const remove = h('button', { type: 'button', class: 'danger remove-station',
