@@ -327,8 +327,7 @@ class SimCharger:
             elif what == "trigger":
                 await self.trigger(detail)
             elif what == "firmware":
-                location, request_id = detail if isinstance(detail, tuple) else (detail, None)
-                await transfers.update_firmware(self, location, request_id)
+                await transfers.update_firmware(self, detail)
             elif what == "diagnostics":
                 await transfers.upload_diagnostics(self, *detail)
 

@@ -59,6 +59,29 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Update:
+    """A firmware update the central system asked for: where the file is, the request's
+    id (2.x, 1.6 signed), and when to download and to install it (Unix seconds)."""
+
+    location: str
+    request_id: int | None
+    retrieve_at: float
+    install_at: float | None = None
+
+
+def firmware_update(payload: Payload) -> Update:
+    """The update of a 2.x UpdateFirmware or a 1.6 SignedUpdateFirmware (one shape)."""
+    firmware = payload["firmware"]
+    install = firmware.get("installDateTime")
+    return Update(
+        firmware["location"],
+        payload["requestId"],
+        unix_time(firmware["retrieveDateTime"]),
+        None if install is None else unix_time(install),
+    )
+
+
+@dataclass(frozen=True)
 class Answer:
     """A CALLRESULT to send, and what the charger does once it is sent."""
 

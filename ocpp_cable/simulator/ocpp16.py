@@ -12,6 +12,8 @@ from ocpp_cable.simulator.dialects import (
     Session,
     Station,
     StopReason,
+    Update,
+    firmware_update,
     unix_time,
     utc_now,
     utc_time,
@@ -404,7 +406,8 @@ def _composite_schedule(payload: Payload, station: Station) -> Answer:
 
 
 def _update_firmware(payload: Payload, station: Station) -> Answer:
-    return Answer({}, then=("firmware", payload["location"]))
+    update = Update(payload["location"], None, unix_time(payload["retrieveDate"]))
+    return Answer({}, then=("firmware", update))
 
 
 def _get_diagnostics(payload: Payload, station: Station) -> Answer:
@@ -425,8 +428,7 @@ def _get_log(payload: Payload, station: Station) -> Answer:
 def _signed_update_firmware(payload: Payload, station: Station) -> Answer:
     """The security extension's SignedUpdateFirmware: downloaded and installed as an
     UpdateFirmware is (the simulator trusts every signature)."""
-    location = payload["firmware"]["location"]
-    return Answer(ACCEPTED, then=("firmware", (location, payload["requestId"])))
+    return Answer(ACCEPTED, then=("firmware", firmware_update(payload)))
 
 
 def _extended_trigger(payload: Payload, station: Station) -> Answer:

@@ -19,6 +19,7 @@ from ocpp_cable.simulator.dialects import (
     Session,
     Station,
     StopReason,
+    firmware_update,
     unix_time,
     utc_now,
     utc_time,
@@ -300,8 +301,7 @@ def _trigger(payload: Payload, station: Station) -> Answer:
 
 
 def _update_firmware(payload: Payload, station: Station) -> Answer:
-    location = payload["firmware"]["location"]
-    return Answer(ACCEPTED, then=("firmware", (location, payload["requestId"])))
+    return Answer(ACCEPTED, then=("firmware", firmware_update(payload)))
 
 
 def _get_log(payload: Payload, station: Station) -> Answer:

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import aiohttp
 
+from ocpp_cable.simulator.dialects import Update
+
 
 class SimCharger(Protocol):
     """What a transfer needs of the charger (chargers.SimCharger), named here so that
@@ -39,10 +41,17 @@ TIMEOUT = aiohttp.ClientTimeout(total=30)
 INSTALL_SECONDS = 0.2
 
 
-async def update_firmware(charger: SimCharger, location: str, request_id: Any = None) -> None:
-    """Download, report each step (Downloading, Downloaded or DownloadFailed, Installing,
-    Installed), then reboot on the new firmware (1.6 4.5; 2.x L01)."""
-    dialect = charger.dialect
+async def update_firmware(charger: SimCharger, update: Update) -> None:
+    """At its retrieve time, download, report each step (Downloading, Downloaded or
+    DownloadFailed, Installing, Installed; at its install time when it names one), then
+    reboot on the new firmware (1.6 4.5; 2.x L01). An update with a request id (2.x, 1.6
+    signed) also says DownloadScheduled and InstallScheduled while it waits; a 1.6
+    UpdateFirmware has no words for them and waits in silence."""
+    dialect, location, request_id = charger.dialect, update.location, update.request_id
+    if update.retrieve_at > time.time():
+        if request_id is not None:
+            await charger.request(dialect.firmware_status("DownloadScheduled", request_id))
+        await asyncio.sleep(update.retrieve_at - time.time())
     await charger.request(dialect.firmware_status("Downloading", request_id))
     try:
         body = await _download(location)
@@ -51,6 +60,9 @@ async def update_firmware(charger: SimCharger, location: str, request_id: Any = 
         await charger.request(dialect.firmware_status("DownloadFailed", request_id))
         return
     await charger.request(dialect.firmware_status("Downloaded", request_id))
+    if update.install_at is not None and update.install_at > time.time():
+        await charger.request(dialect.firmware_status("InstallScheduled", request_id))
+        await asyncio.sleep(update.install_at - time.time())
     await charger.request(dialect.firmware_status("Installing", request_id))
     await asyncio.sleep(INSTALL_SECONDS)
     name = location.rstrip("/").rsplit("/", 1)[-1] or "firmware"

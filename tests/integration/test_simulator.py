@@ -610,6 +610,44 @@ async def test_a_simulated_station_installs_the_firmware_it_is_sent(version, tmp
     assert dict(stats.errors) == {}
 
 
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_a_simulated_station_downloads_and_installs_when_it_is_told(
+    version, tmp_path, capsys
+):
+    """Not at once: at the retrieve time, and (2.x) at the install time, saying it waits."""
+    (tmp_path / "fw").mkdir()
+    (tmp_path / "fw" / "sim-2.0.bin").write_bytes(FIRMWARE_IMAGE)
+    served = {"firmware_dir": tmp_path / "fw", "uploads_dir": tmp_path / "uploads"}
+    when = ["--retrieve-date", "3s"] + ([] if version == "1.6" else ["--install-date", "5s"])
+    async with csms(tmp_path, capsys, api=True, **served) as system:
+        system.seed("CP-1")
+        async with simulated(system, ids=["CP-1"], ocpp_version=version) as (stats, _):
+            await eventually(lambda: connector_status(system) == "Available")
+            code, out, err = await system.operator(
+                "firmware", "update", "CP-1", "sim-2.0.bin", *when,
+                "--files-url", str(system.api.base_url), "--firmware-dir", str(tmp_path / "fw"),
+            )  # fmt: skip
+            assert code == 0, (out, err)
+            await asyncio.sleep(1)
+            [update] = system.rows(models.FirmwareUpdate)
+            assert update.status == ("Requested" if version == "1.6" else "DownloadScheduled")
+            assert len(stats.latencies["BootNotification"]) == 1
+            if version != "1.6":
+                await eventually(
+                    lambda: (
+                        [u.status for u in system.rows(models.FirmwareUpdate)]
+                        == ["InstallScheduled"]
+                    ),
+                    within=10,
+                )
+            await eventually(
+                lambda: [u.status for u in system.rows(models.FirmwareUpdate)] == ["Installed"],
+                within=15,
+            )
+            await eventually(lambda: len(stats.latencies["BootNotification"]) == 2, within=10)
+    assert dict(stats.errors) == {}
+
+
 # --- a simulated 2.x station's device model, as the reference system operates it --------------
 
 

@@ -184,7 +184,8 @@ class CSMS:
         cp = cls(station_id, ws, answers or {})
         task = asyncio.create_task(cp.start())
         try:
-            await eventually(lambda: subscribed(self.node, station_id))
+            # Generous: on a loaded CI machine Connect and the subscription may take a while.
+            await eventually(lambda: subscribed(self.node, station_id), within=15)
             yield cp
         finally:
             task.cancel()
