@@ -140,3 +140,22 @@ class Dialect(Protocol):
 
         May raise KeyError or TypeError on a payload without what the action needs.
         """
+
+
+# --- commands of one shape in 2.x and in 1.6's security extension (taken from 2.0.1) --------
+
+
+def update_firmware(payload: Payload, station: Station) -> Answer:
+    """A 2.x UpdateFirmware or a 1.6 SignedUpdateFirmware: accepted, then downloaded and
+    installed when it says (the simulator trusts every signature)."""
+    return Answer({"status": "Accepted"}, then=("firmware", firmware_update(payload)))
+
+
+def get_log(payload: Payload, station: Station) -> Answer:
+    """A GetLog: accepted with the file's name, then the log uploaded where it says."""
+    name = f"{payload['logType'].lower()}-{int(time.time())}.txt"
+    location = payload["log"]["remoteLocation"]
+    return Answer(
+        {"status": "Accepted", "filename": name},
+        then=("diagnostics", (location, name, payload["requestId"])),
+    )

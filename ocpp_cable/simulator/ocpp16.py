@@ -13,8 +13,9 @@ from ocpp_cable.simulator.dialects import (
     Station,
     StopReason,
     Update,
-    firmware_update,
+    get_log,
     unix_time,
+    update_firmware,
     utc_now,
     utc_time,
 )
@@ -415,22 +416,6 @@ def _get_diagnostics(payload: Payload, station: Station) -> Answer:
     return Answer({"fileName": name}, then=("diagnostics", (payload["location"], name)))
 
 
-def _get_log(payload: Payload, station: Station) -> Answer:
-    """The security extension's GetLog: the log uploaded as GetDiagnostics' is."""
-    name = f"{payload['logType'].lower()}-{int(time.time())}.txt"
-    location = payload["log"]["remoteLocation"]
-    return Answer(
-        {"status": "Accepted", "filename": name},
-        then=("diagnostics", (location, name, payload["requestId"])),
-    )
-
-
-def _signed_update_firmware(payload: Payload, station: Station) -> Answer:
-    """The security extension's SignedUpdateFirmware: downloaded and installed as an
-    UpdateFirmware is (the simulator trusts every signature)."""
-    return Answer(ACCEPTED, then=("firmware", firmware_update(payload)))
-
-
 def _extended_trigger(payload: Payload, station: Station) -> Answer:
     """The security extension's ExtendedTriggerMessage; its firmware and log statuses are
     the extension's messages."""
@@ -465,7 +450,7 @@ HANDLERS = {
     "GetCompositeSchedule": _composite_schedule,
     "UpdateFirmware": _update_firmware,
     "GetDiagnostics": _get_diagnostics,
-    "GetLog": _get_log,
-    "SignedUpdateFirmware": _signed_update_firmware,
+    "GetLog": get_log,  # the security extension's, 2.0.1's shape
+    "SignedUpdateFirmware": update_firmware,
     "ExtendedTriggerMessage": _extended_trigger,
 }

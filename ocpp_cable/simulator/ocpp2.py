@@ -19,8 +19,9 @@ from ocpp_cable.simulator.dialects import (
     Session,
     Station,
     StopReason,
-    firmware_update,
+    get_log,
     unix_time,
+    update_firmware,
     utc_now,
     utc_time,
 )
@@ -300,19 +301,6 @@ def _trigger(payload: Payload, station: Station) -> Answer:
     return Answer(ACCEPTED, then=("trigger", message))
 
 
-def _update_firmware(payload: Payload, station: Station) -> Answer:
-    return Answer(ACCEPTED, then=("firmware", firmware_update(payload)))
-
-
-def _get_log(payload: Payload, station: Station) -> Answer:
-    name = f"{payload['logType'].lower()}-{int(time.time())}.txt"
-    location = payload["log"]["remoteLocation"]
-    return Answer(
-        {"status": "Accepted", "filename": name},
-        then=("diagnostics", (location, name, payload["requestId"])),
-    )
-
-
 def _get_transaction_status(payload: Payload, station: Station) -> Answer:
     session = station.session
     reply: Payload = {"messagesInQueue": False}  # it sends each message at once
@@ -503,8 +491,8 @@ HANDLERS = {
     "GetChargingProfiles": _get_charging_profiles,
     "GetCompositeSchedule": _composite_schedule,
     "GetTransactionStatus": _get_transaction_status,
-    "UpdateFirmware": _update_firmware,
-    "GetLog": _get_log,
+    "UpdateFirmware": update_firmware,
+    "GetLog": get_log,
     "RequestStartTransaction": _request_start,
     "RequestStopTransaction": _request_stop,
     "Reset": _reset,
