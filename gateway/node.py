@@ -38,6 +38,7 @@ from ocpp_cable.gateway.ocpp.session import SessionConfig
 from ocpp_cable.gateway.pubsub import BrokerSubscriber, subscribers_for
 from ocpp_cable.gateway.rpc import RPCClient
 from ocpp_cable.gateway.rpc.link import link
+from ocpp_cable.gateway.rpc.transports import LocalServicer
 from ocpp_cable.gateway.station import StationSocket
 from ocpp_cable.gateway.stations import StationRegistry
 from ocpp_cable.ocppj import versions
@@ -64,7 +65,7 @@ class GatewayNode:
     stream hub. Start it with `start()`, end it with `stop()`.
     """
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, local_rpc: LocalServicer | None = None) -> None:
         self.settings = settings
         self.session_config = SessionConfig(
             granular_actions=settings.granular_actions,
@@ -89,6 +90,7 @@ class GatewayNode:
                 settings.rpc_tls_cert,
                 settings.rpc_tls_key,
             ),
+            local=local_rpc,
         )
         self.cable_config = cable.CableConfig(max_subscriptions=settings.cable_max_subscriptions)
         self.browsers = Browsers()
@@ -227,7 +229,7 @@ class GatewayNode:
             "gateway started",
             chargers=f"{self.scheme}://{s.host}:{self.port}{s.path_prefix}/<station_id>",
             http=f"http://{s.http_host}:{self.http_port}",
-            rpc=s.rpc_host,
+            rpc="in this process" if self.rpc.in_process else s.rpc_host,
             broadcast_adapter=s.broadcast_adapter,
             node=self.node_id,
         )

@@ -240,7 +240,8 @@ async def run_up(settings: Settings) -> None:
         # chargers come: a port in use stops start-up before any station is served.
         if app.serve_operators is not None:
             api = await app.serve_operators(settings)
-        node = GatewayNode(settings)
+        # Its calls to rpc_app stay in this process: no gRPC, no encoding between them.
+        node = GatewayNode(settings, local_rpc=server.service)
         await node.start()  # one that fails gives back what it took
         gateway = node
         await stop.wait()

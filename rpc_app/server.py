@@ -290,9 +290,12 @@ class RPCServer:
         server: grpc.aio.Server,
         port: int,
         health: health_aio.HealthServicer,
+        service: RPCService,
         sweeper: Sweeper | None = None,
     ) -> None:
         self.server = server
+        # AnyCable's RPC service itself, for a gateway in this process to call directly.
+        self.service = service
         self.port = port
         self.health = health
         self.sweeper = sweeper
@@ -360,4 +363,4 @@ async def start_rpc_server(
         callers="with the secret" if secret is not None else "any",
         tls=credentials is not None,
     )
-    return RPCServer(server, port, health, sweeper)
+    return RPCServer(server, port, health, service, sweeper)

@@ -31,7 +31,14 @@ from ocpp_cable.gateway.rpc.results import (
     RPCError,
     new_env,
 )
-from ocpp_cable.gateway.rpc.transports import BATCH, UNARY, BatchTransport, UnaryTransport
+from ocpp_cable.gateway.rpc.transports import (
+    BATCH,
+    UNARY,
+    BatchTransport,
+    LocalServicer,
+    LocalTransport,
+    UnaryTransport,
+)
 
 log = structlog.get_logger("gateway.rpc")
 
@@ -49,6 +56,8 @@ class RPCClient:
         concurrency: calls in flight at most; more wait for a slot.
         batch: use the Batch stream when the servers offer it.
         batch_streams: Batch streams in all, spread over the replicas.
+        local: AnyCable's RPC service in this process (`ocpp-cable up`): the three calls
+            go to it directly, unencoded; the lease and health check still use `address`.
 
     Every call returns a plain result or raises `RPCError`.
     """
@@ -62,6 +71,7 @@ class RPCClient:
         batch: bool = True,
         batch_streams: int = 4,
         link: Link = PLAIN,
+        local: LocalServicer | None = None,
     ) -> None:
         self.address = address
         self.timeout = timeout
@@ -69,11 +79,18 @@ class RPCClient:
         self._endpoints = Endpoints(address, batch, batch_streams, link=link)
         self._refusals = LogThrottle(interval=60.0)
         self._slots = asyncio.Semaphore(concurrency)
-        self._transport: UnaryTransport | BatchTransport = BATCH if batch else UNARY
+        self._transport: UnaryTransport | BatchTransport | LocalTransport = (
+            LocalTransport(local) if local is not None else BATCH if batch else UNARY
+        )
 
     @property
     def batching(self) -> bool:
         return self._transport.batching
+
+    @property
+    def in_process(self) -> bool:
+        """Are the calls served by rpc_app in this process, without gRPC?"""
+        return isinstance(self._transport, LocalTransport)
 
     async def close(self) -> None:
         await self._endpoints.close()

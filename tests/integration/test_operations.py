@@ -185,6 +185,9 @@ def test_logs_are_json_lines_with_station_id_and_no_secrets(tmp_path):
         _, logs = server.communicate(timeout=20)
     lines = [orjson.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert len(lines) == len(logs.strip().splitlines()), "every log line is one JSON event"
+    # `up`'s gateway calls rpc_app in its own process (and says so), not over gRPC.
+    [started] = [e for e in lines if e["event"] == "gateway started"]
+    assert started["rpc"] == "in this process"
     station_events = [e for e in lines if e.get("station_id") == "CP-L"]
     assert {"connected", "station connected", "station authentication failed"} <= {
         e["event"] for e in station_events
