@@ -1,6 +1,6 @@
-"""The operators' HTTP API under load, on the reference system as `ocpp-cable api` runs it
-beside the deployed gateway and rpc_app (after the storm: thousands of stations in the
-database).
+"""The operators' HTTP API under load, on the reference system as it serves it (`up`'s
+own), or as `ocpp-cable api` runs it beside a deployed gateway and rpc_app (after the
+storm: thousands of stations in the database).
 
 - reads: clients in closed loop page through `GET /api/v1/stations` (presence and
   connectors of 50 stations a page) and `GET /api/v1/transactions`;
@@ -63,8 +63,12 @@ async def measure(system: System, seconds: float, chargers: int) -> dict[str, fl
     assert system.database_url is not None and system.http_url is not None
     with db.session_scope(system.database_url) as session:
         token = viewers.add_viewer(session, "bench", viewers.WRITE)
-    process, port = _start_api(system)
-    base = f"http://127.0.0.1:{port}/api/v1"
+    process = None
+    if system.api_url is not None:
+        base = f"{system.api_url}/api/v1"
+    else:
+        process, port = _start_api(system)
+        base = f"http://127.0.0.1:{port}/api/v1"
     headers = {"Authorization": f"Bearer {token}"}
     result: dict[str, float] = {}
     stats = Stats()
@@ -113,8 +117,9 @@ async def measure(system: System, seconds: float, chargers: int) -> dict[str, fl
             }
     finally:
         await asyncio.gather(*(c.close() for c in fleet), return_exceptions=True)
-        process.terminate()
-        process.wait(30)
+        if process is not None:
+            process.terminate()
+            process.wait(30)
     return result
 
 

@@ -106,11 +106,18 @@ async def close_all(chargers: list[SimCharger]) -> None:
 
 
 async def throughput(
-    url: str, prefix: str, script: Script, chargers: int, seconds: float
+    url: str,
+    prefix: str,
+    script: Script,
+    chargers: int,
+    seconds: float,
+    cpu_seconds: Callable[[], float] | None = None,
 ) -> dict[str, float]:
     """Every charger runs `script` back to back (one CALL outstanding) for `seconds`.
 
     A failed call counts as an error and the charger goes on, as a charger retries.
+    `cpu_seconds`: the system's CPU time so far; read around the loop, it gives the CPU
+    each call cost the system (connecting and closing the fleet not counted).
     """
     stats = Stats()
     fleet = await connect_all(url, [f"{prefix}-{i:05d}" for i in range(chargers)], stats, 200)
@@ -129,12 +136,16 @@ async def throughput(
                     return
                 await asyncio.sleep(0.05)
 
+    cpu_before = cpu_seconds() if cpu_seconds else float("nan")
     started = time.monotonic()
     await asyncio.gather(*(loop(c) for c in fleet))
     elapsed = time.monotonic() - started
+    cpu_used = (cpu_seconds() if cpu_seconds else float("nan")) - cpu_before
     await close_all(fleet)
     values = [v for series in measured.latencies.values() for v in series]
     return {
+        "cpu_us_per_call": cpu_used / max(len(values), 1) * 1e6,
+        "cores": cpu_used / elapsed,
         "calls_per_s": len(values) / elapsed,
         "p50_ms": percentile(values, 0.5) * 1e3,
         "p99_ms": percentile(values, 0.99) * 1e3,

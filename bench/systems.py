@@ -84,6 +84,8 @@ class System:
     database_url: str | None = None
     # The gateway's HTTP endpoints (/_broadcast), where the system has them.
     http_url: str | None = None
+    # Its HTTP API (the reference system's), when the system serves one itself.
+    api_url: str | None = None
     # Its processes, when they are not in `processes` (stopped by `cleanup` instead).
     other_pids: list[int] = field(default_factory=list)
     # Processes it shares with others but keeps busy (a database server: its autovacuum
@@ -104,6 +106,13 @@ class System:
     @property
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes] + self.other_pids + self.server_pids()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the system's own processes and their children have
+        used so far: what a call costs it, whatever the driver costs. A database server
+        shared with others (PostgreSQL's) is not counted."""
+        own = [p.pid for p in self.processes] + self.other_pids
+        return sum(cpu_ticks(pid) for pid in process_tree(own)) / os.sysconf("SC_CLK_TCK")
 
     async def settle(self, quiet: float = 0.05, longest: float = 30) -> None:
         """Wait until the system's processes are idle (work left by a scenario, such as
@@ -126,6 +135,18 @@ def cpu_ticks(pid: int) -> int:
     except FileNotFoundError:
         return 0
     return int(fields[11]) + int(fields[12])
+
+
+def process_tree(pids: list[int]) -> list[int]:
+    """`pids` and every process below them (a worker a process started)."""
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(child) for child in task.read_text().split()]
+    return found
 
 
 def postgres_pids() -> list[int]:
@@ -184,31 +205,50 @@ async def no_broadcast() -> None:
 
 
 def start_reference(kind: str) -> System:
-    """The reference central system as `ocpp-cable rpc` + `ocpp-cable gateway` run it:
-    default settings (info logs, audit log on), stations registered on first connection."""
-    from faults.system import System as Deployed
+    """The reference central system as `ocpp-cable up` runs it (what `make run` starts):
+    gateway, rpc_app and the HTTP API in one process, default settings (info logs, audit
+    log on), stations registered on first connection."""
     from faults.system import database
 
     cleanup = contextlib.ExitStack()
     tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="ocpp-cable-bench-")))
     url = cleanup.enter_context(database(kind, tmp, prefix="ocpp_cable_bench"))
-    deployed = Deployed(url, tmp, presence_ttl=30)
-    deployed.start()
+    port, http_port, rpc_port, api_port = free_port(), free_port(), free_port(), free_port()
+    up = subprocess.Popen(
+        [sys.executable, "-m", "ocpp_cable.cli", "-C", str(tmp), "up",
+         "--port", str(port), "--http-port", str(http_port), "--api-port", str(api_port),
+         "--rpc-host", f"127.0.0.1:{rpc_port}", "--rpc-metrics-port", "0",
+         "--database-url", url, "--auto-register", "true", "--auto-migrate", "false",
+         "--files-url", f"http://127.0.0.1:{api_port}", "--broadcast-auth", "false",
+         "--log-format", "json"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(tmp / "up.log").open("w"),
+    )  # fmt: skip
+    cleanup.callback(_stop, up)  # before the database goes (callbacks run in reverse)
+    wait_for_port(port, up, timeout=60)
+    wait_for_port(api_port, up)
     label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[kind]
-    system = System(
+    return System(
         f"reference, {label}",
-        deployed.url,
-        deployed.gateway.pid,
+        f"ws://127.0.0.1:{port}/ocpp",
+        up.pid,
         no_broadcast,
         broadcast_all=False,
         database_url=url,
-        http_url=f"http://127.0.0.1:{deployed.http_port}",
+        http_url=f"http://127.0.0.1:{http_port}",
+        api_url=f"http://127.0.0.1:{api_port}",
         cleanup=cleanup,
-        other_pids=[deployed.gateway.pid, deployed.rpc.pid],
+        other_pids=[up.pid],
         server_pids=postgres_pids if kind == "postgresql" else list,
     )
-    cleanup.callback(deployed.stop)  # before the database goes (callbacks run in reverse)
-    return system
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_comparison() -> System:
