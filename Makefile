@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit proto docs lint format clean bench faults conformance
+.PHONY: run test test-unit proto docs lint format clean bench profile faults conformance
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -39,6 +39,11 @@ test-unit: proto
 # ocpp-cable and the reference system beside Python and Node peers; writes bench/results.md (~15 min).
 bench: proto
 	$(BIN)/python -m bench.run
+
+# Where a stored MeterValues spends its CPU in `ocpp-cable up`, by layer, sampled by py-spy
+# (~30 s); PROFILE_ARGS="--database postgresql --raw out.raw" for more.
+profile: proto
+	$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 # The fault campaign in full (kills under load, fuzzing); writes faults/results.md (~5 min).
 faults: proto

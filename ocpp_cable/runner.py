@@ -230,6 +230,8 @@ def embedded(settings: Settings) -> Settings:
 async def run_up(settings: Settings) -> None:
     from ocpp_cable.gateway.node import GatewayNode
 
+    # HTTP broadcasts to no gateway but this one go to it directly, not over HTTP.
+    in_process_broadcasts = settings.broadcaster == "http" and not settings.broadcast_url
     settings = embedded(settings)
     stop = _stop_event()
     server, app = await start_rpc(settings)
@@ -244,6 +246,14 @@ async def run_up(settings: Settings) -> None:
         node = GatewayNode(settings, local_rpc=server.service)
         await node.start()  # one that fails gives back what it took
         gateway = node
+        if in_process_broadcasts:
+            from ocpp_cable.rpc_app import broadcasting
+
+            broadcasting.configure(
+                broadcasting.InProcessBroadcaster(
+                    asyncio.get_running_loop(), node.broadcasts.on_message
+                )
+            )
         await stop.wait()
         log.info("shutting down")
     finally:

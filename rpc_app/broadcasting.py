@@ -12,7 +12,7 @@ import asyncio
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -74,6 +74,22 @@ class HTTPBroadcaster:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise BroadcastError(f"cannot reach {self.url}: {reason}") from None
+
+
+class InProcessBroadcaster:
+    """The gateway in this process (`ocpp-cable up` with the HTTP broadcaster, whose one
+    gateway it is): the body /_broadcast would have taken goes to `deliver` on the
+    gateway's loop, in order, without HTTP or a thread of its own."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[bytes], None]) -> None:
+        self._loop = loop
+        self._deliver = deliver
+
+    def publish(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._deliver, _payload(messages))
+        except RuntimeError:  # the loop is closed: the gateway is gone
+            raise BroadcastError("the gateway in this process has stopped") from None
 
 
 def _payload(messages: list[dict[str, Any]]) -> bytes:

@@ -1,9 +1,11 @@
-"""`ocpp-cable up`'s gateway calls rpc_app in its own process: AnyCable's calls are awaited
-on the servicer, over real sockets for the stations, and no Connect or Command crosses
-gRPC; failures still reach the station as CALLERRORs."""
+"""`ocpp-cable up`'s gateway and rpc_app in one process: AnyCable's calls are awaited on
+the servicer, over real sockets for the stations, and no Connect or Command crosses
+gRPC; failures still reach the station as CALLERRORs. Broadcasts go to the gateway
+directly, not over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -12,10 +14,11 @@ from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 
 from ocpp_cable.gateway.node import GatewayNode
+from ocpp_cable.rpc_app import broadcasting
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.rpc_app.server import start_rpc_server
 from tests.support import servers, slow_app
-from tests.support.servers import RPCCounter, charger, gateway_settings
+from tests.support.servers import RPCCounter, charger, eventually, gateway_settings, subscribed
 
 
 @contextlib.asynccontextmanager
@@ -66,3 +69,24 @@ async def test_a_channel_slower_than_the_rpc_deadline_gets_a_callerror():
             await cp.call(call.DataTransfer(vendor_id="v", data="3"), suppress=False)
         answered = await cp.call(call.DataTransfer(vendor_id="v", data="0"))
     assert answered.status == "Accepted"
+
+
+async def test_a_broadcast_reaches_the_station_through_the_gateway_in_this_process(record):
+    async with embedded() as (node, _), charger(node, "CP-B"):
+        await eventually(lambda: subscribed(node, "CP-B"))
+        broadcasting.configure(
+            broadcasting.InProcessBroadcaster(
+                asyncio.get_running_loop(), node.broadcasts.on_message
+            )
+        )
+        try:
+            await broadcasting.abroadcast(
+                "ocpp:CP-B", {"command": "Reset", "payload": {"type": "Soft"}}
+            )
+            [ack] = await eventually(lambda: record("ack", "CP-B"))
+        finally:
+            broadcasting.configure(None)
+    assert (ack["command"], ack["payload"]) == ("Reset", {"status": "Accepted"})
+    assert (
+        node.metrics.registry.get_sample_value("ocpp_cable_gateway_broadcasts_received_total") == 1
+    )
