@@ -32,7 +32,7 @@ def meter_values(charger: SimCharger, transaction_id: int | None = None) -> dict
                 "timestamp": stamp(),
                 "sampledValue": [
                     {
-                        "value": str(charger.meter_wh),
+                        "value": str(round(charger.meter_wh)),
                         "measurand": "Energy.Active.Import.Register",
                         "unit": "Wh",
                         "context": "Sample.Periodic",
@@ -68,14 +68,23 @@ async def session_loop(charger: SimCharger) -> None:
     await charger.call("StatusNotification", status("Preparing"))
     start = await charger.call(
         "StartTransaction",
-        {"connectorId": 1, "idTag": "BENCH", "meterStart": charger.meter_wh, "timestamp": stamp()},
+        {
+            "connectorId": 1,
+            "idTag": "BENCH",
+            "meterStart": round(charger.meter_wh),
+            "timestamp": stamp(),
+        },
     )
     transaction_id = start["transactionId"]
     await charger.call("StatusNotification", status("Charging"))
     for _ in range(6):
         await charger.call("MeterValues", meter_values(charger, transaction_id))
     await charger.call("Heartbeat", {})
-    stop = {"transactionId": transaction_id, "meterStop": charger.meter_wh, "timestamp": stamp()}
+    stop = {
+        "transactionId": transaction_id,
+        "meterStop": round(charger.meter_wh),
+        "timestamp": stamp(),
+    }
     await charger.call("StopTransaction", stop)
     await charger.call("StatusNotification", status("Available"))
 

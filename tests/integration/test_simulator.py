@@ -398,12 +398,19 @@ def test_benchmark_harness_runs():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    rows = {}
+    rows, every = {}, []
     for line in result.stdout.splitlines():
         if line.startswith("| ") and not line.startswith(("| measure", "| goal")):
             cells = [c.strip() for c in line.split("|")[1:-1]]
             rows.setdefault(cells[0], cells[1:])
+            every.append((cells[0], cells[1:]))
     assert rows["… failures"] == ["0", "0", "0"]  # the reboot storm
+    # Every call path of every system ran without a refused call (the chargers' payloads
+    # are valid), and its CPU per call was measured.
+    errors = [cells for label, cells in every if label == "… errors"]
+    assert len(errors) == 3 and all(cells == ["0", "0", "0"] for cells in errors), errors
+    cpu = [cells for label, cells in every if label == "… CPU per call, µs"]
+    assert cpu and all(float(c.replace(",", "")) > 0 for cells in cpu for c in cells), cpu
     assert rows["one command to all 200 stations: all reached, ms"][1] == "—"
     assert all(float(c.replace(",", "")) > 0 for c in rows["Heartbeat, 10 chargers: calls/s"])
     bridge, reference, peer = rows["stored"]
