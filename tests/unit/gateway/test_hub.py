@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ocpp_cable.gateway.hub import StreamHub
 
 
@@ -160,3 +162,59 @@ def test_follow_applies_a_commands_streams_in_anycables_order():
     )
     hub.follow(a, stop_all=True, stopped=[], started=["fresh"])
     assert (hub.broadcast("kept", "x"), hub.broadcast("fresh", "x")) == (0, 1)
+
+
+async def test_a_fan_out_larger_than_a_slice_lets_the_loop_run_between_slices():
+    """Thousands of holders are delivered to a slice at a time: other work (a charger's
+    call) runs between slices instead of waiting for the whole fan-out."""
+    hub = StreamHub(slice_size=10)
+    listeners = [Listener(str(n)) for n in range(35)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    assert hub.broadcast("s", "x") == 35
+    got_before_other_work = sum(len(listener.got) for listener in listeners)
+    await asyncio.sleep(0)
+    assert got_before_other_work <= 10
+    await hub.delivered()
+    assert all(listener.got == ["x"] for listener in listeners)
+
+
+async def test_broadcasts_keep_their_order_for_every_holder_while_a_fan_out_is_sliced():
+    """A small broadcast after a sliced one waits its turn: no holder gets them swapped."""
+    hub = StreamHub(slice_size=4)
+    many = [Listener(str(n)) for n in range(9)]
+    for listener in many:
+        hub.subscribe(listener, ["s", "t"])
+    hub.broadcast("s", "1")
+    hub.broadcast("s", "2")
+    few = Listener("few")
+    hub.subscribe(few, ["u"])
+    hub.subscribe(many[0], ["u"])
+    hub.broadcast("u", "3")  # two holders: would fit one slice, but comes after the others
+    await hub.delivered()
+    assert all(listener.got[:2] == ["1", "2"] for listener in many)
+    assert many[0].got == ["1", "2", "3"] and few.got == ["3"]
+
+
+async def test_a_listener_that_leaves_during_a_sliced_fan_out_gets_nothing_more():
+    """Whoever unsubscribed before its slice came is skipped, not delivered to a dead
+    connection."""
+    hub = StreamHub(slice_size=2)
+    listeners = [Listener(str(n)) for n in range(6)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "x")
+    hub.remove(listeners[5])
+    await hub.delivered()
+    assert [len(listener.got) for listener in listeners] == [1, 1, 1, 1, 1, 0]
+
+
+async def test_close_ends_a_fan_out_under_way():
+    hub = StreamHub(slice_size=1)
+    listeners = [Listener(str(n)) for n in range(5)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "x")
+    await hub.close()
+    await asyncio.sleep(0)
+    assert sum(len(listener.got) for listener in listeners) < 5

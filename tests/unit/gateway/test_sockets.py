@@ -43,8 +43,11 @@ class FakeWebSocket:
             raise StopAsyncIteration
         return self.frames.pop(0)
 
-    async def send(self, text: str) -> None:
-        self.sent.append(text)
+    # No transport: frames go through `send`, as to a connection past its write limit.
+    transport = None
+
+    async def send(self, message: str | bytes, text: bool | None = None) -> None:
+        self.sent.append(message if isinstance(message, str) else message.decode())
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.closed is None:
