@@ -82,7 +82,7 @@ class StreamHub:
 
     def broadcast(self, stream: str, data: str) -> int:
         """Deliver `data` to the stream's local subscribers; returns how many it goes to.
-        A broadcast that fits a slice, with none before it waiting, is delivered at once;
+        A broadcast that fits a slice, with no fan-out under way, is delivered at once;
         others are delivered in slices by a task, in the order they came."""
         holders = self._streams.get(stream)
         if not holders:
@@ -102,18 +102,18 @@ class StreamHub:
         held = self._by_subscriber.get
         for listener in listeners:
             if stream in held(listener, ()):
-                listener.deliver(data)
+                try:
+                    listener.deliver(data)
+                except Exception:
+                    # A listener's failure is its own: the others still get the broadcast.
+                    log.exception("broadcast delivery failed", stream=stream)
 
     async def _send_backlog(self) -> None:
         step = self._slice
         while self._backlog:
             stream, data, listeners = self._backlog.popleft()
             for start in range(0, len(listeners), step):
-                try:
-                    self._deliver(stream, data, listeners[start : start + step])
-                except Exception:
-                    # A listener's failure is its own: the others still get the broadcast.
-                    log.exception("broadcast delivery failed", stream=stream)
+                self._deliver(stream, data, listeners[start : start + step])
                 await asyncio.sleep(0)
 
     async def delivered(self) -> None:

@@ -165,14 +165,13 @@ class CableSocket:
         the write limit: then False, and the frame waits for the writer, whose `send`
         waits for the buffer to drain. A whole frame is written at a time, in the loop's
         thread, as websockets writes its own (pings, the close frame): frames never
-        interleave, and once the close is under way (not OPEN) nothing more goes out."""
-        limit = self._write_limit
-        if limit is None or self.ws.transport.get_write_buffer_size() > limit:
+        interleave, and once the close is under way nothing more goes out."""
+        limit, transport = self._write_limit, self.ws.transport
+        if limit is None or transport.get_write_buffer_size() > limit:
             return False
-        if self.ws.state is State.OPEN:
-            self.ws.transport.write(
-                (frame if isinstance(frame, Outgoing) else outgoing(frame)).wire
-            )
+        # Aborted (dropped as too slow) before websockets saw it go: uvloop would raise.
+        if self.ws.state is State.OPEN and not transport.is_closing():
+            transport.write((frame if isinstance(frame, Outgoing) else outgoing(frame)).wire)
         return True
 
     async def _write(self) -> None:

@@ -218,3 +218,23 @@ async def test_close_ends_a_fan_out_under_way():
     await hub.close()
     await asyncio.sleep(0)
     assert sum(len(listener.got) for listener in listeners) < 5
+
+
+class Broken(Listener):
+    def deliver(self, data: str) -> None:
+        raise RuntimeError("broken listener")
+
+
+async def test_a_listener_that_fails_does_not_keep_the_broadcast_from_the_others():
+    """One listener's failure is logged and is its own: the rest of its slice, the
+    slices after it and the next broadcasts still arrive."""
+    for slice_size in (3, 100):  # sliced, and at once
+        hub = StreamHub(slice_size=slice_size)
+        listeners = [Listener(str(n)) for n in range(4)] + [Broken("broken")]
+        listeners += [Listener(str(n)) for n in range(4, 8)]
+        for listener in listeners:
+            hub.subscribe(listener, ["s"])
+        hub.broadcast("s", "1")
+        hub.broadcast("s", "2")
+        await hub.delivered()
+        assert all(one.got == ["1", "2"] for one in listeners if not isinstance(one, Broken))
