@@ -20,6 +20,8 @@ log = structlog.get_logger("gateway")
 # Holders delivered to before the loop runs other work: a delivery is a few µs (a frame
 # written to a socket), so a slice holds the loop for a few ms.
 SLICE = 250
+# Broadcasts that may wait for those before them to fan out.
+BACKLOG = 64
 
 
 class StreamListener(Protocol):
@@ -34,12 +36,15 @@ class StreamHub:
     Both maps shrink as listeners leave: a stream nobody holds is forgotten.
     """
 
-    def __init__(self, slice_size: int = SLICE) -> None:
+    def __init__(self, slice_size: int = SLICE, backlog: int = BACKLOG) -> None:
         self._streams: dict[str, set[StreamListener]] = {}
         self._by_subscriber: dict[StreamListener, set[str]] = {}
         self._slice = slice_size
-        # Broadcasts waiting for the one being sliced: (stream, data, holders then).
+        self._most_waiting = backlog
+        # Broadcasts not yet delivered to all, (stream, data, holders then), the first
+        # one under way: its holders up to `_position` have it.
         self._backlog: deque[tuple[str, str, tuple[StreamListener, ...]]] = deque()
+        self._position = 0
         self._sender: asyncio.Task[None] | None = None
 
     def subscribe(self, subscriber: StreamListener, streams: Iterable[str]) -> None:
@@ -88,12 +93,16 @@ class StreamHub:
         if not holders:
             return 0
         listeners = tuple(holders)  # a listener may leave while it receives
-        sending = self._sender is not None and not self._sender.done()
-        if not sending and len(listeners) <= self._slice:
+        if not self._backlog and len(listeners) <= self._slice:
             self._deliver(stream, data, listeners)
             return len(listeners)
         self._backlog.append((stream, data, listeners))
-        if not sending:
+        if len(self._backlog) > self._most_waiting:
+            # Broadcasts come faster than they fan out: deliver them all now, holding the
+            # loop (and so whoever sends them) instead of holding them without bound.
+            log.warning("broadcasts delivered at once", waiting=len(self._backlog))
+            self._deliver_backlog()
+        elif self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._send_backlog(), name="hub-fan-out")
         return len(listeners)
 
@@ -111,10 +120,24 @@ class StreamHub:
     async def _send_backlog(self) -> None:
         step = self._slice
         while self._backlog:
-            stream, data, listeners = self._backlog.popleft()
-            for start in range(0, len(listeners), step):
+            under_way = self._backlog[0]
+            stream, data, listeners = under_way
+            while self._position < len(listeners):
+                start = self._position
+                self._position += step
                 self._deliver(stream, data, listeners[start : start + step])
                 await asyncio.sleep(0)
+                if not self._backlog or self._backlog[0] is not under_way:
+                    break  # delivered at once meanwhile (`_deliver_backlog`)
+            else:
+                self._backlog.popleft()
+                self._position = 0
+
+    def _deliver_backlog(self) -> None:
+        while self._backlog:
+            stream, data, listeners = self._backlog.popleft()
+            start, self._position = self._position, 0
+            self._deliver(stream, data, listeners[start:])
 
     async def delivered(self) -> None:
         """Wait until every broadcast so far has been delivered."""
@@ -124,6 +147,7 @@ class StreamHub:
     async def close(self) -> None:
         """Stop delivering: the node is going away."""
         self._backlog.clear()
+        self._position = 0
         if self._sender is not None:
             self._sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -238,3 +238,25 @@ async def test_a_listener_that_fails_does_not_keep_the_broadcast_from_the_others
         hub.broadcast("s", "2")
         await hub.delivered()
         assert all(one.got == ["1", "2"] for one in listeners if not isinstance(one, Broken))
+
+
+async def test_broadcasts_coming_faster_than_fan_outs_wait_in_a_bounded_backlog():
+    """Past `backlog` broadcasts waiting, the hub delivers all of them at once, holding
+    the loop as one synchronous fan-out would, so a flood of broadcasts cannot grow its
+    memory without bound; every holder still gets each once, in order."""
+    hub = StreamHub(slice_size=2, backlog=3)
+    listeners = [Listener(str(n)) for n in range(5)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "1")
+    await asyncio.sleep(0)  # the first slice of "1" is out
+    for data in "23":
+        hub.broadcast("s", data)
+    assert len(hub._backlog) == 3  # "1" under way, "2" and "3" waiting
+    hub.broadcast("s", "4")
+    assert not hub._backlog
+    assert all(listener.got == list("1234") for listener in listeners)
+    await hub.delivered()
+    hub.broadcast("s", "5")
+    await hub.delivered()
+    assert all(listener.got == list("12345") for listener in listeners)
