@@ -8,11 +8,11 @@ reaches into the node, so it can be built, and tested, with fakes for each part.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ocpp_cable.foundation.settings import GatewaySettings
-from ocpp_cable.gateway.cable.session import CableConfig
+from ocpp_cable.gateway.cable.session import BroadcastFrames, CableConfig
 from ocpp_cable.gateway.disconnects import DisconnectQueue
 from ocpp_cable.gateway.hub import StreamHub
 from ocpp_cable.gateway.metrics import GatewayMetrics
@@ -62,3 +62,5 @@ class BrowserContext:
     disconnects: DisconnectQueue
     # The node forgets the browser once its connection is over.
     forget: Callable[[Any], None]
+    # Broadcast frames shared by the node's browsers: each encoded once per broadcast.
+    frames: BroadcastFrames = field(default_factory=BroadcastFrames)

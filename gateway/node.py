@@ -275,6 +275,7 @@ class GatewayNode:
             await subscriber.stop()
         if self._http_runner is not None:
             await self._http_runner.cleanup()
+        await self.hub.close()
         await self.disconnects.close()
         await self.rpc.close()
         log.info("gateway stopped")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ocpp_cable.gateway.cable.session import PING_INTERVAL, ping_frame
+from ocpp_cable.gateway.cable.session import PING_INTERVAL, outgoing, ping_frame
 
 if TYPE_CHECKING:
     from ocpp_cable.gateway.broadcasts import RemoteDisconnect
@@ -63,7 +63,7 @@ class Browsers:
     async def _ping(self) -> None:
         while self._held:
             await asyncio.sleep(PING_INTERVAL)
-            frame = ping_frame(time.time())
+            frame = outgoing(ping_frame(time.time()))
             for browser in list(self._held):
                 browser.push(frame)
 

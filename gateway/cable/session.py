@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import structlog
+from websockets.frames import Frame, Opcode
 
 from ocpp_cable.contract import transmissions
 
@@ -77,6 +78,41 @@ def broadcast_frame(identifier: str, data: str) -> str:
     """A broadcast's `data` (JSON text) for the subscription `identifier`, as Action Cable
     sends it: `{"identifier": ..., "message": <data>}`; the data is not parsed again."""
     return f'{{"identifier":{orjson.dumps(identifier).decode()},"message":{data}}}'
+
+
+class Outgoing(NamedTuple):
+    """A text message for browsers: its UTF-8 `payload`, and `wire`, the whole unmasked,
+    unfragmented WebSocket frame that carries it (what a server sends on a connection
+    without extensions), built once for every browser it goes to."""
+
+    payload: bytes
+    wire: bytes
+
+
+def outgoing(text: str) -> Outgoing:
+    payload = text.encode()
+    return Outgoing(payload, Frame(Opcode.TEXT, payload).serialize(mask=False, extensions=[]))
+
+
+class BroadcastFrames:
+    """The latest broadcast's frame for each subscription identifier, encoded once: a
+    broadcast to thousands of subscribers of one identifier builds one frame, not one
+    each. A new broadcast's data replaces the frames of the one before."""
+
+    __slots__ = ("_data", "_frames")
+
+    def __init__(self) -> None:
+        self._data: str | None = None
+        self._frames: dict[str, Outgoing] = {}
+
+    def frame(self, identifier: str, data: str) -> Outgoing:
+        # The hub hands every holder the same str object: identity finds the broadcast.
+        if data is not self._data:
+            self._data, self._frames = data, {}
+        frame = self._frames.get(identifier)
+        if frame is None:
+            frame = self._frames[identifier] = outgoing(broadcast_frame(identifier, data))
+        return frame
 
 
 class CableSession:

@@ -1,10 +1,12 @@
 """One browser connection: the asyncio shell around its `CableSession`.
 
 Commands run one at a time, in the order the browser sent them (as anycable-go
-does). What goes to the browser waits in a bounded outbox that one writer task
-drains: a broadcast to thousands of browsers only appends to their outboxes,
-and a browser whose outbox fills up is dropped as too slow, so it never holds
-up a broadcast or a charger.
+does). What goes to the browser is written at once while its connection's write
+buffer is below websockets' write limit (a broadcast to thousands of browsers is
+then one frame written to each, no task switch per browser); past that limit it
+waits in a bounded outbox that one writer task drains as the buffer drains, and a
+browser whose outbox fills up is dropped as too slow, so it never holds up a
+broadcast or a charger.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from dataclasses import dataclass
 import structlog
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from ocpp_cable.gateway.cable.session import (
     CLOSE_GOING_AWAY,
     CableSession,
     Close,
     Effect,
+    Outgoing,
     RPCCommand,
     Send,
-    broadcast_frame,
+    outgoing,
 )
 from ocpp_cable.gateway.contexts import BrowserContext
 from ocpp_cable.gateway.rpc import Env, RPCError, Status
@@ -56,7 +60,7 @@ class CableSubscription:
         self.identifier = identifier
 
     def deliver(self, data: str) -> None:
-        self.socket.push(broadcast_frame(self.identifier, data))
+        self.socket.push(self.socket.context.frames.frame(self.identifier, data))
 
 
 class CableSocket:
@@ -73,8 +77,14 @@ class CableSocket:
         self._welcome = admission.transmissions
         self._listeners: dict[str, CableSubscription] = {}
         self._istates: dict[str, dict[str, str]] = {}
-        self._outbox: deque[str] = deque()
+        self._outbox: deque[str | Outgoing] = deque()
         self._limit = context.send_queue
+        # Bytes the connection may hold unsent before frames wait in the outbox instead;
+        # None: every frame goes through websockets' send (a connection with extensions,
+        # whose frames are its own, or no transport at all).
+        transport = ws.transport
+        plain = transport is not None and not ws.protocol.extensions
+        self._write_limit = transport.get_write_buffer_limits()[1] if plain else None
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._drained.set()
@@ -132,10 +142,13 @@ class CableSocket:
 
     # --- what goes out ------------------------------------------------------------
 
-    def push(self, text: str) -> None:
-        """Queue a frame for the browser; a browser too slow to take its frames is dropped."""
+    def push(self, frame: str | Outgoing) -> None:
+        """Send a text message to the browser, at once or after those waiting; a browser
+        too slow to take its frames is dropped."""
         if self._writer is not None and self._writer.done():
             return  # the connection is over: nothing goes out any more
+        if not self._outbox and self._write_now(frame):
+            return
         if len(self._outbox) >= self._limit:
             if self.ws.transport is not None and not self.ws.transport.is_closing():
                 self.log.warning("browser too slow: dropped", queued=len(self._outbox))
@@ -143,9 +156,23 @@ class CableSocket:
                 self._outbox.clear()
                 self.ws.transport.abort()
             return
-        self._outbox.append(text)
+        self._outbox.append(frame)
         self._drained.clear()
         self._wake.set()
+
+    def _write_now(self, frame: str | Outgoing) -> bool:
+        """Write `frame`'s WebSocket frame to the connection now, unless its buffer is past
+        the write limit: then False, and the frame waits for the writer, whose `send`
+        waits for the buffer to drain. A whole frame is written at a time, in the loop's
+        thread, as websockets writes its own (pings, the close frame): frames never
+        interleave, and once the close is under way nothing more goes out."""
+        limit, transport = self._write_limit, self.ws.transport
+        if limit is None or transport.get_write_buffer_size() > limit:
+            return False
+        # Aborted (dropped as too slow) before websockets saw it go: uvloop would raise.
+        if self.ws.state is State.OPEN and not transport.is_closing():
+            transport.write((frame if isinstance(frame, Outgoing) else outgoing(frame)).wire)
+        return True
 
     async def _write(self) -> None:
         while True:
@@ -153,7 +180,9 @@ class CableSocket:
             self._wake.clear()
             while self._outbox:
                 try:
-                    await self.ws.send(self._outbox.popleft())
+                    frame = self._outbox.popleft()
+                    payload = frame.payload if isinstance(frame, Outgoing) else frame
+                    await self.ws.send(payload, text=True)
                 except ConnectionClosed:
                     self._outbox.clear()
                     self._drained.set()

@@ -195,6 +195,92 @@ async def test_a_browser_that_does_not_read_is_dropped_and_the_others_go_on():
     assert dropped == 1
 
 
+async def test_hundreds_of_browsers_get_each_broadcast_once_in_order_past_a_stuck_one():
+    """300 browsers on one stream (more than a slice of the hub's fan-out) get every
+    broadcast exactly once and in order, while one of them stops reading: it is dropped
+    once its outbox is full, and the others never wait for it."""
+    count, flood = 300, orjson.dumps({"channel": "ChatChannel", "room": "flood"}).decode()
+
+    async def subscribe(ws, *identifiers: str) -> None:
+        await next_message(ws)
+        for identifier in identifiers:
+            await ws.send(orjson.dumps({"command": "subscribe", "identifier": identifier}).decode())
+            await next_message(ws)
+
+    async def read(ws) -> list[int]:
+        got = []
+        while "last" not in (message := (await next_message(ws))["message"]):
+            got.append(message["n"])
+        return got
+
+    async with served(cable_send_queue=50) as node:
+        browsers = [await websockets.connect(cable_url(node)) for _ in range(count)]
+        stuck = await websockets.connect(cable_url(node, "t-bob"), max_queue=1)
+        try:
+            await asyncio.gather(*(subscribe(ws, ROOM) for ws in browsers))
+            await subscribe(stuck, ROOM, flood)
+            reading = [asyncio.create_task(read(ws)) for ws in browsers]
+            big = orjson.dumps({"blob": "x" * 60_000}).decode()
+            sent = 0
+            async with asyncio.timeout(60):
+                while len(node.browsers) > count:  # until the stuck one is dropped
+                    assert node.broadcast("chat:lobby", f'{{"n":{sent}}}') >= count
+                    node.broadcast("chat:flood", big)
+                    sent += 1
+                    await asyncio.sleep(0.005)
+                node.broadcast("chat:lobby", '{"last":true}')
+                got = await asyncio.gather(*reading)
+        finally:
+            stuck.transport.abort()
+            for ws in browsers:
+                ws.transport.abort()
+    assert all(one == list(range(sent)) for one in got), [len(one) for one in got]
+    dropped = node.metrics.registry.get_sample_value("ocpp_cable_gateway_browsers_dropped_total")
+    assert dropped == 1
+
+
+async def test_broadcasts_written_at_once_interleave_with_pings_replies_and_the_close():
+    """Broadcast frames go straight to the connection's transport: websockets' own pings
+    (every 20 ms here), the replies to the browser's commands and the closing handshake
+    still go out whole, in order, and nothing follows the close."""
+    from ocpp_cable.gateway.broadcasts import RemoteDisconnect
+
+    async with served(ping_interval=0.02, ping_timeout=5) as node:
+        async with websockets.connect(cable_url(node), max_queue=None) as ws:
+            await next_message(ws)
+            await ws.send(orjson.dumps({"command": "subscribe", "identifier": ROOM}).decode())
+            await next_message(ws)
+            received: list[dict] = []
+
+            async def read() -> None:
+                with contextlib.suppress(websockets.ConnectionClosedOK):
+                    async for text in ws:
+                        received.append(orjson.loads(text))
+
+            reading = asyncio.create_task(read())
+            for n in range(300):
+                node.broadcast("chat:lobby", f'{{"n":{n}}}')
+                if n % 10 == 0:
+                    speak = orjson.dumps({"action": "speak", "text": str(n)}).decode()
+                    command = {"command": "message", "identifier": ROOM, "data": speak}
+                    await ws.send(orjson.dumps(command).decode())
+                await asyncio.sleep(0.002)
+            (browser,) = node.browsers
+            node.browsers.disconnect(RemoteDisconnect(browser.identifiers, reason="bye"))
+            for n in range(300, 400):  # the close is under way: none of these go out
+                node.broadcast("chat:lobby", f'{{"n":{n}}}')
+                await asyncio.sleep(0)
+            await asyncio.wait_for(reading, 10)
+        assert ws.close_code == 1000
+    messages = [m for m in received if m.get("type") != "ping"]
+    assert messages[-1] == {"type": "disconnect", "reason": "bye", "reconnect": False}
+    numbers = [m["message"]["n"] for m in messages if "n" in m.get("message", {})]
+    assert numbers == list(range(len(numbers))) and 300 <= len(numbers) <= 400
+    echoes = [m["message"]["echo"] for m in messages if "echo" in m.get("message", {})]
+    assert echoes == [str(n) for n in range(0, 300, 10)]
+    assert browser.ws.latency > 0  # websockets' pings were answered meanwhile
+
+
 async def test_shutdown_tells_browsers_to_come_back():
     async with rpc_server(app=browser_app()) as (_, port, _):
         node = GatewayNode(gateway_settings(port))

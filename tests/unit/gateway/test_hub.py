@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ocpp_cable.gateway.hub import StreamHub
 
 
@@ -160,3 +162,101 @@ def test_follow_applies_a_commands_streams_in_anycables_order():
     )
     hub.follow(a, stop_all=True, stopped=[], started=["fresh"])
     assert (hub.broadcast("kept", "x"), hub.broadcast("fresh", "x")) == (0, 1)
+
+
+async def test_a_fan_out_larger_than_a_slice_lets_the_loop_run_between_slices():
+    """Thousands of holders are delivered to a slice at a time: other work (a charger's
+    call) runs between slices instead of waiting for the whole fan-out."""
+    hub = StreamHub(slice_size=10)
+    listeners = [Listener(str(n)) for n in range(35)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    assert hub.broadcast("s", "x") == 35
+    got_before_other_work = sum(len(listener.got) for listener in listeners)
+    await asyncio.sleep(0)
+    assert got_before_other_work <= 10
+    await hub.delivered()
+    assert all(listener.got == ["x"] for listener in listeners)
+
+
+async def test_broadcasts_keep_their_order_for_every_holder_while_a_fan_out_is_sliced():
+    """A small broadcast after a sliced one waits its turn: no holder gets them swapped."""
+    hub = StreamHub(slice_size=4)
+    many = [Listener(str(n)) for n in range(9)]
+    for listener in many:
+        hub.subscribe(listener, ["s", "t"])
+    hub.broadcast("s", "1")
+    hub.broadcast("s", "2")
+    few = Listener("few")
+    hub.subscribe(few, ["u"])
+    hub.subscribe(many[0], ["u"])
+    hub.broadcast("u", "3")  # two holders: would fit one slice, but comes after the others
+    await hub.delivered()
+    assert all(listener.got[:2] == ["1", "2"] for listener in many)
+    assert many[0].got == ["1", "2", "3"] and few.got == ["3"]
+
+
+async def test_a_listener_that_leaves_during_a_sliced_fan_out_gets_nothing_more():
+    """Whoever unsubscribed before its slice came is skipped, not delivered to a dead
+    connection."""
+    hub = StreamHub(slice_size=2)
+    listeners = [Listener(str(n)) for n in range(6)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "x")
+    hub.remove(listeners[5])
+    await hub.delivered()
+    assert [len(listener.got) for listener in listeners] == [1, 1, 1, 1, 1, 0]
+
+
+async def test_close_ends_a_fan_out_under_way():
+    hub = StreamHub(slice_size=1)
+    listeners = [Listener(str(n)) for n in range(5)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "x")
+    await hub.close()
+    await asyncio.sleep(0)
+    assert sum(len(listener.got) for listener in listeners) < 5
+
+
+class Broken(Listener):
+    def deliver(self, data: str) -> None:
+        raise RuntimeError("broken listener")
+
+
+async def test_a_listener_that_fails_does_not_keep_the_broadcast_from_the_others():
+    """One listener's failure is logged and is its own: the rest of its slice, the
+    slices after it and the next broadcasts still arrive."""
+    for slice_size in (3, 100):  # sliced, and at once
+        hub = StreamHub(slice_size=slice_size)
+        listeners = [Listener(str(n)) for n in range(4)] + [Broken("broken")]
+        listeners += [Listener(str(n)) for n in range(4, 8)]
+        for listener in listeners:
+            hub.subscribe(listener, ["s"])
+        hub.broadcast("s", "1")
+        hub.broadcast("s", "2")
+        await hub.delivered()
+        assert all(one.got == ["1", "2"] for one in listeners if not isinstance(one, Broken))
+
+
+async def test_broadcasts_coming_faster_than_fan_outs_wait_in_a_bounded_backlog():
+    """Past `backlog` broadcasts waiting, the hub delivers all of them at once, holding
+    the loop as one synchronous fan-out would, so a flood of broadcasts cannot grow its
+    memory without bound; every holder still gets each once, in order."""
+    hub = StreamHub(slice_size=2, backlog=3)
+    listeners = [Listener(str(n)) for n in range(5)]
+    for listener in listeners:
+        hub.subscribe(listener, ["s"])
+    hub.broadcast("s", "1")
+    await asyncio.sleep(0)  # the first slice of "1" is out
+    for data in "23":
+        hub.broadcast("s", data)
+    assert len(hub._backlog) == 3  # "1" under way, "2" and "3" waiting
+    hub.broadcast("s", "4")
+    assert not hub._backlog
+    assert all(listener.got == list("1234") for listener in listeners)
+    await hub.delivered()
+    hub.broadcast("s", "5")
+    await hub.delivered()
+    assert all(listener.got == list("12345") for listener in listeners)

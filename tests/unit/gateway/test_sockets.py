@@ -43,8 +43,11 @@ class FakeWebSocket:
             raise StopAsyncIteration
         return self.frames.pop(0)
 
-    async def send(self, text: str) -> None:
-        self.sent.append(text)
+    # No transport: frames go through `send`, as to a connection past its write limit.
+    transport = None
+
+    async def send(self, message: str | bytes, text: bool | None = None) -> None:
+        self.sent.append(message if isinstance(message, str) else message.decode())
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.closed is None:
@@ -197,3 +200,75 @@ async def test_a_browser_is_welcomed_subscribes_and_is_forgotten_when_it_leaves(
     assert {"identifier": '{"channel":"StationsChannel"}', "type": "confirm_subscription"} in sent
     assert rpc.disconnects == [['{"channel":"StationsChannel"}']]
     assert forgotten == [browser] and browser.finished.is_set()
+
+
+class FakeTransport:
+    """A socket's transport that, like uvloop's, refuses a write once it is closing."""
+
+    def __init__(self, limit: int = 100) -> None:
+        self.limit, self.buffered, self.written = limit, 0, []
+        self.closing = False
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return 0, self.limit
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def write(self, data: bytes) -> None:
+        if self.closing:
+            raise RuntimeError("unable to perform operation: the handler is closed")
+        self.written.append(data)
+
+    def abort(self) -> None:
+        self.closing = True
+
+
+class FakeProtocol:
+    extensions: list = []
+
+
+def wired_browser(transport: FakeTransport) -> tuple[CableSocket, FakeWebSocket]:
+    ws = FakeWebSocket([])
+    ws.transport, ws.protocol = transport, FakeProtocol()  # type: ignore[assignment]
+    context = BrowserContext(
+        cable_config=CableConfig(), send_queue=2, metrics=GatewayMetrics(), rpc=FakeRPC(),  # type: ignore[arg-type]
+        hub=StreamHub(), disconnects=FakeDisconnects(), forget=lambda _: None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    admission = BrowserAdmission(
+        sid="sid-w", accepted=True, identifiers="{}", env=new_env("ws://gw/cable", {}),
+        transmissions=[],
+    )  # fmt: skip
+    return CableSocket(ws, admission, context), ws  # type: ignore[arg-type]
+
+
+async def test_a_browser_frame_is_written_at_once_until_the_buffer_passes_the_limit():
+    """Under the write limit the whole frame goes to the transport at once; past it,
+    frames wait in the outbox for the writer's send, in order, and a full outbox drops
+    the browser."""
+    transport = FakeTransport(limit=100)
+    browser, ws = wired_browser(transport)
+    browser.push('{"n":1}')
+    assert transport.written == [b'\x81\x07{"n":1}']
+    transport.buffered = 101
+    browser.push('{"n":2}')
+    browser.push('{"n":3}')
+    assert len(transport.written) == 1 and ws.sent == []
+    browser.push('{"n":4}')  # the outbox holds 2: this browser is too slow
+    assert transport.closing
+    assert browser.context.metrics.browsers_dropped._value.get() == 1
+
+
+async def test_nothing_is_written_to_a_browser_whose_connection_is_closing():
+    """A browser dropped (its transport aborted) in the middle of a fan-out takes no more
+    frames, and the fan-out goes on: no write to the closed transport raises."""
+    transport = FakeTransport()
+    browser, ws = wired_browser(transport)
+    transport.abort()
+    browser.push('{"n":1}')
+    ws.state = State.CLOSING
+    browser.push('{"n":2}')
+    assert transport.written == [] and ws.sent == []

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from ocpp_cable.gateway.cable.session import (
+    BroadcastFrames,
     CableConfig,
     CableSession,
     Close,
     RPCCommand,
     Send,
     broadcast_frame,
+    outgoing,
     ping_frame,
 )
 
@@ -120,6 +124,43 @@ def test_subscriptions_are_bounded_per_connection():
 def test_broadcast_frame_wraps_the_data_without_parsing_it_again():
     text = broadcast_frame(ROOM, '{"n":1}')
     assert orjson.loads(text) == {"identifier": ROOM, "message": {"n": 1}}
+
+
+def test_broadcast_frames_encodes_a_broadcast_once_per_identifier():
+    """Thousands of subscribers of one identifier share one encoded frame; another
+    identifier, or the next broadcast, gets a frame of its own."""
+    frames, other = BroadcastFrames(), '{"channel":"B"}'
+    data = '{"n":1}'
+    first = frames.frame(ROOM, data)
+    assert orjson.loads(first.payload) == {"identifier": ROOM, "message": {"n": 1}}
+    assert frames.frame(ROOM, data) is first
+    assert frames.frame("".join(['{"channel":"ChatChannel",', '"room":"lobby"}']), data) is first
+    assert orjson.loads(frames.frame(other, data).payload) == {
+        "identifier": other,
+        "message": {"n": 1},
+    }
+    assert frames.frame(ROOM, data) is first
+    following = frames.frame(ROOM, "".join(["{", '"n":2}']))
+    assert orjson.loads(following.payload) == {"identifier": ROOM, "message": {"n": 2}}
+    # Equal data sent again is a new broadcast: its frame is built afresh, equal.
+    again = frames.frame(ROOM, "".join(["{", '"n":1}']))
+    assert again == first and again is not first
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536, 200_000])
+def test_an_outgoing_frame_is_what_a_websocket_client_reads(size):
+    """The wire frame is one final, unmasked text frame of the payload, at each of the
+    three length encodings (RFC 6455 5.2), as websockets' own parser reads it."""
+    text = "é" * (size // 2) + "x" * (size % 2)
+    message = outgoing(text)
+    assert message.payload == text.encode()
+    reader = StreamReader()
+    reader.feed_data(message.wire)
+    parse = Frame.parse(reader.read_exact, mask=False)
+    with pytest.raises(StopIteration) as parsed:
+        next(parse)
+    frame = parsed.value.value
+    assert (frame.opcode, frame.fin, frame.data) == (Opcode.TEXT, True, message.payload)
 
 
 def test_ping_and_disconnect_frames():
