@@ -74,7 +74,7 @@ class RPCClient:
         concurrency: int = 128,
         metrics: GatewayMetrics | None = None,
         batch: bool = True,
-        batch_streams: int = 4,
+        batch_streams: int = 1,
         link: Link = PLAIN,
         handshake_share: float = 0.5,
         handshake_queue: int = 10_000,

@@ -405,7 +405,12 @@ class RPCClientSettings(SettingsGroup):
         "(false: AnyCable's unary calls only)",
     )
     rpc_batch_streams: int = Field(
-        4, ge=1, le=64, description="Batch streams per gateway, spread over rpc_app replicas"
+        1,
+        ge=1,
+        le=64,
+        description="Batch streams per gateway, spread over rpc_app replicas (at least one "
+        "each); more streams carry the same calls in more, smaller messages, and each "
+        "message costs both ends CPU",
     )
     rpc_concurrency: int = Field(
         128, ge=1, description="RPC calls the gateway keeps in flight at most"
