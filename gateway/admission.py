@@ -270,9 +270,9 @@ class Admissions:
     def _unavailable(self, connection: ServerConnection, exc: RPCError, **about: str) -> Response:
         """503 for a Connect that could not be made: with Retry-After when the handshake
         queue was full (the pace of Connects says when to come back)."""
-        self._metrics.connect_rejections.labels("503").inc()
         if isinstance(exc, ClientGone):  # no one to tell (counted with the RPC errors)
             return connection.respond(503, "application unavailable\n")
+        self._metrics.connect_rejections.labels("503").inc()
         if isinstance(exc, HandshakesQueueFull):
             queued = self._rpc.slots.book.waiting(Kind.CONNECT)
             retry_after = self.pace.retry_after(queued)
