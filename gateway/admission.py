@@ -9,8 +9,8 @@ the upgrade is done.
 
 In a reconnect storm Connects wait for an RPC slot in the handshake queue
 (rpc/slots.py), as long as the handshake's own deadline allows; a handshake that
-finds the queue full gets 503 with a Retry-After from the recent pace of Connects
-(pacing.py).
+finds the queue full, or waits that long, gets 503 with a Retry-After from the
+recent pace of Connects (pacing.py).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from ocpp_cable.gateway.rpc import (
     ClientGone,
     ConnectResult,
     Env,
+    HandshakeQueuedTooLong,
     HandshakesQueueFull,
     Kind,
     RPCClient,
@@ -269,17 +270,21 @@ class Admissions:
 
     def _unavailable(self, connection: ServerConnection, exc: RPCError, **about: str) -> Response:
         """503 for a Connect that could not be made: with Retry-After when the handshake
-        queue was full (the pace of Connects says when to come back)."""
+        queue was full, or its wait as long as the handshake allows (the pace of
+        Connects says when to come back)."""
         if isinstance(exc, ClientGone):  # no one to tell (counted with the RPC errors)
             return connection.respond(503, "application unavailable\n")
         self._metrics.connect_rejections.labels("503").inc()
-        if isinstance(exc, HandshakesQueueFull):
+        if isinstance(exc, HandshakesQueueFull | HandshakeQueuedTooLong):
             queued = self._rpc.slots.book.waiting(Kind.CONNECT)
             retry_after = self.pace.retry_after(queued)
-            held_back = self._connect_log.allow("queue full")
+            full = isinstance(exc, HandshakesQueueFull)
+            held_back = self._connect_log.allow("queue full" if full else "queued too long")
             if held_back is not None:
                 log.warning(
-                    "handshake refused: too many queued",
+                    "handshake refused: too many queued"
+                    if full
+                    else "handshake refused: queued as long as its handshake allows",
                     queued=queued,
                     retry_after=retry_after,
                     since_last=held_back,

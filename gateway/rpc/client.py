@@ -31,6 +31,7 @@ from ocpp_cable.gateway.rpc.results import (
     ConnectResult,
     DisconnectResult,
     Env,
+    HandshakeQueuedTooLong,
     HandshakesQueueFull,
     RPCError,
     new_env,
@@ -126,6 +127,8 @@ class RPCClient:
                 raise ClientGone from None
             except TimeoutError:
                 m.rpc_errors.labels(name, "QUEUED_TOO_LONG").inc()
+                if handshake:
+                    raise HandshakeQueuedTooLong from None
                 raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
             if handshake:
                 deadline = loop.time() + timeout

@@ -44,6 +44,13 @@ class HandshakesQueueFull(RPCError):
         super().__init__("RESOURCE_EXHAUSTED", "too many handshakes queued")
 
 
+class HandshakeQueuedTooLong(RPCError):
+    """A handshake's call waited in the queue as long as its handshake allowed: never made."""
+
+    def __init__(self) -> None:
+        super().__init__("DEADLINE_EXCEEDED", "handshake queued too long")
+
+
 class ClientGone(RPCError):
     """The client closed its connection while its call waited for a slot: never made."""
 

@@ -77,6 +77,7 @@ async def test_a_storm_past_the_in_flight_limit_is_queued_and_every_station_boot
 
 
 async def test_handshakes_past_the_queue_bound_get_503_with_retry_after(slow_connect):
+    slow_connect_app.CONNECT_DELAY["seconds"] = 0.05
     async with (
         rpc_server(app=slow_connect) as (_, port, _),
         gateway(port, rpc_concurrency=2, rpc_timeout=1.0, handshake_queue=20) as node,
@@ -85,9 +86,28 @@ async def test_handshakes_past_the_queue_bound_get_503_with_retry_after(slow_con
         queued = node.metrics.registry.get_sample_value("ocpp_cable_gateway_handshakes_queued")
     assert set(outcome) == {"booted", "refused 503"}
     assert outcome["booted"] >= 21  # one in flight, the queue's 20
-    assert outcome["refused 503"] >= 100
+    assert len(retry_after) == outcome["refused 503"]
     assert all(1 <= int(seconds) <= 60 for seconds in retry_after)
     assert queued == 0
+
+
+async def test_a_handshake_queued_as_long_as_its_deadline_allows_gets_503_with_retry_after(
+    slow_connect,
+):
+    """--handshake-timeout 2.5 s, less the RPC timeout and the request's second: a Connect
+    waits half a second for its slot, then its charger is told when to come back."""
+    slow_connect_app.CONNECT_DELAY["seconds"] = 0.2
+    async with (
+        rpc_server(app=slow_connect) as (_, port, _),
+        gateway(port, rpc_concurrency=2, rpc_timeout=1.0, handshake_timeout=2.5) as node,
+    ):
+        outcome, retry_after = await storm(url_of(node), [f"CP-{i:03d}" for i in range(30)])
+        waited = node.metrics.registry.get_sample_value(
+            "ocpp_cable_gateway_rpc_errors_total", {"method": "Connect", "code": "QUEUED_TOO_LONG"}
+        )
+    assert set(outcome) == {"booted", "refused 503"}
+    assert outcome["refused 503"] == waited >= 20
+    assert all(1 <= int(seconds) <= 60 for seconds in retry_after)
 
 
 async def test_a_connected_stations_calls_are_answered_during_a_storm(slow_connect):

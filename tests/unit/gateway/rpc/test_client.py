@@ -17,6 +17,7 @@ from ocpp_cable.gateway.rpc import (
     CommandResult,
     ConnectResult,
     DisconnectResult,
+    HandshakeQueuedTooLong,
     HandshakesQueueFull,
     Kind,
     RPCClient,
@@ -314,6 +315,27 @@ async def test_a_connect_waits_for_its_slot_past_the_rpc_timeout_within_its_hand
     await rpc.close()
     assert transport.calls[1][4] == pytest.approx(granted_at + 0.1, abs=0.05)
     assert sample(rpc, "rpc_errors_total", method="Connect", code="QUEUED_TOO_LONG") is None
+
+
+async def test_a_connect_queued_until_its_handshake_s_time_is_up_fails_as_such():
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    rpc = client(Transport(slow), timeout=5.0, concurrency=2)
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(rpc.connect("a", "ws://gw/ocpp/A", {}, loop.time() + 5))
+    await asyncio.sleep(0)
+    started = loop.time()
+    with pytest.raises(HandshakeQueuedTooLong):
+        await rpc.connect("b", "ws://gw/ocpp/B", {}, loop.time() + 0.1)
+    assert loop.time() - started == pytest.approx(0.1, abs=0.05)
+    assert sample(rpc, "rpc_errors_total", method="Connect", code="QUEUED_TOO_LONG") == 1
+    release.set()
+    await first
+    await rpc.close()
 
 
 async def test_a_connect_past_the_queue_bound_is_refused_at_once():
