@@ -130,8 +130,9 @@ class RPCClient:
                 if handshake:
                     raise HandshakeQueuedTooLong from None
                 raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
-            if handshake:
-                deadline = loop.time() + timeout
+            if handshake:  # its time in the queue is the queue's (handshakes_queued)
+                started = loop.time()
+                deadline = started + timeout
         m.rpc_in_flight.inc()
         backoff = FIRST_BACKOFF
         try:
