@@ -95,6 +95,35 @@ async def measure_browsers(system: System, args: argparse.Namespace) -> Result:
     )
 
 
+def register_stations(database_url: str, station_ids: list[str]) -> None:
+    """Add the stations to the reference system's database, as `stations add` would
+    (accepted, no password), before they ever connect."""
+    from sqlalchemy import create_engine
+
+    from ocpp_cable.channels.domain import stations
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            stations.register(connection, dict.fromkeys(station_ids, "accepted"))
+    finally:
+        engine.dispose()
+
+
+async def measure_storm_at_once(system: System, args: argparse.Namespace) -> Result:
+    """Every charger at once, no pacing (a power cut's end): stations the system has never
+    seen (auto-registered by their Connect), then as many registered beforehand."""
+    result: Result = {}
+    for key, prefix in (("auto", "AUTO"), ("pre", "PRE")):
+        ids = [f"{prefix}-{i:05d}" for i in range(args.at_once)]
+        if key == "pre":
+            register_stations(system.database_url, ids)
+        await system.settle()
+        storm = await scenarios.storm_at_once(system.url, ids)
+        result |= {f"at_once_{key}_{name}": value for name, value in storm.items()}
+    return result
+
+
 async def measure(system: System, args: argparse.Namespace) -> Result:
     # The storm first, on the fresh process: memory per charger is then measured
     # from a heap that no earlier load has grown.
@@ -110,6 +139,8 @@ async def measure(system: System, args: argparse.Namespace) -> Result:
 
         await system.settle()
         result |= await api.measure(system, args.seconds, args.chargers)
+    if system.database_url is not None and args.at_once:
+        result |= await measure_storm_at_once(system, args)
     return result
 
 
@@ -177,6 +208,12 @@ def table(results: dict[str, Result], names: dict[str, str], args: argparse.Name
         ("… p50 ms", "api_command_p50_ms", "{:,.0f}"),
         ("… p99 ms", "api_command_p99_ms", "{:,.0f}"),
         ("… failed", "api_commands_failed", "{:,.0f}"),
+        (f"storm of {args.at_once:,} at once, auto-registered: booted", "at_once_auto_booted", "{:,.0f}"),
+        ("… refused", "at_once_auto_refused", "{:,.0f}"),
+        ("… s", "at_once_auto_s", "{:.1f}"),
+        (f"storm of {args.at_once:,} at once, pre-registered: booted", "at_once_pre_booted", "{:,.0f}"),
+        ("… refused", "at_once_pre_refused", "{:,.0f}"),
+        ("… s", "at_once_pre_s", "{:.1f}"),
     ]  # fmt: skip
     keys = list(results)
     lines = [
@@ -188,6 +225,23 @@ def table(results: dict[str, Result], names: dict[str, str], args: argparse.Name
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("| stored | " + " | ".join(stored_cell(results[k]) for k in keys) + " |")
     return "\n".join(lines)
+
+
+def at_once_goals(ours: Result, name: str, args: argparse.Namespace) -> list[str]:
+    """Issue #31's bar for the unpaced storm: every charger booted within 30 s, none refused."""
+    lines = []
+    for key, what in (("auto", "auto-registered"), ("pre", "pre-registered")):
+        if f"at_once_{key}_booted" not in ours:
+            continue
+        booted, refused = ours[f"at_once_{key}_booted"], ours[f"at_once_{key}_refused"]
+        seconds = ours[f"at_once_{key}_s"]
+        met = booted == args.at_once and refused == 0 and seconds <= 30
+        lines.append(
+            f"| `up` on {name}, {args.at_once:,} at once, {what}: all booted ≤ 30 s, "
+            f"none refused | {booted:,.0f} booted, {refused:,.0f} refused, {seconds:.1f} s "
+            f"| {'yes' if met else 'no'} |"
+        )
+    return lines
 
 
 def goals(results: dict[str, Result], args: argparse.Namespace) -> str:
@@ -224,6 +278,7 @@ def goals(results: dict[str, Result], args: argparse.Namespace) -> str:
         )
         kb = ours["kb_per_charger"]
         goal(f"`up` on {name}: ≤ 10 KB per idle booted charger", f"{kb:.1f} KB", kb <= 10)
+        lines += at_once_goals(ours, name, args)
     browsers = results.get("sqlite", {})
     if "fanout_p99_ms" in browsers:
         goal(
@@ -294,6 +349,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--many", type=int, default=1_000, help="chargers on the large path")
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds per call path")
     parser.add_argument(
+        "--at-once", type=int, default=10_000, help="chargers in the unpaced storm (0: none)"
+    )
+    parser.add_argument(
         "--browsers", type=int, default=5_000, help="browsers for the broadcast (0: none)"
     )
     parser.add_argument(
@@ -310,6 +368,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.storm, args.chargers, args.many, args.seconds = 200, 10, 20, 1.0
+        args.at_once = 200
         args.browsers, args.watchers, args.samples = 50, 20, 3
         args.no_write = True
     return args

@@ -1,14 +1,18 @@
 """What the benchmark asks of each system: closed-loop call paths, a reboot storm,
-memory per idle charger, a broadcast to every station."""
+memory per idle charger, a broadcast to every station, a storm of every charger at once."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import itertools
+import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+import websockets
 
 from bench.systems import System, rss_kb
 from ocpp_cable.simulator import CallFailed, SimCharger, Stats, percentile
@@ -209,3 +213,56 @@ async def broadcast_to_all(system: System, live: list[SimCharger]) -> dict[str, 
         "broadcast_p50_ms": percentile(latencies, 0.5) * 1e3,
         "broadcast_all_ms": (latencies[-1] * 1e3) if latencies else float("nan"),
     }
+
+
+# Chargers the storm driver starts before it lets its loop serve the connections it
+# started: started all in one turn, no request would leave before the last charger's
+# connect was set up (seconds for 10,000), and the storm would wait for the driver.
+STARTED_PER_TURN = 50
+
+
+async def storm_at_once(url: str, ids: list[str]) -> dict[str, float]:
+    """Every charger connects and boots at once, as after a power cut: no limit on
+    handshakes under way, each charger waiting up to 60 s for its handshake (SimCharger's)
+    and 60 s for its boot's answer. What became of them (refused: an HTTP status at the
+    handshake; failed: anything else), and the seconds from the first start to the last
+    boot."""
+    stats = Stats()
+    refused: Counter[int] = Counter()
+    failed: Counter[str] = Counter()
+    boots: list[float] = []
+
+    async def one(charger: SimCharger) -> None:
+        try:
+            await charger.connect()
+        except websockets.InvalidStatus as exc:
+            refused[exc.response.status_code] += 1
+            return
+        except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+            failed[f"connect: {type(exc).__name__}"] += 1
+            return
+        boot = {"chargePointVendor": "bench", "chargePointModel": "sim"}
+        try:
+            await charger.call("BootNotification", boot)
+            boots.append(time.monotonic())
+        except CallFailed as exc:
+            failed[f"boot: {exc.code}"] += 1
+
+    chargers = [SimCharger(url, station_id, stats, call_timeout=60) for station_id in ids]
+    started = time.monotonic()
+    tasks = []
+    for n, charger in enumerate(chargers, 1):
+        tasks.append(asyncio.ensure_future(one(charger)))
+        if n % STARTED_PER_TURN == 0:
+            await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    result = {
+        "booted": len(boots),
+        "refused": sum(refused.values()),
+        "failed": sum(failed.values()),
+        "s": (max(boots) - started) if boots else float("nan"),
+    }
+    await close_all(chargers)
+    if refused or failed:
+        print(f"storm at once: refused {dict(refused)}, failed {dict(failed)}", file=sys.stderr)
+    return result

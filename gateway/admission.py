@@ -6,10 +6,16 @@ wrong ones alike, so the answer tells no one which station ids exist; 429 after 
 many wrong credentials (auth_throttle.py), 503 when the application cannot be asked).
 What Connect decided waits here for the connection handler, which takes it once
 the upgrade is done.
+
+In a reconnect storm Connects wait for an RPC slot in the handshake queue
+(rpc/slots.py), as long as the handshake's own deadline allows; a handshake that
+finds the queue full, or waits that long, gets 503 with a Retry-After from the
+recent pace of Connects (pacing.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 import weakref
 from collections.abc import Callable
@@ -37,7 +43,18 @@ from ocpp_cable.gateway import tls
 from ocpp_cable.gateway.auth_throttle import AuthThrottle, Throttled, address_key
 from ocpp_cable.gateway.cable.socket import BrowserAdmission
 from ocpp_cable.gateway.metrics import GatewayMetrics
-from ocpp_cable.gateway.rpc import Env, RPCClient, RPCError, Status
+from ocpp_cable.gateway.pacing import ConnectPace
+from ocpp_cable.gateway.rpc import (
+    ClientGone,
+    ConnectResult,
+    Env,
+    HandshakeQueuedTooLong,
+    HandshakesQueueFull,
+    Kind,
+    RPCClient,
+    RPCError,
+    Status,
+)
 from ocpp_cable.ocppj import versions
 from ocpp_cable.ocppj.frames import clip
 from ocpp_cable.ocppj.handshake import (
@@ -68,6 +85,10 @@ class Admission:
 
 # RFC 7235: a 401 names the scheme that would be accepted (OCPP's security profiles 1, 2).
 CHALLENGE = 'Basic realm="OCPP", charset="UTF-8"'
+
+# Seconds of a handshake's deadline (websockets' open_timeout, which starts when the
+# connection is accepted) that its request may take to arrive, before admission starts.
+REQUEST_ALLOWANCE = 1.0
 
 
 def refusal_status(status: Status) -> int:
@@ -128,6 +149,14 @@ class Admissions:
             settings.auth_failures_per_node,
         )
         self._throttled_log = LogThrottle(interval=10.0)
+        # A storm refuses or fails thousands at once: one line per burst, the rest counted.
+        self._connect_log = LogThrottle(interval=10.0)
+        self.pace = ConnectPace()
+        # Seconds a Connect may wait for a slot: its handshake's deadline, less the
+        # request's arrival and the Connect's own deadline once it has a slot.
+        self._queue_time = max(
+            0.0, settings.handshake_timeout - settings.rpc_timeout - REQUEST_ALLOWANCE
+        )
 
     def take(self, connection: ServerConnection) -> Admission | BrowserAdmission | None:
         """The admission decided for `connection` (None: it was upgraded without one,
@@ -193,11 +222,9 @@ class Admissions:
         try:
             sid = uuid.uuid4().hex
             try:
-                result = await self._rpc.connect(sid, station.url, headers)
+                result = await self._connect(connection, sid, station.url, headers)
             except RPCError as exc:
-                bound.error("connect call failed", error=str(exc))
-                self._metrics.connect_rejections.labels("503").inc()
-                return connection.respond(503, "application unavailable\n")
+                return self._unavailable(connection, exc, station_id=clip(station_id, 64))
             if result.status is not Status.SUCCESS:
                 status = refusal_status(result.status)
                 if status == 401 and credentials:  # the credentials sent were refused
@@ -222,6 +249,59 @@ class Admissions:
             subprotocol,
         )
         return None
+
+    async def _connect(
+        self, connection: ServerConnection, sid: str, url: str, headers: dict[str, str]
+    ) -> ConnectResult:
+        """Connect, queued while the RPC slots are taken, until the handshake's deadline
+        allows or its client goes away."""
+        queue_until = asyncio.get_running_loop().time() + self._queue_time
+        try:
+            result = await self._rpc.connect(
+                sid, url, headers, queue_until, connection.connection_lost_waiter
+            )
+        except (HandshakesQueueFull, ClientGone):
+            raise  # never made: no pace to count
+        except RPCError:
+            self.pace.finished()
+            raise
+        self.pace.finished()
+        return result
+
+    def _unavailable(self, connection: ServerConnection, exc: RPCError, **about: str) -> Response:
+        """503 for a Connect that could not be made: with Retry-After when the handshake
+        queue was full, or its wait as long as the handshake allows (the pace of
+        Connects says when to come back)."""
+        if isinstance(exc, ClientGone):  # no one to tell (counted with the RPC errors)
+            return connection.respond(503, "application unavailable\n")
+        self._metrics.connect_rejections.labels("503").inc()
+        if isinstance(exc, HandshakesQueueFull | HandshakeQueuedTooLong):
+            queued = self._rpc.slots.book.waiting(Kind.CONNECT)
+            retry_after = self.pace.retry_after(queued)
+            full = isinstance(exc, HandshakesQueueFull)
+            held_back = self._connect_log.allow("queue full" if full else "queued too long")
+            if held_back is not None:
+                log.warning(
+                    "handshake refused: too many queued"
+                    if full
+                    else "handshake refused: queued as long as its handshake allows",
+                    queued=queued,
+                    retry_after=retry_after,
+                    since_last=held_back,
+                    **about,
+                )
+            response = connection.respond(503, "too many handshakes queued, retry later\n")
+            response.headers["Retry-After"] = str(retry_after)
+            return response
+        held_back = self._connect_log.allow("connect call failed")
+        if held_back is not None:
+            log.error(
+                "connect call failed",
+                error=str(exc),
+                since_last=held_back,
+                **about,
+            )
+        return connection.respond(503, "application unavailable\n")
 
     def _throttled(
         self, connection: ServerConnection, held: Throttled, station_id: str, address: str | None
@@ -278,11 +358,10 @@ class Admissions:
         self._gateway_headers(connection, headers, BROWSER)
         sid = uuid.uuid4().hex
         try:
-            result = await self._rpc.connect(sid, url, headers)
+            result = await self._connect(connection, sid, url, headers)
         except RPCError as exc:
-            log.error("browser connect call failed", sid=sid, error=str(exc))
-            result = None
-        if result is None or result.status is Status.ERROR:
+            return self._unavailable(connection, exc, browser=sid)
+        if result.status is Status.ERROR:
             # The application failed, it did not refuse: the client tries again later.
             self._metrics.connect_rejections.labels("503").inc()
             return connection.respond(503, "application unavailable\n")

@@ -140,6 +140,11 @@ class GatewayMetrics:
             ["limit"],  # gateway.auth_throttle.LIMITS: a fixed set
             registry=r,
         )
+        self.handshakes_queued = Gauge(
+            f"{PREFIX}_handshakes_queued",
+            "Handshakes whose Connect waits for an RPC slot (a reconnect storm)",
+            registry=r,
+        )
         self.connect_rejections = Counter(
             f"{PREFIX}_connect_rejections_total",
             "Handshakes refused, by HTTP status "
@@ -166,9 +171,11 @@ class GatewayMetrics:
         queued: Callable[[], int],
         disconnects: Callable[[], int],
         browsers: Callable[[], int] = lambda: 0,
+        handshakes: Callable[[], int] = lambda: 0,
     ) -> None:
         """Gauges read at scrape time, from the node's own state."""
         self.stations_connected.set_function(stations)
+        self.handshakes_queued.set_function(handshakes)
         self.browsers_connected.set_function(browsers)
         self.call_queue_depth.set_function(queued)
         self.disconnect_queue_depth.set_function(disconnects)

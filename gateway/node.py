@@ -36,7 +36,7 @@ from ocpp_cable.gateway.lease import LeaseKeeper
 from ocpp_cable.gateway.metrics import GatewayMetrics
 from ocpp_cable.gateway.ocpp.session import SessionConfig
 from ocpp_cable.gateway.pubsub import BrokerSubscriber, subscribers_for
-from ocpp_cable.gateway.rpc import RPCClient
+from ocpp_cable.gateway.rpc import Kind, RPCClient
 from ocpp_cable.gateway.rpc.link import link
 from ocpp_cable.gateway.rpc.transports import LocalServicer
 from ocpp_cable.gateway.station import StationSocket
@@ -91,6 +91,8 @@ class GatewayNode:
                 settings.rpc_tls_key,
             ),
             local=local_rpc,
+            handshake_share=settings.rpc_handshake_share,
+            handshake_queue=settings.handshake_queue,
         )
         self.cable_config = cable.CableConfig(max_subscriptions=settings.cable_max_subscriptions)
         self.browsers = Browsers()
@@ -122,6 +124,7 @@ class GatewayNode:
             queued=self.stations.queued,
             disconnects=lambda: len(self.disconnects),
             browsers=lambda: len(self.browsers),
+            handshakes=lambda: self.rpc.slots.book.waiting(Kind.CONNECT),
         )
         # Loop time the drain ends by, once `stop` began: retries of replies end there too.
         self.drain_deadline: float | None = None
@@ -201,6 +204,8 @@ class GatewayNode:
                 ssl=ssl_context,
                 # A reboot storm sends thousands of SYNs at once: don't drop them.
                 backlog=4096,
+                # ... and their handshakes wait in the handshake queue for their Connect.
+                open_timeout=s.handshake_timeout,
             )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         app = http_api.make_app(self.settings, self.broadcasts, self.health, self.metrics)

@@ -145,7 +145,7 @@ class StationSocket:
 
     async def run(self) -> None:
         try:
-            if await self._subscribe() is Status.SUCCESS:
+            if await self._subscribe(admitting=True) is Status.SUCCESS:
                 await self.execute(self.session.apply_transmissions(self._welcome))
                 frame_received = self.context.metrics.frame_received
                 async for message in self.ws:
@@ -159,12 +159,24 @@ class StationSocket:
         finally:
             await self._teardown()
 
-    async def _subscribe(self, event: str = "station connected", refusable: bool = False) -> Status:
+    async def _subscribe(
+        self, event: str = "station connected", refusable: bool = False, admitting: bool = False
+    ) -> Status:
         """Subscribe to the channel and log `event`. Failed, or refused unless `refusable`,
-        the connection is closed."""
+        the connection is closed. `admitting`: the first, which finishes the station's
+        admission: it takes a handshake's RPC slot, queued as long as a handshake may be."""
+        admitting_until = None
+        if admitting:
+            loop = asyncio.get_running_loop()
+            admitting_until = loop.time() + self.context.settings.handshake_timeout
         try:
             result = await self.context.rpc.command(
-                self.sid, "subscribe", self.identifier, self.identifiers, self.env
+                self.sid,
+                "subscribe",
+                self.identifier,
+                self.identifiers,
+                self.env,
+                admitting_until=admitting_until,
             )
         except RPCError as exc:
             self.log.error("subscribe failed", error=str(exc))

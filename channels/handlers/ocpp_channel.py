@@ -219,7 +219,7 @@ class OCPPChannel(OCPP2Actions, Channel):
         """The BootNotification answer the station's registration calls for (one removed
         while connected is registered again by its boot, as the setting says)."""
         settings = config.settings()
-        kept = registration.registration_of(u.session, self.station_id)
+        kept = u.registration(self.station_id)
         return registration.boot_answer(
             kept or settings.default_registration,
             utc_text(),

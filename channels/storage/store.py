@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ocpp_cable.channels.domain import audit, stations
+from ocpp_cable.channels.domain import audit, registration, stations
 from ocpp_cable.channels.domain.timeutil import now
 from ocpp_cable.channels.domain.transactions import insert_meter_values
 from ocpp_cable.channels.storage.bulk import insert_rows
@@ -66,6 +66,14 @@ class Unit:
     def connection(self) -> Connection:
         """The transaction's connection, for Core statements without the ORM's cost."""
         return self.session.connection()
+
+    def registration(self, station_id: str) -> str | None:
+        """The station's registration (None: unknown). The station rows gathered so far
+        are written first only when this station's are among them: no other station's
+        row changes it, and a storm's boots then cost a query each, not a write too."""
+        if station_id in self.new_stations or station_id in self.station_updates:
+            self._write_stations()
+        return registration.registration_of(self._session, station_id)
 
     def audit(self, *args: Any) -> None:
         """One MessageLog row (audit.row's arguments), inserted with the batch's others."""

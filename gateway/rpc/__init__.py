@@ -8,19 +8,27 @@ it. Each call answers a result from `results` or raises `RPCError`.
 
 from ocpp_cable.gateway.rpc.client import RPCClient
 from ocpp_cable.gateway.rpc.results import (
+    ClientGone,
     CommandResult,
     ConnectResult,
     DisconnectResult,
     Env,
+    HandshakeQueuedTooLong,
+    HandshakesQueueFull,
     RPCError,
     Status,
 )
+from ocpp_cable.gateway.rpc.slots import Kind
 
 __all__ = [
+    "ClientGone",
     "CommandResult",
     "ConnectResult",
     "DisconnectResult",
     "Env",
+    "HandshakeQueuedTooLong",
+    "HandshakesQueueFull",
+    "Kind",
     "RPCClient",
     "RPCError",
     "Status",

@@ -1,9 +1,11 @@
 """The gateway's client of AnyCable's RPC service.
 
-Calls are bounded in number (a concurrency limit) and in time (one deadline
-that covers queueing and retries). UNAVAILABLE and RESOURCE_EXHAUSTED are
-retried with backoff while the deadline allows; anything else fails at once.
-Each call, and each retry, goes to the next usable rpc_app replica (endpoints.py).
+Calls are bounded in number (a concurrency limit, with a share of it for handshakes:
+slots.py) and in time (one deadline that covers queueing and retries; a handshake's
+call queues as long as its handshake allows instead, and its deadline starts when it
+is made). UNAVAILABLE and RESOURCE_EXHAUSTED are retried with backoff while the
+deadline allows; anything else fails at once. Each call, and each retry, goes to the
+next usable rpc_app replica (endpoints.py).
 """
 
 from __future__ import annotations
@@ -24,12 +26,23 @@ from ocpp_cable.gateway.rpc.endpoints import Endpoint, Endpoints
 from ocpp_cable.gateway.rpc.link import PLAIN, Link
 from ocpp_cable.gateway.rpc.results import (
     STATUSES,
+    ClientGone,
     CommandResult,
     ConnectResult,
     DisconnectResult,
     Env,
+    HandshakeQueuedTooLong,
+    HandshakesQueueFull,
     RPCError,
     new_env,
+)
+from ocpp_cable.gateway.rpc.slots import (
+    Abandoned,
+    Kind,
+    QueueFull,
+    SlotBook,
+    Slots,
+    handshake_slots,
 )
 from ocpp_cable.gateway.rpc.transports import (
     BATCH,
@@ -58,6 +71,8 @@ class RPCClient:
         batch_streams: Batch streams in all, spread over the replicas.
         local: AnyCable's RPC service in this process (`ocpp-cable up`): the three calls
             go to it directly, unencoded; the lease and health check still use `address`.
+        handshake_share: the share of `concurrency` handshakes' calls may hold.
+        handshake_queue: Connects that may wait for a slot; one more is refused.
 
     Every call returns a plain result or raises `RPCError`.
     """
@@ -69,16 +84,20 @@ class RPCClient:
         concurrency: int = 128,
         metrics: GatewayMetrics | None = None,
         batch: bool = True,
-        batch_streams: int = 4,
+        batch_streams: int = 1,
         link: Link = PLAIN,
         local: LocalServicer | None = None,
+        handshake_share: float = 0.5,
+        handshake_queue: int = 10_000,
     ) -> None:
         self.address = address
         self.timeout = timeout
         self.metrics = metrics or GatewayMetrics()
         self._endpoints = Endpoints(address, batch, batch_streams, link=link)
         self._refusals = LogThrottle(interval=60.0)
-        self._slots = asyncio.Semaphore(concurrency)
+        self.slots = Slots(
+            SlotBook(concurrency, handshake_slots(concurrency, handshake_share), handshake_queue)
+        )
         self._transport: UnaryTransport | BatchTransport | LocalTransport = (
             LocalTransport(local) if local is not None else BATCH if batch else UNARY
         )
@@ -95,21 +114,42 @@ class RPCClient:
     async def close(self) -> None:
         await self._endpoints.close()
 
-    async def _call(self, name: str, request, sid: str, within: float | None = None):
+    async def _call(
+        self,
+        name: str,
+        request,
+        sid: str,
+        within: float | None = None,
+        kind: Kind = Kind.CALL,
+        queue_until: float | None = None,
+        gone: asyncio.Future[None] | None = None,
+    ):
+        """One call. A CALL's wait for a slot counts against its deadline; a handshake's
+        (`kind`) waits until loop time `queue_until` or until `gone` completes (its
+        client closed the connection), and its deadline starts once it has a slot."""
         loop = asyncio.get_running_loop()
         started = loop.time()
-        deadline = started + (self.timeout if within is None else min(within, self.timeout))
+        timeout = self.timeout if within is None else min(within, self.timeout)
+        deadline = started + timeout
         m = self.metrics
-        if self._slots.locked():
-            # Only then a timer: waiting for a slot counts against the deadline.
+        if not self.slots.take(kind):
+            handshake = kind is not Kind.CALL and queue_until is not None
             try:
-                async with asyncio.timeout_at(deadline):
-                    await self._slots.acquire()
+                await self.slots.wait(kind, queue_until if handshake else deadline, gone)
+            except QueueFull:
+                m.rpc_errors.labels(name, "QUEUE_FULL").inc()
+                raise HandshakesQueueFull from None
+            except Abandoned:
+                m.rpc_errors.labels(name, "CLIENT_GONE").inc()
+                raise ClientGone from None
             except TimeoutError:
                 m.rpc_errors.labels(name, "QUEUED_TOO_LONG").inc()
+                if handshake:
+                    raise HandshakeQueuedTooLong from None
                 raise RPCError("DEADLINE_EXCEEDED", "too many RPC calls in flight") from None
-        else:
-            await self._slots.acquire()
+            if handshake:  # its time in the queue is the queue's (handshakes_queued)
+                started = loop.time()
+                deadline = started + timeout
         m.rpc_in_flight.inc()
         backoff = FIRST_BACKOFF
         try:
@@ -146,7 +186,7 @@ class RPCClient:
                 m.rpc_answered(name, STATUS_NAMES[response.status]).inc()
                 return response
         finally:
-            self._slots.release()
+            self.slots.release(kind)
             m.rpc_in_flight.dec()
             m.rpc_timed(name).observe(loop.time() - started)
 
@@ -160,10 +200,22 @@ class RPCClient:
                 since_last=held_back,
             )
 
-    async def connect(self, sid: str, url: str, headers: dict[str, str]) -> ConnectResult:
-        """Connect for a connection at `url` with the request `headers` the gateway passes."""
+    async def connect(
+        self,
+        sid: str,
+        url: str,
+        headers: dict[str, str],
+        queue_until: float | None = None,
+        gone: asyncio.Future[None] | None = None,
+    ) -> ConnectResult:
+        """Connect for a connection at `url` with the request `headers` the gateway passes.
+        It waits in the handshake queue until loop time `queue_until` (None: its RPC
+        deadline), or until `gone` completes."""
         env = new_env(url, headers)
-        response = await self._call("Connect", rpc_pb2.ConnectionRequest(env=env), sid)
+        request = rpc_pb2.ConnectionRequest(env=env)
+        response = await self._call(
+            "Connect", request, sid, kind=Kind.CONNECT, queue_until=queue_until, gone=gone
+        )
         if response.env.cstate:
             env.cstate.update(response.env.cstate)
         return ConnectResult(
@@ -183,11 +235,14 @@ class RPCClient:
         env: Env,
         data: str = "",
         istate: dict[str, str] | None = None,
+        admitting_until: float | None = None,
     ) -> CommandResult:
         """One Command (subscribe, message, unsubscribe); its state changes go into `env`.
 
         `istate`: the channel state of `identifier` when a connection holds several
         subscriptions (a browser's); it is sent instead of `env`'s and takes the changes.
+        `admitting_until`: the station's first subscribe, which finishes its admission:
+        it takes a handshake slot, waiting for one until that loop time.
         """
         sent = env
         if istate is not None:
@@ -199,7 +254,12 @@ class RPCClient:
             data=data,
             env=sent,
         )
-        response = await self._call("Command", request, sid)
+        if admitting_until is None:
+            response = await self._call("Command", request, sid)
+        else:
+            response = await self._call(
+                "Command", request, sid, kind=Kind.SUBSCRIBE, queue_until=admitting_until
+            )
         changed = response.env
         apply_changes(env.cstate, changed.cstate)
         apply_changes(env.istate if istate is None else istate, changed.istate)

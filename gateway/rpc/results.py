@@ -37,6 +37,27 @@ class RPCError(Exception):
         self.details = details
 
 
+class HandshakesQueueFull(RPCError):
+    """A Connect found the gateway's handshake queue at its bound: it never left."""
+
+    def __init__(self) -> None:
+        super().__init__("RESOURCE_EXHAUSTED", "too many handshakes queued")
+
+
+class HandshakeQueuedTooLong(RPCError):
+    """A handshake's call waited in the queue as long as its handshake allowed: never made."""
+
+    def __init__(self) -> None:
+        super().__init__("DEADLINE_EXCEEDED", "handshake queued too long")
+
+
+class ClientGone(RPCError):
+    """The client closed its connection while its call waited for a slot: never made."""
+
+    def __init__(self) -> None:
+        super().__init__("CANCELLED", "the client went away while its call was queued")
+
+
 @dataclass(slots=True)
 class ConnectResult:
     """Connect's answer. `env` is the connection's env from now on, with its state."""

@@ -144,6 +144,20 @@ class ChargerServerSettings(SettingsGroup):
         "back by it (0: no limit)",
     )
     max_frame_size: int = Field(65536, ge=1024, description="Largest frame accepted, in bytes")
+    handshake_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds a charger's WebSocket handshake may take, its wait in the "
+        "handshake queue included; past it the connection is dropped. Long enough for a "
+        "reconnect storm: the queue drains at the pace rpc_app answers Connect",
+    )
+    handshake_queue: int = Field(
+        10_000,
+        ge=0,
+        description="Handshakes that may wait for an RPC slot for their Connect (a "
+        "reconnect storm); one past it gets 503 with a Retry-After from the recent pace "
+        "of Connects",
+    )
     ping_interval: float = Field(
         60.0, ge=0, description="Seconds between WebSocket pings to a station (0: none)"
     )
@@ -391,10 +405,23 @@ class RPCClientSettings(SettingsGroup):
         "(false: AnyCable's unary calls only)",
     )
     rpc_batch_streams: int = Field(
-        4, ge=1, le=64, description="Batch streams per gateway, spread over rpc_app replicas"
+        1,
+        ge=1,
+        le=64,
+        description="Batch streams per gateway, spread over rpc_app replicas (at least one "
+        "each); more streams carry the same calls in more, smaller messages, and each "
+        "message costs both ends CPU",
     )
     rpc_concurrency: int = Field(
         128, ge=1, description="RPC calls the gateway keeps in flight at most"
+    )
+    rpc_handshake_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of --rpc-concurrency that handshakes (Connect, and the first "
+        "subscribe) may hold; connected stations' calls keep the rest, and borrow what "
+        "handshakes leave idle",
     )
 
 

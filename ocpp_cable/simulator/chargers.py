@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import itertools
 import random
 import signal
@@ -21,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
+from websockets.asyncio.client import connect as websocket_connect
+from websockets.proxy import get_proxy
+from websockets.uri import parse_uri
 
 from ocpp_cable.ocppj import frames, versions
 from ocpp_cable.simulator import ocpp2, ocpp16, transfers
@@ -56,6 +60,20 @@ class CallFailed(Exception):
     def __init__(self, code: str, description: str = "") -> None:
         super().__init__(f"{code}: {description}")
         self.code = code
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url` (None: none), looked up once per
+    server: a fleet connecting at once would otherwise read the environment twice for
+    each charger, and that was most of what a connect cost the driver."""
+    uri = parse_uri(url)
+    return _proxy_for_server(uri.host, uri.port, uri.secure)
+
+
+@functools.lru_cache(maxsize=64)
+def _proxy_for_server(host: str, port: int, secure: bool) -> str | None:
+    scheme = "wss" if secure else "ws"
+    return get_proxy(parse_uri(f"{scheme}://{host}:{port}/"))
 
 
 @dataclass
@@ -179,8 +197,9 @@ class SimCharger:
         if self.password:
             token = base64.b64encode(f"{self.station_id}:{self.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
-        self.ws = await websockets.connect(
+        self.ws = await websocket_connect(
             self.url,
+            proxy=proxy_for(self.url),
             subprotocols=[self.version.subprotocol],
             additional_headers=headers,
             open_timeout=60,

@@ -246,6 +246,34 @@ async def test_a_storm_s_connections_and_boots_are_a_few_statements(database_url
     assert all(r.vendor == "Acme" and r.iccid == "8931" and r.booted_at for r in rows)
 
 
+async def test_a_storm_s_boots_read_their_registration_without_writing_the_batch_first(
+    database_url,
+):
+    """A boot reads its station's registration. Other stations' gathered rows wait for the
+    batch's end (a storm's boots would otherwise each write the batch so far); the
+    station's own are written first, so a station the batch registers is found."""
+    with db.session_scope(database_url) as session:
+        for i in range(100):
+            stations.add_station(session, f"CP-{i}", registration=("accepted", "pending")[i % 2])
+    statements: list[str] = []
+    writer = store(database_url)
+    event.listen(writer.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    units = []
+    for i in range(50):
+        connected = stations.connected_values(f"c-{i}", "n1")
+        units.append(lambda u, s=f"CP-{i}", values=connected: u.update_station(s, values))
+        units.append(lambda u, s=f"CP-{50 + i}": u.registration(s))
+    units.append(lambda u: u.register("CP-NEW", "pending"))
+    units.append(lambda u: u.registration("CP-NEW"))
+    results = await held_batch(writer, units)
+    writes = [s for s in statements if "charge_points" in s and not s.lstrip().startswith("SELECT")]
+    assert len(writes) <= 3, f"{len(writes)} writes for 50 connections, 50 boots and one more"
+    assert results[1:100:2] == [("accepted", "pending")[i % 2] for i in range(50, 100)]
+    assert results[-1] == "pending"
+    with db.session_scope(database_url) as session:
+        assert session.get(ChargePoint, "CP-0").connection_id == "c-0"
+
+
 async def test_a_disconnect_in_the_batch_of_its_connection_comes_after_it(database_url):
     """A unit that uses the session itself sees the station rows earlier units set."""
     with db.session_scope(database_url) as session:

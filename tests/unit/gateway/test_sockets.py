@@ -62,10 +62,15 @@ class FakeRPC:
     def __init__(self, answer=None) -> None:
         self.answer = answer or (lambda command, data: ok())
         self.commands: list[tuple[str, str, Any]] = []
+        self.admitting: list[bool] = []  # per command: made in the handshakes' share
         self.disconnects: list[list[str]] = []
 
-    async def command(self, sid, command, identifier, identifiers, env, data="", istate=None):
+    async def command(
+        self, sid, command, identifier, identifiers, env, data="", istate=None,
+        admitting_until=None,
+    ):  # fmt: skip
         self.commands.append((command, identifier, orjson.loads(data) if data else None))
+        self.admitting.append(admitting_until is not None)
         return self.answer(command, data)
 
     async def disconnect(self, sid, identifiers, subscriptions, env, within=None, istates=None):
@@ -144,6 +149,8 @@ async def test_a_station_subscribes_performs_its_calls_and_answers_with_the_apps
     assert (subscribe, message) == ("subscribe", "message")
     assert orjson.loads(identifier)["station_id"] == "CP-1"
     assert (data["command"], data["id"]) == ("BootNotification", "b1")
+    # The subscribe finishes the admission (a handshake's slot); the boot is a call.
+    assert rpc.admitting == [True, False]
     (reply,) = [orjson.loads(frame) for frame in socket.ws.sent]
     assert reply[:2] == [3, "b1"] and reply[2]["status"] == "Accepted"
     # The peer went away: its Disconnect names its subscription, the node forgets it.

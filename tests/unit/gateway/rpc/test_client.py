@@ -13,9 +13,13 @@ import ocpp_cable.gateway.rpc.client as client_module
 from ocpp_cable.contract.pb import rpc_pb2
 from ocpp_cable.gateway.metrics import PREFIX
 from ocpp_cable.gateway.rpc import (
+    ClientGone,
     CommandResult,
     ConnectResult,
     DisconnectResult,
+    HandshakeQueuedTooLong,
+    HandshakesQueueFull,
+    Kind,
     RPCClient,
     RPCError,
     Status,
@@ -285,6 +289,122 @@ async def test_a_queued_call_runs_when_the_slot_frees_in_time():
     await rpc.close()
     assert [c[3] for c in transport.calls] == ["a", "b"]
     assert sample(rpc, "rpc_errors_total", method="Command", code="QUEUED_TOO_LONG") is None
+
+
+async def test_a_connect_waits_for_its_slot_past_the_rpc_timeout_within_its_handshake():
+    """A handshake's Connect queues until its handshake's deadline, not the RPC timeout;
+    its own deadline starts when it gets the slot."""
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    transport = Transport(slow)
+    rpc = client(transport, timeout=0.1, concurrency=2)
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(rpc.connect("a", "ws://gw/ocpp/A", {}, loop.time() + 5))
+    second = asyncio.create_task(rpc.connect("b", "ws://gw/ocpp/B", {}, loop.time() + 5))
+    await asyncio.sleep(0.3)  # three RPC timeouts
+    assert [c[3] for c in transport.calls] == ["a"]
+    assert rpc.slots.book.waiting(Kind.CONNECT) == 1
+    release.set()
+    granted_at = loop.time()
+    assert (await first).status is Status.SUCCESS
+    assert (await second).status is Status.SUCCESS
+    await rpc.close()
+    assert transport.calls[1][4] == pytest.approx(granted_at + 0.1, abs=0.05)
+    assert sample(rpc, "rpc_errors_total", method="Connect", code="QUEUED_TOO_LONG") is None
+
+
+async def test_a_connect_queued_until_its_handshake_s_time_is_up_fails_as_such():
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    rpc = client(Transport(slow), timeout=5.0, concurrency=2)
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(rpc.connect("a", "ws://gw/ocpp/A", {}, loop.time() + 5))
+    await asyncio.sleep(0)
+    started = loop.time()
+    with pytest.raises(HandshakeQueuedTooLong):
+        await rpc.connect("b", "ws://gw/ocpp/B", {}, loop.time() + 0.1)
+    assert loop.time() - started == pytest.approx(0.1, abs=0.05)
+    assert sample(rpc, "rpc_errors_total", method="Connect", code="QUEUED_TOO_LONG") == 1
+    release.set()
+    await first
+    await rpc.close()
+
+
+async def test_a_connect_past_the_queue_bound_is_refused_at_once():
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    rpc = client(Transport(slow), timeout=1.0, concurrency=2, handshake_queue=1)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 5
+    calls = [asyncio.create_task(rpc.connect(s, "ws://gw/ocpp/X", {}, until)) for s in "ab"]
+    await asyncio.sleep(0)
+    with pytest.raises(HandshakesQueueFull):
+        await rpc.connect("c", "ws://gw/ocpp/C", {}, until)
+    assert sample(rpc, "rpc_errors_total", method="Connect", code="QUEUE_FULL") == 1
+    release.set()
+    await asyncio.gather(*calls)
+    await rpc.close()
+
+
+async def test_calls_keep_their_slots_while_connects_queue():
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    class ByMethod(Transport):
+        async def call(self, endpoint, method, request, sid, deadline):
+            self.calls.append((endpoint, method, request, sid, deadline))
+            return await slow() if method == "Connect" else OK
+
+    rpc = client(ByMethod(), timeout=1.0, concurrency=2)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 5
+    connects = [
+        asyncio.create_task(rpc.connect(str(i), "ws://gw/ocpp/X", {}, until)) for i in range(50)
+    ]
+    await asyncio.sleep(0)
+    assert rpc.slots.book.waiting(Kind.CONNECT) == 49
+    assert await rpc._call("Command", rpc_pb2.CommandMessage(), "call") is OK
+    release.set()
+    await asyncio.gather(*connects)
+    await rpc.close()
+
+
+async def test_a_connect_whose_client_left_leaves_the_queue():
+    release = asyncio.Event()
+
+    async def slow():
+        await release.wait()
+        return rpc_pb2.ConnectionResponse(status=rpc_pb2.SUCCESS)
+
+    rpc = client(Transport(slow), timeout=1.0, concurrency=2)
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(rpc.connect("a", "ws://gw/ocpp/A", {}, loop.time() + 5))
+    gone = loop.create_future()
+    queued = asyncio.create_task(rpc.connect("b", "ws://gw/ocpp/B", {}, loop.time() + 5, gone))
+    await asyncio.sleep(0)
+    gone.set_result(None)
+    with pytest.raises(ClientGone):
+        await queued
+    assert rpc.slots.book.waiting(Kind.CONNECT) == 0
+    assert sample(rpc, "rpc_errors_total", method="Connect", code="CLIENT_GONE") == 1
+    release.set()
+    await first
+    await rpc.close()
 
 
 # --- the results ---------------------------------------------------------------------
