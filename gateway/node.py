@@ -23,7 +23,7 @@ from websockets.http11 import Request, Response
 
 from ocpp_cable.foundation.listening import listening
 from ocpp_cable.foundation.settings import GatewaySettings
-from ocpp_cable.gateway import http_api, tls
+from ocpp_cable.gateway import connections, http_api, tls
 from ocpp_cable.gateway.admission import Admissions
 from ocpp_cable.gateway.broadcasts import Broadcasts
 from ocpp_cable.gateway.cable import session as cable
@@ -204,8 +204,11 @@ class GatewayNode:
                 ssl=ssl_context,
                 # A reboot storm sends thousands of SYNs at once: don't drop them.
                 backlog=4096,
-                # ... and their handshakes wait in the handshake queue for their Connect.
+                # ... and their handshakes wait in the handshake queue for their Connect;
+                # a client that sends no request gets no more time than it had before.
                 open_timeout=s.handshake_timeout,
+                create_connection=connections.ChargerConnection,
+                ssl_handshake_timeout=connections.REQUEST_TIMEOUT if ssl_context else None,
             )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         app = http_api.make_app(self.settings, self.broadcasts, self.health, self.metrics)

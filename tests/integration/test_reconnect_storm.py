@@ -12,6 +12,7 @@ import time
 import pytest
 import websockets
 
+from ocpp_cable.gateway import connections
 from ocpp_cable.rpc_app.application import Application
 from ocpp_cable.simulator import CallFailed, SimCharger, Stats
 from tests.support import slow_connect_app
@@ -133,3 +134,19 @@ async def test_a_connected_stations_calls_are_answered_during_a_storm(slow_conne
     assert outcome == {"booted": 60}
     assert measured_during_the_storm
     assert max(latencies) < 0.5
+
+
+async def test_a_client_that_sends_no_request_is_dropped_at_the_request_deadline(
+    slow_connect, monkeypatch
+):
+    """The handshake may wait long for its Connect, not for a request that never comes."""
+    monkeypatch.setattr(connections, "REQUEST_TIMEOUT", 0.3)
+    async with (
+        rpc_server(app=slow_connect) as (_, port, _),
+        gateway(port, handshake_timeout=60) as node,
+    ):
+        reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
+        started = time.monotonic()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # dropped, nothing said
+        writer.close()
+    assert time.monotonic() - started < 2
