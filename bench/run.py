@@ -1,10 +1,12 @@
 """ocpp-cable beside its peers, same machine, same load, one run.
 
-    python -m bench.run [--storm 10000] [--chargers 100] [--many 1000] [--seconds 6] [--quick]
+    python -m bench.run [--storm 10000] [--at-once 10000] [--chargers 100] [--many 1000]
+                        [--seconds 6] [--quick]
 
 Starts each system as its users run it (bench/systems.py): ocpp-cable with the
-minimal channel (the bridge alone), the reference central system on SQLite and
-on PostgreSQL (every message stored), and two peers that store nothing — a
+minimal channel (the bridge alone), the reference central system as `ocpp-cable up`
+runs it on SQLite and on PostgreSQL (every message stored), and two peers that store
+nothing — a
 central system on the `ocpp` package and one on Node's `ocpp-rpc`. Each is
 driven by the same simulated chargers (bench/scenarios.py); for the reference
 system, what was acked is then counted in its database. The table goes to
