@@ -12,6 +12,7 @@ the rows; its executemany spent a third of the insert's time on parameters.)
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -94,16 +95,19 @@ class _Plan:
             self.copy_staging = f"COPY {self.staging} ({names}) FROM STDIN"
 
 
-_plans: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], _Plan] = {}
+# Per dialect: a column's bind processing is its engine's (its JSON serializer, say),
+# and a plan lives as long as the engine that made it.
+_plans: weakref.WeakKeyDictionary[Any, dict[tuple, _Plan]] = weakref.WeakKeyDictionary()
 
 
 def _plan(
     connection: Connection, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...]
 ) -> _Plan:
-    key = (connection.dialect.name, table.name, columns, conflict)
-    plan = _plans.get(key)
+    plans = _plans.setdefault(connection.dialect, {})
+    key = (table.name, columns, conflict)
+    plan = plans.get(key)
     if plan is None:
-        plan = _plans[key] = _Plan(connection, table, columns, conflict)
+        plan = plans[key] = _Plan(connection, table, columns, conflict)
     return plan
 
 

@@ -64,3 +64,19 @@ def test_a_row_already_stored_is_skipped_on_conflict(engine):
         bulk.insert_rows(connection, MeterValue.__table__, rows, ("dedup_key",))
         count = connection.execute(text("SELECT count(*) FROM meter_values")).scalar_one()
     assert count == 2
+
+
+def test_each_engine_gets_its_own_columns_processing(engine):
+    """A plan made for one engine (the store's, with its own JSON serializer) is never
+    used for another's rows."""
+    compact = create_engine("sqlite://", json_serializer=lambda value: "compact")
+    Base.metadata.create_all(compact)
+    rows = [audit.row("CP-1", "in", "CALL", "Heartbeat", "m1", {"a": 1})]
+    with compact.begin() as connection:
+        bulk.insert_rows(connection, MessageLog.__table__, rows)
+        [(first,)] = connection.execute(text("SELECT payload FROM message_log")).all()
+    with engine.begin() as connection:
+        bulk.insert_rows(connection, MessageLog.__table__, rows)
+        [(second,)] = connection.execute(text("SELECT payload FROM message_log")).all()
+    compact.dispose()
+    assert (first, second) == ("compact", '{"a": 1}')
