@@ -81,7 +81,7 @@ async def test_handshakes_past_the_queue_bound_get_503_with_retry_after(slow_con
     slow_connect_app.CONNECT_DELAY["seconds"] = 0.05
     async with (
         rpc_server(app=slow_connect) as (_, port, _),
-        gateway(port, rpc_concurrency=2, rpc_timeout=1.0, handshake_queue=20) as node,
+        gateway(port, rpc_concurrency=2, rpc_timeout=5.0, handshake_queue=20) as node,
     ):
         outcome, retry_after = await storm(url_of(node), [f"CP-{i:03d}" for i in range(200)])
         queued = node.metrics.registry.get_sample_value("ocpp_cable_gateway_handshakes_queued")
